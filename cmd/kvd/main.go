@@ -1,0 +1,209 @@
+// Command kvd runs a kvd server, a Redis-compatible in-memory key-value
+// store.
+//
+// Usage is redis-server's:
+//
+//	kvd [/path/to/kvd.conf] [--option value ...]
+//
+// The config file has redis.conf syntax ("name value ..." per line, # for
+// comments); command-line options are applied after it. SIGINT and SIGTERM
+// shut the server down cleanly.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kvdserver/kvd/resp"
+	"github.com/kvdserver/kvd/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `Usage: kvd [/path/to/kvd.conf] [options] [-]
+       kvd - (read config from stdin)
+       kvd -v or --version
+       kvd -h or --help
+
+Examples:
+       kvd (run the server with default config)
+       kvd /etc/kvd/6379.conf
+       kvd --port 7777
+       kvd --port 7777 --loglevel verbose
+       kvd /etc/mykvd.conf --loglevel verbose
+`)
+}
+
+// run parses the arguments, runs the server until it stops, and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			fmt.Fprintf(stdout, "kvd server v=%s (Redis %s compatible)\n", server.Version, server.RedisVersion)
+			return 0
+		case "-h", "--help":
+			usage(stdout)
+			return 0
+		}
+	}
+	cfg, err := loadConfig(args, os.Stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (kvd %s) ***\n%v\n", server.Version, err)
+		return 1
+	}
+	if cfg.LogFile == "" {
+		cfg.LogOutput = stdout
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := srv.Listen(); err != nil {
+		fmt.Fprintln(stderr, err)
+		srv.Close()
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			fmt.Fprintf(stdout, "%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+		case <-srv.Done():
+		}
+	}()
+	if err := srv.Serve(); err != nil && !errors.Is(err, server.ErrServerClosed) {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// configLine is one directive with where it came from, for error messages.
+type configLine struct {
+	where string
+	text  string
+	args  []string
+}
+
+// loadConfig builds the configuration from the optional config file (or
+// "-" for stdin) and the --name value options that follow it.
+func loadConfig(args []string, stdin io.Reader) (server.Config, error) {
+	cfg := server.DefaultConfig()
+	var lines []configLine
+	i := 0
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		var r io.Reader
+		name := args[0]
+		if name == "-" {
+			r = stdin
+		} else {
+			f, err := os.Open(name)
+			if err != nil {
+				return cfg, fmt.Errorf("Fatal error, can't open config file '%s': %w", name, err)
+			}
+			defer f.Close()
+			r = f
+		}
+		fileLines, err := readConfigLines(r, name)
+		if err != nil {
+			return cfg, err
+		}
+		lines = append(lines, fileLines...)
+		i = 1
+	}
+	// Command-line options: --name value... up to the next --option.
+	for i < len(args) {
+		if !strings.HasPrefix(args[i], "--") || len(args[i]) == 2 {
+			return cfg, fmt.Errorf("Invalid argument '%s': options start with --", args[i])
+		}
+		opt := configLine{where: "command line", args: []string{args[i][2:]}}
+		i++
+		for i < len(args) && !(strings.HasPrefix(args[i], "--") && len(args[i]) > 2) {
+			opt.args = append(opt.args, args[i])
+			i++
+		}
+		opt.text = strings.Join(append([]string{"--" + opt.args[0]}, opt.args[1:]...), " ")
+		lines = append(lines, opt)
+	}
+	for _, l := range lines {
+		if err := applyLine(&cfg, l); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
+
+func readConfigLines(r io.Reader, name string) ([]configLine, error) {
+	var out []configLine
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for n := 1; sc.Scan(); n++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		where := fmt.Sprintf("Reading the configuration file %s, at line %d", name, n)
+		words, err := resp.SplitArgs(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s\n>>> '%s'\nUnbalanced quotes in configuration line", where, text)
+		}
+		if len(words) == 0 {
+			continue
+		}
+		out = append(out, configLine{where: where, text: text, args: words})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading config file %s: %w", name, err)
+	}
+	return out, nil
+}
+
+func applyLine(cfg *server.Config, l configLine) error {
+	name := strings.ToLower(l.args[0])
+	values := l.args[1:]
+	fail := func(msg string) error {
+		return fmt.Errorf("%s\n>>> '%s'\n%s", l.where, l.text, msg)
+	}
+	if len(values) == 0 && name != "save" && name != "bind" {
+		return fail("wrong number of arguments")
+	}
+	if len(values) > 1 && !server.IsMultiArg(name) {
+		return fail("wrong number of arguments")
+	}
+	if name == "save" || name == "appendonly" {
+		// kvd has no persistence yet; accept the "off" values redis.conf files use.
+		v := strings.Join(values, " ")
+		if (name == "save" && strings.TrimSpace(v) != "" && v != `""`) || (name == "appendonly" && !strings.EqualFold(v, "no")) {
+			fmt.Fprintf(os.Stderr, "kvd: warning: '%s' ignored: kvd has no persistence yet\n", l.text)
+			return nil
+		}
+	}
+	if err := cfg.Set(name, strings.Join(values, " ")); err != nil {
+		if errors.Is(err, server.ErrUnknownOption) {
+			return fail("Bad directive or wrong number of arguments")
+		}
+		return fail(err.Error())
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package server
+
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
+// CmdFlag is a command flag, as COMMAND INFO reports it.
+type CmdFlag uint32
+
+// Command flags (Redis's names in comments).
+const (
+	FlagWrite           CmdFlag = 1 << iota // write
+	FlagReadonly                            // readonly
+	FlagDenyOOM                             // denyoom
+	FlagAdmin                               // admin
+	FlagPubSub                              // pubsub
+	FlagNoScript                            // noscript
+	FlagBlocking                            // blocking
+	FlagLoading                             // loading
+	FlagStale                               // stale
+	FlagSkipMonitor                         // skip_monitor
+	FlagSkipSlowlog                         // skip_slowlog
+	FlagFast                                // fast
+	FlagNoAuth                              // no_auth
+	FlagMayReplicate                        // may_replicate
+	FlagNoMandatoryKeys                     // no_mandatory_keys
+	FlagNoMulti                             // no_multi
+	FlagMovableKeys                         // movablekeys
+	FlagAllowBusy                           // allow_busy
+	FlagSentinel                            // sentinel
+)
+
+// Command describes one command (or subcommand). Tables of them are
+// declared at the top of each cmd_<family>.go file and never change.
+type Command struct {
+	// Name is the lower-case name: "get", or "get" under a container such as "config".
+	Name string
+	// Arity is the number of arguments including the name: positive means
+	// exactly, negative means at least -Arity. For a subcommand the
+	// container's name counts.
+	Arity int
+	// Flags are the command's flags.
+	Flags CmdFlag
+	// FirstKey, LastKey and Step locate the keys among the arguments
+	// (LastKey -1 is the last argument, -2 the one before); 0 means none.
+	FirstKey, LastKey, Step int
+	// Proc executes the command.
+	Proc func(c *Client)
+	// Subcommands, for a container command such as CONFIG.
+	Subcommands []*Command
+	// GetKeys, if set, extracts key positions for commands whose keys move
+	// (movablekeys); it returns argument indexes.
+	GetKeys func(argv [][]byte) []int
+}
+
+// cmdState is a command in one server's table, with its statistics.
+type cmdState struct {
+	*Command
+	fullName string // "get", or "config|get"
+	parent   *cmdState
+	sub      map[string]*cmdState
+
+	calls, usec, rejected, failed int64
+}
+
+// commandTable is a server's command lookup table: the global, immutable
+// command definitions plus per-server statistics.
+type commandTable struct {
+	byName map[string]*cmdState
+	all    []*cmdState // top-level, in definition order
+}
+
+// allCommands lists every command family's table.
+func allCommands() [][]*Command {
+	return commandFamilies
+}
+
+func newCommandTable() *commandTable {
+	t := &commandTable{byName: make(map[string]*cmdState)}
+	for _, family := range allCommands() {
+		for _, cmd := range family {
+			st := &cmdState{Command: cmd, fullName: cmd.Name}
+			if len(cmd.Subcommands) > 0 {
+				st.sub = make(map[string]*cmdState, len(cmd.Subcommands))
+				for _, sc := range cmd.Subcommands {
+					st.sub[sc.Name] = &cmdState{Command: sc, fullName: cmd.Name + "|" + sc.Name, parent: st}
+				}
+			}
+			t.byName[cmd.Name] = st
+			t.all = append(t.all, st)
+		}
+	}
+	return t
+}
+
+// lowerKey lower-cases a command name into buf for a map lookup that does not allocate.
+func lowerKey(buf *[32]byte, name []byte) ([]byte, bool) {
+	if len(name) > len(buf) {
+		return nil, false
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(name)], true
+}
+
+// lookupTop finds a top-level command by name, in any case.
+func (t *commandTable) lookupTop(name []byte) *cmdState {
+	var buf [32]byte
+	k, ok := lowerKey(&buf, name)
+	if !ok {
+		return nil
+	}
+	return t.byName[string(k)]
+}
+
+// lookup finds the command argv asks for, descending into a subcommand for
+// a container. It returns nil if there is none.
+func (t *commandTable) lookup(argv [][]byte) *cmdState {
+	if len(argv) == 0 {
+		return nil
+	}
+	st := t.lookupTop(argv[0])
+	if st == nil || st.sub == nil || len(argv) < 2 {
+		return st
+	}
+	var buf [32]byte
+	k, ok := lowerKey(&buf, argv[1])
+	if !ok {
+		return nil
+	}
+	return st.sub[string(k)]
+}
+
+// cstr returns b up to its first NUL byte, as C's %s would print it.
+func cstr(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// unknownCommandError builds Redis's reply for a command it does not know.
+func unknownCommandError(argv [][]byte) string {
+	var args strings.Builder
+	for i := 1; i < len(argv) && args.Len() < 128; i++ {
+		args.WriteByte('\'')
+		args.Write(truncate(cstr(argv[i]), 128-args.Len()))
+		args.WriteString("' ")
+	}
+	return "ERR unknown command '" + string(truncate(cstr(argv[0]), 128)) + "', with args beginning with: " + args.String()
+}
+
+// execute runs the command in c.argv: lookup, arity and permission checks,
+// the procedure, statistics.
+func (s *Server) execute(c *Client) {
+	mark := len(c.out)
+	s.dispatch(c)
+	// CLIENT REPLY OFF/SKIP discard whatever the command answered.
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+		c.out = c.out[:mark]
+		c.flags &^= flagReplySkip
+	}
+	if c.flags&flagReplySkipNext != 0 {
+		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+	}
+}
+
+func (s *Server) dispatch(c *Client) {
+	t := s.commands
+	top := t.lookupTop(c.argv[0])
+	cmd := top
+	if top != nil && top.sub != nil && len(c.argv) >= 2 {
+		cmd = t.lookup(c.argv)
+		if cmd == nil {
+			c.replyError("ERR unknown subcommand '" + string(truncate(cstr(c.argv[1]), 128)) + "'. Try " + strings.ToUpper(top.Name) + " HELP.")
+			return
+		}
+	}
+	if cmd == nil {
+		c.replyError(unknownCommandError(c.argv))
+		return
+	}
+	if (cmd.Arity > 0 && cmd.Arity != len(c.argv)) || len(c.argv) < -cmd.Arity {
+		cmd.rejected++
+		c.replyError("ERR wrong number of arguments for '" + cmd.fullName + "' command")
+		return
+	}
+	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 {
+		cmd.rejected++
+		c.replyError("NOAUTH Authentication required.")
+		return
+	}
+	s.call(c, cmd)
+}
+
+// call runs cmd's procedure for c and records its statistics.
+func (s *Server) call(c *Client, cmd *cmdState) {
+	start := s.nowFn()
+	s.lastNow = start.UnixMilli()
+	c.errored = false
+	c.cmd = cmd
+	cmd.Proc(c)
+	c.lastCmd = cmd
+	c.cmd = nil
+	cmd.calls++
+	cmd.usec += int64(time.Since(start) / time.Microsecond)
+	if c.errored {
+		cmd.failed++
+	}
+	s.stats.commands++
+}
+
+// now returns the time of the command being executed, in unix ms.
+func (s *Server) now() int64 { return s.lastNow }

@@ -1,0 +1,8 @@
+package server
+
+// commandFamilies lists every command family's table, each declared at the
+// top of its cmd_<family>.go file.
+var commandFamilies = [][]*Command{
+	connectionCommands,
+	stringCommands,
+}

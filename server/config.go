@@ -1,0 +1,449 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+		"strconv"
+	"strings"
+
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/internal/glob"
+)
+
+// Config is a server's configuration. The zero value is not useful: start
+// from DefaultConfig. Each field is also a redis.conf parameter (named in
+// its comment), settable from a config file, a command-line flag
+// (Config.Set) and, where Redis allows it, CONFIG SET.
+type Config struct {
+	// Bind lists the addresses to listen on ("bind"). "*" is every IPv4
+	// address, "::*" every IPv6 address; a leading "-" makes an address
+	// optional (a failure to bind it is not an error).
+	Bind []string
+	// Port is the TCP port ("port"). 0 picks a free port (see Server.Addr);
+	// a negative port disables TCP.
+	Port int
+	// UnixSocket is the path of a Unix socket to listen on ("unixsocket").
+	UnixSocket string
+	// UnixSocketPerm is the socket's file mode ("unixsocketperm", octal); 0 leaves the umask's.
+	UnixSocketPerm uint32
+	// TCPBacklog is the listen backlog ("tcp-backlog").
+	TCPBacklog int
+	// TCPKeepAlive is the TCP keepalive period in seconds, 0 to disable ("tcp-keepalive").
+	TCPKeepAlive int
+	// Databases is the number of databases ("databases").
+	Databases int
+	// MaxClients is the most clients connected at once ("maxclients").
+	MaxClients int
+	// Timeout closes clients idle for this many seconds, 0 for never ("timeout").
+	Timeout int
+	// Hz is how many times a second background tasks run ("hz", 1..500).
+	Hz int
+	// LogLevel is debug, verbose, notice, warning or nothing ("loglevel").
+	LogLevel string
+	// LogFile is the log's path ("logfile"); empty logs to LogOutput.
+	LogFile string
+	// LogOutput receives the log when LogFile is empty; nil discards it.
+	LogOutput io.Writer
+	// ClientQueryBufferLimit closes a client whose unprocessed input exceeds
+	// it ("client-query-buffer-limit").
+	ClientQueryBufferLimit int64
+	// ProtoMaxBulkLen is the largest bulk argument accepted ("proto-max-bulk-len").
+	ProtoMaxBulkLen int64
+	// OutputLimit limits a normal client's pending replies
+	// ("client-output-buffer-limit normal <hard> <soft> <soft-seconds>");
+	// zero values mean no limit, Redis's default.
+	OutputLimit OutputLimit
+	// RequirePass is the default user's password ("requirepass"); empty for none.
+	RequirePass string
+	// EnableDebugCommand allows DEBUG: "no", "yes" or "local" (from loopback
+	// and Unix socket clients only) ("enable-debug-command").
+	EnableDebugCommand string
+	// IOThreads is the number of threads doing socket I/O, 1 for none ("io-threads").
+	IOThreads int
+	// IOThreadsDoReads makes I/O threads read and parse too, not only write ("io-threads-do-reads").
+	IOThreadsDoReads bool
+	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
+	PprofAddr string
+}
+
+// OutputLimit is a client-output-buffer-limit class.
+type OutputLimit struct {
+	Hard, Soft  int64 // bytes; 0 for none
+	SoftSeconds int   // how long the soft limit may be exceeded
+}
+
+// DefaultConfig returns Redis's defaults.
+func DefaultConfig() Config {
+	return Config{
+		Bind:                   []string{"*", "-::*"},
+		Port:                   6379,
+		TCPBacklog:             511,
+		TCPKeepAlive:           300,
+		Databases:              16,
+		MaxClients:             10000,
+		Hz:                     10,
+		LogLevel:               "notice",
+		ClientQueryBufferLimit: 1 << 30,
+		ProtoMaxBulkLen:        512 << 20,
+		EnableDebugCommand:     "no",
+		IOThreads:              1,
+	}
+}
+
+// configError is a CONFIG SET failure reason; the caller adds the parameter name.
+type configError string
+
+func (e configError) Error() string { return string(e) }
+
+const (
+	errImmutable = configError("can't set immutable config")
+	errNotInt    = configError("argument couldn't be parsed into an integer")
+	errNotBool   = configError("argument must be 'yes' or 'no'")
+	errNotMemory = configError("argument must be a memory value")
+)
+
+func errRange(lo, hi int64) configError {
+	return configError(fmt.Sprintf("argument must be between %d and %d inclusive", lo, hi))
+}
+
+// param is one configuration parameter.
+type param struct {
+	name      string
+	alias     string
+	immutable bool // only settable at start-up
+	multi     bool // in a config file the rest of the line is its value
+	get       func(*Config) string
+	set       func(*Config, string) error
+	// apply, if set, makes a runtime change take effect on a running server.
+	apply func(*Server)
+}
+
+func intParam(name string, lo, hi int64, field func(*Config) *int) param {
+	return param{
+		name: name,
+		get:  func(c *Config) string { return strconv.Itoa(*field(c)) },
+		set: func(c *Config, v string) error {
+			n, err := parseConfigInt(v, lo, hi)
+			if err != nil {
+				return err
+			}
+			*field(c) = int(n)
+			return nil
+		},
+	}
+}
+
+func memParam(name string, lo, hi int64, field func(*Config) *int64) param {
+	return param{
+		name: name,
+		get:  func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
+		set: func(c *Config, v string) error {
+			n, ok := parseMemory(v)
+			if !ok {
+				return errNotMemory
+			}
+			if n < lo || n > hi {
+				return errRange(lo, hi)
+			}
+			*field(c) = n
+			return nil
+		},
+	}
+}
+
+func boolParam(name string, field func(*Config) *bool) param {
+	return param{
+		name: name,
+		get: func(c *Config) string {
+			if *field(c) {
+				return "yes"
+			}
+			return "no"
+		},
+		set: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "yes":
+				*field(c) = true
+			case "no":
+				*field(c) = false
+			default:
+				return errNotBool
+			}
+			return nil
+		},
+	}
+}
+
+func enumParam(name string, values []string, field func(*Config) *string) param {
+	return param{
+		name: name,
+		get:  func(c *Config) string { return *field(c) },
+		set: func(c *Config, v string) error {
+			for _, x := range values {
+				if strings.EqualFold(v, x) {
+					*field(c) = x
+					return nil
+				}
+			}
+			return configError("argument(s) must be one of the following: " + strings.Join(values, ", "))
+		},
+	}
+}
+
+func stringParam(name string, field func(*Config) *string) param {
+	return param{
+		name: name,
+		get:  func(c *Config) string { return *field(c) },
+		set:  func(c *Config, v string) error { *field(c) = v; return nil },
+	}
+}
+
+func parseConfigInt(v string, lo, hi int64) (int64, error) {
+	n, ok := num.ParseIntString(v)
+	if !ok {
+		// Redis accepts memory-style suffixes for integer parameters too.
+		m, mok := parseMemory(v)
+		if !mok {
+			return 0, errNotInt
+		}
+		n = m
+	}
+	if n < lo || n > hi {
+		return 0, errRange(lo, hi)
+	}
+	return n, nil
+}
+
+// parseMemory parses a size like Redis's memtoull: digits with an optional
+// unit b, k, kb, m, mb, g, gb (k = 1000, kb = 1024), in any case.
+func parseMemory(v string) (int64, bool) {
+	s := strings.ToLower(v)
+	mul := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024 * 1024 * 1024}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s = s[:len(s)-len(u.suffix)]
+			mul = u.mul
+			break
+		}
+	}
+	if s == "" {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > math.MaxInt64/uint64(mul) {
+		return 0, false
+	}
+	return int64(n) * mul, true
+}
+
+// params is the table of parameters kvd has, in CONFIG GET's order.
+var params = []param{
+	{
+		name: "bind", multi: true,
+		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
+		set: func(c *Config, v string) error {
+			f := strings.Fields(v)
+			if len(f) > 16 {
+				return configError("Too many bind addresses specified.")
+			}
+			c.Bind = f
+			return nil
+		},
+		immutable: true,
+	},
+	withImmutable(intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })),
+	withImmutable(stringParam("unixsocket", func(c *Config) *string { return &c.UnixSocket })),
+	{
+		name: "unixsocketperm", immutable: true,
+		get: func(c *Config) string { return strconv.FormatUint(uint64(c.UnixSocketPerm), 8) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseUint(v, 8, 32)
+			if err != nil {
+				return errNotInt
+			}
+			if n > 0777 {
+				return errRange(0, 0777)
+			}
+			c.UnixSocketPerm = uint32(n)
+			return nil
+		},
+	},
+	withImmutable(intParam("tcp-backlog", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPBacklog })),
+	intParam("tcp-keepalive", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPKeepAlive }),
+	withImmutable(intParam("databases", 1, math.MaxInt32, func(c *Config) *int { return &c.Databases })),
+	intParam("maxclients", 1, math.MaxInt32, func(c *Config) *int { return &c.MaxClients }),
+	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int { return &c.Timeout }),
+	withApply(param{
+		name: "hz",
+		get:  func(c *Config) string { return strconv.Itoa(c.Hz) },
+		set: func(c *Config, v string) error {
+			n, err := parseConfigInt(v, 0, math.MaxInt32)
+			if err != nil {
+				return err
+			}
+			c.Hz = int(min(max(n, 1), maxHz))
+			return nil
+		},
+	}, (*Server).applyHz),
+	enumParam("loglevel", []string{"debug", "verbose", "notice", "warning", "nothing"}, func(c *Config) *string { return &c.LogLevel }),
+	withImmutable(stringParam("logfile", func(c *Config) *string { return &c.LogFile })),
+	memParam("client-query-buffer-limit", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
+	memParam("proto-max-bulk-len", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
+	{
+		name: "client-output-buffer-limit", multi: true,
+		get: func(c *Config) string {
+			l := c.OutputLimit
+			return fmt.Sprintf("normal %d %d %d slave 268435456 67108864 60 pubsub 33554432 8388608 60", l.Hard, l.Soft, l.SoftSeconds)
+		},
+		set: setOutputLimit,
+	},
+	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }),
+	withImmutable(enumParam("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })),
+	withImmutable(intParam("io-threads", 1, 128, func(c *Config) *int { return &c.IOThreads })),
+	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),
+	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
+	{
+		// kvd has no persistence: only "no snapshots" is accepted.
+		name: "save", multi: true,
+		get: func(*Config) string { return "" },
+		set: func(_ *Config, v string) error {
+			if strings.TrimSpace(v) != "" {
+				return errNoPersistence
+			}
+			return nil
+		},
+	},
+	{
+		name: "appendonly",
+		get:  func(*Config) string { return "no" },
+		set: func(_ *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "no":
+				return nil
+			case "yes":
+				return errNoPersistence
+			}
+			return errNotBool
+		},
+	},
+}
+
+// errNoPersistence rejects turning on persistence, which kvd does not have yet.
+const errNoPersistence = configError("kvd does not support persistence")
+
+const maxHz = 500
+
+func withImmutable(p param) param { p.immutable = true; return p }
+
+func withApply(p param, f func(*Server)) param { p.apply = f; return p }
+
+func setOutputLimit(c *Config, v string) error {
+	f := strings.Fields(v)
+	if len(f)%4 != 0 {
+		return configError("Wrong number of arguments in buffer limit configuration.")
+	}
+	lim := c.OutputLimit
+	for i := 0; i < len(f); i += 4 {
+		class := strings.ToLower(f[i])
+		hard, ok1 := parseMemory(f[i+1])
+		soft, ok2 := parseMemory(f[i+2])
+		secs, err := strconv.Atoi(f[i+3])
+		if !ok1 || !ok2 || err != nil || secs < 0 {
+			return configError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+		}
+		switch class {
+		case "normal":
+			lim = OutputLimit{Hard: hard, Soft: soft, SoftSeconds: secs}
+		case "slave", "replica", "pubsub":
+			// kvd has no replicas or pub/sub yet: accepted for config-file compatibility.
+		default:
+			return configError("Invalid client class specified in buffer limit configuration.")
+		}
+	}
+	c.OutputLimit = lim
+	return nil
+}
+
+func lookupParam(name string) *param {
+	for i := range params {
+		p := &params[i]
+		if strings.EqualFold(p.name, name) || p.alias != "" && strings.EqualFold(p.alias, name) {
+			return p
+		}
+	}
+	return nil
+}
+
+// ErrUnknownOption is returned by Config.Set for a parameter kvd does not have.
+var ErrUnknownOption = errors.New("unknown option")
+
+// Set sets the parameter name (as in redis.conf) to value, as a config file
+// line or a command-line flag would. Immutable parameters can be set too.
+func (c *Config) Set(name, value string) error {
+	p := lookupParam(name)
+	if p == nil {
+		return fmt.Errorf("%w '%s'", ErrUnknownOption, name)
+	}
+	if err := p.set(c, value); err != nil {
+		return fmt.Errorf("'%s %s': %w", name, value, err)
+	}
+	return nil
+}
+
+// IsMultiArg reports whether parameter name takes the rest of a config line
+// (several words) as its value, like "save 900 1" or "bind a b".
+func IsMultiArg(name string) bool {
+	p := lookupParam(name)
+	return p != nil && p.multi
+}
+
+// Get returns the value of parameter name as CONFIG GET shows it.
+func (c *Config) Get(name string) (string, bool) {
+	p := lookupParam(name)
+	if p == nil {
+		return "", false
+	}
+	return p.get(c), true
+}
+
+// matchParams returns the parameters (and aliases) matching any of the
+// glob patterns, each once, with the name to show.
+func matchParams(c *Config, patterns []string) [][2]string {
+	seen := map[string]bool{}
+	var out [][2]string
+	add := func(name string, p *param) {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, [2]string{name, p.get(c)})
+		}
+	}
+	for _, pat := range patterns {
+		lp := strings.ToLower(pat)
+		for i := range params {
+			p := &params[i]
+			if !strings.ContainsAny(lp, "*?[") {
+				if p.name == lp || p.alias == lp {
+					add(lp, p)
+				}
+				continue
+			}
+			if glob.Match(lp, p.name) {
+				add(p.name, p)
+			}
+			if p.alias != "" && glob.Match(lp, p.alias) {
+				add(p.alias, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// listener is a listening socket owned by the event loop.
+type listener struct {
+	fd   int
+	addr net.Addr
+	unix bool
+	path string // Unix socket path, removed on close
+}
+
+// openListeners opens the TCP listeners for cfg.Bind/cfg.Port and the Unix
+// socket, non-blocking, with SO_REUSEADDR and IPV6_V6ONLY on IPv6 sockets.
+func openListeners(cfg Config) ([]*listener, error) {
+	var lns []*listener
+	fail := func(err error) ([]*listener, error) {
+		closeListeners(lns)
+		return nil, err
+	}
+	if cfg.Port >= 0 {
+		port := cfg.Port
+		for _, b := range cfg.Bind {
+			optional := strings.HasPrefix(b, "-")
+			b = strings.TrimPrefix(b, "-")
+			ln, err := listenTCP(b, port, cfg.TCPBacklog)
+			if err != nil {
+				if optional {
+					continue
+				}
+				return fail(fmt.Errorf("kvd: could not create server TCP listening socket %s:%d: %w", b, port, err))
+			}
+			if port == 0 {
+				// Every address listens on the port the first one got.
+				port = ln.addr.(*net.TCPAddr).Port
+			}
+			lns = append(lns, ln)
+		}
+		if len(lns) == 0 && len(cfg.Bind) > 0 {
+			return fail(fmt.Errorf("kvd: failed listening on port %d (tcp), aborting", cfg.Port))
+		}
+	}
+	if cfg.UnixSocket != "" {
+		ln, err := listenUnix(cfg.UnixSocket, cfg.UnixSocketPerm, cfg.TCPBacklog)
+		if err != nil {
+			return fail(fmt.Errorf("kvd: failed opening Unix socket %s: %w", cfg.UnixSocket, err))
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+func closeListeners(lns []*listener) {
+	for _, l := range lns {
+		if l.fd >= 0 {
+			unix.Close(l.fd)
+			l.fd = -1
+			if l.path != "" {
+				os.Remove(l.path)
+			}
+		}
+	}
+}
+
+func resolveBind(addr string) (net.IP, error) {
+	switch addr {
+	case "*", "0.0.0.0":
+		return net.IPv4zero, nil
+	case "::*", "::":
+		return net.IPv6unspecified, nil
+	}
+	if ip := net.ParseIP(addr); ip != nil {
+		return ip, nil
+	}
+	ips, err := net.LookupIP(addr)
+	if err != nil || len(ips) == 0 {
+		return nil, fmt.Errorf("cannot resolve %q: %w", addr, err)
+	}
+	return ips[0], nil
+}
+
+func listenTCP(addr string, port, backlog int) (*listener, error) {
+	ip, err := resolveBind(addr)
+	if err != nil {
+		return nil, err
+	}
+	var sa unix.Sockaddr
+	family := unix.AF_INET
+	if ip4 := ip.To4(); ip4 != nil && addr != "::*" && addr != "::" {
+		s4 := &unix.SockaddrInet4{Port: port}
+		copy(s4.Addr[:], ip4)
+		sa = s4
+	} else {
+		family = unix.AF_INET6
+		s6 := &unix.SockaddrInet6{Port: port}
+		copy(s6.Addr[:], ip.To16())
+		sa = s6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
+	}
+	if family == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			unix.Close(fd)
+			return nil, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("bind", err)
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("listen", err)
+	}
+	bound, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	return &listener{fd: fd, addr: tcpAddr(bound)}, nil
+}
+
+func listenUnix(path string, perm uint32, backlog int) (*listener, error) {
+	os.Remove(path)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("bind", err)
+	}
+	if perm != 0 {
+		if err := os.Chmod(path, os.FileMode(perm)); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("listen", err)
+	}
+	return &listener{fd: fd, addr: &net.UnixAddr{Name: path, Net: "unix"}, unix: true, path: path}, nil
+}
+
+func tcpAddr(sa unix.Sockaddr) *net.TCPAddr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
+	}
+	return &net.TCPAddr{}
+}
+
+// sockaddrString formats a peer address the way CLIENT LIST shows it.
+func sockaddrString(sa unix.Sockaddr, l *listener) string {
+	if l.unix {
+		return l.path + ":0"
+	}
+	return addrString(tcpAddr(sa))
+}
+
+// addrString formats ip:port, with brackets around IPv6 addresses, as Redis does.
+func addrString(a *net.TCPAddr) string {
+	ip := a.IP
+	if ip4 := ip.To4(); ip4 != nil {
+		ip = ip4
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(a.Port))
+}
+
+// localAddrString returns the local address of a connected socket.
+func localAddrString(fd int, l *listener) string {
+	if l.unix {
+		return l.path + ":0"
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return l.addr.String()
+	}
+	return addrString(tcpAddr(sa))
+}
+
+func isLoopback(sa unix.Sockaddr) bool {
+	return tcpAddr(sa).IP.IsLoopback()
+}
+
+func setKeepAlive(fd, secs int) {
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, max(secs/3, 1))
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 3)
+}

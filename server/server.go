@@ -1,0 +1,586 @@
+// Package server is kvd's Redis-compatible server: clients, the command
+// table and dispatch, configuration, INFO, and the glue between the event
+// loop and the store.
+//
+// A Server is created with New, started with ListenAndServe (or Listen then
+// Serve), and stopped with Shutdown or Close, like net/http's. Every command
+// runs on one goroutine, the event loop's, so the store needs no locks. Many
+// servers can live in one process.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kvdserver/kvd/eventloop"
+	"github.com/kvdserver/kvd/store"
+	"golang.org/x/sys/unix"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or Close.
+var ErrServerClosed = errors.New("kvd: Server closed")
+
+// Version is kvd's own version.
+const Version = "0.1.0"
+
+// RedisVersion is the Redis version kvd behaves like, reported where clients
+// look for redis_version.
+const RedisVersion = "7.0.15"
+
+// Server is a kvd server.
+type Server struct {
+	cfg  Config
+	loop *eventloop.Loop
+	log  *logger
+	dbs  []*store.DB
+
+	listeners []*listener
+	runID     string
+	startTime time.Time
+
+	clients      map[int64]*Client
+	nextClientID int64
+	pendingWrite []*Client
+	bufPool      [][]byte
+
+	commands *commandTable
+	stats    serverStats
+
+	paused        pauseMode
+	pauseEnd      int64 // unix ms
+	pausedClients []*Client
+
+	cronTimer   int64
+	cronLoops   int64
+	lastNow     int64 // unix ms cached for the command being executed
+	nowFn       func() time.Time
+	pprofServer *http.Server
+
+	state     atomic.Int32 // stateNew, stateListening, stateServing, stateClosed
+	closeOnce sync.Once
+	done      chan struct{} // closed when Serve has returned and cleaned up
+	addrMu    sync.Mutex
+	addrs     []net.Addr
+	shutdown  bool // SHUTDOWN was executed
+}
+
+const (
+	stateNew int32 = iota
+	stateListening
+	stateServing
+	stateClosed
+)
+
+type pauseMode int
+
+const (
+	pauseOff pauseMode = iota
+	pauseWrite
+	pauseAll
+)
+
+// New creates a server from cfg. It validates the configuration and
+// prepares the event loop and databases, but does not listen yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.Databases < 1 {
+		return nil, fmt.Errorf("kvd: databases must be at least 1, got %d", cfg.Databases)
+	}
+	if cfg.Hz < 1 {
+		cfg.Hz = 1
+	}
+	cfg.Hz = min(cfg.Hz, maxHz)
+	if cfg.MaxClients < 1 {
+		return nil, fmt.Errorf("kvd: maxclients must be at least 1, got %d", cfg.MaxClients)
+	}
+	if cfg.IOThreads < 1 {
+		cfg.IOThreads = 1
+	}
+	if cfg.ClientQueryBufferLimit <= 0 {
+		cfg.ClientQueryBufferLimit = 1 << 30
+	}
+	if cfg.ProtoMaxBulkLen <= 0 {
+		cfg.ProtoMaxBulkLen = 512 << 20
+	}
+	if cfg.EnableDebugCommand == "" {
+		cfg.EnableDebugCommand = "no"
+	}
+	lg, err := newLogger(cfg)
+	if err != nil {
+		return nil, err
+	}
+	loop, err := eventloop.New()
+	if err != nil {
+		lg.close()
+		return nil, fmt.Errorf("kvd: %w", err)
+	}
+	var id [20]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, fmt.Errorf("kvd: run id: %w", err)
+	}
+	s := &Server{
+		cfg:       cfg,
+		loop:      loop,
+		log:       lg,
+		runID:     hex.EncodeToString(id[:]),
+		startTime: time.Now(),
+		clients:   make(map[int64]*Client),
+		commands:  newCommandTable(),
+		done:      make(chan struct{}),
+		nowFn:     time.Now,
+	}
+	s.stats.init()
+	s.dbs = make([]*store.DB, cfg.Databases)
+	for i := range s.dbs {
+		s.dbs[i] = store.NewDB()
+	}
+	loop.BeforeSleep(s.beforeSleep)
+	s.cronTimer = loop.AddTimer(time.Second/time.Duration(cfg.Hz), s.cron)
+	return s, nil
+}
+
+// Config returns a copy of the server's current configuration.
+func (s *Server) Config() Config { return s.cfg }
+
+// Listen opens the listeners the configuration asks for. After it returns,
+// Addr reports where the server listens. Serve calls it if needed.
+func (s *Server) Listen() error {
+	if s.state.Load() != stateNew {
+		if s.state.Load() == stateClosed {
+			return ErrServerClosed
+		}
+		return nil
+	}
+	lns, err := openListeners(s.cfg)
+	if err != nil {
+		return err
+	}
+	if len(lns) == 0 {
+		return errors.New("kvd: no listening sockets configured (port < 0 and no unixsocket)")
+	}
+	for _, ln := range lns {
+		l := ln
+		if err := s.loop.Register(l.fd, eventloop.Readable, func(int, eventloop.Event) { s.accept(l) }); err != nil {
+			closeListeners(lns)
+			return fmt.Errorf("kvd: %w", err)
+		}
+	}
+	s.listeners = lns
+	s.addrMu.Lock()
+	for _, l := range lns {
+		s.addrs = append(s.addrs, l.addr)
+	}
+	s.addrMu.Unlock()
+	s.state.Store(stateListening)
+	return nil
+}
+
+// Addr returns the address of the first listener (the TCP one if there is
+// one), or nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	if len(s.addrs) == 0 {
+		return nil
+	}
+	return s.addrs[0]
+}
+
+// Addrs returns the addresses of every listener.
+func (s *Server) Addrs() []net.Addr {
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	return append([]net.Addr(nil), s.addrs...)
+}
+
+// ListenAndServe listens as configured and serves until Shutdown or Close.
+// It returns ErrServerClosed then, or the error that stopped it.
+func (s *Server) ListenAndServe() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	return s.Serve()
+}
+
+// Serve runs the event loop on the calling goroutine until the server is
+// shut down. It listens first if Listen was not called. It returns
+// ErrServerClosed after Shutdown, Close or the SHUTDOWN command.
+func (s *Server) Serve() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	if !s.state.CompareAndSwap(stateListening, stateServing) {
+		return ErrServerClosed
+	}
+	s.logf(levelNotice, "kvd version=%s (Redis %s compatible), pid=%d, just started", Version, RedisVersion, os.Getpid())
+	for _, l := range s.listeners {
+		s.logf(levelNotice, "Listening on %s", l.addr)
+	}
+	if err := s.startPprof(); err != nil {
+		s.cleanup()
+		return err
+	}
+	s.logf(levelNotice, "Ready to accept connections")
+	err := s.loop.Run()
+	s.cleanup()
+	if err != nil {
+		return err
+	}
+	return ErrServerClosed
+}
+
+// Shutdown stops accepting connections, writes what replies it can, closes
+// every client and stops the loop. It waits until Serve has returned or ctx
+// is done; in the latter case it closes the server forcibly and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.state.Load() != stateServing {
+		s.cleanup()
+		return nil
+	}
+	s.loop.Submit(func() { s.stopLoop(true) })
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once and stops the
+// loop. It waits until Serve has returned.
+func (s *Server) Close() error {
+	if s.state.Load() != stateServing {
+		s.cleanup()
+		return nil
+	}
+	s.loop.Submit(func() { s.stopLoop(false) })
+	s.loop.Stop()
+	<-s.done
+	return nil
+}
+
+// Done returns a channel that is closed once the server has stopped and
+// released its resources.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// stopLoop runs on the loop: it closes the listeners, optionally flushes
+// replies, closes the clients and stops the loop.
+func (s *Server) stopLoop(flush bool) {
+	for _, l := range s.listeners {
+		s.loop.Unregister(l.fd)
+	}
+	closeListeners(s.listeners)
+	s.listeners = nil
+	for _, c := range s.clientList() {
+		if flush && c.pendingOutput() > 0 {
+			writeFd(c.fd, c.out[c.wpos:])
+		}
+		c.close()
+	}
+	s.loop.Stop()
+}
+
+// cleanup releases everything once the loop has stopped (or never ran).
+func (s *Server) cleanup() {
+	s.closeOnce.Do(func() {
+		s.state.Store(stateClosed)
+		for _, c := range s.clientList() {
+			c.close()
+		}
+		closeListeners(s.listeners)
+		s.listeners = nil
+		if s.pprofServer != nil {
+			s.pprofServer.Close()
+		}
+		s.loop.Close()
+		s.logf(levelNotice, "kvd is now ready to exit, bye bye...")
+		s.log.close()
+		close(s.done)
+	})
+}
+
+// ---- clients ----
+
+func (s *Server) accept(l *listener) {
+	for i := 0; i < maxAcceptsPerCall; i++ {
+		fd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			switch err {
+			case unix.EAGAIN, unix.EINTR, unix.ECONNABORTED:
+				return
+			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+				// Out of descriptors or memory: stop accepting for a while
+				// instead of spinning on a listener that stays readable.
+				s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms", err)
+				s.pauseAccept(l, 100*time.Millisecond)
+				return
+			default:
+				s.logf(levelWarning, "Accepting client connection: %v", err)
+				return
+			}
+		}
+		s.newClient(fd, sa, l)
+	}
+}
+
+const maxAcceptsPerCall = 1000
+
+func (s *Server) pauseAccept(l *listener, d time.Duration) {
+	if err := s.loop.Modify(l.fd, 0); err != nil {
+		s.logf(levelWarning, "%v", err)
+		return
+	}
+	s.loop.AddTimer(d, func() time.Duration {
+		if s.state.Load() == stateServing && l.fd >= 0 {
+			s.loop.Modify(l.fd, eventloop.Readable)
+		}
+		return 0
+	})
+}
+
+func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
+	s.stats.totalConnections++
+	if len(s.clients) >= s.cfg.MaxClients {
+		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		unix.Close(fd)
+		s.stats.rejectedConnections++
+		return
+	}
+	if !l.unix {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		if s.cfg.TCPKeepAlive > 0 {
+			setKeepAlive(fd, s.cfg.TCPKeepAlive)
+		}
+	}
+	s.nextClientID++
+	now := s.nowMs()
+	c := &Client{
+		srv:        s,
+		fd:         fd,
+		id:         s.nextClientID,
+		proto:      2,
+		db:         s.dbs[0],
+		ctime:      now,
+		lastActive: now,
+	}
+	c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
+	c.addr, c.laddr = sockaddrString(sa, l), localAddrString(fd, l)
+	if l.unix {
+		c.flags |= flagUnix | flagLocal
+	} else if isLoopback(sa) {
+		c.flags |= flagLocal
+	}
+	if s.cfg.RequirePass == "" {
+		c.flags |= flagAuthenticated
+	}
+	if err := s.loop.Register(fd, eventloop.Readable, c.onEvent); err != nil {
+		s.logf(levelWarning, "Registering client: %v", err)
+		unix.Close(fd)
+		return
+	}
+	s.clients[c.id] = c
+}
+
+func (s *Server) removeClient(c *Client) {
+	delete(s.clients, c.id)
+}
+
+// clientList returns the connected clients in the order they connected.
+func (s *Server) clientList() []*Client {
+	list := make([]*Client, 0, len(s.clients))
+	for _, c := range s.clients {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	return list
+}
+
+// safeRead reads and processes a client's input. A panic in a command is
+// logged with its stack and closes only that client.
+func (s *Server) safeRead(c *Client) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf(levelWarning, "panic serving client %s: %v\n%s", c.infoString(), r, debug.Stack())
+			c.close()
+			ok = false
+		}
+	}()
+	if !c.readInput() {
+		return false
+	}
+	c.processInput()
+	return !c.closed()
+}
+
+// queueWrite schedules a client with pending replies to be written before
+// the loop sleeps, and enforces the output buffer limit.
+func (s *Server) queueWrite(c *Client) {
+	if c.pendingOutput() == 0 || c.closed() {
+		return
+	}
+	if s.overOutputLimit(c) {
+		s.logf(levelWarning, "Client %s closed for overcoming of output buffer limits.", c.infoString())
+		c.close()
+		return
+	}
+	if c.flags&flagPendingWrite == 0 {
+		c.flags |= flagPendingWrite
+		s.pendingWrite = append(s.pendingWrite, c)
+	}
+}
+
+func (s *Server) overOutputLimit(c *Client) bool {
+	lim := s.cfg.OutputLimit
+	n := int64(c.pendingOutput())
+	if lim.Hard > 0 && n >= lim.Hard {
+		return true
+	}
+	if lim.Soft > 0 && n >= lim.Soft {
+		now := s.nowMs()
+		if c.outLimitSince == 0 {
+			c.outLimitSince = now
+		}
+		return now-c.outLimitSince > int64(lim.SoftSeconds)*1000
+	}
+	c.outLimitSince = 0
+	return false
+}
+
+// beforeSleep runs before the loop waits: it writes pending replies.
+func (s *Server) beforeSleep() {
+	s.handlePendingWrites()
+}
+
+func (s *Server) handlePendingWrites() {
+	for i, c := range s.pendingWrite {
+		s.pendingWrite[i] = nil
+		c.flags &^= flagPendingWrite
+		if !c.closed() {
+			c.writeOutput()
+		}
+	}
+	s.pendingWrite = s.pendingWrite[:0]
+}
+
+// ---- buffers ----
+
+const maxPooledBufs = 1024
+
+func (s *Server) getBuf() []byte {
+	if n := len(s.bufPool); n > 0 {
+		b := s.bufPool[n-1]
+		s.bufPool = s.bufPool[:n-1]
+		return b
+	}
+	return make([]byte, 0, ioBufSize)
+}
+
+func (s *Server) putBuf(b []byte) {
+	if cap(b) != ioBufSize || len(s.bufPool) >= maxPooledBufs {
+		return
+	}
+	s.bufPool = append(s.bufPool, b[:0])
+}
+
+// ---- time and cron ----
+
+// nowMs returns the current time in unix milliseconds.
+func (s *Server) nowMs() int64 { return s.nowFn().UnixMilli() }
+
+// cron runs hz times a second: active expiry, idle timeouts, pause expiry.
+func (s *Server) cron() time.Duration {
+	s.cronLoops++
+	now := s.nowMs()
+	// Active expiry: up to 25% of a cron period, like Redis's slow cycle.
+	budget := time.Second / time.Duration(s.cfg.Hz) / 4
+	for _, db := range s.dbs {
+		if db.ExpiresLen() > 0 {
+			db.ExpireCycle(now, budget)
+		}
+	}
+	if s.paused != pauseOff && now >= s.pauseEnd {
+		s.unpause()
+	}
+	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
+		limit := int64(s.cfg.Timeout) * 1000
+		for _, c := range s.clientList() {
+			if now-c.lastActive > limit && c.flags&flagPaused == 0 {
+				s.logf(levelVerbose, "Closing idle client")
+				c.close()
+			}
+		}
+	}
+	return time.Second / time.Duration(s.cfg.Hz)
+}
+
+func (s *Server) applyHz() {
+	if s.cronTimer != 0 {
+		s.loop.CancelTimer(s.cronTimer)
+	}
+	s.cronTimer = s.loop.AddTimer(time.Second/time.Duration(s.cfg.Hz), s.cron)
+}
+
+// ---- pause ----
+
+// pausedFor reports whether CLIENT PAUSE holds back c's next command.
+func (s *Server) pausedFor(c *Client) bool {
+	if s.paused == pauseOff {
+		return false
+	}
+	if s.nowMs() >= s.pauseEnd {
+		s.unpause()
+		return false
+	}
+	if s.paused == pauseAll {
+		return true
+	}
+	// WRITE mode holds back commands that may write, and some others Redis lists.
+	cmd := s.commands.lookup(c.argv)
+	return cmd != nil && cmd.Flags&(FlagWrite|FlagMayReplicate) != 0
+}
+
+func (s *Server) addPaused(c *Client) {
+	if c.flags&flagInPausedList == 0 {
+		c.flags |= flagInPausedList
+		s.pausedClients = append(s.pausedClients, c)
+	}
+}
+
+func (s *Server) unpause() {
+	s.paused = pauseOff
+	list := s.pausedClients
+	s.pausedClients = nil
+	for _, c := range list {
+		c.flags &^= flagInPausedList | flagPaused
+		if !c.closed() {
+			c.processInput()
+		}
+	}
+}
+
+// ---- pprof ----
+
+func (s *Server) startPprof() error {
+	if s.cfg.PprofAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.PprofAddr)
+	if err != nil {
+		return fmt.Errorf("kvd: pprof: %w", err)
+	}
+	s.pprofServer = &http.Server{Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+	s.logf(levelNotice, "pprof listening on http://%s/debug/pprof/", ln.Addr())
+	go s.pprofServer.Serve(ln)
+	return nil
+}

@@ -1,0 +1,536 @@
+// Package store holds kvd's keyspace: databases of keys in B-trees, typed
+// values, expiry (lazy on lookup, and an active cycle driven by an ordered
+// index of deadlines). It knows nothing of clients or RESP, and it never
+// reads the clock: every call that depends on time takes now, in unix
+// milliseconds.
+//
+// A DB is not safe for concurrent use; kvd calls it from its one executor
+// goroutine.
+//
+// Keys and values passed in are copied before they are stored, so callers
+// may pass slices of a reused read buffer. Slices handed out (Entry.Key,
+// Entry.Str, collection members) point into the store and stay valid only
+// until the DB is next changed.
+package store
+
+import (
+	"bytes"
+	"hash/maphash"
+	"math"
+	"math/rand/v2"
+	"time"
+	"unsafe"
+
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/tidwall/btree"
+)
+
+// embedMax is the longest string value kept in the key's own allocation;
+// longer ones get an allocation of their own, so that changing a key's TTL
+// never copies a large value.
+const embedMax = 64
+
+// DB is one numbered database.
+type DB struct {
+	keys    *btree.BTreeG[entry]
+	expires *btree.BTreeG[expItem] // keys with a deadline, ordered by (deadline, key)
+	seed    maphash.Seed
+	hint    btree.PathHint
+
+	// Stats are counters for INFO.
+	Stats Stats
+}
+
+// Stats counts keyspace events.
+type Stats struct {
+	Hits        int64 // lookups that found a key
+	Misses      int64 // lookups that found none
+	ExpiredKeys int64 // keys removed because their deadline passed
+}
+
+type expItem struct {
+	when int64
+	key  string
+}
+
+func lessEntry(a, b entry) bool {
+	if a.hash != b.hash {
+		return a.hash < b.hash
+	}
+	return a.key() < b.key()
+}
+
+func lessExp(a, b expItem) bool {
+	if a.when != b.when {
+		return a.when < b.when
+	}
+	return a.key < b.key
+}
+
+// NewDB returns an empty database.
+func NewDB() *DB {
+	db := &DB{seed: maphash.MakeSeed()}
+	db.init()
+	return db
+}
+
+func (db *DB) init() {
+	db.keys = btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true})
+	db.expires = btree.NewBTreeGOptions(lessExp, btree.Options{NoLocks: true})
+}
+
+func (db *DB) hashKey(key []byte) uint32 {
+	h := maphash.Bytes(db.seed, key)
+	return uint32(h ^ h>>32)
+}
+
+// probe builds a search key that aliases key.
+func (db *DB) probe(key []byte) entry {
+	return entry{kv: unsafe.SliceData(key), klen: uint32(len(key)), hash: db.hashKey(key)}
+}
+
+// LRUClock converts a time to the 24-bit second clock OBJECT IDLETIME uses.
+func LRUClock(now int64) uint32 { return uint32(now/1000) & lruMax }
+
+const lruMax = 1<<24 - 1
+
+// IdleMillis returns how long ago, in milliseconds, an LRU clock value was,
+// as of now (the clock wraps every 194 days, as Redis's does).
+func IdleMillis(lru uint32, now int64) int64 {
+	cur := LRUClock(now)
+	if cur >= lru {
+		return int64(cur-lru) * 1000
+	}
+	return int64(lruMax-lru+cur) * 1000
+}
+
+// find returns the entry for key without regard to expiry.
+func (db *DB) find(key []byte) (entry, bool) {
+	return db.keys.GetHint(db.probe(key), &db.hint)
+}
+
+// lookup returns the live entry for key, deleting it first if it expired.
+func (db *DB) lookup(key []byte, now int64) (entry, bool) {
+	e, ok := db.find(key)
+	if !ok {
+		return e, false
+	}
+	if e.hasTTL() && e.deadline() <= now {
+		db.remove(e)
+		db.Stats.ExpiredKeys++
+		return entry{}, false
+	}
+	return e, true
+}
+
+// Lookup returns key's value for a command that reads it, recording the
+// access (LRU clock, hit/miss counters). Expired keys are deleted and reported missing.
+func (db *DB) Lookup(key []byte, now int64) (Entry, bool) {
+	e, ok := db.lookup(key, now)
+	if !ok {
+		db.Stats.Misses++
+		return Entry{}, false
+	}
+	db.Stats.Hits++
+	e.setLRU(LRUClock(now))
+	return Entry{e}, true
+}
+
+// Peek returns key's value without recording the access, as Redis's
+// NOTOUCH lookups do (TYPE, TTL, EXISTS, OBJECT).
+func (db *DB) Peek(key []byte, now int64) (Entry, bool) {
+	e, ok := db.lookup(key, now)
+	return Entry{e}, ok
+}
+
+// Exists reports whether key exists (and has not expired).
+func (db *DB) Exists(key []byte, now int64) bool {
+	_, ok := db.lookup(key, now)
+	return ok
+}
+
+// Len returns the number of keys, including expired keys not yet removed (like DBSIZE).
+func (db *DB) Len() int { return db.keys.Len() }
+
+// ExpiresLen returns the number of keys that have a deadline.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+// remove deletes an entry that is known to exist.
+func (db *DB) remove(e entry) {
+	db.keys.DeleteHint(e, &db.hint)
+	if e.hasTTL() {
+		db.expires.Delete(expItem{e.deadline(), e.key()})
+	}
+}
+
+// Delete removes key. It reports whether the key existed (and had not expired).
+func (db *DB) Delete(key []byte, now int64) bool {
+	e, ok := db.lookup(key, now)
+	if ok {
+		db.remove(e)
+	}
+	return ok
+}
+
+// SetOptions says how SetString treats the key's existing deadline.
+type SetOptions struct {
+	// Deadline is the new expiry time in unix milliseconds, or -1 for none.
+	Deadline int64
+	// KeepTTL keeps the deadline the key had (Deadline is ignored).
+	KeepTTL bool
+}
+
+// ClassifyString returns the encoding Redis's tryObjectEncoding would give a
+// string value: int for a canonical integer of at most 20 bytes, embstr up
+// to 44 bytes, raw beyond.
+func ClassifyString(val []byte) Encoding {
+	if len(val) <= 20 {
+		if _, ok := num.ParseInt(val); ok {
+			return EncInt
+		}
+	}
+	return LengthEncoding(val)
+}
+
+// LengthEncoding returns the encoding Redis gives a new string object of
+// val's length without trying the integer form: embstr up to 44 bytes, raw beyond.
+func LengthEncoding(val []byte) Encoding {
+	if len(val) <= 44 {
+		return EncEmbstr
+	}
+	return EncRaw
+}
+
+// SetString sets key to the string val with the given OBJECT ENCODING,
+// replacing any value of any type.
+func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64) {
+	old, exists := db.lookup(key, now)
+	deadline := opt.Deadline
+	if opt.KeepTTL {
+		deadline = -1
+		if exists {
+			deadline = old.deadline()
+		}
+	}
+	meta := uint32(TypeString) | uint32(enc)<<metaEncShift
+	// Overwrite in place when the shape is unchanged: no allocation and no
+	// tree update, which keeps SET of a same-sized value allocation-free.
+	if exists && old.typ() == TypeString && old.deadline() == deadline {
+		if old.meta&metaGrowable == 0 && int(old.vlen) == len(val) {
+			copy(old.str(), val)
+			old.setLRU(LRUClock(now))
+			if old.meta&^(metaTTL) != meta {
+				old.meta = meta | old.meta&metaTTL
+				db.keys.SetHint(old, &db.hint)
+			}
+			return
+		}
+	}
+	if exists {
+		db.remove(old)
+	}
+	var e entry
+	e.meta = meta
+	e.hash = db.hashKey(key)
+	if len(val) <= embedMax {
+		dst := e.alloc(key, len(val), deadline, LRUClock(now))
+		copy(dst, val)
+		e.vlen = uint32(len(val))
+	} else {
+		e.alloc(key, 0, deadline, LRUClock(now))
+		b := bytes.Clone(val)
+		e.obj = unsafe.Pointer(&b)
+		e.meta |= metaGrowable
+	}
+	db.insert(e)
+}
+
+// AppendString appends val to key's string value (creating it if missing)
+// and returns the new length. The key must not hold another type. The value
+// becomes raw, with room to grow, as Redis's APPEND leaves it.
+func (db *DB) AppendString(key, val []byte, now int64) int {
+	old, exists := db.lookup(key, now)
+	if exists && old.meta&metaGrowable != 0 {
+		p := (*[]byte)(old.obj)
+		*p = append(*p, val...)
+		if old.meta&metaEncMask != uint32(EncRaw)<<metaEncShift {
+			old.meta = old.meta&^metaEncMask | uint32(EncRaw)<<metaEncShift
+			db.keys.SetHint(old, &db.hint)
+		}
+		return len(*p)
+	}
+	var cur []byte
+	deadline := int64(-1)
+	if exists {
+		cur = old.str()
+		deadline = old.deadline()
+	}
+	b := make([]byte, 0, growCap(len(cur)+len(val)))
+	b = append(append(b, cur...), val...)
+	if exists {
+		db.remove(old)
+	}
+	db.insertGrowable(key, &b, deadline, now)
+	return len(b)
+}
+
+// growCap gives room for repeated appends, like sds's greedy growth.
+func growCap(n int) int {
+	if n < 1<<20 {
+		return 2 * n
+	}
+	return n + 1<<20
+}
+
+// MutableString returns key's string value as a growable buffer the caller
+// may change in place (SETRANGE, SETBIT, BITFIELD), converting the value to
+// the raw encoding first. It returns nil if key is missing or not a string.
+func (db *DB) MutableString(key []byte, now int64) *[]byte {
+	old, exists := db.lookup(key, now)
+	if !exists || old.typ() != TypeString {
+		return nil
+	}
+	if old.meta&metaGrowable != 0 {
+		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
+			old.meta = old.meta&^metaEncMask | uint32(EncRaw)<<metaEncShift
+			db.keys.SetHint(old, &db.hint)
+		}
+		return (*[]byte)(old.obj)
+	}
+	b := bytes.Clone(old.str())
+	deadline := old.deadline()
+	db.remove(old)
+	return db.insertGrowable(key, &b, deadline, now)
+}
+
+func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte {
+	var e entry
+	e.meta = uint32(TypeString) | uint32(EncRaw)<<metaEncShift | metaGrowable
+	e.hash = db.hashKey(key)
+	e.alloc(key, 0, deadline, LRUClock(now))
+	e.obj = unsafe.Pointer(p)
+	db.insert(e)
+	return p
+}
+
+// setObject stores a collection object under key, replacing any value.
+func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now int64) {
+	if old, ok := db.lookup(key, now); ok {
+		db.remove(old)
+	}
+	var e entry
+	e.meta = uint32(typ)
+	e.hash = db.hashKey(key)
+	e.alloc(key, 0, deadline, LRUClock(now))
+	e.obj = obj
+	db.insert(e)
+}
+
+func (db *DB) insert(e entry) {
+	db.keys.SetHint(e, &db.hint)
+	if e.hasTTL() {
+		db.expires.Set(expItem{e.deadline(), string(e.keyBytes())})
+	}
+}
+
+// SetDeadline sets key's expiry time (unix ms). It reports whether the key exists.
+func (db *DB) SetDeadline(key []byte, deadline, now int64) bool {
+	old, ok := db.lookup(key, now)
+	if !ok {
+		return false
+	}
+	if old.deadline() == deadline {
+		return true
+	}
+	db.rekey(old, key, deadline)
+	return true
+}
+
+// Persist removes key's deadline. It reports whether there was one to remove.
+func (db *DB) Persist(key []byte, now int64) bool {
+	old, ok := db.lookup(key, now)
+	if !ok || !old.hasTTL() {
+		return false
+	}
+	db.rekey(old, key, -1)
+	return true
+}
+
+// rekey replaces old (which must exist) by the same value under key with the
+// given deadline.
+func (db *DB) rekey(old entry, key []byte, deadline int64) {
+	db.remove(old)
+	var e entry
+	e.meta = old.meta
+	e.hash = db.hashKey(key)
+	e.obj = old.obj
+	lru := old.lru()
+	if old.meta&metaGrowable == 0 && old.typ() == TypeString {
+		dst := e.alloc(key, int(old.vlen), deadline, lru)
+		copy(dst, old.str())
+		e.vlen = old.vlen
+	} else {
+		e.alloc(key, 0, deadline, lru)
+	}
+	db.insert(e)
+}
+
+// Deadline returns key's expiry time (unix ms): -1 if it has none, -2 if
+// the key does not exist.
+func (db *DB) Deadline(key []byte, now int64) int64 {
+	e, ok := db.lookup(key, now)
+	if !ok {
+		return -2
+	}
+	return e.deadline()
+}
+
+// Rename moves src's value and deadline to dst in dstDB (which may be db),
+// replacing whatever dst held. It reports whether src existed.
+func (db *DB) Rename(src []byte, dstDB *DB, dst []byte, now int64) bool {
+	old, ok := db.lookup(src, now)
+	if !ok {
+		return false
+	}
+	deadline := old.deadline()
+	db.remove(old)
+	if prev, exists := dstDB.lookup(dst, now); exists {
+		dstDB.remove(prev)
+	}
+	var e entry
+	e.meta = old.meta
+	e.hash = dstDB.hashKey(dst)
+	e.obj = old.obj
+	if old.meta&metaGrowable == 0 && old.typ() == TypeString {
+		d := e.alloc(dst, int(old.vlen), deadline, old.lru())
+		copy(d, old.str())
+		e.vlen = old.vlen
+	} else {
+		e.alloc(dst, 0, deadline, old.lru())
+	}
+	dstDB.insert(e)
+	return true
+}
+
+// Flush removes every key.
+func (db *DB) Flush() {
+	db.init()
+	db.hint = btree.PathHint{}
+}
+
+// Swap exchanges the contents of two databases (SWAPDB).
+func (db *DB) Swap(other *DB) {
+	db.keys, other.keys = other.keys, db.keys
+	db.expires, other.expires = other.expires, db.expires
+	db.seed, other.seed = other.seed, db.seed
+	db.hint, other.hint = btree.PathHint{}, btree.PathHint{}
+}
+
+// Ascend calls fn for every key that has not expired, in the keyspace's
+// internal order, until fn returns false. fn must not change the database.
+func (db *DB) Ascend(now int64, fn func(Entry) bool) {
+	db.keys.Scan(func(e entry) bool {
+		if e.hasTTL() && e.deadline() <= now {
+			return true
+		}
+		return fn(Entry{e})
+	})
+}
+
+// Scan visits about count keys starting at cursor and returns the cursor to
+// continue from (0 when the iteration is complete). Keys present for a whole
+// iteration are visited at least once; expired keys are removed, not visited.
+// A cursor is the hash of the next key to visit, so it survives any change
+// to the keyspace between calls.
+func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
+	if cursor > math.MaxUint32 {
+		return 0
+	}
+	if count < 1 {
+		count = 1
+	}
+	var expired []entry
+	visited := 0
+	var lastHash uint32
+	next := uint64(0)
+	db.keys.Ascend(entry{hash: uint32(cursor)}, func(e entry) bool {
+		if visited >= count && e.hash != lastHash {
+			next = uint64(e.hash)
+			return false
+		}
+		visited++
+		lastHash = e.hash
+		if e.hasTTL() && e.deadline() <= now {
+			expired = append(expired, e)
+			return true
+		}
+		fn(Entry{e})
+		return true
+	})
+	for _, e := range expired {
+		db.remove(e)
+		db.Stats.ExpiredKeys++
+	}
+	return next
+}
+
+// RandomKey returns a random live key, or false if there is none. Like
+// Redis it deletes expired keys it happens to pick, and gives up after a
+// number of tries when nearly every key has expired.
+func (db *DB) RandomKey(now int64) ([]byte, bool) {
+	for tries := 0; db.keys.Len() > 0; tries++ {
+		e, _ := db.keys.GetAt(rand.IntN(db.keys.Len()))
+		if !e.hasTTL() || e.deadline() > now {
+			return e.keyBytes(), true
+		}
+		if tries >= 100 && db.expires.Len() == db.keys.Len() {
+			// Every key has a deadline: return one that may have just expired,
+			// as Redis does, rather than loop for ever.
+			return e.keyBytes(), true
+		}
+		db.remove(e)
+		db.Stats.ExpiredKeys++
+	}
+	return nil, false
+}
+
+// ExpireCycle deletes keys whose deadline is at or before now, earliest
+// first, until none is left or budget has passed. It returns how many keys
+// it deleted and whether it stopped for the budget.
+func (db *DB) ExpireCycle(now int64, budget time.Duration) (deleted int, timedOut bool) {
+	start := time.Now()
+	for {
+		it, ok := db.expires.Min()
+		if !ok || it.when > now {
+			return deleted, false
+		}
+		e, ok := db.find(unsafe.Slice(unsafe.StringData(it.key), len(it.key)))
+		if ok && e.deadline() == it.when {
+			db.remove(e)
+			db.Stats.ExpiredKeys++
+			deleted++
+		} else {
+			db.expires.Delete(it) // stale; cannot happen while the index is kept in step
+		}
+		if deleted%16 == 0 && time.Since(start) > budget {
+			return deleted, true
+		}
+	}
+}
+
+// AvgTTL returns the average remaining time to live, in milliseconds, of
+// keys with a deadline (0 if none), estimated from up to 64 of them.
+func (db *DB) AvgTTL(now int64) int64 {
+	var sum, n int64
+	db.expires.Scan(func(it expItem) bool {
+		if it.when > now {
+			sum += it.when - now
+			n++
+		}
+		return n < 64
+	})
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
