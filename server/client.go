@@ -53,7 +53,7 @@ type Client struct {
 
 	cmd     *cmdState // command being executed
 	lastCmd *cmdState // last command executed
-	errored bool     // an error reply was sent by the current command
+	errored bool      // an error reply was sent by the current command
 
 	name       string
 	libName    string

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-		"strconv"
+	"strconv"
 	"strings"
 
-	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/num"
 )
 
 // Config is a server's configuration. The zero value is not useful: start
