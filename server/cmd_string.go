@@ -17,13 +17,9 @@ var stringCommands = []*Command{
 // lookupString returns key's string value. It replies WRONGTYPE and returns
 // ok == false if the key holds another type; found is false for a missing key.
 func (c *Client) lookupString(key []byte) (val []byte, found, ok bool) {
-	e, found := c.db.Lookup(key, c.srv.now())
-	if !found {
-		return nil, false, true
-	}
-	if e.Type() != store.TypeString {
-		c.replyError(errWrongType)
-		return nil, true, false
+	e, found, ok := c.lookupType(key, store.TypeString)
+	if !found || !ok {
+		return nil, found, ok
 	}
 	return e.Str(), true, true
 }
@@ -156,7 +152,7 @@ func setGeneric(c *Client, key, val []byte, flags int, expire []byte, okReply, a
 		return
 	}
 	db, now := c.db, c.srv.now()
-	found := db.Exists(key, now)
+	_, found := c.lookupWrite(key)
 	if (flags&setNX != 0 && found) || (flags&setXX != 0 && !found) {
 		if flags&setGet == 0 {
 			if abortReply != nil {

@@ -5,4 +5,5 @@ package server
 var commandFamilies = [][]*Command{
 	connectionCommands,
 	stringCommands,
+	serverCommands,
 }

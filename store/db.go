@@ -123,16 +123,38 @@ func (db *DB) lookup(key []byte, now int64) (entry, bool) {
 	return e, true
 }
 
+// LookupFlags change what a lookup records.
+type LookupFlags uint8
+
+// Lookup flags.
+const (
+	// NoTouch leaves the key's LRU clock alone (OBJECT, TYPE, CLIENT NO-TOUCH).
+	NoTouch LookupFlags = 1 << iota
+	// NoStats leaves the hit/miss counters alone (lookups for writing).
+	NoStats
+)
+
 // Lookup returns key's value for a command that reads it, recording the
 // access (LRU clock, hit/miss counters). Expired keys are deleted and reported missing.
 func (db *DB) Lookup(key []byte, now int64) (Entry, bool) {
+	return db.LookupWith(key, now, 0)
+}
+
+// LookupWith is Lookup with flags saying what not to record.
+func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool) {
 	e, ok := db.lookup(key, now)
 	if !ok {
-		db.Stats.Misses++
+		if flags&NoStats == 0 {
+			db.Stats.Misses++
+		}
 		return Entry{}, false
 	}
-	db.Stats.Hits++
-	e.setLRU(LRUClock(now))
+	if flags&NoStats == 0 {
+		db.Stats.Hits++
+	}
+	if flags&NoTouch == 0 {
+		e.setLRU(LRUClock(now))
+	}
 	return Entry{e}, true
 }
 

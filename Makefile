@@ -1,0 +1,42 @@
+# kvd — targets:
+#   make run     build and start kvd on port 6379 with default settings
+#   make test    the whole suite (unit, differential, protocol, clients) under -race
+#   make build   build bin/kvd
+#   make vet     gofmt check + go vet
+#   make fuzz    run the parser fuzzer for FUZZTIME (default 30s)
+#   make bench   Go micro-benchmarks (-benchmem)
+#   make compare side-by-side redis-benchmark against redis-server (scripts/compare.sh)
+#   make memory  memory per key against redis-server (scripts/memory.sh)
+#   make ci      what .ci/run runs after installing dependencies
+
+GO ?= go
+FUZZTIME ?= 30s
+
+.PHONY: run build test vet fuzz bench compare memory ci
+
+build:
+	$(GO) build -o bin/kvd ./cmd/kvd
+
+run: build
+	./bin/kvd
+
+test:
+	$(GO) test -race -count=1 -timeout 25m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+fuzz:
+	$(GO) test ./resp -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./resp ./store ./server
+
+compare: build
+	./scripts/compare.sh
+
+memory: build
+	./scripts/memory.sh
+
+ci: vet test

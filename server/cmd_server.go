@@ -1,0 +1,38 @@
+package server
+
+var serverCommands = []*Command{
+	{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast, Proc: dbsizeCommand},
+	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Proc: flushdbCommand},
+	{Name: "flushall", Arity: -1, Flags: FlagWrite, Proc: flushallCommand},
+}
+
+func dbsizeCommand(c *Client) { c.replyInt(int64(c.db.Len())) }
+
+// flushMode parses FLUSHDB/FLUSHALL's optional ASYNC or SYNC. Both free
+// memory in the background here (the garbage collector does), so they differ
+// only in name.
+func flushMode(c *Client) bool {
+	if len(c.argv) > 2 || len(c.argv) == 2 && !isOpt(c.argv[1], "async") && !isOpt(c.argv[1], "sync") {
+		c.replyError(errSyntax)
+		return false
+	}
+	return true
+}
+
+func flushdbCommand(c *Client) {
+	if !flushMode(c) {
+		return
+	}
+	c.db.Flush()
+	c.replyOK()
+}
+
+func flushallCommand(c *Client) {
+	if !flushMode(c) {
+		return
+	}
+	for _, db := range c.srv.dbs {
+		db.Flush()
+	}
+	c.replyOK()
+}

@@ -1,0 +1,602 @@
+// Package tests is kvd's black-box suite: differential tests that send the
+// same commands to kvd and to a real redis-server and compare the raw
+// replies byte for byte, protocol-abuse tests, and real-client tests.
+//
+// TestMain starts one redis-server (Debian's package) and one in-process kvd
+// on free ports, shared by the tests, which run one at a time and flush
+// both servers before each case. When redis-server is missing the
+// differential tests fail if $CI is set and are skipped otherwise.
+//
+// KVD_TEST_IO_THREADS=N runs kvd with N I/O threads (and threaded reads).
+package tests
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kvdserver/kvd/resp"
+	"github.com/kvdserver/kvd/server"
+)
+
+// env holds the servers shared by the suite.
+var env struct {
+	kvd       *server.Server
+	kvdAddr   string
+	redisAddr string // empty when redis-server is unavailable
+	redisErr  error
+	redisCmd  *exec.Cmd
+	redisDir  string
+}
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		srv, err := startKvd(nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "starting kvd:", err)
+			return 1
+		}
+		env.kvd = srv
+		env.kvdAddr = srv.Addr().String()
+		defer srv.Close()
+		if err := startRedis(); err != nil {
+			env.redisErr = err
+			fmt.Fprintln(os.Stderr, "redis-server unavailable:", err)
+		}
+		defer stopRedis()
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// testConfig is the configuration every kvd in the suite starts from.
+func testConfig() server.Config {
+	cfg := server.DefaultConfig()
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Port = 0
+	cfg.EnableDebugCommand = "yes"
+	if n, err := strconv.Atoi(os.Getenv("KVD_TEST_IO_THREADS")); err == nil && n > 1 {
+		cfg.IOThreads = n
+		cfg.IOThreadsDoReads = true
+	}
+	if os.Getenv("KVD_TEST_LOG") != "" {
+		cfg.LogOutput = os.Stderr
+		cfg.LogLevel = "verbose"
+	}
+	return cfg
+}
+
+// startKvd starts an in-process kvd on a free port, serving in the
+// background. edit may change the configuration first.
+func startKvd(edit func(*server.Config)) (*server.Server, error) {
+	cfg := testConfig()
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Listen(); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	go srv.Serve()
+	return srv, nil
+}
+
+// newKvd starts a private kvd for one test and stops it when the test ends.
+func newKvd(t testing.TB, edit func(*server.Config)) *server.Server {
+	t.Helper()
+	srv, err := startKvd(edit)
+	if err != nil {
+		t.Fatalf("starting kvd: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// redisServerPath finds Debian's redis-server.
+func redisServerPath() (string, error) {
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/bin/redis-server"); err == nil {
+		return "/usr/bin/redis-server", nil
+	}
+	return "", errors.New("redis-server not found (apt-get install redis-server)")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startRedisServer starts a redis-server on a free port with extra
+// arguments and returns its address and a stop function.
+func startRedisServer(extra ...string) (string, func(), error) {
+	path, err := redisServerPath()
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "kvd-redis-")
+	if err != nil {
+		return "", nil, err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return "", nil, err
+		}
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", dir, "--enable-debug-command", "yes", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+		cmd := exec.Command(path, args...)
+		if err := cmd.Start(); err != nil {
+			return "", nil, err
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+			if err == nil {
+				c.Close()
+				stop := func() {
+					cmd.Process.Kill()
+					cmd.Wait()
+					os.RemoveAll(dir)
+				}
+				return addr, stop, nil
+			}
+			lastErr = err
+			time.Sleep(20 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	os.RemoveAll(dir)
+	return "", nil, fmt.Errorf("redis-server did not start: %v", lastErr)
+}
+
+var stopRedisFn func()
+
+func startRedis() error {
+	addr, stop, err := startRedisServer()
+	if err != nil {
+		return err
+	}
+	env.redisAddr, stopRedisFn = addr, stop
+	return nil
+}
+
+func stopRedis() {
+	if stopRedisFn != nil {
+		stopRedisFn()
+	}
+}
+
+// needRedis fails the test (under CI) or skips it when redis-server is unavailable.
+func needRedis(t testing.TB) {
+	t.Helper()
+	if env.redisAddr != "" {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("redis-server is required in CI: %v", env.redisErr)
+	}
+	t.Skipf("redis-server unavailable: %v", env.redisErr)
+}
+
+// ---- raw connections ----
+
+// conn is a raw RESP connection that returns replies as bytes.
+type conn struct {
+	t  testing.TB
+	nc net.Conn
+	r  *bufio.Reader
+}
+
+func dial(t testing.TB, addr string) *conn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	c := &conn{t: t, nc: nc, r: bufio.NewReaderSize(nc, 64*1024)}
+	t.Cleanup(func() { nc.Close() })
+	return c
+}
+
+// encode builds a multibulk request.
+func encode(args ...string) []byte {
+	var b []byte
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = append(b, '\r', '\n')
+	for _, a := range args {
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = append(b, '\r', '\n')
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
+
+// write sends raw bytes.
+func (c *conn) write(b []byte) {
+	c.t.Helper()
+	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.nc.Write(b); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// do sends one command and returns its raw reply.
+func (c *conn) do(args ...string) string {
+	c.t.Helper()
+	c.write(encode(args...))
+	return c.read()
+}
+
+// read reads one raw reply.
+func (c *conn) read() string {
+	c.t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := readReply(c.r)
+	if err != nil {
+		c.t.Fatalf("read reply: %v", err)
+	}
+	return string(b)
+}
+
+// readErr reads one raw reply and returns any error instead of failing.
+func (c *conn) readErr(timeout time.Duration) (string, error) {
+	c.nc.SetReadDeadline(time.Now().Add(timeout))
+	b, err := readReply(c.r)
+	return string(b), err
+}
+
+// readReply reads one complete RESP2/RESP3 reply and returns its bytes.
+func readReply(r *bufio.Reader) ([]byte, error) {
+	var out []byte
+	err := readInto(r, &out)
+	return out, err
+}
+
+func readInto(r *bufio.Reader, out *[]byte) error {
+	line, err := r.ReadBytes('\n')
+	*out = append(*out, line...)
+	if err != nil {
+		return err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return fmt.Errorf("malformed reply line %q", line)
+	}
+	body := line[1 : len(line)-2]
+	switch line[0] {
+	case '+', '-', ':', ',', '#', '_', '(':
+		return nil
+	case '$', '=', '!':
+		n, err := strconv.Atoi(string(body))
+		if err != nil {
+			return fmt.Errorf("bad length in %q", line)
+		}
+		if n < 0 {
+			return nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return err
+		}
+		*out = append(*out, buf...)
+		return nil
+	case '*', '~', '>', '%', '|':
+		n, err := strconv.Atoi(string(body))
+		if err != nil {
+			return fmt.Errorf("bad length in %q", line)
+		}
+		if line[0] == '%' || line[0] == '|' {
+			n *= 2
+		}
+		for i := 0; i < n; i++ {
+			if err := readInto(r, out); err != nil {
+				return err
+			}
+		}
+		if line[0] == '|' {
+			// An attribute precedes the actual reply.
+			return readInto(r, out)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown reply type %q", line)
+}
+
+// ---- parsed replies, for order-insensitive comparison ----
+
+// value is a parsed reply.
+type value struct {
+	kind  byte   // the type byte
+	str   string // scalar payload
+	elems []value
+}
+
+func parseValue(raw string) (value, error) {
+	v, rest, err := parseValueAt(raw)
+	if err != nil {
+		return v, err
+	}
+	if rest != "" {
+		return v, fmt.Errorf("trailing bytes %q", rest)
+	}
+	return v, nil
+}
+
+func parseValueAt(s string) (value, string, error) {
+	i := strings.Index(s, "\r\n")
+	if i < 1 {
+		return value{}, "", fmt.Errorf("malformed %q", s)
+	}
+	kind, body, rest := s[0], s[1:i], s[i+2:]
+	switch kind {
+	case '+', '-', ':', ',', '#', '_', '(':
+		return value{kind: kind, str: body}, rest, nil
+	case '$', '=', '!':
+		n, _ := strconv.Atoi(body)
+		if n < 0 {
+			return value{kind: kind, str: "<nil>"}, rest, nil
+		}
+		return value{kind: kind, str: rest[:n]}, rest[n+2:], nil
+	default:
+		n, _ := strconv.Atoi(body)
+		if n < 0 {
+			return value{kind: kind, str: "<nil>"}, rest, nil
+		}
+		if kind == '%' || kind == '|' {
+			n *= 2
+		}
+		v := value{kind: kind}
+		for j := 0; j < n; j++ {
+			var e value
+			var err error
+			e, rest, err = parseValueAt(rest)
+			if err != nil {
+				return v, "", err
+			}
+			v.elems = append(v.elems, e)
+		}
+		return v, rest, nil
+	}
+}
+
+func (v value) String() string {
+	if v.elems == nil && v.kind != '*' && v.kind != '%' && v.kind != '~' && v.kind != '>' {
+		return string(v.kind) + strconv.Quote(v.str)
+	}
+	parts := make([]string, len(v.elems))
+	for i, e := range v.elems {
+		parts[i] = e.String()
+	}
+	return string(v.kind) + "[" + strings.Join(parts, " ") + "]"
+}
+
+// sorted returns v with its elements (and, for maps, its pairs) sorted,
+// recursively at the top level only.
+func (v value) sorted() value {
+	if v.elems == nil {
+		return v
+	}
+	out := v
+	if v.kind == '%' {
+		pairs := make([][2]value, len(v.elems)/2)
+		for i := range pairs {
+			pairs[i] = [2]value{v.elems[2*i], v.elems[2*i+1]}
+		}
+		sort.Slice(pairs, func(i, j int) bool { return pairs[i][0].String()+pairs[i][1].String() < pairs[j][0].String()+pairs[j][1].String() })
+		out.elems = nil
+		for _, p := range pairs {
+			out.elems = append(out.elems, p[0], p[1])
+		}
+		return out
+	}
+	out.elems = append([]value(nil), v.elems...)
+	sort.Slice(out.elems, func(i, j int) bool { return out.elems[i].String() < out.elems[j].String() })
+	return out
+}
+
+// sortedPairs sorts an array of (key, value) pairs (a RESP2 map) by pair.
+func (v value) sortedPairs() value {
+	if len(v.elems)%2 != 0 {
+		return v.sorted()
+	}
+	w := v
+	w.kind = '%'
+	s := w.sorted()
+	s.kind = v.kind
+	return s
+}
+
+// ---- differential cases ----
+
+// A step is one command of a differential case, written like an inline
+// request (words split on spaces, "double quotes" with \x escapes). A
+// leading modifier changes how its replies are compared:
+//
+//	!sort   the reply is an unordered collection: compare sorted
+//	!pairs  the reply is a flat (RESP2) map: compare sorted by pair
+//	!skip   run it but do not compare (set-up steps, random replies)
+//	!type   compare only the reply's type byte and, for arrays, length
+//	!approx integers may differ by 1 (TTLs straddling a second)
+//	!errprefix compare only the error code of an error reply
+type step = string
+
+// dcase is one differential case: its steps run on a fresh connection to
+// each server after FLUSHALL, and their replies are compared in order.
+type dcase struct {
+	name  string
+	steps []step
+	// resp3Only / resp2Only restrict the protocols the case runs in.
+	resp2Only, resp3Only bool
+}
+
+// splitStep parses a step into its modifier and arguments.
+func splitStep(t testing.TB, s step) (string, []string) {
+	t.Helper()
+	mod := ""
+	if strings.HasPrefix(s, "!") {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			t.Fatalf("bad step %q", s)
+		}
+		mod, s = s[1:i], s[i+1:]
+	}
+	args, err := resp.SplitArgs(s)
+	if err != nil {
+		t.Fatalf("bad step %q: %v", s, err)
+	}
+	return mod, args
+}
+
+// runCase runs one case on one server and returns the raw replies.
+func runCase(t testing.TB, addr string, proto int, c dcase) []string {
+	t.Helper()
+	cn := dial(t, addr)
+	defer cn.nc.Close()
+	if proto == 3 {
+		if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
+			t.Fatalf("HELLO 3 on %s: %q", addr, r)
+		}
+	}
+	if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
+		t.Fatalf("FLUSHALL on %s: %q", addr, r)
+	}
+	var replies []string
+	for _, s := range c.steps {
+		_, args := splitStep(t, s)
+		replies = append(replies, cn.do(args...))
+	}
+	return replies
+}
+
+// diffCases runs every case against both servers, in RESP2 and RESP3, and
+// requires the same replies.
+func diffCases(t *testing.T, cases []dcase) {
+	t.Helper()
+	needRedis(t)
+	for _, proto := range []int{2, 3} {
+		for _, c := range cases {
+			if (proto == 2 && c.resp3Only) || (proto == 3 && c.resp2Only) {
+				continue
+			}
+			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
+				compareCase(t, proto, c)
+			})
+		}
+	}
+}
+
+func compareCase(t *testing.T, proto int, c dcase) {
+	t.Helper()
+	want := runCase(t, env.redisAddr, proto, c)
+	got := runCase(t, env.kvdAddr, proto, c)
+	for i, s := range c.steps {
+		mod, _ := splitStep(t, s)
+		if !sameReply(t, mod, want[i], got[i]) {
+			t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, s, truncateStr(want[i], 600), truncateStr(got[i], 600))
+		}
+	}
+}
+
+func truncateStr(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + fmt.Sprintf("...(%d bytes)", len(s))
+	}
+	return s
+}
+
+// sameReply compares two raw replies under a step modifier.
+func sameReply(t testing.TB, mod, want, got string) bool {
+	switch mod {
+	case "", "nop":
+		return want == got
+	case "skip":
+		return true
+	}
+	wv, err1 := parseValue(want)
+	gv, err2 := parseValue(got)
+	if err1 != nil || err2 != nil {
+		return want == got
+	}
+	switch mod {
+	case "sort":
+		return wv.sorted().String() == gv.sorted().String()
+	case "pairs":
+		return wv.sortedPairs().String() == gv.sortedPairs().String()
+	case "type":
+		return wv.kind == gv.kind && len(wv.elems) == len(gv.elems)
+	case "approx":
+		if wv.kind == ':' && gv.kind == ':' {
+			a, _ := strconv.ParseInt(wv.str, 10, 64)
+			b, _ := strconv.ParseInt(gv.str, 10, 64)
+			return a-b <= 1 && b-a <= 1
+		}
+		return want == got
+	case "errprefix":
+		if wv.kind == '-' && gv.kind == '-' {
+			return strings.Fields(wv.str)[0] == strings.Fields(gv.str)[0]
+		}
+		return want == got
+	}
+	t.Fatalf("unknown step modifier %q", mod)
+	return false
+}
+
+// ---- helpers for non-differential tests ----
+
+// kvdConn dials the shared kvd and flushes it.
+func kvdConn(t testing.TB) *conn {
+	t.Helper()
+	c := dial(t, env.kvdAddr)
+	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
+		t.Fatalf("FLUSHALL: %q", r)
+	}
+	return c
+}
+
+// redisConn dials the shared redis-server and flushes it.
+func redisConn(t testing.TB) *conn {
+	t.Helper()
+	needRedis(t)
+	c := dial(t, env.redisAddr)
+	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
+		t.Fatalf("FLUSHALL: %q", r)
+	}
+	return c
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
