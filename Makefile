@@ -1,6 +1,7 @@
 # kvd — targets:
 #   make run     build and start kvd on port 6379 with default settings
-#   make test    the whole suite (unit, differential, protocol, clients) under -race
+#   make test    the whole suite (unit, differential, protocol, clients) under -race;
+#                installs redis-server/redis-tools first if missing (scripts/deps.sh)
 #   make build   build bin/kvd
 #   make vet     gofmt check + go vet
 #   make fuzz    run the parser fuzzer for FUZZTIME (default 30s)
@@ -12,7 +13,7 @@
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: run build test vet fuzz bench compare memory ci
+.PHONY: run build test deps vet fuzz bench compare memory ci
 
 build:
 	$(GO) build -o bin/kvd ./cmd/kvd
@@ -20,8 +21,11 @@ build:
 run: build
 	./bin/kvd
 
-test:
-	$(GO) test -race -count=1 -timeout 25m ./...
+test: deps
+	ulimit -n 65536 2>/dev/null || true; $(GO) test -race -count=1 -timeout 25m ./...
+
+deps:
+	./scripts/deps.sh
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
