@@ -1,0 +1,93 @@
+package iothreads
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRunCoversEveryItemOnItsThread(t *testing.T) {
+	for _, threads := range []int{1, 2, 4, 7} {
+		p := New(threads)
+		for _, items := range []int{0, 1, 2, 3, 10, 1000} {
+			seen := make([]int, items)
+			p.Run(items, func(i int) { seen[i]++ })
+			for i, n := range seen {
+				if n != 1 {
+					t.Fatalf("threads=%d items=%d: item %d ran %d times", threads, items, i, n)
+				}
+			}
+		}
+		p.Close()
+	}
+}
+
+func TestRunUsesWorkers(t *testing.T) {
+	p := New(4)
+	defer p.Close()
+	var onOthers atomic.Int64
+	for round := 0; round < 100; round++ {
+		ids := make([]int64, 8)
+		p.Run(8, func(i int) { ids[i] = goid() })
+		distinct := map[int64]bool{}
+		for _, id := range ids {
+			distinct[id] = true
+		}
+		if len(distinct) > 1 {
+			onOthers.Add(1)
+		}
+	}
+	if onOthers.Load() == 0 {
+		t.Fatal("no batch ran on more than one goroutine")
+	}
+}
+
+// goid returns an identifier of the running goroutine, parsed from its stack header.
+func goid() int64 {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	var id int64
+	for _, c := range buf[len("goroutine "):n] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + int64(c-'0')
+	}
+	return id
+}
+
+func TestIdleWorkersParkAndWake(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	p.Run(3, func(int) {})
+	time.Sleep(5 * spinFor) // long enough for the workers to park
+	for _, w := range p.workers {
+		deadline := time.Now().Add(2 * time.Second)
+		for !w.parked.Load() {
+			if time.Now().After(deadline) {
+				t.Fatalf("worker %d did not park", w.id)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	var sum atomic.Int64
+	p.Run(30, func(i int) { sum.Add(int64(i)) })
+	if sum.Load() != 435 {
+		t.Fatalf("sum = %d after waking parked workers, want 435", sum.Load())
+	}
+}
+
+func TestCloseStopsWorkers(t *testing.T) {
+	before := runtime.NumGoroutine()
+	p := New(5)
+	p.Run(10, func(int) {})
+	p.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines: %d before, %d after Close", before, runtime.NumGoroutine())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
