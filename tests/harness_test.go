@@ -407,7 +407,9 @@ func (v value) sorted() value {
 		for i := range pairs {
 			pairs[i] = [2]value{v.elems[2*i], v.elems[2*i+1]}
 		}
-		sort.Slice(pairs, func(i, j int) bool { return pairs[i][0].String()+pairs[i][1].String() < pairs[j][0].String()+pairs[j][1].String() })
+		sort.Slice(pairs, func(i, j int) bool {
+			return pairs[i][0].String()+pairs[i][1].String() < pairs[j][0].String()+pairs[j][1].String()
+		})
 		out.elems = nil
 		for _, p := range pairs {
 			out.elems = append(out.elems, p[0], p[1])
