@@ -91,7 +91,8 @@ func typeCommand(c *Client) {
 }
 
 // touchCommand updates the keys' LRU clocks even for a CLIENT NO-TOUCH
-// client: touching is what it was asked to do.
+// client, as Redis 7.2 (which added NO-TOUCH) does: touching is what it was
+// asked to do.
 func touchCommand(c *Client) {
 	now := c.srv.now()
 	var n int64
