@@ -5,5 +5,6 @@ package server
 var commandFamilies = [][]*Command{
 	connectionCommands,
 	stringCommands,
+	keyCommands,
 	serverCommands,
 }

@@ -496,18 +496,13 @@ func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
 	return next
 }
 
-// RandomKey returns a random live key, or false if there is none. Like
-// Redis it deletes expired keys it happens to pick, and gives up after a
-// number of tries when nearly every key has expired.
+// RandomKey returns a random live key, or false if there is none. Like a
+// Redis master it deletes the expired keys it happens to pick and tries
+// again, so it ends once it finds a live key or the database is empty.
 func (db *DB) RandomKey(now int64) ([]byte, bool) {
-	for tries := 0; db.keys.Len() > 0; tries++ {
+	for db.keys.Len() > 0 {
 		e, _ := db.keys.GetAt(rand.IntN(db.keys.Len()))
 		if !e.hasTTL() || e.deadline() > now {
-			return e.keyBytes(), true
-		}
-		if tries >= 100 && db.expires.Len() == db.keys.Len() {
-			// Every key has a deadline: return one that may have just expired,
-			// as Redis does, rather than loop for ever.
 			return e.keyBytes(), true
 		}
 		db.remove(e)

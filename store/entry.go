@@ -64,6 +64,7 @@ const (
 	metaEncMask  = 0x3 << metaEncShift
 	metaTTL      = 1 << 5 // the allocation carries an expiry deadline
 	metaGrowable = 1 << 6 // string value lives in obj (*[]byte) with spare capacity
+	metaPrivate  = 1 << 7 // an int-encoded string that is not a shared integer (see RefCount)
 )
 
 // entry is one key in the keyspace B-tree, stored by value.

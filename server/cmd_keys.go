@@ -1,0 +1,607 @@
+package server
+
+import (
+	"bytes"
+	"math"
+	"strings"
+
+	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/store"
+)
+
+var keyCommands = []*Command{
+	{Name: "del", Arity: -2, Flags: FlagWrite, FirstKey: 1, LastKey: -1, Step: 1, Proc: delCommand},
+	{Name: "unlink", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: -1, Step: 1, Proc: delCommand},
+	{Name: "exists", Arity: -2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: -1, Step: 1, Proc: existsCommand},
+	{Name: "type", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: typeCommand},
+	{Name: "expire", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: expireCommand},
+	{Name: "pexpire", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: pexpireCommand},
+	{Name: "expireat", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: expireatCommand},
+	{Name: "pexpireat", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: pexpireatCommand},
+	{Name: "ttl", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: ttlCommand},
+	{Name: "pttl", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: pttlCommand},
+	{Name: "expiretime", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: expiretimeCommand},
+	{Name: "pexpiretime", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: pexpiretimeCommand},
+	{Name: "persist", Arity: 2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: persistCommand},
+	{Name: "rename", Arity: 3, Flags: FlagWrite, FirstKey: 1, LastKey: 2, Step: 1, Proc: renameCommand},
+	{Name: "renamenx", Arity: 3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 2, Step: 1, Proc: renamenxCommand},
+	{Name: "copy", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: copyCommand},
+	{Name: "move", Arity: 3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: moveCommand},
+	{Name: "touch", Arity: -2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: -1, Step: 1, Proc: touchCommand},
+	{Name: "keys", Arity: 2, Flags: FlagReadonly, Proc: keysCommand},
+	{Name: "scan", Arity: -2, Flags: FlagReadonly, Proc: scanCommand},
+	{Name: "randomkey", Arity: 1, Flags: FlagReadonly, Proc: randomkeyCommand},
+	{Name: "swapdb", Arity: 3, Flags: FlagWrite | FlagFast, Proc: swapdbCommand},
+	{Name: "object", Arity: -2, Subcommands: []*Command{
+		{Name: "encoding", Arity: 3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Proc: objectEncodingCommand},
+		{Name: "freq", Arity: 3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Proc: objectFreqCommand},
+		{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: objectHelpCommand},
+		{Name: "idletime", Arity: 3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Proc: objectIdletimeCommand},
+		{Name: "refcount", Arity: 3, Flags: FlagReadonly, FirstKey: 2, LastKey: 2, Step: 1, Proc: objectRefcountCommand},
+	}},
+}
+
+// Error replies of the key commands, with Redis's exact text.
+const (
+	errSameObject    = "ERR source and destination objects are the same"
+	errInvalidCursor = "ERR invalid cursor"
+	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+// lookupNoTouch finds key for a command that only inspects it (TYPE,
+// EXISTS, TTL, OBJECT): the access counts as a keyspace hit or miss but
+// leaves the key's LRU clock alone, like Redis's LOOKUP_NOTOUCH.
+func (c *Client) lookupNoTouch(key []byte) (store.Entry, bool) {
+	return c.db.LookupWith(key, c.srv.now(), store.NoTouch)
+}
+
+// ---- DEL, UNLINK, EXISTS, TYPE, TOUCH ----
+
+// delCommand serves DEL and UNLINK: both free memory through the garbage
+// collector, so UNLINK's lazy freeing is DEL's.
+func delCommand(c *Client) {
+	now := c.srv.now()
+	var n int64
+	for _, key := range c.argv[1:] {
+		if c.db.Delete(key, now) {
+			n++
+		}
+	}
+	c.replyInt(n)
+}
+
+func existsCommand(c *Client) {
+	var n int64
+	for _, key := range c.argv[1:] {
+		if _, ok := c.lookupNoTouch(key); ok {
+			n++
+		}
+	}
+	c.replyInt(n)
+}
+
+func typeCommand(c *Client) {
+	t := store.TypeNone
+	if e, ok := c.lookupNoTouch(c.argv[1]); ok {
+		t = e.Type()
+	}
+	c.replyStatus(t.String())
+}
+
+// touchCommand updates the keys' LRU clocks even for a CLIENT NO-TOUCH
+// client, as Redis 7.2 (which added NO-TOUCH) does: touching is what it was
+// asked to do.
+func touchCommand(c *Client) {
+	now := c.srv.now()
+	var n int64
+	for _, key := range c.argv[1:] {
+		if _, ok := c.db.Lookup(key, now); ok {
+			n++
+		}
+	}
+	c.replyInt(n)
+}
+
+// ---- EXPIRE family, TTL family, PERSIST ----
+
+// EXPIRE condition flags.
+const (
+	expireNX = 1 << iota
+	expireXX
+	expireGT
+	expireLT
+)
+
+// parseExpireFlags parses EXPIRE's NX/XX/GT/LT options from argv[3:],
+// replying an error and returning ok == false if they are invalid.
+func parseExpireFlags(c *Client) (flags int, ok bool) {
+	for _, opt := range c.argv[3:] {
+		switch {
+		case isOpt(opt, "nx"):
+			flags |= expireNX
+		case isOpt(opt, "xx"):
+			flags |= expireXX
+		case isOpt(opt, "gt"):
+			flags |= expireGT
+		case isOpt(opt, "lt"):
+			flags |= expireLT
+		default:
+			c.replyError("ERR Unsupported option " + string(cstr(opt)))
+			return 0, false
+		}
+	}
+	if flags&expireNX != 0 && flags&(expireXX|expireGT|expireLT) != 0 {
+		c.replyError("ERR NX and XX, GT or LT options at the same time are not compatible")
+		return 0, false
+	}
+	if flags&expireGT != 0 && flags&expireLT != 0 {
+		c.replyError("ERR GT and LT options at the same time are not compatible")
+		return 0, false
+	}
+	return flags, true
+}
+
+// expireGeneric implements the EXPIRE family: the time argument is in
+// seconds or milliseconds, relative to base (now, or 0 for the -AT forms).
+// A time at or before now deletes the key.
+func expireGeneric(c *Client, base int64, seconds bool) {
+	flags, ok := parseExpireFlags(c)
+	if !ok {
+		return
+	}
+	when, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	if seconds {
+		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
+			c.replyInvalidExpire()
+			return
+		}
+		when *= 1000
+	}
+	if when > math.MaxInt64-base {
+		c.replyInvalidExpire()
+		return
+	}
+	when += base
+	key := c.argv[1]
+	e, found := c.lookupWrite(key)
+	if !found {
+		c.replyInt(0)
+		return
+	}
+	if flags != 0 {
+		cur := e.Deadline() // -1: no deadline, which counts as infinite
+		if flags&expireNX != 0 && cur != -1 ||
+			flags&expireXX != 0 && cur == -1 ||
+			flags&expireGT != 0 && (cur == -1 || when <= cur) ||
+			flags&expireLT != 0 && cur != -1 && when >= cur {
+			c.replyInt(0)
+			return
+		}
+	}
+	now := c.srv.now()
+	if when <= now {
+		c.db.Delete(key, now)
+	} else {
+		c.db.SetDeadline(key, when, now)
+	}
+	c.replyInt(1)
+}
+
+func expireCommand(c *Client)    { expireGeneric(c, c.srv.now(), true) }
+func pexpireCommand(c *Client)   { expireGeneric(c, c.srv.now(), false) }
+func expireatCommand(c *Client)  { expireGeneric(c, 0, true) }
+func pexpireatCommand(c *Client) { expireGeneric(c, 0, false) }
+
+// ttlGeneric implements TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a
+// missing key, -1 for one without a deadline, else the time left (or the
+// deadline itself when abs), in milliseconds or rounded to seconds.
+func ttlGeneric(c *Client, ms, abs bool) {
+	e, ok := c.lookupNoTouch(c.argv[1])
+	if !ok {
+		c.replyInt(-2)
+		return
+	}
+	t := e.Deadline()
+	if t == -1 {
+		c.replyInt(-1)
+		return
+	}
+	if !abs {
+		t = max(t-c.srv.now(), 0)
+	}
+	if !ms {
+		t = t/1000 + (t%1000+500)/1000 // rounded, without overflow near MaxInt64
+	}
+	c.replyInt(t)
+}
+
+func ttlCommand(c *Client)         { ttlGeneric(c, false, false) }
+func pttlCommand(c *Client)        { ttlGeneric(c, true, false) }
+func expiretimeCommand(c *Client)  { ttlGeneric(c, false, true) }
+func pexpiretimeCommand(c *Client) { ttlGeneric(c, true, true) }
+
+func persistCommand(c *Client) {
+	if _, ok := c.lookupWrite(c.argv[1]); ok && c.db.Persist(c.argv[1], c.srv.now()) {
+		c.replyInt(1)
+		return
+	}
+	c.replyInt(0)
+}
+
+// ---- RENAME, RENAMENX, COPY, MOVE, SWAPDB ----
+
+// renameGeneric implements RENAME and RENAMENX. Renaming a key to itself
+// succeeds without doing anything, but still requires the key to exist.
+func renameGeneric(c *Client, nx bool) {
+	src, dst := c.argv[1], c.argv[2]
+	if _, ok := c.lookupWrite(src); !ok {
+		c.replyError(errNoSuchKey)
+		return
+	}
+	renamed := false
+	if !bytes.Equal(src, dst) {
+		if _, exists := c.lookupWrite(dst); !exists || !nx {
+			c.db.Rename(src, c.db, dst, c.srv.now())
+			renamed = true
+		}
+	}
+	switch {
+	case !nx:
+		c.replyOK()
+	case renamed:
+		c.replyInt(1)
+	default:
+		c.replyInt(0)
+	}
+}
+
+func renameCommand(c *Client)   { renameGeneric(c, false) }
+func renamenxCommand(c *Client) { renameGeneric(c, true) }
+
+// dbIndexArg parses a database index the way Redis's getIntFromObjectOrReply
+// does: an integer that fits in 32 bits. msg, if not empty, replaces both of
+// its error replies. It replies the error and returns ok == false on failure.
+func dbIndexArg(c *Client, arg []byte, msg string) (int64, bool) {
+	n, ok := num.ParseInt(arg)
+	if ok && (n < math.MinInt32 || n > math.MaxInt32) {
+		ok = false
+		if msg == "" {
+			msg = errIntRange
+		}
+	}
+	if !ok {
+		if msg == "" {
+			msg = errNotInteger
+		}
+		c.replyError(msg)
+	}
+	return n, ok
+}
+
+// dbByIndex returns the database numbered id, or nil if there is none.
+func (s *Server) dbByIndex(id int64) *store.DB {
+	if id < 0 || id >= int64(len(s.dbs)) {
+		return nil
+	}
+	return s.dbs[id]
+}
+
+func copyCommand(c *Client) {
+	dstDB := c.db
+	replace := false
+	argv := c.argv
+	for j := 3; j < len(argv); j++ {
+		switch {
+		case isOpt(argv[j], "replace"):
+			replace = true
+		case isOpt(argv[j], "db") && j+1 < len(argv):
+			id, ok := dbIndexArg(c, argv[j+1], "")
+			if !ok {
+				return
+			}
+			if dstDB = c.srv.dbByIndex(id); dstDB == nil {
+				c.replyError(errDBIndex)
+				return
+			}
+			j++
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	src, dst := argv[1], argv[2]
+	if dstDB == c.db && bytes.Equal(src, dst) {
+		c.replyError(errSameObject)
+		return
+	}
+	if _, ok := c.lookupRead(src); !ok {
+		c.replyInt(0)
+		return
+	}
+	now := c.srv.now()
+	if _, exists := dstDB.LookupWith(dst, now, c.lookupFlags()|store.NoStats); exists && !replace {
+		c.replyInt(0)
+		return
+	}
+	c.db.Copy(src, dstDB, dst, now)
+	c.replyInt(1)
+}
+
+func moveCommand(c *Client) {
+	id, ok := dbIndexArg(c, c.argv[2], "")
+	if !ok {
+		return
+	}
+	dstDB := c.srv.dbByIndex(id)
+	if dstDB == nil {
+		c.replyError(errDBIndex)
+		return
+	}
+	if dstDB == c.db {
+		c.replyError(errSameObject)
+		return
+	}
+	key := c.argv[1]
+	if _, ok := c.lookupWrite(key); !ok {
+		c.replyInt(0)
+		return
+	}
+	now := c.srv.now()
+	if _, exists := dstDB.LookupWith(key, now, c.lookupFlags()|store.NoStats); exists {
+		c.replyInt(0)
+		return
+	}
+	c.db.Rename(key, dstDB, key, now)
+	c.replyInt(1)
+}
+
+// swapdbCommand exchanges two databases' contents. Clients keep their
+// selected database number, so they see the other contents from then on.
+func swapdbCommand(c *Client) {
+	id1, ok := dbIndexArg(c, c.argv[1], "ERR invalid first DB index")
+	if !ok {
+		return
+	}
+	id2, ok := dbIndexArg(c, c.argv[2], "ERR invalid second DB index")
+	if !ok {
+		return
+	}
+	db1, db2 := c.srv.dbByIndex(id1), c.srv.dbByIndex(id2)
+	if db1 == nil || db2 == nil {
+		c.replyError(errDBIndex)
+		return
+	}
+	if db1 != db2 {
+		db1.Swap(db2)
+	}
+	c.replyOK()
+}
+
+// ---- KEYS, SCAN, RANDOMKEY ----
+
+// keysCommand replies with every live key matching the pattern. Like Redis
+// it skips expired keys without deleting them.
+func keysCommand(c *Client) {
+	pattern := c.argv[1]
+	all := len(pattern) == 1 && pattern[0] == '*'
+	var keys [][]byte
+	c.db.Ascend(c.srv.now(), func(e store.Entry) bool {
+		if all || glob.MatchBytes(pattern, e.Key()) {
+			keys = append(keys, e.Key())
+		}
+		return true
+	})
+	c.replyArray(len(keys))
+	c.replyBulkItems(keys)
+}
+
+// parseScanCursor parses a SCAN cursor with the rules of Redis's
+// parseScanCursorOrReply, which uses C's strtoul: no leading space, an
+// optional sign ("-1" wraps to the largest cursor), decimal digits up to
+// 2^64-1, and nothing after them but the end of the C string (a NUL byte
+// ends it). An empty cursor is 0.
+func parseScanCursor(b []byte) (uint64, bool) {
+	b = cstr(b)
+	if len(b) == 0 {
+		return 0, true
+	}
+	if num.IsSpace(b[0]) {
+		return 0, false
+	}
+	neg := false
+	i := 0
+	if b[0] == '+' || b[0] == '-' {
+		neg = b[0] == '-'
+		i++
+	}
+	if i == len(b) {
+		return 0, false // no digits: strtoul leaves the end pointer at the sign
+	}
+	var v uint64
+	for ; i < len(b); i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		if v > (math.MaxUint64-uint64(d))/10 {
+			return 0, false // ERANGE
+		}
+		v = v*10 + uint64(d)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// scanOpts are SCAN's parsed options.
+type scanOpts struct {
+	count   int64
+	pattern []byte // nil: every key
+	typ     []byte // nil: every type
+}
+
+// parseScanOpts parses SCAN's COUNT, MATCH and TYPE options from
+// argv[from:], replying an error and returning ok == false if they are invalid.
+func parseScanOpts(c *Client, from int) (o scanOpts, ok bool) {
+	o.count = 10
+	argv := c.argv
+	for i := from; i < len(argv); i += 2 {
+		hasArg := i+1 < len(argv)
+		switch {
+		case isOpt(argv[i], "count") && hasArg:
+			if o.count, ok = c.intArg(argv[i+1]); !ok {
+				return o, false
+			}
+			if o.count < 1 {
+				c.replyError(errSyntax)
+				return o, false
+			}
+		case isOpt(argv[i], "match") && hasArg:
+			o.pattern = argv[i+1]
+			if len(o.pattern) == 1 && o.pattern[0] == '*' {
+				o.pattern = nil
+			}
+		case isOpt(argv[i], "type") && hasArg:
+			o.typ = argv[i+1]
+		default:
+			c.replyError(errSyntax)
+			return o, false
+		}
+	}
+	return o, true
+}
+
+// scanCommand visits about COUNT keys from the cursor, then filters them as
+// Redis does, in its order: by pattern; by type (a lookup that counts a
+// keyspace hit or miss and deletes the key if expired; a missing key's type
+// is "none"); and by expiry (deleting expired keys). kvd's cursors are key
+// hashes, so keys present for a whole iteration are returned whatever
+// changes between calls.
+func scanCommand(c *Client) {
+	cursor, ok := parseScanCursor(c.argv[1])
+	if !ok {
+		c.replyError(errInvalidCursor)
+		return
+	}
+	o, ok := parseScanOpts(c, 2)
+	if !ok {
+		return
+	}
+	// Copy the visited keys out of the store: the filters below may delete keys.
+	var arena []byte
+	var ends []int
+	next := c.db.ScanEntries(cursor, int(min(o.count, math.MaxInt32)), func(e store.Entry) {
+		arena = append(arena, e.Key()...)
+		ends = append(ends, len(arena))
+	})
+	now := c.srv.now()
+	keys := make([][]byte, 0, len(ends))
+	start := 0
+	for _, end := range ends {
+		key := arena[start:end:end]
+		start = end
+		if o.pattern != nil && !glob.MatchBytes(o.pattern, key) {
+			continue
+		}
+		if o.typ != nil {
+			t := store.TypeNone
+			if e, found := c.lookupNoTouch(key); found {
+				t = e.Type()
+			}
+			if !isOpt(o.typ, t.String()) {
+				continue
+			}
+		}
+		if c.db.ExpireIfNeeded(key, now) {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	c.replyArray(2)
+	c.replyBulkInt(int64(next))
+	c.replyArray(len(keys))
+	c.replyBulkItems(keys)
+}
+
+func randomkeyCommand(c *Client) {
+	key, ok := c.db.RandomKey(c.srv.now())
+	if !ok {
+		c.replyNull()
+		return
+	}
+	c.replyBulk(key)
+}
+
+// ---- OBJECT ----
+
+// objectLookup finds OBJECT's key without touching it, replying null if it
+// is missing.
+func objectLookup(c *Client) (store.Entry, bool) {
+	e, ok := c.lookupNoTouch(c.argv[2])
+	if !ok {
+		c.replyNull()
+	}
+	return e, ok
+}
+
+func objectEncodingCommand(c *Client) {
+	if e, ok := objectLookup(c); ok {
+		c.replyBulkString(e.EncodingName())
+	}
+}
+
+func objectRefcountCommand(c *Client) {
+	if e, ok := objectLookup(c); ok {
+		c.replyInt(e.RefCount())
+	}
+}
+
+func objectIdletimeCommand(c *Client) {
+	if e, ok := objectLookup(c); ok {
+		c.replyInt(store.IdleMillis(e.LRU(), c.srv.now()) / 1000)
+	}
+}
+
+// objectFreqCommand always fails once the key is found: kvd keeps LRU
+// clocks, never the LFU counters an LFU maxmemory policy would need.
+func objectFreqCommand(c *Client) {
+	if _, ok := objectLookup(c); ok {
+		c.replyError(errLFUNotTaken)
+	}
+}
+
+var objectHelp = []string{
+	"ENCODING <key>",
+	"    Return the kind of internal representation used in order to store the value",
+	"    associated with a <key>.",
+	"FREQ <key>",
+	"    Return the access frequency index of the <key>. The returned integer is",
+	"    proportional to the logarithm of the recent access frequency of the key.",
+	"IDLETIME <key>",
+	"    Return the idle time of the <key>, that is the approximated number of",
+	"    seconds elapsed since the last access to the key.",
+	"REFCOUNT <key>",
+	"    Return the number of references of the value associated with the specified",
+	"    <key>.",
+}
+
+func objectHelpCommand(c *Client) { replyHelp(c, objectHelp) }
+
+// replyHelp answers a container command's HELP subcommand the way Redis's
+// addReplyHelp does: a header naming the command, the lines, and the
+// description of HELP itself, each a status reply.
+func replyHelp(c *Client, lines []string) {
+	c.replyArray(len(lines) + 3)
+	c.replyStatus(strings.ToUpper(string(cstr(c.argv[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		c.replyStatus(l)
+	}
+	c.replyStatus("HELP")
+	c.replyStatus("    Prints this help.")
+}
