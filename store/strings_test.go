@@ -69,3 +69,19 @@ func TestSetRangeReusesCapacity(t *testing.T) {
 		t.Errorf("value %q", got)
 	}
 }
+
+// TestEmptyStringValue reads an empty embedded value; under -race the
+// checkptr instrumentation rejects a pointer one past the key allocation.
+func TestEmptyStringValue(t *testing.T) {
+	db := NewDB()
+	for _, key := range []string{"k", ""} {
+		db.SetString([]byte(key), nil, EncEmbstr, SetOptions{Deadline: -1}, 0)
+		e, ok := db.Lookup([]byte(key), 0)
+		if !ok {
+			t.Fatalf("key %q missing", key)
+		}
+		if v := e.Str(); v == nil || len(v) != 0 {
+			t.Errorf("key %q: value %q (nil %v), want empty", key, v, v == nil)
+		}
+	}
+}
