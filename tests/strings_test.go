@@ -378,3 +378,31 @@ func TestDiffStringsMisc(t *testing.T) {
 		}},
 	})
 }
+
+// TestDiffStringsEncoding compares OBJECT ENCODING and OBJECT REFCOUNT
+// after each string command (shared integers are 0..9999).
+func TestDiffStringsEncoding(t *testing.T) {
+	x45 := strings.Repeat("x", 45)
+	diffCases(t, []dcase{
+		{name: "set family", steps: []step{
+			"SET k 123", "OBJECT ENCODING k", "OBJECT REFCOUNT k", "SET k 12345", "OBJECT ENCODING k", "OBJECT REFCOUNT k",
+			"SET k -0", "OBJECT ENCODING k", "SET k 12345678901234567890", "OBJECT ENCODING k",
+			"SET k " + strings.Repeat("x", 44), "OBJECT ENCODING k", "SET k " + x45, "OBJECT ENCODING k",
+			"SETEX k 100 12", "OBJECT ENCODING k", "GETEX k PERSIST", "OBJECT ENCODING k",
+			"GETSET k 77", "OBJECT ENCODING k", "OBJECT REFCOUNT k", "PSETEX k 100000 hi", "OBJECT ENCODING k",
+			"MSET a 1 b hello c " + x45, "OBJECT ENCODING a", "OBJECT ENCODING b", "OBJECT ENCODING c",
+			"MSETNX d 20000", "OBJECT ENCODING d", "OBJECT REFCOUNT d",
+		}},
+		{name: "modifying commands", steps: []step{
+			"APPEND a 123", "OBJECT ENCODING a", "OBJECT REFCOUNT a", "APPEND a 4", "OBJECT ENCODING a",
+			"INCR a", "OBJECT ENCODING a", "OBJECT REFCOUNT a",
+			`APPEND e ""`, "OBJECT ENCODING e", "SET n 12", `APPEND n ""`, "OBJECT ENCODING n",
+			"INCRBYFLOAT f 3", "OBJECT ENCODING f", "INCRBYFLOAT f 0.5", "OBJECT ENCODING f",
+			"INCRBYFLOAT g 1e308", "OBJECT ENCODING g",
+			"SETRANGE s 0 12", "OBJECT ENCODING s", "SET t 12", `SETRANGE t 0 ""`, "OBJECT ENCODING t",
+			"SETRANGE t 0 3", "OBJECT ENCODING t", "INCR t", "OBJECT ENCODING t", "OBJECT REFCOUNT t",
+			"SET i 9998", "INCR i", "OBJECT REFCOUNT i", "INCR i", "OBJECT REFCOUNT i", "DECR i", "OBJECT REFCOUNT i",
+			"SET j -1", "INCR j", "OBJECT REFCOUNT j", "DECRBY j 5", "OBJECT ENCODING j", "OBJECT REFCOUNT j",
+		}},
+	})
+}
