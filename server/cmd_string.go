@@ -2,7 +2,9 @@ package server
 
 import (
 	"math"
+	"math/big"
 
+	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/store"
 )
 
@@ -12,7 +14,37 @@ var stringCommands = []*Command{
 	{Name: "setnx", Arity: 3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: setnxCommand},
 	{Name: "setex", Arity: 4, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: setexCommand},
 	{Name: "psetex", Arity: 4, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: psetexCommand},
+	{Name: "append", Arity: 3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: appendCommand},
+	{Name: "strlen", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: strlenCommand},
+	{Name: "getdel", Arity: 2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: getdelCommand},
+	{Name: "getex", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: getexCommand},
+	{Name: "getset", Arity: 3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: getsetCommand},
+	{Name: "mget", Arity: -2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: -1, Step: 1, Proc: mgetCommand},
+	{Name: "mset", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2, Proc: msetCommand},
+	{Name: "msetnx", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 2, Proc: msetnxCommand},
+	{Name: "incr", Arity: 2, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: incrCommand},
+	{Name: "decr", Arity: 2, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: decrCommand},
+	{Name: "incrby", Arity: 3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: incrbyCommand},
+	{Name: "decrby", Arity: 3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: decrbyCommand},
+	{Name: "incrbyfloat", Arity: 3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: incrbyfloatCommand},
+	{Name: "getrange", Arity: 4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: getrangeCommand},
+	{Name: "substr", Arity: 4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: getrangeCommand},
+	{Name: "setrange", Arity: 4, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: setrangeCommand},
+	{Name: "lcs", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 2, Step: 1, Proc: lcsCommand},
 }
+
+// Error replies of the string commands.
+const (
+	errStringTooLong  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errOffsetRange    = "ERR offset is out of range"
+	errDecrOverflow   = "ERR decrement would overflow"
+	errFloatNaNOrInf  = "ERR increment would produce NaN or Infinity"
+	errLCSWrongType   = "ERR The specified keys must contain string values"
+	errLCSLenAndIdx   = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSTooLong     = "ERR String too long for LCS"
+	errLCSTooMuchMem  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	errLCSAllocFailed = "ERR Insufficient memory, failed allocating transient memory for LCS"
+)
 
 // lookupString returns key's string value. It replies WRONGTYPE and returns
 // ok == false if the key holds another type; found is false for a missing key.
@@ -191,4 +223,433 @@ func setexCommand(c *Client) {
 
 func psetexCommand(c *Client) {
 	setGeneric(c, c.argv[1], c.argv[3], setPX, c.argv[2], nil, nil)
+}
+
+// checkStringLength replies an error and returns false if a string of
+// size+grow bytes would exceed proto-max-bulk-len.
+func (c *Client) checkStringLength(size, grow int64) bool {
+	if size > c.srv.cfg.ProtoMaxBulkLen-grow {
+		c.replyError(errStringTooLong)
+		return false
+	}
+	return true
+}
+
+func getsetCommand(c *Client) {
+	if !getGeneric(c) {
+		return
+	}
+	val := c.argv[2]
+	c.db.SetString(c.argv[1], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, c.srv.now())
+}
+
+func getdelCommand(c *Client) {
+	if !getGeneric(c) {
+		return
+	}
+	c.db.Delete(c.argv[1], c.srv.now())
+}
+
+func getexCommand(c *Client) {
+	flags, expire, ok := parseStringOpts(c, 2, forGetex)
+	if !ok {
+		return
+	}
+	key := c.argv[1]
+	val, found, ok := c.lookupString(key)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyNull()
+		return
+	}
+	deadline := int64(-1)
+	if expire != nil {
+		deadline, ok = expireDeadline(c, expire, flags&(setEX|setEXAT) != 0, flags&(setEX|setPX) != 0)
+		if !ok {
+			return
+		}
+	}
+	// Reply before the value can change or go.
+	c.replyBulk(val)
+	now := c.srv.now()
+	switch {
+	case flags&(setEXAT|setPXAT) != 0 && deadline <= now:
+		c.db.Delete(key, now)
+	case expire != nil:
+		c.db.SetDeadline(key, deadline, now)
+	case flags&setPersist != 0:
+		c.db.Persist(key, now)
+	}
+}
+
+func mgetCommand(c *Client) {
+	keys := c.argv[1:]
+	c.replyArray(len(keys))
+	for _, key := range keys {
+		e, found := c.lookupRead(key)
+		if !found || e.Type() != store.TypeString {
+			c.replyNull()
+			continue
+		}
+		c.replyBulk(e.Str())
+	}
+}
+
+// msetGeneric implements MSET and, with nx, MSETNX.
+func msetGeneric(c *Client, nx bool) {
+	argv := c.argv
+	if len(argv)%2 == 0 {
+		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		return
+	}
+	if nx {
+		for j := 1; j < len(argv); j += 2 {
+			if _, found := c.lookupWrite(argv[j]); found {
+				c.replyInt(0)
+				return
+			}
+		}
+	}
+	now := c.srv.now()
+	for j := 1; j < len(argv); j += 2 {
+		val := argv[j+1]
+		c.db.SetString(argv[j], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, now)
+	}
+	if nx {
+		c.replyInt(1)
+	} else {
+		c.replyOK()
+	}
+}
+
+func msetCommand(c *Client)   { msetGeneric(c, false) }
+func msetnxCommand(c *Client) { msetGeneric(c, true) }
+
+func appendCommand(c *Client) {
+	key, val := c.argv[1], c.argv[2]
+	cur, found, ok := c.lookupStringWrite(key)
+	if !ok {
+		return
+	}
+	now := c.srv.now()
+	if !found {
+		// A new key gets the argument's own encoding, as in Redis.
+		c.db.SetString(key, val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, now)
+		c.replyInt(int64(len(val)))
+		return
+	}
+	if !c.checkStringLength(int64(len(cur)), int64(len(val))) {
+		return
+	}
+	c.replyInt(int64(c.db.AppendString(key, val, now)))
+}
+
+// lookupStringWrite is lookupString for commands that may change the key.
+func (c *Client) lookupStringWrite(key []byte) (val []byte, found, ok bool) {
+	e, found, ok := c.lookupTypeWrite(key, store.TypeString)
+	if !found || !ok {
+		return nil, found, ok
+	}
+	return e.Str(), true, true
+}
+
+func strlenCommand(c *Client) {
+	val, _, ok := c.lookupString(c.argv[1])
+	if ok {
+		c.replyInt(int64(len(val)))
+	}
+}
+
+// incrDecr adds incr to the integer in key (0 if missing), keeping its TTL,
+// and replies with the result.
+func incrDecr(c *Client, incr int64) {
+	key := c.argv[1]
+	cur, found, ok := c.lookupStringWrite(key)
+	if !ok {
+		return
+	}
+	var value int64
+	if found {
+		if value, ok = num.ParseInt(cur); !ok {
+			c.replyError(errNotInteger)
+			return
+		}
+	}
+	if (incr < 0 && value < 0 && incr < math.MinInt64-value) ||
+		(incr > 0 && value > 0 && incr > math.MaxInt64-value) {
+		c.replyError(errOverflow)
+		return
+	}
+	value += incr
+	var buf [num.MaxInt64Len]byte
+	c.db.SetString(key, num.AppendInt(buf[:0], value), store.EncInt, store.SetOptions{KeepTTL: true}, c.srv.now())
+	c.replyInt(value)
+}
+
+func incrCommand(c *Client) { incrDecr(c, 1) }
+func decrCommand(c *Client) { incrDecr(c, -1) }
+
+func incrbyCommand(c *Client) {
+	if incr, ok := c.intArg(c.argv[2]); ok {
+		incrDecr(c, incr)
+	}
+}
+
+func decrbyCommand(c *Client) {
+	decr, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	if decr == math.MinInt64 {
+		c.replyError(errDecrOverflow)
+		return
+	}
+	incrDecr(c, -decr)
+}
+
+// incrbyfloatCommand adds in C long double arithmetic, as Redis does, and
+// stores the result printed like Redis's "%.17Lf" with zeros trimmed.
+func incrbyfloatCommand(c *Client) {
+	key := c.argv[1]
+	cur, found, ok := c.lookupStringWrite(key)
+	if !ok {
+		return
+	}
+	value := new(big.Float)
+	if found {
+		if value, ok = num.ParseLongDouble(cur); !ok {
+			c.replyError(errNotFloat)
+			return
+		}
+	}
+	incr, ok := num.ParseLongDouble(c.argv[2])
+	if !ok {
+		c.replyError(errNotFloat)
+		return
+	}
+	sum, ok := num.AddLongDouble(value, incr)
+	if !ok {
+		c.replyError(errFloatNaNOrInf)
+		return
+	}
+	var buf [64]byte
+	s := num.AppendLongDoubleHuman(buf[:0], sum)
+	c.db.SetString(key, s, store.LengthEncoding(s), store.SetOptions{KeepTTL: true}, c.srv.now())
+	c.replyBulk(s)
+}
+
+// getrangeCommand implements GETRANGE and SUBSTR.
+func getrangeCommand(c *Client) {
+	start, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	end, ok := c.intArg(c.argv[3])
+	if !ok {
+		return
+	}
+	val, _, ok := c.lookupString(c.argv[1])
+	if !ok {
+		return
+	}
+	n := int64(len(val))
+	if start < 0 && end < 0 && start > end {
+		c.replyBulk(nil)
+		return
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start, end = max(start, 0), max(end, 0)
+	if end >= n {
+		end = n - 1
+	}
+	if start > end || n == 0 {
+		c.replyBulk(nil)
+		return
+	}
+	c.replyBulk(val[start : end+1])
+}
+
+func setrangeCommand(c *Client) {
+	key, val := c.argv[1], c.argv[3]
+	offset, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	if offset < 0 {
+		c.replyError(errOffsetRange)
+		return
+	}
+	cur, _, ok := c.lookupStringWrite(key)
+	if !ok {
+		return
+	}
+	if len(val) == 0 {
+		// Nothing to write: the length as it is, and no key created.
+		c.replyInt(int64(len(cur)))
+		return
+	}
+	if !c.checkStringLength(offset, int64(len(val))) {
+		return
+	}
+	c.replyInt(int64(c.db.SetRange(key, int(offset), val, c.srv.now())))
+}
+
+// lcsMatch is one range LCS IDX reports: a[aStart..aEnd] == b[bStart..bEnd].
+type lcsMatch struct {
+	aStart, aEnd, bStart, bEnd int64
+}
+
+// lcsCommand implements LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n]
+// [WITHMATCHLEN] with Redis's dynamic-programming table, so that the
+// subsequence and the match ranges it picks are Redis's.
+func lcsCommand(c *Client) {
+	ea, fa := c.lookupRead(c.argv[1])
+	eb, fb := c.lookupRead(c.argv[2])
+	if (fa && ea.Type() != store.TypeString) || (fb && eb.Type() != store.TypeString) {
+		c.replyError(errLCSWrongType)
+		return
+	}
+	var a, b []byte
+	if fa {
+		a = ea.Str()
+	}
+	if fb {
+		b = eb.Str()
+	}
+	var getLen, getIdx, withMatchLen bool
+	var minMatchLen int64
+	for j := 3; j < len(c.argv); j++ {
+		opt := c.argv[j]
+		switch {
+		case isOpt(opt, "idx"):
+			getIdx = true
+		case isOpt(opt, "len"):
+			getLen = true
+		case isOpt(opt, "withmatchlen"):
+			withMatchLen = true
+		case isOpt(opt, "minmatchlen") && j < len(c.argv)-1:
+			n, ok := c.intArg(c.argv[j+1])
+			if !ok {
+				return
+			}
+			minMatchLen = max(n, 0)
+			j++
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	if getLen && getIdx {
+		c.replyError(errLCSLenAndIdx)
+		return
+	}
+	if int64(len(a)) >= math.MaxUint32-1 || int64(len(b)) >= math.MaxUint32-1 {
+		c.replyError(errLCSTooLong)
+		return
+	}
+	// The table holds (len(a)+1) × (len(b)+1) uint32 cells; Redis refuses
+	// one bigger than proto-max-bulk-len.
+	rows, cols := uint64(len(a))+1, uint64(len(b))+1
+	cells := rows * cols
+	if cells/rows != cols || cells > math.MaxInt/4 {
+		c.replyError(errLCSAllocFailed)
+		return
+	}
+	if cells*4 > uint64(c.srv.cfg.ProtoMaxBulkLen) {
+		c.replyError(errLCSTooMuchMem)
+		return
+	}
+	lcs := make([]uint32, cells)
+	at := func(i, j int) uint32 { return lcs[j+i*int(cols)] }
+	for i := 1; i <= len(a); i++ {
+		row, prev := lcs[i*int(cols):(i+1)*int(cols)], lcs[(i-1)*int(cols):i*int(cols)]
+		for j := 1; j <= len(b); j++ {
+			if a[i-1] == b[j-1] {
+				row[j] = prev[j-1] + 1
+			} else {
+				row[j] = max(prev[j], row[j-1])
+			}
+		}
+	}
+	total := at(len(a), len(b))
+	if getLen {
+		c.replyInt(int64(total))
+		return
+	}
+
+	// Walk back from the end of both strings, collecting the subsequence
+	// (backwards) and, for IDX, the ranges of contiguous matches.
+	result := make([]byte, total)
+	idx := total
+	var matches []lcsMatch
+	alen := int64(len(a))
+	cur := lcsMatch{aStart: alen} // aStart == alen: no range open
+	for i, j := len(a), len(b); i > 0 && j > 0; {
+		emit := false
+		if a[i-1] == b[j-1] {
+			result[idx-1] = a[i-1]
+			switch {
+			case cur.aStart == alen:
+				cur = lcsMatch{int64(i - 1), int64(i - 1), int64(j - 1), int64(j - 1)}
+			case cur.aStart == int64(i) && cur.bStart == int64(j):
+				cur.aStart--
+				cur.bStart--
+			default:
+				emit = true
+			}
+			if cur.aStart == 0 || cur.bStart == 0 {
+				emit = true
+			}
+			idx--
+			i--
+			j--
+		} else {
+			if at(i-1, j) > at(i, j-1) {
+				i--
+			} else {
+				j--
+			}
+			if cur.aStart != alen {
+				emit = true
+			}
+		}
+		if emit {
+			if matchLen := cur.aEnd - cur.aStart + 1; getIdx && (minMatchLen == 0 || matchLen >= minMatchLen) {
+				matches = append(matches, cur)
+			}
+			cur.aStart = alen
+		}
+	}
+	if !getIdx {
+		c.replyBulk(result)
+		return
+	}
+	c.replyMap(2)
+	c.replyBulkString("matches")
+	c.replyArray(len(matches))
+	for _, m := range matches {
+		if withMatchLen {
+			c.replyArray(3)
+		} else {
+			c.replyArray(2)
+		}
+		c.replyArray(2)
+		c.replyInt(m.aStart)
+		c.replyInt(m.aEnd)
+		c.replyArray(2)
+		c.replyInt(m.bStart)
+		c.replyInt(m.bEnd)
+		if withMatchLen {
+			c.replyInt(m.aEnd - m.aStart + 1)
+		}
+	}
+	c.replyBulkString("len")
+	c.replyInt(int64(total))
 }

@@ -129,6 +129,11 @@ func (e *entry) str() []byte {
 	if e.meta&metaGrowable != 0 {
 		return *(*[]byte)(e.obj)
 	}
+	if e.vlen == 0 {
+		// kv+klen would point one past the end of the allocation, which
+		// the garbage collector (and -race's checkptr) forbids.
+		return []byte{}
+	}
 	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), e.klen)), e.vlen)
 }
 
