@@ -305,13 +305,13 @@ func (r *uring) probe(ops ...uint8) bool {
 // bufRing is a provided-buffer ring: the kernel picks a buffer from it for
 // each receive, and the owner gives buffers back once it has consumed them.
 type bufRing struct {
-	r       *uring
-	gid     uint16
-	mem     []byte // the ring entries (mmap'd, page aligned)
-	bufs    []byte // the buffers themselves, size each
-	size    int
-	entries uint16
-	mask    uint16
+	r        *uring
+	gid      uint16
+	mem      []byte // the ring entries (mmap'd, page aligned)
+	bufs     []byte // the buffers themselves, size each
+	size     int
+	entries  uint16
+	mask     uint16
 	tail     uint16 // local tail, published by publish
 	tailWord *uint32
 }
