@@ -1,20 +1,33 @@
-// Package eventloop is kvd's reactor: one goroutine, locked to its OS thread,
-// waits in epoll_wait for file descriptors to become ready and runs their
-// handlers, fires timers, and runs before-sleep hooks before it waits again.
+// Package eventloop is kvd's event loop: one goroutine, locked to its OS
+// thread, waits for I/O, runs handlers, fires timers, and runs before-sleep
+// hooks before it waits again.
 //
-// It knows file descriptors, not sockets, clients or protocols. Every method
-// except Wake, Submit and Stop must be called from the loop goroutine (or
-// before Run starts); handlers, timers and hooks run on that goroutine, so
-// they need no locks among themselves.
+// It offers two styles of I/O over one API, on either of two backends:
 //
-// Descriptors are level-triggered: a handler that leaves data unread is called
-// again on the next iteration.
+//   - Readiness (the Reactor pattern): Register a descriptor and a Handler;
+//     the loop reports when it is readable or writable and the handler does
+//     the I/O itself. Level-triggered.
+//   - Streams (the Proactor pattern): AddStream a connected socket and a
+//     StreamHandler; the loop delivers received bytes (OnData), writes what
+//     Send hands it and reports completion (OnSent), and reports the end of
+//     the connection (OnClosed). AddAcceptor does the same for listening
+//     sockets.
+//
+// The epoll backend (the default) implements readiness natively and streams
+// on top of it, optionally fanning stream reads and writes out to I/O
+// threads (SetParallel). The io_uring backend implements streams natively
+// (multishot accept, multishot receive into a provided-buffer ring, sends
+// submitted in one io_uring_enter per iteration) and readiness with poll
+// requests. Callers choose with Options.Backend.
+//
+// It knows file descriptors, not clients or protocols. Every method except
+// Wake, Submit and Stop must be called from the loop goroutine (or before Run
+// starts); handlers, timers and hooks run on that goroutine.
 package eventloop
 
 import (
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -41,32 +54,84 @@ type Handler func(fd int, ev Event)
 // ErrClosed is returned by methods called after Close.
 var ErrClosed = errors.New("eventloop: closed")
 
-// maxEvents is how many ready descriptors one epoll_wait returns at most.
-const maxEvents = 1024
+// Backend selects how the loop waits for and performs I/O.
+type Backend int
 
-// Loop is a reactor. Create one with New.
+// Backends.
+const (
+	// Epoll is the readiness-based reactor backend (the default).
+	Epoll Backend = iota
+	// IOUring is the completion-based proactor backend.
+	IOUring
+)
+
+// String returns the backend's name.
+func (b Backend) String() string {
+	if b == IOUring {
+		return "io_uring"
+	}
+	return "epoll"
+}
+
+// Options configure a loop.
+type Options struct {
+	// Backend is the I/O backend. New fails with an error wrapping
+	// ErrUnsupported if IOUring is asked for and the kernel refuses it.
+	Backend Backend
+}
+
+// ErrUnsupported is wrapped by New's error when the requested backend is
+// not available on this system.
+var ErrUnsupported = errors.New("eventloop: backend unsupported")
+
+// backend is what a Loop needs from an I/O mechanism.
+type backend interface {
+	register(fd int, mask Event) error
+	modify(fd int, mask Event) error
+	unregister(fd int) error
+	addStream(s *stream) error
+	addAcceptor(a *acceptor) error
+	pauseAcceptor(a *acceptor, paused bool) error
+	removeAcceptor(a *acceptor)
+	// send starts writing s.out[s.sent:]; flushSends is called once per
+	// iteration to write (epoll) or submit (io_uring) what was sent.
+	send(s *stream)
+	flushSends()
+	closeStream(s *stream)
+	// wait waits up to msec milliseconds (-1: no limit, 0: poll) and
+	// dispatches what happened.
+	wait(msec int) error
+	// wakeFd is written to by Wake.
+	close() error
+}
+
+// Loop is an event loop. Create one with New or NewWithOptions.
 type Loop struct {
-	epfd   int
-	wakefd int
+	be      backend
+	backend Backend
+	wakefd  int
 
-	handlers []Handler // indexed by fd
-	masks    []Event   // registered interest, indexed by fd
-	events   []unix.EpollEvent
+	handlers  []Handler // readiness handlers, indexed by fd
+	masks     []Event   // registered interest, indexed by fd
+	streams   []*stream // indexed by fd
+	acceptors []*acceptor
 
 	timers      []*timer // unordered; there are few
 	nextTimerID int64
 
 	beforeSleep []func()
+	parallel    Parallel
+	parallelMin int
 
 	wakePending atomic.Bool
 	stopping    atomic.Bool
 
-	mu        sync.Mutex // guards submitted
-	submitted []func()
-	running   []func() // the batch being run, reused
+	mu           sync.Mutex // guards submitted
+	submitted    []func()
+	hasSubmitted atomic.Bool
+	running      []func() // the batch being run, reused
 
-	closed bool
-	// Iterations counts completed loop iterations; readable by the loop goroutine.
+	closed     bool
 	iterations uint64
 }
 
@@ -76,56 +141,44 @@ type timer struct {
 	f    func() time.Duration
 }
 
-// New creates a loop with its epoll instance and wake-up eventfd.
-func New() (*Loop, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
+// New creates a loop on the epoll backend.
+func New() (*Loop, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions creates a loop with the given options.
+func NewWithOptions(opts Options) (*Loop, error) {
 	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		unix.Close(epfd)
-		return nil, os.NewSyscallError("eventfd", err)
+		return nil, fmt.Errorf("eventloop: %w", osSyscallError("eventfd", err))
 	}
-	l := &Loop{
-		epfd:   epfd,
-		wakefd: wakefd,
-		events: make([]unix.EpollEvent, 64),
+	l := &Loop{wakefd: wakefd, backend: opts.Backend}
+	switch opts.Backend {
+	case IOUring:
+		l.be, err = newUringBackend(l)
+	default:
+		l.be, err = newEpollBackend(l)
+	}
+	if err != nil {
+		unix.Close(wakefd)
+		return nil, err
 	}
 	if err := l.Register(wakefd, Readable, l.onWake); err != nil {
+		l.be.close()
 		unix.Close(wakefd)
-		unix.Close(epfd)
 		return nil, err
 	}
 	return l, nil
 }
 
-func toEpoll(mask Event) uint32 {
-	var ev uint32
-	if mask&Readable != 0 {
-		ev |= unix.EPOLLIN
-	}
-	if mask&Writable != 0 {
-		ev |= unix.EPOLLOUT
-	}
-	return ev
-}
+// Backend returns the loop's backend.
+func (l *Loop) Backend() Backend { return l.backend }
 
-func fromEpoll(ev uint32) Event {
-	var e Event
-	if ev&(unix.EPOLLIN|unix.EPOLLPRI) != 0 {
-		e |= Readable
+func (l *Loop) growFdTables(fd int) {
+	for fd >= len(l.handlers) {
+		n := max(2*len(l.handlers), 64, fd+1)
+		l.handlers = append(l.handlers, make([]Handler, n-len(l.handlers))...)
+		l.masks = append(l.masks, make([]Event, n-len(l.masks))...)
+		l.streams = append(l.streams, make([]*stream, n-len(l.streams))...)
 	}
-	if ev&unix.EPOLLOUT != 0 {
-		e |= Writable
-	}
-	if ev&unix.EPOLLHUP != 0 {
-		e |= HangUp
-	}
-	if ev&unix.EPOLLERR != 0 {
-		e |= Error
-	}
-	return e
 }
 
 // Register starts watching fd for mask and calls h when it is ready.
@@ -136,14 +189,12 @@ func (l *Loop) Register(fd int, mask Event, h Handler) error {
 	if fd < 0 {
 		return fmt.Errorf("eventloop: register fd %d: %w", fd, unix.EBADF)
 	}
-	ev := unix.EpollEvent{Events: toEpoll(mask), Fd: int32(fd)}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		return fmt.Errorf("eventloop: register fd %d: %w", fd, os.NewSyscallError("epoll_ctl", err))
+	l.growFdTables(fd)
+	if l.handlers[fd] != nil || l.streams[fd] != nil {
+		return fmt.Errorf("eventloop: register fd %d: %w", fd, unix.EEXIST)
 	}
-	for fd >= len(l.handlers) {
-		n := max(2*len(l.handlers), 64, fd+1)
-		l.handlers = append(l.handlers, make([]Handler, n-len(l.handlers))...)
-		l.masks = append(l.masks, make([]Event, n-len(l.masks))...)
+	if err := l.be.register(fd, mask); err != nil {
+		return fmt.Errorf("eventloop: register fd %d: %w", fd, err)
 	}
 	l.handlers[fd] = h
 	l.masks[fd] = mask
@@ -159,9 +210,8 @@ func (l *Loop) Modify(fd int, mask Event) error {
 	if l.masks[fd] == mask {
 		return nil
 	}
-	ev := unix.EpollEvent{Events: toEpoll(mask), Fd: int32(fd)}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, fd, &ev); err != nil {
-		return fmt.Errorf("eventloop: modify fd %d: %w", fd, os.NewSyscallError("epoll_ctl", err))
+	if err := l.be.modify(fd, mask); err != nil {
+		return fmt.Errorf("eventloop: modify fd %d: %w", fd, err)
 	}
 	l.masks[fd] = mask
 	return nil
@@ -176,17 +226,26 @@ func (l *Loop) Mask(fd int) Event {
 }
 
 // Unregister stops watching fd. It does not close fd. Events for fd already
-// returned by the current epoll_wait are dropped.
+// collected in the current iteration are dropped.
 func (l *Loop) Unregister(fd int) error {
 	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd] == nil {
 		return fmt.Errorf("eventloop: unregister fd %d: %w", fd, unix.ENOENT)
 	}
 	l.handlers[fd] = nil
 	l.masks[fd] = 0
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
-		return fmt.Errorf("eventloop: unregister fd %d: %w", fd, os.NewSyscallError("epoll_ctl", err))
+	if err := l.be.unregister(fd); err != nil {
+		return fmt.Errorf("eventloop: unregister fd %d: %w", fd, err)
 	}
 	return nil
+}
+
+// dispatch runs fd's readiness handler, if it still has one.
+func (l *Loop) dispatch(fd int, ev Event) {
+	if fd < len(l.handlers) {
+		if h := l.handlers[fd]; h != nil {
+			h(fd, ev)
+		}
+	}
 }
 
 // AddTimer calls f after d, then again after each duration f returns, until
@@ -209,13 +268,14 @@ func (l *Loop) CancelTimer(id int64) bool {
 }
 
 // BeforeSleep adds a hook run at the end of every iteration, just before
-// the loop waits for events. Hooks run in the order they were added.
+// the loop writes what streams were sent and waits for events. Hooks run in
+// the order they were added.
 func (l *Loop) BeforeSleep(f func()) {
 	l.beforeSleep = append(l.beforeSleep, f)
 }
 
-// Wake makes a waiting loop return from epoll_wait. It is safe to call from
-// any goroutine and cheap to call often: wake-ups pending at once coalesce.
+// Wake makes a waiting loop return. It is safe to call from any goroutine
+// and cheap to call often: wake-ups pending at once coalesce.
 func (l *Loop) Wake() {
 	if l.wakePending.CompareAndSwap(false, true) {
 		var one = [8]byte{1}
@@ -233,6 +293,7 @@ func (l *Loop) Wake() {
 func (l *Loop) Submit(f func()) {
 	l.mu.Lock()
 	l.submitted = append(l.submitted, f)
+	l.hasSubmitted.Store(true)
 	l.mu.Unlock()
 	l.Wake()
 }
@@ -256,8 +317,12 @@ func (l *Loop) onWake(fd int, _ Event) {
 }
 
 func (l *Loop) runSubmitted() {
+	if !l.hasSubmitted.Load() {
+		return
+	}
 	l.mu.Lock()
 	l.running, l.submitted = l.submitted, l.running[:0]
+	l.hasSubmitted.Store(false)
 	l.mu.Unlock()
 	for i, f := range l.running {
 		f()
@@ -265,8 +330,8 @@ func (l *Loop) runSubmitted() {
 	}
 }
 
-// timeout returns the epoll_wait timeout in milliseconds: -1 to wait for
-// ever, 0 to poll, or the time to the nearest timer rounded up.
+// timeout returns the wait timeout in milliseconds: -1 to wait for ever, 0
+// to poll, or the time to the nearest timer rounded up.
 func (l *Loop) timeout(now time.Time) int {
 	if len(l.timers) == 0 {
 		return -1
@@ -336,35 +401,24 @@ func (l *Loop) Run() error {
 	return nil
 }
 
-// RunOnce runs one iteration: before-sleep hooks, one epoll_wait (blocking
-// until an event or the nearest timer when block is true, polling otherwise),
-// the ready handlers, submitted functions and due timers.
+// RunOnce runs one iteration: before-sleep hooks, the writes of streams
+// that were sent, one wait (blocking until an event or the nearest timer
+// when block is true, polling otherwise), the ready handlers, submitted
+// functions and due timers.
 func (l *Loop) RunOnce(block bool) error {
+	if l.closed {
+		return ErrClosed
+	}
 	for _, f := range l.beforeSleep {
 		f()
 	}
+	l.be.flushSends()
 	msec := 0
-	if block && !l.stopping.Load() {
+	if block && !l.stopping.Load() && !l.hasSubmitted.Load() {
 		msec = l.timeout(time.Now())
 	}
-	n, err := unix.EpollWait(l.epfd, l.events, msec)
-	if err != nil {
-		if err == unix.EINTR {
-			return nil
-		}
-		return fmt.Errorf("eventloop: %w", os.NewSyscallError("epoll_wait", err))
-	}
-	for i := 0; i < n; i++ {
-		ev := &l.events[i]
-		fd := int(ev.Fd)
-		if fd < len(l.handlers) {
-			if h := l.handlers[fd]; h != nil {
-				h(fd, fromEpoll(ev.Events))
-			}
-		}
-	}
-	if n == len(l.events) && n < maxEvents {
-		l.events = make([]unix.EpollEvent, 2*n)
+	if err := l.be.wait(msec); err != nil {
+		return err
 	}
 	l.runSubmitted()
 	l.runTimers()
@@ -376,20 +430,25 @@ func (l *Loop) RunOnce(block bool) error {
 // from the loop goroutine.
 func (l *Loop) Iterations() uint64 { return l.iterations }
 
-// Close releases the epoll instance and the eventfd. Call it after Run has
-// returned. Registered descriptors are not closed.
+// Close releases the backend and the wake-up eventfd. Call it after Run has
+// returned. Registered descriptors are not closed; streams are.
 func (l *Loop) Close() error {
 	if l.closed {
 		return nil
 	}
+	for _, s := range l.streams {
+		if s != nil {
+			l.CloseStream(s.fd)
+		}
+	}
 	l.closed = true
-	err1 := unix.Close(l.wakefd)
-	err2 := unix.Close(l.epfd)
+	err1 := l.be.close()
+	err2 := unix.Close(l.wakefd)
 	if err1 != nil {
-		return os.NewSyscallError("close", err1)
+		return err1
 	}
 	if err2 != nil {
-		return os.NewSyscallError("close", err2)
+		return osSyscallError("close", err2)
 	}
 	return nil
 }

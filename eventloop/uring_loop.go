@@ -1,0 +1,496 @@
+package eventloop
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// uringBackend is the proactor: the kernel accepts, receives and sends, and
+// the loop harvests completions. One io_uring_enter per iteration submits
+// every send prepared since the last one and waits for completions.
+//
+// Buffer ownership: a receive's data lives in a provided buffer owned by the
+// kernel until its completion arrives and by the loop until OnData returns,
+// when the buffer goes back to the ring. A send's buffer belongs to the
+// kernel from submission to completion: the stream keeps a reference to it
+// (so the garbage collector cannot free it) and its descriptor is closed only
+// after every operation on it has completed.
+type uringBackend struct {
+	l  *Loop
+	r  *uring
+	br *bufRing
+
+	polls   []pollState // readiness requests, indexed by fd
+	active  []*stream   // streams by fd, including those closing
+	nextGen uint32
+
+	sendQ   []*stream
+	publish bool // buffers were returned to the ring since the last publish
+}
+
+type pollState struct {
+	gen   uint32
+	mask  Event
+	armed bool
+}
+
+// Operation kinds, in the top byte of user_data.
+const (
+	kindPoll uint64 = iota + 1
+	kindRecv
+	kindSend
+	kindAccept
+	kindCancel
+)
+
+const (
+	ringEntries    = 1024
+	ringCQEntries  = 8192
+	recvBufSize    = 16 * 1024
+	recvBufEntries = 1024
+	recvBufGroup   = 0
+	pollIn         = 0x1
+	pollOut        = 0x4
+)
+
+func userData(kind uint64, gen uint32, fd int) uint64 {
+	return kind<<56 | uint64(gen&0xffffff)<<32 | uint64(uint32(fd))
+}
+
+func splitUserData(u uint64) (kind uint64, gen uint32, fd int) {
+	return u >> 56, uint32(u>>32) & 0xffffff, int(uint32(u))
+}
+
+func newUringBackend(l *Loop) (*uringBackend, error) {
+	r, err := newUring(ringEntries, ringCQEntries, setupCoopTaskrun|setupTaskrunFlag|setupSubmitAll)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
+	}
+	if r.features&featNoDrop == 0 || r.features&featExtArg == 0 || !r.probe(opAccept, opRecv, opSend, opCancel) {
+		r.close()
+		return nil, fmt.Errorf("%w: io_uring lacks needed features (kernel too old)", ErrUnsupported)
+	}
+	br, err := r.newBufRing(recvBufGroup, recvBufEntries, recvBufSize)
+	if err != nil {
+		r.close()
+		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
+	}
+	return &uringBackend{l: l, r: r, br: br}, nil
+}
+
+// sqe returns a free submission entry, submitting queued ones first if the
+// queue is full.
+func (b *uringBackend) sqe() *sqe {
+	for {
+		if s := b.r.getSQE(); s != nil {
+			return s
+		}
+		if _, err := b.r.enter(0, nil); errors.Is(err, unix.EBUSY) {
+			// Completions are backed up: consume some so the kernel can
+			// take more submissions.
+			b.reap()
+		}
+	}
+}
+
+func (b *uringBackend) gen() uint32 {
+	b.nextGen = (b.nextGen + 1) & 0xffffff
+	return b.nextGen
+}
+
+func (b *uringBackend) growPolls(fd int) {
+	for fd >= len(b.polls) {
+		n := max(2*len(b.polls), 64, fd+1)
+		b.polls = append(b.polls, make([]pollState, n-len(b.polls))...)
+		b.active = append(b.active, make([]*stream, n-len(b.active))...)
+	}
+}
+
+// ---- readiness ----
+
+func (b *uringBackend) armPoll(fd int) {
+	p := &b.polls[fd]
+	if p.armed || p.mask == 0 {
+		return
+	}
+	var events uint32
+	if p.mask&Readable != 0 {
+		events |= pollIn
+	}
+	if p.mask&Writable != 0 {
+		events |= pollOut
+	}
+	s := b.sqe()
+	s.opcode = 6 // IORING_OP_POLL_ADD
+	s.fd = int32(fd)
+	s.opFlags = events
+	s.userData = userData(kindPoll, p.gen, fd)
+	p.armed = true
+}
+
+func (b *uringBackend) removePoll(fd int) {
+	p := &b.polls[fd]
+	if !p.armed {
+		return
+	}
+	s := b.sqe()
+	s.opcode = 7 // IORING_OP_POLL_REMOVE
+	s.fd = -1
+	s.addr = userData(kindPoll, p.gen, fd)
+	s.userData = userData(kindCancel, 0, fd)
+	p.armed = false
+}
+
+func (b *uringBackend) register(fd int, mask Event) error {
+	b.growPolls(fd)
+	b.polls[fd] = pollState{gen: b.gen(), mask: mask}
+	b.armPoll(fd)
+	return nil
+}
+
+func (b *uringBackend) modify(fd int, mask Event) error {
+	b.removePoll(fd)
+	b.polls[fd] = pollState{gen: b.gen(), mask: mask}
+	b.armPoll(fd)
+	return nil
+}
+
+func (b *uringBackend) unregister(fd int) error {
+	b.removePoll(fd)
+	b.polls[fd] = pollState{gen: b.gen()}
+	return nil
+}
+
+func (b *uringBackend) onPoll(gen uint32, fd int, res int32) {
+	if fd >= len(b.polls) || b.polls[fd].gen != gen {
+		return // a request replaced or removed since
+	}
+	p := &b.polls[fd]
+	p.armed = false
+	if res < 0 {
+		if res == -int32(unix.ECANCELED) {
+			return
+		}
+		b.l.dispatch(fd, Error)
+	} else {
+		b.l.dispatch(fd, fromEpoll(uint32(res)))
+	}
+	// Level-triggered: re-arm while the handler stays registered.
+	if fd < len(b.polls) && b.polls[fd].gen == gen && b.l.handlers[fd] != nil {
+		b.armPoll(fd)
+	}
+}
+
+// ---- acceptors ----
+
+func (b *uringBackend) armAccept(a *acceptor) {
+	if a.armed || a.paused || a.removed {
+		return
+	}
+	s := b.sqe()
+	s.opcode = opAccept
+	s.fd = int32(a.fd)
+	s.ioprio = acceptMultishot
+	s.opFlags = unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC
+	s.userData = userData(kindAccept, a.gen, a.fd)
+	a.armed = true
+	a.inflight++
+}
+
+func (b *uringBackend) cancel(target uint64, fd int) {
+	s := b.sqe()
+	s.opcode = opCancel
+	s.fd = -1
+	s.addr = target
+	s.userData = userData(kindCancel, 0, fd)
+}
+
+func (b *uringBackend) addAcceptor(a *acceptor) error {
+	a.gen = b.gen()
+	b.armAccept(a)
+	return nil
+}
+
+func (b *uringBackend) pauseAcceptor(a *acceptor, paused bool) error {
+	a.paused = paused
+	if paused {
+		if a.armed {
+			b.cancel(userData(kindAccept, a.gen, a.fd), a.fd)
+		}
+	} else {
+		b.armAccept(a)
+	}
+	return nil
+}
+
+func (b *uringBackend) removeAcceptor(a *acceptor) {
+	a.removed = true
+	if a.armed {
+		b.cancel(userData(kindAccept, a.gen, a.fd), a.fd)
+	}
+}
+
+func (b *uringBackend) findAcceptor(gen uint32, fd int) *acceptor {
+	for _, a := range b.l.acceptors {
+		if a.fd == fd && a.gen == gen {
+			return a
+		}
+	}
+	return nil
+}
+
+func (b *uringBackend) onAccept(gen uint32, fd int, res int32, flags uint32) {
+	a := b.findAcceptor(gen, fd)
+	if flags&cqeFMore == 0 && a != nil {
+		a.armed = false
+		a.inflight--
+	}
+	if res >= 0 {
+		if a == nil || a.removed {
+			unix.Close(int(res))
+			return
+		}
+		sa, err := unix.Getpeername(int(res))
+		if err != nil {
+			unix.Close(int(res))
+			return
+		}
+		a.onAccept(int(res), sa)
+	} else if a != nil && res != -int32(unix.ECANCELED) && res != -int32(unix.EAGAIN) && res != -int32(unix.ECONNABORTED) && a.onError != nil {
+		a.onError(osSyscallError("accept", unix.Errno(-res)))
+	}
+	if a != nil && !a.armed {
+		b.armAccept(a)
+	}
+}
+
+// ---- streams ----
+
+func (b *uringBackend) armRecv(s *stream) {
+	if s.recvOn || s.closed {
+		return
+	}
+	q := b.sqe()
+	q.opcode = opRecv
+	q.fd = int32(s.fd)
+	q.ioprio = recvMultishot
+	q.flags = sqeBufferSelect
+	q.bufIndex = recvBufGroup
+	q.userData = userData(kindRecv, s.gen, s.fd)
+	s.recvOn = true
+	s.inflight++
+}
+
+func (b *uringBackend) addStream(s *stream) error {
+	b.growPolls(s.fd)
+	if old := b.active[s.fd]; old != nil {
+		return unix.EBUSY // the previous stream on this fd still has operations in flight
+	}
+	s.gen = b.gen()
+	b.active[s.fd] = s
+	b.armRecv(s)
+	return nil
+}
+
+func (b *uringBackend) stream(gen uint32, fd int) *stream {
+	if fd < len(b.active) {
+		if s := b.active[fd]; s != nil && s.gen == gen {
+			return s
+		}
+	}
+	return nil
+}
+
+func (b *uringBackend) onRecv(gen uint32, fd int, res int32, flags uint32) {
+	s := b.stream(gen, fd)
+	if flags&cqeFBuffer != 0 {
+		id := uint16(flags >> cqeBufferShift)
+		if s != nil && !s.closed && res > 0 {
+			s.h.OnData(b.br.buf(id)[:res])
+		}
+		b.br.add(id)
+		b.publish = true
+	}
+	if s == nil {
+		return
+	}
+	if flags&cqeFMore == 0 {
+		s.recvOn = false
+		s.inflight--
+	}
+	switch {
+	case s.closed:
+	case res == 0:
+		b.l.endStream(s, nil)
+	case res < 0 && res == -int32(unix.ENOBUFS):
+		// Every provided buffer was in use: receive again once some are back.
+	case res < 0 && res != -int32(unix.ECANCELED):
+		b.l.endStream(s, osSyscallError("recv", unix.Errno(-res)))
+	}
+	if !s.closed && !s.recvOn {
+		b.armRecv(s)
+	}
+	b.maybeFinish(s)
+}
+
+func (b *uringBackend) send(s *stream) {
+	if !s.queued {
+		s.queued = true
+		b.sendQ = append(b.sendQ, s)
+	}
+}
+
+func (b *uringBackend) submitSend(s *stream) {
+	rest := s.out[s.sent:]
+	q := b.sqe()
+	q.opcode = opSend
+	q.fd = int32(s.fd)
+	q.addr = uint64(uintptr(unsafe.Pointer(&rest[0])))
+	q.len = uint32(min(len(rest), 1<<30))
+	q.opFlags = unix.MSG_NOSIGNAL
+	q.userData = userData(kindSend, s.gen, s.fd)
+	s.sendOn = true
+	s.inflight++
+}
+
+// flushSends prepares a send for every stream sent this iteration; the
+// wait's io_uring_enter submits them all at once.
+func (b *uringBackend) flushSends() {
+	for i, s := range b.sendQ {
+		b.sendQ[i] = nil
+		s.queued = false
+		if !s.closed && s.sending && !s.sendOn {
+			b.submitSend(s)
+		}
+	}
+	b.sendQ = b.sendQ[:0]
+}
+
+func (b *uringBackend) onSend(gen uint32, fd int, res int32) {
+	s := b.stream(gen, fd)
+	if s == nil {
+		return
+	}
+	s.sendOn = false
+	s.inflight--
+	switch {
+	case s.closed:
+	case res < 0:
+		b.l.endStream(s, osSyscallError("send", unix.Errno(-res)))
+	default:
+		s.sent += int(res)
+		if s.sent >= len(s.out) {
+			b.l.sentAll(s)
+		} else {
+			b.submitSend(s) // a short send: the rest goes with the next submission
+		}
+	}
+	b.maybeFinish(s)
+}
+
+func (b *uringBackend) closeStream(s *stream) {
+	s.closing = true
+	if s.inflight > 0 {
+		// Ask the kernel to finish every operation on the descriptor; the
+		// descriptor is closed (and the send buffer released) when the last
+		// completion arrives.
+		q := b.sqe()
+		q.opcode = opCancel
+		q.fd = int32(s.fd)
+		q.opFlags = asyncCancelFD | asyncCancelAll
+		q.userData = userData(kindCancel, 0, s.fd)
+		return
+	}
+	b.maybeFinish(s)
+}
+
+// maybeFinish closes a closing stream's descriptor once nothing is in flight.
+func (b *uringBackend) maybeFinish(s *stream) {
+	if !s.closing || s.inflight > 0 {
+		return
+	}
+	if b.active[s.fd] == s {
+		b.active[s.fd] = nil
+	}
+	s.out = nil
+	unix.Close(s.fd)
+	s.closing = false
+}
+
+// ---- waiting ----
+
+func (b *uringBackend) wait(msec int) error {
+	if b.publish {
+		b.br.publish()
+		b.publish = false
+	}
+	var ts *unix.Timespec
+	minComplete := uint32(1)
+	switch {
+	case msec == 0:
+		minComplete = 0
+	case msec > 0:
+		t := unix.NsecToTimespec(int64(msec) * 1e6)
+		ts = &t
+	}
+	if b.r.peekCQE() != nil {
+		minComplete = 0
+	}
+	if _, err := b.r.enter(minComplete, ts); err != nil && !errors.Is(err, unix.ETIME) && !errors.Is(err, unix.EINTR) && !errors.Is(err, unix.EBUSY) {
+		return fmt.Errorf("eventloop: %w", err)
+	}
+	for rounds := 0; rounds < 4; rounds++ {
+		n := b.reap()
+		if n == 0 && !b.r.needsFlush() {
+			break
+		}
+		if b.r.needsFlush() {
+			// Completions overflowed into the kernel or task work is
+			// pending: enter again to collect them.
+			if _, err := b.r.enter(0, nil); err != nil && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EINTR) {
+				return fmt.Errorf("eventloop: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// reap handles every completion in the queue and returns how many.
+func (b *uringBackend) reap() int {
+	n := 0
+	for {
+		c := b.r.peekCQE()
+		if c == nil {
+			return n
+		}
+		ud, res, flags := c.userData, c.res, c.flags
+		b.r.advanceCQ(1)
+		n++
+		kind, gen, fd := splitUserData(ud)
+		switch kind {
+		case kindPoll:
+			b.onPoll(gen, fd, res)
+		case kindRecv:
+			b.onRecv(gen, fd, res, flags)
+		case kindSend:
+			b.onSend(gen, fd, res)
+		case kindAccept:
+			b.onAccept(gen, fd, res, flags)
+		}
+	}
+}
+
+func (b *uringBackend) close() error {
+	for fd, s := range b.active {
+		if s != nil {
+			unix.Close(fd)
+			b.active[fd] = nil
+		}
+	}
+	b.br.close()
+	b.r.close()
+	return nil
+}
