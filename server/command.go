@@ -168,6 +168,10 @@ func unknownCommandError(argv [][]byte) string {
 func (s *Server) execute(c *Client) {
 	mark := len(c.out)
 	s.dispatch(c)
+	if c.flags&flagPaused != 0 {
+		// Held by CLIENT PAUSE: it has not run yet, so it has no reply.
+		return
+	}
 	// CLIENT REPLY OFF/SKIP discard whatever the command answered.
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
 		c.out = c.out[:mark]
@@ -201,6 +205,10 @@ func (s *Server) dispatch(c *Client) {
 	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected++
 		c.replyError("NOAUTH Authentication required.")
+		return
+	}
+	if s.paused != pauseOff && s.pauseHolds(cmd) {
+		s.holdClient(c)
 		return
 	}
 	s.call(c, cmd)
