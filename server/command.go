@@ -189,10 +189,14 @@ func (s *Server) dispatch(c *Client) {
 	if top != nil && top.sub != nil && len(c.argv) >= 2 {
 		cmd = t.lookup(c.argv)
 		if cmd == nil {
+			c.lastCmd = nil
 			c.replyError("ERR unknown subcommand '" + string(truncate(cstr(c.argv[1]), 128)) + "'. Try " + strings.ToUpper(top.Name) + " HELP.")
 			return
 		}
 	}
+	// Like Redis's lastcmd, set at lookup: CLIENT LIST shows it even for a
+	// command that is then rejected or held by a pause (NULL if unknown).
+	c.lastCmd = cmd
 	if cmd == nil {
 		c.replyError(unknownCommandError(c.argv))
 		return
@@ -202,7 +206,7 @@ func (s *Server) dispatch(c *Client) {
 		c.replyError("ERR wrong number of arguments for '" + cmd.fullName + "' command")
 		return
 	}
-	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 {
+	if c.authRequired() && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected++
 		c.replyError("NOAUTH Authentication required.")
 		return
