@@ -23,9 +23,10 @@ const (
 	flagAuthenticated               // passed AUTH (or no password is set)
 	flagLocal                       // connected over loopback or a Unix socket
 	flagUnix                        // connected over a Unix socket
-	flagPaused                      // stopped by CLIENT PAUSE with input pending
+	flagPaused                      // held by CLIENT PAUSE, its command still in the query buffer
 	flagInPausedList                // in Server.pausedClients
 	flagProtocolError               // the input had a protocol error
+	flagResumeQueued                // released by the end of a pause, in Server.resumeQueue
 )
 
 // Client is one connection. Command procedures receive it: they read its
@@ -48,6 +49,8 @@ type Client struct {
 
 	out  []byte // replies not yet written: out[wpos:]
 	wpos int
+	// outPeak is the most reply bytes the output buffer has held at once.
+	outPeak int
 	// outLimitSince is when the output buffer first exceeded the soft limit (unix ms), 0 if not.
 	outLimitSince int64
 
@@ -133,13 +136,12 @@ func prefix(b []byte, n int) []byte {
 }
 
 // processInput parses and executes every complete command in the query
-// buffer, in order, then compacts or releases the buffer.
+// buffer, in order, then compacts or releases the buffer. It stops early
+// when CLIENT PAUSE holds the client back; the held command stays in the
+// buffer and runs when the pause ends.
 func (c *Client) processInput() {
 	s := c.srv
-	for c.qpos < len(c.qbuf) && c.flags&(flagCloseAfterReply|flagClosed) == 0 {
-		if s.paused != pauseOff && c.flags&flagPaused == 0 && s.pausedFor(c) {
-			break
-		}
+	for c.qpos < len(c.qbuf) && c.flags&(flagCloseAfterReply|flagClosed|flagPaused) == 0 {
 		argv, n, err := c.parser.Parse(c.qbuf[c.qpos:], c.argv)
 		c.argv = argv
 		if err != nil {
@@ -153,15 +155,11 @@ func (c *Client) processInput() {
 		if len(argv) == 0 {
 			continue
 		}
-		if s.paused != pauseOff && s.pausedFor(c) {
-			// Hold the command until CLIENT UNPAUSE: put it back.
-			c.qpos -= n
-			c.flags |= flagPaused
-			s.addPaused(c)
-			break
-		}
-		c.flags &^= flagPaused
 		s.execute(c)
+		if c.flags&flagPaused != 0 {
+			// Held by CLIENT PAUSE: put the command back to parse again later.
+			c.qpos -= n
+		}
 	}
 	c.argv = clearArgs(c.argv)
 	if c.closed() {
@@ -209,6 +207,7 @@ func (c *Client) protocolError(err error) {
 // it arms the writable event; once drained it disarms it.
 func (c *Client) writeOutput() {
 	s := c.srv
+	c.outPeak = max(c.outPeak, len(c.out)-c.wpos)
 	if c.wpos < len(c.out) {
 		n, err := writeFd(c.fd, c.out[c.wpos:])
 		if n > 0 {

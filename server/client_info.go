@@ -2,78 +2,95 @@ package server
 
 import (
 	"strconv"
-	"strings"
+
+	"github.com/kvdserver/kvd/eventloop"
 )
 
-// infoString formats the client the way CLIENT LIST and CLIENT INFO show it.
-func (c *Client) infoString() string {
-	s := c.srv
-	now := s.nowMs()
-	var b strings.Builder
-	field := func(k, v string) {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(v)
+// appendClientInfo appends the client's CLIENT LIST / CLIENT INFO line
+// (without its newline): Redis 7.0's fields in Redis 7.0's order, then
+// lib-name and lib-ver as Redis 7.2 adds them.
+//
+// The memory fields describe kvd's buffers in Redis's terms. The query
+// buffer (qbuf) still holds the command being executed, as Redis's does.
+// kvd keeps replies in one growing buffer where Redis has a 16 KB buffer
+// followed by a list of 16 KB blocks: obl counts the pending bytes that fit
+// in the first 16 KB, oll and omem the blocks and bytes beyond it.
+func (c *Client) appendClientInfo(b []byte) []byte {
+	now := c.srv.nowMs()
+	field := func(b []byte, k string) []byte {
+		b = append(b, ' ')
+		b = append(b, k...)
+		return append(b, '=')
 	}
-	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
-	field("id", itoa(c.id))
-	field("addr", c.addr)
-	field("laddr", c.laddr)
-	field("fd", itoa(int64(c.fd)))
-	field("name", c.name)
-	field("age", itoa((now-c.ctime)/1000))
-	field("idle", itoa((now-c.lastActive)/1000))
-	field("flags", c.flagString())
-	field("db", itoa(int64(c.dbIndex)))
-	field("sub", "0")
-	field("psub", "0")
-	field("ssub", "0")
-	field("multi", "-1")
-	qbuf := int64(len(c.qbuf) - c.qpos)
-	field("qbuf", itoa(qbuf))
-	field("qbuf-free", itoa(int64(cap(c.qbuf)-len(c.qbuf))))
+	num := func(b []byte, k string, n int64) []byte {
+		return strconv.AppendInt(field(b, k), n, 10)
+	}
+	str := func(b []byte, k, v string) []byte {
+		return append(field(b, k), v...)
+	}
+	b = strconv.AppendInt(append(b, "id="...), c.id, 10)
+	b = str(b, "addr", c.addr)
+	b = str(b, "laddr", c.laddr)
+	b = num(b, "fd", int64(c.fd))
+	b = str(b, "name", c.name)
+	b = num(b, "age", (now-c.ctime)/1000)
+	b = num(b, "idle", (now-c.lastActive)/1000)
+	b = append(field(b, "flags"), c.flagString()...)
+	b = num(b, "db", int64(c.dbIndex))
+	b = num(b, "sub", 0)
+	b = num(b, "psub", 0)
+	b = num(b, "ssub", 0)
+	b = num(b, "multi", -1)
+	b = num(b, "qbuf", int64(len(c.qbuf)))
+	b = num(b, "qbuf-free", int64(cap(c.qbuf)-len(c.qbuf)))
 	var argvMem int64
 	for _, a := range c.argv {
 		argvMem += int64(len(a))
 	}
-	field("argv-mem", itoa(argvMem))
-	field("multi-mem", "0")
-	field("rbs", itoa(int64(max(cap(c.out), ioBufSize))))
-	field("rbp", itoa(int64(len(c.out))))
-	field("obl", itoa(int64(c.pendingOutput())))
-	field("oll", "0")
-	field("omem", "0")
-	field("tot-mem", itoa(int64(cap(c.qbuf)+cap(c.out))+clientStructSize))
-	events := "r"
-	if c.pendingOutput() > 0 {
-		events = "rw"
-	}
-	field("events", events)
+	b = num(b, "argv-mem", argvMem)
+	b = num(b, "multi-mem", 0)
+	b = num(b, "rbs", int64(max(cap(c.out), ioBufSize)))
+	b = num(b, "rbp", int64(max(c.outPeak, len(c.out)-c.wpos)))
+	pending := int64(c.pendingOutput())
+	obl := min(pending, ioBufSize)
+	b = num(b, "obl", obl)
+	b = num(b, "oll", (pending-obl+ioBufSize-1)/ioBufSize)
+	b = num(b, "omem", pending-obl)
+	b = num(b, "tot-mem", int64(cap(c.qbuf)+cap(c.out))+argvMem+clientStructSize)
+	b = append(field(b, "events"), c.eventString()...)
 	cmd := "NULL"
 	if c.cmd != nil {
 		cmd = c.cmd.fullName
 	} else if c.lastCmd != nil {
 		cmd = c.lastCmd.fullName
 	}
-	field("cmd", cmd)
-	field("user", "default")
-	field("redir", "-1")
-	field("resp", itoa(int64(c.proto)))
-	field("lib-name", c.libName)
-	field("lib-ver", c.libVer)
-	return b.String()
+	b = str(b, "cmd", cmd)
+	b = str(b, "user", "default")
+	b = num(b, "redir", -1)
+	b = num(b, "resp", int64(c.proto))
+	b = str(b, "lib-name", c.libName)
+	b = str(b, "lib-ver", c.libVer)
+	return b
 }
+
+// infoString returns the client's CLIENT LIST line, for logs.
+func (c *Client) infoString() string { return string(c.appendClientInfo(nil)) }
 
 // clientStructSize approximates the memory of a Client and its parser.
 const clientStructSize = 512
 
+// flagString is CLIENT LIST's flags field: one letter per flag in Redis's
+// order, N for none.
 func (c *Client) flagString() string {
 	var f []byte
+	if c.flags&flagPaused != 0 {
+		f = append(f, 'b') // Redis blocks a paused client
+	}
 	if c.flags&flagCloseAfterReply != 0 {
 		f = append(f, 'c')
+	}
+	if c.flags&flagResumeQueued != 0 {
+		f = append(f, 'u')
 	}
 	if c.flags&flagUnix != 0 {
 		f = append(f, 'U')
@@ -88,4 +105,19 @@ func (c *Client) flagString() string {
 		return "N"
 	}
 	return string(f)
+}
+
+// eventString is CLIENT LIST's events field: the events the loop watches
+// the connection for.
+func (c *Client) eventString() string {
+	mask := c.srv.loop.Mask(c.fd)
+	switch {
+	case mask&eventloop.Readable != 0 && mask&eventloop.Writable != 0:
+		return "rw"
+	case mask&eventloop.Writable != 0:
+		return "w"
+	case mask&eventloop.Readable != 0:
+		return "r"
+	}
+	return ""
 }

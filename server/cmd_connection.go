@@ -1,11 +1,35 @@
 package server
 
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+)
+
+// connFlags are the flags Redis gives the commands a client may send before
+// it has authenticated.
+const connFlags = FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy
+
 var connectionCommands = []*Command{
 	{Name: "ping", Arity: -1, Flags: FlagFast | FlagSentinel, Proc: pingCommand},
-	{Name: "echo", Arity: 2, Flags: FlagFast, Proc: echoCommand},
-	{Name: "quit", Arity: -1, Flags: FlagAllowBusy | FlagNoAuth | FlagNoScript | FlagLoading | FlagStale | FlagFast, Proc: quitCommand},
+	{Name: "echo", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Proc: echoCommand},
+	{Name: "quit", Arity: -1, Flags: connFlags, Proc: quitCommand},
 	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Proc: selectCommand},
+	{Name: "hello", Arity: -1, Flags: connFlags | FlagSentinel, Proc: helloCommand},
+	{Name: "auth", Arity: -2, Flags: connFlags | FlagSentinel, Proc: authCommand},
+	{Name: "reset", Arity: 1, Flags: connFlags, Proc: resetCommand},
+	{Name: "client", Arity: -2, Subcommands: clientSubcommands},
 }
+
+// Connection errors, with Redis's text.
+const (
+	errWrongPass  = "WRONGPASS invalid username-password pair or user is disabled."
+	errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
+	errHelloAuth  = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errNoPassword = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+)
+
+// defaultUser is the only user kvd knows: requirepass is its password.
+const defaultUser = "default"
 
 func pingCommand(c *Client) {
 	switch len(c.argv) {
@@ -36,4 +60,158 @@ func selectCommand(c *Client) {
 	}
 	c.db, c.dbIndex = c.srv.dbs[id], int(id)
 	c.replyOK()
+}
+
+// ---- authentication ----
+
+// authRequired reports whether c must authenticate before it runs commands
+// other than the no_auth ones. As in Redis, a client that has not
+// authenticated is let through while the default user has no password.
+func (c *Client) authRequired() bool {
+	return c.flags&flagAuthenticated == 0 && c.srv.cfg.RequirePass != ""
+}
+
+// authenticate checks a user name and password; on success the client is
+// authenticated. Without requirepass the default user takes any password.
+// The password is compared in constant time.
+func (c *Client) authenticate(user, pass []byte) bool {
+	if string(user) != defaultUser {
+		return false
+	}
+	if want := c.srv.cfg.RequirePass; want != "" {
+		got, exp := sha256.Sum256(pass), sha256.Sum256([]byte(want))
+		if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 {
+			return false
+		}
+	}
+	c.flags |= flagAuthenticated
+	return true
+}
+
+// resetAuth puts the client back to the state of a new connection:
+// authenticated only if the default user has no password.
+func (c *Client) resetAuth() {
+	if c.srv.cfg.RequirePass == "" {
+		c.flags |= flagAuthenticated
+	} else {
+		c.flags &^= flagAuthenticated
+	}
+}
+
+// AUTH [username] password
+func authCommand(c *Client) {
+	if len(c.argv) > 3 {
+		c.replyError(errSyntax)
+		return
+	}
+	user, pass := []byte(defaultUser), c.argv[len(c.argv)-1]
+	if len(c.argv) == 2 {
+		if c.srv.cfg.RequirePass == "" {
+			c.replyError(errNoPassword)
+			return
+		}
+	} else {
+		user = c.argv[1]
+	}
+	if !c.authenticate(user, pass) {
+		c.replyError(errWrongPass)
+		return
+	}
+	c.replyOK()
+}
+
+// ---- HELLO ----
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+func helloCommand(c *Client) {
+	argv := c.argv
+	var ver int64
+	next := 1
+	if len(argv) >= 2 {
+		v, ok := c.intArgMsg(argv[1], "ERR Protocol version is not an integer or out of range")
+		if !ok {
+			return
+		}
+		if v < 2 || v > 3 {
+			c.replyError("NOPROTO unsupported protocol version")
+			return
+		}
+		ver, next = v, 2
+	}
+	// Options take effect as they are read, as in Redis 7.0: an AUTH or a
+	// SETNAME before a bad option (or before the NOAUTH check) still
+	// authenticates the client or names it.
+	for j := next; j < len(argv); j++ {
+		more := len(argv) - 1 - j
+		switch {
+		case isOpt(argv[j], "auth") && more >= 2:
+			if !c.authenticate(argv[j+1], argv[j+2]) {
+				c.replyError(errWrongPass)
+				return
+			}
+			j += 2
+		case isOpt(argv[j], "setname") && more >= 1:
+			if !validClientName(argv[j+1]) {
+				c.replyError(errClientName)
+				return
+			}
+			c.name = string(argv[j+1])
+			j++
+		default:
+			c.replyError("ERR Syntax error in HELLO option '" + string(cstr(argv[j])) + "'")
+			return
+		}
+	}
+	// Like Redis, HELLO looks at the client's own state here, not at
+	// whether the default user has a password now.
+	if c.flags&flagAuthenticated == 0 {
+		c.replyError(errHelloAuth)
+		return
+	}
+	if ver != 0 {
+		c.proto = int(ver)
+	}
+	c.replyMap(7)
+	c.replyBulkString("server")
+	c.replyBulkString("redis")
+	c.replyBulkString("version")
+	c.replyBulkString(RedisVersion)
+	c.replyBulkString("proto")
+	c.replyInt(int64(c.proto))
+	c.replyBulkString("id")
+	c.replyInt(c.id)
+	c.replyBulkString("mode")
+	c.replyBulkString("standalone")
+	c.replyBulkString("role")
+	c.replyBulkString("master")
+	c.replyBulkString("modules")
+	c.replyEmptyArray()
+}
+
+// validClientName reports whether name may be a client name (or a library
+// name or version): printable ASCII without spaces, so that CLIENT LIST
+// lines split on spaces. The empty name is valid: it clears the name.
+func validClientName(name []byte) bool {
+	for _, b := range name {
+		if b < '!' || b > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- RESET ----
+
+// resetCommand puts the connection back in the state of a new one: database
+// 0, RESP2, no name, replies on, authenticated only if no password is set,
+// CLIENT NO-EVICT and NO-TOUCH off (as Redis 7.2 does; 7.0 kept NO-EVICT).
+// The library name and version stay: they still describe the client.
+func resetCommand(c *Client) {
+	c.db, c.dbIndex = c.srv.dbs[0], 0
+	c.proto = 2
+	c.name = ""
+	c.resetAuth()
+	// CLIENT REPLY SKIP's effect on this very command remains, as in Redis.
+	c.flags &^= flagReplyOff | flagReplySkipNext | flagNoEvict | flagNoTouch
+	c.replyStatus("RESET")
 }

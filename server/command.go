@@ -168,6 +168,10 @@ func unknownCommandError(argv [][]byte) string {
 func (s *Server) execute(c *Client) {
 	mark := len(c.out)
 	s.dispatch(c)
+	if c.flags&flagPaused != 0 {
+		// Held by CLIENT PAUSE: it has not run yet, so it has no reply.
+		return
+	}
 	// CLIENT REPLY OFF/SKIP discard whatever the command answered.
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
 		c.out = c.out[:mark]
@@ -185,10 +189,14 @@ func (s *Server) dispatch(c *Client) {
 	if top != nil && top.sub != nil && len(c.argv) >= 2 {
 		cmd = t.lookup(c.argv)
 		if cmd == nil {
+			c.lastCmd = nil
 			c.replyError("ERR unknown subcommand '" + string(truncate(cstr(c.argv[1]), 128)) + "'. Try " + strings.ToUpper(top.Name) + " HELP.")
 			return
 		}
 	}
+	// Like Redis's lastcmd, set at lookup: CLIENT LIST shows it even for a
+	// command that is then rejected or held by a pause (NULL if unknown).
+	c.lastCmd = cmd
 	if cmd == nil {
 		c.replyError(unknownCommandError(c.argv))
 		return
@@ -198,9 +206,13 @@ func (s *Server) dispatch(c *Client) {
 		c.replyError("ERR wrong number of arguments for '" + cmd.fullName + "' command")
 		return
 	}
-	if c.flags&flagAuthenticated == 0 && cmd.Flags&FlagNoAuth == 0 {
+	if c.authRequired() && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected++
 		c.replyError("NOAUTH Authentication required.")
+		return
+	}
+	if s.paused != pauseOff && s.pauseHolds(cmd) {
+		s.holdClient(c)
 		return
 	}
 	s.call(c, cmd)

@@ -58,8 +58,10 @@ type Server struct {
 	stats    serverStats
 
 	paused        pauseMode
-	pauseEnd      int64 // unix ms
-	pausedClients []*Client
+	pauseEnd      int64     // unix ms
+	pauseTimer    int64     // the loop timer that ends the pause, 0 if none
+	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
+	resumeQueue   []*Client // released by the pause's end, resumed before sleeping
 
 	cronTimer   int64
 	cronLoops   int64
@@ -82,12 +84,13 @@ const (
 	stateClosed
 )
 
+// pauseMode is what CLIENT PAUSE holds back; a larger mode holds back more.
 type pauseMode int
 
 const (
-	pauseOff pauseMode = iota
-	pauseWrite
-	pauseAll
+	pauseOff   pauseMode = iota
+	pauseWrite           // commands that may write or replicate
+	pauseAll             // every command
 )
 
 // New creates a server from cfg. It validates the configuration and
@@ -423,6 +426,18 @@ func (s *Server) safeRead(c *Client) (ok bool) {
 	return !c.closed()
 }
 
+// safeProcess executes the commands already in a client's query buffer,
+// with the same panic protection as safeRead.
+func (s *Server) safeProcess(c *Client) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logf(levelWarning, "panic serving client %s: %v\n%s", c.infoString(), r, debug.Stack())
+			c.close()
+		}
+	}()
+	c.processInput()
+}
+
 // queueWrite schedules a client with pending replies to be written before
 // the loop sleeps, and enforces the output buffer limit.
 func (s *Server) queueWrite(c *Client) {
@@ -457,8 +472,10 @@ func (s *Server) overOutputLimit(c *Client) bool {
 	return false
 }
 
-// beforeSleep runs before the loop waits: it writes pending replies.
+// beforeSleep runs before the loop waits: it resumes the clients a pause
+// released, then writes pending replies.
 func (s *Server) beforeSleep() {
+	s.resumeReleased()
 	s.handlePendingWrites()
 }
 
@@ -502,15 +519,17 @@ func (s *Server) nowMs() int64 { return s.nowFn().UnixMilli() }
 func (s *Server) cron() time.Duration {
 	s.cronLoops++
 	now := s.nowMs()
-	// Active expiry: up to 25% of a cron period, like Redis's slow cycle.
-	budget := time.Second / time.Duration(s.cfg.Hz) / 4
-	for _, db := range s.dbs {
-		if db.ExpiresLen() > 0 {
-			db.ExpireCycle(now, budget)
-		}
-	}
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
+	}
+	// Active expiry: up to 25% of a cron period, like Redis's slow cycle.
+	// Like Redis, no key is expired while clients are paused: the data set
+	// stays as it was when the pause began.
+	budget := time.Second / time.Duration(s.cfg.Hz) / 4
+	for _, db := range s.dbs {
+		if db.ExpiresLen() > 0 && s.paused == pauseOff {
+			db.ExpireCycle(now, budget)
+		}
 	}
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
@@ -529,44 +548,6 @@ func (s *Server) applyHz() {
 		s.loop.CancelTimer(s.cronTimer)
 	}
 	s.cronTimer = s.loop.AddTimer(time.Second/time.Duration(s.cfg.Hz), s.cron)
-}
-
-// ---- pause ----
-
-// pausedFor reports whether CLIENT PAUSE holds back c's next command.
-func (s *Server) pausedFor(c *Client) bool {
-	if s.paused == pauseOff {
-		return false
-	}
-	if s.nowMs() >= s.pauseEnd {
-		s.unpause()
-		return false
-	}
-	if s.paused == pauseAll {
-		return true
-	}
-	// WRITE mode holds back commands that may write, and some others Redis lists.
-	cmd := s.commands.lookup(c.argv)
-	return cmd != nil && cmd.Flags&(FlagWrite|FlagMayReplicate) != 0
-}
-
-func (s *Server) addPaused(c *Client) {
-	if c.flags&flagInPausedList == 0 {
-		c.flags |= flagInPausedList
-		s.pausedClients = append(s.pausedClients, c)
-	}
-}
-
-func (s *Server) unpause() {
-	s.paused = pauseOff
-	list := s.pausedClients
-	s.pausedClients = nil
-	for _, c := range list {
-		c.flags &^= flagInPausedList | flagPaused
-		if !c.closed() {
-			c.processInput()
-		}
-	}
 }
 
 // ---- pprof ----

@@ -1,0 +1,522 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/kvdserver/kvd/internal/num"
+)
+
+// clientFlags are the flags Redis gives most CLIENT subcommands;
+// clientAdminFlags those of the ones that act on other clients.
+const (
+	clientFlags      = FlagNoScript | FlagLoading | FlagStale
+	clientAdminFlags = FlagAdmin | clientFlags
+)
+
+// clientSubcommands are CLIENT's subcommands. SETINFO and NO-TOUCH are
+// Redis 7.2's; the rest are Redis 7.0's.
+var clientSubcommands = []*Command{
+	{Name: "caching", Arity: 3, Flags: clientFlags, Proc: clientCachingCommand},
+	{Name: "getredir", Arity: 2, Flags: clientFlags, Proc: clientGetredirCommand},
+	{Name: "getname", Arity: 2, Flags: clientFlags, Proc: clientGetnameCommand},
+	{Name: "id", Arity: 2, Flags: clientFlags, Proc: clientIDCommand},
+	{Name: "info", Arity: 2, Flags: clientFlags, Proc: clientInfoCommand},
+	{Name: "kill", Arity: -3, Flags: clientAdminFlags, Proc: clientKillCommand},
+	{Name: "list", Arity: -2, Flags: clientAdminFlags, Proc: clientListCommand},
+	{Name: "unpause", Arity: 2, Flags: clientAdminFlags, Proc: clientUnpauseCommand},
+	{Name: "pause", Arity: -3, Flags: clientAdminFlags, Proc: clientPauseCommand},
+	{Name: "reply", Arity: 3, Flags: clientFlags, Proc: clientReplyCommand},
+	{Name: "setname", Arity: 3, Flags: clientFlags, Proc: clientSetnameCommand},
+	{Name: "setinfo", Arity: 4, Flags: clientFlags, Proc: clientSetinfoCommand},
+	{Name: "unblock", Arity: -3, Flags: clientAdminFlags, Proc: clientUnblockCommand},
+	{Name: "tracking", Arity: -3, Flags: clientFlags, Proc: clientTrackingCommand},
+	{Name: "trackinginfo", Arity: 2, Flags: clientFlags, Proc: clientTrackinginfoCommand},
+	{Name: "no-evict", Arity: 3, Flags: clientAdminFlags, Proc: clientNoEvictCommand},
+	{Name: "no-touch", Arity: 3, Flags: clientFlags, Proc: clientNoTouchCommand},
+	{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: clientHelpCommand},
+}
+
+// clientHelp is CLIENT HELP's text, Redis 7.0.15's word for word.
+var clientHelp = []string{
+	"CACHING (YES|NO)",
+	"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+	"GETREDIR",
+	"    Return the client ID we are redirecting to when tracking is enabled.",
+	"GETNAME",
+	"    Return the name of the current connection.",
+	"ID",
+	"    Return the ID of the current connection.",
+	"INFO",
+	"    Return information about the current client connection.",
+	"KILL <ip:port>",
+	"    Kill connection made from <ip:port>.",
+	"KILL <option> <value> [<option> <value> [...]]",
+	"    Kill connections. Options are:",
+	"    * ADDR (<ip:port>|<unixsocket>:0)",
+	"      Kill connections made from the specified address",
+	"    * LADDR (<ip:port>|<unixsocket>:0)",
+	"      Kill connections made to specified local address",
+	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+	"      Kill connections by type.",
+	"    * USER <username>",
+	"      Kill connections authenticated by <username>.",
+	"    * SKIPME (YES|NO)",
+	"      Skip killing current connection (default: yes).",
+	"LIST [options ...]",
+	"    Return information about client connections. Options:",
+	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+	"      Return clients of specified type.",
+	"UNPAUSE",
+	"    Stop the current client pause, resuming traffic.",
+	"PAUSE <timeout> [WRITE|ALL]",
+	"    Suspend all, or just write, clients for <timeout> milliseconds.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Control the replies sent to the current connection.",
+	"SETNAME <name>",
+	"    Assign the name <name> to the current connection.",
+	"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+	"    Unblock the specified blocked client.",
+	"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+	"         [OPTIN] [OPTOUT] [NOLOOP]",
+	"    Control server assisted client side caching.",
+	"TRACKINGINFO",
+	"    Report tracking status for the current connection.",
+	"NO-EVICT (ON|OFF)",
+	"    Protect current client connection from eviction.",
+	"HELP",
+	"    Prints this help.",
+}
+
+func clientHelpCommand(c *Client) {
+	c.replyArray(len(clientHelp) + 1)
+	c.replyStatus(strings.ToUpper(string(cstr(c.argv[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, line := range clientHelp {
+		c.replyStatus(line)
+	}
+}
+
+// subcommandSyntaxError is Redis's reply to a subcommand given arguments
+// its arity allows but its syntax does not.
+func (c *Client) subcommandSyntaxError() {
+	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(c.argv[1]), 128)) +
+		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
+}
+
+// onOffArg parses an ON|OFF argument, replying with a syntax error if it
+// is neither.
+func (c *Client) onOffArg(arg []byte) (on, ok bool) {
+	switch {
+	case isOpt(arg, "on"):
+		return true, true
+	case isOpt(arg, "off"):
+		return false, true
+	}
+	c.replyError(errSyntax)
+	return false, false
+}
+
+// ---- identity ----
+
+func clientIDCommand(c *Client) { c.replyInt(c.id) }
+
+func clientGetnameCommand(c *Client) {
+	if c.name == "" {
+		c.replyNull()
+		return
+	}
+	c.replyBulkString(c.name)
+}
+
+func clientSetnameCommand(c *Client) {
+	if !validClientName(c.argv[2]) {
+		c.replyError(errClientName)
+		return
+	}
+	c.name = string(c.argv[2])
+	c.replyOK()
+}
+
+// CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2): what client libraries
+// send on connecting to name themselves in CLIENT LIST.
+func clientSetinfoCommand(c *Client) {
+	attr, val := c.argv[2], c.argv[3]
+	var dst *string
+	switch {
+	case isOpt(attr, "lib-name"):
+		dst = &c.libName
+	case isOpt(attr, "lib-ver"):
+		dst = &c.libVer
+	default:
+		c.replyError("ERR Unrecognized option '" + string(cstr(attr)) + "'")
+		return
+	}
+	if !validClientName(val) {
+		c.replyError("ERR " + string(cstr(attr)) + " cannot contain spaces, newlines or special characters.")
+		return
+	}
+	*dst = string(val)
+	c.replyOK()
+}
+
+// ---- listing ----
+
+// Client types, as CLIENT LIST TYPE and CLIENT KILL TYPE name them.
+const (
+	clientTypeNormal = iota
+	clientTypeReplica
+	clientTypePubSub
+	clientTypeMaster
+)
+
+// clientTypeByName parses a client type name, -1 if it is not one.
+func clientTypeByName(name []byte) int {
+	switch {
+	case isOpt(name, "normal"):
+		return clientTypeNormal
+	case isOpt(name, "slave"), isOpt(name, "replica"):
+		return clientTypeReplica
+	case isOpt(name, "pubsub"):
+		return clientTypePubSub
+	case isOpt(name, "master"):
+		return clientTypeMaster
+	}
+	return -1
+}
+
+// clientType is the client's type. kvd has no replication, so no client
+// is a master or a replica.
+func (c *Client) clientType() int { return clientTypeNormal }
+
+func clientInfoCommand(c *Client) {
+	b := c.appendClientInfo(nil)
+	c.replyVerbatim(append(b, '\n'))
+}
+
+// CLIENT LIST [TYPE type | ID id [id ...]]
+func clientListCommand(c *Client) {
+	s := c.srv
+	argv := c.argv
+	var b []byte
+	switch {
+	case len(argv) == 2:
+		for _, cl := range s.clientList() {
+			b = append(cl.appendClientInfo(b), '\n')
+		}
+	case len(argv) == 4 && isOpt(argv[2], "type"):
+		typ := clientTypeByName(argv[3])
+		if typ < 0 {
+			c.replyError("ERR Unknown client type '" + string(cstr(argv[3])) + "'")
+			return
+		}
+		for _, cl := range s.clientList() {
+			if cl.clientType() == typ {
+				b = append(cl.appendClientInfo(b), '\n')
+			}
+		}
+	case len(argv) > 3 && isOpt(argv[2], "id"):
+		ids := make([]int64, 0, len(argv)-3)
+		for _, arg := range argv[3:] {
+			id, ok := c.intArgMsg(arg, "ERR Invalid client ID")
+			if !ok {
+				return
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range ids {
+			if cl := s.clients[id]; cl != nil {
+				b = append(cl.appendClientInfo(b), '\n')
+			}
+		}
+	default:
+		c.replyError(errSyntax)
+		return
+	}
+	c.replyVerbatim(b)
+}
+
+// ---- KILL ----
+
+// CLIENT KILL ip:port, or CLIENT KILL with filters: ID, TYPE, ADDR, LADDR,
+// USER and SKIPME (Redis 7.0's; MAXAGE came in 7.4).
+func clientKillCommand(c *Client) {
+	s := c.srv
+	argv := c.argv
+	var (
+		addr, laddr string
+		hasAddr     bool
+		hasLaddr    bool
+		typ         = -1
+		id          int64
+		skipMe      = true
+	)
+	oldForm := len(argv) == 3
+	if oldForm {
+		addr, hasAddr = string(cstr(argv[2])), true
+		skipMe = false // the old form can kill the caller itself
+	} else {
+		for i := 2; i < len(argv); i += 2 {
+			if i+1 >= len(argv) {
+				c.replyError(errSyntax)
+				return
+			}
+			opt, val := argv[i], argv[i+1]
+			switch {
+			case isOpt(opt, "id"):
+				n, ok := num.ParseInt(val)
+				if !ok || n < 1 {
+					c.replyError("ERR client-id should be greater than 0")
+					return
+				}
+				id = n
+			case isOpt(opt, "type"):
+				if typ = clientTypeByName(val); typ < 0 {
+					c.replyError("ERR Unknown client type '" + string(cstr(val)) + "'")
+					return
+				}
+			case isOpt(opt, "addr"):
+				addr, hasAddr = string(cstr(val)), true
+			case isOpt(opt, "laddr"):
+				laddr, hasLaddr = string(cstr(val)), true
+			case isOpt(opt, "user"):
+				if string(val) != defaultUser {
+					c.replyError("ERR No such user '" + string(cstr(val)) + "'")
+					return
+				}
+				// Every client is the default user's: the filter keeps them all.
+			case isOpt(opt, "skipme"):
+				switch {
+				case isOpt(val, "yes"):
+					skipMe = true
+				case isOpt(val, "no"):
+					skipMe = false
+				default:
+					c.replyError(errSyntax)
+					return
+				}
+			default:
+				c.replyError(errSyntax)
+				return
+			}
+		}
+	}
+	killed := 0
+	for _, cl := range s.clientList() {
+		switch {
+		case hasAddr && cl.addr != addr,
+			hasLaddr && cl.laddr != laddr,
+			typ >= 0 && cl.clientType() != typ,
+			id != 0 && cl.id != id,
+			cl == c && skipMe:
+			continue
+		}
+		killed++
+		if cl == c {
+			// Closed once the reply below is written.
+			c.flags |= flagCloseAfterReply
+		} else {
+			cl.close()
+		}
+	}
+	switch {
+	case !oldForm:
+		c.replyInt(int64(killed))
+	case killed == 0:
+		c.replyError("ERR No such client")
+	default:
+		c.replyOK()
+	}
+}
+
+// ---- pause ----
+
+// CLIENT PAUSE timeout [WRITE|ALL]
+func clientPauseCommand(c *Client) {
+	argv := c.argv
+	if len(argv) > 4 {
+		c.subcommandSyntaxError()
+		return
+	}
+	mode := pauseAll
+	if len(argv) == 4 {
+		switch {
+		case isOpt(argv[3], "write"):
+			mode = pauseWrite
+		case isOpt(argv[3], "all"):
+			mode = pauseAll
+		default:
+			c.replyError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+			return
+		}
+	}
+	ms, ok := c.intArgMsg(argv[2], "ERR timeout is not an integer or out of range")
+	if !ok {
+		return
+	}
+	if ms < 0 {
+		c.replyError("ERR timeout is negative")
+		return
+	}
+	var end int64
+	if ms > 0 {
+		// Wraps around for huge timeouts, as in Redis 7.0: the pause is
+		// then over at once.
+		end = c.srv.nowMs() + ms
+	}
+	c.srv.pauseClients(mode, end)
+	c.replyOK()
+}
+
+func clientUnpauseCommand(c *Client) {
+	c.srv.unpause()
+	c.replyOK()
+}
+
+// ---- reply mode and flags ----
+
+// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP take effect in Server.execute,
+// which drops the replies of the commands they cover.
+func clientReplyCommand(c *Client) {
+	switch arg := c.argv[2]; {
+	case isOpt(arg, "on"):
+		c.flags &^= flagReplySkip | flagReplyOff
+		c.replyOK()
+	case isOpt(arg, "off"):
+		c.flags |= flagReplyOff
+	case isOpt(arg, "skip"):
+		if c.flags&flagReplyOff == 0 {
+			c.flags |= flagReplySkipNext
+		}
+	default:
+		c.replyError(errSyntax)
+	}
+}
+
+// CLIENT NO-EVICT ON|OFF. kvd never evicts clients to bound their memory
+// (maxmemory-clients), so the flag only shows in CLIENT LIST.
+func clientNoEvictCommand(c *Client) {
+	if on, ok := c.onOffArg(c.argv[2]); ok {
+		c.setFlag(flagNoEvict, on)
+		c.replyOK()
+	}
+}
+
+// CLIENT NO-TOUCH ON|OFF (Redis 7.2): the client's reads leave keys' LRU
+// clocks alone.
+func clientNoTouchCommand(c *Client) {
+	if on, ok := c.onOffArg(c.argv[2]); ok {
+		c.setFlag(flagNoTouch, on)
+		c.replyOK()
+	}
+}
+
+func (c *Client) setFlag(flag uint32, on bool) {
+	if on {
+		c.flags |= flag
+	} else {
+		c.flags &^= flag
+	}
+}
+
+// ---- blocking and tracking ----
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]. No kvd command blocks, and a client
+// held by CLIENT PAUSE is not blocked by its command (Redis 7.0.15 crashes
+// on one; later versions answer 0), so no client can be unblocked: the
+// arguments are checked and the answer is 0.
+func clientUnblockCommand(c *Client) {
+	argv := c.argv
+	if len(argv) > 4 {
+		c.subcommandSyntaxError()
+		return
+	}
+	if len(argv) == 4 && !isOpt(argv[3], "timeout") && !isOpt(argv[3], "error") {
+		c.replyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		return
+	}
+	if _, ok := c.intArg(argv[2]); !ok {
+		return
+	}
+	c.replyInt(0)
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN]
+// [OPTOUT] [NOLOOP]. kvd does not implement client-side caching: the
+// options are checked as Redis checks them, OFF succeeds (tracking is never
+// on) and ON is refused.
+func clientTrackingCommand(c *Client) {
+	argv := c.argv
+	var redirect int64
+	var bcast, optin, optout bool
+	prefixes := 0
+	for j := 3; j < len(argv); j++ {
+		more := len(argv) - 1 - j
+		switch opt := argv[j]; {
+		case isOpt(opt, "redirect") && more > 0:
+			j++
+			if redirect != 0 {
+				c.replyError("ERR A client can only redirect to a single other client")
+				return
+			}
+			id, ok := c.intArg(argv[j])
+			if !ok {
+				return
+			}
+			if c.srv.clients[id] == nil {
+				c.replyError("ERR The client ID you want redirect to does not exist")
+				return
+			}
+			redirect = id
+		case isOpt(opt, "bcast"):
+			bcast = true
+		case isOpt(opt, "optin"):
+			optin = true
+		case isOpt(opt, "optout"):
+			optout = true
+		case isOpt(opt, "noloop"):
+		case isOpt(opt, "prefix") && more > 0:
+			j++
+			prefixes++
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	switch {
+	case isOpt(argv[2], "on"):
+		switch {
+		case !bcast && prefixes > 0:
+			c.replyError("ERR PREFIX option requires BCAST mode to be enabled")
+		case bcast && (optin || optout):
+			c.replyError("ERR OPTIN and OPTOUT are not compatible with BCAST")
+		case optin && optout:
+			c.replyError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+		default:
+			c.replyError("ERR client-side caching (CLIENT TRACKING ON) is not supported by kvd")
+		}
+	case isOpt(argv[2], "off"):
+		c.replyOK()
+	default:
+		c.replyError(errSyntax)
+	}
+}
+
+// CLIENT TRACKINGINFO: tracking is always off in kvd.
+func clientTrackinginfoCommand(c *Client) {
+	c.replyMap(3)
+	c.replyBulkString("flags")
+	c.replySet(1)
+	c.replyBulkString("off")
+	c.replyBulkString("redirect")
+	c.replyInt(-1)
+	c.replyBulkString("prefixes")
+	c.replyEmptyArray()
+}
+
+// CLIENT GETREDIR: -1, tracking being off.
+func clientGetredirCommand(c *Client) { c.replyInt(-1) }
+
+// CLIENT CACHING YES|NO needs tracking in OPTIN or OPTOUT mode, which is
+// never on in kvd.
+func clientCachingCommand(c *Client) {
+	c.replyError("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+}
