@@ -231,7 +231,7 @@ func (b *epollBackend) streamEvent(s *stream, ev Event) {
 		}
 	}
 	if ev&(Readable|HangUp|Error) != 0 {
-		if b.l.parallel != nil {
+		if b.l.parallelReads {
 			b.readyQ = append(b.readyQ, s)
 			return
 		}

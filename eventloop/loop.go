@@ -119,9 +119,10 @@ type Loop struct {
 	timers      []*timer // unordered; there are few
 	nextTimerID int64
 
-	beforeSleep []func()
-	parallel    Parallel
-	parallelMin int
+	beforeSleep   []func()
+	parallel      Parallel
+	parallelMin   int
+	parallelReads bool
 
 	wakePending atomic.Bool
 	stopping    atomic.Bool

@@ -75,13 +75,15 @@ type acceptor struct {
 	removed  bool
 }
 
-// SetParallel makes the epoll backend spread stream reads and writes over
-// p's threads whenever at least minBatch streams are ready in one iteration
-// (p == nil turns it off). Preparse then runs on those threads. The io_uring
-// backend performs I/O in the kernel and ignores it.
-func (l *Loop) SetParallel(p Parallel, minBatch int) {
+// SetParallel makes the epoll backend spread stream writes, and reads too
+// if reads is set, over p's threads whenever at least minBatch streams are
+// ready in one iteration (p == nil turns it off). Preparse then runs on
+// those threads. The io_uring backend performs I/O in the kernel and
+// ignores it.
+func (l *Loop) SetParallel(p Parallel, minBatch int, reads bool) {
 	l.parallel = p
 	l.parallelMin = max(minBatch, 2)
+	l.parallelReads = reads && p != nil
 }
 
 // AddStream starts driving the connected, non-blocking socket fd: received

@@ -348,7 +348,7 @@ func TestParallelStreamIO(t *testing.T) {
 	l := newBackendLoop(t, Epoll)
 	pool := iothreads.New(4)
 	defer pool.Close()
-	l.SetParallel(pool, 2)
+	l.SetParallel(pool, 2, true)
 	const n = 50
 	var hs []*echoHandler
 	var peers []int

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"github.com/kvdserver/kvd/eventloop"
 	"github.com/kvdserver/kvd/resp"
 	"github.com/kvdserver/kvd/store"
-	"golang.org/x/sys/unix"
 )
 
 // ioBufSize is the size of a standard query or reply buffer (Redis's PROTO_IOBUF_LEN).
@@ -47,8 +45,14 @@ type Client struct {
 	qpos   int
 	argv   [][]byte // the command being executed
 
-	out  []byte // replies not yet written: out[wpos:]
-	wpos int
+	out     []byte // replies not yet written: out[wpos:]
+	wpos    int
+	sendEnd int  // out[wpos:sendEnd] is being sent by the loop
+	sending bool // a send is in progress
+
+	preArgv [][]byte // the first command, parsed by an I/O thread (Preparse)
+	preN    int      // bytes of the received data it used; 0 if none
+	inLen   int      // length of the received bytes being executed in place
 	// outPeak is the most reply bytes the output buffer has held at once.
 	outPeak int
 	// outLimitSince is when the output buffer first exceeded the soft limit (unix ms), 0 if not.
@@ -85,47 +89,158 @@ func (c *Client) ID() int64 { return c.id }
 
 func (c *Client) closed() bool { return c.flags&flagClosed != 0 }
 
-// ---- reading ----
+// ---- input ----
 
-// readInput reads once from the socket into the query buffer. It returns
-// false if the client was closed (EOF, error, or a query buffer over its limit).
-func (c *Client) readInput() bool {
+// The client is an eventloop.StreamHandler: the loop hands it the bytes it
+// receives (OnData), writes the replies it sends (OnSent reports the end of
+// a send) and tells it when the connection ends (OnClosed). Received bytes
+// are parsed where they arrive when nothing is buffered; only an incomplete
+// tail is copied into the client's own query buffer.
+
+// OnData handles bytes received from the client.
+func (c *Client) OnData(data []byte) {
+	s := c.srv
+	defer s.recoverClient(c)
+	s.stats.netInput += int64(len(data))
+	c.lastActive = s.nowMs()
+	if c.flags&(flagCloseAfterReply|flagClosed) != 0 {
+		// Like Redis, a client about to be closed is not read any more.
+		c.preN = 0
+		return
+	}
+	if c.qpos == len(c.qbuf) && c.flags&flagPaused == 0 {
+		c.releaseQueryBuf()
+		c.inLen = len(data)
+		n := c.runPreparsed(data)
+		if n < len(data) && c.flags&(flagPaused|flagClosed|flagCloseAfterReply) == 0 {
+			n += c.run(data[n:])
+		}
+		c.inLen = 0
+		if rest := data[n:]; len(rest) > 0 && !c.closed() && c.flags&flagCloseAfterReply == 0 {
+			c.bufferInput(rest)
+		}
+	} else {
+		c.preN = 0
+		c.bufferInput(data)
+		if c.closed() {
+			return
+		}
+		c.processInput()
+	}
+	s.queueWrite(c)
+}
+
+// Preparse runs on an I/O thread before OnData gets the same bytes: it
+// parses the first command when nothing is buffered, so that the loop
+// goroutine only has to execute it.
+func (c *Client) Preparse(data []byte) {
+	c.preN = 0
+	if c.qpos != len(c.qbuf) || c.parser.Pending() || c.flags&(flagPaused|flagCloseAfterReply|flagClosed) != 0 {
+		return
+	}
+	argv, n, err := c.parser.Parse(data, c.preArgv)
+	c.preArgv = argv
+	if err == nil && n > 0 {
+		c.preN = n
+	}
+}
+
+// runPreparsed executes the command Preparse parsed out of data, if any,
+// and returns how many bytes of data it used.
+func (c *Client) runPreparsed(data []byte) int {
+	n := c.preN
+	if n == 0 {
+		return 0
+	}
+	c.preN = 0
+	c.argv, c.preArgv = c.preArgv, c.argv
+	if len(c.argv) > 0 {
+		c.srv.execute(c)
+		if c.flags&flagPaused != 0 {
+			n = 0 // held by CLIENT PAUSE: keep it to parse again later
+		} else {
+			c.srv.closeIfOverOutputLimit(c)
+		}
+	}
+	c.argv = clearArgs(c.argv)
+	c.preArgv = clearArgs(c.preArgv)
+	return n
+}
+
+// run parses and executes the complete commands at the start of buf, in
+// order, and returns how many bytes they used. It stops at an incomplete
+// command, after a protocol error (consuming everything), and when CLIENT
+// PAUSE holds the client back (leaving the held command unconsumed).
+func (c *Client) run(buf []byte) int {
+	pos := 0
+	for pos < len(buf) && c.flags&(flagCloseAfterReply|flagClosed|flagPaused) == 0 {
+		argv, n, err := c.parser.Parse(buf[pos:], c.argv)
+		c.argv = argv
+		if err != nil {
+			c.protocolError(err)
+			pos = len(buf)
+			break
+		}
+		if n == 0 {
+			break
+		}
+		pos += n
+		if len(argv) == 0 {
+			continue
+		}
+		c.srv.execute(c)
+		if c.flags&flagPaused != 0 {
+			pos -= n
+			break
+		}
+		if c.srv.closeIfOverOutputLimit(c) {
+			pos = len(buf)
+			break
+		}
+	}
+	c.argv = clearArgs(c.argv)
+	return pos
+}
+
+// processInput executes what the query buffer holds, then compacts it or
+// gives it back to the pool.
+func (c *Client) processInput() {
+	c.qpos += c.run(c.qbuf[c.qpos:])
+	if c.closed() {
+		return
+	}
+	if c.qpos == len(c.qbuf) {
+		c.releaseQueryBuf()
+	} else if c.qpos > 0 {
+		// Move the partial request to the front (the parser's progress is
+		// relative to the request's start, so it survives the move).
+		n := copy(c.qbuf, c.qbuf[c.qpos:])
+		c.qbuf = c.qbuf[:n]
+		c.qpos = 0
+	}
+}
+
+// bufferInput appends received bytes to the query buffer, growing it at
+// once to what a large bulk argument in progress needs, and closes the
+// client if its unprocessed input exceeds client-query-buffer-limit.
+func (c *Client) bufferInput(data []byte) {
 	s := c.srv
 	if c.qbuf == nil {
 		c.qbuf = s.getBuf()
 	}
-	// Make room: at least a standard chunk, or what a large bulk needs.
-	want := ioBufSize
-	if need := c.parser.Need(); need > 0 && c.qpos+need > len(c.qbuf) {
-		want = max(want, c.qpos+need-len(c.qbuf))
-	}
-	if cap(c.qbuf)-len(c.qbuf) < want/2 || cap(c.qbuf)-len(c.qbuf) == 0 {
-		grown := make([]byte, len(c.qbuf)-c.qpos, max(2*(len(c.qbuf)-c.qpos), len(c.qbuf)-c.qpos+want))
+	if len(c.qbuf)+len(data) > cap(c.qbuf) {
+		live := len(c.qbuf) - c.qpos
+		want := max(live+len(data), c.parser.Need(), 2*live, ioBufSize)
+		grown := make([]byte, live, want)
 		copy(grown, c.qbuf[c.qpos:])
 		s.putBuf(c.qbuf)
 		c.qbuf, c.qpos = grown, 0
 	}
-	n, err := readFd(c.fd, c.qbuf[len(c.qbuf):cap(c.qbuf)])
-	if n > 0 {
-		c.qbuf = c.qbuf[:len(c.qbuf)+n]
-		s.stats.netInput += int64(n)
-		c.lastActive = s.nowMs()
-		if int64(len(c.qbuf)-c.qpos) > s.cfg.ClientQueryBufferLimit {
-			s.logf(levelWarning, "Closing client that reached max query buffer length: %s (qbuf initial bytes: %q)", c.infoString(), prefix(c.qbuf[c.qpos:], 64))
-			c.close()
-			return false
-		}
-		return true
+	c.qbuf = append(c.qbuf, data...)
+	if int64(len(c.qbuf)-c.qpos) > s.cfg.ClientQueryBufferLimit {
+		s.logf(levelWarning, "Closing client that reached max query buffer length: %s (qbuf initial bytes: %q)", c.infoString(), prefix(c.qbuf[c.qpos:], 64))
+		c.close()
 	}
-	if err == unix.EAGAIN || err == unix.EINTR {
-		c.releaseQueryBuf()
-		return true
-	}
-	if err != nil && err != unix.ECONNRESET {
-		s.logf(levelVerbose, "Reading from client: %v", err)
-	}
-	c.close()
-	return false
 }
 
 func prefix(b []byte, n int) []byte {
@@ -135,49 +250,7 @@ func prefix(b []byte, n int) []byte {
 	return b
 }
 
-// processInput parses and executes every complete command in the query
-// buffer, in order, then compacts or releases the buffer. It stops early
-// when CLIENT PAUSE holds the client back; the held command stays in the
-// buffer and runs when the pause ends.
-func (c *Client) processInput() {
-	s := c.srv
-	for c.qpos < len(c.qbuf) && c.flags&(flagCloseAfterReply|flagClosed|flagPaused) == 0 {
-		argv, n, err := c.parser.Parse(c.qbuf[c.qpos:], c.argv)
-		c.argv = argv
-		if err != nil {
-			c.protocolError(err)
-			break
-		}
-		if n == 0 {
-			break
-		}
-		c.qpos += n
-		if len(argv) == 0 {
-			continue
-		}
-		s.execute(c)
-		if c.flags&flagPaused != 0 {
-			// Held by CLIENT PAUSE: put the command back to parse again later.
-			c.qpos -= n
-		}
-	}
-	c.argv = clearArgs(c.argv)
-	if c.closed() {
-		return
-	}
-	if c.qpos == len(c.qbuf) {
-		c.releaseQueryBuf()
-	} else if c.qpos > 0 && !c.parser.Pending() || c.qpos > len(c.qbuf)/2 {
-		// Move the partial request to the front (the parser's progress is
-		// relative to the request's start, so it survives the move).
-		n := copy(c.qbuf, c.qbuf[c.qpos:])
-		c.qbuf = c.qbuf[:n]
-		c.qpos = 0
-	}
-	s.queueWrite(c)
-}
-
-// clearArgs drops references into the query buffer so it can be reused.
+// clearArgs drops references into the input so its buffer can be reused.
 func clearArgs(argv [][]byte) [][]byte {
 	clear(argv)
 	return argv[:0]
@@ -197,93 +270,92 @@ func (c *Client) protocolError(err error) {
 	c.replyError(err.Error())
 	c.srv.stats.countError(err.Error())
 	c.flags |= flagCloseAfterReply
-	c.qpos = len(c.qbuf)
 	c.parser.Reset()
 }
 
-// ---- writing ----
+// ---- output ----
 
-// writeOutput writes pending replies with one write call. On a short write
-// it arms the writable event; once drained it disarms it.
-func (c *Client) writeOutput() {
-	s := c.srv
-	c.outPeak = max(c.outPeak, len(c.out)-c.wpos)
-	if c.wpos < len(c.out) {
-		n, err := writeFd(c.fd, c.out[c.wpos:])
-		if n > 0 {
-			c.wpos += n
-			s.stats.netOutput += int64(n)
-			c.lastActive = s.nowMs()
-		}
-		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
-			s.logf(levelVerbose, "Error writing to client: %v", err)
-			c.close()
-			return
-		}
+// flush hands the pending replies to the loop, which writes them (one write
+// per client per iteration) once the before-sleep hooks have run.
+func (c *Client) flush() {
+	if c.sending || c.pendingOutput() == 0 {
+		return
 	}
+	c.outPeak = max(c.outPeak, c.pendingOutput())
+	c.sendEnd = len(c.out)
+	if err := c.srv.loop.Send(c.fd, c.out[c.wpos:c.sendEnd]); err != nil {
+		c.srv.logf(levelWarning, "Sending to client: %v", err)
+		c.close()
+		return
+	}
+	c.sending = true
+}
+
+// OnSent is told by the loop that the last flush has been written. Replies
+// added meanwhile are flushed next; an emptied buffer goes back to the pool.
+func (c *Client) OnSent() {
+	s := c.srv
+	s.stats.netOutput += int64(c.sendEnd - c.wpos)
+	c.lastActive = s.nowMs()
+	c.wpos, c.sending = c.sendEnd, false
 	if c.wpos < len(c.out) {
-		c.setWritable(true)
+		s.queueWrite(c)
 		return
 	}
 	c.releaseOutBuf()
 	c.outLimitSince = 0
-	c.setWritable(false)
 	if c.flags&flagCloseAfterReply != 0 {
 		c.close()
 	}
 }
 
-func (c *Client) setWritable(on bool) {
-	mask := eventloop.Readable
-	if on {
-		mask |= eventloop.Writable
+// OnClosed is told by the loop that the connection ended (the peer closed
+// it, or a read or write failed); the loop has closed the descriptor.
+func (c *Client) OnClosed(err error) {
+	if err != nil {
+		c.srv.logf(levelVerbose, "Client %s closed: %v", c.addr, err)
 	}
-	if err := c.srv.loop.Modify(c.fd, mask); err != nil {
-		c.srv.logf(levelWarning, "%v", err)
-		c.close()
-	}
+	c.forget()
 }
 
 func (c *Client) releaseOutBuf() {
-	if c.out != nil {
+	if c.out != nil && !c.sending {
 		c.srv.putBuf(c.out)
 	}
-	c.out, c.wpos = nil, 0
+	c.out, c.wpos, c.sendEnd = nil, 0, 0
 }
 
 // pendingOutput is the number of reply bytes not yet written.
 func (c *Client) pendingOutput() int { return len(c.out) - c.wpos }
-
-// onEvent is the client's event-loop handler.
-func (c *Client) onEvent(_ int, ev eventloop.Event) {
-	if ev&(eventloop.Readable|eventloop.HangUp|eventloop.Error) != 0 && c.flags&flagCloseAfterReply == 0 {
-		if !c.srv.safeRead(c) {
-			return
-		}
-	}
-	if ev&eventloop.Writable != 0 && !c.closed() {
-		c.writeOutput()
-	}
-}
 
 // close closes the connection now and forgets the client.
 func (c *Client) close() {
 	if c.closed() {
 		return
 	}
+	c.srv.loop.CloseStream(c.fd)
+	c.forget()
+}
+
+// forget drops a client whose connection is gone.
+func (c *Client) forget() {
+	if c.closed() {
+		return
+	}
 	c.flags |= flagClosed
 	s := c.srv
-	if err := s.loop.Unregister(c.fd); err != nil {
-		s.logf(levelWarning, "%v", err)
-	}
-	unix.Close(c.fd)
 	s.removeClient(c)
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {
 		s.putBuf(c.qbuf)
 	}
 	c.qbuf, c.qpos = nil, 0
+	if c.sending {
+		// The loop may still hold the buffer being sent: leave it to the
+		// garbage collector rather than the pool.
+		c.out = nil
+	}
 	c.releaseOutBuf()
-	c.argv = nil
+	c.argv, c.preArgv = nil, nil
 }
 
 // ---- replies ----
@@ -332,35 +404,4 @@ func (c *Client) buf() []byte {
 		c.out = c.srv.getBuf()
 	}
 	return c.out
-}
-
-// ---- fd helpers ----
-
-func readFd(fd int, p []byte) (int, error) {
-	for {
-		n, err := unix.Read(fd, p)
-		if err == unix.EINTR {
-			continue
-		}
-		if n == 0 && err == nil {
-			return 0, nil
-		}
-		if n < 0 {
-			n = 0
-		}
-		return n, err
-	}
-}
-
-func writeFd(fd int, p []byte) (int, error) {
-	for {
-		n, err := unix.Write(fd, p)
-		if err == unix.EINTR {
-			continue
-		}
-		if n < 0 {
-			n = 0
-		}
-		return n, err
-	}
 }

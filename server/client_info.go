@@ -2,8 +2,6 @@ package server
 
 import (
 	"strconv"
-
-	"github.com/kvdserver/kvd/eventloop"
 )
 
 // appendClientInfo appends the client's CLIENT LIST / CLIENT INFO line
@@ -41,8 +39,14 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "psub", 0)
 	b = num(b, "ssub", 0)
 	b = num(b, "multi", -1)
-	b = num(b, "qbuf", int64(len(c.qbuf)))
-	b = num(b, "qbuf-free", int64(cap(c.qbuf)-len(c.qbuf)))
+	qlen, qcap := len(c.qbuf), cap(c.qbuf)
+	if c.inLen > 0 {
+		// Executing straight from the received bytes: they are the query
+		// buffer Redis would show.
+		qlen, qcap = c.inLen, max(c.inLen, ioBufSize)
+	}
+	b = num(b, "qbuf", int64(qlen))
+	b = num(b, "qbuf-free", int64(qcap-qlen))
 	var argvMem int64
 	for _, a := range c.argv {
 		argvMem += int64(len(a))
@@ -110,14 +114,8 @@ func (c *Client) flagString() string {
 // eventString is CLIENT LIST's events field: the events the loop watches
 // the connection for.
 func (c *Client) eventString() string {
-	mask := c.srv.loop.Mask(c.fd)
-	switch {
-	case mask&eventloop.Readable != 0 && mask&eventloop.Writable != 0:
+	if c.sending {
 		return "rw"
-	case mask&eventloop.Writable != 0:
-		return "w"
-	case mask&eventloop.Readable != 0:
-		return "r"
 	}
-	return ""
+	return "r"
 }

@@ -64,6 +64,10 @@ type Config struct {
 	IOThreads int
 	// IOThreadsDoReads makes I/O threads read and parse too, not only write ("io-threads-do-reads").
 	IOThreadsDoReads bool
+	// IOModel is "reactor" (epoll) or "proactor" (io_uring) ("io-model";
+	// kvd only). If io_uring is unavailable the server logs a warning and
+	// runs the reactor.
+	IOModel string
 	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
 	PprofAddr string
 }
@@ -89,6 +93,7 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		EnableDebugCommand:     "no",
 		IOThreads:              1,
+		IOModel:                "reactor",
 	}
 }
 
@@ -311,6 +316,7 @@ var params = []param{
 	withImmutable(enumParam("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })),
 	withImmutable(intParam("io-threads", 1, 128, func(c *Config) *int { return &c.IOThreads })),
 	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),
+	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
 	{
 		// kvd has no persistence: only "no snapshots" is accepted.

@@ -62,12 +62,17 @@ var levelMarks = [...]byte{'.', '-', '*', '#'}
 
 // logf logs at level if the configured loglevel lets it through.
 func (s *Server) logf(level int, format string, args ...any) {
-	if level < parseLevel(s.cfg.LogLevel) || s.log.w == nil {
+	s.log.printf(level, s.cfg.LogLevel, format, args...)
+}
+
+// printf logs at level if loglevel lets it through.
+func (l *logger) printf(level int, loglevel string, format string, args ...any) {
+	if level < parseLevel(loglevel) || l.w == nil {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
-	line := fmt.Sprintf("%d:M %s %c %s\n", s.log.pid, time.Now().Format("02 Jan 2006 15:04:05.000"), levelMarks[level], msg)
-	s.log.mu.Lock()
-	io.WriteString(s.log.w, line)
-	s.log.mu.Unlock()
+	line := fmt.Sprintf("%d:M %s %c %s\n", l.pid, time.Now().Format("02 Jan 2006 15:04:05.000"), levelMarks[level], msg)
+	l.mu.Lock()
+	io.WriteString(l.w, line)
+	l.mu.Unlock()
 }

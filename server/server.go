@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/kvdserver/kvd/eventloop"
+	"github.com/kvdserver/kvd/iothreads"
 	"github.com/kvdserver/kvd/store"
 	"golang.org/x/sys/unix"
 )
@@ -63,6 +65,7 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end, resumed before sleeping
 
+	ioPool      *iothreads.Pool // nil unless io-threads > 1
 	cronTimer   int64
 	cronLoops   int64
 	lastNow     int64 // unix ms cached for the command being executed
@@ -122,11 +125,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	loop, err := eventloop.New()
+	loop, ioModel, err := newLoop(cfg, lg)
 	if err != nil {
 		lg.close()
 		return nil, fmt.Errorf("kvd: %w", err)
 	}
+	cfg.IOModel = ioModel
 	var id [20]byte
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, fmt.Errorf("kvd: run id: %w", err)
@@ -147,9 +151,39 @@ func New(cfg Config) (*Server, error) {
 	for i := range s.dbs {
 		s.dbs[i] = store.NewDB()
 	}
+	if cfg.IOThreads > 1 {
+		if ioModel == "proactor" {
+			s.logf(levelWarning, "io-threads %d ignored: the proactor does its I/O in the kernel", cfg.IOThreads)
+		} else {
+			if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
+				s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
+			}
+			s.ioPool = iothreads.New(cfg.IOThreads)
+			// Like Redis, threads are used only when enough clients are
+			// pending in one iteration to be worth waking them.
+			loop.SetParallel(s.ioPool, 2*cfg.IOThreads, cfg.IOThreadsDoReads)
+		}
+	}
 	loop.BeforeSleep(s.beforeSleep)
 	s.cronTimer = loop.AddTimer(time.Second/time.Duration(cfg.Hz), s.cron)
 	return s, nil
+}
+
+// newLoop creates the event loop for cfg.IOModel, falling back to the
+// reactor with a warning if io_uring is unavailable. It returns the model in use.
+func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
+	if cfg.IOModel == "proactor" {
+		loop, err := eventloop.NewWithOptions(eventloop.Options{Backend: eventloop.IOUring})
+		if err == nil {
+			return loop, "proactor", nil
+		}
+		if !errors.Is(err, eventloop.ErrUnsupported) {
+			return nil, "", err
+		}
+		lg.printf(levelWarning, cfg.LogLevel, "io-model proactor unavailable (%v): falling back to the reactor", err)
+	}
+	loop, err := eventloop.New()
+	return loop, "reactor", err
 }
 
 // Config returns a copy of the server's current configuration.
@@ -171,9 +205,15 @@ func (s *Server) Listen() error {
 	if len(lns) == 0 {
 		return errors.New("kvd: no listening sockets configured (port < 0 and no unixsocket)")
 	}
-	for _, ln := range lns {
+	for i, ln := range lns {
 		l := ln
-		if err := s.loop.Register(l.fd, eventloop.Readable, func(int, eventloop.Event) { s.accept(l) }); err != nil {
+		err := s.loop.AddAcceptor(l.fd,
+			func(fd int, sa unix.Sockaddr) { s.newClient(fd, sa, l) },
+			func(err error) { s.acceptError(l, err) })
+		if err != nil {
+			for _, done := range lns[:i] {
+				s.loop.RemoveAcceptor(done.fd)
+			}
 			closeListeners(lns)
 			return fmt.Errorf("kvd: %w", err)
 		}
@@ -281,13 +321,14 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
 	for _, l := range s.listeners {
-		s.loop.Unregister(l.fd)
+		s.loop.RemoveAcceptor(l.fd)
 	}
 	closeListeners(s.listeners)
 	s.listeners = nil
 	for _, c := range s.clientList() {
-		if flush && c.pendingOutput() > 0 {
-			writeFd(c.fd, c.out[c.wpos:])
+		if flush && c.pendingOutput() > 0 && !c.sending {
+			// Best effort, without waiting: the peer may not be reading.
+			unix.Write(c.fd, c.out[c.wpos:])
 		}
 		c.close()
 	}
@@ -307,6 +348,9 @@ func (s *Server) cleanup() {
 			s.pprofServer.Close()
 		}
 		s.loop.Close()
+		if s.ioPool != nil {
+			s.ioPool.Close()
+		}
 		s.logf(levelNotice, "kvd is now ready to exit, bye bye...")
 		s.log.close()
 		close(s.done)
@@ -315,38 +359,21 @@ func (s *Server) cleanup() {
 
 // ---- clients ----
 
-func (s *Server) accept(l *listener) {
-	for i := 0; i < maxAcceptsPerCall; i++ {
-		fd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		if err != nil {
-			switch err {
-			case unix.EAGAIN, unix.EINTR, unix.ECONNABORTED:
-				return
-			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
-				// Out of descriptors or memory: stop accepting for a while
-				// instead of spinning on a listener that stays readable.
-				s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms", err)
-				s.pauseAccept(l, 100*time.Millisecond)
-				return
-			default:
-				s.logf(levelWarning, "Accepting client connection: %v", err)
-				return
-			}
-		}
-		s.newClient(fd, sa, l)
+// acceptError handles a failed accept. Out of descriptors or memory, the
+// listener stays readable: stop accepting for a while instead of spinning.
+func (s *Server) acceptError(l *listener, err error) {
+	if !errors.Is(err, unix.EMFILE) && !errors.Is(err, unix.ENFILE) && !errors.Is(err, unix.ENOBUFS) && !errors.Is(err, unix.ENOMEM) {
+		s.logf(levelWarning, "Accepting client connection: %v", err)
+		return
 	}
-}
-
-const maxAcceptsPerCall = 1000
-
-func (s *Server) pauseAccept(l *listener, d time.Duration) {
-	if err := s.loop.Modify(l.fd, 0); err != nil {
+	s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms", err)
+	if err := s.loop.PauseAcceptor(l.fd, true); err != nil {
 		s.logf(levelWarning, "%v", err)
 		return
 	}
-	s.loop.AddTimer(d, func() time.Duration {
-		if s.state.Load() == stateServing && l.fd >= 0 {
-			s.loop.Modify(l.fd, eventloop.Readable)
+	s.loop.AddTimer(100*time.Millisecond, func() time.Duration {
+		if l.fd >= 0 {
+			s.loop.PauseAcceptor(l.fd, false)
 		}
 		return 0
 	})
@@ -387,7 +414,7 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	if s.cfg.RequirePass == "" {
 		c.flags |= flagAuthenticated
 	}
-	if err := s.loop.Register(fd, eventloop.Readable, c.onEvent); err != nil {
+	if err := s.loop.AddStream(fd, c); err != nil {
 		s.logf(levelWarning, "Registering client: %v", err)
 		unix.Close(fd)
 		return
@@ -409,33 +436,21 @@ func (s *Server) clientList() []*Client {
 	return list
 }
 
-// safeRead reads and processes a client's input. A panic in a command is
-// logged with its stack and closes only that client.
-func (s *Server) safeRead(c *Client) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.logf(levelWarning, "panic serving client %s: %v\n%s", c.infoString(), r, debug.Stack())
-			c.close()
-			ok = false
-		}
-	}()
-	if !c.readInput() {
-		return false
+// recoverClient, deferred by a client's handlers, turns a panic in a
+// command into a logged stack trace and the close of that client only.
+func (s *Server) recoverClient(c *Client) {
+	if r := recover(); r != nil {
+		s.logf(levelWarning, "panic serving client %s: %v\n%s", c.infoString(), r, debug.Stack())
+		c.close()
 	}
-	c.processInput()
-	return !c.closed()
 }
 
 // safeProcess executes the commands already in a client's query buffer,
-// with the same panic protection as safeRead.
+// with the same panic protection as OnData.
 func (s *Server) safeProcess(c *Client) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.logf(levelWarning, "panic serving client %s: %v\n%s", c.infoString(), r, debug.Stack())
-			c.close()
-		}
-	}()
+	defer s.recoverClient(c)
 	c.processInput()
+	s.queueWrite(c)
 }
 
 // queueWrite schedules a client with pending replies to be written before
@@ -496,7 +511,7 @@ func (s *Server) handlePendingWrites() {
 		s.pendingWrite[i] = nil
 		c.flags &^= flagPendingWrite
 		if !c.closed() {
-			c.writeOutput()
+			c.flush()
 		}
 	}
 	s.pendingWrite = s.pendingWrite[:0]

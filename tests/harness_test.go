@@ -7,7 +7,8 @@
 // both servers before each case. When redis-server is missing the
 // differential tests fail if $CI is set and are skipped otherwise.
 //
-// KVD_TEST_IO_THREADS=N runs kvd with N I/O threads (and threaded reads).
+// KVD_TEST_IO_THREADS=N runs kvd with N I/O threads (and threaded reads);
+// KVD_TEST_IO_MODEL=proactor runs it on io_uring.
 package tests
 
 import (
@@ -68,6 +69,9 @@ func testConfig() server.Config {
 	if n, err := strconv.Atoi(os.Getenv("KVD_TEST_IO_THREADS")); err == nil && n > 1 {
 		cfg.IOThreads = n
 		cfg.IOThreadsDoReads = true
+	}
+	if m := os.Getenv("KVD_TEST_IO_MODEL"); m != "" {
+		cfg.IOModel = m
 	}
 	if os.Getenv("KVD_TEST_LOG") != "" {
 		cfg.LogOutput = os.Stderr
