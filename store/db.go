@@ -16,8 +16,6 @@ package store
 import (
 	"bytes"
 	"hash/maphash"
-	"math"
-	"math/rand/v2"
 	"time"
 	"unsafe"
 
@@ -32,10 +30,9 @@ const embedMax = 64
 
 // DB is one numbered database.
 type DB struct {
-	keys    *btree.BTreeG[entry]
+	keys    keyspace
 	expires *btree.BTreeG[expItem] // keys with a deadline, ordered by (deadline, key)
 	seed    maphash.Seed
-	hint    btree.PathHint
 
 	// Stats are counters for INFO.
 	Stats Stats
@@ -53,13 +50,6 @@ type expItem struct {
 	key  string
 }
 
-func lessEntry(a, b entry) bool {
-	if a.hash != b.hash {
-		return a.hash < b.hash
-	}
-	return a.key() < b.key()
-}
-
 func lessExp(a, b expItem) bool {
 	if a.when != b.when {
 		return a.when < b.when
@@ -75,18 +65,10 @@ func NewDB() *DB {
 }
 
 func (db *DB) init() {
-	db.keys = btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true})
+	hash := db.keys.hash
+	db.keys = newKeyspace(db.seed)
+	db.keys.hash = hash
 	db.expires = btree.NewBTreeGOptions(lessExp, btree.Options{NoLocks: true})
-}
-
-func (db *DB) hashKey(key []byte) uint32 {
-	h := maphash.Bytes(db.seed, key)
-	return uint32(h ^ h>>32)
-}
-
-// probe builds a search key that aliases key.
-func (db *DB) probe(key []byte) entry {
-	return entry{kv: unsafe.SliceData(key), klen: uint32(len(key)), hash: db.hashKey(key)}
 }
 
 // LRUClock converts a time to the 24-bit second clock OBJECT IDLETIME uses.
@@ -106,7 +88,7 @@ func IdleMillis(lru uint32, now int64) int64 {
 
 // find returns the entry for key without regard to expiry.
 func (db *DB) find(key []byte) (entry, bool) {
-	return db.keys.GetHint(db.probe(key), &db.hint)
+	return db.keys.get(key)
 }
 
 // lookup returns the live entry for key, deleting it first if it expired.
@@ -172,14 +154,14 @@ func (db *DB) Exists(key []byte, now int64) bool {
 }
 
 // Len returns the number of keys, including expired keys not yet removed (like DBSIZE).
-func (db *DB) Len() int { return db.keys.Len() }
+func (db *DB) Len() int { return db.keys.len() }
 
 // ExpiresLen returns the number of keys that have a deadline.
 func (db *DB) ExpiresLen() int { return db.expires.Len() }
 
 // remove deletes an entry that is known to exist.
 func (db *DB) remove(e entry) {
-	db.keys.DeleteHint(e, &db.hint)
+	db.keys.del(e)
 	if e.hasTTL() {
 		db.expires.Delete(expItem{e.deadline(), e.key()})
 	}
@@ -243,7 +225,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 			old.setLRU(LRUClock(now))
 			if old.meta&^(metaTTL) != meta {
 				old.meta = meta | old.meta&metaTTL
-				db.keys.SetHint(old, &db.hint)
+				db.keys.put(old)
 			}
 			return
 		}
@@ -253,7 +235,6 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 	}
 	var e entry
 	e.meta = meta
-	e.hash = db.hashKey(key)
 	if len(val) <= embedMax {
 		dst := e.alloc(key, len(val), deadline, LRUClock(now))
 		copy(dst, val)
@@ -277,7 +258,7 @@ func (db *DB) AppendString(key, val []byte, now int64) int {
 		*p = append(*p, val...)
 		if old.meta&metaEncMask != uint32(EncRaw)<<metaEncShift {
 			old.meta = old.meta&^metaEncMask | uint32(EncRaw)<<metaEncShift
-			db.keys.SetHint(old, &db.hint)
+			db.keys.put(old)
 		}
 		return len(*p)
 	}
@@ -315,7 +296,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 	if old.meta&metaGrowable != 0 {
 		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
 			old.meta = old.meta&^metaEncMask | uint32(EncRaw)<<metaEncShift
-			db.keys.SetHint(old, &db.hint)
+			db.keys.put(old)
 		}
 		return (*[]byte)(old.obj)
 	}
@@ -328,7 +309,6 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte {
 	var e entry
 	e.meta = uint32(TypeString) | uint32(EncRaw)<<metaEncShift | metaGrowable
-	e.hash = db.hashKey(key)
 	e.alloc(key, 0, deadline, LRUClock(now))
 	e.obj = unsafe.Pointer(p)
 	db.insert(e)
@@ -342,14 +322,13 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 	}
 	var e entry
 	e.meta = uint32(typ)
-	e.hash = db.hashKey(key)
 	e.alloc(key, 0, deadline, LRUClock(now))
 	e.obj = obj
 	db.insert(e)
 }
 
 func (db *DB) insert(e entry) {
-	db.keys.SetHint(e, &db.hint)
+	db.keys.put(e)
 	if e.hasTTL() {
 		db.expires.Set(expItem{e.deadline(), string(e.keyBytes())})
 	}
@@ -384,7 +363,6 @@ func (db *DB) rekey(old entry, key []byte, deadline int64) {
 	db.remove(old)
 	var e entry
 	e.meta = old.meta
-	e.hash = db.hashKey(key)
 	e.obj = old.obj
 	lru := old.lru()
 	if old.meta&metaGrowable == 0 && old.typ() == TypeString {
@@ -421,7 +399,6 @@ func (db *DB) Rename(src []byte, dstDB *DB, dst []byte, now int64) bool {
 	}
 	var e entry
 	e.meta = old.meta
-	e.hash = dstDB.hashKey(dst)
 	e.obj = old.obj
 	if old.meta&metaGrowable == 0 && old.typ() == TypeString {
 		d := e.alloc(dst, int(old.vlen), deadline, old.lru())
@@ -437,7 +414,6 @@ func (db *DB) Rename(src []byte, dstDB *DB, dst []byte, now int64) bool {
 // Flush removes every key.
 func (db *DB) Flush() {
 	db.init()
-	db.hint = btree.PathHint{}
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
@@ -445,13 +421,12 @@ func (db *DB) Swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
 	db.seed, other.seed = other.seed, db.seed
-	db.hint, other.hint = btree.PathHint{}, btree.PathHint{}
 }
 
 // Ascend calls fn for every key that has not expired, in the keyspace's
 // internal order, until fn returns false. fn must not change the database.
 func (db *DB) Ascend(now int64, fn func(Entry) bool) {
-	db.keys.Scan(func(e entry) bool {
+	db.keys.each(func(e entry) bool {
 		if e.hasTTL() && e.deadline() <= now {
 			return true
 		}
@@ -465,29 +440,13 @@ func (db *DB) Ascend(now int64, fn func(Entry) bool) {
 // A cursor is the hash of the next key to visit, so it survives any change
 // to the keyspace between calls.
 func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
-	if cursor > math.MaxUint32 {
-		return 0
-	}
-	if count < 1 {
-		count = 1
-	}
 	var expired []entry
-	visited := 0
-	var lastHash uint32
-	next := uint64(0)
-	db.keys.Ascend(entry{hash: uint32(cursor)}, func(e entry) bool {
-		if visited >= count && e.hash != lastHash {
-			next = uint64(e.hash)
-			return false
-		}
-		visited++
-		lastHash = e.hash
+	next := db.keys.scan(cursor, count, func(e entry) {
 		if e.hasTTL() && e.deadline() <= now {
 			expired = append(expired, e)
-			return true
+			return
 		}
 		fn(Entry{e})
-		return true
 	})
 	for _, e := range expired {
 		db.remove(e)
@@ -500,15 +459,17 @@ func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
 // Redis master it deletes the expired keys it happens to pick and tries
 // again, so it ends once it finds a live key or the database is empty.
 func (db *DB) RandomKey(now int64) ([]byte, bool) {
-	for db.keys.Len() > 0 {
-		e, _ := db.keys.GetAt(rand.IntN(db.keys.Len()))
+	for {
+		e, ok := db.keys.random()
+		if !ok {
+			return nil, false
+		}
 		if !e.hasTTL() || e.deadline() > now {
 			return e.keyBytes(), true
 		}
 		db.remove(e)
 		db.Stats.ExpiredKeys++
 	}
-	return nil, false
 }
 
 // ExpireCycle deletes keys whose deadline is at or before now, earliest

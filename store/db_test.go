@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -232,25 +234,20 @@ func TestScanExpired(t *testing.T) {
 // same hash: a cursor is a hash, so the second key would be lost.
 func TestScanSameHash(t *testing.T) {
 	db := NewDB()
-	byHash := map[uint32]string{}
-	var a, b string
-	for i := 0; a == ""; i++ {
-		k := "c" + strconv.Itoa(i)
-		h := db.hashKey([]byte(k))
-		if prev, ok := byHash[h]; ok {
-			a, b = prev, k
-		}
-		byHash[h] = k
-	}
+	// Force collisions: keys "a…" and "b…" of equal length share a hash.
+	db.keys.hash = func(key []byte) uint64 { return uint64(len(key)) * 1000 }
+	a, b := "aaaa", "bbbb"
 	set(db, a, "1", -1, 0)
 	set(db, b, "2", -1, 0)
 	for i := 0; i < 100; i++ {
-		set(db, "k"+strconv.Itoa(i), "v", -1, 0)
+		set(db, "k"+strings.Repeat("x", i+5), "v", -1, 0)
 	}
 	cursor := uint64(0)
+	total := 0
 	for {
 		var got []string
 		cursor = db.ScanEntries(cursor, 1, func(e Entry) { got = append(got, string(e.Key())) })
+		total += len(got)
 		for _, k := range got {
 			if (k == a || k == b) && len(got) != 2 {
 				t.Fatalf("keys %q and %q share a hash but one call returned %q", a, b, got)
@@ -259,6 +256,74 @@ func TestScanSameHash(t *testing.T) {
 		if cursor == 0 {
 			break
 		}
+	}
+	if total != 102 {
+		t.Fatalf("scan visited %d keys, want 102", total)
+	}
+}
+
+// TestHashCollisions drives the keyspace with a hash that collides
+// constantly and checks it against a plain map.
+func TestHashCollisions(t *testing.T) {
+	db := NewDB()
+	db.keys.hash = func(key []byte) uint64 { return uint64(len(key) % 4) }
+	ref := map[string]string{}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 5000; i++ {
+		k := strings.Repeat("k", r.IntN(6)) + strconv.Itoa(r.IntN(40))
+		switch r.IntN(3) {
+		case 0, 1:
+			v := strconv.Itoa(i)
+			set(db, k, v, -1, 0)
+			ref[k] = v
+		case 2:
+			got := db.Delete([]byte(k), 0)
+			_, want := ref[k]
+			if got != want {
+				t.Fatalf("step %d: Delete(%q) = %v, want %v", i, k, got, want)
+			}
+			delete(ref, k)
+		}
+		if db.Len() != len(ref) {
+			t.Fatalf("step %d: Len %d, want %d", i, db.Len(), len(ref))
+		}
+	}
+	for k, v := range ref {
+		e, ok := db.Peek([]byte(k), 0)
+		if !ok || string(e.Str()) != v {
+			t.Fatalf("key %q: got %q %v, want %q", k, e.Str(), ok, v)
+		}
+	}
+	seen := map[string]int{}
+	cursor := uint64(0)
+	for {
+		cursor = db.Scan(cursor, 3, 0, func(e Entry) { seen[string(e.Key())]++ })
+		if cursor == 0 {
+			break
+		}
+	}
+	if len(seen) != len(ref) {
+		t.Fatalf("scan saw %d keys, want %d", len(seen), len(ref))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Fatalf("scan saw %q %d times", k, n)
+		}
+	}
+	for len(ref) > 0 {
+		k, ok := db.RandomKey(0)
+		if !ok {
+			t.Fatal("RandomKey found nothing in a non-empty db")
+		}
+		if _, ok := ref[string(k)]; !ok {
+			t.Fatalf("RandomKey returned unknown key %q", k)
+		}
+		key := string(k)
+		db.Delete([]byte(key), 0)
+		delete(ref, key)
+	}
+	if db.Len() != 0 {
+		t.Fatalf("Len %d after deleting everything", db.Len())
 	}
 }
 

@@ -65,45 +65,51 @@ const (
 	metaTTL      = 1 << 5 // the allocation carries an expiry deadline
 	metaGrowable = 1 << 6 // string value lives in obj (*[]byte) with spare capacity
 	metaPrivate  = 1 << 7 // an int-encoded string that is not a shared integer (see RefCount)
+	metaCollided = 1 << 8 // other keys with this entry's hash live in DB.collide
 )
 
-// entry is one key in the keyspace B-tree, stored by value.
+// entry is one key in the keyspace, stored by value (24 bytes).
 //
 // kv points at the key's bytes inside one allocation laid out as
 //
-//	[deadline int64, only if metaTTL][lru uint32][key][embedded string value]
+//	[deadline int64, only if metaTTL][lru uint32][key length uint32][key][embedded string value]
 //
 // so the header is read at negative offsets from kv, and the key and a small
 // string value cost one allocation. Collections (and growable strings) hang
-// off obj. hash orders the tree, which makes SCAN cursors stable.
+// off obj.
 type entry struct {
 	kv   *byte
 	obj  unsafe.Pointer
-	klen uint32
 	vlen uint32
-	hash uint32
 	meta uint32
 }
 
 const (
+	klenSize     = 4
 	lruSize      = 4
 	deadlineSize = 8
 )
 
-func (e *entry) key() string { return unsafe.String(e.kv, e.klen) }
+func (e *entry) klen() uint32 {
+	return binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), -klenSize)), klenSize))
+}
 
-func (e *entry) keyBytes() []byte { return unsafe.Slice(e.kv, e.klen) }
+func (e *entry) key() string { return unsafe.String(e.kv, e.klen()) }
+
+func (e *entry) keyBytes() []byte { return unsafe.Slice(e.kv, e.klen()) }
 
 func (e *entry) typ() Type { return Type(e.meta & metaTypeMask) }
 
 func (e *entry) hasTTL() bool { return e.meta&metaTTL != 0 }
 
+// header returns the allocation's header: [deadline][lru] (the key length
+// that follows is read by klen).
 func (e *entry) header() []byte {
 	n := lruSize
 	if e.hasTTL() {
 		n += deadlineSize
 	}
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), -n)), n)
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), -n-klenSize)), n)
 }
 
 // deadline returns the expiry time in unix milliseconds, or -1.
@@ -134,13 +140,13 @@ func (e *entry) str() []byte {
 		// the garbage collector (and -race's checkptr) forbids.
 		return []byte{}
 	}
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), e.klen)), e.vlen)
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), e.klen())), e.vlen)
 }
 
 // alloc builds the key allocation for key with room for an embedded value
 // of vlen bytes, and points e.kv at its key.
 func (e *entry) alloc(key []byte, vlen int, deadline int64, lru uint32) []byte {
-	hdr := lruSize
+	hdr := lruSize + klenSize
 	if deadline >= 0 {
 		hdr += deadlineSize
 		e.meta |= metaTTL
@@ -155,10 +161,10 @@ func (e *entry) alloc(key []byte, vlen int, deadline int64, lru uint32) []byte {
 	if deadline >= 0 {
 		binary.LittleEndian.PutUint64(buf, uint64(deadline))
 	}
-	binary.LittleEndian.PutUint32(buf[hdr-lruSize:], lru)
+	binary.LittleEndian.PutUint32(buf[hdr-klenSize-lruSize:], lru)
+	binary.LittleEndian.PutUint32(buf[hdr-klenSize:], uint32(len(key)))
 	copy(buf[hdr:], key)
 	e.kv = &buf[hdr]
-	e.klen = uint32(len(key))
 	return buf[hdr+len(key) : hdr+len(key)+vlen]
 }
 

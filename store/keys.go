@@ -1,7 +1,5 @@
 package store
 
-import "math"
-
 // Operations behind the type-generic key commands (COPY, SCAN, KEYS, DEL):
 // they work on any value type.
 
@@ -45,24 +43,5 @@ func (db *DB) Copy(src []byte, dstDB *DB, dst []byte, now int64) bool {
 // every key, expired or not, and removes nothing, so that the caller can
 // apply SCAN's filters in Redis's order. fn must not change the database.
 func (db *DB) ScanEntries(cursor uint64, count int, fn func(Entry)) uint64 {
-	if cursor > math.MaxUint32 {
-		return 0
-	}
-	count = max(count, 1)
-	visited := 0
-	var lastHash uint32
-	next := uint64(0)
-	db.keys.Ascend(entry{hash: uint32(cursor)}, func(e entry) bool {
-		// Stop only between two hashes: the next call resumes at a hash, so
-		// every key with the hash of the last one visited is visited now.
-		if visited >= count && e.hash != lastHash {
-			next = uint64(e.hash)
-			return false
-		}
-		visited++
-		lastHash = e.hash
-		fn(Entry{e})
-		return true
-	})
-	return next
+	return db.keys.scan(cursor, count, func(e entry) { fn(Entry{e}) })
 }

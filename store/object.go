@@ -61,7 +61,6 @@ func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 func (db *DB) cloneEntry(src entry, key []byte, deadline int64, lru uint32) entry {
 	var e entry
 	e.meta = src.meta &^ (metaTTL | metaGrowable | metaPrivate)
-	e.hash = db.hashKey(key)
 	if src.typ() != TypeString {
 		e.alloc(key, 0, deadline, lru)
 		e.obj = cloneObject(src.typ(), src.obj)
