@@ -54,7 +54,9 @@ func TestReplies(t *testing.T) {
 		{"verbatim", func(b []byte, p int) []byte { return AppendVerbatim(b, p, "txt", []byte("a\r\nb")) },
 			"$4\r\na\r\nb\r\n", "=8\r\ntxt:a\r\nb\r\n"},
 		{"empty verbatim", func(b []byte, p int) []byte { return AppendVerbatim(b, p, "txt", nil) }, "$0\r\n\r\n", "=4\r\ntxt:\r\n"},
-		{"big number", func(b []byte, p int) []byte { return AppendBigNumber(b, p, "3492890328409238509324850943850943825024385") },
+		{"big number", func(b []byte, p int) []byte {
+			return AppendBigNumber(b, p, "3492890328409238509324850943850943825024385")
+		},
 			"$43\r\n3492890328409238509324850943850943825024385\r\n", "(3492890328409238509324850943850943825024385\r\n"},
 	}
 	for _, c := range cases {
