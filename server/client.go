@@ -162,6 +162,9 @@ func (c *Client) processInput() {
 		}
 		c.flags &^= flagPaused
 		s.execute(c)
+		if s.closeIfOverOutputLimit(c) {
+			break
+		}
 	}
 	c.argv = clearArgs(c.argv)
 	if c.closed() {

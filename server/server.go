@@ -429,15 +429,27 @@ func (s *Server) queueWrite(c *Client) {
 	if c.pendingOutput() == 0 || c.closed() {
 		return
 	}
-	if s.overOutputLimit(c) {
-		s.logf(levelWarning, "Client %s closed for overcoming of output buffer limits.", c.infoString())
-		c.close()
+	if s.closeIfOverOutputLimit(c) {
 		return
 	}
 	if c.flags&flagPendingWrite == 0 {
 		c.flags |= flagPendingWrite
 		s.pendingWrite = append(s.pendingWrite, c)
 	}
+}
+
+// closeIfOverOutputLimit closes c if its pending replies are over the
+// output buffer limit and reports whether it did. processInput calls it
+// after every command, as Redis checks on every reply, so that one read of
+// pipelined requests cannot pile up replies far past the limit (and stall
+// the loop building them) before the client is dropped.
+func (s *Server) closeIfOverOutputLimit(c *Client) bool {
+	if c.closed() || !s.overOutputLimit(c) {
+		return false
+	}
+	s.logf(levelWarning, "Client %s closed for overcoming of output buffer limits.", c.infoString())
+	c.close()
+	return true
 }
 
 func (s *Server) overOutputLimit(c *Client) bool {
