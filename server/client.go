@@ -91,10 +91,14 @@ func (c *Client) readInput() bool {
 	if c.qbuf == nil {
 		c.qbuf = s.getBuf()
 	}
-	// Make room: at least a standard chunk, or what a large bulk needs.
+	// Make room: at least a standard chunk, or what a large bulk still
+	// needs, but never more than what has already arrived, so the buffer
+	// doubles as the argument comes in. A header alone ("$536870912")
+	// must not make the server allocate the whole argument up front: a
+	// few bytes from each of many clients would exhaust its memory.
 	want := ioBufSize
 	if need := c.parser.Need(); need > 0 && c.qpos+need > len(c.qbuf) {
-		want = max(want, c.qpos+need-len(c.qbuf))
+		want = max(want, min(c.qpos+need-len(c.qbuf), len(c.qbuf)-c.qpos))
 	}
 	if cap(c.qbuf)-len(c.qbuf) < want/2 || cap(c.qbuf)-len(c.qbuf) == 0 {
 		grown := make([]byte, len(c.qbuf)-c.qpos, max(2*(len(c.qbuf)-c.qpos), len(c.qbuf)-c.qpos+want))

@@ -1002,3 +1002,32 @@ func TestRobustTwoServers(t *testing.T) {
 		t.Fatal("server 2 still accepting after Shutdown")
 	}
 }
+
+// TestRobustBigBulkHeaderMemory: a bulk header announcing a huge argument
+// does not make the server allocate it before the data arrives, so a few
+// bytes from each of many clients cannot exhaust its memory.
+func TestRobustBigBulkHeaderMemory(t *testing.T) {
+	srv := newKvd(t, nil)
+	addr := srv.Addr().String()
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	const clients = 8
+	req := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n" + strings.Repeat("x", 200*1024))
+	for i := 0; i < clients; i++ {
+		dial(t, addr).write(req)
+	}
+	// Each round trip is at least one loop iteration, in which every
+	// client with input pending is read.
+	c := dial(t, addr)
+	for i := 0; i < 50; i++ {
+		if r := c.do("PING"); r != "+PONG\r\n" {
+			t.Fatalf("PING: %q", r)
+		}
+	}
+	runtime.ReadMemStats(&ms)
+	if grown := int64(ms.HeapAlloc) - int64(before); grown > 64<<20 {
+		t.Fatalf("heap grew by %d MB for %d clients that sent %d bytes each", grown>>20, clients, len(req))
+	}
+}
