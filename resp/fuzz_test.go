@@ -16,7 +16,7 @@ import (
 // after a header's CR and after bulk data are not checked). It returns the
 // complete requests, the bytes they used and the protocol error that stops
 // parsing, if any.
-func refParse(buf []byte, maxBulk int64) (cmds [][]string, consumed int, err error) {
+func refParse(buf []byte, maxBulk int64, unauth bool) (cmds [][]string, consumed int, err error) {
 	// strchr returns the index of c in b before any NUL, or -1.
 	strchr := func(b []byte, c byte) int {
 		for i, x := range b {
@@ -65,6 +65,9 @@ func refParse(buf []byte, maxBulk int64) (cmds [][]string, consumed int, err err
 		if !ok || count > 1<<31-1 {
 			return cmds, pos, ErrInvalidMultibulkLen
 		}
+		if unauth && count > 10 {
+			return cmds, pos, ErrUnauthMultibulkLen
+		}
 		p := pos + nl + 2
 		words := []string{}
 		for ; count > 0; count-- {
@@ -85,6 +88,9 @@ func refParse(buf []byte, maxBulk int64) (cmds [][]string, consumed int, err err
 			if !ok || n < 0 || n > maxBulk {
 				return cmds, pos, ErrInvalidBulkLen
 			}
+			if unauth && n > 16384 {
+				return cmds, pos, ErrUnauthBulkLen
+			}
 			p += nl + 2
 			if int64(len(buf)-p) < n+2 {
 				return cmds, pos, nil
@@ -100,8 +106,8 @@ func refParse(buf []byte, maxBulk int64) (cmds [][]string, consumed int, err err
 
 // feedChunks parses buf delivered in the given chunk sizes, the way a
 // server does, and returns what parseAll returns.
-func feedChunks(buf []byte, chunks []int, maxBulk int64) (cmds [][]string, consumed int, err error) {
-	p := Parser{MaxBulkLen: maxBulk}
+func feedChunks(buf []byte, chunks []int, maxBulk int64, unauth bool) (cmds [][]string, consumed int, err error) {
+	p := Parser{MaxBulkLen: maxBulk, Unauthenticated: unauth}
 	var argv [][]byte
 	end := 0
 	for _, size := range chunks {
@@ -149,6 +155,7 @@ func fuzzSeeds() []string {
 		"*1\r\n$-1\r\n", "*1\r\n$-2\r\n", "*1\r\n$9223372036854775807\r\n",
 		"*1\r\n$9223372036854775808\r\n", "*1\r\n$536870913\r\n", "*1\r\n$\r\n",
 		"*1\r\nx\r\n", "*1\r\n\r\n", "*2\r\n$2\r\nPING\r\n$1\r\na\r\n",
+		"*11\r\n", "*1\r\n$16385\r\n",
 		"*1\rX$4\rYPING\r\n", "*1\r\n$4\r\nPINGxy",
 		"*1\x00\r\n$4\r\nPING\r\n", "*1\r\n$4\x00\r\nPING\r\n", "PING\x00\r\n",
 		mb("PING") + "\x00PING\r\n",
@@ -170,10 +177,11 @@ func FuzzParse(f *testing.F) {
 		if seed%4 == 0 {
 			maxBulk = 8
 		}
+		unauth := seed%3 == 0
 		orig := bytes.Clone(data)
 
 		// Whole input, as one read.
-		p := Parser{MaxBulkLen: maxBulk}
+		p := Parser{MaxBulkLen: maxBulk, Unauthenticated: unauth}
 		var argv [][]byte
 		var got [][]string
 		consumed := 0
@@ -199,7 +207,7 @@ func FuzzParse(f *testing.F) {
 		if !bytes.Equal(data, orig) {
 			t.Fatal("Parse modified its input")
 		}
-		wantCmds, wantN, wantErr := refParse(data, maxBulk)
+		wantCmds, wantN, wantErr := refParse(data, maxBulk, unauth)
 		if !sameResult(got, consumed, err, wantCmds, wantN, wantErr) {
 			t.Fatalf("parser and reference differ on %q:\nparser: %q n=%d err=%v\n   ref: %q n=%d err=%v",
 				data, got, consumed, err, wantCmds, wantN, wantErr)
@@ -218,7 +226,7 @@ func FuzzParse(f *testing.F) {
 				chunks = append(chunks, n)
 				left -= n
 			}
-			c2, n2, e2 := feedChunks(data, chunks, maxBulk)
+			c2, n2, e2 := feedChunks(data, chunks, maxBulk, unauth)
 			if !sameResult(got, consumed, err, c2, n2, e2) {
 				t.Fatalf("chunks %v of %q:\n whole: %q n=%d err=%v\nchunks: %q n=%d err=%v",
 					chunks, data, got, consumed, err, c2, n2, e2)

@@ -170,6 +170,32 @@ func TestParseMaxBulkLen(t *testing.T) {
 	})
 }
 
+func TestParseUnauthenticated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want [][]string
+		err  error
+	}{
+		{name: "ten arguments", in: "*10\r\n" + strings.Repeat("$1\r\na\r\n", 10),
+			want: cmds(args("a", "a", "a", "a", "a", "a", "a", "a", "a", "a"))},
+		{name: "eleven arguments", in: "*11\r\n", err: ErrUnauthMultibulkLen},
+		{name: "negative count", in: "*-11\r\n", want: cmds(args())},
+		{name: "invalid count first", in: "*2147483648\r\n", err: ErrInvalidMultibulkLen},
+		{name: "16 KB argument", in: mb(strings.Repeat("b", 16384)), want: cmds(args(strings.Repeat("b", 16384)))},
+		{name: "argument over 16 KB", in: "*1\r\n$16385\r\n", err: ErrUnauthBulkLen},
+		{name: "invalid bulk length first", in: "*1\r\n$536870913\r\n", err: ErrInvalidBulkLen},
+		{name: "inline has no such limits", in: strings.Repeat("a ", 20) + strings.Repeat("c", 20000) + "\n",
+			want: cmds(append(strings.Fields(strings.Repeat("a ", 20)), strings.Repeat("c", 20000)))},
+	} {
+		p := Parser{Unauthenticated: true}
+		got, _, err := parseAll(&p, []byte(tc.in))
+		if err != tc.err || len(got) != len(tc.want) || len(got) > 0 && !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: got %.80q, %v; want %.80q, %v", tc.name, got, err, tc.want, tc.err)
+		}
+	}
+}
+
 func TestParseLineLimits(t *testing.T) {
 	digits := func(n int) string { return strings.Repeat("1", n) }
 	runParseCases(t, 0, []parseCase{
@@ -258,6 +284,8 @@ func TestErrorTexts(t *testing.T) {
 		{ErrTooBigBulkCount, "ERR Protocol error: too big bulk count string"},
 		{ErrTooBigInline, "ERR Protocol error: too big inline request"},
 		{ErrUnbalancedQuotes, "ERR Protocol error: unbalanced quotes in request"},
+		{ErrUnauthMultibulkLen, "ERR Protocol error: unauthenticated multibulk length"},
+		{ErrUnauthBulkLen, "ERR Protocol error: unauthenticated bulk length"},
 		{ErrExpectedDollar('x'), "ERR Protocol error: expected '$', got 'x'"},
 	} {
 		if got := tc.err.Error(); got != tc.want {

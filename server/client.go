@@ -144,6 +144,7 @@ func (c *Client) processInput() {
 		if s.paused != pauseOff && c.flags&flagPaused == 0 && s.pausedFor(c) {
 			break
 		}
+		c.parser.Unauthenticated = c.flags&flagAuthenticated == 0
 		argv, n, err := c.parser.Parse(c.qbuf[c.qpos:], c.argv)
 		c.argv = argv
 		if err != nil {

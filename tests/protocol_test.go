@@ -1031,3 +1031,42 @@ func TestRobustBigBulkHeaderMemory(t *testing.T) {
 		t.Fatalf("heap grew by %d MB for %d clients that sent %d bytes each", grown>>20, clients, len(req))
 	}
 }
+
+// TestProtoUnauthenticatedLimits: with requirepass set, a client that has
+// not authenticated may send at most 10 arguments of at most 16 KB each,
+// as in Redis; anything bigger is a protocol error.
+func TestProtoUnauthenticatedLimits(t *testing.T) {
+	srv := newKvd(t, func(c *server.Config) { c.RequirePass = "secret" })
+	addrs := map[string]string{"kvd": srv.Addr().String()}
+	if _, err := redisServerPath(); err == nil {
+		raddr, stop, err := startRedisServer("--requirepass", "secret")
+		if err != nil {
+			t.Fatalf("redis-server: %v", err)
+		}
+		defer stop()
+		addrs["redis"] = raddr
+	}
+	noauth := "-NOAUTH Authentication required.\r\n"
+	ten := "*10\r\n" + strings.Repeat("$4\r\nPING\r\n", 10)
+	cases := []hostile{
+		{name: "eleven arguments", in: "*11\r\n", want: protoErr("unauthenticated multibulk length"), closed: true},
+		{name: "ten arguments", in: ten, want: noauth},
+		{name: "bulk over 16 KB", in: "*2\r\n$4\r\nECHO\r\n$16385\r\n", want: protoErr("unauthenticated bulk length"), closed: true},
+		{name: "bulk of 16 KB", in: string(encode("ECHO", strings.Repeat("a", 16384))), want: noauth},
+		{name: "invalid count first", in: "*3000000000\r\n", want: protoErr("invalid multibulk length"), closed: true},
+		{name: "invalid bulk length first", in: "*1\r\n$536870913\r\n", want: protoErr("invalid bulk length"), closed: true},
+		{name: "negative count", in: "*-100\r\nPING\r\n", want: noauth},
+		{name: "long inline request", in: "PING " + strings.Repeat("x ", 20) + strings.Repeat("y", 20000) + "\r\n", want: noauth},
+	}
+	for _, h := range cases {
+		for name, addr := range addrs {
+			want := outcome{data: []byte(h.want), closed: h.closed}
+			if got := exchange(t, addr, []byte(h.in), nil, &want); !sameOutcome(got, want) {
+				t.Errorf("%s, %s:\n got: %v\nwant: %v", h.name, name, got, want)
+			}
+		}
+	}
+	if addrs["redis"] == "" {
+		needRedis(t)
+	}
+}
