@@ -1,8 +1,8 @@
 package tests
 
 // Client tests that need commands other parts of kvd are still gaining:
-// INCR/DECR/MSET/MGET (strings), DEL/EXISTS/EXPIRE/TTL (keys), HELLO and
-// CLIENT INFO (connection), CONFIG GET (server). They describe
+// INCR/DECR/MSET/MGET (strings), DEL/EXISTS/EXPIRE/TTL (keys), HELLO,
+// AUTH and CLIENT INFO (connection), CONFIG GET (server). They describe
 // Redis's documented behaviour and fail until those commands exist.
 
 import (
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvdserver/kvd/server"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -152,6 +153,32 @@ func TestClientRedisCliResp3(t *testing.T) {
 		}
 		if got[i] != want[i] {
 			t.Errorf("redis-cli %q:\nredis: %+v\n  kvd: %+v", c, want[i], got[i])
+		}
+	}
+}
+
+// TestProtoAuthLiftsLimits: once a client has authenticated (AUTH), the
+// unauthenticated request limits no longer apply to it.
+func TestProtoAuthLiftsLimits(t *testing.T) {
+	srv := newKvd(t, func(c *server.Config) { c.RequirePass = "secret" })
+	addrs := map[string]string{"kvd": srv.Addr().String()}
+	if _, err := redisServerPath(); err == nil {
+		raddr, stop, err := startRedisServer("--requirepass", "secret")
+		if err != nil {
+			t.Fatalf("redis-server: %v", err)
+		}
+		defer stop()
+		addrs["redis"] = raddr
+	} else {
+		needRedis(t)
+	}
+	big := strings.Repeat("z", 20000)
+	in := string(encode("AUTH", "secret")) + string(encode("ECHO", big)) +
+		"*11\r\n" + strings.Repeat("$4\r\nPING\r\n", 11)
+	want := outcome{data: []byte("+OK\r\n$20000\r\n" + big + "\r\n-ERR wrong number of arguments for 'ping' command\r\n")}
+	for name, addr := range addrs {
+		if got := exchange(t, addr, []byte(in), nil, &want); !sameOutcome(got, want) {
+			t.Errorf("%s:\n got: %v\nwant: %v", name, got, want)
 		}
 	}
 }
