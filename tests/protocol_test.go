@@ -222,6 +222,10 @@ func hostileCases() []hostile {
 		{name: "bytes after bulk data unchecked", in: "*1\r\n$4\r\nPINGxy*1\r\n$4\r\nPING\r\n", want: "+PONG\r\n+PONG\r\n"},
 		{name: "byte after header CR unchecked", in: "*1\rX$4\rYPING\r\n", want: "+PONG\r\n"},
 
+		// Many arguments.
+		{name: "a million arguments", in: "*1000000\r\n$4\r\nECHO\r\n" + strings.Repeat("$1\r\na\r\n", 999999),
+			want: "-ERR wrong number of arguments for 'echo' command\r\n"},
+
 		// Commands around a protocol error.
 		{name: "replies before the error are sent", in: "PING\r\n*2\r\n$4\r\nECHO\r\n$1\r\na\r\n*x\r\nPING\r\n",
 			want: "+PONG\r\n$1\r\na\r\n" + protoErr("invalid multibulk length"), closed: true},
@@ -1067,6 +1071,34 @@ func TestProtoUnauthenticatedLimits(t *testing.T) {
 		}
 	}
 	if addrs["redis"] == "" {
+		needRedis(t)
+	}
+}
+
+// TestProtoHalfClose: a client that sends its requests and shuts down its
+// writing side (echo PING | nc) gets its replies before the server closes.
+func TestProtoHalfClose(t *testing.T) {
+	in := "PING\r\n" + string(encode("ECHO", "half")) + "*0\r\nPING\r\n"
+	want := "+PONG\r\n$4\r\nhalf\r\n+PONG\r\n"
+	addrs := map[string]string{"kvd": env.kvdAddr}
+	if env.redisAddr != "" {
+		addrs["redis"] = env.redisAddr
+	}
+	for name, addr := range addrs {
+		nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.Write([]byte(in))
+		nc.(*net.TCPConn).CloseWrite()
+		nc.SetReadDeadline(time.Now().Add(maxWait))
+		got, err := io.ReadAll(nc)
+		nc.Close()
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %q, %v; want %q then EOF", name, got, err, want)
+		}
+	}
+	if env.redisAddr == "" {
 		needRedis(t)
 	}
 }
