@@ -447,7 +447,11 @@ func TestProtoBigArgument(t *testing.T) {
 		if srv.addr == "" {
 			continue
 		}
-		for _, chunks := range [][]int{{len(in)}, {1, 17, 16384, 1 << 20, len(in) - 1 - 17 - 16384 - 1<<20}} {
+		deliveries := [][]int{{len(in)}, {1, 17, 16384, 1 << 20, len(in) - 1 - 17 - 16384 - 1<<20}}
+		if srv.name == "redis" {
+			deliveries = deliveries[:1] // a sanity check of the test itself
+		}
+		for _, chunks := range deliveries {
 			c := dial(t, srv.addr)
 			go func() {
 				pos := 0
@@ -643,14 +647,14 @@ func TestRobustSlowReader(t *testing.T) {
 	if r := fast.do("SET", "big", value); r != "+OK\r\n" {
 		t.Fatalf("SET: %q", r)
 	}
-	const n = 300
+	const n = 100
 	slow := dial(t, addr)
 	var req []byte
 	for i := 0; i < n; i++ {
 		req = append(req, encode("GET", "big")...)
 	}
 	slow.write(req)
-	// The slow client's 30 MB of replies are queued; others are served.
+	// The slow client's 10 MB of replies are queued; others are served.
 	for i := 0; i < 100; i++ {
 		if r := fast.do("SET", "k"+strconv.Itoa(i), "v"); r != "+OK\r\n" {
 			t.Fatalf("SET: %q", r)
