@@ -44,6 +44,17 @@ const (
 	ErrTooBigBulkCount     = Error("ERR Protocol error: too big bulk count string")
 	ErrTooBigInline        = Error("ERR Protocol error: too big inline request")
 	ErrUnbalancedQuotes    = Error("ERR Protocol error: unbalanced quotes in request")
+	ErrUnauthMultibulkLen  = Error("ERR Protocol error: unauthenticated multibulk length")
+	ErrUnauthBulkLen       = Error("ERR Protocol error: unauthenticated bulk length")
+)
+
+// Limits on requests from clients that have not authenticated while a
+// password is required, the same as Redis's.
+const (
+	// MaxUnauthArgs is the most arguments an unauthenticated request may have.
+	MaxUnauthArgs = 10
+	// MaxUnauthBulkLen is the largest argument an unauthenticated request may have.
+	MaxUnauthBulkLen = 16384
 )
 
 // ErrExpectedDollar returns the error for a bulk header that does not start with '$'.
@@ -62,6 +73,10 @@ type Parser struct {
 	// MaxBulkLen is the largest bulk argument accepted (proto-max-bulk-len);
 	// 0 means DefaultMaxBulkLen.
 	MaxBulkLen int64
+	// Unauthenticated applies the limits Redis sets on a client that must
+	// still authenticate: at most MaxUnauthArgs arguments of at most
+	// MaxUnauthBulkLen bytes each in a multibulk request.
+	Unauthenticated bool
 
 	// State of a multibulk request in progress, relative to its first byte.
 	inMulti   bool   // the count line has been read
@@ -182,6 +197,10 @@ func (p *Parser) parseMultibulk(buf []byte, argv [][]byte) ([][]byte, int, error
 			p.Reset()
 			return argv, 0, ErrInvalidMultibulkLen
 		}
+		if p.Unauthenticated && count > MaxUnauthArgs {
+			p.Reset()
+			return argv, 0, ErrUnauthMultibulkLen
+		}
 		if count <= 0 {
 			p.Reset()
 			return argv, end + 2, nil
@@ -214,6 +233,10 @@ func (p *Parser) parseMultibulk(buf []byte, argv [][]byte) ([][]byte, int, error
 			if !ok || n < 0 || n > p.maxBulk() {
 				p.Reset()
 				return argv, 0, ErrInvalidBulkLen
+			}
+			if p.Unauthenticated && n > MaxUnauthBulkLen {
+				p.Reset()
+				return argv, 0, ErrUnauthBulkLen
 			}
 			p.bulkLen = int(n)
 			p.pos = end + 2

@@ -138,6 +138,7 @@ func (c *Client) Preparse(data []byte) {
 	if c.qpos != len(c.qbuf) || c.parser.Pending() || c.flags&(flagPaused|flagCloseAfterReply|flagClosed) != 0 {
 		return
 	}
+	c.parser.Unauthenticated = c.authRequired()
 	argv, n, err := c.parser.Parse(data, c.preArgv)
 	c.preArgv = argv
 	if err == nil && n > 0 {
@@ -174,6 +175,7 @@ func (c *Client) runPreparsed(data []byte) int {
 func (c *Client) run(buf []byte) int {
 	pos := 0
 	for pos < len(buf) && c.flags&(flagCloseAfterReply|flagClosed|flagPaused) == 0 {
+		c.parser.Unauthenticated = c.authRequired()
 		argv, n, err := c.parser.Parse(buf[pos:], c.argv)
 		c.argv = argv
 		if err != nil {
@@ -229,8 +231,12 @@ func (c *Client) bufferInput(data []byte) {
 		c.qbuf = s.getBuf()
 	}
 	if len(c.qbuf)+len(data) > cap(c.qbuf) {
+		// Grow towards what a large bulk argument needs, but by at most
+		// doubling what has arrived: a header alone ("$536870912") must not
+		// make the server allocate the whole argument up front.
 		live := len(c.qbuf) - c.qpos
-		want := max(live+len(data), c.parser.Need(), 2*live, ioBufSize)
+		have := live + len(data)
+		want := max(have, min(c.parser.Need(), 2*have), 2*live, ioBufSize)
 		grown := make([]byte, live, want)
 		copy(grown, c.qbuf[c.qpos:])
 		s.putBuf(c.qbuf)
