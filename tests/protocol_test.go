@@ -769,9 +769,17 @@ func TestRobustMaxClients(t *testing.T) {
 		t.Fatalf("redis-server: %v", err)
 	}
 	defer stop()
-	r1, r2 := dial(t, raddr), dial(t, raddr)
-	r1.do("PING")
-	r2.do("PING")
+	// startRedisServer's readiness probe may still count as a client for
+	// a moment: retry until both slots are really taken by r1 and r2.
+	waitFor(t, 10*time.Second, "two clients on redis-server", func() bool {
+		r1, r2 := dial(t, raddr), dial(t, raddr)
+		if r1.do("PING") == "+PONG\r\n" && r2.do("PING") == "+PONG\r\n" {
+			return true
+		}
+		r1.nc.Close()
+		r2.nc.Close()
+		return false
+	})
 	ref := exchange(t, raddr, []byte("PING\r\n"), nil, nil)
 	if !sameOutcome(ref, third) {
 		t.Fatalf("third client:\nredis: %v\n  kvd: %v", ref, third)
