@@ -73,12 +73,14 @@ func hashFieldLess(a, b hashField) bool {
 func (f hashField) field() []byte { return unsafe.Slice(f.p, f.flen) }
 
 func (f hashField) value() []byte {
-	// Decode the length byte by byte: the allocation may end right after it.
-	q := unsafe.Add(unsafe.Pointer(f.p), f.flen)
+	// Decode the length byte by byte (the allocation may end right after
+	// it), and form no pointer past its end.
+	base := unsafe.Pointer(f.p)
+	i := uintptr(f.flen)
 	var n uint64
 	for shift := 0; ; shift += 7 {
-		b := *(*byte)(q)
-		q = unsafe.Add(q, 1)
+		b := *(*byte)(unsafe.Add(base, i))
+		i++
 		n |= uint64(b&0x7f) << shift
 		if b < 0x80 {
 			break
@@ -87,7 +89,7 @@ func (f hashField) value() []byte {
 	if n == 0 {
 		return []byte{}
 	}
-	return unsafe.Slice((*byte)(q), n)
+	return unsafe.Slice((*byte)(unsafe.Add(base, i)), n)
 }
 
 // NewHash returns an empty listpack-encoded hash.
@@ -154,6 +156,20 @@ func uvarintLen(n int) int {
 func (h *Hash) hashLPFind(field []byte) (pairOff, valOff int, found bool) {
 	lp := h.lp
 	for off := 0; off < len(lp); {
+		// Fast path: both lengths under 128, one byte each (always so with
+		// Redis's default limits).
+		if flen := int(lp[off]); flen < 0x80 {
+			voff := off + 1 + flen
+			if vlen := int(lp[voff]); vlen < 0x80 {
+				// Check the length and the last byte (where similar names
+				// tend to differ) before comparing the whole field.
+				if flen == len(field) && (flen == 0 || lp[voff-1] == field[flen-1]) && string(lp[off+1:voff]) == string(field) {
+					return off, voff, true
+				}
+				off = voff + 1 + vlen
+				continue
+			}
+		}
 		f, voff := hashLPString(lp, off)
 		_, next := hashLPString(lp, voff)
 		if string(f) == string(field) {
