@@ -89,16 +89,11 @@ func hsetCommand(c *Client) {
 	if !ok {
 		return
 	}
+	lim := c.hashLimits()
 	if h == nil {
 		h = c.newHash(argv[1])
-		// Size a new hash's listpack for all of its fields at once.
-		n := 0
-		for i := 2; i < len(argv); i += 2 {
-			n += store.ReserveSize(argv[i], argv[i+1])
-		}
-		h.Reserve(n)
+		reserveListpack(h, argv[2:], lim)
 	}
-	lim := c.hashLimits()
 	var added int64
 	for i := 2; i < len(argv); i += 2 {
 		if h.Set(argv[i], argv[i+1], lim) {
@@ -110,6 +105,22 @@ func hsetCommand(c *Client) {
 		return
 	}
 	c.replyInt(added)
+}
+
+// reserveListpack sizes a new hash's listpack for all the fields and
+// values in pairs at once, unless they will not stay a listpack.
+func reserveListpack(h *store.Hash, pairs [][]byte, lim store.HashLimits) {
+	if int64(len(pairs)/2) > lim.MaxListpackEntries {
+		return
+	}
+	n := 0
+	for i := 0; i < len(pairs); i += 2 {
+		if int64(len(pairs[i])) > lim.MaxListpackValue || int64(len(pairs[i+1])) > lim.MaxListpackValue {
+			return
+		}
+		n += store.ReserveSize(pairs[i], pairs[i+1])
+	}
+	h.Reserve(n)
 }
 
 func hsetnxCommand(c *Client) {

@@ -37,9 +37,6 @@ type HashLimits struct {
 	MaxListpackValue int64
 }
 
-// DefaultHashLimits are Redis's defaults.
-var DefaultHashLimits = HashLimits{MaxListpackEntries: 512, MaxListpackValue: 64}
-
 // hashListpackMaxBytes is the size past which a listpack converts whatever
 // the limits say (Redis's LISTPACK_MAX_SAFETY_SIZE).
 const hashListpackMaxBytes = 1 << 30
@@ -103,8 +100,9 @@ func (x Entry) Hash() *Hash {
 	return (*Hash)(x.object())
 }
 
-// AddHash stores h under key, which must not exist, with no deadline. h
-// must not be empty: kvd, like Redis, never keeps an empty hash.
+// AddHash stores h under key, which must not exist, with no deadline. The
+// caller must give h a field before the command ends: kvd, like Redis,
+// never keeps an empty hash.
 func (db *DB) AddHash(key []byte, h *Hash, now int64) {
 	db.setObject(key, TypeHash, unsafe.Pointer(h), -1, now)
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 )
 
+// defaultHashLimits are Redis's defaults.
+var defaultHashLimits = HashLimits{MaxListpackEntries: 512, MaxListpackValue: 64}
+
 // refHash is the reference model: a map plus the insertion order a
 // listpack keeps.
 type refHash struct {
@@ -86,9 +89,9 @@ func TestHashRandomOps(t *testing.T) {
 		fields  int
 		longPct int
 	}{
-		{"default limits", DefaultHashLimits, 100, 0},
+		{"default limits", defaultHashLimits, 100, 0},
 		{"converts by count", HashLimits{MaxListpackEntries: 16, MaxListpackValue: 64}, 40, 0},
-		{"converts by length", DefaultHashLimits, 50, 2},
+		{"converts by length", defaultHashLimits, 50, 2},
 		{"zero limits", HashLimits{}, 30, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,7 +164,7 @@ func TestHashConversion(t *testing.T) {
 // TestHashEmptyAndBinary covers empty fields and values and binary bytes in
 // both encodings, and value lengths that need a two-byte length prefix.
 func TestHashEmptyAndBinary(t *testing.T) {
-	for _, lim := range []HashLimits{DefaultHashLimits, {}} {
+	for _, lim := range []HashLimits{defaultHashLimits, {}} {
 		h, ref := NewHash(), newRefHash()
 		for _, p := range [][2]string{
 			{"", ""}, {"a\x00b", "\x00"}, {"\xff", ""}, {"", "x"}, {"big", strings.Repeat("z", 300)},
@@ -239,7 +242,7 @@ func TestHashScanGuarantee(t *testing.T) {
 }
 
 func TestHashRandom(t *testing.T) {
-	for _, lim := range []HashLimits{DefaultHashLimits, {MaxListpackEntries: 4, MaxListpackValue: 64}} {
+	for _, lim := range []HashLimits{defaultHashLimits, {MaxListpackEntries: 4, MaxListpackValue: 64}} {
 		h := NewHash()
 		want := map[string]string{}
 		for i := 0; i < 30; i++ {
@@ -286,7 +289,7 @@ func TestHashRandom(t *testing.T) {
 }
 
 func TestHashClone(t *testing.T) {
-	for _, lim := range []HashLimits{DefaultHashLimits, {MaxListpackEntries: 2, MaxListpackValue: 64}} {
+	for _, lim := range []HashLimits{defaultHashLimits, {MaxListpackEntries: 2, MaxListpackValue: 64}} {
 		h, ref := NewHash(), newRefHash()
 		for i := 0; i < 10; i++ {
 			f, v := "f"+strconv.Itoa(i), "v"+strconv.Itoa(i)
@@ -313,7 +316,7 @@ func TestHashClone(t *testing.T) {
 func TestHashInDB(t *testing.T) {
 	db := NewDB()
 	h := NewHash()
-	h.Set([]byte("a"), []byte("1"), DefaultHashLimits)
+	h.Set([]byte("a"), []byte("1"), defaultHashLimits)
 	db.AddHash([]byte("k"), h, 1000)
 	e, ok := db.Lookup([]byte("k"), 1000)
 	if !ok || e.Type() != TypeHash || e.Hash() != h || e.EncodingName() != "listpack" {
@@ -349,28 +352,28 @@ func benchHash(n int, lim HashLimits) (*Hash, [][]byte) {
 func BenchmarkHashSet(b *testing.B) {
 	val := []byte("fedcba9876543210")
 	for _, n := range []int{10, 500, 100000} {
-		h, fields := benchHash(n, DefaultHashLimits)
+		h, fields := benchHash(n, defaultHashLimits)
 		b.Run(fmt.Sprintf("overwrite/%s/%d", h.Encoding(), n), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				h.Set(fields[i%n], val, DefaultHashLimits)
+				h.Set(fields[i%n], val, defaultHashLimits)
 			}
 		})
 	}
 	b.Run("new fields/hashtable", func(b *testing.B) {
 		b.ReportAllocs()
-		h, _ := benchHash(1000, DefaultHashLimits)
+		h, _ := benchHash(1000, defaultHashLimits)
 		buf := make([]byte, 0, 32)
 		for i := 0; i < b.N; i++ {
 			buf = strconv.AppendInt(append(buf[:0], "new:"...), int64(i), 10)
-			h.Set(buf, val, DefaultHashLimits)
+			h.Set(buf, val, defaultHashLimits)
 		}
 	})
 }
 
 func BenchmarkHashGet(b *testing.B) {
 	for _, n := range []int{10, 500, 100000} {
-		h, fields := benchHash(n, DefaultHashLimits)
+		h, fields := benchHash(n, defaultHashLimits)
 		b.Run(fmt.Sprintf("%s/%d", h.Encoding(), n), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
