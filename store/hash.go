@@ -44,12 +44,39 @@ const hashListpackMaxBytes = 1 << 30
 // Hash is a hash value. Field and value slices it hands out point into it
 // and stay valid only until it is next changed. A Hash is not safe for
 // concurrent use.
+//
+// A listpack hash costs its bytes plus this 32-byte header: the listpack is
+// kept as a pointer and two 32-bit sizes (a listpack stays under 1 GiB)
+// rather than a slice, and the hashtable's state hangs off one pointer.
 type Hash struct {
-	lp []byte // listpack encoding; unused once tree is set
-	n  int    // fields in lp
+	lp           *byte  // listpack encoding: lpLen bytes used of lpCap
+	lpLen, lpCap uint32 //
+	n            uint32 // fields in the listpack
 
-	tree *btree.BTreeG[hashField] // hashtable encoding, nil while a listpack
+	t *hashTable // hashtable encoding, nil while a listpack
+}
+
+// hashTable is the hashtable encoding.
+type hashTable struct {
+	tree *btree.BTreeG[hashField]
 	seed maphash.Seed
+}
+
+// list returns the listpack bytes.
+func (h *Hash) list() []byte {
+	if h.lp == nil {
+		return nil
+	}
+	return unsafe.Slice(h.lp, h.lpCap)[:h.lpLen]
+}
+
+// setList makes b the listpack.
+func (h *Hash) setList(b []byte) {
+	if cap(b) == 0 {
+		h.lp, h.lpLen, h.lpCap = nil, 0, 0
+		return
+	}
+	h.lp, h.lpLen, h.lpCap = unsafe.SliceData(b[:cap(b)]), uint32(len(b)), uint32(cap(b))
 }
 
 // hashField is one field of a hashtable-encoded hash: p points at an
@@ -109,15 +136,15 @@ func (db *DB) AddHash(key []byte, h *Hash, now int64) {
 
 // Len returns the number of fields.
 func (h *Hash) Len() int {
-	if h.tree != nil {
-		return h.tree.Len()
+	if h.t != nil {
+		return h.t.tree.Len()
 	}
-	return h.n
+	return int(h.n)
 }
 
 // Encoding returns the name OBJECT ENCODING gives the hash's encoding.
 func (h *Hash) Encoding() string {
-	if h.tree != nil {
+	if h.t != nil {
 		return "hashtable"
 	}
 	return "listpack"
@@ -152,7 +179,7 @@ func uvarintLen(n int) int {
 // hashLPFind returns the offsets of field's pair and of its value, or
 // found == false.
 func (h *Hash) hashLPFind(field []byte) (pairOff, valOff int, found bool) {
-	lp := h.lp
+	lp := h.list()
 	for off := 0; off < len(lp); {
 		// Fast path: both lengths under 128, one byte each (always so with
 		// Redis's default limits).
@@ -185,9 +212,9 @@ func (h *Hash) hashLPSplice(start, end int, parts ...[]byte) {
 	for _, p := range parts {
 		add += uvarintLen(len(p)) + len(p)
 	}
-	tail := len(h.lp) - end
+	lp := h.list()
+	tail := len(lp) - end
 	newLen := start + add + tail
-	lp := h.lp
 	if newLen <= cap(lp) {
 		lp = lp[:max(newLen, len(lp))]
 		copy(lp[start+add:], lp[end:end+tail])
@@ -207,18 +234,19 @@ func (h *Hash) hashLPSplice(start, end int, parts ...[]byte) {
 		off += binary.PutUvarint(lp[off:], uint64(len(p)))
 		off += copy(lp[off:], p)
 	}
-	h.lp = lp
+	h.setList(lp)
 }
 
 // Reserve makes room for about n more bytes of fields and values, so that
 // a command adding many fields grows a listpack hash once.
 func (h *Hash) Reserve(n int) {
-	if h.tree != nil || cap(h.lp)-len(h.lp) >= n {
+	lp := h.list()
+	if h.t != nil || cap(lp)-len(lp) >= n {
 		return
 	}
-	nlp := append([]byte(nil), make([]byte, len(h.lp)+n)...)[:len(h.lp)]
-	copy(nlp, h.lp)
-	h.lp = nlp
+	nlp := append([]byte(nil), make([]byte, len(lp)+n)...)[:len(lp)]
+	copy(nlp, lp)
+	h.setList(nlp)
 }
 
 // ReserveSize returns the bytes Reserve needs for one field and value.
@@ -228,24 +256,25 @@ func ReserveSize(field, value []byte) int {
 
 // convert moves a listpack hash to the hashtable encoding.
 func (h *Hash) convert() {
-	h.seed = maphash.MakeSeed()
-	h.tree = btree.NewBTreeGOptions(hashFieldLess, btree.Options{NoLocks: true})
-	lp := h.lp
+	t := &hashTable{seed: maphash.MakeSeed(), tree: btree.NewBTreeGOptions(hashFieldLess, btree.Options{NoLocks: true})}
+	lp := h.list()
 	for off := 0; off < len(lp); {
 		f, voff := hashLPString(lp, off)
 		v, next := hashLPString(lp, voff)
-		h.tree.Set(h.newField(f, v, h.hashOf(f)))
+		t.tree.Set(newHashField(f, v, t.hashOf(f)))
 		off = next
 	}
-	h.lp, h.n = nil, 0
+	h.t = t
+	h.setList(nil)
+	h.n = 0
 }
 
 // ---- hashtable helpers ----
 
 // hashOf returns field's hash, never 0, so that cursor 0 only ever means
 // "start" and "done".
-func (h *Hash) hashOf(field []byte) uint32 {
-	x := maphash.Bytes(h.seed, field)
+func (t *hashTable) hashOf(field []byte) uint32 {
+	x := maphash.Bytes(t.seed, field)
 	v := uint32(x ^ x>>32)
 	if v == 0 {
 		v = 1
@@ -254,12 +283,12 @@ func (h *Hash) hashOf(field []byte) uint32 {
 }
 
 // probe builds a search key that aliases field.
-func (h *Hash) probe(field []byte) hashField {
-	return hashField{p: unsafe.SliceData(field), hash: h.hashOf(field), flen: uint32(len(field))}
+func (t *hashTable) probe(field []byte) hashField {
+	return hashField{p: unsafe.SliceData(field), hash: t.hashOf(field), flen: uint32(len(field))}
 }
 
 // newField copies a field and its value into one allocation.
-func (h *Hash) newField(field, value []byte, hash uint32) hashField {
+func newHashField(field, value []byte, hash uint32) hashField {
 	buf := make([]byte, len(field)+uvarintLen(len(value))+len(value))
 	n := copy(buf, field)
 	n += binary.PutUvarint(buf[n:], uint64(len(value)))
@@ -271,8 +300,8 @@ func (h *Hash) newField(field, value []byte, hash uint32) hashField {
 
 // Get returns field's value.
 func (h *Hash) Get(field []byte) ([]byte, bool) {
-	if h.tree != nil {
-		f, ok := h.tree.Get(h.probe(field))
+	if h.t != nil {
+		f, ok := h.t.tree.Get(h.t.probe(field))
 		if !ok {
 			return nil, false
 		}
@@ -282,7 +311,7 @@ func (h *Hash) Get(field []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	v, _ := hashLPString(h.lp, voff)
+	v, _ := hashLPString(h.list(), voff)
 	return v, true
 }
 
@@ -296,25 +325,25 @@ func (h *Hash) Exists(field []byte) bool {
 // new. Like Redis's hashTypeSet it first converts a listpack hash if the
 // field or value is too long for one, and afterwards if it has too many fields.
 func (h *Hash) Set(field, value []byte, lim HashLimits) (added bool) {
-	if h.tree == nil && (int64(len(field)) > lim.MaxListpackValue || int64(len(value)) > lim.MaxListpackValue ||
-		len(h.lp)+len(field)+len(value) > hashListpackMaxBytes) {
+	if h.t == nil && (int64(len(field)) > lim.MaxListpackValue || int64(len(value)) > lim.MaxListpackValue ||
+		int(h.lpLen)+len(field)+len(value) > hashListpackMaxBytes) {
 		h.convert()
 	}
-	if h.tree != nil {
-		probe := h.probe(field)
-		if old, ok := h.tree.Get(probe); ok {
+	if h.t != nil {
+		probe := h.t.probe(field)
+		if old, ok := h.t.tree.Get(probe); ok {
 			if ov := old.value(); len(ov) == len(value) {
 				copy(ov, value)
 			} else {
-				h.tree.Set(h.newField(field, value, probe.hash))
+				h.t.tree.Set(newHashField(field, value, probe.hash))
 			}
 			return false
 		}
-		h.tree.Set(h.newField(field, value, probe.hash))
+		h.t.tree.Set(newHashField(field, value, probe.hash))
 		return true
 	}
 	if _, voff, ok := h.hashLPFind(field); ok {
-		old, end := hashLPString(h.lp, voff)
+		old, end := hashLPString(h.list(), voff)
 		if len(old) == len(value) {
 			copy(old, value)
 		} else {
@@ -322,7 +351,7 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) (added bool) {
 		}
 		return false
 	}
-	h.hashLPSplice(len(h.lp), len(h.lp), field, value)
+	h.hashLPSplice(int(h.lpLen), int(h.lpLen), field, value)
 	h.n++
 	if int64(h.n) > lim.MaxListpackEntries {
 		h.convert()
@@ -332,20 +361,20 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) (added bool) {
 
 // Delete removes field and reports whether it was there.
 func (h *Hash) Delete(field []byte) bool {
-	if h.tree != nil {
-		_, ok := h.tree.Delete(h.probe(field))
+	if h.t != nil {
+		_, ok := h.t.tree.Delete(h.t.probe(field))
 		return ok
 	}
 	off, voff, ok := h.hashLPFind(field)
 	if !ok {
 		return false
 	}
-	_, end := hashLPString(h.lp, voff)
+	_, end := hashLPString(h.list(), voff)
 	h.hashLPSplice(off, end)
 	h.n--
-	if cap(h.lp) > 2*len(h.lp)+64 {
+	if h.lpCap > 2*h.lpLen+64 {
 		// Give back what many deletions freed, as a listpack's realloc does.
-		h.lp = append([]byte(nil), h.lp...)
+		h.setList(append([]byte(nil), h.list()...))
 	}
 	return true
 }
@@ -354,11 +383,11 @@ func (h *Hash) Delete(field []byte) bool {
 // (insertion order for a listpack), until fn returns false. fn must not
 // change the hash.
 func (h *Hash) Range(fn func(field, value []byte) bool) {
-	if h.tree != nil {
-		h.tree.Scan(func(f hashField) bool { return fn(f.field(), f.value()) })
+	if h.t != nil {
+		h.t.tree.Scan(func(f hashField) bool { return fn(f.field(), f.value()) })
 		return
 	}
-	lp := h.lp
+	lp := h.list()
 	for off := 0; off < len(lp); {
 		f, voff := hashLPString(lp, off)
 		v, next := hashLPString(lp, voff)
@@ -376,7 +405,7 @@ func (h *Hash) Range(fn func(field, value []byte) bool) {
 // fields present for a whole iteration are visited at least once whatever
 // changes between calls. fn must not change the hash.
 func (h *Hash) Scan(cursor uint64, count int, fn func(field, value []byte)) uint64 {
-	if h.tree == nil {
+	if h.t == nil {
 		h.Range(func(f, v []byte) bool { fn(f, v); return true })
 		return 0
 	}
@@ -387,7 +416,7 @@ func (h *Hash) Scan(cursor uint64, count int, fn func(field, value []byte)) uint
 	visited := 0
 	var lastHash uint32
 	next := uint64(0)
-	h.tree.Ascend(hashField{hash: uint32(cursor)}, func(f hashField) bool {
+	h.t.tree.Ascend(hashField{hash: uint32(cursor)}, func(f hashField) bool {
 		// Stop only between two hashes: the next call resumes at a hash,
 		// so every field with the last hash visited is visited now.
 		if visited >= count && f.hash != lastHash {
@@ -404,8 +433,8 @@ func (h *Hash) Scan(cursor uint64, count int, fn func(field, value []byte)) uint
 
 // lpOffsets returns the offset of every pair of a listpack hash.
 func (h *Hash) lpOffsets() []int32 {
-	offs := make([]int32, 0, h.n)
-	lp := h.lp
+	offs := make([]int32, 0, int(h.n))
+	lp := h.list()
 	for off := 0; off < len(lp); {
 		offs = append(offs, int32(off))
 		_, voff := hashLPString(lp, off)
@@ -415,19 +444,19 @@ func (h *Hash) lpOffsets() []int32 {
 }
 
 func (h *Hash) lpPairAt(off int32) (field, value []byte) {
-	f, voff := hashLPString(h.lp, int(off))
-	v, _ := hashLPString(h.lp, voff)
+	f, voff := hashLPString(h.list(), int(off))
+	v, _ := hashLPString(h.list(), voff)
 	return f, v
 }
 
 // RandomPair returns a random field and its value. The hash must not be empty.
 func (h *Hash) RandomPair() (field, value []byte) {
-	if h.tree != nil {
-		f, _ := h.tree.GetAt(rand.IntN(h.tree.Len()))
+	if h.t != nil {
+		f, _ := h.t.tree.GetAt(rand.IntN(h.t.tree.Len()))
 		return f.field(), f.value()
 	}
-	i := rand.IntN(h.n)
-	lp := h.lp
+	i := rand.IntN(int(h.n))
+	lp := h.list()
 	off := 0
 	for ; i > 0; i-- {
 		_, voff := hashLPString(lp, off)
@@ -440,10 +469,10 @@ func (h *Hash) RandomPair() (field, value []byte) {
 // picked independently (so possibly repeated), until fn returns false. The
 // hash must not be empty. fn must not change the hash.
 func (h *Hash) RandomPairs(count int, fn func(field, value []byte) bool) {
-	if h.tree != nil {
-		n := h.tree.Len()
+	if h.t != nil {
+		n := h.t.tree.Len()
 		for ; count > 0; count-- {
-			f, _ := h.tree.GetAt(rand.IntN(n))
+			f, _ := h.t.tree.GetAt(rand.IntN(n))
 			if !fn(f.field(), f.value()) {
 				return
 			}
@@ -463,14 +492,14 @@ func (h *Hash) RandomPairs(count int, fn func(field, value []byte) bool) {
 func (h *Hash) RandomDistinctPairs(count int, fn func(field, value []byte)) {
 	size := h.Len()
 	var offs []int32
-	if h.tree == nil {
+	if h.t == nil {
 		offs = h.lpOffsets()
 	}
 	at := func(i int) ([]byte, []byte) {
 		if offs != nil {
 			return h.lpPairAt(offs[i])
 		}
-		f, _ := h.tree.GetAt(i)
+		f, _ := h.t.tree.GetAt(i)
 		return f.field(), f.value()
 	}
 	if count*3 > size {
@@ -501,14 +530,13 @@ func (h *Hash) RandomDistinctPairs(count int, fn func(field, value []byte)) {
 // Clone returns a deep copy with the same encoding.
 func (h *Hash) Clone() *Hash {
 	c := &Hash{n: h.n}
-	if h.tree == nil {
-		c.lp = append([]byte(nil), h.lp...)
+	if h.t == nil {
+		c.setList(append([]byte(nil), h.list()...))
 		return c
 	}
-	c.seed = h.seed
-	c.tree = btree.NewBTreeGOptions(hashFieldLess, btree.Options{NoLocks: true})
-	h.tree.Scan(func(f hashField) bool {
-		c.tree.Load(c.newField(f.field(), f.value(), f.hash))
+	c.t = &hashTable{seed: h.t.seed, tree: btree.NewBTreeGOptions(hashFieldLess, btree.Options{NoLocks: true})}
+	h.t.tree.Scan(func(f hashField) bool {
+		c.t.tree.Load(newHashField(f.field(), f.value(), f.hash))
 		return true
 	})
 	return c
