@@ -354,6 +354,12 @@ func TestDiffHashMore(t *testing.T) {
 		{name: "hsetnx with ttl", steps: []step{
 			"HSET h a 1", "EXPIRE h 500", "HSETNX h a 2", "HSETNX h b 2", "!approx TTL h", "HGETALL h",
 		}},
+		{name: "odd arguments", steps: []step{
+			`HSET h "" 1 a 2`, `HSCAN h 0 MATCH ""`, "HSCAN h 0 COUNT 9223372036854775807", "HSCAN h 0 COUNT 9223372036854775808",
+			"HSCAN h 0 match a count 1 match *", "HRANDFIELD h -0", "HRANDFIELD h 00", "HRANDFIELD h +1",
+			"HINCRBY h a 00", "HINCRBY h a +1", "HINCRBY h a -0", "HINCRBYFLOAT h a -0", "HINCRBYFLOAT h a 0e0",
+			`HSETNX h "" 5`, `HGET h ""`, "HGETALL h",
+		}},
 		{name: "hgetall many types of values", steps: []step{
 			"HSET h i 12 n -12 f 1.5 z 0 big 12345678901234567890 neg -9223372036854775808 s str e ''",
 			"HGETALL h", "HINCRBY h i 1", "HINCRBY h n -1", "HINCRBY h z 0", "HINCRBY h neg 0", "HINCRBY h neg -1", "HGETALL h",
@@ -786,7 +792,7 @@ func checkRandfield(t *testing.T, cn *conn, proto int, want map[string]string) {
 // TestDiffHashRandomStream replays a seeded random stream of hash commands
 // on both servers, comparing every reply: exactly while a hash is a
 // listpack, as a set once it is a hashtable. It runs with the default
-// limits and with tiny ones (so that hashes convert often).
+// limits and with tiny ones (so that hashes convert often), in RESP2 and RESP3.
 // KVD_HASH_SEED=n replays one seed.
 func TestDiffHashRandomStream(t *testing.T) {
 	needRedis(t)
@@ -795,21 +801,28 @@ func TestDiffHashRandomStream(t *testing.T) {
 		seed = s
 	}
 	t.Logf("seed %d (KVD_HASH_SEED=%d to replay)", seed, seed)
-	t.Run("default limits", func(t *testing.T) {
-		hashStream(t, env.redisAddr, env.kvdAddr, seed, 3000, 40)
-	})
-	t.Run("small limits", func(t *testing.T) {
-		redisAddr, kvdAddr := smallLimitServers(t)
-		hashStream(t, redisAddr, kvdAddr, seed+1, 3000, 12)
-	})
+	redisAddr, kvdAddr := smallLimitServers(t)
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d/default limits", proto), func(t *testing.T) {
+			hashStream(t, env.redisAddr, env.kvdAddr, proto, seed, 3000, 40)
+		})
+		t.Run(fmt.Sprintf("resp%d/small limits", proto), func(t *testing.T) {
+			hashStream(t, redisAddr, kvdAddr, proto, seed+1, 3000, 12)
+		})
+	}
 }
 
 // hashStream runs steps random commands over a few keys with up to nfields
-// distinct fields each.
-func hashStream(t *testing.T, redisAddr, kvdAddr string, seed uint64, steps, nfields int) {
+// distinct fields each, in RESP proto.
+func hashStream(t *testing.T, redisAddr, kvdAddr string, proto int, seed uint64, steps, nfields int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	rc, kc := dial(t, redisAddr), dial(t, kvdAddr)
 	for _, cn := range []*conn{rc, kc} {
+		if proto == 3 {
+			if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
+				t.Fatalf("HELLO 3: %q", r)
+			}
+		}
 		cn.do("FLUSHALL")
 	}
 	keys := []string{"h1", "h2", "h3", "s"}
@@ -909,8 +922,8 @@ func hashStream(t *testing.T, redisAddr, kvdAddr string, seed uint64, steps, nfi
 				args = append(args, "WITHVALUES")
 			}
 			if encoding(k) != "$8\r\nlistpack\r\n" {
-				mod = "sort"
-				if len(args) == 4 {
+				mod = "sort" // RESP3 pairs are arrays: sorted as elements
+				if len(args) == 4 && proto == 2 {
 					mod = "pairs"
 				}
 			}
