@@ -271,15 +271,12 @@ func (h *Hash) convert() {
 
 // ---- hashtable helpers ----
 
-// hashOf returns field's hash, never 0, so that cursor 0 only ever means
-// "start" and "done".
+// hashOf returns field's 32-bit hash. (A scan's next cursor is always
+// greater than the hash of a field it visited, so it is never 0 before the
+// end.)
 func (t *hashTable) hashOf(field []byte) uint32 {
 	x := maphash.Bytes(t.seed, field)
-	v := uint32(x ^ x>>32)
-	if v == 0 {
-		v = 1
-	}
-	return v
+	return uint32(x ^ x>>32)
 }
 
 // probe builds a search key that aliases field.
