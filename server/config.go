@@ -70,6 +70,13 @@ type Config struct {
 	IOModel string
 	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
 	PprofAddr string
+
+	// HashMaxListpackEntries is the most fields a hash keeps in its compact
+	// listpack encoding ("hash-max-listpack-entries", alias "hash-max-ziplist-entries").
+	HashMaxListpackEntries int
+	// HashMaxListpackValue is the longest field or value, in bytes, a hash
+	// keeps in its listpack encoding ("hash-max-listpack-value", alias "hash-max-ziplist-value").
+	HashMaxListpackValue int64
 }
 
 // OutputLimit is a client-output-buffer-limit class.
@@ -94,6 +101,9 @@ func DefaultConfig() Config {
 		EnableDebugCommand:     "no",
 		IOThreads:              1,
 		IOModel:                "reactor",
+
+		HashMaxListpackEntries: 512,
+		HashMaxListpackValue:   64,
 	}
 }
 
@@ -304,6 +314,17 @@ var params = []param{
 	withImmutable(stringParam("logfile", func(c *Config) *string { return &c.LogFile })),
 	memParam("client-query-buffer-limit", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
 	memParam("proto-max-bulk-len", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
+	// Hash encoding thresholds (see store.HashLimits), with their pre-7.0 names as aliases.
+	func() param {
+		p := intParam("hash-max-listpack-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.HashMaxListpackEntries })
+		p.alias = "hash-max-ziplist-entries"
+		return p
+	}(),
+	func() param {
+		p := memParam("hash-max-listpack-value", 0, math.MaxInt64, func(c *Config) *int64 { return &c.HashMaxListpackValue })
+		p.alias = "hash-max-ziplist-value"
+		return p
+	}(),
 	{
 		name: "client-output-buffer-limit", multi: true,
 		get: func(c *Config) string {

@@ -26,6 +26,8 @@ func (x Entry) EncodingName() string {
 	switch x.Type() {
 	case TypeString:
 		return x.Encoding().String()
+	case TypeHash:
+		return x.Hash().Encoding()
 	default:
 		panic("store: OBJECT ENCODING of a value of type " + x.Type().String())
 	}
@@ -50,6 +52,8 @@ func (x Entry) RefCount() int64 {
 // typ keeps in entry.obj, for COPY.
 func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 	switch typ {
+	case TypeHash:
+		return unsafe.Pointer((*Hash)(obj).Clone())
 	default:
 		panic("store: COPY of a value of type " + typ.String())
 	}

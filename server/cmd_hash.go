@@ -1,0 +1,520 @@
+package server
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/store"
+)
+
+var hashCommands = []*Command{
+	{Name: "hset", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hsetCommand},
+	{Name: "hsetnx", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hsetnxCommand},
+	{Name: "hget", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hgetCommand},
+	{Name: "hmset", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hsetCommand},
+	{Name: "hmget", Arity: -3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hmgetCommand},
+	{Name: "hdel", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hdelCommand},
+	{Name: "hlen", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hlenCommand},
+	{Name: "hstrlen", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hstrlenCommand},
+	{Name: "hexists", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hexistsCommand},
+	{Name: "hkeys", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hkeysCommand},
+	{Name: "hvals", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hvalsCommand},
+	{Name: "hgetall", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hgetallCommand},
+	{Name: "hincrby", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hincrbyCommand},
+	{Name: "hincrbyfloat", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hincrbyfloatCommand},
+	{Name: "hrandfield", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hrandfieldCommand},
+	{Name: "hscan", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hscanCommand},
+}
+
+// Error replies of the hash commands, with Redis's exact text.
+const (
+	errHashNotInteger   = "ERR hash value is not an integer"
+	errHashNotFloat     = "ERR hash value is not a float"
+	errHashIncrNaNInf   = "ERR value is NaN or Infinity"
+	errHashResultNaNInf = "ERR increment would produce NaN or Infinity"
+	errHashRandRange    = "ERR value is out of range"
+	errHashRandCount    = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+
+// hashLimits returns the server's hash encoding thresholds.
+func (c *Client) hashLimits() store.HashLimits {
+	return store.HashLimits{
+		MaxListpackEntries: int64(c.srv.cfg.HashMaxListpackEntries),
+		MaxListpackValue:   c.srv.cfg.HashMaxListpackValue,
+	}
+}
+
+// lookupHash finds key's hash for reading. It returns nil for a missing
+// key, and ok == false after replying WRONGTYPE.
+func (c *Client) lookupHash(key []byte) (h *store.Hash, ok bool) {
+	e, found, ok := c.lookupType(key, store.TypeHash)
+	if !found || !ok {
+		return nil, ok
+	}
+	return e.Hash(), true
+}
+
+// lookupHashWrite finds key's hash for a command that may change it. It
+// returns nil for a missing key, and ok == false after replying WRONGTYPE.
+func (c *Client) lookupHashWrite(key []byte) (h *store.Hash, ok bool) {
+	e, found, ok := c.lookupTypeWrite(key, store.TypeHash)
+	if !found || !ok {
+		return nil, ok
+	}
+	return e.Hash(), true
+}
+
+// newHash creates an empty hash under key, which must be missing. The
+// caller adds at least one field before the command ends: no hash is ever
+// left empty.
+func (c *Client) newHash(key []byte) *store.Hash {
+	h := store.NewHash()
+	c.db.AddHash(key, h, c.srv.now())
+	return h
+}
+
+// ---- HSET, HMSET, HSETNX ----
+
+// hsetCommand serves HSET (replying how many fields are new) and HMSET
+// (replying OK).
+func hsetCommand(c *Client) {
+	argv := c.argv
+	if len(argv)%2 == 1 {
+		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		return
+	}
+	h, ok := c.lookupHashWrite(argv[1])
+	if !ok {
+		return
+	}
+	lim := c.hashLimits()
+	if h == nil {
+		h = c.newHash(argv[1])
+		reserveListpack(h, argv[2:], lim)
+	}
+	var added int64
+	for i := 2; i < len(argv); i += 2 {
+		if h.Set(argv[i], argv[i+1], lim) {
+			added++
+		}
+	}
+	if c.cmd.Name == "hmset" {
+		c.replyOK()
+		return
+	}
+	c.replyInt(added)
+}
+
+// reserveListpack sizes a new hash's listpack for all the fields and
+// values in pairs at once, unless they will not stay a listpack.
+func reserveListpack(h *store.Hash, pairs [][]byte, lim store.HashLimits) {
+	if int64(len(pairs)/2) > lim.MaxListpackEntries {
+		return
+	}
+	n := 0
+	for i := 0; i < len(pairs); i += 2 {
+		if int64(len(pairs[i])) > lim.MaxListpackValue || int64(len(pairs[i+1])) > lim.MaxListpackValue {
+			return
+		}
+		n += store.ReserveSize(pairs[i], pairs[i+1])
+	}
+	h.Reserve(n)
+}
+
+func hsetnxCommand(c *Client) {
+	h, ok := c.lookupHashWrite(c.argv[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		h = c.newHash(c.argv[1])
+	} else if h.Exists(c.argv[2]) {
+		c.replyInt(0)
+		return
+	}
+	h.Set(c.argv[2], c.argv[3], c.hashLimits())
+	c.replyInt(1)
+}
+
+// ---- HGET, HMGET, HSTRLEN, HEXISTS, HLEN ----
+
+func hgetCommand(c *Client) {
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	if h != nil {
+		if v, found := h.Get(c.argv[2]); found {
+			c.replyBulk(v)
+			return
+		}
+	}
+	c.replyNull()
+}
+
+func hmgetCommand(c *Client) {
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	fields := c.argv[2:]
+	c.replyArray(len(fields))
+	for _, f := range fields {
+		if h != nil {
+			if v, found := h.Get(f); found {
+				c.replyBulk(v)
+				continue
+			}
+		}
+		c.replyNull()
+	}
+}
+
+func hstrlenCommand(c *Client) {
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	var n int
+	if h != nil {
+		v, _ := h.Get(c.argv[2])
+		n = len(v)
+	}
+	c.replyInt(int64(n))
+}
+
+func hexistsCommand(c *Client) {
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	if h != nil && h.Exists(c.argv[2]) {
+		c.replyInt(1)
+		return
+	}
+	c.replyInt(0)
+}
+
+func hlenCommand(c *Client) {
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	var n int
+	if h != nil {
+		n = h.Len()
+	}
+	c.replyInt(int64(n))
+}
+
+// ---- HDEL ----
+
+func hdelCommand(c *Client) {
+	key := c.argv[1]
+	h, ok := c.lookupHashWrite(key)
+	if !ok {
+		return
+	}
+	var deleted int64
+	if h != nil {
+		for _, f := range c.argv[2:] {
+			if h.Delete(f) {
+				deleted++
+				if h.Len() == 0 {
+					c.db.Delete(key, c.srv.now())
+					break
+				}
+			}
+		}
+	}
+	c.replyInt(deleted)
+}
+
+// ---- HKEYS, HVALS, HGETALL ----
+
+// What hgetallGeneric replies with.
+const (
+	hashReplyFields = 1 << iota
+	hashReplyValues
+)
+
+// hgetallGeneric serves HKEYS, HVALS and HGETALL: fields, values or both
+// (a map in RESP3), in the hash's order.
+func hgetallGeneric(c *Client, what int) {
+	both := what == hashReplyFields|hashReplyValues
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	n := 0
+	if h != nil {
+		n = h.Len()
+	}
+	if both {
+		c.replyMap(n)
+	} else {
+		c.replyArray(n)
+	}
+	if h == nil {
+		return
+	}
+	h.Range(func(f, v []byte) bool {
+		if what&hashReplyFields != 0 {
+			c.replyBulk(f)
+		}
+		if what&hashReplyValues != 0 {
+			c.replyBulk(v)
+		}
+		return true
+	})
+}
+
+func hkeysCommand(c *Client)   { hgetallGeneric(c, hashReplyFields) }
+func hvalsCommand(c *Client)   { hgetallGeneric(c, hashReplyValues) }
+func hgetallCommand(c *Client) { hgetallGeneric(c, hashReplyFields|hashReplyValues) }
+
+// ---- HINCRBY, HINCRBYFLOAT ----
+
+func hincrbyCommand(c *Client) {
+	incr, ok := c.intArg(c.argv[3])
+	if !ok {
+		return
+	}
+	key, field := c.argv[1], c.argv[2]
+	h, ok := c.lookupHashWrite(key)
+	if !ok {
+		return
+	}
+	var value int64
+	if h != nil {
+		if v, found := h.Get(field); found {
+			if value, ok = num.ParseInt(v); !ok {
+				c.replyError(errHashNotInteger)
+				return
+			}
+		}
+	}
+	if incr < 0 && value < 0 && incr < math.MinInt64-value ||
+		incr > 0 && value > 0 && incr > math.MaxInt64-value {
+		c.replyError(errOverflow)
+		return
+	}
+	value += incr
+	if h == nil {
+		h = c.newHash(key)
+	}
+	var buf [num.MaxInt64Len]byte
+	h.Set(field, strconv.AppendInt(buf[:0], value, 10), c.hashLimits())
+	c.replyInt(value)
+}
+
+func hincrbyfloatCommand(c *Client) {
+	incr, ok := num.ParseLongDouble(c.argv[3])
+	if !ok {
+		c.replyError(errNotFloat)
+		return
+	}
+	if incr.IsInf() {
+		c.replyError(errHashIncrNaNInf)
+		return
+	}
+	key, field := c.argv[1], c.argv[2]
+	h, ok := c.lookupHashWrite(key)
+	if !ok {
+		return
+	}
+	value := incr // a missing field counts as 0, and 0+incr is incr
+	if h != nil {
+		if v, found := h.Get(field); found {
+			cur, ok := num.ParseLongDouble(v)
+			if !ok {
+				c.replyError(errHashNotFloat)
+				return
+			}
+			if value, ok = num.AddLongDouble(cur, incr); !ok {
+				c.replyError(errHashResultNaNInf)
+				return
+			}
+		}
+	} else {
+		h = c.newHash(key)
+	}
+	var buf [64]byte
+	s := num.AppendLongDoubleHuman(buf[:0], value)
+	h.Set(field, s, c.hashLimits())
+	c.replyBulk(s)
+}
+
+// ---- HRANDFIELD ----
+
+func hrandfieldCommand(c *Client) {
+	argv := c.argv
+	if len(argv) >= 3 {
+		count, ok := c.intArg(argv[2])
+		if !ok {
+			return
+		}
+		if count < -math.MaxInt64 {
+			c.replyError(errHashRandCount)
+			return
+		}
+		withValues := false
+		if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], "withvalues") {
+			c.replyError(errSyntax)
+			return
+		}
+		if len(argv) == 4 {
+			withValues = true
+			if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
+				c.replyError(errHashRandRange)
+				return
+			}
+		}
+		hrandfieldWithCount(c, count, withValues)
+		return
+	}
+	h, ok := c.lookupHash(argv[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.replyNull()
+		return
+	}
+	f, _ := h.RandomPair()
+	c.replyBulk(f)
+}
+
+// hrandfieldWithCount serves HRANDFIELD with a count: a negative count
+// picks fields independently (repeats allowed), a positive one distinct
+// fields, at most the whole hash. WITHVALUES adds each field's value, as a
+// pair in RESP3.
+func hrandfieldWithCount(c *Client, l int64, withValues bool) {
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.replyEmptyArray()
+		return
+	}
+	count, distinct := l, true
+	if l < 0 {
+		count, distinct = -l, false
+	}
+	if count == 0 {
+		c.replyEmptyArray()
+		return
+	}
+	flat := withValues && c.proto == 2
+	replyPair := func(f, v []byte) {
+		if withValues && !flat {
+			c.replyArray(2)
+		}
+		c.replyBulk(f)
+		if withValues {
+			c.replyBulk(v)
+		}
+	}
+	size := int64(h.Len())
+	if !distinct || count == 1 {
+		if flat {
+			c.replyArray(int(count * 2))
+		} else {
+			c.replyArray(int(count))
+		}
+		n := 0
+		h.RandomPairs(int(count), func(f, v []byte) bool {
+			replyPair(f, v)
+			// Like Redis, stop early once the client is over its output
+			// limit: it is about to be closed.
+			n++
+			return n%1024 != 0 || !c.srv.overOutputLimit(c)
+		})
+		return
+	}
+	n := min(count, size)
+	if flat {
+		c.replyArray(int(n * 2))
+	} else {
+		c.replyArray(int(n))
+	}
+	if count >= size {
+		h.Range(func(f, v []byte) bool { replyPair(f, v); return true })
+		return
+	}
+	h.RandomDistinctPairs(int(count), replyPair)
+}
+
+// ---- HSCAN ----
+
+// hscanCommand serves HSCAN with Redis's order of checks: the cursor, then
+// the key (a missing key answers an empty scan whatever the options), then
+// the options. A listpack hash is returned whole with cursor 0; a larger
+// one about COUNT fields at a time, with a cursor that is the hash of the
+// next field (see store.Hash.Scan).
+func hscanCommand(c *Client) {
+	cursor, ok := parseScanCursor(c.argv[2])
+	if !ok {
+		c.replyError(errInvalidCursor)
+		return
+	}
+	h, ok := c.lookupHash(c.argv[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.replyArray(2)
+		c.replyBulkString("0")
+		c.replyEmptyArray()
+		return
+	}
+	count, pattern, ok := parseHscanOpts(c)
+	if !ok {
+		return
+	}
+	// Nothing changes the hash until the reply is written, so the items
+	// can alias it.
+	var items [][]byte
+	next := h.Scan(cursor, int(min(count, math.MaxInt32)), func(f, v []byte) {
+		if pattern == nil || glob.MatchBytes(pattern, f) {
+			items = append(items, f, v)
+		}
+	})
+	c.replyArray(2)
+	c.replyBulkInt(int64(next))
+	c.replyArray(len(items))
+	c.replyBulkItems(items)
+}
+
+// parseHscanOpts parses HSCAN's COUNT and MATCH options (SCAN's TYPE is not
+// one of them), replying an error and returning ok == false if they are
+// invalid. A nil pattern matches every field.
+func parseHscanOpts(c *Client) (count int64, pattern []byte, ok bool) {
+	count = 10
+	argv := c.argv
+	for i := 3; i < len(argv); i += 2 {
+		hasArg := i+1 < len(argv)
+		switch {
+		case isOpt(argv[i], "count") && hasArg:
+			if count, ok = c.intArg(argv[i+1]); !ok {
+				return 0, nil, false
+			}
+			if count < 1 {
+				c.replyError(errSyntax)
+				return 0, nil, false
+			}
+		case isOpt(argv[i], "match") && hasArg:
+			pattern = argv[i+1]
+			if len(pattern) == 1 && pattern[0] == '*' {
+				pattern = nil
+			}
+		default:
+			c.replyError(errSyntax)
+			return 0, nil, false
+		}
+	}
+	return count, pattern, true
+}
