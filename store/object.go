@@ -26,6 +26,8 @@ func (x Entry) EncodingName() string {
 	switch x.Type() {
 	case TypeString:
 		return x.Encoding().String()
+	case TypeList:
+		return x.List().Encoding()
 	default:
 		panic("store: OBJECT ENCODING of a value of type " + x.Type().String())
 	}
@@ -50,6 +52,8 @@ func (x Entry) RefCount() int64 {
 // typ keeps in entry.obj, for COPY.
 func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 	switch typ {
+	case TypeList:
+		return unsafe.Pointer((*List)(obj).Clone())
 	default:
 		panic("store: COPY of a value of type " + typ.String())
 	}
