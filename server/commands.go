@@ -7,4 +7,5 @@ var commandFamilies = [][]*Command{
 	stringCommands,
 	keyCommands,
 	serverCommands,
+	listCommands,
 }
