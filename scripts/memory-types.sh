@@ -6,20 +6,24 @@
 #   hash: one hash of FIELDS (1,000,000) fields field:0000000.. with
 #         VALUE_SIZE (16) byte values, loaded with redis-cli --pipe in HSETs
 #         of BATCH (1000) fields.
+#   list: one list of ELEMENTS (1,000,000) VALUE_SIZE (16) byte elements
+#         val:000000000000.., loaded with redis-cli --pipe in RPUSHes of
+#         BATCH (1000) elements.
 #
 # Builds kvd (go build ./cmd/kvd), starts it and a redis-server
 # (--save '' --appendonly no) on free ports, loads the same data into each,
 # and prints RSS (VmRSS) and used_memory (INFO memory, where the server
 # reports it) before and after, per element. A fresh pair of servers is
-# started for each type. Environment: FIELDS, VALUE_SIZE, BATCH, SETTLE=5
-# (max seconds to wait for RSS to settle).
+# started for each type. Environment: FIELDS, ELEMENTS, VALUE_SIZE, BATCH,
+# SETTLE=5 (max seconds to wait for RSS to settle).
 set -uo pipefail
 export LC_ALL=C
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 
 FIELDS=${FIELDS:-1000000}
+ELEMENTS=${ELEMENTS:-1000000}
 VALUE_SIZE=${VALUE_SIZE:-16}
 BATCH=${BATCH:-1000}
 SETTLE=${SETTLE:-5}
@@ -137,6 +141,31 @@ mem_hash() {
     echo "#   redis encoding: $(cli "$REDIS_PORT" object encoding hash)"
     stop_servers
     rm -f "$TMP/hash.resp"
+}
+
+gen_list() {
+    awk -v n="$ELEMENTS" -v vs="$VALUE_SIZE" -v batch="$BATCH" 'BEGIN {
+        for (i = 0; i < n; i += batch) {
+            m = (n - i < batch) ? n - i : batch
+            printf "*%d\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n", 2 + m
+            for (j = i; j < i + m; j++) {
+                v = sprintf("val:%0" (vs - 4) "d", j)
+                printf "$%d\r\n%s\r\n", vs, v
+            }
+        }
+    }' >"$TMP/list.resp"
+    LIST_REPLIES=$(( (ELEMENTS + BATCH - 1) / BATCH ))
+}
+
+mem_list() {
+    gen_list
+    start_servers
+    measure kvd "$KVD_PORT" "$KVD_PID" "$TMP/list.resp" "$ELEMENTS" "$LIST_REPLIES" llen list
+    echo "#   kvd encoding: $(cli "$KVD_PORT" object encoding list)"
+    measure redis "$REDIS_PORT" "$REDIS_PID" "$TMP/list.resp" "$ELEMENTS" "$LIST_REPLIES" llen list
+    echo "#   redis encoding: $(cli "$REDIS_PORT" object encoding list)"
+    stop_servers
+    rm -f "$TMP/list.resp"
 }
 
 (( VALUE_SIZE >= 16 )) || { echo "memory-types.sh: VALUE_SIZE must be >= 16" >&2; exit 2; }

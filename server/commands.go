@@ -8,4 +8,5 @@ var commandFamilies = [][]*Command{
 	keyCommands,
 	serverCommands,
 	hashCommands,
+	listCommands,
 }

@@ -166,16 +166,6 @@ func hashLPString(lp []byte, off int) (s []byte, next int) {
 	return lp[off:end:end], end
 }
 
-// uvarintLen returns the length of n's uvarint encoding.
-func uvarintLen(n int) int {
-	k := 1
-	for n >= 0x80 {
-		n >>= 7
-		k++
-	}
-	return k
-}
-
 // hashLPFind returns the offsets of field's pair and of its value, or
 // found == false.
 func (h *Hash) hashLPFind(field []byte) (pairOff, valOff int, found bool) {

@@ -28,6 +28,8 @@ func (x Entry) EncodingName() string {
 		return x.Encoding().String()
 	case TypeHash:
 		return x.Hash().Encoding()
+	case TypeList:
+		return x.List().Encoding()
 	default:
 		panic("store: OBJECT ENCODING of a value of type " + x.Type().String())
 	}
@@ -54,6 +56,8 @@ func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 	switch typ {
 	case TypeHash:
 		return unsafe.Pointer((*Hash)(obj).Clone())
+	case TypeList:
+		return unsafe.Pointer((*List)(obj).Clone())
 	default:
 		panic("store: COPY of a value of type " + typ.String())
 	}

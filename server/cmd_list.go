@@ -1,0 +1,655 @@
+package server
+
+import (
+	"math"
+
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/store"
+)
+
+// listCommands are the list commands, with Redis 7.0's arities, flags and
+// key positions (LMPOP's keys move with its numkeys argument).
+var listCommands = []*Command{
+	{Name: "lpush", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: lpushCommand},
+	{Name: "rpush", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: rpushCommand},
+	{Name: "lpushx", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: lpushxCommand},
+	{Name: "rpushx", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: rpushxCommand},
+	{Name: "lpop", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: lpopCommand},
+	{Name: "rpop", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: rpopCommand},
+	{Name: "llen", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: llenCommand},
+	{Name: "lrange", Arity: 4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: lrangeCommand},
+	{Name: "lindex", Arity: 3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: lindexCommand},
+	{Name: "lset", Arity: 4, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: lsetCommand},
+	{Name: "linsert", Arity: 5, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: linsertCommand},
+	{Name: "lrem", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: lremCommand},
+	{Name: "ltrim", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: ltrimCommand},
+	{Name: "lpos", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: lposCommand},
+	{Name: "lmove", Arity: 5, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: lmoveCommand},
+	{Name: "rpoplpush", Arity: 3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: rpoplpushCommand},
+	{Name: "lmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: lmpopCommand, GetKeys: lmpopGetKeys},
+}
+
+// lookupList finds key for reading. It returns nil for a missing key, and
+// ok == false after replying WRONGTYPE if the key holds another type.
+func (c *Client) lookupList(key []byte) (l *store.List, ok bool) {
+	e, found, ok := c.lookupType(key, store.TypeList)
+	if !found || !ok {
+		return nil, ok
+	}
+	return e.List(), true
+}
+
+// lookupListWrite is lookupList for commands that may change the list.
+func (c *Client) lookupListWrite(key []byte) (l *store.List, ok bool) {
+	e, found, ok := c.lookupTypeWrite(key, store.TypeList)
+	if !found || !ok {
+		return nil, ok
+	}
+	return e.List(), true
+}
+
+// deleteIfEmpty removes key once a command has emptied its list: Redis
+// never keeps an empty list.
+func (c *Client) deleteIfEmpty(key []byte, l *store.List) {
+	if l.Len() == 0 {
+		c.db.Delete(key, c.srv.now())
+	}
+}
+
+// rangeArg parses an integer argument that must lie in [lo, hi], replying
+// "ERR <msg>" if it does not or is not an integer (Redis's
+// getRangeLongFromObjectOrReply with a message).
+func (c *Client) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
+	n, ok := num.ParseInt(b)
+	if !ok || n < lo || n > hi {
+		c.replyError("ERR " + msg)
+		return 0, false
+	}
+	return n, true
+}
+
+// positiveArg parses a count that must be zero or more, with Redis's
+// getPositiveLongFromObjectOrReply rules.
+func (c *Client) positiveArg(b []byte) (int64, bool) {
+	n, ok := num.ParseInt(b)
+	if !ok || n < 0 {
+		c.replyError(errNotPositive)
+		return 0, false
+	}
+	return n, true
+}
+
+// listEnd parses LEFT or RIGHT, reporting whether it names the tail.
+func (c *Client) listEnd(arg []byte) (back, ok bool) {
+	switch {
+	case isOpt(arg, "right"):
+		return true, true
+	case isOpt(arg, "left"):
+		return false, true
+	}
+	c.replyError(errSyntax)
+	return false, false
+}
+
+// ---- push ----
+
+func lpushCommand(c *Client)  { pushGeneric(c, false, false) }
+func rpushCommand(c *Client)  { pushGeneric(c, true, false) }
+func lpushxCommand(c *Client) { pushGeneric(c, false, true) }
+func rpushxCommand(c *Client) { pushGeneric(c, true, true) }
+
+// pushGeneric implements LPUSH, RPUSH and (xx: only onto an existing list)
+// LPUSHX and RPUSHX, replying with the list's new length.
+func pushGeneric(c *Client, back, xx bool) {
+	key := c.argv[1]
+	l, ok := c.lookupListWrite(key)
+	if !ok {
+		return
+	}
+	if l == nil {
+		if xx {
+			c.replyInt(0)
+			return
+		}
+		l = store.NewList()
+		c.db.AddList(key, l, c.srv.now())
+	}
+	for _, v := range c.argv[2:] {
+		if back {
+			l.PushBack(v)
+		} else {
+			l.PushFront(v)
+		}
+	}
+	c.replyInt(int64(l.Len()))
+}
+
+// ---- pop ----
+
+func lpopCommand(c *Client) { popGeneric(c, false) }
+func rpopCommand(c *Client) { popGeneric(c, true) }
+
+// popGeneric implements LPOP and RPOP: one element as a bulk string, or
+// with a count an array of up to count elements.
+func popGeneric(c *Client, back bool) {
+	if len(c.argv) > 3 {
+		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		return
+	}
+	hasCount := len(c.argv) == 3
+	var count int64
+	if hasCount {
+		var ok bool
+		if count, ok = c.positiveArg(c.argv[2]); !ok {
+			return
+		}
+	}
+	key := c.argv[1]
+	l, ok := c.lookupListWrite(key)
+	if !ok {
+		return
+	}
+	if l == nil {
+		if hasCount {
+			c.replyNullArray()
+		} else {
+			c.replyNull()
+		}
+		return
+	}
+	if !hasCount {
+		var v []byte
+		if back {
+			v, _ = l.PopBack()
+		} else {
+			v, _ = l.PopFront()
+		}
+		c.replyBulk(v)
+	} else {
+		if count == 0 {
+			c.replyEmptyArray()
+			return
+		}
+		popRangeReply(c, l, back, count)
+	}
+	c.deleteIfEmpty(key, l)
+}
+
+// popRangeReply replies with up to count elements from one end of l, in
+// the order popping them one by one would give, and removes them.
+func popRangeReply(c *Client, l *store.List, back bool, count int64) {
+	n := int(min(count, int64(l.Len())))
+	c.replyArray(n)
+	start := 0
+	if back {
+		start = l.Len() - 1
+	}
+	it := l.Iter(start, back)
+	for range n {
+		v, _ := it.Next()
+		c.replyBulk(v)
+	}
+	if back {
+		l.DeleteBack(n)
+	} else {
+		l.DeleteFront(n)
+	}
+}
+
+// ---- reading ----
+
+func llenCommand(c *Client) {
+	l, ok := c.lookupList(c.argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyInt(0)
+		return
+	}
+	c.replyInt(int64(l.Len()))
+}
+
+func lrangeCommand(c *Client) {
+	start, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	end, ok := c.intArg(c.argv[3])
+	if !ok {
+		return
+	}
+	l, ok := c.lookupList(c.argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyEmptyArray()
+		return
+	}
+	llen := int64(l.Len())
+	if start < 0 {
+		start += llen
+	}
+	if end < 0 {
+		end += llen
+	}
+	start = max(start, 0)
+	if start > end || start >= llen {
+		c.replyEmptyArray()
+		return
+	}
+	end = min(end, llen-1)
+	n := int(end - start + 1)
+	c.replyArray(n)
+	it := l.Iter(int(start), false)
+	for range n {
+		v, _ := it.Next()
+		c.replyBulk(v)
+	}
+}
+
+// listIndex converts a possibly negative index into a position in a list
+// of n elements; ok is false if it is out of range.
+func listIndex(index int64, n int) (int, bool) {
+	if index < 0 {
+		index += int64(n)
+	}
+	if index < 0 || index >= int64(n) {
+		return 0, false
+	}
+	return int(index), true
+}
+
+func lindexCommand(c *Client) {
+	l, ok := c.lookupList(c.argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyNull()
+		return
+	}
+	index, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	i, ok := listIndex(index, l.Len())
+	if !ok {
+		c.replyNull()
+		return
+	}
+	v, _ := l.Index(i)
+	c.replyBulk(v)
+}
+
+// lposCommand implements LPOS key element [RANK rank] [COUNT num-matches]
+// [MAXLEN len].
+func lposCommand(c *Client) {
+	argv := c.argv
+	rank, count, maxlen := int64(1), int64(-1), int64(0) // count -1: no COUNT option
+	for j := 3; j < len(argv); j++ {
+		more := j < len(argv)-1
+		var ok bool
+		switch {
+		case isOpt(argv[j], "rank") && more:
+			j++
+			if rank, ok = c.intArg(argv[j]); !ok {
+				return
+			}
+			if rank == 0 {
+				c.replyError("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+				return
+			}
+		case isOpt(argv[j], "count") && more:
+			j++
+			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "COUNT can't be negative"); !ok {
+				return
+			}
+		case isOpt(argv[j], "maxlen") && more:
+			j++
+			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "MAXLEN can't be negative"); !ok {
+				return
+			}
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	// A negative rank searches from the tail. Like Redis, negating the
+	// smallest int64 leaves it negative, which then matches the first hit
+	// and, with COUNT, every hit after it.
+	reverse := rank < 0
+	if reverse {
+		rank = -rank
+	}
+	l, ok := c.lookupList(argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		if count != -1 {
+			c.replyEmptyArray()
+		} else {
+			c.replyNull()
+		}
+		return
+	}
+	llen := int64(l.Len())
+	start := 0
+	if reverse {
+		start = l.Len() - 1
+	}
+	it := l.Iter(start, reverse)
+	var small [16]int64
+	found := small[:0]
+	ele := argv[2]
+	index, matches, matchIndex := int64(0), int64(0), int64(-1)
+	for maxlen == 0 || index < maxlen {
+		v, ok := it.Next()
+		if !ok {
+			break
+		}
+		if string(v) == string(ele) {
+			matches++
+			matchIndex = index
+			if reverse {
+				matchIndex = llen - index - 1
+			}
+			if matches >= rank {
+				if count == -1 {
+					break
+				}
+				found = append(found, matchIndex)
+				if count != 0 && matches-rank+1 >= count {
+					break
+				}
+			}
+		}
+		index++
+		matchIndex = -1
+	}
+	if count != -1 {
+		c.replyArray(len(found))
+		for _, i := range found {
+			c.replyInt(i)
+		}
+		return
+	}
+	if matchIndex != -1 {
+		c.replyInt(matchIndex)
+	} else {
+		c.replyNull()
+	}
+}
+
+// ---- changing elements ----
+
+func lsetCommand(c *Client) {
+	l, ok := c.lookupListWrite(c.argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyError(errNoSuchKey)
+		return
+	}
+	index, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	i, ok := listIndex(index, l.Len())
+	if !ok {
+		c.replyError(errIndexOutOfRange)
+		return
+	}
+	l.Set(i, c.argv[3])
+	c.replyOK()
+}
+
+// linsertCommand implements LINSERT key BEFORE|AFTER pivot element: it
+// inserts next to the first element equal to pivot, from the head.
+func linsertCommand(c *Client) {
+	var after bool
+	switch {
+	case isOpt(c.argv[2], "after"):
+		after = true
+	case isOpt(c.argv[2], "before"):
+	default:
+		c.replyError(errSyntax)
+		return
+	}
+	l, ok := c.lookupListWrite(c.argv[1])
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyInt(0)
+		return
+	}
+	pivot := c.argv[3]
+	it := l.Iter(0, false)
+	for i := 0; ; i++ {
+		v, ok := it.Next()
+		if !ok {
+			c.replyInt(-1)
+			return
+		}
+		if string(v) == string(pivot) {
+			if after {
+				i++
+			}
+			l.Insert(i, c.argv[4])
+			c.replyInt(int64(l.Len()))
+			return
+		}
+	}
+}
+
+// lremCommand implements LREM key count element.
+func lremCommand(c *Client) {
+	count, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	key := c.argv[1]
+	l, ok := c.lookupListWrite(key)
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyInt(0)
+		return
+	}
+	// A negative count removes from the tail. -MinInt64 stays negative,
+	// which Remove, like Redis, takes as no limit.
+	fromBack := count < 0
+	if fromBack {
+		count = -count
+	}
+	removed := l.Remove(c.argv[3], int(count), fromBack)
+	c.deleteIfEmpty(key, l)
+	c.replyInt(int64(removed))
+}
+
+// ltrimCommand implements LTRIM key start stop.
+func ltrimCommand(c *Client) {
+	start, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	end, ok := c.intArg(c.argv[3])
+	if !ok {
+		return
+	}
+	key := c.argv[1]
+	l, ok := c.lookupListWrite(key)
+	if !ok {
+		return
+	}
+	if l == nil {
+		c.replyOK()
+		return
+	}
+	llen := int64(l.Len())
+	if start < 0 {
+		start += llen
+	}
+	if end < 0 {
+		end += llen
+	}
+	start = max(start, 0)
+	if start > end || start >= llen {
+		l.Trim(0, 0)
+	} else {
+		end = min(end, llen-1)
+		l.Trim(int(start), int(end-start+1))
+	}
+	c.deleteIfEmpty(key, l)
+	c.replyOK()
+}
+
+// ---- moving between lists ----
+
+func lmoveCommand(c *Client) {
+	fromBack, ok := c.listEnd(c.argv[3])
+	if !ok {
+		return
+	}
+	toBack, ok := c.listEnd(c.argv[4])
+	if !ok {
+		return
+	}
+	lmoveGeneric(c, fromBack, toBack)
+}
+
+func rpoplpushCommand(c *Client) { lmoveGeneric(c, true, false) }
+
+// lmoveGeneric pops from the source list and pushes onto the destination,
+// which may be the same list (a rotation), replying with the element.
+func lmoveGeneric(c *Client, fromBack, toBack bool) {
+	srcKey, dstKey := c.argv[1], c.argv[2]
+	src, ok := c.lookupListWrite(srcKey)
+	if !ok {
+		return
+	}
+	if src == nil {
+		c.replyNull()
+		return
+	}
+	dst, ok := c.lookupListWrite(dstKey)
+	if !ok {
+		return
+	}
+	if dst == nil {
+		dst = store.NewList()
+		c.db.AddList(dstKey, dst, c.srv.now())
+	}
+	v, _ := src.Move(dst, fromBack, toBack)
+	c.replyBulk(v)
+	c.deleteIfEmpty(srcKey, src)
+}
+
+// lmpopCommand implements LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT
+// count]: it pops from the first non-empty list among the keys.
+func lmpopCommand(c *Client) {
+	argv := c.argv
+	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, "numkeys should be greater than 0")
+	if !ok {
+		return
+	}
+	// The direction follows the keys; it must be there.
+	if numkeys >= int64(len(argv)-2) {
+		c.replyError(errSyntax)
+		return
+	}
+	whereIdx := 2 + int(numkeys)
+	back, ok := c.listEnd(argv[whereIdx])
+	if !ok {
+		return
+	}
+	count := int64(-1)
+	for j := whereIdx + 1; j < len(argv); j++ {
+		if count == -1 && isOpt(argv[j], "count") && j < len(argv)-1 {
+			j++
+			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, "count should be greater than 0"); !ok {
+				return
+			}
+			continue
+		}
+		c.replyError(errSyntax)
+		return
+	}
+	if count == -1 {
+		count = 1
+	}
+	for _, key := range argv[2:whereIdx] {
+		l, ok := c.lookupListWrite(key)
+		if !ok {
+			return
+		}
+		if l == nil || l.Len() == 0 {
+			continue
+		}
+		c.replyArray(2)
+		c.replyBulk(key)
+		popRangeReply(c, l, back, count)
+		c.deleteIfEmpty(key, l)
+		return
+	}
+	c.replyNullArray()
+}
+
+// lmpopGetKeys returns the positions of LMPOP's keys, as Redis's
+// genericGetKeys does: numkeys read with C's atoi, and no keys at all if it
+// is below 1 or more than the arguments that follow.
+func lmpopGetKeys(argv [][]byte) []int {
+	if len(argv) < 3 {
+		return nil
+	}
+	n := atoiC(argv[1])
+	if n < 1 || int64(n) > int64(len(argv)-2) {
+		return nil
+	}
+	keys := make([]int, n)
+	for i := range keys {
+		keys[i] = 2 + i
+	}
+	return keys
+}
+
+// atoiC reads an int the way C's atoi does: leading white space, an
+// optional sign, then digits up to the first other byte; strtol's clamping
+// to the long range, then the conversion to a 32-bit int.
+func atoiC(b []byte) int32 {
+	b = cstr(b)
+	i := 0
+	for i < len(b) && num.IsSpace(b[i]) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	var v uint64 // saturates once past the int64 range
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if v > math.MaxInt64/10+1 {
+			v = math.MaxUint64
+		} else {
+			v = v*10 + uint64(b[i]-'0')
+		}
+	}
+	var n int64
+	switch {
+	case neg && v > math.MaxInt64:
+		n = math.MinInt64
+	case neg:
+		n = -int64(v)
+	case v > math.MaxInt64:
+		n = math.MaxInt64
+	default:
+		n = int64(v)
+	}
+	return int32(n)
+}
