@@ -182,8 +182,23 @@ func (b *epollBackend) afterWrite(s *stream, n int, err error) {
 	}
 }
 
+func (b *epollBackend) stopReading(s *stream) {
+	mask := Event(0)
+	if b.l.masks[s.fd]&Writable != 0 {
+		mask = Writable
+	}
+	if err := b.ctl(unix.EPOLL_CTL_MOD, s.fd, mask); err != nil {
+		b.l.endStream(s, err)
+		return
+	}
+	b.l.masks[s.fd] = mask
+}
+
 func (b *epollBackend) setWritable(s *stream, on bool) {
 	mask := Readable
+	if s.eof {
+		mask = 0
+	}
 	if on {
 		mask |= Writable
 	}
@@ -230,6 +245,14 @@ func (b *epollBackend) streamEvent(s *stream, ev Event) {
 			return
 		}
 	}
+	if s.eof {
+		if ev&(HangUp|Error) != 0 && !s.sending {
+			// The peer is gone entirely and nothing is left to send: the
+			// handler has not closed yet, so report it rather than spin.
+			b.l.endStream(s, unix.EPIPE)
+		}
+		return
+	}
 	if ev&(Readable|HangUp|Error) != 0 {
 		if b.l.parallelReads {
 			b.readyQ = append(b.readyQ, s)
@@ -246,7 +269,7 @@ func (b *epollBackend) deliver(s *stream, buf []byte, n int, err error) {
 	case n > 0:
 		s.h.OnData(buf[:n])
 	case err == nil:
-		b.l.endStream(s, nil)
+		b.l.peerEOF(s)
 	case err == unix.EAGAIN:
 	default:
 		b.l.endStream(s, osSyscallError("read", err))

@@ -98,6 +98,8 @@ type backend interface {
 	send(s *stream)
 	flushSends()
 	closeStream(s *stream)
+	// stopReading stops receiving on s (after the peer's EOF).
+	stopReading(s *stream)
 	// wait waits up to msec milliseconds (-1: no limit, 0: poll) and
 	// dispatches what happened.
 	wait(msec int) error

@@ -16,9 +16,12 @@ type StreamHandler interface {
 	// OnSent reports that the buffer passed to Send has been written
 	// entirely. The handler may reuse it and Send again.
 	OnSent()
-	// OnClosed reports that the stream ended: err is nil for an orderly
-	// shutdown by the peer, else the error. The loop has released the
-	// descriptor; the handler must not use it again.
+	// OnEOF reports that the peer shut down its sending side: no more data
+	// will arrive. The stream stays open for sending; the handler closes it
+	// with CloseStream when it has nothing more to say.
+	OnEOF()
+	// OnClosed reports that the stream failed (a read or write error). The
+	// loop has released the descriptor; the handler must not use it again.
 	OnClosed(err error)
 }
 
@@ -43,6 +46,7 @@ type stream struct {
 	fd     int
 	h      StreamHandler
 	closed bool
+	eof    bool // the peer shut down its side; no more reads
 
 	out     []byte // buffer being sent (handed over by Send)
 	sent    int    // bytes of out already written
@@ -154,8 +158,17 @@ func (l *Loop) stream(fd int) *stream {
 	return l.streams[fd]
 }
 
-// endStream closes s after a read or write error or an orderly shutdown,
-// and tells its handler.
+// peerEOF stops reading s after the peer's orderly shutdown and tells its handler.
+func (l *Loop) peerEOF(s *stream) {
+	if s.closed || s.eof {
+		return
+	}
+	s.eof = true
+	l.be.stopReading(s)
+	s.h.OnEOF()
+}
+
+// endStream closes s after a read or write error, and tells its handler.
 func (l *Loop) endStream(s *stream, err error) {
 	if s.closed {
 		return

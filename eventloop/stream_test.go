@@ -52,6 +52,7 @@ type echoHandler struct {
 	pending  []byte // echo waiting for the current send to finish
 	sent     int
 	closed   bool
+	eof      bool
 	closeErr error
 	preparse atomic.Int64
 	echo     bool
@@ -79,9 +80,21 @@ func (h *echoHandler) flush() {
 func (h *echoHandler) OnSent() {
 	h.sent++
 	h.flush()
+	if h.eof && !h.l.Sending(h.fd) && !h.closed {
+		h.l.CloseStream(h.fd)
+		h.closed = true
+	}
 }
 
 func (h *echoHandler) OnClosed(err error) { h.closed, h.closeErr = true, err }
+
+func (h *echoHandler) OnEOF() {
+	h.eof = true
+	if !h.l.Sending(h.fd) {
+		h.l.CloseStream(h.fd)
+		h.closed = true
+	}
+}
 
 func (h *echoHandler) Preparse([]byte) { h.preparse.Add(1) }
 
@@ -120,8 +133,8 @@ func TestStreamEcho(t *testing.T) {
 			}
 			unix.Close(fds[1])
 			spin(t, l, "close", func() bool { return h.closed })
-			if h.closeErr != nil {
-				t.Fatalf("orderly close reported %v", h.closeErr)
+			if !h.eof || h.closeErr != nil {
+				t.Fatalf("orderly close: eof=%v err=%v", h.eof, h.closeErr)
 			}
 			if l.Sending(fds[0]) || l.Send(fds[0], []byte("x")) == nil {
 				t.Fatal("send on a closed stream should fail")
@@ -393,5 +406,43 @@ func TestParallelStreamIO(t *testing.T) {
 	}
 	if pre == 0 {
 		t.Fatal("Preparse never ran on an I/O thread")
+	}
+}
+
+// TestStreamHalfClose: a peer that writes and then shuts down its sending
+// side still gets the echo before the stream closes, on both backends
+// (io_uring can report the data and the EOF in one batch).
+func TestStreamHalfClose(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.String(), func(t *testing.T) {
+			l := newBackendLoop(t, be)
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fds[1])
+			h := &echoHandler{l: l, fd: fds[0], echo: true}
+			if err := l.AddStream(fds[0], h); err != nil {
+				t.Fatal(err)
+			}
+			unix.Write(fds[1], []byte("last words"))
+			unix.Shutdown(fds[1], unix.SHUT_WR)
+			var back []byte
+			eof := false
+			spin(t, l, "echo then EOF", func() bool {
+				buf := make([]byte, 64)
+				n, err := unix.Read(fds[1], buf)
+				if n > 0 {
+					back = append(back, buf[:n]...)
+				}
+				if n == 0 && err == nil {
+					eof = true
+				}
+				return eof
+			})
+			if string(back) != "last words" || !h.eof {
+				t.Fatalf("got %q (eof reported: %v)", back, h.eof)
+			}
+		})
 	}
 }

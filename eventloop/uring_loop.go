@@ -270,7 +270,7 @@ func (b *uringBackend) onAccept(gen uint32, fd int, res int32, flags uint32) {
 // ---- streams ----
 
 func (b *uringBackend) armRecv(s *stream) {
-	if s.recvOn || s.closed {
+	if s.recvOn || s.closed || s.eof {
 		return
 	}
 	q := b.sqe()
@@ -324,16 +324,22 @@ func (b *uringBackend) onRecv(gen uint32, fd int, res int32, flags uint32) {
 	switch {
 	case s.closed:
 	case res == 0:
-		b.l.endStream(s, nil)
+		b.l.peerEOF(s)
 	case res < 0 && res == -int32(unix.ENOBUFS):
 		// Every provided buffer was in use: receive again once some are back.
 	case res < 0 && res != -int32(unix.ECANCELED):
 		b.l.endStream(s, osSyscallError("recv", unix.Errno(-res)))
 	}
-	if !s.closed && !s.recvOn {
+	if !s.closed && !s.recvOn && !s.eof {
 		b.armRecv(s)
 	}
 	b.maybeFinish(s)
+}
+
+func (b *uringBackend) stopReading(s *stream) {
+	if s.recvOn {
+		b.cancel(userData(kindRecv, s.gen, s.fd), s.fd)
+	}
 }
 
 func (b *uringBackend) send(s *stream) {

@@ -315,12 +315,23 @@ func (c *Client) OnSent() {
 	}
 }
 
-// OnClosed is told by the loop that the connection ended (the peer closed
-// it, or a read or write failed); the loop has closed the descriptor.
-func (c *Client) OnClosed(err error) {
-	if err != nil {
-		c.srv.logf(levelVerbose, "Client %s closed: %v", c.addr, err)
+// OnEOF is told by the loop that the client shut down its side of the
+// connection. Replies still pending are written first (a client that sends
+// its requests and half-closes, like `echo PING | nc`, gets its answers);
+// then the connection is closed.
+func (c *Client) OnEOF() {
+	if c.pendingOutput() > 0 || c.sending {
+		c.flags |= flagCloseAfterReply
+		c.srv.queueWrite(c)
+		return
 	}
+	c.close()
+}
+
+// OnClosed is told by the loop that the connection failed (a read or write
+// error); the loop has closed the descriptor.
+func (c *Client) OnClosed(err error) {
+	c.srv.logf(levelVerbose, "Client %s closed: %v", c.addr, err)
 	c.forget()
 }
 
