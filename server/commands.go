@@ -8,4 +8,6 @@ var commandFamilies = [][]*Command{
 	keyCommands,
 	serverCommands,
 	hashCommands,
+	bitmapCommands,
+	hllCommands,
 }
