@@ -430,7 +430,8 @@ func bitfieldROCommand(c *Client) { bitfieldGeneric(c, true) }
 // write then fails under OVERFLOW FAIL.
 func bitfieldGeneric(c *Client, readOnly bool) {
 	argv := c.argv
-	var ops []bitfieldOp
+	var opsBuf [8]bitfieldOp // most calls have a few operations
+	ops := opsBuf[:0]
 	overflow := bitops.Wrap
 	writes := false
 	var highest uint64 // the furthest bit a write reaches

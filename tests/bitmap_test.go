@@ -105,7 +105,8 @@ func TestDiffBitSetGet(t *testing.T) {
 		{name: "setbit wrongtype", steps: []step{
 			"{wrong} w", "SETBIT w 0 1", "GETBIT w 0", "SETBIT w -1 1", "SETBIT w 0 5", "GETBIT w x",
 		}},
-		{name: "setbit at 2^32-1", steps: []step{
+		// A 512 MB string on both servers: RESP2 only, to spare memory and time.
+		{name: "setbit at 2^32-1", resp2Only: true, steps: []step{
 			"SETBIT big 4294967295 1", "STRLEN big", "GETBIT big 4294967295", "GETBIT big 4294967294",
 			"BITCOUNT big", "BITPOS big 1", "BITPOS big 1 -1", "BITCOUNT big -1 -1", "BITCOUNT big -8 -1 BIT",
 			"SETBIT big 4294967295 0", "BITCOUNT big", "BITPOS big 1", "BITPOS big 0 -2", "DEL big",

@@ -353,7 +353,7 @@ func sparseSet(hp *[]byte, index int, count uint8, sparseMax int) int {
 	newEnd := end + delta
 	if need := max(newEnd, pos+n); need > len(b) {
 		if need > cap(b) {
-			nb := make([]byte, need, need+need/2)
+			nb := make([]byte, need, max(2*need, 64))
 			copy(nb, b)
 			b = nb
 		} else {
