@@ -75,7 +75,7 @@ func pfaddCommand(c *Client) {
 // their union.
 func pfcountCommand(c *Client) {
 	if len(c.argv) > 2 {
-		regs := new(hll.Registers)
+		var regs hll.Registers
 		for _, key := range c.argv[1:] {
 			e, found := c.lookupRead(key)
 			if !found {
@@ -117,7 +117,7 @@ func pfcountCommand(c *Client) {
 // destination (itself a source) gets the union of all; it turns dense if
 // any source is dense.
 func pfmergeCommand(c *Client) {
-	regs := new(hll.Registers)
+	var regs hll.Registers
 	dense := false
 	for _, key := range c.argv[1:] {
 		e, found := c.lookupRead(key)
@@ -147,7 +147,7 @@ func pfmergeCommand(c *Client) {
 		return
 	}
 	sparseMax := c.sparseMax()
-	for i, v := range regs {
+	for i, v := range &regs {
 		if v != 0 {
 			hll.Set(p, i, v, sparseMax)
 		}

@@ -2,9 +2,12 @@ package tests
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -277,4 +280,57 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 			diffCmds(t, redisAddr, kvd.Addr().String(), cmds)
 		})
 	}
+}
+
+// hllRandomStream builds n random HyperLogLog commands over a few keys,
+// with elements from a pool small enough to repeat.
+func hllRandomStream(r *rand.Rand, n int) [][]string {
+	keys := []string{"h1", "h2", "h3", "h4"}
+	key := func() string { return keys[r.IntN(len(keys))] }
+	var cmds [][]string
+	for len(cmds) < n {
+		switch r.IntN(10) {
+		case 0, 1, 2, 3, 4:
+			c := []string{"PFADD", key()}
+			pool := []int{50, 5000, 100000}[r.IntN(3)]
+			for k := r.IntN(30); k > 0; k-- {
+				c = append(c, "e"+strconv.Itoa(r.IntN(pool)))
+			}
+			cmds = append(cmds, c)
+		case 5, 6:
+			c := []string{"PFCOUNT", key()}
+			for k := r.IntN(3); k > 0; k-- {
+				c = append(c, key())
+			}
+			cmds = append(cmds, c)
+		case 7:
+			c := []string{"PFMERGE", key()}
+			for k := r.IntN(3); k > 0; k-- {
+				c = append(c, key())
+			}
+			cmds = append(cmds, c)
+		case 8:
+			cmds = append(cmds, []string{"GET", key()})
+		default:
+			if r.IntN(4) == 0 {
+				cmds = append(cmds, []string{"DEL", key()})
+			} else {
+				cmds = append(cmds, []string{"STRLEN", key()})
+			}
+		}
+	}
+	return cmds
+}
+
+// TestDiffHLLRandom replays a seeded random stream of HyperLogLog commands
+// on both servers, comparing every reply (GETs included). KVD_TEST_SEED
+// fixes the seed.
+func TestDiffHLLRandom(t *testing.T) {
+	needRedis(t)
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("KVD_TEST_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("seed %d (KVD_TEST_SEED=%d reproduces)", seed, seed)
+	diffCmds(t, env.redisAddr, env.kvdAddr, hllRandomStream(rand.New(rand.NewPCG(seed, 0x411)), 3000))
 }
