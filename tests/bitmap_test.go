@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvdserver/kvd/server"
 )
 
 // Differential tests of the bitmap commands: SETBIT GETBIT BITCOUNT BITPOS
@@ -105,12 +107,55 @@ func TestDiffBitSetGet(t *testing.T) {
 		{name: "setbit wrongtype", steps: []step{
 			"{wrong} w", "SETBIT w 0 1", "GETBIT w 0", "SETBIT w -1 1", "SETBIT w 0 5", "GETBIT w x",
 		}},
-		// A 512 MB string on both servers: RESP2 only, to spare memory and time.
+		{name: "offsets near 2^32", steps: []step{
+			"SET k abc", "GETBIT k 4294967295", "GETBIT k 4294967296", "SETBIT k 4294967296 0",
+			"BITFIELD k GET u8 4294967288 GET i64 4294967231 GET u1 4294967295", "BITFIELD k GET u1 4294967296",
+			"BITFIELD k SET u8 4294967296 1", "BITFIELD_RO k GET i64 #67108863", "BITFIELD_RO k GET i64 #67108864", "STRLEN k",
+		}},
+		{name: "bitmap of 8 MB", steps: []step{
+			"SETBIT k 67108863 1", "STRLEN k", "BITCOUNT k", "BITPOS k 1", "BITPOS k 0", "BITPOS k 1 100 -1",
+			"SETBIT k 67108863 0", "BITCOUNT k", "BITPOS k 1", "BITPOS k 0 -3 -1", "BITOP NOT d k", "BITCOUNT d",
+			"BITPOS d 0", "BITPOS d 1 8388607", "DEL k d",
+		}},
+	})
+}
+
+// TestDiffBitHuge sets the highest bit an offset may address, making a
+// 512 MB string on both servers (-short skips it). No command scans all of
+// it, to spare time under -race.
+func TestDiffBitHuge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("makes 512 MB strings")
+	}
+	diffBitCases(t, []dcase{
 		{name: "setbit at 2^32-1", resp2Only: true, steps: []step{
 			"SETBIT big 4294967295 1", "STRLEN big", "GETBIT big 4294967295", "GETBIT big 4294967294",
-			"BITCOUNT big", "BITPOS big 1", "BITPOS big 1 -1", "BITCOUNT big -1 -1", "BITCOUNT big -8 -1 BIT",
-			"SETBIT big 4294967295 0", "BITCOUNT big", "BITPOS big 1", "BITPOS big 0 -2", "DEL big",
+			"BITPOS big 1 -1", "BITCOUNT big -1 -1", "BITCOUNT big -8 -1 BIT", "BITPOS big 1 -8 -1 BIT",
+			"BITCOUNT big 536870900 -1", "SETBIT big 4294967295 0", "BITCOUNT big -1 -1", "BITPOS big 0 -2",
+			"BITPOS big 1 -2", "BITFIELD big GET u8 4294967288 GET i64 4294967230", "DEL big",
 		}},
+	})
+}
+
+// TestDiffBitLimit runs a private pair of servers with the smallest
+// proto-max-bulk-len (1 MB), so the offset limit it sets (8388607) is
+// tested with writes that reach it.
+func TestDiffBitLimit(t *testing.T) {
+	needRedis(t)
+	redisAddr, stop, err := startRedisServer("--proto-max-bulk-len", "1mb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	kvd := newKvd(t, func(c *server.Config) { c.ProtoMaxBulkLen = 1 << 20 })
+	diffCmds(t, redisAddr, kvd.Addr().String(), [][]string{
+		{"SETBIT", "k", "8388608", "1"}, {"EXISTS", "k"}, {"SETBIT", "k", "8388607", "1"}, {"STRLEN", "k"},
+		{"GETBIT", "k", "8388607"}, {"GETBIT", "k", "8388608"}, {"BITCOUNT", "k"}, {"BITPOS", "k", "1"},
+		{"BITFIELD", "k", "SET", "u8", "8388600", "255", "GET", "u16", "8388600"}, {"STRLEN", "k"},
+		{"BITFIELD", "k", "SET", "i64", "8388607", "-1"}, {"STRLEN", "k"}, {"BITFIELD", "k", "GET", "i64", "8388607"},
+		{"BITFIELD", "k", "GET", "u8", "8388608"}, {"BITFIELD", "k", "GET", "u8", "#1048575"}, {"BITFIELD", "k", "GET", "u8", "#1048576"},
+		{"BITFIELD", "k", "INCRBY", "i64", "#131071", "1"}, {"BITFIELD", "k", "INCRBY", "i64", "#131072", "1"},
+		{"BITCOUNT", "k", "-9", "-1"}, {"BITOP", "NOT", "d", "k"}, {"BITCOUNT", "d"}, {"STRLEN", "d"},
 	})
 }
 
