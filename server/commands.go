@@ -9,4 +9,6 @@ var commandFamilies = [][]*Command{
 	serverCommands,
 	hashCommands,
 	listCommands,
+	bitmapCommands,
+	hllCommands,
 }

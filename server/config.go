@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/hll"
 	"github.com/kvdserver/kvd/internal/num"
 )
 
@@ -77,6 +78,9 @@ type Config struct {
 	// HashMaxListpackValue is the longest field or value, in bytes, a hash
 	// keeps in its listpack encoding ("hash-max-listpack-value", alias "hash-max-ziplist-value").
 	HashMaxListpackValue int64
+	// HLLSparseMaxBytes is the largest a HyperLogLog in the sparse encoding
+	// may grow, header included, before it turns dense ("hll-sparse-max-bytes").
+	HLLSparseMaxBytes int64
 }
 
 // OutputLimit is a client-output-buffer-limit class.
@@ -104,6 +108,7 @@ func DefaultConfig() Config {
 
 		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,
+		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 	}
 }
 
@@ -339,6 +344,7 @@ var params = []param{
 	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),
 	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
+	memParam("hll-sparse-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
 	{
 		// kvd has no persistence: only "no snapshots" is accepted.
 		name: "save", multi: true,
