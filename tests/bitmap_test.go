@@ -121,12 +121,9 @@ func TestDiffBitSetGet(t *testing.T) {
 }
 
 // TestDiffBitHuge sets the highest bit an offset may address, making a
-// 512 MB string on both servers (-short skips it). No command scans all of
-// it, to spare time under -race.
+// 512 MB string on both servers. No command scans all of it, to spare
+// time under -race.
 func TestDiffBitHuge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("makes 512 MB strings")
-	}
 	diffBitCases(t, []dcase{
 		{name: "setbit at 2^32-1", resp2Only: true, steps: []step{
 			"SETBIT big 4294967295 1", "STRLEN big", "GETBIT big 4294967295", "GETBIT big 4294967294",
