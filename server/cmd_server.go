@@ -1,9 +1,13 @@
 package server
 
+import "strconv"
+
 var serverCommands = []*Command{
 	{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast, Proc: dbsizeCommand},
 	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Proc: flushdbCommand},
 	{Name: "flushall", Arity: -1, Flags: FlagWrite, Proc: flushallCommand},
+	{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Proc: infoCommand},
+	{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Proc: timeCommand},
 }
 
 func dbsizeCommand(c *Client) { c.replyInt(int64(c.db.Len())) }
@@ -35,4 +39,12 @@ func flushallCommand(c *Client) {
 		db.Flush()
 	}
 	c.replyOK()
+}
+
+// timeCommand replies the server's time: seconds and microseconds, as bulk strings.
+func timeCommand(c *Client) {
+	now := c.srv.nowFn()
+	c.replyArray(2)
+	c.replyBulkString(strconv.FormatInt(now.Unix(), 10))
+	c.replyBulkString(strconv.FormatInt(int64(now.Nanosecond()/1000), 10))
 }

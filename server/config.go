@@ -77,6 +77,10 @@ type Config struct {
 	// HashMaxListpackValue is the longest field or value, in bytes, a hash
 	// keeps in its listpack encoding ("hash-max-listpack-value", alias "hash-max-ziplist-value").
 	HashMaxListpackValue int64
+	// ConfigFile is the absolute path of the config file the server was
+	// started from, empty if none. It is not a parameter: cmd/kvd sets it,
+	// INFO shows it (config_file) and CONFIG REWRITE rewrites it.
+	ConfigFile string
 }
 
 // OutputLimit is a client-output-buffer-limit class.
