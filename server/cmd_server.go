@@ -8,6 +8,15 @@ var serverCommands = []*Command{
 	{Name: "flushall", Arity: -1, Flags: FlagWrite, Proc: flushallCommand},
 	{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Proc: infoCommand},
 	{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Proc: timeCommand},
+	{Name: "command", Arity: -1, Flags: FlagLoading | FlagStale, Proc: commandCommand, Subcommands: []*Command{
+		{Name: "count", Arity: 2, Flags: FlagLoading | FlagStale, Proc: commandCountCommand},
+		{Name: "list", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandListCommand},
+		{Name: "info", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandInfoCommand},
+		{Name: "docs", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandDocsCommand},
+		{Name: "getkeys", Arity: -4, Flags: FlagLoading | FlagStale, Proc: commandGetKeysCommand},
+		{Name: "getkeysandflags", Arity: -4, Flags: FlagLoading | FlagStale, Proc: commandGetKeysAndFlagsCommand},
+		{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: commandHelpCommand},
+	}},
 }
 
 func dbsizeCommand(c *Client) { c.replyInt(int64(c.db.Len())) }
