@@ -2,12 +2,21 @@ package server
 
 import "strconv"
 
+const adminFlags = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
+
 var serverCommands = []*Command{
 	{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast, Proc: dbsizeCommand},
 	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Proc: flushdbCommand},
 	{Name: "flushall", Arity: -1, Flags: FlagWrite, Proc: flushallCommand},
 	{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Proc: infoCommand},
 	{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Proc: timeCommand},
+	{Name: "config", Arity: -2, Subcommands: []*Command{
+		{Name: "get", Arity: -3, Flags: adminFlags, Proc: configGetCommand},
+		{Name: "set", Arity: -4, Flags: adminFlags, Proc: configSetCommand},
+		{Name: "resetstat", Arity: 2, Flags: adminFlags, Proc: configResetStatCommand},
+		{Name: "rewrite", Arity: 2, Flags: adminFlags, Proc: configRewriteCommand},
+		{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: configHelpCommand},
+	}},
 	{Name: "command", Arity: -1, Flags: FlagLoading | FlagStale, Proc: commandCommand, Subcommands: []*Command{
 		{Name: "count", Arity: 2, Flags: FlagLoading | FlagStale, Proc: commandCountCommand},
 		{Name: "list", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandListCommand},
