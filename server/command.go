@@ -30,6 +30,9 @@ const (
 	FlagMovableKeys                         // movablekeys
 	FlagAllowBusy                           // allow_busy
 	FlagSentinel                            // sentinel
+	// FlagProtected marks a command allowed only as its enable-*-command
+	// setting says (DEBUG); COMMAND INFO does not show it.
+	FlagProtected
 )
 
 // Command describes one command (or subcommand). Tables of them are
@@ -229,6 +232,12 @@ func (s *Server) dispatch(c *Client) {
 	if (cmd.Arity > 0 && cmd.Arity != len(c.argv)) || len(c.argv) < -cmd.Arity {
 		cmd.rejected++
 		c.replyError("ERR wrong number of arguments for '" + cmd.fullName + "' command")
+		return
+	}
+	if cmd.Flags&FlagProtected != 0 && !s.allowProtected(c) {
+		cmd.rejected++
+		c.replyError("ERR " + strings.ToUpper(cmd.fullName) + " command not allowed. If the enable-debug-command option is set to \"local\", " +
+			"you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
 		return
 	}
 	if c.authRequired() && cmd.Flags&FlagNoAuth == 0 {

@@ -847,6 +847,17 @@ func init() {
 			Group:         "server",
 			Complexity:    "O(1)",
 		},
+		"debug": {
+			Name:          "debug",
+			Arity:         -2,
+			Flags:         []string{"admin", "noscript", "loading", "stale"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "A container for debugging commands",
+			Since:         "1.0.0",
+			Group:         "server",
+			Complexity:    "Depends on subcommand.",
+			DocFlags:      []string{"syscmd"},
+		},
 		"decr": {
 			Name:          "decr",
 			Arity:         2,
@@ -3235,6 +3246,59 @@ func init() {
 				{
 					Name: "value",
 					Type: "string",
+				},
+			},
+		},
+		"shutdown": {
+			Name:          "shutdown",
+			Arity:         -1,
+			Flags:         []string{"admin", "noscript", "loading", "stale", "no_multi", "allow_busy"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Synchronously save the dataset to disk and then shut down the server",
+			Since:         "1.0.0",
+			Group:         "server",
+			Complexity:    "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+			History: [][2]string{
+				{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:  "nosave_save",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "nosave",
+							Type:  "pure-token",
+							Token: "NOSAVE",
+						},
+						{
+							Name:  "save",
+							Type:  "pure-token",
+							Token: "SAVE",
+						},
+					},
+				},
+				{
+					Name:  "now",
+					Type:  "pure-token",
+					Token: "NOW",
+					Since: "7.0.0",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "force",
+					Type:  "pure-token",
+					Token: "FORCE",
+					Since: "7.0.0",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "abort",
+					Type:  "pure-token",
+					Token: "ABORT",
+					Since: "7.0.0",
+					Flags: []string{"optional"},
 				},
 			},
 		},
