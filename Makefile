@@ -4,6 +4,8 @@
 #                installs redis-server/redis-tools first if missing (scripts/deps.sh)
 #   make build   build bin/kvd
 #   make vet     gofmt check + go vet
+#   make generate  rewrite server/commanddata_gen.go (COMMAND INFO/DOCS) from redis-server 7.0.15;
+#                run it after adding or changing commands
 #   make fuzz    run the parser fuzzer for FUZZTIME (default 30s)
 #   make bench   Go micro-benchmarks (-benchmem)
 #   make compare side-by-side redis-benchmark against redis-server (scripts/compare.sh)
@@ -13,7 +15,7 @@
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: run build test deps vet fuzz bench compare memory ci
+.PHONY: run build test deps vet generate fuzz bench compare memory ci
 
 build:
 	$(GO) build -o bin/kvd ./cmd/kvd
@@ -30,6 +32,9 @@ deps:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+
+generate:
+	$(GO) generate ./server
 
 fuzz:
 	$(GO) test ./resp -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)

@@ -101,6 +101,7 @@ func (c *Client) closed() bool { return c.flags&flagClosed != 0 }
 func (c *Client) OnData(data []byte) {
 	s := c.srv
 	defer s.recoverClient(c)
+	s.stats.reads++
 	s.stats.netInput += int64(len(data))
 	c.lastActive = s.nowMs()
 	if c.flags&(flagCloseAfterReply|flagClosed) != 0 {
@@ -301,6 +302,7 @@ func (c *Client) flush() {
 // added meanwhile are flushed next; an emptied buffer goes back to the pool.
 func (c *Client) OnSent() {
 	s := c.srv
+	s.stats.writes++
 	s.stats.netOutput += int64(c.sendEnd - c.wpos)
 	c.lastActive = s.nowMs()
 	c.wpos, c.sending = c.sendEnd, false

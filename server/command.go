@@ -30,6 +30,9 @@ const (
 	FlagMovableKeys                         // movablekeys
 	FlagAllowBusy                           // allow_busy
 	FlagSentinel                            // sentinel
+	// FlagProtected marks a command allowed only as its enable-*-command
+	// setting says (DEBUG); COMMAND INFO does not show it.
+	FlagProtected
 )
 
 // Command describes one command (or subcommand). Tables of them are
@@ -63,6 +66,7 @@ type cmdState struct {
 	sub      map[string]*cmdState
 
 	calls, usec, rejected, failed int64
+	latency                       latencyHist
 }
 
 // commandTable is a server's command lookup table: the global, immutable
@@ -107,6 +111,30 @@ func lowerKey(buf *[32]byte, name []byte) ([]byte, bool) {
 		buf[i] = c
 	}
 	return buf[:len(name)], true
+}
+
+// subcommands returns a container's subcommands in table order, or nil for
+// a command without any.
+func (st *cmdState) subcommands() []*cmdState {
+	if st.sub == nil {
+		return nil
+	}
+	subs := make([]*cmdState, 0, len(st.Subcommands))
+	for _, sc := range st.Subcommands {
+		subs = append(subs, st.sub[sc.Name])
+	}
+	return subs
+}
+
+// toLowerASCII lower-cases the ASCII letters of s.
+func toLowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // lookupTop finds a top-level command by name, in any case.
@@ -206,6 +234,12 @@ func (s *Server) dispatch(c *Client) {
 		c.replyError("ERR wrong number of arguments for '" + cmd.fullName + "' command")
 		return
 	}
+	if cmd.Flags&FlagProtected != 0 && !s.allowProtected(c) {
+		cmd.rejected++
+		c.replyError("ERR " + strings.ToUpper(cmd.fullName) + " command not allowed. If the enable-debug-command option is set to \"local\", " +
+			"you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+		return
+	}
 	if c.authRequired() && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected++
 		c.replyError("NOAUTH Authentication required.")
@@ -228,9 +262,14 @@ func (s *Server) call(c *Client, cmd *cmdState) {
 	c.lastCmd = cmd
 	c.cmd = nil
 	cmd.calls++
-	cmd.usec += int64(time.Since(start) / time.Microsecond)
+	usec := int64(time.Since(start) / time.Microsecond)
+	cmd.usec += usec
+	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
+	cmd.latency.record(usec * 1000)
 	if c.errored {
 		cmd.failed++
+	} else if cmd.Flags&FlagWrite != 0 {
+		s.stats.dirty++
 	}
 	s.stats.commands++
 }

@@ -81,6 +81,10 @@ type Config struct {
 	// HLLSparseMaxBytes is the largest a HyperLogLog in the sparse encoding
 	// may grow, header included, before it turns dense ("hll-sparse-max-bytes").
 	HLLSparseMaxBytes int64
+	// ConfigFile is the absolute path of the config file the server was
+	// started from, empty if none. It is not a parameter: cmd/kvd sets it,
+	// INFO shows it (config_file) and CONFIG REWRITE rewrites it.
+	ConfigFile string
 }
 
 // OutputLimit is a client-output-buffer-limit class.
@@ -136,9 +140,22 @@ type param struct {
 	multi     bool // in a config file the rest of the line is its value
 	get       func(*Config) string
 	set       func(*Config, string) error
-	// apply, if set, makes a runtime change take effect on a running server.
-	apply func(*Server)
+	// apply, if set, makes a runtime change take effect on a running
+	// server. An error undoes the CONFIG SET.
+	apply func(*Server) error
+	// kind says how CONFIG REWRITE writes the value.
+	kind paramKind
 }
+
+// paramKind is how CONFIG REWRITE writes a parameter's value: as CONFIG GET
+// shows it, as a size with a unit (512mb), or quoted.
+type paramKind uint8
+
+const (
+	kindPlain paramKind = iota
+	kindMemory
+	kindString
+)
 
 func intParam(name string, lo, hi int64, field func(*Config) *int) param {
 	return param{
@@ -158,6 +175,7 @@ func intParam(name string, lo, hi int64, field func(*Config) *int) param {
 func memParam(name string, lo, hi int64, field func(*Config) *int64) param {
 	return param{
 		name: name,
+		kind: kindMemory,
 		get:  func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
 		set: func(c *Config, v string) error {
 			n, ok := parseMemory(v)
@@ -215,20 +233,18 @@ func enumParam(name string, values []string, field func(*Config) *string) param 
 func stringParam(name string, field func(*Config) *string) param {
 	return param{
 		name: name,
+		kind: kindString,
 		get:  func(c *Config) string { return *field(c) },
 		set:  func(c *Config, v string) error { *field(c) = v; return nil },
 	}
 }
 
+// parseConfigInt parses an integer parameter with Redis's string2ll rules
+// (no unit suffixes: those are for memory parameters) and checks its range.
 func parseConfigInt(v string, lo, hi int64) (int64, error) {
 	n, ok := num.ParseIntString(v)
 	if !ok {
-		// Redis accepts memory-style suffixes for integer parameters too.
-		m, mok := parseMemory(v)
-		if !mok {
-			return 0, errNotInt
-		}
-		n = m
+		return 0, errNotInt
 	}
 	if n < lo || n > hi {
 		return 0, errRange(lo, hi)
@@ -301,7 +317,7 @@ var params = []param{
 	withImmutable(intParam("tcp-backlog", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPBacklog })),
 	intParam("tcp-keepalive", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPKeepAlive }),
 	withImmutable(intParam("databases", 1, math.MaxInt32, func(c *Config) *int { return &c.Databases })),
-	intParam("maxclients", 1, math.MaxInt32, func(c *Config) *int { return &c.MaxClients }),
+	withApply(intParam("maxclients", 1, math.MaxUint32, func(c *Config) *int { return &c.MaxClients }), (*Server).applyMaxClients),
 	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int { return &c.Timeout }),
 	withApply(param{
 		name: "hz",
@@ -314,11 +330,11 @@ var params = []param{
 			c.Hz = int(min(max(n, 1), maxHz))
 			return nil
 		},
-	}, (*Server).applyHz),
-	enumParam("loglevel", []string{"debug", "verbose", "notice", "warning", "nothing"}, func(c *Config) *string { return &c.LogLevel }),
+	}, func(s *Server) error { s.applyHz(); return nil }),
+	enumParam("loglevel", []string{"debug", "verbose", "notice", "warning"}, func(c *Config) *string { return &c.LogLevel }),
 	withImmutable(stringParam("logfile", func(c *Config) *string { return &c.LogFile })),
 	memParam("client-query-buffer-limit", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ClientQueryBufferLimit }),
-	memParam("proto-max-bulk-len", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }),
+	withApply(memParam("proto-max-bulk-len", 1024*1024, math.MaxInt64, func(c *Config) *int64 { return &c.ProtoMaxBulkLen }), (*Server).applyProtoMaxBulkLen),
 	// Hash encoding thresholds (see store.HashLimits), with their pre-7.0 names as aliases.
 	func() param {
 		p := intParam("hash-max-listpack-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.HashMaxListpackEntries })
@@ -346,11 +362,26 @@ var params = []param{
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
 	memParam("hll-sparse-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
 	{
-		// kvd has no persistence: only "no snapshots" is accepted.
+		// kvd has no persistence: only "no snapshots" is accepted; a
+		// malformed value gets Redis's error.
 		name: "save", multi: true,
 		get: func(*Config) string { return "" },
 		set: func(_ *Config, v string) error {
-			if strings.TrimSpace(v) != "" {
+			f := strings.Fields(v)
+			if len(f)%2 != 0 {
+				return errSaveParams
+			}
+			for i, w := range f {
+				// Seconds at least 1, changes at least 0, parsed by strtoll.
+				n, err := strconv.ParseInt(strings.TrimPrefix(w, "+"), 10, 64)
+				if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+					err = nil
+				}
+				if err != nil || (i%2 == 0 && n < 1) || n < 0 {
+					return errSaveParams
+				}
+			}
+			if len(f) > 0 {
 				return errNoPersistence
 			}
 			return nil
@@ -374,11 +405,13 @@ var params = []param{
 // errNoPersistence rejects turning on persistence, which kvd does not have yet.
 const errNoPersistence = configError("kvd does not support persistence")
 
+const errSaveParams = configError("Invalid save parameters")
+
 const maxHz = 500
 
 func withImmutable(p param) param { p.immutable = true; return p }
 
-func withApply(p param, f func(*Server)) param { p.apply = f; return p }
+func withApply(p param, f func(*Server) error) param { p.apply = f; return p }
 
 func setOutputLimit(c *Config, v string) error {
 	f := strings.Fields(v)
@@ -449,32 +482,33 @@ func (c *Config) Get(name string) (string, bool) {
 	return p.get(c), true
 }
 
-// matchParams returns the parameters (and aliases) matching any of the
-// glob patterns, each once, with the name to show.
+// matchParams returns the parameters (and aliases) CONFIG GET shows for
+// the patterns, each once, with the name to show: a pattern without glob
+// characters names one parameter (shown as it was typed), a glob pattern
+// matches names and aliases, ignoring case. Parameters come in table order
+// (Redis's order is its hash table's, which varies).
 func matchParams(c *Config, patterns []string) [][2]string {
-	seen := map[string]bool{}
+	seen := map[string]bool{} // lower-case names already in the reply
 	var out [][2]string
-	add := func(name string, p *param) {
-		if !seen[name] {
-			seen[name] = true
-			out = append(out, [2]string{name, p.get(c)})
-		}
-	}
 	for _, pat := range patterns {
-		lp := strings.ToLower(pat)
+		if !strings.ContainsAny(pat, "[*?") {
+			lp := strings.ToLower(pat)
+			if p := lookupParam(pat); p != nil && !seen[lp] {
+				seen[lp] = true
+				out = append(out, [2]string{pat, p.get(c)})
+			}
+			continue
+		}
 		for i := range params {
 			p := &params[i]
-			if !strings.ContainsAny(lp, "*?[") {
-				if p.name == lp || p.alias == lp {
-					add(lp, p)
-				}
+			if seen[p.name] {
 				continue
 			}
-			if glob.Match(lp, p.name) {
-				add(p.name, p)
-			}
-			if p.alias != "" && glob.Match(lp, p.alias) {
-				add(p.alias, p)
+			for _, name := range []string{p.name, p.alias} {
+				if name != "" && !seen[name] && glob.MatchFold(pat, name) {
+					seen[name] = true
+					out = append(out, [2]string{name, p.get(c)})
+				}
 			}
 		}
 	}

@@ -78,6 +78,9 @@ type Server struct {
 	addrMu    sync.Mutex
 	addrs     []net.Addr
 	shutdown  bool // SHUTDOWN was executed
+
+	infoStatic     *infoStatic // INFO values computed once, on first use
+	noActiveExpire bool        // DEBUG SET-ACTIVE-EXPIRE 0
 }
 
 const (
@@ -550,16 +553,30 @@ func (s *Server) nowMs() int64 { return s.nowFn().UnixMilli() }
 func (s *Server) cron() time.Duration {
 	s.cronLoops++
 	now := s.nowMs()
+	if s.runWithPeriod(100) {
+		s.trackMetrics(now)
+	}
+	s.notePeak(readMemory().objects)
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
 	// Active expiry: up to 25% of a cron period, like Redis's slow cycle.
 	// Like Redis, no key is expired while clients are paused: the data set
 	// stays as it was when the pause began.
-	budget := time.Second / time.Duration(s.cfg.Hz) / 4
-	for _, db := range s.dbs {
-		if db.ExpiresLen() > 0 && s.paused == pauseOff {
-			db.ExpireCycle(now, budget)
+	if !s.noActiveExpire && s.paused == pauseOff {
+		budget := time.Second / time.Duration(s.cfg.Hz) / 4
+		start := time.Now()
+		capped := false
+		for _, db := range s.dbs {
+			if db.ExpiresLen() > 0 {
+				if _, timedOut := db.ExpireCycle(now, budget); timedOut {
+					capped = true
+				}
+			}
+		}
+		s.stats.expireCycleTime += time.Since(start)
+		if capped {
+			s.stats.expireTimeCapReached++
 		}
 	}
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
@@ -572,6 +589,13 @@ func (s *Server) cron() time.Duration {
 		}
 	}
 	return time.Second / time.Duration(s.cfg.Hz)
+}
+
+// runWithPeriod reports whether a task meant to run every ms milliseconds
+// is due in this cron tick, like Redis's run_with_period.
+func (s *Server) runWithPeriod(ms int) bool {
+	period := 1000 / s.cfg.Hz
+	return ms <= period || s.cronLoops%int64(ms/period) == 0
 }
 
 func (s *Server) applyHz() {

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -124,6 +125,13 @@ func loadConfig(args []string, stdin io.Reader) (server.Config, error) {
 			}
 			defer f.Close()
 			r = f
+			// INFO shows it and CONFIG REWRITE rewrites it, whatever the
+			// working directory becomes.
+			if abs, err := filepath.Abs(name); err == nil {
+				cfg.ConfigFile = abs
+			} else {
+				cfg.ConfigFile = name
+			}
 		}
 		fileLines, err := readConfigLines(r, name)
 		if err != nil {
@@ -202,6 +210,10 @@ func applyLine(cfg *server.Config, l configLine) error {
 	if err := cfg.Set(name, strings.Join(values, " ")); err != nil {
 		if errors.Is(err, server.ErrUnknownOption) {
 			return fail("Bad directive or wrong number of arguments")
+		}
+		// Set names the directive and value; the line above already shows them.
+		if reason := errors.Unwrap(err); reason != nil {
+			err = reason
 		}
 		return fail(err.Error())
 	}

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kvdserver/kvd/server"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines to write
+// while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitOutput waits until the output matches re and returns the submatches.
+func waitOutput(t *testing.T, out fmt.Stringer, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("output never matched %s:\n%s", re, out)
+	return nil
+}
+
+// command sends one command and returns its raw reply line(s), enough for
+// the simple replies checked here.
+func command(t *testing.T, c net.Conn, r *bufio.Reader, args ...string) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	switch line[0] {
+	case '$':
+		n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			t.Fatal(err)
+		}
+		return string(buf[:n])
+	case '*':
+		n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+		var parts []string
+		for i := 0; i < n; i++ {
+			parts = append(parts, command(t, c, r))
+		}
+		return strings.Join(parts, " ")
+	}
+	return strings.TrimSpace(line)
+}
+
+// TestRunConfigFileAndFlags runs the server from a config file plus
+// command-line options, checks the start-up log and the configuration it
+// runs with, and stops it with SHUTDOWN.
+func TestRunConfigFileAndFlags(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "kvd.conf")
+	if err := os.WriteFile(conf, []byte("# test config\nbind 127.0.0.1\nport 0\n\nhz 20\ntimeout 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{rel, "--timeout", "9", "--databases", "4"}, &stdout, &stderr) }()
+
+	m := waitOutput(t, &stdout, regexp.MustCompile(`Listening on 127\.0\.0\.1:(\d+)\n`))
+	waitOutput(t, &stdout, regexp.MustCompile(`Ready to accept connections\n`))
+	start := fmt.Sprintf(`(?m)^%d:M \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} \* kvd version=%s \(Redis %s compatible\), pid=%d, just started$`,
+		os.Getpid(), regexp.QuoteMeta(server.Version), regexp.QuoteMeta(server.RedisVersion), os.Getpid())
+	if !regexp.MustCompile(start).MatchString(stdout.String()) {
+		t.Errorf("no start-up line matching %s in:\n%s", start, stdout.String())
+	}
+
+	c, err := net.Dial("tcp", "127.0.0.1:"+m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"CONFIG", "GET", "hz"}, "hz 20"},
+		{[]string{"CONFIG", "GET", "timeout"}, "timeout 9"},
+		{[]string{"CONFIG", "GET", "databases"}, "databases 4"},
+		{[]string{"CONFIG", "GET", "bind"}, "bind 127.0.0.1"},
+	} {
+		if got := command(t, c, r, tt.args...); got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	if info := command(t, c, r, "INFO", "server"); !strings.Contains(info, "\r\nconfig_file:"+conf+"\r\n") {
+		t.Errorf("INFO lacks config_file:%s:\n%s", conf, info)
+	}
+	if got := command(t, c, r, "CONFIG", "REWRITE"); got != "+OK" {
+		t.Errorf("CONFIG REWRITE: %q", got)
+	}
+	data, _ := os.ReadFile(conf)
+	if !strings.HasPrefix(string(data), "# test config\nbind 127.0.0.1\nport 0\n\nhz 20\ntimeout 9\n") || !strings.Contains(string(data), "\ndatabases 4\n") {
+		t.Errorf("rewritten config file:\n%s", data)
+	}
+
+	io.WriteString(c, "*1\r\n$8\r\nSHUTDOWN\r\n")
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit status %d after SHUTDOWN; stderr: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after SHUTDOWN")
+	}
+	if !strings.Contains(stdout.String(), "User requested shutdown...") || !strings.Contains(stdout.String(), "ready to exit, bye bye...") {
+		t.Errorf("shutdown not logged:\n%s", stdout.String())
+	}
+}
+
+// TestRunErrors checks that bad options and config files stop kvd at
+// start-up with an error and a non-zero status.
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.conf")
+	if err := os.WriteFile(bad, []byte("port 0\nhz abc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unknown := filepath.Join(dir, "unknown.conf")
+	if err := os.WriteFile(unknown, []byte("# x\nnosuch-option yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	quotes := filepath.Join(dir, "quotes.conf")
+	if err := os.WriteFile(quotes, []byte("logfile \"unterminated\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+
+	tests := []struct {
+		name string
+		args []string
+		want []string // in stderr
+	}{
+		{"unknown option", []string{"--nosuch", "1"}, []string{"FATAL CONFIG FILE ERROR", ">>> '--nosuch 1'", "Bad directive or wrong number of arguments"}},
+		{"invalid value", []string{"--port", "0", "--hz", "abc"}, []string{">>> '--hz abc'", "\nargument couldn't be parsed into an integer\n"}},
+		{"out of range", []string{"--maxclients", "0"}, []string{"argument must be between 1 and 4294967295 inclusive"}},
+		{"bad enum", []string{"--loglevel", "loud"}, []string{"argument(s) must be one of the following: debug, verbose, notice, warning"}},
+		{"missing value", []string{"--port"}, []string{"wrong number of arguments"}},
+		{"not an option", []string{"--port", "0", "-x"}, []string{"wrong number of arguments"}},
+		{"missing file", []string{filepath.Join(dir, "none.conf")}, []string{"can't open config file"}},
+		{"bad value in file", []string{bad}, []string{"at line 2", ">>> 'hz abc'", "argument couldn't be parsed into an integer"}},
+		{"unknown in file", []string{unknown}, []string{"at line 2", "Bad directive or wrong number of arguments"}},
+		{"unbalanced quotes", []string{quotes}, []string{"Unbalanced quotes in configuration line"}},
+		{"port in use", []string{"--bind", "127.0.0.1", "--port", busyPort}, []string{"could not create server TCP listening socket"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			if code := run(tt.args, &stdout, &stderr); code == 0 {
+				t.Fatalf("exit status 0; stdout:\n%s", stdout.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+			if strings.Contains(stdout.String(), "Ready to accept connections") {
+				t.Errorf("the server started:\n%s", stdout.String())
+			}
+		})
+	}
+}
+
+func TestRunVersionAndHelp(t *testing.T) {
+	for _, tt := range []struct {
+		arg, want string
+	}{
+		{"-v", "kvd server v=" + server.Version + " (Redis " + server.RedisVersion + " compatible)\n"},
+		{"--version", "kvd server v=" + server.Version},
+		{"--help", "Usage: kvd [/path/to/kvd.conf] [options] [-]"},
+		{"-h", "Usage: kvd"},
+	} {
+		var stdout, stderr syncBuffer
+		if code := run([]string{tt.arg}, &stdout, &stderr); code != 0 {
+			t.Errorf("%s: exit status %d", tt.arg, code)
+		}
+		if !strings.HasPrefix(stdout.String(), tt.want) {
+			t.Errorf("%s: %q, want it to start with %q", tt.arg, stdout.String(), tt.want)
+		}
+	}
+}
+
+// TestBinarySignals builds kvd, runs it, and stops it with SIGTERM and
+// SIGINT: it must shut down cleanly and exit with status 0.
+func TestBinarySignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "kvd")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			var stdout syncBuffer
+			cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", "0")
+			cmd.Stdout, cmd.Stderr = &stdout, &stdout
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			var waitErr error
+			go func() { waitErr = cmd.Wait(); close(exited) }()
+			defer func() {
+				select {
+				case <-exited:
+				default:
+					cmd.Process.Kill()
+					<-exited
+				}
+			}()
+			m := waitOutput(t, &stdout, regexp.MustCompile(`Listening on (127\.0\.0\.1:\d+)\n`))
+			waitOutput(t, &stdout, regexp.MustCompile(`Ready to accept connections\n`))
+			pid := regexp.MustCompile(fmt.Sprintf(`pid=%d, just started`, cmd.Process.Pid))
+			if !pid.MatchString(stdout.String()) {
+				t.Errorf("start-up line does not show pid %d:\n%s", cmd.Process.Pid, stdout.String())
+			}
+			c, err := net.Dial("tcp", m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if got := command(t, c, bufio.NewReader(c), "PING"); got != "+PONG" {
+				t.Fatalf("PING: %q", got)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-exited:
+				if waitErr != nil {
+					t.Fatalf("exit: %v\n%s", waitErr, stdout.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("kvd did not exit after %v", sig)
+			}
+			name := map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[sig]
+			for _, want := range []string{"Received " + name + " scheduling shutdown...", "ready to exit, bye bye..."} {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, stdout.String())
+				}
+			}
+		})
+	}
+}
