@@ -304,7 +304,7 @@ func (c *Client) OnSent() {
 	s := c.srv
 	s.stats.writes++
 	s.stats.netOutput += int64(c.sendEnd - c.wpos)
-	c.lastActive = s.nowMs()
+	c.lastActive = s.lastNow
 	c.wpos, c.sending = c.sendEnd, false
 	if c.wpos < len(c.out) {
 		s.queueWrite(c)

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"strings"
-	"time"
 )
 
 // CmdFlag is a command flag, as COMMAND INFO reports it.
@@ -254,15 +253,15 @@ func (s *Server) dispatch(c *Client) {
 
 // call runs cmd's procedure for c and records its statistics.
 func (s *Server) call(c *Client, cmd *cmdState) {
-	start := s.nowFn()
-	s.lastNow = start.UnixMilli()
+	start := s.clock.mono()
+	s.lastNow = s.clock.ms(start)
 	c.errored = false
 	c.cmd = cmd
 	cmd.Proc(c)
 	c.lastCmd = cmd
 	c.cmd = nil
 	cmd.calls++
-	usec := int64(time.Since(start) / time.Microsecond)
+	usec := (s.clock.mono() - start) / 1000
 	cmd.usec += usec
 	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
 	cmd.latency.record(usec * 1000)

@@ -164,7 +164,7 @@ func (s *Server) tcpPort() int {
 
 func (s *Server) infoServer(b *infoBuilder) {
 	st := s.static()
-	now := s.nowFn()
+	now := time.Now()
 	uptime := int64(now.Sub(s.startTime) / time.Second)
 	b.str("redis_version", RedisVersion)
 	b.str("redis_git_sha1", "00000000")

@@ -69,7 +69,7 @@ type Server struct {
 	cronTimer   int64
 	cronLoops   int64
 	lastNow     int64 // unix ms cached for the command being executed
-	nowFn       func() time.Time
+	clock       clock
 	pprofServer *http.Server
 
 	state     atomic.Int32 // stateNew, stateListening, stateServing, stateClosed
@@ -147,7 +147,7 @@ func New(cfg Config) (*Server, error) {
 		clients:   make(map[int64]*Client),
 		commands:  newCommandTable(),
 		done:      make(chan struct{}),
-		nowFn:     time.Now,
+		clock:     newClock(),
 	}
 	s.stats.init()
 	s.dbs = make([]*store.DB, cfg.Databases)
@@ -546,11 +546,35 @@ func (s *Server) putBuf(b []byte) {
 
 // ---- time and cron ----
 
+// clock reads the time with one monotonic clock reading: the wall time is
+// derived from a base taken at start-up and re-taken by every cron run, so
+// a step of the system clock shows within a cron period. time.Now costs two
+// clock reads (wall and monotonic); this hot path needs only one.
+type clock struct {
+	base   time.Time
+	baseMs int64
+}
+
+func newClock() clock {
+	now := time.Now()
+	return clock{base: now, baseMs: now.UnixMilli()}
+}
+
+// mono returns nanoseconds since the base.
+func (k *clock) mono() int64 { return int64(time.Since(k.base)) }
+
+// ms converts a mono reading to unix milliseconds.
+func (k *clock) ms(mono int64) int64 { return k.baseMs + mono/1e6 }
+
+// now returns the current wall time.
+func (k *clock) now() time.Time { return k.base.Add(time.Duration(k.mono())) }
+
 // nowMs returns the current time in unix milliseconds.
-func (s *Server) nowMs() int64 { return s.nowFn().UnixMilli() }
+func (s *Server) nowMs() int64 { return s.clock.ms(s.clock.mono()) }
 
 // cron runs hz times a second: active expiry, idle timeouts, pause expiry.
 func (s *Server) cron() time.Duration {
+	s.clock = newClock()
 	s.cronLoops++
 	now := s.nowMs()
 	if s.runWithPeriod(100) {
