@@ -11,4 +11,5 @@ var commandFamilies = [][]*Command{
 	listCommands,
 	bitmapCommands,
 	hllCommands,
+	setCommands,
 }

@@ -37,6 +37,9 @@ type Config struct {
 	Databases int
 	// MaxClients is the most clients connected at once ("maxclients").
 	MaxClients int
+	// SetMaxIntsetEntries is the most members a set of integers keeps in
+	// its compact intset encoding ("set-max-intset-entries").
+	SetMaxIntsetEntries int64
 	// Timeout closes clients idle for this many seconds, 0 for never ("timeout").
 	Timeout int
 	// Hz is how many times a second background tasks run ("hz", 1..500).
@@ -102,6 +105,7 @@ func DefaultConfig() Config {
 		TCPKeepAlive:           300,
 		Databases:              16,
 		MaxClients:             10000,
+		SetMaxIntsetEntries:    512,
 		Hz:                     10,
 		LogLevel:               "notice",
 		ClientQueryBufferLimit: 1 << 30,
@@ -318,6 +322,22 @@ var params = []param{
 	intParam("tcp-keepalive", 0, math.MaxInt32, func(c *Config) *int { return &c.TCPKeepAlive }),
 	withImmutable(intParam("databases", 1, math.MaxInt32, func(c *Config) *int { return &c.Databases })),
 	withApply(intParam("maxclients", 1, math.MaxUint32, func(c *Config) *int { return &c.MaxClients }), (*Server).applyMaxClients),
+	{
+		// A plain integer: unlike memory parameters, no unit suffix.
+		name: "set-max-intset-entries",
+		get:  func(c *Config) string { return strconv.FormatInt(c.SetMaxIntsetEntries, 10) },
+		set: func(c *Config, v string) error {
+			n, ok := num.ParseIntString(v)
+			if !ok {
+				return errNotInt
+			}
+			if n < 0 {
+				return errRange(0, math.MaxInt64)
+			}
+			c.SetMaxIntsetEntries = n
+			return nil
+		},
+	},
 	intParam("timeout", 0, math.MaxInt32, func(c *Config) *int { return &c.Timeout }),
 	withApply(param{
 		name: "hz",

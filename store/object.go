@@ -30,6 +30,8 @@ func (x Entry) EncodingName() string {
 		return x.Hash().Encoding()
 	case TypeList:
 		return x.List().Encoding()
+	case TypeSet:
+		return x.Set().Encoding()
 	default:
 		panic("store: OBJECT ENCODING of a value of type " + x.Type().String())
 	}
@@ -58,6 +60,8 @@ func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 		return unsafe.Pointer((*Hash)(obj).Clone())
 	case TypeList:
 		return unsafe.Pointer((*List)(obj).Clone())
+	case TypeSet:
+		return unsafe.Pointer((*Set)(obj).Clone())
 	default:
 		panic("store: COPY of a value of type " + typ.String())
 	}

@@ -1,0 +1,745 @@
+package server
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/resp"
+	"github.com/kvdserver/kvd/store"
+)
+
+var setCommands = []*Command{
+	{Name: "sadd", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: saddCommand},
+	{Name: "srem", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: sremCommand},
+	{Name: "scard", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: scardCommand},
+	{Name: "sismember", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: sismemberCommand},
+	{Name: "smismember", Arity: -3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: smismemberCommand},
+	{Name: "smembers", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: sinterCommand},
+	{Name: "spop", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: spopCommand},
+	{Name: "srandmember", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: srandmemberCommand},
+	{Name: "smove", Arity: 4, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 2, Step: 1, Proc: smoveCommand},
+	{Name: "sinter", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sinterCommand},
+	{Name: "sintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: sintercardCommand, GetKeys: sintercardKeys},
+	{Name: "sinterstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sinterstoreCommand},
+	{Name: "sunion", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sunionCommand},
+	{Name: "sunionstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sunionstoreCommand},
+	{Name: "sdiff", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sdiffCommand},
+	{Name: "sdiffstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sdiffstoreCommand},
+	{Name: "sscan", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: sscanCommand},
+}
+
+// Error replies of the set commands, with Redis's exact text.
+const (
+	errSrandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errNumkeys         = "ERR numkeys should be greater than 0"
+	errNumkeysArgs     = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+)
+
+// maxIntset returns set-max-intset-entries.
+func (c *Client) maxIntset() int64 { return c.srv.cfg.SetMaxIntsetEntries }
+
+// replyMember replies one member as a bulk string.
+func (c *Client) replyMember(m []byte) { c.replyBulk(m) }
+
+// deferLen marks where a collection reply of a length not yet known starts;
+// insertSetLen (or insertHeader) later inserts its header there, like
+// Redis's addReplyDeferredLen.
+func (c *Client) deferLen() int { return len(c.buf()) }
+
+// insertSetLen inserts a set header for n elements at mark.
+func (c *Client) insertSetLen(mark, n int) {
+	var tmp [24]byte
+	c.insertHeader(mark, resp.AppendSet(tmp[:0], c.proto, n))
+}
+
+func (c *Client) insertHeader(mark int, h []byte) {
+	end := len(c.out)
+	c.out = append(c.out, h...)
+	copy(c.out[mark+len(h):], c.out[mark:end])
+	copy(c.out[mark:], h)
+}
+
+// ---- SADD, SREM, SCARD, SISMEMBER, SMISMEMBER ----
+
+func saddCommand(c *Client) {
+	key := c.argv[1]
+	e, found, ok := c.lookupTypeWrite(key, store.TypeSet)
+	if !ok {
+		return
+	}
+	s := e.Set()
+	if !found {
+		s = store.NewSet()
+		c.db.StoreSet(key, s, c.srv.now())
+	}
+	limit := c.maxIntset()
+	var added int64
+	for _, m := range c.argv[2:] {
+		if s.Add(m, limit) {
+			added++
+		}
+	}
+	c.replyInt(added)
+}
+
+func sremCommand(c *Client) {
+	key := c.argv[1]
+	e, found, ok := c.lookupTypeWrite(key, store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyInt(0)
+		return
+	}
+	s := e.Set()
+	var removed int64
+	for _, m := range c.argv[2:] {
+		if s.Remove(m) {
+			removed++
+			if s.Len() == 0 {
+				c.db.Delete(key, c.srv.now())
+				break
+			}
+		}
+	}
+	c.replyInt(removed)
+}
+
+func scardCommand(c *Client) {
+	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyInt(0)
+		return
+	}
+	c.replyInt(int64(e.Set().Len()))
+}
+
+func sismemberCommand(c *Client) {
+	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
+	if !ok {
+		return
+	}
+	if found && e.Set().Has(c.argv[2]) {
+		c.replyInt(1)
+		return
+	}
+	c.replyInt(0)
+}
+
+// smismemberCommand answers a zero for every member of a missing key.
+func smismemberCommand(c *Client) {
+	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
+	if !ok {
+		return
+	}
+	c.replyArray(len(c.argv) - 2)
+	for _, m := range c.argv[2:] {
+		if found && e.Set().Has(m) {
+			c.replyInt(1)
+		} else {
+			c.replyInt(0)
+		}
+	}
+}
+
+// ---- SPOP, SRANDMEMBER ----
+
+// spopMoveMul is Redis's SPOP_MOVE_STRATEGY_MUL: when what SPOP leaves is
+// less than count/spopMoveMul, the members kept are moved to a new set
+// instead of the popped ones being removed one by one.
+const spopMoveMul = 5
+
+func spopCommand(c *Client) {
+	switch len(c.argv) {
+	case 3:
+		spopWithCount(c)
+		return
+	case 2:
+	default:
+		c.replyError(errSyntax)
+		return
+	}
+	key := c.argv[1]
+	e, found, ok := c.lookupTypeWrite(key, store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyNull()
+		return
+	}
+	s := e.Set()
+	var buf [num.MaxInt64Len]byte
+	c.replyMember(s.PopRandom(buf[:0]))
+	if s.Len() == 0 {
+		c.db.Delete(key, c.srv.now())
+	}
+}
+
+// spopWithCount serves SPOP key count. Popping the whole set replies it in
+// its order (ascending for an intset) and deletes the key. Popping most of
+// it builds a new set of the members kept, as Redis does, so a hashtable
+// left with few integers becomes an intset again.
+func spopWithCount(c *Client) {
+	n, ok := num.ParseInt(c.argv[2])
+	if !ok || n < 0 {
+		c.replyError(errNotPositive)
+		return
+	}
+	key := c.argv[1]
+	e, found, ok := c.lookupTypeWrite(key, store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found || n == 0 {
+		c.replySet(0)
+		return
+	}
+	s := e.Set()
+	size := int64(s.Len())
+	if n >= size {
+		// Redis replies through SUNION of the key: look it up again and
+		// reply the members in the order the union would give them.
+		c.lookupRead(key)
+		replyAsNewSet(c, s)
+		c.db.Delete(key, c.srv.now())
+		return
+	}
+	count := int(n)
+	remaining := int(size - n)
+	c.replySet(count)
+	var buf [num.MaxInt64Len]byte
+	if remaining*spopMoveMul > count {
+		for i := 0; i < count; i++ {
+			c.replyMember(s.PopRandom(buf[:0]))
+		}
+		return
+	}
+	kept := store.NewSet()
+	limit := c.maxIntset()
+	for i := 0; i < remaining; i++ {
+		kept.Add(s.PopRandom(buf[:0]), limit)
+	}
+	s.Range(func(m []byte) bool { c.replyMember(m); return true })
+	s.Replace(kept)
+}
+
+// replyAsNewSet replies the members of s as a set, in the order a new set
+// built from them would have: ascending if they all are integers and few
+// enough for an intset, else s's own order.
+func replyAsNewSet(c *Client, s *store.Set) {
+	if s.IsIntset() || int64(s.Len()) > c.maxIntset() {
+		replyWholeSet(c, s, true)
+		return
+	}
+	ints := make([]int64, 0, s.Len())
+	s.Range(func(m []byte) bool {
+		v, ok := num.ParseInt(m)
+		if ok {
+			ints = append(ints, v)
+		}
+		return ok
+	})
+	if len(ints) < s.Len() {
+		replyWholeSet(c, s, true)
+		return
+	}
+	slices.Sort(ints)
+	c.replySet(len(ints))
+	for _, v := range ints {
+		c.replyBulkInt(v)
+	}
+}
+
+// replyWholeSet replies every member of s in its order, as a set or an array.
+func replyWholeSet(c *Client, s *store.Set, asSet bool) {
+	if asSet {
+		c.replySet(s.Len())
+	} else {
+		c.replyArray(s.Len())
+	}
+	s.Range(func(m []byte) bool { c.replyMember(m); return true })
+}
+
+func srandmemberCommand(c *Client) {
+	switch len(c.argv) {
+	case 3:
+		srandmemberWithCount(c)
+		return
+	case 2:
+	default:
+		c.replyError(errSyntax)
+		return
+	}
+	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyNull()
+		return
+	}
+	var buf [num.MaxInt64Len]byte
+	c.replyMember(e.Set().Random(buf[:0]))
+}
+
+// srandmemberWithCount serves SRANDMEMBER key count: a negative count
+// allows repeats; a positive one asks for distinct members, the whole set
+// (in its order) if it has no more than count.
+func srandmemberWithCount(c *Client) {
+	n, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	if n == math.MinInt64 {
+		c.replyError(errSrandCountRange)
+		return
+	}
+	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found || n == 0 {
+		c.replyArray(0)
+		return
+	}
+	s := e.Set()
+	size := s.Len()
+	var buf [num.MaxInt64Len]byte
+	if n < 0 || n == 1 {
+		count := n
+		if count < 0 {
+			count = -count
+		}
+		c.replyArray(int(count))
+		for i := int64(0); i < count; i++ {
+			c.replyMember(s.Random(buf[:0]))
+		}
+		return
+	}
+	if n >= int64(size) {
+		replyWholeSet(c, s, false)
+		return
+	}
+	count := int(n)
+	c.replyArray(count)
+	sampleIndexes(size, count, func(i int) { c.replyMember(s.At(i, buf[:0])) })
+}
+
+// sampleIndexes calls fn with count distinct random indexes in [0, n), in
+// random order (count < n): a partial Fisher-Yates shuffle, over a slice
+// when count is a large part of n and over a map of the moved indexes
+// otherwise, so that the work and memory are O(min(count, n)).
+func sampleIndexes(n, count int, fn func(int)) {
+	if count*3 > n {
+		idx := make([]int32, n)
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		for i := 0; i < count; i++ {
+			j := i + rand.IntN(n-i)
+			idx[i], idx[j] = idx[j], idx[i]
+			fn(int(idx[i]))
+		}
+		return
+	}
+	moved := make(map[int]int, count)
+	at := func(i int) int {
+		if v, ok := moved[i]; ok {
+			return v
+		}
+		return i
+	}
+	for i := 0; i < count; i++ {
+		j := i + rand.IntN(n-i)
+		vi, vj := at(i), at(j)
+		moved[j] = vi
+		fn(vj)
+	}
+}
+
+// ---- SMOVE ----
+
+// smoveCommand moves a member between sets. A missing source answers 0
+// before any type check of the destination; moving within one set only
+// reports membership.
+func smoveCommand(c *Client) {
+	src, dst, m := c.argv[1], c.argv[2], c.argv[3]
+	se, sfound := c.lookupWrite(src)
+	de, dfound := c.lookupWrite(dst)
+	if !sfound {
+		c.replyInt(0)
+		return
+	}
+	if se.Type() != store.TypeSet || dfound && de.Type() != store.TypeSet {
+		c.replyError(errWrongType)
+		return
+	}
+	ss := se.Set()
+	if bytes.Equal(src, dst) {
+		if ss.Has(m) {
+			c.replyInt(1)
+		} else {
+			c.replyInt(0)
+		}
+		return
+	}
+	if !ss.Remove(m) {
+		c.replyInt(0)
+		return
+	}
+	now := c.srv.now()
+	if ss.Len() == 0 {
+		c.db.Delete(src, now)
+	}
+	var ds *store.Set
+	if dfound {
+		ds = de.Set()
+	} else {
+		ds = store.NewSet()
+		c.db.StoreSet(dst, ds, now)
+	}
+	ds.Add(m, c.maxIntset())
+	c.replyInt(1)
+}
+
+// ---- SINTER, SINTERCARD, SINTERSTORE, SMEMBERS ----
+
+// lookupSets finds the sets named by keys for reading: nil for a missing
+// key. It replies WRONGTYPE and returns ok == false if any key holds
+// another type, having looked all the keys up before it, like Redis.
+func lookupSets(c *Client, keys [][]byte) (sets []*store.Set, missing int, ok bool) {
+	sets = make([]*store.Set, len(keys))
+	for i, key := range keys {
+		e, found, ok := c.lookupType(key, store.TypeSet)
+		if !ok {
+			return nil, 0, false
+		}
+		if !found {
+			missing++
+			continue
+		}
+		sets[i] = e.Set()
+	}
+	return sets, missing, true
+}
+
+// interMode says what sinterGeneric does with the intersection.
+type interMode uint8
+
+const (
+	interReply interMode = iota // reply it as a set (SINTER, SMEMBERS)
+	interCard                   // reply its size (SINTERCARD)
+	interStore                  // store it (SINTERSTORE)
+)
+
+// sinterGeneric intersects the sets at keys by visiting the smallest (the
+// first of the smallest, as Redis's sort keeps ties in order) and probing
+// the others, so an intset-encoded smallest set yields ascending integers.
+// A missing key is an empty set. limit stops SINTERCARD early (0: none).
+func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit int64) {
+	sets, missing, ok := lookupSets(c, keys)
+	if !ok {
+		return
+	}
+	if missing > 0 {
+		switch mode {
+		case interStore:
+			c.db.Delete(dst, c.srv.now())
+			c.replyInt(0)
+		case interCard:
+			c.replyInt(0)
+		default:
+			c.replySet(0)
+		}
+		return
+	}
+	sort.SliceStable(sets, func(i, j int) bool { return sets[i].Len() < sets[j].Len() })
+	first, rest := sets[0], sets[1:]
+	var card int64
+	var out *store.Set
+	mark := 0
+	switch mode {
+	case interStore:
+		out = store.NewSet()
+	case interReply:
+		mark = c.deferLen()
+	}
+	limitOut := c.maxIntset()
+	visit := func(m []byte, v int64, isInt bool) bool {
+		for _, s := range rest {
+			if s == first {
+				continue
+			}
+			if isInt && s.IsIntset() {
+				if !s.HasInt(v) {
+					return true
+				}
+			} else if !s.Has(m) {
+				return true
+			}
+		}
+		card++
+		switch mode {
+		case interCard:
+			return limit == 0 || card < limit
+		case interStore:
+			out.Add(m, limitOut)
+		default:
+			c.replyMember(m)
+		}
+		return true
+	}
+	if first.IsIntset() {
+		var buf [num.MaxInt64Len]byte
+		for i, n := 0, first.Len(); i < n; i++ {
+			v := first.IntAt(i)
+			if !visit(appendInt(buf[:0], v), v, true) {
+				break
+			}
+		}
+	} else {
+		first.Range(func(m []byte) bool { return visit(m, 0, false) })
+	}
+	switch mode {
+	case interCard:
+		c.replyInt(card)
+	case interStore:
+		storeResult(c, dst, out)
+	default:
+		c.insertSetLen(mark, int(card))
+	}
+}
+
+func appendInt(b []byte, v int64) []byte { return num.AppendInt(b, v) }
+
+// storeResult stores a *STORE command's result under dst, replacing any
+// value and deadline, or deletes dst if the result is empty, and replies
+// the result's size.
+func storeResult(c *Client, dst []byte, s *store.Set) {
+	now := c.srv.now()
+	if s.Len() == 0 {
+		c.db.Delete(dst, now)
+		c.replyInt(0)
+		return
+	}
+	c.db.StoreSet(dst, s, now)
+	c.replyInt(int64(s.Len()))
+}
+
+// sinterCommand serves SINTER and SMEMBERS (one key), as Redis 7.0 does.
+func sinterCommand(c *Client) { sinterGeneric(c, c.argv[1:], interReply, nil, 0) }
+
+func sinterstoreCommand(c *Client) { sinterGeneric(c, c.argv[2:], interStore, c.argv[1], 0) }
+
+// sintercardArgs parses SINTERCARD's numkeys and LIMIT, replying an error
+// and returning ok == false if they are invalid.
+func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
+	numkeys, ok = num.ParseInt(c.argv[1])
+	if !ok || numkeys < 1 {
+		c.replyError(errNumkeys)
+		return 0, 0, false
+	}
+	if numkeys > int64(len(c.argv)-2) {
+		c.replyError(errNumkeysArgs)
+		return 0, 0, false
+	}
+	for j := 2 + int(numkeys); j < len(c.argv); j++ {
+		if isOpt(c.argv[j], "limit") && j+1 < len(c.argv) {
+			j++
+			if limit, ok = num.ParseInt(c.argv[j]); !ok || limit < 0 {
+				c.replyError(errLimitNegative)
+				return 0, 0, false
+			}
+			continue
+		}
+		c.replyError(errSyntax)
+		return 0, 0, false
+	}
+	return numkeys, limit, true
+}
+
+func sintercardCommand(c *Client) {
+	numkeys, limit, ok := sintercardArgs(c)
+	if !ok {
+		return
+	}
+	sinterGeneric(c, c.argv[2:2+numkeys], interCard, nil, limit)
+}
+
+// sintercardKeys returns the positions of SINTERCARD's keys: numkeys
+// arguments from the third, or none if numkeys is invalid.
+func sintercardKeys(argv [][]byte) []int {
+	if len(argv) < 2 {
+		return nil
+	}
+	n, ok := num.ParseInt(argv[1])
+	if !ok || n < 1 || n > int64(len(argv)-2) {
+		return nil
+	}
+	keys := make([]int, n)
+	for i := range keys {
+		keys[i] = 2 + i
+	}
+	return keys
+}
+
+// ---- SUNION, SDIFF and their STORE forms ----
+
+// sunionGeneric builds the union into a new set, which starts as an intset
+// as in Redis, so that a result of few integers comes out ascending.
+func sunionGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
+	sets, _, ok := lookupSets(c, keys)
+	if !ok {
+		return nil, false
+	}
+	out := store.NewSet()
+	limit := c.maxIntset()
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		s.Range(func(m []byte) bool { out.Add(m, limit); return true })
+	}
+	return out, true
+}
+
+// sdiffGeneric builds the members of the first set that are in none of the
+// others into a new set. The same set named twice, first and later, gives
+// an empty result.
+func sdiffGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
+	sets, _, ok := lookupSets(c, keys)
+	if !ok {
+		return nil, false
+	}
+	out := store.NewSet()
+	first := sets[0]
+	if first == nil {
+		return out, true
+	}
+	others := make([]*store.Set, 0, len(sets)-1)
+	for _, s := range sets[1:] {
+		if s == first {
+			return out, true
+		}
+		if s != nil {
+			others = append(others, s)
+		}
+	}
+	// Probe the larger sets first: they are the likelier to hold a member.
+	sort.SliceStable(others, func(i, j int) bool { return others[i].Len() > others[j].Len() })
+	limit := c.maxIntset()
+	first.Range(func(m []byte) bool {
+		for _, s := range others {
+			if s.Has(m) {
+				return true
+			}
+		}
+		out.Add(m, limit)
+		return true
+	})
+	return out, true
+}
+
+func sunionCommand(c *Client) {
+	if s, ok := sunionGeneric(c, c.argv[1:]); ok {
+		replyWholeSet(c, s, true)
+	}
+}
+
+func sunionstoreCommand(c *Client) {
+	if s, ok := sunionGeneric(c, c.argv[2:]); ok {
+		storeResult(c, c.argv[1], s)
+	}
+}
+
+func sdiffCommand(c *Client) {
+	if s, ok := sdiffGeneric(c, c.argv[1:]); ok {
+		replyWholeSet(c, s, true)
+	}
+}
+
+func sdiffstoreCommand(c *Client) {
+	if s, ok := sdiffGeneric(c, c.argv[2:]); ok {
+		storeResult(c, c.argv[1], s)
+	}
+}
+
+// ---- SSCAN ----
+
+// sscanCommand serves SSCAN with Redis's order of checks: the cursor, then
+// the key (a missing key answers an empty scan whatever the options), then
+// the options. An intset is returned whole with cursor 0; a hashtable's
+// cursor is the hash of the next member (see store.Set.Scan).
+func sscanCommand(c *Client) {
+	cursor, ok := parseScanCursor(c.argv[2])
+	if !ok {
+		c.replyError(errInvalidCursor)
+		return
+	}
+	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyArray(2)
+		c.replyBulkString("0")
+		c.replyArray(0)
+		return
+	}
+	count, pattern, ok := parseCollectionScanOpts(c)
+	if !ok {
+		return
+	}
+	c.replyArray(2)
+	mark := c.deferLen()
+	n := 0
+	next := e.Set().Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte) {
+		if pattern == nil || glob.MatchBytes(pattern, m) {
+			c.replyMember(m)
+			n++
+		}
+	})
+	var tmp [48]byte
+	c.insertHeader(mark, resp.AppendArray(resp.AppendBulkInt(tmp[:0], int64(next)), n))
+}
+
+// parseCollectionScanOpts parses the COUNT and MATCH options of SSCAN
+// (SCAN's TYPE is a syntax error there) from argv[3:], replying an error
+// and returning ok == false if they are invalid. pattern is nil for "*".
+func parseCollectionScanOpts(c *Client) (count int64, pattern []byte, ok bool) {
+	count = 10
+	argv := c.argv
+	for i := 3; i < len(argv); i += 2 {
+		hasArg := i+1 < len(argv)
+		switch {
+		case isOpt(argv[i], "count") && hasArg:
+			if count, ok = c.intArg(argv[i+1]); !ok {
+				return 0, nil, false
+			}
+			if count < 1 {
+				c.replyError(errSyntax)
+				return 0, nil, false
+			}
+		case isOpt(argv[i], "match") && hasArg:
+			pattern = argv[i+1]
+			if len(pattern) == 1 && pattern[0] == '*' {
+				pattern = nil
+			}
+		default:
+			c.replyError(errSyntax)
+			return 0, nil, false
+		}
+	}
+	return count, pattern, true
+}
