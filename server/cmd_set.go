@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 
 	"github.com/kvdserver/kvd/internal/glob"
 	"github.com/kvdserver/kvd/internal/num"
@@ -268,6 +267,12 @@ func replyWholeSet(c *Client, s *store.Set, asSet bool) {
 	} else {
 		c.replyArray(s.Len())
 	}
+	if s.IsIntset() {
+		for i, n := 0, s.Len(); i < n; i++ {
+			c.replyBulkInt(s.IntAt(i))
+		}
+		return
+	}
 	s.Range(func(m []byte) bool { c.replyMember(m); return true })
 }
 
@@ -415,23 +420,40 @@ func smoveCommand(c *Client) {
 
 // ---- SINTER, SINTERCARD, SINTERSTORE, SMEMBERS ----
 
-// lookupSets finds the sets named by keys for reading: nil for a missing
-// key. It replies WRONGTYPE and returns ok == false if any key holds
-// another type, having looked all the keys up before it, like Redis.
-func lookupSets(c *Client, keys [][]byte) (sets []*store.Set, missing int, ok bool) {
-	sets = make([]*store.Set, len(keys))
-	for i, key := range keys {
+// lookupSets finds the sets named by keys for reading, appending them to
+// sets: nil for a missing key. It replies WRONGTYPE and returns ok == false
+// if any key holds another type, having looked all the keys up before it,
+// like Redis.
+func lookupSets(c *Client, keys [][]byte, sets []*store.Set) (_ []*store.Set, missing int, ok bool) {
+	for _, key := range keys {
 		e, found, ok := c.lookupType(key, store.TypeSet)
 		if !ok {
 			return nil, 0, false
 		}
 		if !found {
 			missing++
-			continue
 		}
-		sets[i] = e.Set()
+		sets = append(sets, e.Set())
 	}
 	return sets, missing, true
+}
+
+// sortSetsBySize orders sets by size, keeping sets of equal size in their
+// order (stable, as glibc's qsort, which Redis uses, is), smallest first or
+// largest first.
+func sortSetsBySize(sets []*store.Set, largestFirst bool) {
+	for i := 1; i < len(sets); i++ {
+		for j := i; j > 0; j-- {
+			a, b := sets[j-1].Len(), sets[j].Len()
+			if largestFirst {
+				a, b = b, a
+			}
+			if a <= b {
+				break
+			}
+			sets[j-1], sets[j] = sets[j], sets[j-1]
+		}
+	}
 }
 
 // interMode says what sinterGeneric does with the intersection.
@@ -448,7 +470,8 @@ const (
 // the others, so an intset-encoded smallest set yields ascending integers.
 // A missing key is an empty set. limit stops SINTERCARD early (0: none).
 func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit int64) {
-	sets, missing, ok := lookupSets(c, keys)
+	var arr [8]*store.Set
+	sets, missing, ok := lookupSets(c, keys, arr[:0])
 	if !ok {
 		return
 	}
@@ -464,8 +487,19 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 		}
 		return
 	}
-	sort.SliceStable(sets, func(i, j int) bool { return sets[i].Len() < sets[j].Len() })
-	first, rest := sets[0], sets[1:]
+	sortSetsBySize(sets, false)
+	first := sets[0]
+	// Probe each other set once, even if named twice.
+	others := sets[1:1]
+	for _, s := range sets[1:] {
+		if s != first && !slices.Contains(others, s) {
+			others = append(others, s)
+		}
+	}
+	if mode == interReply && len(others) == 0 {
+		replyWholeSet(c, first, true)
+		return
+	}
 	var card int64
 	var out *store.Set
 	mark := 0
@@ -476,40 +510,59 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 		mark = c.deferLen()
 	}
 	limitOut := c.maxIntset()
-	visit := func(m []byte, v int64, isInt bool) bool {
-		for _, s := range rest {
-			if s == first {
-				continue
-			}
-			if isInt && s.IsIntset() {
-				if !s.HasInt(v) {
-					return true
-				}
-			} else if !s.Has(m) {
-				return true
-			}
-		}
+	// found records a member of the intersection and reports whether to go on.
+	found := func() bool {
 		card++
-		switch mode {
-		case interCard:
-			return limit == 0 || card < limit
-		case interStore:
-			out.Add(m, limitOut)
-		default:
-			c.replyMember(m)
-		}
-		return true
+		return mode != interCard || limit == 0 || card < limit
 	}
 	if first.IsIntset() {
-		var buf [num.MaxInt64Len]byte
+		var scratch []byte // v's decimal form, for probing hashtables
+	ints:
 		for i, n := 0, first.Len(); i < n; i++ {
 			v := first.IntAt(i)
-			if !visit(appendInt(buf[:0], v), v, true) {
+			var m []byte
+			for _, s := range others {
+				if s.IsIntset() {
+					if !s.HasInt(v) {
+						continue ints
+					}
+					continue
+				}
+				if m == nil {
+					if scratch == nil {
+						scratch = make([]byte, 0, num.MaxInt64Len)
+					}
+					m = num.AppendInt(scratch[:0], v)
+				}
+				if !s.Has(m) {
+					continue ints
+				}
+			}
+			switch mode {
+			case interStore:
+				out.AddInt(v, limitOut)
+			case interReply:
+				c.replyBulkInt(v)
+			}
+			if !found() {
 				break
 			}
 		}
 	} else {
-		first.Range(func(m []byte) bool { return visit(m, 0, false) })
+		first.Range(func(m []byte) bool {
+			for _, s := range others {
+				if !s.Has(m) {
+					return true
+				}
+			}
+			switch mode {
+			case interStore:
+				out.Add(m, limitOut)
+			case interReply:
+				c.replyMember(m)
+			}
+			return found()
+		})
 	}
 	switch mode {
 	case interCard:
@@ -521,7 +574,6 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 	}
 }
 
-func appendInt(b []byte, v int64) []byte { return num.AppendInt(b, v) }
 
 // storeResult stores a *STORE command's result under dst, replacing any
 // value and deadline, or deletes dst if the result is empty, and replies
@@ -599,7 +651,8 @@ func sintercardKeys(argv [][]byte) []int {
 // sunionGeneric builds the union into a new set, which starts as an intset
 // as in Redis, so that a result of few integers comes out ascending.
 func sunionGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
-	sets, _, ok := lookupSets(c, keys)
+	var arr [8]*store.Set
+	sets, _, ok := lookupSets(c, keys, arr[:0])
 	if !ok {
 		return nil, false
 	}
@@ -618,7 +671,8 @@ func sunionGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
 // others into a new set. The same set named twice, first and later, gives
 // an empty result.
 func sdiffGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
-	sets, _, ok := lookupSets(c, keys)
+	var arr [8]*store.Set
+	sets, _, ok := lookupSets(c, keys, arr[:0])
 	if !ok {
 		return nil, false
 	}
@@ -627,7 +681,7 @@ func sdiffGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
 	if first == nil {
 		return out, true
 	}
-	others := make([]*store.Set, 0, len(sets)-1)
+	others := sets[1:1]
 	for _, s := range sets[1:] {
 		if s == first {
 			return out, true
@@ -637,7 +691,7 @@ func sdiffGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
 		}
 	}
 	// Probe the larger sets first: they are the likelier to hold a member.
-	sort.SliceStable(others, func(i, j int) bool { return others[i].Len() > others[j].Len() })
+	sortSetsBySize(others, true)
 	limit := c.maxIntset()
 	first.Range(func(m []byte) bool {
 		for _, s := range others {

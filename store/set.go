@@ -263,6 +263,22 @@ func (s *Set) Add(m []byte, maxIntset int64) bool {
 	return s.treeAdd(m)
 }
 
+// AddInt adds the integer v (as its canonical decimal form) and reports
+// whether it was new; see Add.
+func (s *Set) AddInt(v int64, maxIntset int64) bool {
+	if s.tree == nil {
+		if !s.intAdd(v) {
+			return false
+		}
+		if int64(s.Len()) > maxIntset {
+			s.toHashtable()
+		}
+		return true
+	}
+	var buf [num.MaxInt64Len]byte
+	return s.treeAdd(strconv.AppendInt(buf[:0], v, 10))
+}
+
 // Remove removes member m and reports whether it was there.
 func (s *Set) Remove(m []byte) bool {
 	if s.tree == nil {
@@ -295,7 +311,10 @@ func (s *Set) Has(m []byte) bool {
 }
 
 // HasInt reports whether the integer v (in its canonical decimal form) is
-// a member: quicker than Has for an intset.
+// a member: quicker than Has for an intset. For a hashtable it formats v
+// into a buffer that the lookup makes escape; callers probing many
+// integers there should format them once into a buffer of their own and
+// call Has.
 func (s *Set) HasInt(v int64) bool {
 	if s.tree == nil {
 		_, found := s.intSearch(v)
