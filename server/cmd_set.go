@@ -574,7 +574,6 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 	}
 }
 
-
 // storeResult stores a *STORE command's result under dst, replacing any
 // value and deadline, or deletes dst if the result is empty, and replies
 // the result's size.
