@@ -9,21 +9,25 @@
 #   list: one list of ELEMENTS (1,000,000) VALUE_SIZE (16) byte elements
 #         val:000000000000.., loaded with redis-cli --pipe in RPUSHes of
 #         BATCH (1000) elements.
+#   set:  one set of MEMBERS (1,000,000) VALUE_SIZE (16) byte members
+#         mem:000000000000.., loaded with redis-cli --pipe in SADDs of
+#         BATCH (1000) members.
 #
 # Builds kvd (go build ./cmd/kvd), starts it and a redis-server
 # (--save '' --appendonly no) on free ports, loads the same data into each,
 # and prints RSS (VmRSS) and used_memory (INFO memory, where the server
 # reports it) before and after, per element. A fresh pair of servers is
-# started for each type. Environment: FIELDS, ELEMENTS, VALUE_SIZE, BATCH,
-# SETTLE=5 (max seconds to wait for RSS to settle).
+# started for each type. Environment: FIELDS, ELEMENTS, MEMBERS, VALUE_SIZE,
+# BATCH, SETTLE=5 (max seconds to wait for RSS to settle).
 set -uo pipefail
 export LC_ALL=C
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 
 FIELDS=${FIELDS:-1000000}
 ELEMENTS=${ELEMENTS:-1000000}
+MEMBERS=${MEMBERS:-1000000}
 VALUE_SIZE=${VALUE_SIZE:-16}
 BATCH=${BATCH:-1000}
 SETTLE=${SETTLE:-5}
@@ -166,6 +170,31 @@ mem_list() {
     echo "#   redis encoding: $(cli "$REDIS_PORT" object encoding list)"
     stop_servers
     rm -f "$TMP/list.resp"
+}
+
+gen_set() {
+    awk -v n="$MEMBERS" -v vs="$VALUE_SIZE" -v batch="$BATCH" 'BEGIN {
+        for (i = 0; i < n; i += batch) {
+            m = (n - i < batch) ? n - i : batch
+            printf "*%d\r\n$4\r\nSADD\r\n$3\r\nset\r\n", 2 + m
+            for (j = i; j < i + m; j++) {
+                v = sprintf("mem:%0" (vs - 4) "d", j)
+                printf "$%d\r\n%s\r\n", vs, v
+            }
+        }
+    }' >"$TMP/set.resp"
+    SET_REPLIES=$(( (MEMBERS + BATCH - 1) / BATCH ))
+}
+
+mem_set() {
+    gen_set
+    start_servers
+    measure kvd "$KVD_PORT" "$KVD_PID" "$TMP/set.resp" "$MEMBERS" "$SET_REPLIES" scard set
+    echo "#   kvd encoding: $(cli "$KVD_PORT" object encoding set)"
+    measure redis "$REDIS_PORT" "$REDIS_PID" "$TMP/set.resp" "$MEMBERS" "$SET_REPLIES" scard set
+    echo "#   redis encoding: $(cli "$REDIS_PORT" object encoding set)"
+    stop_servers
+    rm -f "$TMP/set.resp"
 }
 
 (( VALUE_SIZE >= 16 )) || { echo "memory-types.sh: VALUE_SIZE must be >= 16" >&2; exit 2; }
