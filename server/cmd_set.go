@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/kvdserver/kvd/internal/glob"
@@ -338,39 +337,7 @@ func srandmemberWithCount(c *Client) {
 	}
 	count := int(n)
 	c.replyArray(count)
-	sampleIndexes(size, count, func(i int) { c.replyMember(s.At(i, buf[:0])) })
-}
-
-// sampleIndexes calls fn with count distinct random indexes in [0, n), in
-// random order (count < n): a partial Fisher-Yates shuffle, over a slice
-// when count is a large part of n and over a map of the moved indexes
-// otherwise, so that the work and memory are O(min(count, n)).
-func sampleIndexes(n, count int, fn func(int)) {
-	if count*3 > n {
-		idx := make([]int32, n)
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		for i := 0; i < count; i++ {
-			j := i + rand.IntN(n-i)
-			idx[i], idx[j] = idx[j], idx[i]
-			fn(int(idx[i]))
-		}
-		return
-	}
-	moved := make(map[int]int, count)
-	at := func(i int) int {
-		if v, ok := moved[i]; ok {
-			return v
-		}
-		return i
-	}
-	for i := 0; i < count; i++ {
-		j := i + rand.IntN(n-i)
-		vi, vj := at(i), at(j)
-		moved[j] = vi
-		fn(vj)
-	}
+	s.Sample(count, c.replyMember)
 }
 
 // ---- SMOVE ----
@@ -732,8 +699,8 @@ func sdiffstoreCommand(c *Client) {
 
 // sscanCommand serves SSCAN with Redis's order of checks: the cursor, then
 // the key (a missing key answers an empty scan whatever the options), then
-// the options. An intset is returned whole with cursor 0; a hashtable's
-// cursor is the hash of the next member (see store.Set.Scan).
+// the options. An intset is returned whole with cursor 0; a hashtable is
+// scanned with Redis's reverse-binary bucket cursor (see store.Set.Scan).
 func sscanCommand(c *Client) {
 	cursor, ok := parseScanCursor(c.argv[2])
 	if !ok {

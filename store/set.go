@@ -2,14 +2,12 @@ package store
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"strconv"
 	"unsafe"
 
 	"github.com/kvdserver/kvd/internal/num"
-	"github.com/tidwall/btree"
 )
 
 // A set value has two encodings, as in Redis 7.0:
@@ -21,14 +19,9 @@ import (
 //     the widest member needs, as Redis's intset upgrades (and never
 //     downgrades) its encoding. Iteration, SMEMBERS and SSCAN see the
 //     members in ascending order, exactly as Redis returns them.
-//   - hashtable: otherwise, a B-tree of members ordered by (hash32(member),
-//     member). Each member's bytes are one allocation of exactly its length,
-//     which the tree references with a 16-byte item, so a member costs its
-//     bytes plus about 24 bytes of tree. The order makes an SSCAN cursor the
-//     hash of the next member to visit, so a member present for a whole
-//     iteration is returned whatever changes between calls (Redis's
-//     guarantee), and the tree's counts give SPOP and SRANDMEMBER O(log n)
-//     access by position.
+//   - hashtable: otherwise, an open-addressing hash table of members (see
+//     memberTable): O(1) lookups, O(1) random members for SPOP and
+//     SRANDMEMBER, and Redis's SSCAN cursor and guarantee.
 //
 // A set converts to the hashtable encoding once and for ever, like Redis's;
 // only commands that build a new set (the *STORE family, SPOP rebuilding
@@ -43,27 +36,7 @@ type Set struct {
 	ints  []byte // intset encoding: len/width sorted little-endian integers
 	width uint8  // bytes per integer: 2, 4 or 8 (0 in a zero Set means 2)
 
-	tree *btree.BTreeG[setMember] // hashtable encoding; nil while an intset
-	seed maphash.Seed
-}
-
-// setMember is one member of a hashtable-encoded set. Its bytes are
-// immutable once stored: copies of a set share them.
-type setMember struct {
-	p    *byte
-	n    uint32
-	hash uint32
-}
-
-func (m setMember) bytes() []byte { return unsafe.Slice(m.p, m.n) }
-
-func (m setMember) str() string { return unsafe.String(m.p, m.n) }
-
-func setMemberLess(a, b setMember) bool {
-	if a.hash != b.hash {
-		return a.hash < b.hash
-	}
-	return a.str() < b.str()
+	table *memberTable // hashtable encoding; nil while an intset
 }
 
 // NewSet returns an empty intset-encoded set. kvd, like Redis, never keeps
@@ -86,19 +59,19 @@ func (db *DB) StoreSet(key []byte, s *Set, now int64) {
 
 // Len returns the number of members.
 func (s *Set) Len() int {
-	if s.tree != nil {
-		return s.tree.Len()
+	if s.table != nil {
+		return s.table.len()
 	}
 	return len(s.ints) / s.w()
 }
 
 // IsIntset reports whether the set is intset-encoded: its members are then
 // integers, visited in ascending order.
-func (s *Set) IsIntset() bool { return s.tree == nil }
+func (s *Set) IsIntset() bool { return s.table == nil }
 
 // Encoding returns the name OBJECT ENCODING gives the set's encoding.
 func (s *Set) Encoding() string {
-	if s.tree != nil {
+	if s.table != nil {
 		return "hashtable"
 	}
 	return "intset"
@@ -201,44 +174,15 @@ func (s *Set) intRemoveAt(i int) {
 	s.ints = s.ints[:len(s.ints)-w]
 }
 
-// ---- hashtable ----
-
-func (s *Set) hashOf(b []byte) uint32 {
-	h := maphash.Bytes(s.seed, b)
-	return uint32(h ^ h>>32)
-}
-
-// probe builds a search item that aliases b.
-func (s *Set) probe(b []byte) setMember {
-	return setMember{p: unsafe.SliceData(b), n: uint32(len(b)), hash: s.hashOf(b)}
-}
-
 // toHashtable converts an intset to the hashtable encoding.
 func (s *Set) toHashtable() {
 	n := s.Len()
-	s.seed = maphash.MakeSeed()
-	s.tree = btree.NewBTreeGOptions(setMemberLess, btree.Options{NoLocks: true})
+	t := newMemberTable(n + 1)
 	var buf [num.MaxInt64Len]byte
 	for i := 0; i < n; i++ {
-		s.treeAdd(strconv.AppendInt(buf[:0], s.intAt(i), 10))
+		t.add(strconv.AppendInt(buf[:0], s.intAt(i), 10))
 	}
-	s.ints, s.width = nil, 2
-}
-
-// treeAdd adds a copy of b to a hashtable set.
-func (s *Set) treeAdd(b []byte) bool {
-	var hint btree.PathHint
-	pr := s.probe(b)
-	if _, found := s.tree.GetHint(pr, &hint); found {
-		return false
-	}
-	if len(b) > 0 {
-		c := make([]byte, len(b))
-		copy(c, b)
-		pr.p = &c[0]
-	}
-	s.tree.SetHint(pr, &hint)
-	return true
+	s.ints, s.width, s.table = nil, 2, t
 }
 
 // ---- operations ----
@@ -247,7 +191,7 @@ func (s *Set) treeAdd(b []byte) bool {
 // converts to a hashtable when m is not an integer or it would have more
 // than maxIntset members.
 func (s *Set) Add(m []byte, maxIntset int64) bool {
-	if s.tree == nil {
+	if s.table == nil {
 		v, ok := num.ParseInt(m)
 		if ok {
 			if !s.intAdd(v) {
@@ -260,13 +204,13 @@ func (s *Set) Add(m []byte, maxIntset int64) bool {
 		}
 		s.toHashtable()
 	}
-	return s.treeAdd(m)
+	return s.table.add(m)
 }
 
 // AddInt adds the integer v (as its canonical decimal form) and reports
 // whether it was new; see Add.
 func (s *Set) AddInt(v int64, maxIntset int64) bool {
-	if s.tree == nil {
+	if s.table == nil {
 		if !s.intAdd(v) {
 			return false
 		}
@@ -276,12 +220,12 @@ func (s *Set) AddInt(v int64, maxIntset int64) bool {
 		return true
 	}
 	var buf [num.MaxInt64Len]byte
-	return s.treeAdd(strconv.AppendInt(buf[:0], v, 10))
+	return s.table.add(strconv.AppendInt(buf[:0], v, 10))
 }
 
 // Remove removes member m and reports whether it was there.
 func (s *Set) Remove(m []byte) bool {
-	if s.tree == nil {
+	if s.table == nil {
 		v, ok := num.ParseInt(m)
 		if !ok {
 			return false
@@ -292,13 +236,12 @@ func (s *Set) Remove(m []byte) bool {
 		}
 		return found
 	}
-	_, found := s.tree.Delete(s.probe(m))
-	return found
+	return s.table.remove(m)
 }
 
 // Has reports whether m is a member.
 func (s *Set) Has(m []byte) bool {
-	if s.tree == nil {
+	if s.table == nil {
 		v, ok := num.ParseInt(m)
 		if !ok {
 			return false
@@ -306,8 +249,7 @@ func (s *Set) Has(m []byte) bool {
 		_, found := s.intSearch(v)
 		return found
 	}
-	_, found := s.tree.Get(s.probe(m))
-	return found
+	return s.table.has(m)
 }
 
 // HasInt reports whether the integer v (in its canonical decimal form) is
@@ -316,7 +258,7 @@ func (s *Set) Has(m []byte) bool {
 // integers there should format them once into a buffer of their own and
 // call Has.
 func (s *Set) HasInt(v int64) bool {
-	if s.tree == nil {
+	if s.table == nil {
 		_, found := s.intSearch(v)
 		return found
 	}
@@ -324,42 +266,79 @@ func (s *Set) HasInt(v int64) bool {
 	return s.Has(strconv.AppendInt(buf[:0], v, 10))
 }
 
-// At returns the i-th member in the set's order (ascending integers for an
-// intset, hash order for a hashtable), 0 <= i < Len(). An intset member is
-// formatted into buf's spare capacity (which must hold 20 bytes).
-func (s *Set) At(i int, buf []byte) []byte {
-	if s.tree == nil {
-		return strconv.AppendInt(buf[:0], s.intAt(i), 10)
-	}
-	m, _ := s.tree.GetAt(i)
-	return m.bytes()
-}
-
 // IntAt returns the i-th integer of an intset-encoded set.
 func (s *Set) IntAt(i int) int64 { return s.intAt(i) }
 
-// Random returns a random member, formatted into buf for an intset (see At).
-// The set must not be empty.
-func (s *Set) Random(buf []byte) []byte { return s.At(rand.IntN(s.Len()), buf) }
+// Random returns a random member, formatted into buf's spare capacity
+// (which must hold 20 bytes) for an intset. The set must not be empty.
+func (s *Set) Random(buf []byte) []byte {
+	if s.table == nil {
+		return strconv.AppendInt(buf[:0], s.intAt(rand.IntN(s.Len())), 10)
+	}
+	return s.table.random()
+}
 
 // PopRandom removes a random member and returns it, formatted into buf for
-// an intset (see At). The set must not be empty.
+// an intset (see Random). The set must not be empty.
 func (s *Set) PopRandom(buf []byte) []byte {
-	i := rand.IntN(s.Len())
-	if s.tree == nil {
+	if s.table == nil {
+		i := rand.IntN(s.Len())
 		m := strconv.AppendInt(buf[:0], s.intAt(i), 10)
 		s.intRemoveAt(i)
 		return m
 	}
-	m, _ := s.tree.DeleteAt(i)
-	return m.bytes()
+	return s.table.popRandom()
+}
+
+// Sample calls fn with count distinct random members in random order,
+// 0 < count < Len(). An intset member is formatted into a buffer that fn
+// must not keep. fn must not change the set.
+func (s *Set) Sample(count int, fn func(m []byte)) {
+	if s.table != nil {
+		s.table.sample(count, fn)
+		return
+	}
+	var buf [num.MaxInt64Len]byte
+	sampleIndexes(s.Len(), count, func(i int) { fn(strconv.AppendInt(buf[:0], s.intAt(i), 10)) })
+}
+
+// sampleIndexes calls fn with count distinct random indexes in [0, n), in
+// random order (count < n): a partial Fisher-Yates shuffle, over a slice
+// when count is a large part of n and over a map of the moved indexes
+// otherwise, so that the work and memory are O(min(count, n)).
+func sampleIndexes(n, count int, fn func(int)) {
+	if count*3 > n {
+		idx := make([]int32, n)
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		for i := 0; i < count; i++ {
+			j := i + rand.IntN(n-i)
+			idx[i], idx[j] = idx[j], idx[i]
+			fn(int(idx[i]))
+		}
+		return
+	}
+	moved := make(map[int]int, count)
+	at := func(i int) int {
+		if v, ok := moved[i]; ok {
+			return v
+		}
+		return i
+	}
+	for i := 0; i < count; i++ {
+		j := i + rand.IntN(n-i)
+		vi, vj := at(i), at(j)
+		moved[j] = vi
+		fn(vj)
+	}
 }
 
 // Range calls fn for every member in the set's order until fn returns
 // false. An intset member is formatted into a buffer that fn must not keep.
 // fn must not change the set.
 func (s *Set) Range(fn func(m []byte) bool) {
-	if s.tree == nil {
+	if s.table == nil {
 		var buf [num.MaxInt64Len]byte
 		for i, n := 0, s.Len(); i < n; i++ {
 			if !fn(strconv.AppendInt(buf[:0], s.intAt(i), 10)) {
@@ -368,7 +347,7 @@ func (s *Set) Range(fn func(m []byte) bool) {
 		}
 		return
 	}
-	s.tree.Scan(func(m setMember) bool { return fn(m.bytes()) })
+	s.table.each(fn)
 }
 
 // Replace makes s hold other's members and encoding; other must not be
@@ -376,49 +355,30 @@ func (s *Set) Range(fn func(m []byte) bool) {
 // deadline.
 func (s *Set) Replace(other *Set) { *s = *other }
 
-// Clone returns a copy of the set with the same encoding (COPY). A
-// hashtable's tree is copied lazily, node by node as either copy changes,
-// and the two share the immutable member bytes.
+// Clone returns a copy of the set with the same encoding (COPY). The two
+// share a hashtable's immutable member bytes.
 func (s *Set) Clone() *Set {
-	c := &Set{width: s.width, seed: s.seed}
-	if s.tree != nil {
-		c.tree = s.tree.Copy()
+	c := &Set{width: s.width}
+	if s.table != nil {
+		c.table = s.table.clone()
 		return c
 	}
 	c.ints = append([]byte(nil), s.ints...)
 	return c
 }
 
-// Scan visits about count members starting at cursor and returns the
-// cursor to continue from (0 when the iteration is complete). An intset is
-// visited whole, whatever the cursor, and the cursor returned is 0, as in
-// Redis. For a hashtable the cursor is the hash of the next member to
-// visit, so members present for a whole iteration are visited at least
-// once whatever changes between calls. fn must not change the set or keep
-// an intset member.
+// Scan visits members starting at cursor and returns the cursor to
+// continue from (0 when the iteration is complete). An intset is visited
+// whole, whatever the cursor, and the cursor returned is 0, as in Redis. A
+// hashtable is visited the way Redis's SSCAN visits its dict: buckets from
+// the cursor until about count members (or count*10 buckets) are seen, so
+// members present for a whole iteration are visited at least once whatever
+// changes between calls. fn must not change the set or keep an intset
+// member.
 func (s *Set) Scan(cursor uint64, count int, fn func(m []byte)) uint64 {
-	if s.tree == nil {
+	if s.table == nil {
 		s.Range(func(m []byte) bool { fn(m); return true })
 		return 0
 	}
-	if cursor > math.MaxUint32 {
-		return 0
-	}
-	count = max(count, 1)
-	visited := 0
-	var lastHash uint32
-	next := uint64(0)
-	s.tree.Ascend(setMember{hash: uint32(cursor)}, func(m setMember) bool {
-		// Stop only between two hashes: the next call resumes at a hash, so
-		// every member with the hash of the last one visited is visited now.
-		if visited >= count && m.hash != lastHash {
-			next = uint64(m.hash)
-			return false
-		}
-		visited++
-		lastHash = m.hash
-		fn(m.bytes())
-		return true
-	})
-	return next
+	return s.table.scan(cursor, max(count, 1), fn)
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strconv"
 	"testing"
 )
@@ -47,10 +46,10 @@ func checkSet(t *testing.T, s *Set, ref map[string]bool) {
 			prev = v
 		}
 	}
-	var buf [20]byte
-	for i := range got {
-		if string(s.At(i, buf[:0])) != got[i] {
-			t.Fatalf("At(%d) = %q, Range gave %q", i, s.At(i, buf[:0]), got[i])
+	if len(ref) > 0 {
+		var buf [20]byte
+		if m := string(s.Random(buf[:0])); !ref[m] {
+			t.Fatalf("Random gave %q, not a member", m)
 		}
 	}
 }
@@ -326,8 +325,8 @@ func TestSetMemberSurvivesRemoval(t *testing.T) {
 	s := NewSet()
 	s.Add([]byte("hello"), 512)
 	s.Add([]byte("world"), 512)
-	var buf [20]byte
-	m := s.At(0, buf[:0])
+	var m []byte
+	s.Range(func(b []byte) bool { m = b; return false })
 	want := string(m)
 	s.Remove(m)
 	s.Add([]byte("again"), 512)
@@ -336,26 +335,122 @@ func TestSetMemberSurvivesRemoval(t *testing.T) {
 	}
 }
 
-func TestSetAtOrder(t *testing.T) {
+func TestSetSample(t *testing.T) {
+	for _, enc := range []string{"intset", "hashtable"} {
+		s := NewSet()
+		all := map[string]bool{}
+		for i := 0; i < 300; i++ {
+			m := strconv.Itoa(i)
+			if enc == "hashtable" {
+				m = "m" + m
+			}
+			s.Add([]byte(m), 512)
+			all[m] = true
+		}
+		// Both strategies: a large part of the set, and a small one.
+		for _, count := range []int{1, 5, 99, 101, 250, 299} {
+			seen := map[string]bool{}
+			s.Sample(count, func(m []byte) {
+				if !all[string(m)] || seen[string(m)] {
+					t.Fatalf("%s Sample(%d): %q repeated or not a member", enc, count, m)
+				}
+				seen[string(m)] = true
+			})
+			if len(seen) != count {
+				t.Fatalf("%s Sample(%d) gave %d members", enc, count, len(seen))
+			}
+		}
+	}
+}
+
+// TestSetTableGrowShrink grows a hashtable set far and shrinks it back,
+// checking it against a reference map while it rehashes, and that a whole
+// SSCAN iteration run during the changes returns every member that stays.
+func TestSetTableGrowShrink(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
 	s := NewSet()
-	var want []string
-	for i := 0; i < 100; i++ {
-		m := fmt.Sprintf("member:%d", i)
-		s.Add([]byte(m), 512)
-		want = append(want, m)
+	s.Add([]byte("stay"), 512)
+	ref := map[string]bool{"stay": true}
+	cursor := uint64(0)
+	seen := map[string]bool{}
+	rounds := 0
+	for phase, n := range []int{20000, 50, 30000, 0} {
+		for s.Len()-1 != n {
+			if s.Len()-1 < n {
+				m := "g" + strconv.Itoa(r.IntN(1<<30))
+				s.Add([]byte(m), 512)
+				ref[m] = true
+			} else {
+				var buf [20]byte
+				m := string(s.PopRandom(buf[:0]))
+				if m == "stay" {
+					s.Add([]byte(m), 512)
+					continue
+				}
+				if !ref[m] {
+					t.Fatalf("phase %d: PopRandom gave %q, not a member", phase, m)
+				}
+				delete(ref, m)
+			}
+			// Interleave an SSCAN iteration with the changes.
+			cursor = s.Scan(cursor, 5, func(m []byte) { seen[string(m)] = true })
+			if cursor == 0 {
+				if !seen["stay"] {
+					t.Fatalf("phase %d: an SSCAN iteration missed a member present throughout", phase)
+				}
+				seen = map[string]bool{}
+				rounds++
+			}
+		}
+		checkSet(t, s, ref)
 	}
-	var got []string
-	var buf [20]byte
-	for i := 0; i < s.Len(); i++ {
-		got = append(got, string(s.At(i, buf[:0])))
+	if s.table.len() != 1 || len(s.table.cur.slots) > 16 {
+		t.Errorf("after shrinking: %d members in %d slots", s.table.len(), len(s.table.cur.slots))
 	}
-	if !slices.Equal(got, members(s)) {
-		t.Fatal("At order differs from Range order")
+	if rounds == 0 {
+		t.Error("no SSCAN iteration completed")
 	}
-	sort.Strings(got)
-	sort.Strings(want)
-	if !slices.Equal(got, want) {
-		t.Fatal("At did not give every member")
+}
+
+// TestSlotArrayCollisions checks linear probing and backward-shift removal
+// with crafted hashes: runs that share a home, wrap around the end of the
+// array, and interleave homes.
+func TestSlotArrayCollisions(t *testing.T) {
+	homes := []uint32{6, 6, 7, 6, 0, 7, 1, 6, 2}
+	for seed := uint64(0); seed < 200; seed++ {
+		r := rand.New(rand.NewPCG(seed, 9))
+		a := slotArray{slots: make([]slot, 16)}
+		live := map[string]uint32{}
+		names := make([]string, len(homes))
+		for i, h := range homes {
+			names[i] = "n" + strconv.Itoa(i)
+			b := []byte(names[i])
+			// Same home in a 16-slot array, different hashes above it.
+			hash := h | uint32(i)<<8
+			a.insert(slot{p: &b[0], n: uint32(len(b)), hash: hash})
+			live[names[i]] = hash
+		}
+		for _, i := range r.Perm(len(names)) {
+			if j := a.find([]byte(names[i]), live[names[i]]); j < 0 {
+				t.Fatalf("seed %d: %s not found", seed, names[i])
+			} else {
+				a.removeAt(uint32(j))
+			}
+			delete(live, names[i])
+			for name, hash := range live {
+				if a.find([]byte(name), hash) < 0 {
+					t.Fatalf("seed %d: %s lost after removing %s", seed, name, names[i])
+				}
+			}
+			// Every member is in the run starting at its home bucket.
+			n := 0
+			for b := uint32(0); b < 16; b++ {
+				a.visit(b, func([]byte) { n++ })
+			}
+			if n != len(live) || a.count != len(live) {
+				t.Fatalf("seed %d: visit found %d, count %d, want %d", seed, n, a.count, len(live))
+			}
+		}
 	}
 }
 
