@@ -328,6 +328,11 @@ func srandmemberWithCount(c *Client) {
 		c.replyArray(int(count))
 		for i := int64(0); i < count; i++ {
 			c.replyMember(s.Random(buf[:0]))
+			// Like Redis, stop building a huge reply once the client is
+			// over its output buffer limit: it is closed after the command.
+			if i&1023 == 1023 && c.srv.overOutputLimit(c) {
+				break
+			}
 		}
 		return
 	}
