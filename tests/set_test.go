@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +50,12 @@ func bulkStrings(t testing.TB, raw string) []string {
 	return out
 }
 
+// uniqSorted returns the distinct strings, sorted.
+func uniqSorted(s []string) []string {
+	out := sortedStrings(s)
+	return slices.Compact(out)
+}
+
 // sortedStrings returns a sorted copy.
 func sortedStrings(s []string) []string {
 	out := append([]string(nil), s...)
@@ -84,12 +92,12 @@ func loadSet(t testing.TB, c *conn, key string, members []string) {
 
 // sscanAll runs a whole SSCAN iteration and returns every member returned
 // (with repeats) and the number of calls.
-func sscanAll(t testing.TB, c *conn, key string, count int) ([]string, int) {
+func sscanAll(t testing.TB, c *conn, key string, count int, opts ...string) ([]string, int) {
 	t.Helper()
 	var out []string
 	cursor := "0"
 	for calls := 1; ; calls++ {
-		v, err := parseValue(c.do("SSCAN", key, cursor, "COUNT", strconv.Itoa(count)))
+		v, err := parseValue(c.do(append([]string{"SSCAN", key, cursor, "COUNT", strconv.Itoa(count)}, opts...)...))
 		if err != nil || len(v.elems) != 2 {
 			t.Fatalf("SSCAN reply: %v", err)
 		}
@@ -289,6 +297,41 @@ func TestDiffSetScan(t *testing.T) {
 	})
 }
 
+func TestDiffSetMore(t *testing.T) {
+	big := strings.Repeat("x", 10000)
+	diffCases(t, []dcase{
+		{name: "big members", steps: []step{"SADD s " + big + " " + big + "y 1", "SCARD s", "SISMEMBER s " + big,
+			"!sort SMEMBERS s", "SREM s " + big, "!sort SMEMBERS s", "OBJECT ENCODING s"}},
+		{name: "intset meets hashtable", steps: []step{"SADD a 1 2 3", "SADD b 01 1 x 3", "SINTER a b", "!sort SINTER b a",
+			"SINTERCARD 2 a b", "SDIFF a b", "!sort SDIFF b a", "!sort SUNION a b", "SUNIONSTORE u a b", "SCARD u",
+			"SISMEMBER u 01", "SINTERSTORE i b a", "OBJECT ENCODING i", "SMEMBERS i"}},
+		{name: "count signs", steps: []step{"SADD s 1 2", "SPOP s +1", "SRANDMEMBER s +1", "SRANDMEMBER s -0",
+			"SRANDMEMBER s 00", "SPOP s 00", `SPOP s ""`, `SRANDMEMBER s ""`, "SCARD s"}},
+		{name: "many keys", steps: []step{"SADD k1 1 2 3 4 5 6 7 8 9", "SADD k2 2 3 4 5 6 7 8 9", "SADD k3 3 4 5 6 7 8 9",
+			"SADD k4 4 5 6 7 8 9", "SADD k5 5 6 7 8 9", "SADD k6 6 7 8 9", "SADD k7 7 8 9", "SADD k8 8 9", "SADD k9 9 x",
+			"!sort SINTER k1 k2 k3 k4 k5 k6 k7 k8 k9", "SINTER k1 k2 k3 k4 k5 k6 k7 k8", "SUNION k1 k2 k3 k4 k5 k6 k7 k8",
+			"!sort SUNION k1 k2 k3 k4 k5 k6 k7 k8 k9", "SDIFF k1 k2 k3 k4 k5 k6 k7 k8 k9", "SDIFF k1 k9 k8 k7 k6 k5 k4 k3 k2",
+			"SINTERCARD 9 k1 k2 k3 k4 k5 k6 k7 k8 k9", "SINTERSTORE d k1 k2 k3 k4 k5 k6 k7 k8 k9", "SMEMBERS d",
+			"SDIFFSTORE d k1 k3 k5 k7 k9", "SMEMBERS d"}},
+		{name: "type and scan type", steps: []step{"SADD s a", "SET str x", "TYPE s", "SCAN 0 TYPE set", "SCAN 0 TYPE SET"}},
+		{name: "smismember many", steps: []step{"SADD s " + ints("", 0, 100), "SMISMEMBER s " + ints("", 90, 110),
+			"SADD h " + ints("h", 0, 100), "SMISMEMBER h " + ints("h", 95, 105)}},
+	})
+}
+
+// TestDiffSetExpiry runs cases that need time to pass, one step at a time
+// on both servers (see diffKeysInterleaved).
+func TestDiffSetExpiry(t *testing.T) {
+	diffKeysInterleaved(t, []dcase{
+		{name: "expired set", steps: []step{"SADD s 1 2", "PEXPIRE s 20", "SADD h a b", "PEXPIRE h 20", "SLEEP 60",
+			"SCARD s", "SISMEMBER h a", "SMEMBERS s", "SADD s 3", "SMEMBERS s", "TTL s", "SPOP h", "EXISTS h",
+			"SADD a x", "PEXPIRE a 20", "SADD b y", "SLEEP 60", "SINTER a b", "SUNION a b", "SMOVE a b x",
+			"SMEMBERS b", "SINTERSTORE b a", "EXISTS b"}},
+		{name: "store over an expiring key", steps: []step{"SADD a 1", "SADD d 9", "PEXPIRE d 50", "SUNIONSTORE d a",
+			"TTL d", "SLEEP 80", "SMEMBERS d"}},
+	})
+}
+
 // diffSetCases is diffCases with one extra modifier for one-call SSCANs of
 // a small set: !scanset compares the cursor exactly and the members as a set.
 func diffSetCases(t *testing.T, cases []dcase) {
@@ -407,19 +450,26 @@ func TestSetLarge(t *testing.T) {
 			t.Errorf("%v: redis %d members, kvd %d, or they differ", cmd, len(want), len(got))
 		}
 	}
+	for _, pat := range []string{"member:1*", "*7"} {
+		want := bulkStrings(t, kc.do("SMEMBERS", "a"))
+		var match []string
+		for _, m := range want {
+			if ok, _ := path.Match(pat, m); ok {
+				match = append(match, m)
+			}
+		}
+		for name, c := range map[string]*conn{"redis": rc, "kvd": kc} {
+			got, _ := sscanAll(t, c, "a", 100, "MATCH", pat)
+			if !sameStrings(uniqSorted(got), sortedStrings(match)) {
+				t.Errorf("%s: SSCAN a MATCH %s gave %d distinct members, want %d", name, pat, len(uniqSorted(got)), len(match))
+			}
+		}
+	}
 	for _, key := range []string{"a", "ints"} {
 		members := sortedStrings(bulkStrings(t, kc.do("SMEMBERS", key)))
 		for name, c := range map[string]*conn{"redis": rc, "kvd": kc} {
 			got, calls := sscanAll(t, c, key, 100)
-			uniq := map[string]bool{}
-			for _, m := range got {
-				uniq[m] = true
-			}
-			var list []string
-			for m := range uniq {
-				list = append(list, m)
-			}
-			if !sameStrings(sortedStrings(list), members) {
+			if uniq := uniqSorted(got); !sameStrings(uniq, members) {
 				t.Errorf("%s: SSCAN of %s gave %d distinct members, want %d", name, key, len(uniq), len(members))
 			}
 			if calls < n/100/2 {
