@@ -56,6 +56,7 @@ func (c *Client) insertSetLen(mark, n int) {
 	c.insertHeader(mark, resp.AppendSet(tmp[:0], c.proto, n))
 }
 
+// insertHeader inserts the reply header h at mark, moving what follows.
 func (c *Client) insertHeader(mark int, h []byte) {
 	end := len(c.out)
 	c.out = append(c.out, h...)
@@ -488,25 +489,11 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 		return mode != interCard || limit == 0 || card < limit
 	}
 	if first.IsIntset() {
-		var scratch []byte // v's decimal form, for probing hashtables
 	ints:
 		for i, n := 0, first.Len(); i < n; i++ {
 			v := first.IntAt(i)
-			var m []byte
 			for _, s := range others {
-				if s.IsIntset() {
-					if !s.HasInt(v) {
-						continue ints
-					}
-					continue
-				}
-				if m == nil {
-					if scratch == nil {
-						scratch = make([]byte, 0, num.MaxInt64Len)
-					}
-					m = num.AppendInt(scratch[:0], v)
-				}
-				if !s.Has(m) {
+				if !s.HasInt(v) {
 					continue ints
 				}
 			}

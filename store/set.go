@@ -253,10 +253,7 @@ func (s *Set) Has(m []byte) bool {
 }
 
 // HasInt reports whether the integer v (in its canonical decimal form) is
-// a member: quicker than Has for an intset. For a hashtable it formats v
-// into a buffer that the lookup makes escape; callers probing many
-// integers there should format them once into a buffer of their own and
-// call Has.
+// a member, without formatting v for an intset.
 func (s *Set) HasInt(v int64) bool {
 	if s.table == nil {
 		_, found := s.intSearch(v)
