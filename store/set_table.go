@@ -176,6 +176,12 @@ func (t *memberTable) rehashStep(n int) {
 		}
 		t.next++
 	}
+	t.endRehashIfDrained()
+}
+
+// endRehashIfDrained drops the old array once it holds no member, and then
+// checks whether the current one should shrink in turn.
+func (t *memberTable) endRehashIfDrained() {
 	if t.rehashing() && t.old.count == 0 {
 		t.old, t.next = slotArray{}, 0
 		t.maybeShrink()
@@ -255,9 +261,10 @@ func (t *memberTable) removeSlot(a *slotArray, i int) {
 	if a == &t.old {
 		a.slots[i] = slot{n: 1}
 		a.count--
-	} else {
-		a.removeAt(uint32(i))
+		t.endRehashIfDrained()
+		return
 	}
+	a.removeAt(uint32(i))
 	t.maybeShrink()
 }
 
