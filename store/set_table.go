@@ -54,11 +54,14 @@ type slotArray struct {
 
 const (
 	minSlots = 8
-	// A change moves this many slots of the old array while rehashing.
-	// Growing from load 0.8 to 0.4 leaves at least 0.4 of the new array
-	// to fill before it needs to grow again, in which time this drains an
-	// old array of half its size many times over.
-	rehashSlots = 8
+	// While rehashing, a change moves up to rehashMembers members of the
+	// old array, looking at no more than rehashSlots of its slots. Growing
+	// from load 0.8 to 0.4 leaves 0.4 of the new array to fill before it
+	// must grow again, in which time this drains the old array (half its
+	// size) many times over; a shrinking table's old array, under a tenth
+	// full, is crossed quickly enough to drain it before it empties.
+	rehashMembers = 8
+	rehashSlots   = 64
 )
 
 func (a *slotArray) mask() uint32 { return uint32(len(a.slots) - 1) }
@@ -165,14 +168,17 @@ func (t *memberTable) hash(m []byte) uint32 {
 	return uint32(h ^ h>>32)
 }
 
-// rehashStep moves up to n slots of the old array into the current one.
-func (t *memberTable) rehashStep(n int) {
-	for ; n > 0 && t.old.count > 0; n-- {
+// rehashStep moves up to rehashMembers members of the old array into the
+// current one, looking at up to rehashSlots slots.
+func (t *memberTable) rehashStep() {
+	moved := 0
+	for n := rehashSlots; n > 0 && moved < rehashMembers && t.old.count > 0; n-- {
 		s := t.old.slots[t.next]
 		if s.p != nil {
 			t.cur.insert(s)
 			t.old.slots[t.next] = slot{n: 1}
 			t.old.count--
+			moved++
 		}
 		t.next++
 	}
@@ -236,7 +242,7 @@ func (t *memberTable) has(m []byte) bool {
 
 // add adds a copy of m and reports whether it was new.
 func (t *memberTable) add(m []byte) bool {
-	t.rehashStep(rehashSlots)
+	t.rehashStep()
 	h := t.hash(m)
 	if t.cur.find(m, h) >= 0 || t.old.find(m, h) >= 0 {
 		return false
@@ -270,7 +276,7 @@ func (t *memberTable) removeSlot(a *slotArray, i int) {
 
 // remove removes m and reports whether it was a member.
 func (t *memberTable) remove(m []byte) bool {
-	t.rehashStep(rehashSlots)
+	t.rehashStep()
 	a, i := t.lookup(m)
 	if a == nil {
 		return false
@@ -304,7 +310,7 @@ func (t *memberTable) random() []byte {
 // popRandom removes a random member and returns it. Its bytes stay valid:
 // members are never modified.
 func (t *memberTable) popRandom() []byte {
-	t.rehashStep(rehashSlots)
+	t.rehashStep()
 	a, i := t.randomSlot()
 	m := a.slots[i].bytes()
 	t.removeSlot(a, i)
