@@ -52,7 +52,8 @@ func (x Entry) Set() *Set {
 }
 
 // StoreSet stores s under key with no deadline, replacing any value of any
-// type (SADD of a new key, the *STORE commands). s must not be empty.
+// type (SADD of a new key, the *STORE commands). The caller must not leave
+// s empty: kvd, like Redis, deletes a set's key when its last member goes.
 func (db *DB) StoreSet(key []byte, s *Set, now int64) {
 	db.setObject(key, TypeSet, unsafe.Pointer(s), -1, now)
 }
@@ -145,7 +146,8 @@ func (s *Set) intAdd(v int64) bool {
 	w := s.w()
 	n := len(s.ints)
 	if n+w > cap(s.ints) {
-		// Grow by a quarter, as a small intset grows one member at a time.
+		// Leave room for a quarter more (at least four members): intsets
+		// grow one member at a time.
 		nb := make([]byte, n, n+w+max(n/4, 4*w))
 		copy(nb, s.ints)
 		s.ints = nb
@@ -192,15 +194,8 @@ func (s *Set) toHashtable() {
 // than maxIntset members.
 func (s *Set) Add(m []byte, maxIntset int64) bool {
 	if s.table == nil {
-		v, ok := num.ParseInt(m)
-		if ok {
-			if !s.intAdd(v) {
-				return false
-			}
-			if int64(s.Len()) > maxIntset {
-				s.toHashtable()
-			}
-			return true
+		if v, ok := num.ParseInt(m); ok {
+			return s.AddInt(v, maxIntset)
 		}
 		s.toHashtable()
 	}

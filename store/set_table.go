@@ -15,9 +15,9 @@ import (
 // rarely touches a member.
 //
 // It grows past 80% load and shrinks below 10%, like Redis's dict moving
-// its members to the new array a few slots per change (incremental
-// rehashing) rather than all at once, so that no command pays for
-// rehashing a big set. While rehashing, the old array is only drained: its
+// its members to the new array a few per change (incremental rehashing)
+// rather than all at once, so that no command pays for rehashing a big
+// set. While rehashing, the old array is only drained: its
 // members move, or are deleted, leaving tombstones so that probes still
 // find the ones behind them, and new members go to the new array.
 //
@@ -36,7 +36,9 @@ type memberTable struct {
 
 // slot is one slot of a slotArray: empty (p == nil, n == 0), a tombstone
 // (p == nil, n == 1; only in an array being drained), or a member (p !=
-// nil; the empty member points at a one-byte allocation).
+// nil; the empty member points at a one-byte allocation). A member's
+// length must fit in 32 bits (kvd's default query buffer limit, 1 GiB,
+// keeps arguments far below).
 type slot struct {
 	p    *byte
 	n    uint32
