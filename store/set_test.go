@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -555,5 +556,41 @@ func BenchmarkSetPopRandom(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s.PopRandom(buf[:0])
+	}
+}
+
+// BenchmarkSetMemory reports the live heap per member of a set of 2^20
+// 16-byte members (hashtable) and of 512 integers (intset), the
+// counterpart of Redis's used_memory per member.
+func BenchmarkSetMemory(b *testing.B) {
+	for _, tt := range []struct {
+		name string
+		n    int
+		m    func(i int) string
+	}{
+		{"hashtable", 1 << 20, func(i int) string { return fmt.Sprintf("m:%014d", i) }},
+		{"intset", 512, strconv.Itoa},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			ms := make([][]byte, tt.n)
+			for i := range ms {
+				ms[i] = []byte(tt.m(i))
+			}
+			var perMember float64
+			for i := 0; i < b.N; i++ {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				s := NewSet()
+				for _, m := range ms {
+					s.Add(m, 512)
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				perMember = float64(after.HeapAlloc-before.HeapAlloc) / float64(tt.n)
+				runtime.KeepAlive(s)
+			}
+			b.ReportMetric(perMember, "heap-B/member")
+		})
 	}
 }
