@@ -319,6 +319,25 @@ func TestDiffSetMore(t *testing.T) {
 	})
 }
 
+// TestDiffSetConfigCommand checks set-max-intset-entries through CONFIG
+// (on private servers: it changes the configuration) and the set commands'
+// COMMAND INFO and GETKEYS.
+func TestDiffSetConfigCommand(t *testing.T) {
+	s := privateServers(t, nil)
+	diffSession(t, s, []step{
+		"CONFIG GET set-max-intset-entries", "CONFIG SET set-max-intset-entries 2", "SADD s 1 2", "OBJECT ENCODING s",
+		"SADD s 3", "OBJECT ENCODING s", "CONFIG SET set-max-intset-entries -1", "CONFIG SET set-max-intset-entries 1k",
+		"CONFIG SET set-max-intset-entries +5", "CONFIG SET set-max-intset-entries 9223372036854775808",
+		"CONFIG SET set-max-intset-entries 9223372036854775807", "!pairs CONFIG GET set-max-*",
+		"CONFIG SET set-max-intset-entries 0", "SADD z 1", "OBJECT ENCODING z", "CONFIG SET set-max-intset-entries 512",
+		"SADD y 1", "OBJECT ENCODING y",
+		"COMMAND GETKEYS SINTERCARD 2 a b LIMIT 1", "COMMAND GETKEYS SINTERCARD 3 a b", "COMMAND GETKEYS SINTERCARD 0 a",
+		"COMMAND GETKEYS SMOVE a b m", "COMMAND GETKEYS SINTERSTORE d a b", "COMMAND GETKEYS SADD k m",
+		"COMMAND GETKEYS SSCAN k 0", "COMMAND INFO sintercard sadd smembers sscan",
+		"COMMAND DOCS srandmember", "COMMAND INFO sinterstore smove",
+	})
+}
+
 // TestDiffSetExpiry runs cases that need time to pass, one step at a time
 // on both servers (see diffKeysInterleaved).
 func TestDiffSetExpiry(t *testing.T) {
