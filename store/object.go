@@ -32,6 +32,8 @@ func (x Entry) EncodingName() string {
 		return x.List().Encoding()
 	case TypeSet:
 		return x.Set().Encoding()
+	case TypeZSet:
+		return x.ZSet().Encoding()
 	default:
 		panic("store: OBJECT ENCODING of a value of type " + x.Type().String())
 	}
@@ -62,6 +64,8 @@ func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 		return unsafe.Pointer((*List)(obj).Clone())
 	case TypeSet:
 		return unsafe.Pointer((*Set)(obj).Clone())
+	case TypeZSet:
+		return unsafe.Pointer((*ZSet)(obj).Clone())
 	default:
 		panic("store: COPY of a value of type " + typ.String())
 	}
