@@ -88,6 +88,13 @@ type Config struct {
 	// started from, empty if none. It is not a parameter: cmd/kvd sets it,
 	// INFO shows it (config_file) and CONFIG REWRITE rewrites it.
 	ConfigFile string
+	// ZSetMaxListpackEntries is the most members a sorted set keeps in the
+	// compact encoding ("zset-max-listpack-entries", alias "zset-max-ziplist-entries").
+	ZSetMaxListpackEntries int
+	// ZSetMaxListpackValue is the longest member, in bytes, a sorted set
+	// keeps in the compact encoding ("zset-max-listpack-value", alias
+	// "zset-max-ziplist-value").
+	ZSetMaxListpackValue int64
 }
 
 // OutputLimit is a client-output-buffer-limit class.
@@ -117,6 +124,8 @@ func DefaultConfig() Config {
 		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,
 		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
+		ZSetMaxListpackEntries: 128,
+		ZSetMaxListpackValue:   64,
 	}
 }
 
@@ -381,6 +390,17 @@ var params = []param{
 	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
 	memParam("hll-sparse-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
+	// Sorted set encoding thresholds (see store.ZLimits), with their pre-7.0 names as aliases.
+	func() param {
+		p := intParam("zset-max-listpack-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.ZSetMaxListpackEntries })
+		p.alias = "zset-max-ziplist-entries"
+		return p
+	}(),
+	func() param {
+		p := memParam("zset-max-listpack-value", 0, math.MaxInt64, func(c *Config) *int64 { return &c.ZSetMaxListpackValue })
+		p.alias = "zset-max-ziplist-value"
+		return p
+	}(),
 	{
 		// kvd has no persistence: only "no snapshots" is accepted; a
 		// malformed value gets Redis's error.
