@@ -12,4 +12,5 @@ var commandFamilies = [][]*Command{
 	bitmapCommands,
 	hllCommands,
 	setCommands,
+	zsetCommands,
 }

@@ -1,0 +1,1388 @@
+package server
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+
+	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/store"
+)
+
+var zsetCommands = []*Command{
+	{Name: "zadd", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zaddCommand},
+	{Name: "zincrby", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zincrbyCommand},
+	{Name: "zrem", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremCommand},
+	{Name: "zcard", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zcardCommand},
+	{Name: "zscore", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zscoreCommand},
+	{Name: "zmscore", Arity: -3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zmscoreCommand},
+	{Name: "zcount", Arity: 4, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zcountCommand},
+	{Name: "zlexcount", Arity: 4, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zlexcountCommand},
+	{Name: "zrank", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrankCommand},
+	{Name: "zrevrank", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrevrankCommand},
+	{Name: "zrange", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrangeCommand},
+	{Name: "zrangestore", Arity: -5, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: zrangestoreCommand},
+	{Name: "zrevrange", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrevrangeCommand},
+	{Name: "zrangebyscore", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrangebyscoreCommand},
+	{Name: "zrevrangebyscore", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrevrangebyscoreCommand},
+	{Name: "zrangebylex", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrangebylexCommand},
+	{Name: "zrevrangebylex", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrevrangebylexCommand},
+	{Name: "zpopmin", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zpopminCommand},
+	{Name: "zpopmax", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zpopmaxCommand},
+	{Name: "zmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: zmpopCommand, GetKeys: zmpopGetKeys},
+	{Name: "zrandmember", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrandmemberCommand},
+	{Name: "zremrangebyrank", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebyrankCommand},
+	{Name: "zremrangebyscore", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebyscoreCommand},
+	{Name: "zremrangebylex", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebylexCommand},
+	{Name: "zunion", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zunionCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zinter", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zinterCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zdiff", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zdiffCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zunionstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zunionstoreCommand, GetKeys: zsetOpStoreGetKeys},
+	{Name: "zinterstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zinterstoreCommand, GetKeys: zsetOpStoreGetKeys},
+	{Name: "zdiffstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zdiffstoreCommand, GetKeys: zsetOpStoreGetKeys},
+	{Name: "zintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zintercardCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zscan", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zscanCommand},
+}
+
+// Error replies of the sorted set commands, with Redis's exact text.
+const (
+	errZAddXXNX        = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX      = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair    = "ERR INCR option supports a single increment-element pair"
+	errZNaN            = "ERR resulting score is not a number (NaN)"
+	errZMinMaxFloat    = "ERR min or max is not a float"
+	errZMinMaxLex      = "ERR min or max not valid string range item"
+	errZLimitRank      = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZWithscoresLex  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZWeight         = "ERR weight value is not a float"
+	errZLimitNegative  = "ERR LIMIT can't be negative"
+	errZNumkeys        = "ERR numkeys should be greater than 0"
+	errZCount          = "ERR count should be greater than 0"
+	errZOutOfRange     = "ERR value is out of range"
+	errZRandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+
+// zsetLimits returns the thresholds of the compact encoding in force.
+func (c *Client) zsetLimits() store.ZLimits {
+	cfg := &c.srv.cfg
+	return store.ZLimits{MaxEntries: int64(cfg.ZSetMaxListpackEntries), MaxValue: cfg.ZSetMaxListpackValue}
+}
+
+// deleteIfEmptyZSet removes key if the sorted set it holds is now empty,
+// as every Redis command that removes members does.
+func (c *Client) deleteIfEmptyZSet(key []byte, z *store.ZSet) {
+	if z.Len() == 0 {
+		c.db.Delete(key, c.srv.now())
+	}
+}
+
+// replyScored appends one member of a reply listing members with their
+// scores: in RESP3 each pair is an array of two, in RESP2 the pairs are
+// flat in the enclosing array.
+func (c *Client) replyScored(member []byte, score float64, withscores bool) {
+	if withscores && c.proto >= 3 {
+		c.replyArray(2)
+	}
+	c.replyBulk(member)
+	if withscores {
+		c.replyDouble(score)
+	}
+}
+
+// replyScoredLen appends the header of an array of n members that
+// replyScored fills in.
+func (c *Client) replyScoredLen(n int, withscores bool) {
+	if withscores && c.proto < 3 {
+		n *= 2
+	}
+	c.replyArray(n)
+}
+
+// ---- range parsing ----
+
+// parseScoreBound parses one end of a score range the way Redis's
+// zslParseRange does: an optional "(" for an open end, then a number as C's
+// strtod reads it from the C string (so an empty string is 0, and a NUL
+// byte ends the argument), anything but NaN.
+func parseScoreBound(b []byte) (v float64, ex, ok bool) {
+	b = cstr(b)
+	if len(b) > 0 && b[0] == '(' {
+		ex = true
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, ex, true
+	}
+	v, r := num.ParseFloat(b)
+	if r == num.FloatInvalid || math.IsNaN(v) {
+		return 0, false, false
+	}
+	return v, ex, true
+}
+
+// parseScoreRange parses a min/max pair, replying the error if invalid.
+func (c *Client) parseScoreRange(minArg, maxArg []byte) (store.ScoreRange, bool) {
+	var r store.ScoreRange
+	var ok1, ok2 bool
+	r.Min, r.MinEx, ok1 = parseScoreBound(minArg)
+	r.Max, r.MaxEx, ok2 = parseScoreBound(maxArg)
+	if !ok1 || !ok2 {
+		c.replyError(errZMinMaxFloat)
+		return r, false
+	}
+	return r, true
+}
+
+// parseLexBound parses one end of a lexicographic range like Redis's
+// zslParseLexRangeItem: "+", "-", "(value" or "[value". Like Redis it
+// reads "+" and "-" as C strings (a NUL byte after them ends them).
+func parseLexBound(b []byte) (store.LexBound, bool) {
+	if len(b) == 0 {
+		return store.LexBound{}, false
+	}
+	switch b[0] {
+	case '+', '-':
+		if len(b) > 1 && b[1] != 0 {
+			return store.LexBound{}, false
+		}
+		inf := 1
+		if b[0] == '-' {
+			inf = -1
+		}
+		return store.LexBound{Inf: inf, Excl: true}, true
+	case '(':
+		return store.LexBound{Value: b[1:], Excl: true}, true
+	case '[':
+		return store.LexBound{Value: b[1:]}, true
+	}
+	return store.LexBound{}, false
+}
+
+// parseLexRange parses a min/max pair, replying the error if invalid.
+func (c *Client) parseLexRange(minArg, maxArg []byte) (store.LexRange, bool) {
+	var r store.LexRange
+	var ok1, ok2 bool
+	r.Min, ok1 = parseLexBound(minArg)
+	r.Max, ok2 = parseLexBound(maxArg)
+	if !ok1 || !ok2 {
+		c.replyError(errZMinMaxLex)
+		return r, false
+	}
+	return r, true
+}
+
+// ---- ZADD, ZINCRBY, ZREM ----
+
+// zaddGeneric implements ZADD and ZINCRBY (which is ZADD with INCR), like
+// Redis's zaddGenericCommand: options, then score-member pairs, all scores
+// parsed before anything changes.
+func zaddGeneric(c *Client, flags store.ZAddFlags) {
+	argv := c.argv
+	key := argv[1]
+	ch := false
+	idx := 2
+options:
+	for ; idx < len(argv); idx++ {
+		switch opt := argv[idx]; {
+		case isOpt(opt, "nx"):
+			flags |= store.ZAddNX
+		case isOpt(opt, "xx"):
+			flags |= store.ZAddXX
+		case isOpt(opt, "ch"):
+			ch = true
+		case isOpt(opt, "incr"):
+			flags |= store.ZAddIncr
+		case isOpt(opt, "gt"):
+			flags |= store.ZAddGT
+		case isOpt(opt, "lt"):
+			flags |= store.ZAddLT
+		default:
+			break options
+		}
+	}
+	elements := len(argv) - idx
+	if elements%2 != 0 || elements == 0 {
+		c.replyError(errSyntax)
+		return
+	}
+	elements /= 2
+	nx, xx := flags&store.ZAddNX != 0, flags&store.ZAddXX != 0
+	gt, lt := flags&store.ZAddGT != 0, flags&store.ZAddLT != 0
+	incr := flags&store.ZAddIncr != 0
+	if nx && xx {
+		c.replyError(errZAddXXNX)
+		return
+	}
+	if gt && nx || lt && nx || gt && lt {
+		c.replyError(errZAddGTLTNX)
+		return
+	}
+	if incr && elements > 1 {
+		c.replyError(errZAddIncrPair)
+		return
+	}
+	var buf [8]float64
+	scores := buf[:0]
+	for j := 0; j < elements; j++ {
+		s, ok := c.floatArg(argv[idx+2*j])
+		if !ok {
+			return
+		}
+		scores = append(scores, s)
+	}
+	e, found, ok := c.lookupTypeWrite(key, store.TypeZSet)
+	if !ok {
+		return
+	}
+	var added, updated, processed int64
+	var score float64
+	if found || !xx {
+		var z *store.ZSet
+		if found {
+			z = e.ZSet()
+		} else {
+			z = store.NewZSet()
+		}
+		lim := c.zsetLimits()
+		for j, s := range scores {
+			res, ns := z.Add(argv[idx+2*j+1], s, flags, lim)
+			if res&store.ZAddNaN != 0 {
+				c.replyError(errZNaN)
+				return
+			}
+			if res&store.ZAddAdded != 0 {
+				added++
+			}
+			if res&store.ZAddUpdated != 0 {
+				updated++
+			}
+			if res&store.ZAddNop == 0 {
+				processed++
+			}
+			score = ns
+		}
+		if !found && z.Len() > 0 {
+			c.db.SetZSet(key, z, c.srv.now())
+		}
+	}
+	switch {
+	case incr && processed > 0:
+		c.replyDouble(score)
+	case incr:
+		c.replyNull()
+	case ch:
+		c.replyInt(added + updated)
+	default:
+		c.replyInt(added)
+	}
+}
+
+func zaddCommand(c *Client)    { zaddGeneric(c, 0) }
+func zincrbyCommand(c *Client) { zaddGeneric(c, store.ZAddIncr) }
+
+func zremCommand(c *Client) {
+	key := c.argv[1]
+	e, found, ok := c.lookupTypeWrite(key, store.TypeZSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyInt(0)
+		return
+	}
+	z := e.ZSet()
+	var deleted int64
+	for _, m := range c.argv[2:] {
+		if z.Remove(m) {
+			deleted++
+		}
+		if z.Len() == 0 {
+			c.db.Delete(key, c.srv.now())
+			break
+		}
+	}
+	c.replyInt(deleted)
+}
+
+// ---- ZCARD, ZSCORE, ZMSCORE, ZRANK, ZREVRANK, ZCOUNT, ZLEXCOUNT ----
+
+// lookupZSet finds a sorted set for reading; it returns nil if the key is
+// missing, and ok == false (having replied WRONGTYPE) for another type.
+func (c *Client) lookupZSet(key []byte) (z *store.ZSet, ok bool) {
+	e, found, ok := c.lookupType(key, store.TypeZSet)
+	if !ok || !found {
+		return nil, ok
+	}
+	return e.ZSet(), true
+}
+
+func zcardCommand(c *Client) {
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.replyInt(0)
+		return
+	}
+	c.replyInt(int64(z.Len()))
+}
+
+func zscoreCommand(c *Client) {
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	if z != nil {
+		if s, found := z.Score(c.argv[2]); found {
+			c.replyDouble(s)
+			return
+		}
+	}
+	c.replyNull()
+}
+
+func zmscoreCommand(c *Client) {
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	c.replyArray(len(c.argv) - 2)
+	for _, m := range c.argv[2:] {
+		if z != nil {
+			if s, found := z.Score(m); found {
+				c.replyDouble(s)
+				continue
+			}
+		}
+		c.replyNull()
+	}
+}
+
+func zrankGeneric(c *Client, reverse bool) {
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	if z != nil {
+		if rank, _, found := z.Rank(c.argv[2]); found {
+			if reverse {
+				rank = z.Len() - 1 - rank
+			}
+			c.replyInt(int64(rank))
+			return
+		}
+	}
+	c.replyNull()
+}
+
+func zrankCommand(c *Client)    { zrankGeneric(c, false) }
+func zrevrankCommand(c *Client) { zrankGeneric(c, true) }
+
+func zcountCommand(c *Client) {
+	r, ok := c.parseScoreRange(c.argv[2], c.argv[3])
+	if !ok {
+		return
+	}
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.replyInt(0)
+		return
+	}
+	first, end := z.ScoreRanks(r)
+	c.replyInt(int64(end - first))
+}
+
+func zlexcountCommand(c *Client) {
+	r, ok := c.parseLexRange(c.argv[2], c.argv[3])
+	if !ok {
+		return
+	}
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.replyInt(0)
+		return
+	}
+	first, end := z.LexRanksForward(r)
+	c.replyInt(int64(end - first))
+}
+
+// ---- ZRANGE and its variants, ZRANGESTORE ----
+
+// zrangeKind is what a range command's bounds are.
+type zrangeKind uint8
+
+const (
+	zrangeAuto zrangeKind = iota // ZRANGE / ZRANGESTORE: decided by BYSCORE / BYLEX
+	zrangeRank
+	zrangeScore
+	zrangeLex
+)
+
+// zrangeDir is a range command's direction.
+type zrangeDir uint8
+
+const (
+	zrangeDirAuto zrangeDir = iota // ZRANGE / ZRANGESTORE: decided by REV
+	zrangeForward
+	zrangeReverse
+)
+
+// zrangeSink receives the members a range command selects: either the
+// reply to the client, or the sorted set ZRANGESTORE builds.
+type zrangeSink struct {
+	c          *Client
+	withscores bool
+	storing    bool
+	dst        *store.ZSet
+	lim        store.ZLimits
+}
+
+// begin starts a result of n members. Like Redis, ZRANGESTORE creates its
+// destination for n members when it knows the count in advance (a range
+// by rank), and as if for none otherwise.
+func (s *zrangeSink) begin(n int, known bool) {
+	if s.storing {
+		s.lim = s.c.zsetLimits()
+		if !known {
+			n = 0
+		}
+		s.dst = store.NewZSetFor(n, 0, s.lim)
+		return
+	}
+	s.c.replyScoredLen(n, s.withscores)
+}
+
+func (s *zrangeSink) emit(member []byte, score float64) {
+	if s.storing {
+		s.dst.Add(member, score, 0, s.lim)
+		return
+	}
+	s.c.replyScored(member, score, s.withscores)
+}
+
+// finish stores ZRANGESTORE's result (or deletes the destination if it is
+// empty) and replies its size.
+func (s *zrangeSink) finish(dst []byte) {
+	if !s.storing {
+		return
+	}
+	now := s.c.srv.now()
+	if s.dst.Len() > 0 {
+		s.c.db.SetZSet(dst, s.dst, now)
+	} else {
+		s.c.db.Delete(dst, now)
+	}
+	s.c.replyInt(int64(s.dst.Len()))
+}
+
+// emitRanks sends the n members from rank from upwards, or in reverse
+// downwards.
+func (s *zrangeSink) emitRanks(z *store.ZSet, from, n int, reverse, known bool) {
+	s.begin(n, known)
+	if n <= 0 {
+		return
+	}
+	left := n
+	fn := func(m []byte, score float64) bool {
+		s.emit(m, score)
+		left--
+		return left > 0
+	}
+	if reverse {
+		z.Descend(from, fn)
+	} else {
+		z.Ascend(from, fn)
+	}
+}
+
+// zrangeGeneric implements ZRANGE, ZRANGESTORE and the older Z[REV]RANGE,
+// Z[REV]RANGEBYSCORE and Z[REV]RANGEBYLEX, like Redis's
+// zrangeGenericCommand. The source key is argv[from], followed by min and
+// max, then the options.
+func zrangeGeneric(c *Client, from int, storing bool, kind zrangeKind, dir zrangeDir) {
+	argv := c.argv
+	withscores := false
+	var offset, limit int64 = 0, -1
+	for j := from + 3; j < len(argv); j++ {
+		left := len(argv) - j - 1
+		switch opt := argv[j]; {
+		case !storing && isOpt(opt, "withscores"):
+			withscores = true
+		case isOpt(opt, "limit") && left >= 2:
+			var ok bool
+			if offset, ok = c.intArg(argv[j+1]); !ok {
+				return
+			}
+			if limit, ok = c.intArg(argv[j+2]); !ok {
+				return
+			}
+			j += 2
+		case dir == zrangeDirAuto && isOpt(opt, "rev"):
+			dir = zrangeReverse
+		case kind == zrangeAuto && isOpt(opt, "bylex"):
+			kind = zrangeLex
+		case kind == zrangeAuto && isOpt(opt, "byscore"):
+			kind = zrangeScore
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	if dir == zrangeDirAuto {
+		dir = zrangeForward
+	}
+	if kind == zrangeAuto {
+		kind = zrangeRank
+	}
+	if limit != -1 && kind == zrangeRank {
+		c.replyError(errZLimitRank)
+		return
+	}
+	if withscores && kind == zrangeLex {
+		c.replyError(errZWithscoresLex)
+		return
+	}
+	reverse := dir == zrangeReverse
+	minArg, maxArg := argv[from+1], argv[from+2]
+	if reverse && kind != zrangeRank {
+		// The range is given as max, min.
+		minArg, maxArg = maxArg, minArg
+	}
+	var start, end int64
+	var sr store.ScoreRange
+	var lr store.LexRange
+	var ok bool
+	switch kind {
+	case zrangeRank:
+		if start, ok = c.intArg(minArg); !ok {
+			return
+		}
+		if end, ok = c.intArg(maxArg); !ok {
+			return
+		}
+	case zrangeScore:
+		if sr, ok = c.parseScoreRange(minArg, maxArg); !ok {
+			return
+		}
+	case zrangeLex:
+		if lr, ok = c.parseLexRange(minArg, maxArg); !ok {
+			return
+		}
+	}
+	sink := &zrangeSink{c: c, withscores: withscores || storing, storing: storing}
+	e, found, ok := c.lookupType(argv[from], store.TypeZSet)
+	if !ok {
+		return
+	}
+	if !found {
+		sink.begin(0, false)
+		sink.finish(argv[1])
+		return
+	}
+	z := e.ZSet()
+	n := int64(z.Len())
+	switch kind {
+	case zrangeRank:
+		if start < 0 {
+			start += n
+		}
+		if end < 0 {
+			end += n
+		}
+		start = max(start, 0)
+		if start > end || start >= n {
+			sink.begin(0, true)
+			break
+		}
+		end = min(end, n-1)
+		if reverse {
+			sink.emitRanks(z, int(n-1-start), int(end-start+1), true, true)
+		} else {
+			sink.emitRanks(z, int(start), int(end-start+1), false, true)
+		}
+	case zrangeScore, zrangeLex:
+		var first, last int
+		switch {
+		case kind == zrangeScore:
+			first, last = z.ScoreRanks(sr)
+		case reverse:
+			first, last = z.LexRanksReverse(lr)
+		default:
+			first, last = z.LexRanksForward(lr)
+		}
+		// Redis walks offset members past the start of the range, then
+		// up to limit (all if negative) while still in range; a negative
+		// offset walks off the end.
+		avail := int64(last - first)
+		if offset < 0 || offset >= avail {
+			sink.begin(0, false)
+			break
+		}
+		count := avail - offset
+		if limit >= 0 {
+			count = min(count, limit)
+		}
+		if reverse {
+			sink.emitRanks(z, last-1-int(offset), int(count), true, false)
+		} else {
+			sink.emitRanks(z, first+int(offset), int(count), false, false)
+		}
+	}
+	sink.finish(argv[1])
+}
+
+func zrangeCommand(c *Client)           { zrangeGeneric(c, 1, false, zrangeAuto, zrangeDirAuto) }
+func zrangestoreCommand(c *Client)      { zrangeGeneric(c, 2, true, zrangeAuto, zrangeDirAuto) }
+func zrevrangeCommand(c *Client)        { zrangeGeneric(c, 1, false, zrangeRank, zrangeReverse) }
+func zrangebyscoreCommand(c *Client)    { zrangeGeneric(c, 1, false, zrangeScore, zrangeForward) }
+func zrevrangebyscoreCommand(c *Client) { zrangeGeneric(c, 1, false, zrangeScore, zrangeReverse) }
+func zrangebylexCommand(c *Client)      { zrangeGeneric(c, 1, false, zrangeLex, zrangeForward) }
+func zrevrangebylexCommand(c *Client)   { zrangeGeneric(c, 1, false, zrangeLex, zrangeReverse) }
+
+// ---- ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX ----
+
+func zremrangeGeneric(c *Client, kind zrangeKind) {
+	argv := c.argv
+	var start, end int64
+	var sr store.ScoreRange
+	var lr store.LexRange
+	var ok bool
+	switch kind {
+	case zrangeRank:
+		if start, ok = c.intArg(argv[2]); !ok {
+			return
+		}
+		if end, ok = c.intArg(argv[3]); !ok {
+			return
+		}
+	case zrangeScore:
+		if sr, ok = c.parseScoreRange(argv[2], argv[3]); !ok {
+			return
+		}
+	default:
+		if lr, ok = c.parseLexRange(argv[2], argv[3]); !ok {
+			return
+		}
+	}
+	key := argv[1]
+	e, found, ok := c.lookupTypeWrite(key, store.TypeZSet)
+	if !ok {
+		return
+	}
+	if !found {
+		c.replyInt(0)
+		return
+	}
+	z := e.ZSet()
+	var first, last int
+	switch kind {
+	case zrangeRank:
+		n := int64(z.Len())
+		if start < 0 {
+			start += n
+		}
+		if end < 0 {
+			end += n
+		}
+		start = max(start, 0)
+		if start > end || start >= n {
+			c.replyInt(0)
+			return
+		}
+		end = min(end, n-1)
+		first, last = int(start), int(end)+1
+	case zrangeScore:
+		first, last = z.ScoreRanks(sr)
+	default:
+		first, last = z.LexRanksForward(lr)
+	}
+	deleted := z.RemoveRanks(first, last)
+	c.deleteIfEmptyZSet(key, z)
+	c.replyInt(int64(deleted))
+}
+
+func zremrangebyrankCommand(c *Client)  { zremrangeGeneric(c, zrangeRank) }
+func zremrangebyscoreCommand(c *Client) { zremrangeGeneric(c, zrangeScore) }
+func zremrangebylexCommand(c *Client)   { zremrangeGeneric(c, zrangeLex) }
+
+// ---- ZPOPMIN, ZPOPMAX, ZMPOP ----
+
+// zpopGeneric pops up to count members (-1: a single one, replied flat)
+// from the lowest or highest end of the first existing key of keys, like
+// Redis's genericZpopCommand. With emitKey (ZMPOP) the reply names the key
+// and nests the pairs, and is null when no key exists.
+func zpopGeneric(c *Client, keys [][]byte, highest, emitKey bool, count int64) {
+	var key []byte
+	var z *store.ZSet
+	for _, k := range keys {
+		e, found, ok := c.lookupTypeWrite(k, store.TypeZSet)
+		if !ok {
+			return
+		}
+		if found {
+			key, z = k, e.ZSet()
+			break
+		}
+	}
+	if z == nil {
+		if emitKey {
+			c.replyNullArray()
+		} else {
+			c.replyEmptyArray()
+		}
+		return
+	}
+	if count == 0 {
+		c.replyEmptyArray()
+		return
+	}
+	nested := emitKey || count != -1 && c.proto >= 3
+	if count == -1 {
+		count = 1
+	}
+	n := int(min(count, int64(z.Len())))
+	if emitKey {
+		c.replyArray(2)
+		c.replyBulk(key)
+	}
+	if nested {
+		c.replyArray(n)
+	} else {
+		c.replyArray(2 * n)
+	}
+	emit := func(m []byte, score float64) bool {
+		if nested {
+			c.replyArray(2)
+		}
+		c.replyBulk(m)
+		c.replyDouble(score)
+		n--
+		return n > 0
+	}
+	total := n
+	if highest {
+		z.Descend(z.Len()-1, emit)
+		z.RemoveRanks(z.Len()-total, z.Len())
+	} else {
+		z.Ascend(0, emit)
+		z.RemoveRanks(0, total)
+	}
+	c.deleteIfEmptyZSet(key, z)
+}
+
+func zpopMinMax(c *Client, highest bool) {
+	if len(c.argv) > 3 {
+		c.replyError(errSyntax)
+		return
+	}
+	count := int64(-1)
+	if len(c.argv) == 3 {
+		var ok bool
+		if count, ok = c.intArgMsg(c.argv[2], errNotPositive); !ok {
+			return
+		}
+		if count < 0 {
+			c.replyError(errNotPositive)
+			return
+		}
+	}
+	zpopGeneric(c, c.argv[1:2], highest, false, count)
+}
+
+func zpopminCommand(c *Client) { zpopMinMax(c, false) }
+func zpopmaxCommand(c *Client) { zpopMinMax(c, true) }
+
+// zmpopCommand is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
+func zmpopCommand(c *Client) {
+	argv := c.argv
+	numkeys, ok := c.intArgMsg(argv[1], errZNumkeys)
+	if !ok {
+		return
+	}
+	if numkeys < 1 {
+		c.replyError(errZNumkeys)
+		return
+	}
+	if numkeys >= int64(len(argv)-2) {
+		// No room for MIN|MAX after the keys.
+		c.replyError(errSyntax)
+		return
+	}
+	whereIdx := 2 + int(numkeys)
+	var highest bool
+	switch {
+	case isOpt(argv[whereIdx], "min"):
+	case isOpt(argv[whereIdx], "max"):
+		highest = true
+	default:
+		c.replyError(errSyntax)
+		return
+	}
+	count := int64(-1)
+	for j := whereIdx + 1; j < len(argv); j++ {
+		if count == -1 && isOpt(argv[j], "count") && j+1 < len(argv) {
+			j++
+			if count, ok = c.intArgMsg(argv[j], errZCount); !ok {
+				return
+			}
+			if count < 1 {
+				c.replyError(errZCount)
+				return
+			}
+			continue
+		}
+		c.replyError(errSyntax)
+		return
+	}
+	if count == -1 {
+		count = 1
+	}
+	zpopGeneric(c, argv[2:whereIdx], highest, true, count)
+}
+
+func zmpopGetKeys(argv [][]byte) []int { return zsetNumkeysKeys(argv, 1, false) }
+
+// zsetNumkeysKeys returns the positions of the keys of a command whose
+// numkeys argument is at index idx (with the destination key at index 1
+// first when dst), as Redis's getkeys functions for them do: no keys if
+// numkeys, read like C's atoi, is below 1 or more than the arguments left.
+func zsetNumkeysKeys(argv [][]byte, idx int, dst bool) []int {
+	if idx >= len(argv) {
+		return nil
+	}
+	n := zsetAtoi(argv[idx])
+	if n < 1 || n > int64(len(argv)-idx-1) {
+		return nil
+	}
+	var keys []int
+	if dst {
+		keys = append(keys, 1)
+	}
+	for i := int64(0); i < n; i++ {
+		keys = append(keys, idx+1+int(i))
+	}
+	return keys
+}
+
+// zsetAtoi reads an integer like C's atoi: leading space, a sign, the
+// digits up to the first other byte, and 0 if there are none.
+func zsetAtoi(b []byte) int64 {
+	b = cstr(b)
+	i := 0
+	for i < len(b) && num.IsSpace(b[i]) {
+		i++
+	}
+	j := i
+	if j < len(b) && (b[j] == '+' || b[j] == '-') {
+		j++
+	}
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' && j-i < 19 {
+		j++
+	}
+	n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// ---- ZRANDMEMBER ----
+
+func zrandmemberCommand(c *Client) {
+	argv := c.argv
+	if len(argv) >= 3 {
+		l, ok := c.intArg(argv[2])
+		if !ok {
+			return
+		}
+		if l < -math.MaxInt64 {
+			c.replyError(errZRandCountRange)
+			return
+		}
+		withscores := false
+		if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], "withscores") {
+			c.replyError(errSyntax)
+			return
+		}
+		if len(argv) == 4 {
+			withscores = true
+			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
+				c.replyError(errZOutOfRange)
+				return
+			}
+		}
+		zrandmemberWithCount(c, l, withscores)
+		return
+	}
+	z, ok := c.lookupZSet(argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.replyNull()
+		return
+	}
+	m, _ := z.At(rand.IntN(z.Len()))
+	c.replyBulk(m)
+}
+
+// zrandmemberWithCount answers ZRANDMEMBER with a count, with the cases of
+// Redis 7.0's zrandmemberWithCountCommand: a negative count (or 1) picks
+// with repetition; a count at least the size returns the whole set,
+// highest first; a smaller count returns distinct members in random order.
+func zrandmemberWithCount(c *Client, l int64, withscores bool) {
+	z, ok := c.lookupZSet(c.argv[1])
+	if !ok {
+		return
+	}
+	if z == nil || l == 0 {
+		c.replyEmptyArray()
+		return
+	}
+	size := z.Len()
+	if l < 0 || l == 1 {
+		count := l
+		if l < 0 {
+			count = -l
+		}
+		c.replyScoredLen(int(count), withscores)
+		for ; count > 0; count-- {
+			m, s := z.At(rand.IntN(size))
+			c.replyScored(m, s, withscores)
+		}
+		return
+	}
+	if l >= int64(size) {
+		c.replyScoredLen(size, withscores)
+		z.Descend(size-1, func(m []byte, s float64) bool {
+			c.replyScored(m, s, withscores)
+			return true
+		})
+		return
+	}
+	count := int(l)
+	c.replyScoredLen(count, withscores)
+	for _, r := range randomRanks(size, count) {
+		m, s := z.At(r)
+		c.replyScored(m, s, withscores)
+	}
+}
+
+// randomRanks returns count distinct ranks below size, in random order.
+func randomRanks(size, count int) []int {
+	if count*3 > size {
+		// A partial Fisher-Yates shuffle of all the ranks.
+		all := make([]int, size)
+		for i := range all {
+			all[i] = i
+		}
+		for i := 0; i < count; i++ {
+			j := i + rand.IntN(size-i)
+			all[i], all[j] = all[j], all[i]
+		}
+		return all[:count]
+	}
+	seen := make(map[int]struct{}, count)
+	out := make([]int, 0, count)
+	for len(out) < count {
+		r := rand.IntN(size)
+		if _, dup := seen[r]; dup {
+			continue
+		}
+		seen[r] = struct{}{}
+		out = append(out, r)
+	}
+	return out
+}
+
+// ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----
+
+// zsetOp is the operation of zsetOpGeneric.
+type zsetOp uint8
+
+const (
+	zsetUnion zsetOp = iota
+	zsetInter
+	zsetDiff
+)
+
+// Aggregations of ZUNION and ZINTER.
+const (
+	aggrSum = iota
+	aggrMin
+	aggrMax
+)
+
+// memberSet is what a plain set offers as an input of ZUNION, ZINTER and
+// ZDIFF, where each of its members scores 1.
+type memberSet interface {
+	Len() int
+	Has(member []byte) bool
+	Range(fn func(member []byte) bool)
+}
+
+// zsetOperand is one input of ZUNION, ZINTER and ZDIFF: a sorted set, a
+// plain set, or nothing (a missing key, which counts as empty).
+type zsetOperand struct {
+	z      *store.ZSet
+	set    memberSet
+	weight float64
+}
+
+func (o *zsetOperand) len() int {
+	switch {
+	case o.z != nil:
+		return o.z.Len()
+	case o.set != nil:
+		return o.set.Len()
+	}
+	return 0
+}
+
+func (o *zsetOperand) score(m []byte) (float64, bool) {
+	switch {
+	case o.z != nil:
+		return o.z.Score(m)
+	case o.set != nil && o.set.Has(m):
+		return 1, true
+	}
+	return 0, false
+}
+
+func (o *zsetOperand) each(fn func(m []byte, score float64) bool) {
+	switch {
+	case o.z != nil:
+		o.z.Ascend(0, fn)
+	case o.set != nil:
+		o.set.Range(func(m []byte) bool { return fn(m, 1) })
+	}
+}
+
+// zsetOperandOf returns the input a key's value provides, or ok == false
+// for a type that cannot be one.
+func zsetOperandOf(e store.Entry) (zsetOperand, bool) {
+	if z := e.ZSet(); z != nil {
+		return zsetOperand{z: z, weight: 1}, true
+	}
+	return zsetOperand{}, false
+}
+
+// zaggregate folds val into *target, like Redis's zunionInterAggregate
+// (a sum that is NaN, inf + -inf, counts as 0).
+func zaggregate(target *float64, val float64, aggr int) {
+	switch aggr {
+	case aggrSum:
+		*target += val
+		if math.IsNaN(*target) {
+			*target = 0
+		}
+	case aggrMin:
+		if val < *target {
+			*target = val
+		}
+	case aggrMax:
+		if val > *target {
+			*target = val
+		}
+	}
+}
+
+// scoredMember is a member of a computed result.
+type scoredMember struct {
+	member []byte
+	score  float64
+}
+
+// zsetOpGeneric implements ZUNION, ZINTER, ZDIFF, their STORE forms (dst
+// set) and ZINTERCARD (cardOnly), like Redis's
+// zunionInterDiffGenericCommand: numkeys at argv[numkeysIdx], then the
+// keys, then the options.
+func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool) {
+	argv := c.argv
+	setnum, ok := c.intArg(argv[numkeysIdx])
+	if !ok {
+		return
+	}
+	if setnum < 1 {
+		c.replyError("ERR at least 1 input key is needed for '" + c.cmd.fullName + "' command")
+		return
+	}
+	if setnum > int64(len(argv)-numkeysIdx-1) {
+		c.replyError(errSyntax)
+		return
+	}
+	ops := make([]zsetOperand, setnum)
+	j := numkeysIdx + 1
+	for i := range ops {
+		ops[i].weight = 1
+		e, found := c.lookupRead(argv[j])
+		j++
+		if !found {
+			continue
+		}
+		o, ok := zsetOperandOf(e)
+		if !ok {
+			c.replyError(errWrongType)
+			return
+		}
+		ops[i] = o
+	}
+	aggr := aggrSum
+	withscores := false
+	var limit int64
+	for j < len(argv) {
+		remaining := len(argv) - j
+		switch opt := argv[j]; {
+		case op != zsetDiff && !cardOnly && remaining >= len(ops)+1 && isOpt(opt, "weights"):
+			j++
+			for i := range ops {
+				w, ok := num.ParseDouble(argv[j])
+				if !ok {
+					c.replyError(errZWeight)
+					return
+				}
+				ops[i].weight = w
+				j++
+			}
+		case op != zsetDiff && !cardOnly && remaining >= 2 && isOpt(opt, "aggregate"):
+			switch a := argv[j+1]; {
+			case isOpt(a, "sum"):
+				aggr = aggrSum
+			case isOpt(a, "min"):
+				aggr = aggrMin
+			case isOpt(a, "max"):
+				aggr = aggrMax
+			default:
+				c.replyError(errSyntax)
+				return
+			}
+			j += 2
+		case dst == nil && !cardOnly && isOpt(opt, "withscores"):
+			withscores = true
+			j++
+		case cardOnly && remaining >= 2 && isOpt(opt, "limit"):
+			l, ok := c.intArgMsg(argv[j+1], errZLimitNegative)
+			if !ok {
+				return
+			}
+			if l < 0 {
+				c.replyError(errZLimitNegative)
+				return
+			}
+			limit = l
+			j += 2
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	if op != zsetDiff {
+		// Smallest first (stable, like glibc's merge sort): it speeds up
+		// the intersection and fixes the order scores are summed in.
+		slices.SortStableFunc(ops, func(a, b zsetOperand) int { return a.len() - b.len() })
+	}
+	var res []scoredMember
+	switch op {
+	case zsetUnion:
+		res = zunionMembers(ops, aggr)
+	case zsetInter:
+		var card int64
+		res, card = zinterMembers(ops, aggr, cardOnly, limit)
+		if cardOnly {
+			c.replyInt(card)
+			return
+		}
+	case zsetDiff:
+		res = zdiffMembers(ops)
+	}
+	slices.SortFunc(res, func(a, b scoredMember) int {
+		switch {
+		case a.score < b.score:
+			return -1
+		case a.score > b.score:
+			return 1
+		}
+		return bytes.Compare(a.member, b.member)
+	})
+	if dst != nil {
+		now := c.srv.now()
+		if len(res) == 0 {
+			c.db.Delete(dst, now)
+			c.replyInt(0)
+			return
+		}
+		// Redis builds the result as a skiplist and converts it to a
+		// listpack if it fits: create it in its final encoding.
+		maxLen := 0
+		for _, r := range res {
+			maxLen = max(maxLen, len(r.member))
+		}
+		lim := c.zsetLimits()
+		z := store.NewZSetFor(len(res), maxLen, lim)
+		for _, r := range res {
+			z.Add(r.member, r.score, 0, lim)
+		}
+		c.db.SetZSet(dst, z, now)
+		c.replyInt(int64(z.Len()))
+		return
+	}
+	c.replyScoredLen(len(res), withscores)
+	for _, r := range res {
+		c.replyScored(r.member, r.score, withscores)
+	}
+}
+
+// weighted returns weight*score, with NaN (0 * inf) counted as 0.
+func weighted(weight, score float64) float64 {
+	v := weight * score
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+// zunionMembers aggregates every member of every input. Members are copied:
+// the inputs may be the destination that the result replaces.
+func zunionMembers(ops []zsetOperand, aggr int) []scoredMember {
+	idx := make(map[string]int)
+	var res []scoredMember
+	for i := range ops {
+		o := &ops[i]
+		o.each(func(m []byte, s float64) bool {
+			v := weighted(o.weight, s)
+			if k, ok := idx[string(m)]; ok {
+				zaggregate(&res[k].score, v, aggr)
+				return true
+			}
+			idx[string(m)] = len(res)
+			res = append(res, scoredMember{bytes.Clone(m), v})
+			return true
+		})
+	}
+	return res
+}
+
+// zinterMembers returns the members of the first (smallest) input found in
+// every other one, with their aggregated scores, or with cardOnly just
+// their number (stopping at limit, if not 0).
+func zinterMembers(ops []zsetOperand, aggr int, cardOnly bool, limit int64) ([]scoredMember, int64) {
+	var res []scoredMember
+	var card int64
+	if ops[0].len() == 0 {
+		return nil, 0
+	}
+	ops[0].each(func(m []byte, s float64) bool {
+		score := weighted(ops[0].weight, s)
+		for i := 1; i < len(ops); i++ {
+			v, ok := ops[i].score(m)
+			if !ok {
+				return true
+			}
+			zaggregate(&score, v*ops[i].weight, aggr)
+		}
+		if cardOnly {
+			card++
+			return limit == 0 || card < limit
+		}
+		res = append(res, scoredMember{bytes.Clone(m), score})
+		return true
+	})
+	return res, card
+}
+
+// zdiffMembers returns the members of the first input found in no other.
+func zdiffMembers(ops []zsetOperand) []scoredMember {
+	var res []scoredMember
+	ops[0].each(func(m []byte, s float64) bool {
+		for i := 1; i < len(ops); i++ {
+			if _, ok := ops[i].score(m); ok {
+				return true
+			}
+		}
+		res = append(res, scoredMember{bytes.Clone(m), s})
+		return true
+	})
+	return res
+}
+
+func zunionCommand(c *Client)      { zsetOpGeneric(c, nil, 1, zsetUnion, false) }
+func zinterCommand(c *Client)      { zsetOpGeneric(c, nil, 1, zsetInter, false) }
+func zdiffCommand(c *Client)       { zsetOpGeneric(c, nil, 1, zsetDiff, false) }
+func zintercardCommand(c *Client)  { zsetOpGeneric(c, nil, 1, zsetInter, true) }
+func zunionstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetUnion, false) }
+func zinterstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetInter, false) }
+func zdiffstoreCommand(c *Client)  { zsetOpGeneric(c, c.argv[1], 2, zsetDiff, false) }
+
+func zsetOpGetKeys(argv [][]byte) []int      { return zsetNumkeysKeys(argv, 1, false) }
+func zsetOpStoreGetKeys(argv [][]byte) []int { return zsetNumkeysKeys(argv, 2, true) }
+
+// ---- ZSCAN ----
+
+// zscanCommand is ZSCAN key cursor [MATCH pattern] [COUNT count]. Like
+// Redis it checks the cursor, then the key, then the options; the pattern
+// filters members (and drops their scores with them).
+func zscanCommand(c *Client) {
+	argv := c.argv
+	cursor, ok := parseScanCursor(argv[2])
+	if !ok {
+		c.replyError(errInvalidCursor)
+		return
+	}
+	z, ok := c.lookupZSet(argv[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		c.replyArray(2)
+		c.replyBulkString("0")
+		c.replyEmptyArray()
+		return
+	}
+	count := int64(10)
+	var pattern []byte
+	for i := 3; i < len(argv); i += 2 {
+		hasArg := i+1 < len(argv)
+		switch {
+		case isOpt(argv[i], "count") && hasArg:
+			if count, ok = c.intArg(argv[i+1]); !ok {
+				return
+			}
+			if count < 1 {
+				c.replyError(errSyntax)
+				return
+			}
+		case isOpt(argv[i], "match") && hasArg:
+			pattern = argv[i+1]
+			if len(pattern) == 1 && pattern[0] == '*' {
+				pattern = nil
+			}
+		default:
+			c.replyError(errSyntax)
+			return
+		}
+	}
+	var items []scoredMember
+	next := z.Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte, s float64) {
+		if pattern == nil || glob.MatchBytes(pattern, m) {
+			items = append(items, scoredMember{m, s})
+		}
+	})
+	c.replyArray(2)
+	c.replyBulkInt(int64(next))
+	c.replyArray(2 * len(items))
+	var buf [32]byte
+	for _, it := range items {
+		c.replyBulk(it.member)
+		c.replyBulk(num.AppendDouble(buf[:0], it.score))
+	}
+}
