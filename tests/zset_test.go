@@ -970,3 +970,111 @@ func TestDiffZSetRandomStream(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffZSetMore covers option spelling, the keyspace around sorted sets,
+// big sets through every kind of command, and edge cases of parsing.
+func TestDiffZSetMore(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "option spelling", steps: []step{
+			"zadd z Nx 1 a", `ZADD z "ch\x00junk" 2 a`, "ZADD z xX Gt 3 a", `ZRANGE z 0 -1 "WITHSCORES\x00x"`,
+			"zrangebyscore z -INF +Inf LiMiT 0 1 wItHsCoReS", `ZUNION 1 z "weights\x00" 2 WITHSCORES`, "ZUNION 1 z aggregate Max",
+			"ZMPOP 1 z max count 1", "ZADD z 1 b 2 c", `ZRANGE z (1 +inf "byscore\x00" Rev`, "ZSCAN z 0 Match * Count 5",
+		}},
+		{name: "keyspace", steps: []step{
+			"ZADD z 1 a 2 b", "TYPE z", "EXISTS z", "DBSIZE", "RENAME z y", "ZRANGE y 0 -1 WITHSCORES", "OBJECT ENCODING y",
+			"OBJECT ENCODING nokey", "DEL y", "ZCARD y", "DBSIZE", "ZADD z 1 a", "ZREM z a", "DBSIZE", "KEYS *",
+		}},
+		{name: "expired keys", steps: []step{
+			"ZADD z 1 a", "PEXPIREAT z 1", "ZCARD z", "EXISTS z", "ZADD z 2 b", "ZRANGE z 0 -1 WITHSCORES", "TTL z",
+			"ZADD y 1 a", "PEXPIREAT y 1", "ZUNIONSTORE d 2 y z", "ZRANGE d 0 -1", "ZADD x 1 a", "PEXPIREAT x 1",
+			"ZRANGESTORE d x 0 -1", "EXISTS d", "ZADD w 1 a", "PEXPIREAT w 1", "ZSCAN w 0", "ZRANDMEMBER w", "ZPOPMIN w",
+		}},
+		{name: "types replace each other", steps: []step{
+			"ZADD z 1 a", "SET z v", "TYPE z", "ZADD z 1 a", "DEL z", "ZADD z 1 a", "TYPE z", "SET z v2", "GET z",
+			"ZADD d 1 a", "SET s str", "ZUNIONSTORE s 1 d", "TYPE s", "ZRANGE s 0 -1",
+		}},
+		{name: "big pops", steps: []step{
+			zAddMany("big", "m", 200), "ZPOPMIN big 3", "ZPOPMAX big", "ZMPOP 2 nokey big MAX COUNT 4", "ZCARD big",
+			"OBJECT ENCODING big", "ZPOPMIN big 0", "ZPOPMIN big 1000", "EXISTS big", "ZPOPMIN big",
+		}},
+		{name: "big removals", steps: []step{
+			zAddMany("z", "m", 300), "ZREMRANGEBYRANK z 10 -10", "ZRANGE z 0 -1 WITHSCORES", "ZREM z m0 m1 m2 nope",
+			"ZCARD z", "OBJECT ENCODING z", "ZREMRANGEBYSCORE z -inf +inf", "EXISTS z",
+		}},
+		{name: "big algebra", steps: []step{
+			zAddMany("a", "m", 200), zAddMany("b", "m", 150), "ZADD b 0.5 x 1.5 y", "ZUNION 2 a b WITHSCORES",
+			"ZINTER 2 a b WEIGHTS 2 -1 WITHSCORES", "ZDIFFSTORE d 2 a b", "ZRANGE d 0 -1 WITHSCORES", "OBJECT ENCODING d",
+			"ZINTERCARD 2 a b LIMIT 100", "ZINTERCARD 2 b a", "ZUNIONSTORE d 2 a b AGGREGATE MAX", "ZCARD d",
+			"ZRANGE d 195 -1 WITHSCORES", "ZDIFF 2 b a WITHSCORES",
+		}},
+		{name: "zrangestore limits", steps: []step{
+			zRangeFixture, "ZRANGESTORE d z -inf +inf BYSCORE LIMIT -1 5", "EXISTS d", "ZRANGESTORE d z -inf +inf BYSCORE LIMIT 2 -1",
+			"ZRANGE d 0 -1 WITHSCORES", "ZRANGESTORE d z +inf -inf BYSCORE REV LIMIT 3 2", "ZRANGE d 0 -1 WITHSCORES",
+			"ZRANGESTORE d z 100 200 BYSCORE", "EXISTS d", "ZRANGESTORE d z -1 -1", "ZRANGE d 0 -1 WITHSCORES",
+		}},
+		{name: "binary lex", steps: []step{
+			`ZADD b 0 "\x00" 0 "\x00\x00" 0 "\xff" 0 "a\x00b" 0 a 0 "a\xff"`, `ZRANGEBYLEX b "[\x00" "(\xff"`,
+			`ZRANGEBYLEX b - "[a\x00"`, `ZLEXCOUNT b "(a" +`, `ZREVRANGEBYLEX b + "(\x00"`, `ZRANGEBYLEX b "(\x00" "[a"`,
+			`ZREMRANGEBYLEX b "[a" "[a\x00c"`, "ZRANGE b 0 -1", `ZSCAN b 0 MATCH "a*"`,
+		}},
+		{name: "incr chains", steps: []step{
+			"ZINCRBY z 0.1 a", "ZINCRBY z 0.1 a", "ZINCRBY z 0.1 a", "ZINCRBY z 0.1 a", "ZINCRBY z 0.1 a", "ZSCORE z a",
+			"ZADD z INCR 1e-17 a", "ZINCRBY z 1e308 b", "ZINCRBY z 1e308 b", "ZINCRBY z 1e308 b", "ZINCRBY z -inf b",
+			"ZINCRBY z 1 b", "ZADD z INCR -1e308 b", "ZRANGE z 0 -1 WITHSCORES", "ZINCRBY z -0.5 a", "ZRANK z a",
+		}},
+		{name: "scores of big sets", steps: []step{
+			zAddMany("big", "m", 200), "ZMSCORE big m0 m199 nope m100", "ZSCORE big m150", "ZADD big -0 neg", "ZSCORE big neg",
+			"ZADD big 0.1 tenth", "ZSCORE big tenth", "ZSCAN big 0 MATCH tenth COUNT 1000", "ZADD big inf top", "ZRANK big top",
+			"ZREVRANK big top",
+		}},
+		{name: "rank ties", steps: []step{
+			"ZADD z 1 b 1 a 1 c 0 d 2 e", "ZRANK z a", "ZRANK z b", "ZRANK z c", "ZRANK z d", "ZREVRANK z c", "ZREVRANK z e",
+			"ZRANGE z 0 -1", "ZADD z 1 d", "ZRANGE z 0 -1", "ZRANK z d",
+		}},
+		{name: "big counts", steps: []step{
+			zAddMany("big", "m", 300), "ZCOUNT big 10 20", "ZCOUNT big (10 (20", "ZCOUNT big -inf 0", "ZCOUNT big 299 +inf",
+			"ZCOUNT big (299 +inf", "ZCOUNT big 50 10", "ZLEXCOUNT big - +", "ZRANGEBYSCORE big 100 110 LIMIT 5 100",
+			"ZREVRANGEBYSCORE big 110 100 LIMIT 5 100 WITHSCORES", "ZRANGEBYSCORE big -inf +inf LIMIT 295 10",
+			"ZREVRANGEBYSCORE big +inf -inf LIMIT 299 10", "ZRANGEBYSCORE big -inf +inf LIMIT 300 10",
+		}},
+		{name: "algebra with duplicates and dst", steps: []step{
+			"ZADD a 1 x 2 y", "ZADD b 3 y 4 z", "ZINTERSTORE a 2 a b", "ZRANGE a 0 -1 WITHSCORES", "ZUNIONSTORE b 3 b b b",
+			"ZRANGE b 0 -1 WITHSCORES", "ZDIFFSTORE b 2 b a", "ZRANGE b 0 -1 WITHSCORES", "ZUNIONSTORE x 2 a nokey WEIGHTS 3 5",
+			"ZRANGE x 0 -1 WITHSCORES", "ZDIFF 3 x a b", "ZDIFF 2 nokey x",
+		}},
+		{name: "weights parsing", steps: []step{
+			"ZADD a 1 x", `ZUNION 1 a WEIGHTS " 1" WITHSCORES`, "ZUNION 1 a WEIGHTS 0x2 WITHSCORES", "ZUNION 1 a WEIGHTS -inf WITHSCORES",
+			"ZUNION 1 a WEIGHTS 1e400", "ZUNION 1 a WEIGHTS 1e-400", `ZUNION 1 a WEIGHTS "" WITHSCORES`, "ZUNION 1 a WEIGHTS 1. WITHSCORES",
+			"ZUNION 1 a WEIGHTS -0 WITHSCORES", "ZUNIONSTORE d 1 a WEIGHTS -0", "ZSCORE d x",
+		}},
+		{name: "negative zero", steps: []step{
+			"ZADD z -0 a", "ZSCORE z a", "ZADD z INCR -0 b", "ZSCORE z b", "ZADD y 1 " + zRepeat("L", 70), "ZADD y -0 a",
+			"ZSCORE y a", "ZUNION 1 y WEIGHTS -1 WITHSCORES", "ZUNIONSTORE d 1 y WEIGHTS -1", "ZSCORE d a", "ZADD s 0 a 1 b",
+			"ZUNIONSTORE d 1 s WEIGHTS -1", "ZSCORE d a", "ZUNION 1 s WEIGHTS -1 WITHSCORES", "ZRANGESTORE e y 0 -1", "ZSCORE e a",
+		}},
+	})
+}
+
+// TestZSetConfigParams checks the encoding parameters and their old names.
+func TestZSetConfigParams(t *testing.T) {
+	cfg := server.DefaultConfig()
+	for name, want := range map[string]string{
+		"zset-max-listpack-entries": "128", "zset-max-ziplist-entries": "128",
+		"zset-max-listpack-value": "64", "zset-max-ziplist-value": "64",
+	} {
+		if got, ok := cfg.Get(name); !ok || got != want {
+			t.Errorf("%s = %q %v, want %q", name, got, ok, want)
+		}
+	}
+	if err := cfg.Set("zset-max-ziplist-entries", "7"); err != nil || cfg.ZSetMaxListpackEntries != 7 {
+		t.Fatalf("set through the alias: %v %d", err, cfg.ZSetMaxListpackEntries)
+	}
+	if err := cfg.Set("zset-max-listpack-value", "1kb"); err != nil || cfg.ZSetMaxListpackValue != 1024 {
+		t.Fatalf("memory value: %v %d", err, cfg.ZSetMaxListpackValue)
+	}
+	for _, bad := range []string{"-1", "abc"} {
+		if err := cfg.Set("zset-max-listpack-entries", bad); err == nil {
+			t.Errorf("zset-max-listpack-entries %q accepted", bad)
+		}
+	}
+}
