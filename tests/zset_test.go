@@ -756,6 +756,7 @@ func TestDiffZSetLimitsConfig(t *testing.T) {
 				cfg.ZSetMaxListpackValue = int64(lim.value)
 			}, "--zset-max-listpack-entries", strconv.Itoa(lim.entries), "--zset-max-listpack-value", strconv.Itoa(lim.value))
 			diffSession(t, s, []step{
+				"CONFIG GET zset-max-listpack-entries", "CONFIG GET zset-max-ziplist-value", "!pairs CONFIG GET zset-max-*",
 				"ZADD z 1 a 2 b 3 c", "OBJECT ENCODING z", "ZADD z 4 d", "OBJECT ENCODING z", "ZADD z 5 e",
 				"OBJECT ENCODING z", "ZADD y 1 12345678", "OBJECT ENCODING y", "ZADD y 1 123456789", "OBJECT ENCODING y",
 				"ZADD x 1 a", "OBJECT ENCODING x", "ZUNIONSTORE d 1 z", "OBJECT ENCODING d", "ZRANGESTORE d z 0 2",
@@ -763,6 +764,20 @@ func TestDiffZSetLimitsConfig(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestDiffZSetConfigSet changes the encoding limits at run time: they
+// apply to the next member added, never to sets already converted.
+func TestDiffZSetConfigSet(t *testing.T) {
+	s := privateServers(t, nil)
+	diffSession(t, s, []step{
+		"ZADD z 1 a 2 b 3 c", "CONFIG SET zset-max-listpack-entries 2", "OBJECT ENCODING z", "ZADD z 1 a", "OBJECT ENCODING z",
+		"ZADD z 4 d", "OBJECT ENCODING z", "CONFIG SET zset-max-ziplist-entries 128", "CONFIG GET zset-max-listpack-entries",
+		"ZADD y 1 abcdef", "CONFIG SET zset-max-listpack-value 3", "ZADD y 2 abcdef", "OBJECT ENCODING y", "ZADD y 2 abcd",
+		"OBJECT ENCODING y", "CONFIG SET zset-max-ziplist-value 1kb", "CONFIG GET zset-max-listpack-value", "ZADD x 1 abcd",
+		"OBJECT ENCODING x", "CONFIG SET zset-max-listpack-entries -1", "CONFIG SET zset-max-listpack-value abc",
+		"CONFIG SET zset-max-listpack-entries 0", "ZADD w 1 a", "OBJECT ENCODING w", "ZUNIONSTORE v 1 w", "OBJECT ENCODING v",
+	})
 }
 
 // ---- big sets ----
