@@ -12,22 +12,28 @@
 #   set:  one set of MEMBERS (1,000,000) VALUE_SIZE (16) byte members
 #         mem:000000000000.., loaded with redis-cli --pipe in SADDs of
 #         BATCH (1000) members.
+#   zset: one sorted set of ZMEMBERS (1,000,000) members member:0000000..
+#         (14 bytes), loaded with redis-cli --pipe in ZADDs of BATCH (1000)
+#         pairs; scores are integers spread over the range (i*7919 mod
+#         ZMEMBERS), or ascending (i) with ZSCORES=seq.
 #
 # Builds kvd (go build ./cmd/kvd), starts it and a redis-server
 # (--save '' --appendonly no) on free ports, loads the same data into each,
 # and prints RSS (VmRSS) and used_memory (INFO memory, where the server
 # reports it) before and after, per element. A fresh pair of servers is
-# started for each type. Environment: FIELDS, ELEMENTS, MEMBERS, VALUE_SIZE,
-# BATCH, SETTLE=5 (max seconds to wait for RSS to settle).
+# started for each type. Environment: FIELDS, ELEMENTS, MEMBERS, ZMEMBERS,
+# ZSCORES, VALUE_SIZE, BATCH, SETTLE=5 (max seconds to wait for RSS to settle).
 set -uo pipefail
 export LC_ALL=C
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 
 FIELDS=${FIELDS:-1000000}
 ELEMENTS=${ELEMENTS:-1000000}
 MEMBERS=${MEMBERS:-1000000}
+ZMEMBERS=${ZMEMBERS:-1000000}
+ZSCORES=${ZSCORES:-spread}
 VALUE_SIZE=${VALUE_SIZE:-16}
 BATCH=${BATCH:-1000}
 SETTLE=${SETTLE:-5}
@@ -195,6 +201,31 @@ mem_set() {
     echo "#   redis encoding: $(cli "$REDIS_PORT" object encoding set)"
     stop_servers
     rm -f "$TMP/set.resp"
+}
+
+gen_zset() {
+    awk -v n="$ZMEMBERS" -v batch="$BATCH" -v seq="$([[ $ZSCORES == seq ]] && echo 1 || echo 0)" 'BEGIN {
+        for (i = 0; i < n; i += batch) {
+            m = (n - i < batch) ? n - i : batch
+            printf "*%d\r\n$4\r\nZADD\r\n$4\r\nzset\r\n", 2 + 2 * m
+            for (j = i; j < i + m; j++) {
+                s = seq ? j : (j * 7919) % n; e = sprintf("member:%07d", j)
+                printf "$%d\r\n%d\r\n$%d\r\n%s\r\n", length(s ""), s, length(e), e
+            }
+        }
+    }' >"$TMP/zset.resp"
+    ZSET_REPLIES=$(( (ZMEMBERS + BATCH - 1) / BATCH ))
+}
+
+mem_zset() {
+    gen_zset
+    start_servers
+    measure kvd "$KVD_PORT" "$KVD_PID" "$TMP/zset.resp" "$ZMEMBERS" "$ZSET_REPLIES" zcard zset
+    echo "#   kvd encoding: $(cli "$KVD_PORT" object encoding zset)"
+    measure redis "$REDIS_PORT" "$REDIS_PID" "$TMP/zset.resp" "$ZMEMBERS" "$ZSET_REPLIES" zcard zset
+    echo "#   redis encoding: $(cli "$REDIS_PORT" object encoding zset)"
+    stop_servers
+    rm -f "$TMP/zset.resp"
 }
 
 (( VALUE_SIZE >= 16 )) || { echo "memory-types.sh: VALUE_SIZE must be >= 16" >&2; exit 2; }
