@@ -956,9 +956,15 @@ func zrandmemberWithCount(c *Client, l int64, withscores bool) {
 			count = -l
 		}
 		c.replyScoredLen(int(count), withscores)
-		for ; count > 0; count-- {
+		for i := int64(0); i < count; i++ {
 			m, s := z.At(rand.IntN(size))
 			c.replyScored(m, s, withscores)
+			// Like Redis, stop once the client is over its output buffer
+			// limit (it is closed after the command) rather than build a
+			// reply of up to 2^63 members.
+			if i&1023 == 1023 && c.srv.overOutputLimit(c) {
+				break
+			}
 		}
 		return
 	}

@@ -757,6 +757,11 @@ func (z *ZSet) RemoveRanks(first, end int) int {
 		return 0
 	}
 	if z.big != nil {
+		if first == 0 && end == z.Len() {
+			// Everything goes: drop the trees rather than unlink each member.
+			z.big = newBig()
+			return end
+		}
 		for i := first; i < end; i++ {
 			it, _ := z.big.byScore.DeleteAt(first)
 			z.big.byMember.Delete(zkey{hash: z.big.hash(refMember(it.p)), p: it.p})
