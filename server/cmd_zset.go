@@ -250,6 +250,11 @@ options:
 		for j, s := range scores {
 			res, ns := z.Add(argv[idx+2*j+1], s, flags, lim)
 			if res&store.ZAddNaN != 0 {
+				// Only INCR's single pair can end here, but the rule is
+				// Redis's: what was added before the error stays.
+				if !found && z.Len() > 0 {
+					c.db.SetZSet(key, z, c.srv.now())
+				}
 				c.replyError(errZNaN)
 				return
 			}

@@ -255,6 +255,26 @@ func TestZSetEncoding(t *testing.T) {
 	}
 }
 
+func TestNewZSetFor(t *testing.T) {
+	lim := ZLimits{MaxEntries: 4, MaxValue: 8}
+	tests := []struct {
+		n, maxLen int
+		want      string
+	}{{0, 0, "listpack"}, {4, 8, "listpack"}, {5, 1, "skiplist"}, {1, 9, "skiplist"}}
+	for _, tt := range tests {
+		z := NewZSetFor(tt.n, tt.maxLen, lim)
+		if z.Encoding() != tt.want {
+			t.Errorf("NewZSetFor(%d, %d) = %s, want %s", tt.n, tt.maxLen, z.Encoding(), tt.want)
+		}
+		// -0 survives only in the big encoding, as in Redis's skiplist.
+		z.Add([]byte("a"), math.Copysign(0, -1), 0, lim)
+		s, _ := z.Score([]byte("a"))
+		if neg := math.Signbit(s); neg != (tt.want == "skiplist") {
+			t.Errorf("%s: -0 stored as %v", tt.want, s)
+		}
+	}
+}
+
 func TestZSetRankFastPath(t *testing.T) {
 	if !zitemShape.ok {
 		t.Fatalf("tidwall/btree's node layout no longer matches rankNode: countPrefix falls back to O(log² N)")
