@@ -14,11 +14,14 @@ import (
 // A sorted set has two encodings, chosen like Redis 7.0 chooses between a
 // listpack and a skiplist, so that OBJECT ENCODING and ZSCAN behave alike:
 //
-//   - small ("listpack"): every member in one byte slice, sorted by (score,
-//     member), each entry laid out as
-//     [score: 8 bytes, little-endian IEEE 754][member length: uvarint][member].
-//     Lookups are linear, as in a listpack; it is the compact form for the
-//     many small sorted sets a database typically holds.
+//   - small ("listpack"): every member in one byte slice, after a 2-byte
+//     count, sorted by (score, member), each entry laid out as [uvarint:
+//     member length << 1 | 1 if the score is a float][member][score: a
+//     zigzag uvarint if it is a whole number, else 8 bytes of
+//     little-endian IEEE 754]. Lookups are linear, as in a listpack; it is
+//     the compact form for the many small sorted sets a database
+//     typically holds, and like a listpack it takes about 16 bytes per
+//     member of 14 bytes with a small integer score.
 //   - big ("skiplist"): two B-trees over the same members. byScore is
 //     ordered by (score, member) and answers ranges and ranks; byMember is
 //     ordered by (hash32(member), member) and answers lookups by member and
@@ -52,9 +55,35 @@ const maxSmallBytes = 1 << 30
 // Member slices handed out by its methods point into the set and are valid
 // only until the set is next changed.
 type ZSet struct {
-	lp  []byte // small encoding; unused when big != nil
-	n   int    // members in lp
+	lp  []byte // small encoding (nil when empty); unused when big != nil
 	big *zbig
+}
+
+// smallHdr is the small encoding's header: the number of members as a
+// little-endian uint16, or smallManyMembers for that many or more, which
+// must then be counted (as in a listpack's header). Keeping the count there
+// rather than in a field makes a ZSet 32 bytes rather than 48.
+const (
+	smallHdr         = 2
+	smallManyMembers = 1<<16 - 1
+)
+
+func (z *ZSet) smallLen() int {
+	if len(z.lp) < smallHdr {
+		return 0
+	}
+	if n := int(binary.LittleEndian.Uint16(z.lp)); n != smallManyMembers {
+		return n
+	}
+	n := 0
+	for o := smallHdr; o < len(z.lp); n++ {
+		_, _, o = smallEntry(z.lp, o)
+	}
+	return n
+}
+
+func (z *ZSet) setSmallLen(n int) {
+	binary.LittleEndian.PutUint16(z.lp, uint16(min(n, smallManyMembers)))
 }
 
 // zbig is the big encoding.
@@ -182,21 +211,54 @@ func (b *zbig) remove(p *byte) {
 
 // smallEntry decodes the entry at off and returns the offset of the next.
 func smallEntry(lp []byte, off int) (member []byte, score float64, next int) {
-	score = math.Float64frombits(binary.LittleEndian.Uint64(lp[off:]))
-	n, k := binary.Uvarint(lp[off+8:])
-	start := off + 8 + k
-	end := start + int(n)
-	return lp[start:end:end], score, end
+	h, k := binary.Uvarint(lp[off:])
+	start := off + k
+	end := start + int(h>>1)
+	member = lp[start:end:end]
+	if h&1 != 0 {
+		return member, math.Float64frombits(binary.LittleEndian.Uint64(lp[end:])), end + 8
+	}
+	u, k := binary.Uvarint(lp[end:])
+	return member, float64(int64(u>>1) ^ -int64(u&1)), end + k
 }
 
-func smallEntrySize(member []byte) int {
+// smallIntScore reports whether score is stored as an integer: a whole
+// number well inside the int64 range. -0 is stored as the integer 0, as
+// Redis's listpack stores it.
+func smallIntScore(score float64) (int64, bool) {
+	if score != math.Trunc(score) || math.Abs(score) >= 1<<62 {
+		return 0, false
+	}
+	return int64(score), true
+}
+
+// appendSmallEntry appends the encoding of one entry.
+func appendSmallEntry(dst, member []byte, score float64) []byte {
+	i, isInt := smallIntScore(score)
+	h := uint64(len(member)) << 1
+	if !isInt {
+		h |= 1
+	}
+	dst = binary.AppendUvarint(dst, h)
+	dst = append(dst, member...)
+	if !isInt {
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(score))
+	}
+	return binary.AppendUvarint(dst, uint64(i<<1)^uint64(i>>63))
+}
+
+func smallEntrySize(member []byte, score float64) int {
 	var tmp [binary.MaxVarintLen64]byte
-	return 8 + binary.PutUvarint(tmp[:], uint64(len(member))) + len(member)
+	n := len(binary.AppendUvarint(tmp[:0], uint64(len(member))<<1)) + len(member)
+	if i, ok := smallIntScore(score); ok {
+		return n + len(binary.AppendUvarint(tmp[:0], uint64(i<<1)^uint64(i>>63)))
+	}
+	return n + 8
 }
 
 // smallFind returns the offset, rank and score of member, or ok == false.
 func (z *ZSet) smallFind(member []byte) (off, rank int, score float64, ok bool) {
-	for i, o := 0, 0; o < len(z.lp); i++ {
+	for i, o := 0, smallHdr; o < len(z.lp); i++ {
 		m, s, next := smallEntry(z.lp, o)
 		if bytes.Equal(m, member) {
 			return o, i, s, true
@@ -209,7 +271,7 @@ func (z *ZSet) smallFind(member []byte) (off, rank int, score float64, ok bool) 
 // smallOffset returns the byte offset of the entry of the given rank
 // (len(lp) for rank == n).
 func (z *ZSet) smallOffset(rank int) int {
-	o := 0
+	o := smallHdr
 	for i := 0; i < rank; i++ {
 		_, _, o = smallEntry(z.lp, o)
 	}
@@ -218,12 +280,7 @@ func (z *ZSet) smallOffset(rank int) int {
 
 // smallInsert inserts a member known to be absent at its place in the order.
 func (z *ZSet) smallInsert(member []byte, score float64) {
-	if score == 0 {
-		// Redis's listpack stores an integral score as an integer, which
-		// turns -0 into 0; the skiplist keeps -0.
-		score = 0
-	}
-	o := 0
+	o := smallHdr
 	for o < len(z.lp) {
 		m, s, next := smallEntry(z.lp, o)
 		if s > score || s == score && bytes.Compare(m, member) > 0 {
@@ -231,23 +288,33 @@ func (z *ZSet) smallInsert(member []byte, score float64) {
 		}
 		o = next
 	}
-	size := smallEntrySize(member)
-	old := len(z.lp)
-	z.lp = slices.Grow(z.lp, size)[:old+size]
+	size := smallEntrySize(member, score)
+	old := max(len(z.lp), smallHdr)
+	if need := old + size; need > cap(z.lp) {
+		// Grow to the allocation size class of what is needed rather than
+		// append's doubling: small sets are many, and Redis reallocates a
+		// listpack to size on every insert too. (append from an empty
+		// slice rounds the capacity up to the size class.)
+		lp := append(z.lp[:0:0], make([]byte, need)...)[:old]
+		copy(lp, z.lp)
+		z.lp = lp
+	}
+	z.lp = z.lp[:old+size]
 	copy(z.lp[o+size:], z.lp[o:old])
-	binary.LittleEndian.PutUint64(z.lp[o:], math.Float64bits(score))
-	k := binary.PutUvarint(z.lp[o+8:], uint64(len(member)))
-	copy(z.lp[o+8+k:], member)
-	z.n++
+	appendSmallEntry(z.lp[o:o], member, score)
+	z.setSmallLen(z.smallLen() + 1)
 }
 
 // smallDelete removes the entries in the byte range [from, to) holding count members.
 func (z *ZSet) smallDelete(from, to, count int) {
-	z.lp = append(z.lp[:from], z.lp[to:]...)
-	z.n -= count
-	if z.n == 0 {
+	n := z.smallLen() - count
+	if n == 0 {
 		z.lp = nil
-	} else if cap(z.lp) > 64 && cap(z.lp) > 2*len(z.lp) {
+		return
+	}
+	z.lp = append(z.lp[:from], z.lp[to:]...)
+	z.setSmallLen(n)
+	if cap(z.lp) > 64 && cap(z.lp) > len(z.lp)+len(z.lp)/2 {
 		z.lp = slices.Clip(slices.Clone(z.lp))
 	}
 }
@@ -255,8 +322,8 @@ func (z *ZSet) smallDelete(from, to, count int) {
 // toBig converts the set to the big encoding.
 func (z *ZSet) toBig() {
 	b := newBig()
-	keys := make([]zkey, 0, z.n)
-	for o := 0; o < len(z.lp); {
+	keys := make([]zkey, 0, z.smallLen())
+	for o := smallHdr; o < len(z.lp); {
 		m, s, next := smallEntry(z.lp, o)
 		p := newRef(m, s)
 		b.byScore.Load(zitem{score: s, p: p})
@@ -267,7 +334,7 @@ func (z *ZSet) toBig() {
 	for _, k := range keys {
 		b.byMember.Load(k)
 	}
-	z.lp, z.n, z.big = nil, 0, b
+	z.lp, z.big = nil, b
 }
 
 func (b *zbig) cmpKey(x, y zkey) int {
@@ -315,7 +382,7 @@ func (z *ZSet) Len() int {
 	if z.big != nil {
 		return z.big.byScore.Len()
 	}
-	return z.n
+	return z.smallLen()
 }
 
 // Encoding returns the name OBJECT ENCODING gives the set's representation.
@@ -329,7 +396,7 @@ func (z *ZSet) Encoding() string {
 // Clone returns a deep copy in the same encoding.
 func (z *ZSet) Clone() *ZSet {
 	if z.big == nil {
-		return &ZSet{lp: slices.Clone(z.lp), n: z.n}
+		return &ZSet{lp: slices.Clone(z.lp)}
 	}
 	b := newBig()
 	keys := make([]zkey, 0, z.Len())
@@ -419,7 +486,7 @@ func (z *ZSet) Descend(from int, fn func(member []byte, score float64) bool) {
 	}
 	var stack [128]int32
 	offs := stack[:0]
-	for i, o := 0, 0; i <= from; i++ {
+	for i, o := 0, smallHdr; i <= from; i++ {
 		offs = append(offs, int32(o))
 		_, _, o = smallEntry(z.lp, o)
 	}
@@ -462,7 +529,7 @@ func (z *ZSet) ScoreRanks(r ScoreRange) (first, end int) {
 		end = countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(x.score) })
 		return first, max(first, end)
 	}
-	i, o := 0, 0
+	i, o := 0, smallHdr
 	for ; o < len(z.lp); i++ {
 		_, s, next := smallEntry(z.lp, o)
 		if r.gteMin(s) {
@@ -576,7 +643,7 @@ func (z *ZSet) LexRanksForward(r LexRange) (first, end int) {
 		end = countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(refMember(x.p)) })
 		return first, max(end, first+1)
 	}
-	i, o := 0, 0
+	i, o := 0, smallHdr
 	for ; o < len(z.lp); i++ {
 		m, _, next := smallEntry(z.lp, o)
 		if r.gteMin(m) {
@@ -617,14 +684,15 @@ func (z *ZSet) LexRanksReverse(r LexRange) (first, end int) {
 		return min(first, last), last + 1
 	}
 	last := -1
-	z.Descend(z.n-1, func(m []byte, _ float64) bool {
+	n := z.Len()
+	z.Descend(n-1, func(m []byte, _ float64) bool {
 		if r.lteMax(m) {
 			return false
 		}
 		last--
 		return true
 	})
-	last += z.n
+	last += n
 	if last < 0 {
 		return 0, 0
 	}
@@ -719,7 +787,7 @@ func (z *ZSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimits) (
 		return ZAddNop, 0
 	}
 	if z.big == nil {
-		if int64(z.n)+1 > lim.MaxEntries || int64(len(member)) > lim.MaxValue || len(z.lp)+smallEntrySize(member) > maxSmallBytes {
+		if int64(z.smallLen())+1 > lim.MaxEntries || int64(len(member)) > lim.MaxValue || len(z.lp)+smallEntrySize(member, score) > maxSmallBytes {
 			z.toBig()
 			h = z.big.hash(member)
 		} else {
@@ -788,7 +856,7 @@ func (z *ZSet) RemoveRanks(first, end int) int {
 // change the set.
 func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float64)) uint64 {
 	if z.big == nil {
-		for o := 0; o < len(z.lp); {
+		for o := smallHdr; o < len(z.lp); {
 			m, s, next := smallEntry(z.lp, o)
 			fn(m, s)
 			o = next
