@@ -1084,6 +1084,12 @@ func TestDiffZSetMore(t *testing.T) {
 			"ZUNION 1 a WEIGHTS 1e400", "ZUNION 1 a WEIGHTS 1e-400", `ZUNION 1 a WEIGHTS "" WITHSCORES`, "ZUNION 1 a WEIGHTS 1. WITHSCORES",
 			"ZUNION 1 a WEIGHTS -0 WITHSCORES", "ZUNIONSTORE d 1 a WEIGHTS -0", "ZSCORE d x",
 		}},
+		{name: "command metadata", steps: []step{
+			"COMMAND GETKEYS ZUNIONSTORE d 2 a b WEIGHTS 1 2", "COMMAND GETKEYS ZUNION 2 a b", "COMMAND GETKEYS ZMPOP 2 a b MIN",
+			"COMMAND GETKEYS ZRANGESTORE d s 0 1", "COMMAND GETKEYS ZINTERCARD 1 a LIMIT 5", "COMMAND GETKEYS ZDIFFSTORE d 3 a b",
+			"COMMAND GETKEYS ZUNION 0 a", "COMMAND GETKEYS ZADD k 1 a", "COMMAND GETKEYS ZMPOP 1x a MIN",
+			"COMMAND INFO zadd zrangestore zunionstore zmpop zscan zrandmember zinter", "COMMAND DOCS zrange",
+		}},
 		{name: "negative zero", steps: []step{
 			"ZADD z -0 a", "ZSCORE z a", "ZADD z INCR -0 b", "ZSCORE z b", "ZADD y 1 " + zRepeat("L", 70), "ZADD y -0 a",
 			"ZSCORE y a", "ZUNION 1 y WEIGHTS -1 WITHSCORES", "ZUNIONSTORE d 1 y WEIGHTS -1", "ZSCORE d a", "ZADD s 0 a 1 b",
