@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -800,6 +801,56 @@ func TestDiffZSetConfigSet(t *testing.T) {
 		"OBJECT ENCODING x", "CONFIG SET zset-max-listpack-entries -1", "CONFIG SET zset-max-listpack-value abc",
 		"CONFIG SET zset-max-listpack-entries 0", "ZADD w 1 a", "OBJECT ENCODING w", "ZUNIONSTORE v 1 w", "OBJECT ENCODING v",
 	})
+}
+
+// TestZSetKeyspaceStats compares the keyspace hits and misses, error
+// counts and per-command statistics the sorted set commands leave in INFO:
+// which lookups count (reads) and which do not (writes) follows Redis.
+func TestZSetKeyspaceStats(t *testing.T) {
+	s := privateServers(t, nil)
+	cmds := [][]string{
+		{"ZADD", "z", "1", "a", "2", "b"}, {"ZADD", "z", "XX", "3", "a"}, {"ZINCRBY", "nokey", "1", "a"},
+		{"ZSCORE", "z", "a"}, {"ZSCORE", "nokey", "a"}, {"ZMSCORE", "z", "a", "b"}, {"ZMSCORE", "nokey", "a"},
+		{"ZRANK", "z", "a"}, {"ZCARD", "nokey"}, {"ZCOUNT", "z", "0", "5"}, {"ZLEXCOUNT", "nokey", "-", "+"},
+		{"ZRANGE", "z", "0", "-1"}, {"ZRANGE", "nokey", "0", "-1"}, {"ZRANGESTORE", "d", "z", "0", "-1"},
+		{"ZRANGESTORE", "d2", "nokey", "0", "-1"}, {"ZREM", "nokey", "a"}, {"ZREMRANGEBYRANK", "d", "0", "0"},
+		{"ZPOPMIN", "nokey"}, {"ZPOPMAX", "d"}, {"ZMPOP", "2", "nokey", "z", "MIN"}, {"ZRANDMEMBER", "z"},
+		{"ZRANDMEMBER", "nokey", "2"}, {"ZUNION", "2", "z", "nokey"}, {"ZINTERSTORE", "d", "2", "z", "nokey"},
+		{"ZDIFF", "1", "z"}, {"ZINTERCARD", "1", "nokey"}, {"ZSCAN", "z", "0"}, {"ZSCAN", "nokey", "0"},
+		{"SET", "str", "v"}, {"ZADD", "str", "1", "a"}, {"ZRANGE", "str", "0", "1"}, {"ZADD", "z", "nan", "a"},
+		{"ZRANGEBYSCORE", "z", "x", "y"}, {"ZADD", "z"},
+	}
+	results := map[string]map[string][][2]string{}
+	for _, addr := range []string{s.redis, s.kvd} {
+		c := dial(t, addr)
+		c.do("CONFIG", "RESETSTAT")
+		for _, cmd := range cmds {
+			c.do(cmd...)
+		}
+		results[addr] = parseInfo(t, c.do("INFO", "stats", "commandstats"))
+	}
+	want, got := results[s.redis], results[s.kvd]
+	if v, _ := infoValue(want["stats"], "keyspace_misses"); v == "" || v == "0" {
+		t.Fatalf("Redis reports keyspace_misses %q: the scenario checks nothing", v)
+	}
+	for _, f := range []string{"keyspace_hits", "keyspace_misses", "total_error_replies"} {
+		w, _ := infoValue(want["stats"], f)
+		g, _ := infoValue(got["stats"], f)
+		if w != g {
+			t.Errorf("%s: redis %s, kvd %s", f, w, g)
+		}
+	}
+	calls := regexp.MustCompile(`^calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)$`)
+	for _, f := range want["commandstats"] {
+		if !strings.HasPrefix(f[0], "cmdstat_z") {
+			continue
+		}
+		g, _ := infoValue(got["commandstats"], f[0])
+		wm, gm := calls.FindStringSubmatch(f[1]), calls.FindStringSubmatch(g)
+		if wm == nil || gm == nil || wm[1] != gm[1] || wm[2] != gm[2] || wm[3] != gm[3] {
+			t.Errorf("%s: redis %q, kvd %q", f[0], f[1], g)
+		}
+	}
 }
 
 // ---- big sets ----
