@@ -517,10 +517,12 @@ func TestDiffZSetAlgebra(t *testing.T) {
 }
 
 // TestDiffZSetWithSets covers plain sets as inputs of ZUNION, ZINTER, ZDIFF
-// and ZINTERCARD (every member scores 1). It needs the set commands.
+// and ZINTERCARD (every member scores 1). It needs the set type, which
+// joins the sorted set commands in zsetOperandOf; until kvd has it the test
+// is skipped outside CI and fails in CI.
 func TestDiffZSetWithSets(t *testing.T) {
 	needRedis(t)
-	if !kvdHasCommand(t, "SADD") {
+	if !kvdHasCommand(t, "SADD") && os.Getenv("CI") == "" {
 		t.Skip("kvd has no set type yet: SADD is unknown")
 	}
 	diffCases(t, []dcase{
