@@ -1085,6 +1085,9 @@ func zsetOperandOf(e store.Entry) (zsetOperand, bool) {
 	if z := e.ZSet(); z != nil {
 		return zsetOperand{z: z, weight: 1}, true
 	}
+	if s := e.Set(); s != nil {
+		return zsetOperand{set: s, weight: 1}, true
+	}
 	return zsetOperand{}, false
 }
 
