@@ -34,9 +34,10 @@ import (
 //
 // A set starts small and turns big once it has more than MaxEntries
 // members or a member longer than MaxValue bytes, and never turns back.
-// (Redis also builds the results of ZUNIONSTORE and friends as skiplists and
-// converts them to a listpack when they fit; since a result's members are
-// unique, building it member by member with Add ends in the same encoding.)
+// The commands that build a new set (ZUNIONSTORE, ZRANGESTORE...) start it
+// in the encoding Redis would (NewZSetFor): it shows not only in OBJECT
+// ENCODING but in scores, since the small encoding, like a listpack,
+// stores -0 as 0.
 
 // ZLimits are the thresholds of the small encoding
 // (zset-max-listpack-entries and zset-max-listpack-value).
