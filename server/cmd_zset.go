@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 
 	"github.com/kvdserver/kvd/internal/glob"
 	"github.com/kvdserver/kvd/internal/num"
@@ -880,25 +879,33 @@ func zsetNumkeysKeys(argv [][]byte, idx int, dst bool) []int {
 }
 
 // zsetAtoi reads an integer like C's atoi: leading space, a sign, the
-// digits up to the first other byte, and 0 if there are none.
+// digits up to the first other byte (0 if there are none), saturated to the
+// range of a long as strtol does, then cut to a 32-bit int.
 func zsetAtoi(b []byte) int64 {
 	b = cstr(b)
 	i := 0
 	for i < len(b) && num.IsSpace(b[i]) {
 		i++
 	}
-	j := i
-	if j < len(b) && (b[j] == '+' || b[j] == '-') {
-		j++
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
 	}
-	for j < len(b) && b[j] >= '0' && b[j] <= '9' && j-i < 19 {
-		j++
+	var v uint64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		v = min(v*10+uint64(b[i]-'0'), math.MaxInt64+1) // saturates, and cannot wrap from there
 	}
-	n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
-	if err != nil {
-		return 0
+	var n int64
+	switch {
+	case neg:
+		n = int64(-v)
+	case v > math.MaxInt64:
+		n = math.MaxInt64
+	default:
+		n = int64(v)
 	}
-	return n
+	return int64(int32(n))
 }
 
 // ---- ZRANDMEMBER ----

@@ -88,6 +88,10 @@ func TestZSetNumkeysKeys(t *testing.T) {
 		{"zunionstore bad", zsetOpStoreGetKeys(argv("zunionstore", "d", "x", "a")), nil},
 		{"zmpop", zmpopGetKeys(argv("zmpop", "2", "a", "b", "MIN")), []int{2, 3}},
 		{"zmpop huge", zmpopGetKeys(argv("zmpop", "99999999999999999999", "a", "MIN")), nil},
+		{"zunion 2^32+1", zsetOpGetKeys(argv("zunion", "4294967297", "a")), []int{2}},
+		{"zunion -2^32+1", zsetOpGetKeys(argv("zunion", "-4294967295", "a")), []int{2}},
+		{"zunion space", zsetOpGetKeys(argv("zunion", " +1", "a")), []int{2}},
+		{"zunion min", zsetOpGetKeys(argv("zunion", "-99999999999999999999", "a")), nil},
 	}
 	for _, tt := range tests {
 		if !slices.Equal(tt.got, tt.want) {
