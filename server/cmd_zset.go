@@ -615,32 +615,45 @@ func zrangeGeneric(c *Client, from int, storing bool, kind zrangeKind, dir zrang
 			sink.emitRanks(z, int(start), int(end-start+1), false, true)
 		}
 	case zrangeScore, zrangeLex:
-		var first, last int
+		// Redis walks from the first member in range (the last, in
+		// reverse) past offset members without looking at them, then
+		// emits up to limit members (all if negative) while they are
+		// still in range; a negative offset walks off the end.
+		var first, end int
 		switch {
 		case kind == zrangeScore:
-			first, last = z.ScoreRanks(sr)
+			first, end = z.ScoreRanks(sr)
 		case reverse:
-			first, last = z.LexRanksReverse(lr)
+			first, end = z.LexRanksReverse(lr)
 		default:
-			first, last = z.LexRanksForward(lr)
+			first, end = z.LexRanksForward(lr)
 		}
-		// Redis walks offset members past the start of the range, then
-		// up to limit (all if negative) while still in range; a negative
-		// offset walks off the end.
-		avail := int64(last - first)
-		if offset < 0 || offset >= avail {
+		if first == end || offset < 0 || offset >= n {
 			sink.begin(0, false)
 			break
 		}
-		count := avail - offset
+		var from, avail int
+		switch {
+		case reverse:
+			from = end - 1 - int(offset)
+			avail = from - first + 1
+			if kind == zrangeLex {
+				// Over unequal scores the members past the offset may be
+				// in range again (Redis's listpack walk).
+				avail = z.LexRunReverse(lr, from)
+			}
+		default:
+			from = first + int(offset)
+			avail = end - from
+			if kind == zrangeLex {
+				avail = z.LexRunForward(lr, from)
+			}
+		}
+		count := int64(max(avail, 0))
 		if limit >= 0 {
 			count = min(count, limit)
 		}
-		if reverse {
-			sink.emitRanks(z, last-1-int(offset), int(count), true, false)
-		} else {
-			sink.emitRanks(z, first+int(offset), int(count), false, false)
-		}
+		sink.emitRanks(z, from, int(count), reverse, false)
 	}
 	sink.finish(argv[1])
 }

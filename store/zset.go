@@ -711,6 +711,50 @@ func (z *ZSet) LexRanksReverse(r LexRange) (first, end int) {
 	return first, last + 1
 }
 
+// LexRunForward returns how many members from rank from upwards are not
+// above r's Max, stopping at the first that is: what a forward walk of
+// ZRANGEBYLEX emits once it has skipped its LIMIT offset (which it does
+// without looking at the members it skips).
+func (z *ZSet) LexRunForward(r LexRange, from int) int {
+	if from < 0 || from >= z.Len() {
+		return 0
+	}
+	if z.big != nil {
+		end := countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(refMember(x.p)) })
+		return max(end-from, 0)
+	}
+	n := 0
+	z.Ascend(from, func(m []byte, _ float64) bool {
+		if !r.lteMax(m) {
+			return false
+		}
+		n++
+		return true
+	})
+	return n
+}
+
+// LexRunReverse is LexRunForward for a backward walk: how many members
+// from rank from downwards are not below r's Min.
+func (z *ZSet) LexRunReverse(r LexRange, from int) int {
+	if from < 0 || from >= z.Len() {
+		return 0
+	}
+	if z.big != nil {
+		first := countPrefix(z.big.byScore, func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
+		return max(from+1-first, 0)
+	}
+	n := 0
+	z.Descend(from, func(m []byte, _ float64) bool {
+		if !r.gteMin(m) {
+			return false
+		}
+		n++
+		return true
+	})
+	return n
+}
+
 // ---- changes ----
 
 // ZAddFlags are ZADD's options.

@@ -355,6 +355,17 @@ func TestZSetLexMixedScoresSmall(t *testing.T) {
 	if f, e := z.LexRanksReverse(r); f != 2 || e != 4 {
 		t.Fatalf("reverse = [%d, %d), want [2, 4)", f, e)
 	}
+	// After skipping an offset the walks go on while in range: from b
+	// (rank 3) forward one member; from a (rank 1) backward c and a.
+	if n := z.LexRunForward(r, 3); n != 1 {
+		t.Fatalf("LexRunForward from 3 = %d, want 1", n)
+	}
+	if n := z.LexRunForward(r, 2); n != 0 {
+		t.Fatalf("LexRunForward from d = %d, want 0", n)
+	}
+	if n := z.LexRunReverse(LexRange{Min: LexBound{Value: []byte("a")}, Max: LexBound{Inf: 1, Excl: true}}, 1); n != 2 {
+		t.Fatalf("LexRunReverse from 1 = %d, want 2", n)
+	}
 }
 
 func TestZSetScanGuarantee(t *testing.T) {
