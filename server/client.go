@@ -385,8 +385,8 @@ func (c *Client) forget() {
 func (c *Client) replyOK()                   { c.out = resp.AppendOK(c.buf()) }
 func (c *Client) replyStatus(s string)       { c.out = resp.AppendStatus(c.buf(), s) }
 func (c *Client) replyInt(n int64)           { c.out = resp.AppendInt(c.buf(), n) }
-func (c *Client) replyBulk(b []byte)         { c.out = resp.AppendBulk(c.buf(), b) }
-func (c *Client) replyBulkString(s string)   { c.out = resp.AppendBulkString(c.buf(), s) }
+func (c *Client) replyBulk(b []byte)         { c.out = resp.AppendBulk(c.reserve(len(b)+24), b) }
+func (c *Client) replyBulkString(s string)   { c.out = resp.AppendBulkString(c.reserve(len(s)+24), s) }
 func (c *Client) replyBulkInt(n int64)       { c.out = resp.AppendBulkInt(c.buf(), n) }
 func (c *Client) replyArray(n int)           { c.out = resp.AppendArray(c.buf(), n) }
 func (c *Client) replyNull()                 { c.out = resp.AppendNull(c.buf(), c.proto) }
@@ -397,7 +397,7 @@ func (c *Client) replyDouble(f float64)      { c.out = resp.AppendDouble(c.buf()
 func (c *Client) replyBool(v bool)           { c.out = resp.AppendBool(c.buf(), c.proto, v) }
 func (c *Client) replyBigNumber(n string)    { c.out = resp.AppendBigNumber(c.buf(), c.proto, n) }
 func (c *Client) replyVerbatim(s []byte)     { c.out = resp.AppendVerbatim(c.buf(), c.proto, "txt", s) }
-func (c *Client) replyRaw(b []byte)          { c.out = append(c.buf(), b...) }
+func (c *Client) replyRaw(b []byte)          { c.out = append(c.reserve(len(b)), b...) }
 func (c *Client) replyEmptyArray()           { c.replyArray(0) }
 func (c *Client) replyBulks(items ...[]byte) { c.replyArray(len(items)); c.replyBulkItems(items) }
 
@@ -423,4 +423,20 @@ func (c *Client) buf() []byte {
 		c.out = c.srv.getBuf()
 	}
 	return c.out
+}
+
+// reserve makes room for n more reply bytes, moving to a bigger pooled
+// buffer rather than letting append allocate one that the pool cannot take back.
+func (c *Client) reserve(n int) []byte {
+	b := c.buf()
+	if len(b)+n <= cap(b) {
+		return b
+	}
+	nb := append(c.srv.getBufCap(2*(len(b)+n)), b...)
+	if !c.sending {
+		// A buffer being sent belongs to the loop until OnSent.
+		c.srv.putBuf(b)
+	}
+	c.out = nb
+	return nb
 }

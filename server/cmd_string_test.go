@@ -143,3 +143,23 @@ func TestIncrNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelinedBigRepliesNoAlloc checks that replies outgrowing one 16 KB
+// buffer (16 pipelined GETs of 1 KB values) move to pooled buffers instead
+// of allocating once the pool is warm.
+func TestPipelinedBigRepliesNoAlloc(t *testing.T) {
+	c := stringsTestClient(t, nil)
+	stringsRun(c, "SET k "+strings.Repeat("v", 1024))
+	get := stringsArgv("GET k")
+	batch := func() {
+		for i := 0; i < 16; i++ {
+			c.argv = get
+			c.srv.execute(c)
+		}
+		c.releaseOutBuf()
+	}
+	batch()
+	if allocs := testing.AllocsPerRun(50, batch); allocs != 0 {
+		t.Errorf("%v allocations per batch of 16 GETs of 1 KB", allocs)
+	}
+}

@@ -229,6 +229,17 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 			}
 			return
 		}
+		// A large value reuses its buffer when the new one fits without
+		// wasting more than half of it.
+		if p := (*[]byte)(old.obj); old.meta&metaGrowable != 0 && len(val) > embedMax && len(val) <= cap(*p) && cap(*p) <= 2*len(val) {
+			*p = append((*p)[:0], val...)
+			old.setLRU(LRUClock(now))
+			if m := meta | metaGrowable | old.meta&metaTTL; old.meta&^metaCollided != m {
+				old.meta = m
+				db.keys.put(old)
+			}
+			return
+		}
 	}
 	if exists {
 		db.remove(old)

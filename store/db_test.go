@@ -606,7 +606,14 @@ func TestHotPathAllocs(t *testing.T) {
 	db := NewDB()
 	key, val, missing := []byte("key:000001"), []byte("value-0001"), []byte("nokey")
 	db.SetString(key, val, EncEmbstr, SetOptions{Deadline: -1}, 0)
+	big, bigVal, bigVal2 := []byte("big"), bytes.Repeat([]byte("x"), 1024), bytes.Repeat([]byte("y"), 1000)
+	db.SetString(big, bigVal, EncRaw, SetOptions{Deadline: -1}, 0)
 	for name, fn := range map[string]func(){
+		"SetString 1KB": func() { db.SetString(big, bigVal, EncRaw, SetOptions{Deadline: -1}, 0) },
+		"SetString 1KB shorter": func() {
+			db.SetString(big, bigVal2, EncRaw, SetOptions{Deadline: -1}, 0)
+			db.SetString(big, bigVal, EncRaw, SetOptions{Deadline: -1}, 0)
+		},
 		"Lookup":         func() { db.Lookup(key, 0) },
 		"Lookup missing": func() { db.Lookup(missing, 0) },
 		"Exists":         func() { db.Exists(key, 0) },
