@@ -1,6 +1,7 @@
 # kvd — targets:
 #   make run     build and start kvd on port 6379 with default settings
-#   make test    the whole suite (unit, differential, protocol, clients) under -race;
+#   make test    the whole suite (unit, differential, protocol, clients) under -race,
+#                the black-box part in all three I/O modes;
 #                installs redis-server/redis-tools first if missing (scripts/deps.sh)
 #   make build   build bin/kvd
 #   make vet     gofmt check + go vet
@@ -23,8 +24,13 @@ build:
 run: build
 	./bin/kvd
 
+# The black-box suite (./tests) runs three times: on the epoll reactor, with
+# 4 I/O threads doing reads and writes, and on the io_uring proactor.
 test: deps
-	ulimit -n 65536 2>/dev/null || true; $(GO) test -race -count=1 -timeout 25m ./...
+	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn) 2>/dev/null || true; \
+	$(GO) test -race -count=1 -timeout 25m ./... && \
+	KVD_TEST_IO_THREADS=4 $(GO) test -race -count=1 -timeout 25m ./tests && \
+	KVD_TEST_IO_MODEL=proactor $(GO) test -race -count=1 -timeout 25m ./tests
 
 deps:
 	./scripts/deps.sh

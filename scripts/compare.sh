@@ -91,7 +91,7 @@ run() {
   local port=$1; shift
   # shellcheck disable=SC2068
   timeout 120 "${bench_pin[@]}" redis-benchmark -p "$port" --csv $@ 2>/dev/null |
-    awk -F'","' 'NR==2 { gsub(/"/,""); print $2, $5, $7 }'
+    awk -F, 'NR==2 { for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }'
 }
 
 median() { sort -g | awk '{a[NR]=$1} END { if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
