@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/big"
-	"slices"
+	"sort"
 
 	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/store"
@@ -54,8 +54,9 @@ func sortROCommand(c *Client) { sortGeneric(c, true) }
 // sortItem is one element of the vector SORT sorts.
 type sortItem struct {
 	elem []byte
-	// by is the ALPHA weight a BY pattern found; nil if it found none.
-	by []byte
+	// key is what ALPHA compares: the element or its BY weight, cut at the
+	// first NUL byte unless storing; nil for a weight BY did not find.
+	key []byte
 	// score is the numeric weight.
 	score float64
 	// pos is the element's place in the vector before sorting: a full sort
@@ -63,49 +64,41 @@ type sortItem struct {
 	pos int
 }
 
-// sortOrder is how SORT compares two elements, Redis's sortCompare.
-type sortOrder struct {
-	alpha, byPattern, store, desc bool
-}
-
-// compare orders a and b. Numerically, equal weights fall back to
-// comparing the elements' bytes. ALPHA compares bytes as strcoll does in
-// the C (and C.UTF-8) locale, up to the first NUL byte, except when storing,
-// where Redis compares the whole strings; a missing BY weight sorts first.
-func (o *sortOrder) compare(a, b *sortItem) int {
-	var cmp int
+// sortCompare returns how SORT compares two elements, Redis's
+// sortCompare. Numerically, equal weights fall back to comparing the
+// elements' bytes. ALPHA compares the keys' bytes, which is what strcoll
+// does in the C (and C.UTF-8) locale; a missing BY weight sorts first.
+func sortCompare(alpha, byPattern, desc bool) func(a, b *sortItem) int {
+	sign := 1
+	if desc {
+		sign = -1
+	}
 	switch {
-	case !o.alpha:
-		switch {
-		case a.score > b.score:
-			cmp = 1
-		case a.score < b.score:
-			cmp = -1
-		default:
-			cmp = bytes.Compare(a.elem, b.elem)
+	case !alpha:
+		return func(a, b *sortItem) int {
+			switch {
+			case a.score > b.score:
+				return sign
+			case a.score < b.score:
+				return -sign
+			}
+			return sign * bytes.Compare(a.elem, b.elem)
 		}
-	case o.byPattern:
-		switch {
-		case a.by == nil && b.by == nil:
-			cmp = 0
-		case a.by == nil:
-			cmp = -1
-		case b.by == nil:
-			cmp = 1
-		case o.store:
-			cmp = bytes.Compare(a.by, b.by)
-		default:
-			cmp = bytes.Compare(cstr(a.by), cstr(b.by))
+	case byPattern:
+		return func(a, b *sortItem) int {
+			switch {
+			case a.key == nil && b.key == nil:
+				return 0
+			case a.key == nil:
+				return -sign
+			case b.key == nil:
+				return sign
+			}
+			return sign * bytes.Compare(a.key, b.key)
 		}
-	case o.store:
-		cmp = bytes.Compare(a.elem, b.elem)
 	default:
-		cmp = bytes.Compare(cstr(a.elem), cstr(b.elem))
+		return func(a, b *sortItem) int { return sign * bytes.Compare(a.key, b.key) }
 	}
-	if o.desc {
-		cmp = -cmp
-	}
-	return cmp
 }
 
 // sortArgs are SORT's parsed options.
@@ -227,7 +220,6 @@ func sortGeneric(c *Client, readonly bool) {
 	vec := s.load(e, typ, n, &start, &end, dontSort, a.desc)
 
 	if !dontSort {
-		order := sortOrder{alpha: alpha, byPattern: hasBy, store: a.hasStore, desc: a.desc}
 		bad := false
 		for i := range vec {
 			it := &vec[i]
@@ -235,18 +227,21 @@ func sortGeneric(c *Client, readonly bool) {
 			if hasBy {
 				v, ok := s.patternValue(by, it.elem)
 				if !ok {
-					continue
+					continue // no weight: score 0, or first for ALPHA
 				}
 				w = v
 			}
-			if alpha {
-				if hasBy {
-					it.by = w
-				}
-			} else if f, ok := sortScore(w); ok {
+			switch {
+			case alpha && a.hasStore:
+				// Storing, Redis compares whole strings; replying, it
+				// uses strcoll, which stops at a NUL byte.
+				it.key = w
+			case alpha:
+				it.key = cstr(w)
+			default:
+				f, ok := sortScore(w)
 				it.score = f
-			} else {
-				bad = true
+				bad = bad || !ok
 			}
 		}
 		if bad {
@@ -254,19 +249,33 @@ func sortGeneric(c *Client, readonly bool) {
 			return
 		}
 		if end >= start && len(vec) > 1 {
+			cmp := sortCompare(alpha, hasBy, a.desc)
 			if hasBy && (start != 0 || end != len(vec)-1) {
-				pqsort(vec, order.compare, start, end)
+				pqsort(vec, cmp, start, end)
 			} else {
-				slices.SortFunc(vec, func(x, y sortItem) int {
-					if cmp := order.compare(&x, &y); cmp != 0 {
-						return cmp
-					}
-					return x.pos - y.pos
-				})
+				sort.Sort(stableItems{vec, cmp})
 			}
 		}
 	}
 	s.output(vec, start, end, a)
+}
+
+// stableItems sorts a vector with a comparison, keeping equal elements in
+// their loading order; it sorts in place, without copying the items to
+// compare them.
+type stableItems struct {
+	v   []sortItem
+	cmp func(a, b *sortItem) int
+}
+
+func (s stableItems) Len() int      { return len(s.v) }
+func (s stableItems) Swap(i, j int) { s.v[i], s.v[j] = s.v[j], s.v[i] }
+func (s stableItems) Less(i, j int) bool {
+	a, b := &s.v[i], &s.v[j]
+	if c := s.cmp(a, b); c != 0 {
+		return c < 0
+	}
+	return a.pos < b.pos
 }
 
 // sortState carries what SORT's lookups reuse from element to element.

@@ -115,7 +115,7 @@ func TestSortScore(t *testing.T) {
 // weights and with distinct ones.
 func TestPqsortRange(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	order := sortOrder{}
+	cmp := sortCompare(false, false, false)
 	for range 2000 {
 		n := r.IntN(150)
 		distinct := 1 + r.IntN(2*n+1)
@@ -132,8 +132,8 @@ func TestPqsortRange(t *testing.T) {
 			hi--
 		}
 		full := slices.Clone(v)
-		slices.SortFunc(full, func(a, b sortItem) int { return order.compare(&a, &b) })
-		pqsort(v, order.compare, lo, hi)
+		slices.SortFunc(full, func(a, b sortItem) int { return cmp(&a, &b) })
+		pqsort(v, cmp, lo, hi)
 		for i := lo; i <= hi; i++ {
 			if v[i].score != full[i].score {
 				t.Fatalf("n=%d range %d..%d: position %d holds %v, a full sort %v", n, lo, hi, i, v[i].score, full[i].score)
