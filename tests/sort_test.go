@@ -199,12 +199,34 @@ func TestDiffSortMisc(t *testing.T) {
 			"COMMAND GETKEYS SORT_RO a STORE b", "COMMAND GETKEYSANDFLAGS SORT a STORE b", "COMMAND GETKEYSANDFLAGS SORT_RO a",
 			"COMMAND GETKEYS SORT", "COMMAND INFO SORT SORT_RO", "COMMAND DOCS SORT_RO", "COMMAND GETKEYS SORT a by x get y",
 		}},
+		{name: "alpha bytes", steps: []step{"RPUSH l " + sortByteStrings(true), "SORT l ALPHA", "SORT l ALPHA DESC",
+			"SORT l ALPHA STORE d", "LRANGE d 0 -1", "SADD s " + sortByteStrings(false), "SORT s ALPHA", "SORT s ALPHA LIMIT 10 10",
+			"SORT s ALPHA DESC STORE d", "LRANGE d 0 -1"}},
 		{name: "big list", steps: append([]step{
 			"RPUSH l " + listWords("e", 300),
 			"RPUSH n " + sortNumbers(300, 7),
 		}, "SORT l ALPHA", "SORT l ALPHA DESC LIMIT 10 20", "SORT n", "SORT n DESC LIMIT 100 50", "SORT n BY nosort LIMIT 290 20",
 			"SORT n ALPHA", "SORT n STORE d", "LRANGE d 0 -1")},
 	})
+}
+
+// sortByteStrings returns every byte but NUL alone and in pairs with a
+// few others (UTF-8 lead and continuation bytes among them), quoted as
+// step words: ALPHA must order them as strcoll does in Redis's locale.
+// With nul, some pairs end in a NUL byte, which strcoll does not see: they
+// tie with the byte alone, and ties keep the key's own order, which for a
+// set is its hash table's.
+func sortByteStrings(nul bool) string {
+	var parts []string
+	for b := 1; b < 256; b++ {
+		parts = append(parts, fmt.Sprintf(`"\x%02x"`, b))
+		for _, c := range []int{0x00, 0x41, 0x80, 0xa9, 0xc3, 0xff} {
+			if (c != 0 || nul) && ((b+c)%7 == 0 || b >= 0xc0) {
+				parts = append(parts, fmt.Sprintf(`"\x%02x\x%02x"`, b, c))
+			}
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // sortNumbers returns n space-separated pseudo-random numbers, some
