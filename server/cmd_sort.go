@@ -464,6 +464,12 @@ const minNormal = 0x1p-1022
 // leading but not trailing whitespace is allowed, as are hexadecimal and
 // inf/infinity), must not give NaN, and must not set ERANGE: no overflow,
 // and no result that is tiny (below DBL_MIN) and inexact.
+//
+// Redis does not clear errno before that strtod, so an ERANGE left by an
+// earlier command (a ZADD or INCRBYFLOAT of a tiny value, another SORT)
+// fails every later SORT that parses a non-integer weight, until some
+// system call sets errno again (accepting a connection does). kvd judges
+// each weight on its own.
 func sortScore(b []byte) (float64, bool) {
 	b = cstr(b)
 	if len(b) == 0 {
