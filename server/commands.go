@@ -13,4 +13,5 @@ var commandFamilies = [][]*Command{
 	hllCommands,
 	setCommands,
 	zsetCommands,
+	sortCommands,
 }

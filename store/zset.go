@@ -394,6 +394,15 @@ func (z *ZSet) Encoding() string {
 	return "listpack"
 }
 
+// ToSkiplist converts a listpack-encoded set to the skiplist encoding, as
+// Redis's SORT does to every sorted set it sorts; a set already in it is
+// left alone.
+func (z *ZSet) ToSkiplist() {
+	if z.big == nil {
+		z.toBig()
+	}
+}
+
 // Clone returns a deep copy in the same encoding.
 func (z *ZSet) Clone() *ZSet {
 	if z.big == nil {

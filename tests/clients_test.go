@@ -293,7 +293,7 @@ func TestClientRedisCliPipe(t *testing.T) {
 func benchmarkResults(out string) (map[string]string, []string) {
 	results := map[string]string{}
 	var problems []string
-	re := regexp.MustCompile(`^\s*([A-Z_]+(?: \([^)]*\))?): ([0-9.]+) requests per second`)
+	re := regexp.MustCompile(`^\s*([A-Z0-9_]+(?: \([^)]*\))?): ([0-9.]+) requests per second`)
 	for _, line := range strings.FieldsFunc(out, func(r rune) bool { return r == '\r' || r == '\n' }) {
 		if m := re.FindStringSubmatch(line); m != nil {
 			results[m[1]] = line
