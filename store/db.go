@@ -216,7 +216,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 			deadline = old.deadline()
 		}
 	}
-	meta := uint32(TypeString) | uint32(enc)<<metaEncShift
+	meta := uint16(TypeString) | uint16(enc)<<metaEncShift
 	// Overwrite in place when the shape is unchanged: no allocation and no
 	// tree update, which keeps SET of a same-sized value allocation-free.
 	if exists && old.typ() == TypeString && old.deadline() == deadline {
@@ -249,7 +249,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 	if len(val) <= embedMax {
 		dst := e.alloc(key, len(val), deadline, LRUClock(now))
 		copy(dst, val)
-		e.vlen = uint32(len(val))
+		e.vlen = uint16(len(val))
 	} else {
 		e.alloc(key, 0, deadline, LRUClock(now))
 		b := bytes.Clone(val)
@@ -267,8 +267,8 @@ func (db *DB) AppendString(key, val []byte, now int64) int {
 	if exists && old.meta&metaGrowable != 0 {
 		p := (*[]byte)(old.obj)
 		*p = append(*p, val...)
-		if old.meta&metaEncMask != uint32(EncRaw)<<metaEncShift {
-			old.meta = old.meta&^metaEncMask | uint32(EncRaw)<<metaEncShift
+		if old.meta&metaEncMask != uint16(EncRaw)<<metaEncShift {
+			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
 			db.keys.put(old)
 		}
 		return len(*p)
@@ -306,7 +306,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 	}
 	if old.meta&metaGrowable != 0 {
 		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
-			old.meta = old.meta&^metaEncMask | uint32(EncRaw)<<metaEncShift
+			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
 			db.keys.put(old)
 		}
 		return (*[]byte)(old.obj)
@@ -319,7 +319,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 
 func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte {
 	var e entry
-	e.meta = uint32(TypeString) | uint32(EncRaw)<<metaEncShift | metaGrowable
+	e.meta = uint16(TypeString) | uint16(EncRaw)<<metaEncShift | metaGrowable
 	e.alloc(key, 0, deadline, LRUClock(now))
 	e.obj = unsafe.Pointer(p)
 	db.insert(e)
@@ -332,7 +332,7 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 		db.remove(old)
 	}
 	var e entry
-	e.meta = uint32(typ)
+	e.meta = uint16(typ)
 	e.alloc(key, 0, deadline, LRUClock(now))
 	e.obj = obj
 	db.insert(e)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // set stores a string value with ClassifyString's encoding.
@@ -623,5 +624,13 @@ func TestHotPathAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(100, fn); n != 0 {
 			t.Errorf("%s allocates %.1f times per call", name, n)
 		}
+	}
+}
+
+// TestEntrySize pins the keyspace entry's size: it is stored by value in
+// every B-tree slot, so growing it costs memory per key.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n != 24 {
+		t.Fatalf("entry is %d bytes, want 24", n)
 	}
 }

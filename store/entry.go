@@ -59,40 +59,38 @@ func (e Encoding) String() string {
 
 // meta bits.
 const (
-	metaTypeMask = 0x7
-	metaEncShift = 3
-	metaEncMask  = 0x3 << metaEncShift
-	metaTTL      = 1 << 5 // the allocation carries an expiry deadline
-	metaGrowable = 1 << 6 // string value lives in obj (*[]byte) with spare capacity
-	metaPrivate  = 1 << 7 // an int-encoded string that is not a shared integer (see RefCount)
-	metaCollided = 1 << 8 // other keys with this entry's hash live in DB.collide
+	metaTypeMask uint16 = 0x7
+	metaEncShift        = 3
+	metaEncMask  uint16 = 0x3 << metaEncShift
+	metaTTL      uint16 = 1 << 5 // the allocation carries an expiry deadline
+	metaGrowable uint16 = 1 << 6 // string value lives in obj (*[]byte) with spare capacity
+	metaPrivate  uint16 = 1 << 7 // an int-encoded string that is not a shared integer (see RefCount)
+	metaCollided uint16 = 1 << 8 // other keys with this entry's hash live in DB.collide
 )
 
 // entry is one key in the keyspace, stored by value (24 bytes).
 //
 // kv points at the key's bytes inside one allocation laid out as
 //
-//	[deadline int64, only if metaTTL][lru uint32][key length uint32][key][embedded string value]
+//	[deadline int64, only if metaTTL][lru uint32][key][embedded string value]
 //
 // so the header is read at negative offsets from kv, and the key and a small
-// string value cost one allocation. Collections (and growable strings) hang
-// off obj.
+// string value cost one allocation (a 11-byte key with a 16-byte value fits
+// Go's 32-byte size class). Collections (and growable strings) hang off obj.
 type entry struct {
 	kv   *byte
 	obj  unsafe.Pointer
-	vlen uint32
-	meta uint32
+	kl   uint32 // key length
+	vlen uint16 // embedded value length (at most embedMax)
+	meta uint16
 }
 
 const (
-	klenSize     = 4
 	lruSize      = 4
 	deadlineSize = 8
 )
 
-func (e *entry) klen() uint32 {
-	return binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), -klenSize)), klenSize))
-}
+func (e *entry) klen() uint32 { return e.kl }
 
 func (e *entry) key() string { return unsafe.String(e.kv, e.klen()) }
 
@@ -102,14 +100,13 @@ func (e *entry) typ() Type { return Type(e.meta & metaTypeMask) }
 
 func (e *entry) hasTTL() bool { return e.meta&metaTTL != 0 }
 
-// header returns the allocation's header: [deadline][lru] (the key length
-// that follows is read by klen).
+// header returns the allocation's header: [deadline][lru].
 func (e *entry) header() []byte {
 	n := lruSize
 	if e.hasTTL() {
 		n += deadlineSize
 	}
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), -n-klenSize)), n)
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(e.kv), -n)), n)
 }
 
 // deadline returns the expiry time in unix milliseconds, or -1.
@@ -146,7 +143,7 @@ func (e *entry) str() []byte {
 // alloc builds the key allocation for key with room for an embedded value
 // of vlen bytes, and points e.kv at its key.
 func (e *entry) alloc(key []byte, vlen int, deadline int64, lru uint32) []byte {
-	hdr := lruSize + klenSize
+	hdr := lruSize
 	if deadline >= 0 {
 		hdr += deadlineSize
 		e.meta |= metaTTL
@@ -161,10 +158,10 @@ func (e *entry) alloc(key []byte, vlen int, deadline int64, lru uint32) []byte {
 	if deadline >= 0 {
 		binary.LittleEndian.PutUint64(buf, uint64(deadline))
 	}
-	binary.LittleEndian.PutUint32(buf[hdr-klenSize-lruSize:], lru)
-	binary.LittleEndian.PutUint32(buf[hdr-klenSize:], uint32(len(key)))
+	binary.LittleEndian.PutUint32(buf[hdr-lruSize:], lru)
 	copy(buf[hdr:], key)
 	e.kv = &buf[hdr]
+	e.kl = uint32(len(key))
 	return buf[hdr+len(key) : hdr+len(key)+vlen]
 }
 

@@ -82,13 +82,13 @@ func (db *DB) cloneEntry(src entry, key []byte, deadline int64, lru uint32) entr
 		e.obj = cloneObject(src.typ(), src.obj)
 		return e
 	}
-	if e.meta&metaEncMask == uint32(EncInt)<<metaEncShift {
+	if e.meta&metaEncMask == uint16(EncInt)<<metaEncShift {
 		e.meta |= metaPrivate
 	}
 	val := src.str()
 	if len(val) <= embedMax {
 		copy(e.alloc(key, len(val), deadline, lru), val)
-		e.vlen = uint32(len(val))
+		e.vlen = uint16(len(val))
 		return e
 	}
 	e.alloc(key, 0, deadline, lru)
