@@ -471,15 +471,15 @@ func hscanCommand(c *Client) {
 		c.replyEmptyArray()
 		return
 	}
-	count, pattern, ok := parseHscanOpts(c)
+	o, ok := parseScanOpts(c, 3, false)
 	if !ok {
 		return
 	}
 	// Nothing changes the hash until the reply is written, so the items
 	// can alias it.
 	var items [][]byte
-	next := h.Scan(cursor, int(min(count, math.MaxInt32)), func(f, v []byte) {
-		if pattern == nil || glob.MatchBytes(pattern, f) {
+	next := h.Scan(cursor, int(min(o.count, math.MaxInt32)), func(f, v []byte) {
+		if o.pattern == nil || glob.MatchBytes(o.pattern, f) {
 			items = append(items, f, v)
 		}
 	})
@@ -487,34 +487,4 @@ func hscanCommand(c *Client) {
 	c.replyBulkInt(int64(next))
 	c.replyArray(len(items))
 	c.replyBulkItems(items)
-}
-
-// parseHscanOpts parses HSCAN's COUNT and MATCH options (SCAN's TYPE is not
-// one of them), replying an error and returning ok == false if they are
-// invalid. A nil pattern matches every field.
-func parseHscanOpts(c *Client) (count int64, pattern []byte, ok bool) {
-	count = 10
-	argv := c.argv
-	for i := 3; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if count, ok = c.intArg(argv[i+1]); !ok {
-				return 0, nil, false
-			}
-			if count < 1 {
-				c.replyError(errSyntax)
-				return 0, nil, false
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.replyError(errSyntax)
-			return 0, nil, false
-		}
-	}
-	return count, pattern, true
 }

@@ -709,49 +709,19 @@ func sscanCommand(c *Client) {
 		c.replyArray(0)
 		return
 	}
-	count, pattern, ok := parseCollectionScanOpts(c)
+	o, ok := parseScanOpts(c, 3, false)
 	if !ok {
 		return
 	}
 	c.replyArray(2)
 	mark := c.deferLen()
 	n := 0
-	next := e.Set().Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte) {
-		if pattern == nil || glob.MatchBytes(pattern, m) {
+	next := e.Set().Scan(cursor, int(min(o.count, math.MaxInt32)), func(m []byte) {
+		if o.pattern == nil || glob.MatchBytes(o.pattern, m) {
 			c.replyMember(m)
 			n++
 		}
 	})
 	var tmp [48]byte
 	c.insertHeader(mark, resp.AppendArray(resp.AppendBulkInt(tmp[:0], int64(next)), n))
-}
-
-// parseCollectionScanOpts parses the COUNT and MATCH options of SSCAN
-// (SCAN's TYPE is a syntax error there) from argv[3:], replying an error
-// and returning ok == false if they are invalid. pattern is nil for "*".
-func parseCollectionScanOpts(c *Client) (count int64, pattern []byte, ok bool) {
-	count = 10
-	argv := c.argv
-	for i := 3; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if count, ok = c.intArg(argv[i+1]); !ok {
-				return 0, nil, false
-			}
-			if count < 1 {
-				c.replyError(errSyntax)
-				return 0, nil, false
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.replyError(errSyntax)
-			return 0, nil, false
-		}
-	}
-	return count, pattern, true
 }

@@ -1382,32 +1382,13 @@ func zscanCommand(c *Client) {
 		c.replyEmptyArray()
 		return
 	}
-	count := int64(10)
-	var pattern []byte
-	for i := 3; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if count, ok = c.intArg(argv[i+1]); !ok {
-				return
-			}
-			if count < 1 {
-				c.replyError(errSyntax)
-				return
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.replyError(errSyntax)
-			return
-		}
+	o, ok := parseScanOpts(c, 3, false)
+	if !ok {
+		return
 	}
 	var items []scoredMember
-	next := z.Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte, s float64) {
-		if pattern == nil || glob.MatchBytes(pattern, m) {
+	next := z.Scan(cursor, int(min(o.count, math.MaxInt32)), func(m []byte, s float64) {
+		if o.pattern == nil || glob.MatchBytes(o.pattern, m) {
 			items = append(items, scoredMember{m, s})
 		}
 	})

@@ -656,6 +656,7 @@ func TestDiffZSetScan(t *testing.T) {
 			"ZADD z 1 a", "ZSCAN z x", "ZSCAN z -1", "ZSCAN z 0 COUNT 0", "ZSCAN z 0 COUNT -1", "ZSCAN z 0 COUNT x",
 			"ZSCAN z 0 TYPE zset", "ZSCAN z 0 MATCH", "ZSCAN z 0 COUNT", "ZSCAN z 0 FOO bar", "ZSCAN nokey 0 COUNT 0",
 			"ZSCAN nokey 0 FOO", "ZSCAN nokey x", "ZSCAN z 18446744073709551616", "ZSCAN z 18446744073709551615",
+			"ZSCAN z 0 COUNT x TYPE y", "ZSCAN z 0 TYPE y COUNT x",
 		}},
 	})
 }
