@@ -466,9 +466,7 @@ func hscanCommand(c *Client) {
 		return
 	}
 	if h == nil {
-		c.replyArray(2)
-		c.replyBulkString("0")
-		c.replyEmptyArray()
+		c.replyScanHeader(0, 0)
 		return
 	}
 	o, ok := parseScanOpts(c, 3, false)
@@ -483,8 +481,6 @@ func hscanCommand(c *Client) {
 			items = append(items, f, v)
 		}
 	})
-	c.replyArray(2)
-	c.replyBulkInt(int64(next))
-	c.replyArray(len(items))
+	c.replyScanHeader(next, len(items))
 	c.replyBulkItems(items)
 }

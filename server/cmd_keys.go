@@ -446,9 +446,7 @@ func scanCommand(c *Client) {
 		}
 		keys = append(keys, key)
 	}
-	c.replyArray(2)
-	c.replyBulkInt(int64(next))
-	c.replyArray(len(keys))
+	c.replyScanHeader(next, len(keys))
 	c.replyBulkItems(keys)
 }
 

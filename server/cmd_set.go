@@ -704,9 +704,7 @@ func sscanCommand(c *Client) {
 		return
 	}
 	if !found {
-		c.replyArray(2)
-		c.replyBulkString("0")
-		c.replyArray(0)
+		c.replyScanHeader(0, 0)
 		return
 	}
 	o, ok := parseScanOpts(c, 3, false)

@@ -1377,9 +1377,7 @@ func zscanCommand(c *Client) {
 		return
 	}
 	if z == nil {
-		c.replyArray(2)
-		c.replyBulkString("0")
-		c.replyEmptyArray()
+		c.replyScanHeader(0, 0)
 		return
 	}
 	o, ok := parseScanOpts(c, 3, false)
@@ -1392,9 +1390,7 @@ func zscanCommand(c *Client) {
 			items = append(items, scoredMember{m, s})
 		}
 	})
-	c.replyArray(2)
-	c.replyBulkInt(int64(next))
-	c.replyArray(2 * len(items))
+	c.replyScanHeader(next, 2*len(items))
 	var buf [32]byte
 	for _, it := range items {
 		c.replyBulk(it.member)

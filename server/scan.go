@@ -86,3 +86,12 @@ func parseScanOpts(c *Client, from int, withType bool) (o scanOpts, ok bool) {
 	}
 	return o, true
 }
+
+// replyScanHeader begins a *SCAN reply: the cursor to go on from (0 once
+// the iteration is over), then the header of the array of n elements that
+// follow it.
+func (c *Client) replyScanHeader(next uint64, n int) {
+	c.replyArray(2)
+	c.replyBulkInt(int64(next))
+	c.replyArray(n)
+}
