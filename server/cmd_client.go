@@ -36,7 +36,8 @@ var clientSubcommands = []*Command{
 	{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: clientHelpCommand},
 }
 
-// clientHelp is CLIENT HELP's text, Redis 7.0.15's word for word.
+// clientHelp is CLIENT HELP's text, Redis 7.0.15's word for word (less
+// the header and the HELP entry that replyHelpLines adds).
 var clientHelp = []string{
 	"CACHING (YES|NO)",
 	"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -83,17 +84,9 @@ var clientHelp = []string{
 	"    Report tracking status for the current connection.",
 	"NO-EVICT (ON|OFF)",
 	"    Protect current client connection from eviction.",
-	"HELP",
-	"    Prints this help.",
 }
 
-func clientHelpCommand(c *Client) {
-	c.replyArray(len(clientHelp) + 1)
-	c.replyStatus(strings.ToUpper(string(cstr(c.argv[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, line := range clientHelp {
-		c.replyStatus(line)
-	}
-}
+func clientHelpCommand(c *Client) { c.replyHelpLines("CLIENT", clientHelp) }
 
 // subcommandSyntaxError is Redis's reply to a subcommand given arguments
 // its arity allows but its syntax does not.

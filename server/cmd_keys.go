@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"math"
-	"strings"
 
 	"github.com/kvdserver/kvd/internal/glob"
 	"github.com/kvdserver/kvd/internal/num"
@@ -512,17 +511,4 @@ var objectHelp = []string{
 	"    <key>.",
 }
 
-func objectHelpCommand(c *Client) { replyHelp(c, objectHelp) }
-
-// replyHelp answers a container command's HELP subcommand the way Redis's
-// addReplyHelp does: a header naming the command, the lines, and the
-// description of HELP itself, each a status reply.
-func replyHelp(c *Client, lines []string) {
-	c.replyArray(len(lines) + 3)
-	c.replyStatus(strings.ToUpper(string(cstr(c.argv[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.replyStatus(l)
-	}
-	c.replyStatus("HELP")
-	c.replyStatus("    Prints this help.")
-}
+func objectHelpCommand(c *Client) { c.replyHelpLines("OBJECT", objectHelp) }
