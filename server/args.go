@@ -1,6 +1,8 @@
 package server
 
 import (
+	"math"
+
 	"github.com/kvdserver/kvd/internal/num"
 )
 
@@ -51,3 +53,68 @@ func (c *Client) floatArg(b []byte) (float64, bool) {
 	}
 	return f, ok
 }
+
+// atoi reads an int the way C's atoi does, as Redis reads some counts
+// (numkeys in its getkeys functions, DEBUG's flags): leading white space,
+// an optional sign, then digits up to the first other byte (0 if there are
+// none), clamped to the range of a long as strtol does, then converted to
+// a 32-bit int. Like a C string, b ends at a NUL byte.
+func atoi(b []byte) int32 {
+	b = cstr(b)
+	i := 0
+	for i < len(b) && num.IsSpace(b[i]) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	var v uint64 // saturates once past the int64 range
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if v > math.MaxInt64/10+1 {
+			v = math.MaxUint64
+		} else {
+			v = v*10 + uint64(b[i]-'0')
+		}
+	}
+	var n int64
+	switch {
+	case neg && v > math.MaxInt64:
+		n = math.MinInt64
+	case neg:
+		n = -int64(v)
+	case v > math.MaxInt64:
+		n = math.MaxInt64
+	default:
+		n = int64(v)
+	}
+	return int32(n)
+}
+
+// numkeysKeys returns the positions of the keys of a command whose numkeys
+// argument is at index idx, the keys following it (with the destination
+// key at index 1 first when dst), as Redis's getkeys functions for them
+// do: no keys at all if numkeys, read with atoi, is below 1 or more than
+// the arguments left.
+func numkeysKeys(argv [][]byte, idx int, dst bool) []int {
+	if idx >= len(argv) {
+		return nil
+	}
+	n := int(atoi(argv[idx]))
+	if n < 1 || n > len(argv)-idx-1 {
+		return nil
+	}
+	var keys []int
+	if dst {
+		keys = append(keys, 1)
+	}
+	for i := range n {
+		keys = append(keys, idx+1+i)
+	}
+	return keys
+}
+
+// numkeysFirstKeys finds the keys of a command whose numkeys is its first
+// argument: LMPOP, SINTERCARD, ZMPOP, ZUNION, ZINTER, ZDIFF, ZINTERCARD.
+func numkeysFirstKeys(argv [][]byte) []int { return numkeysKeys(argv, 1, false) }

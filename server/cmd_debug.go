@@ -96,28 +96,6 @@ func debugCommand(c *Client) {
 		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
 }
 
-// atoi parses a leading integer like C's atoi: optional spaces and sign,
-// then digits; anything else ends it, and no digits give 0.
-func atoi(b []byte) int64 {
-	i := 0
-	for i < len(b) && num.IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '-' || b[i] == '+') {
-		neg = b[i] == '-'
-		i++
-	}
-	var n int64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		n = n*10 + int64(b[i]-'0')
-	}
-	if neg {
-		return -n
-	}
-	return n
-}
-
 // strtod parses the longest leading float of b like C's strtod, 0 if none.
 func strtod(b []byte) float64 {
 	s := strings.TrimLeft(string(b), " \t\n\v\f\r")

@@ -26,7 +26,7 @@ var listCommands = []*Command{
 	{Name: "lpos", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: lposCommand},
 	{Name: "lmove", Arity: 5, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: lmoveCommand},
 	{Name: "rpoplpush", Arity: 3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: rpoplpushCommand},
-	{Name: "lmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: lmpopCommand, GetKeys: lmpopGetKeys},
+	{Name: "lmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: lmpopCommand, GetKeys: numkeysFirstKeys},
 }
 
 // lookupList finds key for reading. It returns nil for a missing key, and
@@ -598,58 +598,4 @@ func lmpopCommand(c *Client) {
 		return
 	}
 	c.replyNullArray()
-}
-
-// lmpopGetKeys returns the positions of LMPOP's keys, as Redis's
-// genericGetKeys does: numkeys read with C's atoi, and no keys at all if it
-// is below 1 or more than the arguments that follow.
-func lmpopGetKeys(argv [][]byte) []int {
-	if len(argv) < 3 {
-		return nil
-	}
-	n := atoiC(argv[1])
-	if n < 1 || int64(n) > int64(len(argv)-2) {
-		return nil
-	}
-	keys := make([]int, n)
-	for i := range keys {
-		keys[i] = 2 + i
-	}
-	return keys
-}
-
-// atoiC reads an int the way C's atoi does: leading white space, an
-// optional sign, then digits up to the first other byte; strtol's clamping
-// to the long range, then the conversion to a 32-bit int.
-func atoiC(b []byte) int32 {
-	b = cstr(b)
-	i := 0
-	for i < len(b) && num.IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	var v uint64 // saturates once past the int64 range
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		if v > math.MaxInt64/10+1 {
-			v = math.MaxUint64
-		} else {
-			v = v*10 + uint64(b[i]-'0')
-		}
-	}
-	var n int64
-	switch {
-	case neg && v > math.MaxInt64:
-		n = math.MinInt64
-	case neg:
-		n = -int64(v)
-	case v > math.MaxInt64:
-		n = math.MaxInt64
-	default:
-		n = int64(v)
-	}
-	return int32(n)
 }

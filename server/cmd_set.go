@@ -22,7 +22,7 @@ var setCommands = []*Command{
 	{Name: "srandmember", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: srandmemberCommand},
 	{Name: "smove", Arity: 4, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 2, Step: 1, Proc: smoveCommand},
 	{Name: "sinter", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sinterCommand},
-	{Name: "sintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: sintercardCommand, GetKeys: sintercardKeys},
+	{Name: "sintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: sintercardCommand, GetKeys: numkeysFirstKeys},
 	{Name: "sinterstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sinterstoreCommand},
 	{Name: "sunion", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sunionCommand},
 	{Name: "sunionstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sunionstoreCommand},
@@ -585,23 +585,6 @@ func sintercardCommand(c *Client) {
 		return
 	}
 	sinterGeneric(c, c.argv[2:2+numkeys], interCard, nil, limit)
-}
-
-// sintercardKeys returns the positions of SINTERCARD's keys: numkeys
-// arguments from the third, or none if numkeys is invalid.
-func sintercardKeys(argv [][]byte) []int {
-	if len(argv) < 2 {
-		return nil
-	}
-	n, ok := num.ParseInt(argv[1])
-	if !ok || n < 1 || n > int64(len(argv)-2) {
-		return nil
-	}
-	keys := make([]int, n)
-	for i := range keys {
-		keys[i] = 2 + i
-	}
-	return keys
 }
 
 // ---- SUNION, SDIFF and their STORE forms ----

@@ -56,10 +56,11 @@ func TestSintercardKeys(t *testing.T) {
 		{"SINTERCARD 3 a b", nil},
 		{"SINTERCARD 0 a", nil},
 		{"SINTERCARD x a", nil},
+		{"SINTERCARD 1x a", []int{2}}, // numkeys read with atoi, as by Redis
 		{"SINTERCARD", nil},
 	}
 	for _, tt := range tests {
-		if got := sintercardKeys(stringsArgv(tt.cmd)); !slices.Equal(got, tt.want) {
+		if got := numkeysFirstKeys(stringsArgv(tt.cmd)); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: keys %v, want %v", tt.cmd, got, tt.want)
 		}
 	}

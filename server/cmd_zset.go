@@ -31,18 +31,18 @@ var zsetCommands = []*Command{
 	{Name: "zrevrangebylex", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrevrangebylexCommand},
 	{Name: "zpopmin", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zpopminCommand},
 	{Name: "zpopmax", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zpopmaxCommand},
-	{Name: "zmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: zmpopCommand, GetKeys: zmpopGetKeys},
+	{Name: "zmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: zmpopCommand, GetKeys: numkeysFirstKeys},
 	{Name: "zrandmember", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrandmemberCommand},
 	{Name: "zremrangebyrank", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebyrankCommand},
 	{Name: "zremrangebyscore", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebyscoreCommand},
 	{Name: "zremrangebylex", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebylexCommand},
-	{Name: "zunion", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zunionCommand, GetKeys: zsetOpGetKeys},
-	{Name: "zinter", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zinterCommand, GetKeys: zsetOpGetKeys},
-	{Name: "zdiff", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zdiffCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zunion", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zunionCommand, GetKeys: numkeysFirstKeys},
+	{Name: "zinter", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zinterCommand, GetKeys: numkeysFirstKeys},
+	{Name: "zdiff", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zdiffCommand, GetKeys: numkeysFirstKeys},
 	{Name: "zunionstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zunionstoreCommand, GetKeys: zsetOpStoreGetKeys},
 	{Name: "zinterstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zinterstoreCommand, GetKeys: zsetOpStoreGetKeys},
 	{Name: "zdiffstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zdiffstoreCommand, GetKeys: zsetOpStoreGetKeys},
-	{Name: "zintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zintercardCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zintercardCommand, GetKeys: numkeysFirstKeys},
 	{Name: "zscan", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zscanCommand},
 }
 
@@ -867,60 +867,6 @@ func zmpopCommand(c *Client) {
 	zpopGeneric(c, argv[2:whereIdx], highest, true, count)
 }
 
-func zmpopGetKeys(argv [][]byte) []int { return zsetNumkeysKeys(argv, 1, false) }
-
-// zsetNumkeysKeys returns the positions of the keys of a command whose
-// numkeys argument is at index idx (with the destination key at index 1
-// first when dst), as Redis's getkeys functions for them do: no keys if
-// numkeys, read like C's atoi, is below 1 or more than the arguments left.
-func zsetNumkeysKeys(argv [][]byte, idx int, dst bool) []int {
-	if idx >= len(argv) {
-		return nil
-	}
-	n := zsetAtoi(argv[idx])
-	if n < 1 || n > int64(len(argv)-idx-1) {
-		return nil
-	}
-	var keys []int
-	if dst {
-		keys = append(keys, 1)
-	}
-	for i := int64(0); i < n; i++ {
-		keys = append(keys, idx+1+int(i))
-	}
-	return keys
-}
-
-// zsetAtoi reads an integer like C's atoi: leading space, a sign, the
-// digits up to the first other byte (0 if there are none), saturated to the
-// range of a long as strtol does, then cut to a 32-bit int.
-func zsetAtoi(b []byte) int64 {
-	b = cstr(b)
-	i := 0
-	for i < len(b) && num.IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	var v uint64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		v = min(v*10+uint64(b[i]-'0'), math.MaxInt64+1) // saturates, and cannot wrap from there
-	}
-	var n int64
-	switch {
-	case neg:
-		n = int64(-v)
-	case v > math.MaxInt64:
-		n = math.MaxInt64
-	default:
-		n = int64(v)
-	}
-	return int64(int32(n))
-}
-
 // ---- ZRANDMEMBER ----
 
 func zrandmemberCommand(c *Client) {
@@ -1357,8 +1303,9 @@ func zunionstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetUnion, f
 func zinterstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetInter, false) }
 func zdiffstoreCommand(c *Client)  { zsetOpGeneric(c, c.argv[1], 2, zsetDiff, false) }
 
-func zsetOpGetKeys(argv [][]byte) []int      { return zsetNumkeysKeys(argv, 1, false) }
-func zsetOpStoreGetKeys(argv [][]byte) []int { return zsetNumkeysKeys(argv, 2, true) }
+// zsetOpStoreGetKeys finds the keys of ZUNIONSTORE, ZINTERSTORE and
+// ZDIFFSTORE: the destination, then numkeys keys.
+func zsetOpStoreGetKeys(argv [][]byte) []int { return numkeysKeys(argv, 2, true) }
 
 // ---- ZSCAN ----
 

@@ -139,6 +139,7 @@ func TestDiffListMPop(t *testing.T) {
 		{name: "lmpop wrongtype", steps: []step{"SET s v", "RPUSH l a", "LMPOP 2 s l LEFT", "LMPOP 2 l s LEFT", "LMPOP 2 nokey s LEFT", "LMPOP 1 l LEFT", "LMPOP 2 l s LEFT"}},
 		{name: "lmpop numkeys errors", steps: []step{"RPUSH l a", "LMPOP 0 l LEFT", "LMPOP -1 l LEFT", "LMPOP x l LEFT", "LMPOP 1.5 l LEFT", "LMPOP 2 l LEFT", "LMPOP 9223372036854775807 l LEFT", "LMPOP 9223372036854775806 l LEFT", "LMPOP 4 l LEFT", "LMPOP 99999999999999999999 l LEFT", "LLEN l"}},
 		{name: "lmpop option errors", steps: []step{"RPUSH l a b", "LMPOP 1 l MIDDLE", "LMPOP 1 l LEFT COUNT 0", "LMPOP 1 l LEFT COUNT -1", "LMPOP 1 l LEFT COUNT x", "LMPOP 1 l LEFT COUNT", "LMPOP 1 l LEFT COUNT 1 COUNT 1", "LMPOP 1 l LEFT FOO", "LMPOP 1 l LEFT COUNT 1 x", "LMPOP 1 nokey MIDDLE", "LMPOP 1 l", "LMPOP 1", "LRANGE l 0 -1"}},
+		{name: "lmpop getkeys", steps: []step{"COMMAND GETKEYS LMPOP 2 a b LEFT", "COMMAND GETKEYS LMPOP 1x a LEFT", "COMMAND GETKEYS LMPOP 3 a b LEFT", "COMMAND GETKEYS LMPOP 18446744073709551617 a LEFT"}},
 		{name: "lmpop key named like an option", steps: []step{"RPUSH LEFT a b", "RPUSH COUNT c", "LMPOP 1 LEFT LEFT", "LMPOP 2 COUNT LEFT RIGHT COUNT 2", "LMPOP 1 LEFT RIGHT"}},
 		{name: "lmpop same key twice", steps: []step{"RPUSH l a b c", "LMPOP 2 l l LEFT COUNT 2", "LMPOP 2 l l RIGHT COUNT 2", "LMPOP 2 l l RIGHT"}},
 	})
