@@ -1,10 +1,6 @@
 package server
 
-import (
-	"strings"
-
-	"github.com/kvdserver/kvd/internal/num"
-)
+import "github.com/kvdserver/kvd/internal/num"
 
 // clientFlags are the flags Redis gives most CLIENT subcommands;
 // clientAdminFlags those of the ones that act on other clients.
@@ -87,13 +83,6 @@ var clientHelp = []string{
 }
 
 func clientHelpCommand(c *Client) { c.replyHelpLines("CLIENT", clientHelp) }
-
-// subcommandSyntaxError is Redis's reply to a subcommand given arguments
-// its arity allows but its syntax does not.
-func (c *Client) subcommandSyntaxError() {
-	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(c.argv[1]), 128)) +
-		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
-}
 
 // onOffArg parses an ON|OFF argument, replying with a syntax error if it
 // is neither.

@@ -38,7 +38,7 @@ func pingCommand(c *Client) {
 	case 2:
 		c.replyBulk(c.argv[1])
 	default:
-		c.replyError("ERR wrong number of arguments for 'ping' command")
+		c.replyError(errWrongArgs("ping"))
 	}
 }
 

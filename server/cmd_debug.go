@@ -92,8 +92,7 @@ func debugCommand(c *Client) {
 			return
 		}
 	}
-	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(sub), 128)) +
-		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
+	c.subcommandSyntaxError()
 }
 
 // strtod parses the longest leading float of b like C's strtod, 0 if none.

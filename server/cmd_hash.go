@@ -30,12 +30,9 @@ var hashCommands = []*Command{
 
 // Error replies of the hash commands, with Redis's exact text.
 const (
-	errHashNotInteger   = "ERR hash value is not an integer"
-	errHashNotFloat     = "ERR hash value is not a float"
-	errHashIncrNaNInf   = "ERR value is NaN or Infinity"
-	errHashResultNaNInf = "ERR increment would produce NaN or Infinity"
-	errHashRandRange    = "ERR value is out of range"
-	errHashRandCount    = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errHashNotInteger = "ERR hash value is not an integer"
+	errHashNotFloat   = "ERR hash value is not a float"
+	errHashIncrNaNInf = "ERR value is NaN or Infinity"
 )
 
 // hashLimits returns the server's hash encoding thresholds.
@@ -82,7 +79,7 @@ func (c *Client) newHash(key []byte) *store.Hash {
 func hsetCommand(c *Client) {
 	argv := c.argv
 	if len(argv)%2 == 1 {
-		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		c.replyError(errWrongArgs(c.cmd.fullName))
 		return
 	}
 	h, ok := c.lookupHashWrite(argv[1])
@@ -334,7 +331,7 @@ func hincrbyfloatCommand(c *Client) {
 				return
 			}
 			if value, ok = num.AddLongDouble(cur, incr); !ok {
-				c.replyError(errHashResultNaNInf)
+				c.replyError(errNaNOrInfinity)
 				return
 			}
 		}
@@ -357,7 +354,7 @@ func hrandfieldCommand(c *Client) {
 			return
 		}
 		if count < -math.MaxInt64 {
-			c.replyError(errHashRandCount)
+			c.replyError(errRandCountRange)
 			return
 		}
 		withValues := false
@@ -368,7 +365,7 @@ func hrandfieldCommand(c *Client) {
 		if len(argv) == 4 {
 			withValues = true
 			if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
-				c.replyError(errHashRandRange)
+				c.replyError(errOutOfRange)
 				return
 			}
 		}

@@ -43,10 +43,9 @@ var keyCommands = []*Command{
 
 // Error replies of the key commands, with Redis's exact text.
 const (
-	errSameObject    = "ERR source and destination objects are the same"
-	errInvalidCursor = "ERR invalid cursor"
-	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
-	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errSameObject  = "ERR source and destination objects are the same"
+	errIntRange    = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotTaken = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // lookupNoTouch finds key for a command that only inspects it (TYPE,

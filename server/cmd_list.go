@@ -133,7 +133,7 @@ func rpopCommand(c *Client) { popGeneric(c, true) }
 // with a count an array of up to count elements.
 func popGeneric(c *Client, back bool) {
 	if len(c.argv) > 3 {
-		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		c.replyError(errWrongArgs(c.cmd.fullName))
 		return
 	}
 	hasCount := len(c.argv) == 3

@@ -33,10 +33,7 @@ var setCommands = []*Command{
 
 // Error replies of the set commands, with Redis's exact text.
 const (
-	errSrandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	errNumkeys         = "ERR numkeys should be greater than 0"
-	errNumkeysArgs     = "ERR Number of keys can't be greater than number of args"
-	errLimitNegative   = "ERR LIMIT can't be negative"
+	errNumkeysArgs = "ERR Number of keys can't be greater than number of args"
 )
 
 // maxIntset returns set-max-intset-entries.
@@ -307,7 +304,7 @@ func srandmemberWithCount(c *Client) {
 		return
 	}
 	if n == math.MinInt64 {
-		c.replyError(errSrandCountRange)
+		c.replyError(errRandCountRange)
 		return
 	}
 	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)

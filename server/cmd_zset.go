@@ -48,20 +48,15 @@ var zsetCommands = []*Command{
 
 // Error replies of the sorted set commands, with Redis's exact text.
 const (
-	errZAddXXNX        = "ERR XX and NX options at the same time are not compatible"
-	errZAddGTLTNX      = "ERR GT, LT, and/or NX options at the same time are not compatible"
-	errZAddIncrPair    = "ERR INCR option supports a single increment-element pair"
-	errZNaN            = "ERR resulting score is not a number (NaN)"
-	errZMinMaxFloat    = "ERR min or max is not a float"
-	errZMinMaxLex      = "ERR min or max not valid string range item"
-	errZLimitRank      = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
-	errZWithscoresLex  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-	errZWeight         = "ERR weight value is not a float"
-	errZLimitNegative  = "ERR LIMIT can't be negative"
-	errZNumkeys        = "ERR numkeys should be greater than 0"
-	errZCount          = "ERR count should be greater than 0"
-	errZOutOfRange     = "ERR value is out of range"
-	errZRandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errZAddXXNX       = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX     = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair   = "ERR INCR option supports a single increment-element pair"
+	errZNaN           = "ERR resulting score is not a number (NaN)"
+	errZMinMaxFloat   = "ERR min or max is not a float"
+	errZMinMaxLex     = "ERR min or max not valid string range item"
+	errZLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZWithscoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZWeight        = "ERR weight value is not a float"
 )
 
 // zsetLimits returns the thresholds of the compact encoding in force.
@@ -822,12 +817,12 @@ func zpopmaxCommand(c *Client) { zpopMinMax(c, true) }
 // zmpopCommand is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 func zmpopCommand(c *Client) {
 	argv := c.argv
-	numkeys, ok := c.intArgMsg(argv[1], errZNumkeys)
+	numkeys, ok := c.intArgMsg(argv[1], errNumkeys)
 	if !ok {
 		return
 	}
 	if numkeys < 1 {
-		c.replyError(errZNumkeys)
+		c.replyError(errNumkeys)
 		return
 	}
 	if numkeys >= int64(len(argv)-2) {
@@ -849,11 +844,11 @@ func zmpopCommand(c *Client) {
 	for j := whereIdx + 1; j < len(argv); j++ {
 		if count == -1 && isOpt(argv[j], "count") && j+1 < len(argv) {
 			j++
-			if count, ok = c.intArgMsg(argv[j], errZCount); !ok {
+			if count, ok = c.intArgMsg(argv[j], errCountPositive); !ok {
 				return
 			}
 			if count < 1 {
-				c.replyError(errZCount)
+				c.replyError(errCountPositive)
 				return
 			}
 			continue
@@ -877,7 +872,7 @@ func zrandmemberCommand(c *Client) {
 			return
 		}
 		if l < -math.MaxInt64 {
-			c.replyError(errZRandCountRange)
+			c.replyError(errRandCountRange)
 			return
 		}
 		withscores := false
@@ -888,7 +883,7 @@ func zrandmemberCommand(c *Client) {
 		if len(argv) == 4 {
 			withscores = true
 			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.replyError(errZOutOfRange)
+				c.replyError(errOutOfRange)
 				return
 			}
 		}
@@ -1151,12 +1146,12 @@ func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bo
 			withscores = true
 			j++
 		case cardOnly && remaining >= 2 && isOpt(opt, "limit"):
-			l, ok := c.intArgMsg(argv[j+1], errZLimitNegative)
+			l, ok := c.intArgMsg(argv[j+1], errLimitNegative)
 			if !ok {
 				return
 			}
 			if l < 0 {
-				c.replyError(errZLimitNegative)
+				c.replyError(errLimitNegative)
 				return
 			}
 			limit = l
