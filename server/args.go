@@ -54,6 +54,24 @@ func (c *Client) floatArg(b []byte) (float64, bool) {
 	return f, ok
 }
 
+// rangeArg parses an integer argument that must lie in [lo, hi], replying
+// msg if it does not or is not an integer, like Redis's
+// getRangeLongFromObjectOrReply with a message.
+func (c *Client) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
+	n, ok := num.ParseInt(b)
+	if !ok || n < lo || n > hi {
+		c.replyError(msg)
+		return 0, false
+	}
+	return n, true
+}
+
+// positiveArg parses a count that must be zero or more, with Redis's
+// getPositiveLongFromObjectOrReply rules.
+func (c *Client) positiveArg(b []byte) (int64, bool) {
+	return c.rangeArg(b, 0, math.MaxInt64, errNotPositive)
+}
+
 // atoi reads an int the way C's atoi does, as Redis reads some counts
 // (numkeys in its getkeys functions, DEBUG's flags): leading white space,
 // an optional sign, then digits up to the first other byte (0 if there are

@@ -1,6 +1,6 @@
 package server
 
-import "github.com/kvdserver/kvd/internal/num"
+import "math"
 
 // clientFlags are the flags Redis gives most CLIENT subcommands;
 // clientAdminFlags those of the ones that act on other clients.
@@ -244,9 +244,8 @@ func clientKillCommand(c *Client) {
 			opt, val := argv[i], argv[i+1]
 			switch {
 			case isOpt(opt, "id"):
-				n, ok := num.ParseInt(val)
-				if !ok || n < 1 {
-					c.replyError("ERR client-id should be greater than 0")
+				n, ok := c.rangeArg(val, 1, math.MaxInt64, "ERR client-id should be greater than 0")
+				if !ok {
 					return
 				}
 				id = n

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/resp"
 	"github.com/kvdserver/kvd/store"
 )
@@ -126,15 +125,13 @@ func debugError(c *Client) { c.replyRaw(resp.AppendError(nil, string(c.argv[2]))
 // (padded with zero bytes or cut to size when a size is given), skipping
 // keys that exist.
 func debugPopulate(c *Client) {
-	count, ok := num.ParseInt(c.argv[2])
-	if !ok || count < 0 {
-		c.replyError(errNotPositive)
+	count, ok := c.positiveArg(c.argv[2])
+	if !ok {
 		return
 	}
 	size := int64(0)
 	if len(c.argv) == 5 {
-		if size, ok = num.ParseInt(c.argv[4]); !ok || size < 0 {
-			c.replyError(errNotPositive)
+		if size, ok = c.positiveArg(c.argv[4]); !ok {
 			return
 		}
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 
-	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/store"
 )
 
@@ -54,29 +53,6 @@ func (c *Client) deleteIfEmpty(key []byte, l *store.List) {
 	if l.Len() == 0 {
 		c.db.Delete(key, c.srv.now())
 	}
-}
-
-// rangeArg parses an integer argument that must lie in [lo, hi], replying
-// "ERR <msg>" if it does not or is not an integer (Redis's
-// getRangeLongFromObjectOrReply with a message).
-func (c *Client) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
-	n, ok := num.ParseInt(b)
-	if !ok || n < lo || n > hi {
-		c.replyError("ERR " + msg)
-		return 0, false
-	}
-	return n, true
-}
-
-// positiveArg parses a count that must be zero or more, with Redis's
-// getPositiveLongFromObjectOrReply rules.
-func (c *Client) positiveArg(b []byte) (int64, bool) {
-	n, ok := num.ParseInt(b)
-	if !ok || n < 0 {
-		c.replyError(errNotPositive)
-		return 0, false
-	}
-	return n, true
 }
 
 // listEnd parses LEFT or RIGHT, reporting whether it names the tail.
@@ -303,12 +279,12 @@ func lposCommand(c *Client) {
 			}
 		case isOpt(argv[j], "count") && more:
 			j++
-			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "COUNT can't be negative"); !ok {
+			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "ERR COUNT can't be negative"); !ok {
 				return
 			}
 		case isOpt(argv[j], "maxlen") && more:
 			j++
-			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "MAXLEN can't be negative"); !ok {
+			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "ERR MAXLEN can't be negative"); !ok {
 				return
 			}
 		default:
@@ -554,7 +530,7 @@ func lmoveGeneric(c *Client, fromBack, toBack bool) {
 // count]: it pops from the first non-empty list among the keys.
 func lmpopCommand(c *Client) {
 	argv := c.argv
-	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, "numkeys should be greater than 0")
+	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
 	if !ok {
 		return
 	}
@@ -572,7 +548,7 @@ func lmpopCommand(c *Client) {
 	for j := whereIdx + 1; j < len(argv); j++ {
 		if count == -1 && isOpt(argv[j], "count") && j < len(argv)-1 {
 			j++
-			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, "count should be greater than 0"); !ok {
+			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, errCountPositive); !ok {
 				return
 			}
 			continue

@@ -187,9 +187,8 @@ func spopCommand(c *Client) {
 // it builds a new set of the members kept, as Redis does, so a hashtable
 // left with few integers becomes an intset again.
 func spopWithCount(c *Client) {
-	n, ok := num.ParseInt(c.argv[2])
-	if !ok || n < 0 {
-		c.replyError(errNotPositive)
+	n, ok := c.positiveArg(c.argv[2])
+	if !ok {
 		return
 	}
 	key := c.argv[1]
@@ -552,9 +551,7 @@ func sinterstoreCommand(c *Client) { sinterGeneric(c, c.argv[2:], interStore, c.
 // sintercardArgs parses SINTERCARD's numkeys and LIMIT, replying an error
 // and returning ok == false if they are invalid.
 func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
-	numkeys, ok = num.ParseInt(c.argv[1])
-	if !ok || numkeys < 1 {
-		c.replyError(errNumkeys)
+	if numkeys, ok = c.rangeArg(c.argv[1], 1, math.MaxInt64, errNumkeys); !ok {
 		return 0, 0, false
 	}
 	if numkeys > int64(len(c.argv)-2) {
@@ -564,8 +561,7 @@ func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
 	for j := 2 + int(numkeys); j < len(c.argv); j++ {
 		if isOpt(c.argv[j], "limit") && j+1 < len(c.argv) {
 			j++
-			if limit, ok = num.ParseInt(c.argv[j]); !ok || limit < 0 {
-				c.replyError(errLimitNegative)
+			if limit, ok = c.rangeArg(c.argv[j], 0, math.MaxInt64, errLimitNegative); !ok {
 				return 0, 0, false
 			}
 			continue

@@ -800,11 +800,7 @@ func zpopMinMax(c *Client, highest bool) {
 	count := int64(-1)
 	if len(c.argv) == 3 {
 		var ok bool
-		if count, ok = c.intArgMsg(c.argv[2], errNotPositive); !ok {
-			return
-		}
-		if count < 0 {
-			c.replyError(errNotPositive)
+		if count, ok = c.positiveArg(c.argv[2]); !ok {
 			return
 		}
 	}
@@ -817,12 +813,8 @@ func zpopmaxCommand(c *Client) { zpopMinMax(c, true) }
 // zmpopCommand is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 func zmpopCommand(c *Client) {
 	argv := c.argv
-	numkeys, ok := c.intArgMsg(argv[1], errNumkeys)
+	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
 	if !ok {
-		return
-	}
-	if numkeys < 1 {
-		c.replyError(errNumkeys)
 		return
 	}
 	if numkeys >= int64(len(argv)-2) {
@@ -844,11 +836,7 @@ func zmpopCommand(c *Client) {
 	for j := whereIdx + 1; j < len(argv); j++ {
 		if count == -1 && isOpt(argv[j], "count") && j+1 < len(argv) {
 			j++
-			if count, ok = c.intArgMsg(argv[j], errCountPositive); !ok {
-				return
-			}
-			if count < 1 {
-				c.replyError(errCountPositive)
+			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, errCountPositive); !ok {
 				return
 			}
 			continue
@@ -1146,12 +1134,8 @@ func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bo
 			withscores = true
 			j++
 		case cardOnly && remaining >= 2 && isOpt(opt, "limit"):
-			l, ok := c.intArgMsg(argv[j+1], errLimitNegative)
+			l, ok := c.rangeArg(argv[j+1], 0, math.MaxInt64, errLimitNegative)
 			if !ok {
-				return
-			}
-			if l < 0 {
-				c.replyError(errLimitNegative)
 				return
 			}
 			limit = l
