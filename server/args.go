@@ -136,3 +136,31 @@ func numkeysKeys(argv [][]byte, idx int, dst bool) []int {
 // numkeysFirstKeys finds the keys of a command whose numkeys is its first
 // argument: LMPOP, SINTERCARD, ZMPOP, ZUNION, ZINTER, ZDIFF, ZINTERCARD.
 func numkeysFirstKeys(argv [][]byte) []int { return numkeysKeys(argv, 1, false) }
+
+// randCountArgs parses the count and the option (WITHVALUES, WITHSCORES)
+// of HRANDFIELD and ZRANDMEMBER key count [opt], with the checks of
+// Redis's hrandfieldCommand and zrandmemberCommand in their order: with
+// the option, twice the count must fit, as the reply holds both. It
+// replies an error and returns ok == false if they are invalid.
+func randCountArgs(c *Client, opt string) (count int64, with, ok bool) {
+	argv := c.argv
+	if count, ok = c.intArg(argv[2]); !ok {
+		return 0, false, false
+	}
+	if count < -math.MaxInt64 {
+		c.replyError(errRandCountRange)
+		return 0, false, false
+	}
+	if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], opt) {
+		c.replyError(errSyntax)
+		return 0, false, false
+	}
+	if len(argv) == 4 {
+		if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
+			c.replyError(errOutOfRange)
+			return 0, false, false
+		}
+		with = true
+	}
+	return count, with, true
+}

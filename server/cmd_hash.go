@@ -349,25 +349,9 @@ func hincrbyfloatCommand(c *Client) {
 func hrandfieldCommand(c *Client) {
 	argv := c.argv
 	if len(argv) >= 3 {
-		count, ok := c.intArg(argv[2])
+		count, withValues, ok := randCountArgs(c, "withvalues")
 		if !ok {
 			return
-		}
-		if count < -math.MaxInt64 {
-			c.replyError(errRandCountRange)
-			return
-		}
-		withValues := false
-		if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], "withvalues") {
-			c.replyError(errSyntax)
-			return
-		}
-		if len(argv) == 4 {
-			withValues = true
-			if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
-				c.replyError(errOutOfRange)
-				return
-			}
 		}
 		hrandfieldWithCount(c, count, withValues)
 		return

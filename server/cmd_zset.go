@@ -855,25 +855,9 @@ func zmpopCommand(c *Client) {
 func zrandmemberCommand(c *Client) {
 	argv := c.argv
 	if len(argv) >= 3 {
-		l, ok := c.intArg(argv[2])
+		l, withscores, ok := randCountArgs(c, "withscores")
 		if !ok {
 			return
-		}
-		if l < -math.MaxInt64 {
-			c.replyError(errRandCountRange)
-			return
-		}
-		withscores := false
-		if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], "withscores") {
-			c.replyError(errSyntax)
-			return
-		}
-		if len(argv) == 4 {
-			withscores = true
-			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.replyError(errOutOfRange)
-				return
-			}
 		}
 		zrandmemberWithCount(c, l, withscores)
 		return
