@@ -72,6 +72,24 @@ func (c *Client) positiveArg(b []byte) (int64, bool) {
 	return c.rangeArg(b, 0, math.MaxInt64, errNotPositive)
 }
 
+// indexRange resolves the start and end indexes of LRANGE, LTRIM, ZRANGE
+// and ZREMRANGEBYRANK (negative ones count from the end) against a
+// sequence of n elements, as Redis does: it returns the first and last
+// positions of the elements they cover, or ok == false if they cover none.
+func indexRange(start, end, n int64) (first, last int64, ok bool) {
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start = max(start, 0)
+	if start > end || start >= n {
+		return 0, 0, false
+	}
+	return start, min(end, n-1), true
+}
+
 // atoi reads an int the way C's atoi does, as Redis reads some counts
 // (numkeys in its getkeys functions, DEBUG's flags): leading white space,
 // an optional sign, then digits up to the first other byte (0 if there are

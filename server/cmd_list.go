@@ -203,19 +203,11 @@ func lrangeCommand(c *Client) {
 		c.replyEmptyArray()
 		return
 	}
-	llen := int64(l.Len())
-	if start < 0 {
-		start += llen
-	}
-	if end < 0 {
-		end += llen
-	}
-	start = max(start, 0)
-	if start > end || start >= llen {
+	start, end, ok = indexRange(start, end, int64(l.Len()))
+	if !ok {
 		c.replyEmptyArray()
 		return
 	}
-	end = min(end, llen-1)
 	n := int(end - start + 1)
 	c.replyArray(n)
 	it := l.Iter(int(start), false)
@@ -467,19 +459,10 @@ func ltrimCommand(c *Client) {
 		c.replyOK()
 		return
 	}
-	llen := int64(l.Len())
-	if start < 0 {
-		start += llen
-	}
-	if end < 0 {
-		end += llen
-	}
-	start = max(start, 0)
-	if start > end || start >= llen {
-		l.Trim(0, 0)
-	} else {
-		end = min(end, llen-1)
+	if start, end, ok = indexRange(start, end, int64(l.Len())); ok {
 		l.Trim(int(start), int(end-start+1))
+	} else {
+		l.Trim(0, 0)
 	}
 	c.deleteIfEmpty(key, l)
 	c.replyOK()

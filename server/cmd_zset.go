@@ -592,18 +592,10 @@ func zrangeGeneric(c *Client, from int, storing bool, kind zrangeKind, dir zrang
 	n := int64(z.Len())
 	switch kind {
 	case zrangeRank:
-		if start < 0 {
-			start += n
-		}
-		if end < 0 {
-			end += n
-		}
-		start = max(start, 0)
-		if start > end || start >= n {
+		if start, end, ok = indexRange(start, end, n); !ok {
 			sink.begin(0, true)
 			break
 		}
-		end = min(end, n-1)
 		if reverse {
 			sink.emitRanks(z, int(n-1-start), int(end-start+1), true, true)
 		} else {
@@ -699,19 +691,10 @@ func zremrangeGeneric(c *Client, kind zrangeKind) {
 	var first, last int
 	switch kind {
 	case zrangeRank:
-		n := int64(z.Len())
-		if start < 0 {
-			start += n
-		}
-		if end < 0 {
-			end += n
-		}
-		start = max(start, 0)
-		if start > end || start >= n {
+		if start, end, ok = indexRange(start, end, int64(z.Len())); !ok {
 			c.replyInt(0)
 			return
 		}
-		end = min(end, n-1)
 		first, last = int(start), int(end)+1
 	case zrangeScore:
 		first, last = z.ScoreRanks(sr)
