@@ -182,3 +182,46 @@ func randCountArgs(c *Client, opt string) (count int64, with, ok bool) {
 	}
 	return count, with, true
 }
+
+// mpopArgs parses what LMPOP and ZMPOP share, numkeys key [key ...] END
+// [COUNT count], END being low or high (LEFT or RIGHT, MIN or MAX), with
+// Redis's checks in their order. It returns the keys, whether END is high,
+// and the count (1 if not given); or it replies an error and returns
+// ok == false.
+func mpopArgs(c *Client, low, high string) (keys [][]byte, isHigh bool, count int64, ok bool) {
+	argv := c.argv
+	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
+	if !ok {
+		return nil, false, 0, false
+	}
+	if numkeys >= int64(len(argv)-2) {
+		// No room for END after the keys.
+		c.replyError(errSyntax)
+		return nil, false, 0, false
+	}
+	endIdx := 2 + int(numkeys)
+	switch {
+	case isOpt(argv[endIdx], low):
+	case isOpt(argv[endIdx], high):
+		isHigh = true
+	default:
+		c.replyError(errSyntax)
+		return nil, false, 0, false
+	}
+	count = -1
+	for j := endIdx + 1; j < len(argv); j++ {
+		if count == -1 && isOpt(argv[j], "count") && j+1 < len(argv) {
+			j++
+			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, errCountPositive); !ok {
+				return nil, false, 0, false
+			}
+			continue
+		}
+		c.replyError(errSyntax)
+		return nil, false, 0, false
+	}
+	if count == -1 {
+		count = 1
+	}
+	return argv[2:endIdx], isHigh, count, true
+}

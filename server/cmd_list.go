@@ -512,37 +512,11 @@ func lmoveGeneric(c *Client, fromBack, toBack bool) {
 // lmpopCommand implements LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT
 // count]: it pops from the first non-empty list among the keys.
 func lmpopCommand(c *Client) {
-	argv := c.argv
-	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
+	keys, back, count, ok := mpopArgs(c, "left", "right")
 	if !ok {
 		return
 	}
-	// The direction follows the keys; it must be there.
-	if numkeys >= int64(len(argv)-2) {
-		c.replyError(errSyntax)
-		return
-	}
-	whereIdx := 2 + int(numkeys)
-	back, ok := c.listEnd(argv[whereIdx])
-	if !ok {
-		return
-	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(argv); j++ {
-		if count == -1 && isOpt(argv[j], "count") && j < len(argv)-1 {
-			j++
-			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, errCountPositive); !ok {
-				return
-			}
-			continue
-		}
-		c.replyError(errSyntax)
-		return
-	}
-	if count == -1 {
-		count = 1
-	}
-	for _, key := range argv[2:whereIdx] {
+	for _, key := range keys {
 		l, ok := c.lookupListWrite(key)
 		if !ok {
 			return

@@ -795,42 +795,11 @@ func zpopmaxCommand(c *Client) { zpopMinMax(c, true) }
 
 // zmpopCommand is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 func zmpopCommand(c *Client) {
-	argv := c.argv
-	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
+	keys, highest, count, ok := mpopArgs(c, "min", "max")
 	if !ok {
 		return
 	}
-	if numkeys >= int64(len(argv)-2) {
-		// No room for MIN|MAX after the keys.
-		c.replyError(errSyntax)
-		return
-	}
-	whereIdx := 2 + int(numkeys)
-	var highest bool
-	switch {
-	case isOpt(argv[whereIdx], "min"):
-	case isOpt(argv[whereIdx], "max"):
-		highest = true
-	default:
-		c.replyError(errSyntax)
-		return
-	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(argv); j++ {
-		if count == -1 && isOpt(argv[j], "count") && j+1 < len(argv) {
-			j++
-			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, errCountPositive); !ok {
-				return
-			}
-			continue
-		}
-		c.replyError(errSyntax)
-		return
-	}
-	if count == -1 {
-		count = 1
-	}
-	zpopGeneric(c, argv[2:whereIdx], highest, true, count)
+	zpopGeneric(c, keys, highest, true, count)
 }
 
 // ---- ZRANDMEMBER ----
