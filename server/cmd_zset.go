@@ -868,37 +868,7 @@ func zrandmemberWithCount(c *Client, l int64, withscores bool) {
 	}
 	count := int(l)
 	c.replyScoredLen(count, withscores)
-	for _, r := range randomRanks(size, count) {
-		m, s := z.At(r)
-		c.replyScored(m, s, withscores)
-	}
-}
-
-// randomRanks returns count distinct ranks below size, in random order.
-func randomRanks(size, count int) []int {
-	if count*3 > size {
-		// A partial Fisher-Yates shuffle of all the ranks.
-		all := make([]int, size)
-		for i := range all {
-			all[i] = i
-		}
-		for i := 0; i < count; i++ {
-			j := i + rand.IntN(size-i)
-			all[i], all[j] = all[j], all[i]
-		}
-		return all[:count]
-	}
-	seen := make(map[int]struct{}, count)
-	out := make([]int, 0, count)
-	for len(out) < count {
-		r := rand.IntN(size)
-		if _, dup := seen[r]; dup {
-			continue
-		}
-		seen[r] = struct{}{}
-		out = append(out, r)
-	}
-	return out
+	z.Sample(count, func(m []byte, s float64) { c.replyScored(m, s, withscores) })
 }
 
 // ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----

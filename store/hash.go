@@ -477,41 +477,15 @@ func (h *Hash) RandomPairs(count int, fn func(field, value []byte) bool) {
 // RandomDistinctPairs calls fn for count distinct random fields and their
 // values, count being less than Len. fn must not change the hash.
 func (h *Hash) RandomDistinctPairs(count int, fn func(field, value []byte)) {
-	size := h.Len()
-	var offs []int32
-	if h.t == nil {
-		offs = h.lpOffsets()
-	}
-	at := func(i int) ([]byte, []byte) {
-		if offs != nil {
-			return h.lpPairAt(offs[i])
-		}
-		f, _ := h.t.tree.GetAt(i)
-		return f.field(), f.value()
-	}
-	if count*3 > size {
-		// A partial Fisher-Yates shuffle of all the positions.
-		idx := make([]int32, size)
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		for i := 0; i < count; i++ {
-			j := i + rand.IntN(size-i)
-			idx[i], idx[j] = idx[j], idx[i]
-			fn(at(int(idx[i])))
-		}
+	if h.t != nil {
+		sampleIndexes(h.t.tree.Len(), count, func(i int) {
+			f, _ := h.t.tree.GetAt(i)
+			fn(f.field(), f.value())
+		})
 		return
 	}
-	// Few picks among many: draw positions until count distinct ones.
-	seen := make(map[int]struct{}, count)
-	for len(seen) < count {
-		i := rand.IntN(size)
-		if _, dup := seen[i]; dup {
-			continue
-		}
-		seen[i] = struct{}{}
-		fn(at(i))
-	}
+	offs := h.lpOffsets()
+	sampleIndexes(len(offs), count, func(i int) { fn(h.lpPairAt(offs[i])) })
 }
 
 // Clone returns a deep copy with the same encoding.

@@ -454,6 +454,12 @@ func (z *ZSet) At(rank int) (member []byte, score float64) {
 	return member, score
 }
 
+// Sample calls fn with count distinct random members and their scores, in
+// random order, 0 < count < Len(). fn must not change the set.
+func (z *ZSet) Sample(count int, fn func(member []byte, score float64)) {
+	sampleIndexes(z.Len(), count, func(rank int) { fn(z.At(rank)) })
+}
+
 // Ascend calls fn for each member from rank from upwards, until fn
 // returns false. fn must not change the set.
 func (z *ZSet) Ascend(from int, fn func(member []byte, score float64) bool) {
