@@ -177,18 +177,18 @@ func compareMember(a, b []byte) int {
 // TestZSetNoAlloc checks that the lookups and updates of existing members
 // do not allocate.
 func TestZSetNoAlloc(t *testing.T) {
-	c := stringsTestClient(t, nil)
+	c := testClient(t, nil)
 	for _, n := range []int{10, 1000} {
-		stringsRun(c, "DEL z")
+		testRun(c, "DEL z")
 		for i := 0; i < n; i++ {
-			stringsRun(c, "ZADD z "+strconv.Itoa(i)+" m"+strconv.Itoa(i))
+			testRun(c, "ZADD z "+strconv.Itoa(i)+" m"+strconv.Itoa(i))
 		}
 		for _, cmd := range []string{
 			"ZSCORE z m5", "ZRANK z m5", "ZREVRANK z m5", "ZCARD z", "ZADD z 7 m5", "ZADD z 5 m5", "ZINCRBY z 0 m5",
 			"ZMSCORE z m1 m2 nope", "ZCOUNT z 2 (8", "ZRANGE z 0 3 WITHSCORES", "ZRANGEBYSCORE z 1 5 LIMIT 1 2",
 			"ZREVRANGE z 0 3",
 		} {
-			c.argv = stringsArgv(cmd)
+			c.argv = testArgv(cmd)
 			allocs := testing.AllocsPerRun(100, func() {
 				c.out = c.out[:0]
 				c.srv.execute(c)
