@@ -386,26 +386,6 @@ func TestDiffBitArity(t *testing.T) {
 	})
 }
 
-// bitPipeline sends every command to cn in batches and returns the raw
-// replies in order.
-func bitPipeline(t *testing.T, cn *conn, cmds [][]string) []string {
-	t.Helper()
-	out := make([]string, 0, len(cmds))
-	const batch = 500
-	for i := 0; i < len(cmds); i += batch {
-		var buf []byte
-		end := min(i+batch, len(cmds))
-		for _, c := range cmds[i:end] {
-			buf = append(buf, encode(c...)...)
-		}
-		cn.write(buf)
-		for range cmds[i:end] {
-			out = append(out, cn.read())
-		}
-	}
-	return out
-}
-
 // bitRandomStream builds n random bitmap commands over a few keys, with
 // offsets mostly small so that they collide.
 func bitRandomStream(r *rand.Rand, n int) [][]string {
@@ -533,7 +513,7 @@ func TestDiffBitRandom(t *testing.T) {
 					}
 				}
 				cn.do("FLUSHALL")
-				replies[i] = bitPipeline(t, cn, cmds)
+				replies[i] = cn.pipeline(cmds)
 			}
 			bad := 0
 			for i := range cmds {

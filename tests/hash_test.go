@@ -487,38 +487,16 @@ func sortedPairs(m map[string][]string) []string {
 	return out
 }
 
-// pipeline sends cmds in batches and returns every reply.
-func pipeline(t testing.TB, cn *conn, cmds [][]string) []string {
-	t.Helper()
-	const batch = 200
-	var replies []string
-	for i := 0; i < len(cmds); i += batch {
-		var buf []byte
-		end := min(i+batch, len(cmds))
-		for _, c := range cmds[i:end] {
-			buf = append(buf, encode(c...)...)
-		}
-		cn.write(buf)
-		for range cmds[i:end] {
-			replies = append(replies, cn.read())
-		}
-	}
-	return replies
-}
-
 // loadBigHash fills key with n fields f:<i> = v:<i*31> by pipelined HSETs
 // of 100 pairs each, checking every reply.
 func loadBigHash(t testing.TB, cn *conn, key string, n int) {
 	t.Helper()
-	var cmds [][]string
-	for i := 0; i < n; i += 100 {
-		cmd := []string{"HSET", key}
-		for j := i; j < min(i+100, n); j++ {
-			cmd = append(cmd, "f:"+strconv.Itoa(j), "v:"+strconv.Itoa(j*31))
-		}
-		cmds = append(cmds, cmd)
+	var pairs []string
+	for i := 0; i < n; i++ {
+		pairs = append(pairs, "f:"+strconv.Itoa(i), "v:"+strconv.Itoa(i*31))
 	}
-	for i, r := range pipeline(t, cn, cmds) {
+	cmds := batchCmds(pairs, 200, "HSET", key)
+	for i, r := range cn.pipeline(cmds) {
 		if want := ":" + strconv.Itoa((len(cmds[i])-2)/2) + "\r\n"; r != want {
 			t.Fatalf("HSET batch %d: %q, want %q", i, r, want)
 		}
@@ -610,7 +588,7 @@ func TestHashScanMutation(t *testing.T) {
 	for i := 0; i < churn; i++ {
 		cmds = append(cmds, []string{"HSET", "h", "tmp:" + strconv.Itoa(i), "v"})
 	}
-	pipeline(t, kc, cmds)
+	kc.pipeline(cmds)
 	if r := kc.do("OBJECT", "ENCODING", "h"); r != "$9\r\nhashtable\r\n" {
 		t.Fatalf("OBJECT ENCODING: %q", r)
 	}
@@ -679,7 +657,7 @@ func TestHashRandfield(t *testing.T) {
 						want[f] = v
 						cmds = append(cmds, []string{"HSET", "h", f, v})
 					}
-					pipeline(t, cn, cmds)
+					cn.pipeline(cmds)
 					checkRandfield(t, cn, proto, want)
 				})
 			}

@@ -54,7 +54,7 @@ func diffCmds(t *testing.T, redisAddr, kvdAddr string, cmds [][]string) {
 				if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
 					t.Fatalf("FLUSHALL on %s: %q", addr, r)
 				}
-				replies[i] = bitPipeline(t, cn, cmds)
+				replies[i] = cn.pipeline(cmds)
 				cn.nc.Close()
 			}
 			bad := 0
@@ -144,15 +144,6 @@ func hllElems(prefix string, from, n int) []string {
 	return out
 }
 
-// hllLoadCmds adds elements to key with PFADD, batch elements per command.
-func hllLoadCmds(key string, elems []string, batch int) [][]string {
-	var cmds [][]string
-	for i := 0; i < len(elems); i += batch {
-		cmds = append(cmds, append([]string{"PFADD", key}, elems[i:min(i+batch, len(elems))]...))
-	}
-	return cmds
-}
-
 // TestDiffHLLLoad loads 1 to 100000 distinct elements into HyperLogLogs on
 // both servers and compares every PFADD reply, the exact PFCOUNT and the
 // HyperLogLog string itself, sparse or dense.
@@ -167,7 +158,7 @@ func TestDiffHLLLoad(t *testing.T) {
 		if n > 2000 {
 			batch = 100
 		}
-		cmds = append(cmds, hllLoadCmds(key, hllElems("elem:", 0, n), batch)...)
+		cmds = append(cmds, batchCmds(hllElems("elem:", 0, n), batch, "PFADD", key)...)
 		cmds = append(cmds, []string{"GET", key}, []string{"PFCOUNT", key}, []string{"GET", key},
 			[]string{"PFCOUNT", key}, []string{"STRLEN", key})
 	}
@@ -201,10 +192,10 @@ func TestDiffHLLIncremental(t *testing.T) {
 func TestDiffHLLMerge(t *testing.T) {
 	needRedis(t)
 	var cmds [][]string
-	cmds = append(cmds, hllLoadCmds("s1", hllElems("a", 0, 30), 1)...)
-	cmds = append(cmds, hllLoadCmds("s2", hllElems("a", 20, 60), 7)...)
-	cmds = append(cmds, hllLoadCmds("d1", hllElems("b", 0, 20000), 200)...)
-	cmds = append(cmds, hllLoadCmds("d2", hllElems("a", 0, 5000), 100)...)
+	cmds = append(cmds, batchCmds(hllElems("a", 0, 30), 1, "PFADD", "s1")...)
+	cmds = append(cmds, batchCmds(hllElems("a", 20, 60), 7, "PFADD", "s2")...)
+	cmds = append(cmds, batchCmds(hllElems("b", 0, 20000), 200, "PFADD", "d1")...)
+	cmds = append(cmds, batchCmds(hllElems("a", 0, 5000), 100, "PFADD", "d2")...)
 	for _, c := range [][]string{
 		{"PFMERGE", "m1", "s1", "s2"}, {"GET", "m1"}, {"PFCOUNT", "m1"},
 		{"PFMERGE", "m2", "s1", "d1"}, {"GET", "m2"}, {"PFCOUNT", "m2"},
@@ -247,7 +238,7 @@ func TestDiffHLLCrafted(t *testing.T) {
 		{"PFMERGE", "zeros", "vals"}, {"GET", "zeros"},
 		{"SET", "short", hllDense(staleCard, func(int) byte { return 1 })[:12303]}, {"PFCOUNT", "short"}, {"PFADD", "short", "a"},
 	}
-	cmds = append(cmds, hllLoadCmds("zeros", hllElems("q", 0, 400), 1)...)
+	cmds = append(cmds, batchCmds(hllElems("q", 0, 400), 1, "PFADD", "zeros")...)
 	cmds = append(cmds, []string{"GET", "zeros"}, []string{"PFCOUNT", "zeros"})
 	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
 }
@@ -274,8 +265,8 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 					cmds = append(cmds, []string{"PFCOUNT", "h"})
 				}
 			}
-			cmds = append(cmds, hllLoadCmds("a", hllElems("z", 0, 40), 1)...)
-			cmds = append(cmds, hllLoadCmds("b", hllElems("z", 30, 40), 1)...)
+			cmds = append(cmds, batchCmds(hllElems("z", 0, 40), 1, "PFADD", "a")...)
+			cmds = append(cmds, batchCmds(hllElems("z", 30, 40), 1, "PFADD", "b")...)
 			cmds = append(cmds, []string{"PFMERGE", "c", "a", "b"}, []string{"GET", "c"}, []string{"PFMERGE", "a", "h"}, []string{"GET", "a"})
 			diffCmds(t, redisAddr, kvd.Addr().String(), cmds)
 		})

@@ -194,34 +194,6 @@ func listWords(prefix string, n int) string {
 	return b.String()
 }
 
-// sendPipelined sends every command in one write and returns the replies.
-func (c *conn) sendPipelined(cmds [][]string) []string {
-	c.t.Helper()
-	var buf []byte
-	for _, cmd := range cmds {
-		buf = append(buf, encode(cmd...)...)
-	}
-	done := make(chan error, 1)
-	go func() {
-		c.nc.SetWriteDeadline(time.Now().Add(60 * time.Second))
-		_, err := c.nc.Write(buf)
-		done <- err
-	}()
-	replies := make([]string, len(cmds))
-	for i := range cmds {
-		c.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
-		b, err := readReply(c.r)
-		if err != nil {
-			c.t.Fatalf("reading reply %d of %d: %v", i, len(cmds), err)
-		}
-		replies[i] = string(b)
-	}
-	if err := <-done; err != nil {
-		c.t.Fatalf("pipelined write: %v", err)
-	}
-	return replies
-}
-
 // listPair is a connection to each server, in one protocol, both flushed.
 type listPair struct {
 	t           *testing.T
@@ -252,8 +224,8 @@ func newListPair(t *testing.T, proto int) *listPair {
 // returns them.
 func (p *listPair) diff(cmds [][]string) []string {
 	p.t.Helper()
-	want := p.redis.sendPipelined(cmds)
-	got := p.kvd.sendPipelined(cmds)
+	want := p.redis.pipeline(cmds)
+	got := p.kvd.pipeline(cmds)
 	bad := 0
 	for i := range cmds {
 		p.compared++

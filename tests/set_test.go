@@ -75,21 +75,6 @@ func sameStrings(a, b []string) bool {
 	return true
 }
 
-// loadSet adds members to key in batches of SADDs sent as one pipeline.
-func loadSet(t testing.TB, c *conn, key string, members []string) {
-	t.Helper()
-	var cmds [][]string
-	for i := 0; i < len(members); i += 1000 {
-		cmd := append([]string{"SADD", key}, members[i:min(i+1000, len(members))]...)
-		cmds = append(cmds, cmd)
-	}
-	for i, r := range pipeline(t, c, cmds) {
-		if !strings.HasPrefix(r, ":") {
-			t.Fatalf("SADD batch %d: %q", i, r)
-		}
-	}
-}
-
 // sscanAll runs a whole SSCAN iteration and returns every member returned
 // (with repeats) and the number of calls.
 func sscanAll(t testing.TB, c *conn, key string, count int, opts ...string) ([]string, int) {
@@ -441,9 +426,9 @@ func TestSetLarge(t *testing.T) {
 	}
 	rc, kc := redisConn(t), kvdConn(t)
 	for _, c := range []*conn{rc, kc} {
-		loadSet(t, c, "a", a)
-		loadSet(t, c, "b", b)
-		loadSet(t, c, "ints", strings.Fields(ints("", 0, n)))
+		c.mustLoad(batchCmds(a, 1000, "SADD", "a"))
+		c.mustLoad(batchCmds(b, 1000, "SADD", "b"))
+		c.mustLoad(batchCmds(strings.Fields(ints("", 0, n)), 1000, "SADD", "ints"))
 	}
 	probe := []string{"SMISMEMBER", "a"}
 	for i := 0; i < 5000; i++ {
@@ -512,8 +497,8 @@ func TestSetScanUnderChanges(t *testing.T) {
 		for i := 0; i < 5000; i++ {
 			stable = append(stable, fmt.Sprintf("stable:%d", i))
 		}
-		loadSet(t, c, "s", stable)
-		loadSet(t, c, "s", strings.Fields(ints("gone:", 0, 3000)))
+		c.mustLoad(batchCmds(stable, 1000, "SADD", "s"))
+		c.mustLoad(batchCmds(strings.Fields(ints("gone:", 0, 3000)), 1000, "SADD", "s"))
 		r := rand.New(rand.NewPCG(7, 7))
 		seen := map[string]bool{}
 		cursor, added, removed := "0", 0, 0
@@ -566,7 +551,7 @@ func TestSetRandomInvariants(t *testing.T) {
 				for _, m := range all {
 					in[m] = true
 				}
-				loadSet(t, c, "s", all)
+				c.mustLoad(batchCmds(all, 1000, "SADD", "s"))
 				if got := bulkText(t, c.do("OBJECT", "ENCODING", "s")); got != enc {
 					t.Fatalf("encoding %s", got)
 				}

@@ -21,45 +21,14 @@ import (
 
 // ---- helpers ----
 
-// zPipeline sends cmds in one write and returns their replies.
-func zPipeline(t testing.TB, c *conn, cmds [][]string) []string {
-	t.Helper()
-	var buf []byte
-	for _, cmd := range cmds {
-		buf = append(buf, encode(cmd...)...)
-	}
-	c.write(buf)
-	out := make([]string, len(cmds))
-	for i := range cmds {
-		out[i] = c.read()
-	}
-	return out
-}
-
 // zLoad adds members (with the given scores) to key with ZADDs of up to 1000 pairs, pipelined.
 func zLoad(t testing.TB, c *conn, key string, members []string, scores []string) {
 	t.Helper()
-	var cmds [][]string
-	for i := 0; i < len(members); i += 1000 {
-		cmd := []string{"ZADD", key}
-		for j := i; j < min(i+1000, len(members)); j++ {
-			cmd = append(cmd, scores[j], members[j])
-		}
-		cmds = append(cmds, cmd)
-		if len(cmds) == 20 {
-			for _, r := range zPipeline(t, c, cmds) {
-				if !strings.HasPrefix(r, ":") {
-					t.Fatalf("ZADD: %q", r)
-				}
-			}
-			cmds = cmds[:0]
-		}
+	pairs := make([]string, 0, 2*len(members))
+	for i := range members {
+		pairs = append(pairs, scores[i], members[i])
 	}
-	for _, r := range zPipeline(t, c, cmds) {
-		if !strings.HasPrefix(r, ":") {
-			t.Fatalf("ZADD: %q", r)
-		}
-	}
+	c.mustLoad(batchCmds(pairs, 2000, "ZADD", key))
 }
 
 // zBulks parses an array reply of bulk strings.
@@ -903,8 +872,8 @@ func TestZSetLarge(t *testing.T) {
 		[]string{"ZINTERSTORE", "i", "2", "big", "dst", "AGGREGATE", "MAX"}, []string{"ZRANGE", "i", "0", "-1", "WITHSCORES"},
 		[]string{"ZDIFFSTORE", "df", "2", "big", "dst"}, []string{"ZCARD", "df"}, []string{"ZRANGE", "df", "-30", "-1"},
 	)
-	want := zPipeline(t, rc, cmds)
-	got := zPipeline(t, kc, cmds)
+	want := rc.pipeline(cmds)
+	got := kc.pipeline(cmds)
 	for i := range cmds {
 		if want[i] != got[i] {
 			t.Errorf("%v:\n redis: %q\n   kvd: %q", cmds[i], truncateStr(want[i], 300), truncateStr(got[i], 300))

@@ -1,0 +1,62 @@
+package tests
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Helpers shared by the command families' tests.
+
+// ---- pipelines ----
+
+// pipeline sends every command in one write, from another goroutine so
+// that neither side waits on the other however large the batch, and
+// returns the raw replies in order.
+func (c *conn) pipeline(cmds [][]string) []string {
+	c.t.Helper()
+	var buf []byte
+	for _, cmd := range cmds {
+		buf = append(buf, encode(cmd...)...)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c.nc.SetWriteDeadline(time.Now().Add(60 * time.Second))
+		_, err := c.nc.Write(buf)
+		done <- err
+	}()
+	replies := make([]string, len(cmds))
+	for i := range cmds {
+		c.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+		b, err := readReply(c.r)
+		if err != nil {
+			c.t.Fatalf("reading reply %d of %d: %v", i, len(cmds), err)
+		}
+		replies[i] = string(b)
+	}
+	if err := <-done; err != nil {
+		c.t.Fatalf("pipelined write: %v", err)
+	}
+	return replies
+}
+
+// batchCmds spreads args over commands cmd... args[i:i+per]... (the last
+// one may take fewer), as in "SADD key m1 m2 ...".
+func batchCmds(args []string, per int, cmd ...string) [][]string {
+	var cmds [][]string
+	for i := 0; i < len(args); i += per {
+		cmds = append(cmds, append(slices.Clone(cmd), args[i:min(i+per, len(args))]...))
+	}
+	return cmds
+}
+
+// mustLoad pipelines cmds, which add data, and fails the test unless each
+// replies an integer.
+func (c *conn) mustLoad(cmds [][]string) {
+	c.t.Helper()
+	for i, r := range c.pipeline(cmds) {
+		if !strings.HasPrefix(r, ":") {
+			c.t.Fatalf("%s batch %d: %q", cmds[i][0], i, r)
+		}
+	}
+}
