@@ -2,6 +2,7 @@ package tests
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,4 +60,20 @@ func (c *conn) mustLoad(cmds [][]string) {
 			c.t.Fatalf("%s batch %d: %q", cmds[i][0], i, r)
 		}
 	}
+}
+
+// ---- building commands ----
+
+// words returns prefix<from>, prefix<from+1>, ..., prefix<to-1>.
+func words(prefix string, from, to int) []string {
+	out := make([]string, 0, max(to-from, 0))
+	for i := from; i < to; i++ {
+		out = append(out, prefix+strconv.Itoa(i))
+	}
+	return out
+}
+
+// wordList is words joined by spaces, to write into a step.
+func wordList(prefix string, from, to int) string {
+	return strings.Join(words(prefix, from, to), " ")
 }

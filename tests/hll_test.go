@@ -135,15 +135,6 @@ func TestDiffHLLBasics(t *testing.T) {
 	})
 }
 
-// hllElems returns n distinct elements with a prefix.
-func hllElems(prefix string, from, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = prefix + strconv.Itoa(from+i)
-	}
-	return out
-}
-
 // TestDiffHLLLoad loads 1 to 100000 distinct elements into HyperLogLogs on
 // both servers and compares every PFADD reply, the exact PFCOUNT and the
 // HyperLogLog string itself, sparse or dense.
@@ -158,7 +149,7 @@ func TestDiffHLLLoad(t *testing.T) {
 		if n > 2000 {
 			batch = 100
 		}
-		cmds = append(cmds, batchCmds(hllElems("elem:", 0, n), batch, "PFADD", key)...)
+		cmds = append(cmds, batchCmds(words("elem:", 0, n), batch, "PFADD", key)...)
 		cmds = append(cmds, []string{"GET", key}, []string{"PFCOUNT", key}, []string{"GET", key},
 			[]string{"PFCOUNT", key}, []string{"STRLEN", key})
 	}
@@ -175,7 +166,7 @@ func TestDiffHLLLoad(t *testing.T) {
 func TestDiffHLLIncremental(t *testing.T) {
 	needRedis(t)
 	var cmds [][]string
-	for i, e := range hllElems("x", 0, 3000) {
+	for i, e := range words("x", 0, 3000) {
 		cmds = append(cmds, []string{"PFADD", "h", e})
 		switch {
 		case i%7 == 3:
@@ -192,10 +183,10 @@ func TestDiffHLLIncremental(t *testing.T) {
 func TestDiffHLLMerge(t *testing.T) {
 	needRedis(t)
 	var cmds [][]string
-	cmds = append(cmds, batchCmds(hllElems("a", 0, 30), 1, "PFADD", "s1")...)
-	cmds = append(cmds, batchCmds(hllElems("a", 20, 60), 7, "PFADD", "s2")...)
-	cmds = append(cmds, batchCmds(hllElems("b", 0, 20000), 200, "PFADD", "d1")...)
-	cmds = append(cmds, batchCmds(hllElems("a", 0, 5000), 100, "PFADD", "d2")...)
+	cmds = append(cmds, batchCmds(words("a", 0, 30), 1, "PFADD", "s1")...)
+	cmds = append(cmds, batchCmds(words("a", 20, 80), 7, "PFADD", "s2")...)
+	cmds = append(cmds, batchCmds(words("b", 0, 20000), 200, "PFADD", "d1")...)
+	cmds = append(cmds, batchCmds(words("a", 0, 5000), 100, "PFADD", "d2")...)
 	for _, c := range [][]string{
 		{"PFMERGE", "m1", "s1", "s2"}, {"GET", "m1"}, {"PFCOUNT", "m1"},
 		{"PFMERGE", "m2", "s1", "d1"}, {"GET", "m2"}, {"PFCOUNT", "m2"},
@@ -238,7 +229,7 @@ func TestDiffHLLCrafted(t *testing.T) {
 		{"PFMERGE", "zeros", "vals"}, {"GET", "zeros"},
 		{"SET", "short", hllDense(staleCard, func(int) byte { return 1 })[:12303]}, {"PFCOUNT", "short"}, {"PFADD", "short", "a"},
 	}
-	cmds = append(cmds, batchCmds(hllElems("q", 0, 400), 1, "PFADD", "zeros")...)
+	cmds = append(cmds, batchCmds(words("q", 0, 400), 1, "PFADD", "zeros")...)
 	cmds = append(cmds, []string{"GET", "zeros"}, []string{"PFCOUNT", "zeros"})
 	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
 }
@@ -256,7 +247,7 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 			defer stop()
 			kvd := newKvd(t, func(c *server.Config) { c.HLLSparseMaxBytes = int64(max) })
 			var cmds [][]string
-			for i, e := range hllElems("y", 0, 2500) {
+			for i, e := range words("y", 0, 2500) {
 				cmds = append(cmds, []string{"PFADD", "h", e})
 				if i%3 == 0 {
 					cmds = append(cmds, []string{"GET", "h"})
@@ -265,8 +256,8 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 					cmds = append(cmds, []string{"PFCOUNT", "h"})
 				}
 			}
-			cmds = append(cmds, batchCmds(hllElems("z", 0, 40), 1, "PFADD", "a")...)
-			cmds = append(cmds, batchCmds(hllElems("z", 30, 40), 1, "PFADD", "b")...)
+			cmds = append(cmds, batchCmds(words("z", 0, 40), 1, "PFADD", "a")...)
+			cmds = append(cmds, batchCmds(words("z", 30, 70), 1, "PFADD", "b")...)
 			cmds = append(cmds, []string{"PFMERGE", "c", "a", "b"}, []string{"GET", "c"}, []string{"PFMERGE", "a", "h"}, []string{"GET", "a"})
 			diffCmds(t, redisAddr, kvd.Addr().String(), cmds)
 		})

@@ -21,7 +21,7 @@ func TestDiffListPush(t *testing.T) {
 		{name: "push wrongtype", steps: []step{"SET s v", "LPUSH s a", "RPUSH s a", "LPUSHX s a", "RPUSHX s a", "GET s"}},
 		{name: "push repeated and empty", steps: []step{`RPUSH l "" "" a ""`, "LRANGE l 0 -1", "LLEN l", `LPUSH l ""`, "LINDEX l 0"}},
 		{name: "push integers", steps: []step{"RPUSH l 1 -1 0 9223372036854775807 -9223372036854775808 007 1.5 +1", "LRANGE l 0 -1", "LPOS l 007", "LINDEX l 3", "OBJECT ENCODING l"}},
-		{name: "push many", steps: []step{"RPUSH l " + listWords("e", 300), "LPUSH l " + listWords("f", 300), "LLEN l", "LRANGE l 295 305", "LINDEX l 299", "LINDEX l 300", "LINDEX l -1"}},
+		{name: "push many", steps: []step{"RPUSH l " + wordList("e", 0, 300), "LPUSH l " + wordList("f", 0, 300), "LLEN l", "LRANGE l 295 305", "LINDEX l 299", "LINDEX l 300", "LINDEX l -1"}},
 		{name: "push onto expired", steps: []step{"RPUSH l a b", "PEXPIREAT l 1", "RPUSH l c", "LRANGE l 0 -1", "TTL l", "SET s v PXAT 1", "LPUSH s x", "TYPE s"}},
 	})
 }
@@ -36,7 +36,7 @@ func TestDiffListPop(t *testing.T) {
 		{name: "pop arity", steps: []step{"RPUSH l a b", "LPOP", "RPOP", "LPOP l 1 2", "RPOP l 1 2 3", "LLEN l"}},
 		{name: "pop wrongtype", steps: []step{"SET s v", "LPOP s", "RPOP s", "LPOP s 2", "RPOP s 0", "LPOP s -1"}},
 		{name: "pop order", steps: []step{"RPUSH l 1 2 3 4 5 6 7", "RPOP l 3", "LPOP l 3", "RPOP l 3", "EXISTS l"}},
-		{name: "pop large count", steps: []step{"RPUSH l " + listWords("x", 50), "RPOP l 49", "LRANGE l 0 -1", "LPOP l 100"}},
+		{name: "pop large count", steps: []step{"RPUSH l " + wordList("x", 0, 50), "RPOP l 49", "LRANGE l 0 -1", "LPOP l 100"}},
 	})
 }
 
@@ -77,7 +77,7 @@ func TestDiffListInsert(t *testing.T) {
 		{name: "linsert", steps: []step{"RPUSH l a b c", "LINSERT l BEFORE b x", "LINSERT l AFTER b y", "LINSERT l before a first", "LINSERT l after c last", "LRANGE l 0 -1", "LINSERT l AFTER nope z", "LLEN l"}},
 		{name: "linsert first match", steps: []step{"RPUSH l a b a b", "LINSERT l AFTER b X", "LINSERT l BEFORE a Y", "LRANGE l 0 -1"}},
 		{name: "linsert errors", steps: []step{"LINSERT nokey BEFORE a b", "LINSERT nokey MIDDLE a b", "RPUSH l a", "LINSERT l MIDDLE a b", "LINSERT l BEFOREX a b", "SET s v", "LINSERT s BEFORE a b", "LINSERT s MIDDLE a b", "LINSERT l BEFORE a", "LINSERT l BEFORE a b c", "EXISTS nokey"}},
-		{name: "linsert many", steps: []step{"RPUSH l " + listWords("e", 200), "LINSERT l AFTER e100 X", "LINSERT l BEFORE e0 Y", "LINSERT l AFTER e199 Z", "LINDEX l 102", "LINDEX l 0", "LINDEX l -1", "LLEN l", "LRANGE l 98 104"}},
+		{name: "linsert many", steps: []step{"RPUSH l " + wordList("e", 0, 200), "LINSERT l AFTER e100 X", "LINSERT l BEFORE e0 Y", "LINSERT l AFTER e199 Z", "LINDEX l 102", "LINDEX l 0", "LINDEX l -1", "LLEN l", "LRANGE l 98 104"}},
 	})
 }
 
@@ -101,7 +101,7 @@ func TestDiffListTrim(t *testing.T) {
 	}
 	cases = append(cases,
 		dcase{name: "ltrim errors", steps: []step{"LTRIM nokey 0 1", "LTRIM nokey x 1", "RPUSH l a", "LTRIM l x 1", "LTRIM l 0 y", "SET s v", "LTRIM s 0 1", "LTRIM l 0", "LTRIM l 0 1 2", "EXISTS nokey"}},
-		dcase{name: "ltrim keeps a window", steps: []step{"RPUSH l " + listWords("w", 1000), "LTRIM l 100 199", "LLEN l", "LINDEX l 0", "LINDEX l -1", "RPUSH l tail", "LPUSH l head", "LRANGE l 0 2", "LRANGE l -3 -1"}},
+		dcase{name: "ltrim keeps a window", steps: []step{"RPUSH l " + wordList("w", 0, 1000), "LTRIM l 100 199", "LLEN l", "LINDEX l 0", "LINDEX l -1", "RPUSH l tail", "LPUSH l head", "LRANGE l 0 2", "LRANGE l -3 -1"}},
 	)
 	diffCases(t, cases)
 }
@@ -161,7 +161,7 @@ func TestDiffListBinary(t *testing.T) {
 
 func TestDiffListWithKeys(t *testing.T) {
 	diffCases(t, []dcase{
-		{name: "type and encoding", steps: []step{"RPUSH l a", "TYPE l", "OBJECT ENCODING l", "RPUSH big " + listWords("v", 600), "OBJECT ENCODING big", "RPUSH long " + strings.Repeat("x", 100), "OBJECT ENCODING long", "OBJECT REFCOUNT l"}},
+		{name: "type and encoding", steps: []step{"RPUSH l a", "TYPE l", "OBJECT ENCODING l", "RPUSH big " + wordList("v", 0, 600), "OBJECT ENCODING big", "RPUSH long " + strings.Repeat("x", 100), "OBJECT ENCODING long", "OBJECT REFCOUNT l"}},
 		{name: "copy", steps: []step{"RPUSH l a b c", "COPY l m", "RPUSH m d", "LPOP l", "LRANGE l 0 -1", "LRANGE m 0 -1", "COPY l m", "COPY l m REPLACE", "LRANGE m 0 -1", "OBJECT ENCODING m"}},
 		{name: "rename and del", steps: []step{"RPUSH l a b", "RENAME l m", "LRANGE m 0 -1", "EXISTS l", "DEL m", "LLEN m", "RPUSH m x", "UNLINK m", "LRANGE m 0 -1"}},
 		{name: "expire", steps: []step{"RPUSH l a", "EXPIRE l 100", "RPUSH l b", "!approx TTL l", "LPOP l", "!approx TTL l", "LPOP l", "TTL l", "EXISTS l", "RPUSH l c", "TTL l"}},
@@ -180,19 +180,6 @@ func TestDiffListArity(t *testing.T) {
 }
 
 // ---- helpers ----
-
-// listWords returns n space-separated words prefix0, prefix1, ...
-func listWords(prefix string, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(prefix)
-		b.WriteString(strconv.Itoa(i))
-	}
-	return b.String()
-}
 
 // listPair is a connection to each server, in one protocol, both flushed.
 type listPair struct {

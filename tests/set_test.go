@@ -19,19 +19,6 @@ import (
 
 // ---- helpers for the set tests ----
 
-// ints returns "prefix<from> ... prefix<to-1>" for building steps.
-func ints(prefix string, from, to int) string {
-	var b strings.Builder
-	for i := from; i < to; i++ {
-		if i > from {
-			b.WriteByte(' ')
-		}
-		b.WriteString(prefix)
-		b.WriteString(strconv.Itoa(i))
-	}
-	return b.String()
-}
-
 // bulkStrings returns the bulk strings of an array or set reply (nil for
 // any other reply).
 func bulkStrings(t testing.TB, raw string) []string {
@@ -155,11 +142,11 @@ func TestDiffSetIntset(t *testing.T) {
 		{name: "widths", steps: []step{"SADD s 1", "SADD s 40000", "SADD s 5000000000", "SMEMBERS s", "SREM s 5000000000",
 			"SMEMBERS s", "SISMEMBER s 40000", "SISMEMBER s 1", "SISMEMBER s 5000000000", "SADD s -2", "SMEMBERS s"}},
 		{name: "canonical integers", steps: canonical},
-		{name: "512 entries", steps: []step{"SADD s " + ints("", 0, 512), "OBJECT ENCODING s", "SCARD s", "SADD s 511",
+		{name: "512 entries", steps: []step{"SADD s " + wordList("", 0, 512), "OBJECT ENCODING s", "SCARD s", "SADD s 511",
 			"OBJECT ENCODING s", "SADD s 512", "OBJECT ENCODING s", "SCARD s", "SREM s 512", "OBJECT ENCODING s", "SCARD s",
-			"SISMEMBER s 100", "SREM s " + ints("", 0, 600), "EXISTS s"}},
-		{name: "513 in one call", steps: []step{"SADD s " + ints("", 0, 513), "OBJECT ENCODING s", "SCARD s",
-			"SADD t " + ints("", 1000, 1512), "SMEMBERS t"}},
+			"SISMEMBER s 100", "SREM s " + wordList("", 0, 600), "EXISTS s"}},
+		{name: "513 in one call", steps: []step{"SADD s " + wordList("", 0, 513), "OBJECT ENCODING s", "SCARD s",
+			"SADD t " + wordList("", 1000, 1512), "SMEMBERS t"}},
 		{name: "string converts", steps: []step{"SADD s 1 2 3", "OBJECT ENCODING s", "SADD s a", "OBJECT ENCODING s",
 			"SREM s a", "OBJECT ENCODING s", "!sort SMEMBERS s", "SISMEMBER s 1", "SISMEMBER s 01", "SADD s 01", "SCARD s"}},
 		{name: "first member string", steps: []step{"SADD s a 1", "OBJECT ENCODING s", "SREM s a", "OBJECT ENCODING s",
@@ -181,12 +168,12 @@ func TestDiffSetPopRandom(t *testing.T) {
 		{name: "spop all hashtable of integers", steps: []step{"SADD s a 3 1 2", "SREM s a", "OBJECT ENCODING s",
 			"SPOP s 3", "EXISTS s"}},
 		{name: "spop all strings", steps: []step{"SADD s a b c", "!sort SPOP s 5", "EXISTS s", "SADD s x 1", "!sort SPOP s 2"}},
-		{name: "spop some", steps: []step{"SADD s " + ints("", 1, 11), "!type SPOP s 3", "SCARD s", "!type SPOP s 6",
+		{name: "spop some", steps: []step{"SADD s " + wordList("", 1, 11), "!type SPOP s 3", "SCARD s", "!type SPOP s 6",
 			"SCARD s", "OBJECT ENCODING s", "!type SPOP s", "EXISTS s"}},
-		{name: "spop rebuild to intset", steps: []step{"SADD s a " + ints("", 1, 21), "SREM s a", "OBJECT ENCODING s",
-			"!type SPOP s 18", "OBJECT ENCODING s", "SCARD s", "SADD t a " + ints("", 1, 21), "SREM t a", "!type SPOP t 3",
+		{name: "spop rebuild to intset", steps: []step{"SADD s a " + wordList("", 1, 21), "SREM s a", "OBJECT ENCODING s",
+			"!type SPOP s 18", "OBJECT ENCODING s", "SCARD s", "SADD t a " + wordList("", 1, 21), "SREM t a", "!type SPOP t 3",
 			"OBJECT ENCODING t", "SCARD t"}},
-		{name: "spop rebuild strings", steps: []step{"SADD s " + ints("m", 0, 20), "!type SPOP s 19", "OBJECT ENCODING s",
+		{name: "spop rebuild strings", steps: []step{"SADD s " + wordList("m", 0, 20), "!type SPOP s 19", "OBJECT ENCODING s",
 			"SCARD s"}},
 		{name: "srandmember errors", steps: []step{"SRANDMEMBER s abc", "SRANDMEMBER s -9223372036854775808",
 			"SRANDMEMBER s 1 2", "SRANDMEMBER nokey -9223372036854775807", "SRANDMEMBER s 1.0", "SADD s a",
@@ -196,8 +183,8 @@ func TestDiffSetPopRandom(t *testing.T) {
 			"!sort SRANDMEMBER h 100", "SRANDMEMBER h 0"}},
 		{name: "srandmember one member", steps: []step{"SADD s a", "SRANDMEMBER s", "SRANDMEMBER s 1", "SRANDMEMBER s -3",
 			"SRANDMEMBER s 2", "SADD n 42", "SRANDMEMBER n -2", "SRANDMEMBER n"}},
-		{name: "srandmember shapes", steps: []step{"SADD t " + ints("", 1, 11), "!type SRANDMEMBER t 2", "!type SRANDMEMBER t 9",
-			"!type SRANDMEMBER t -20", "!type SRANDMEMBER t 1", "!type SRANDMEMBER t", "SADD u " + ints("x", 0, 100),
+		{name: "srandmember shapes", steps: []step{"SADD t " + wordList("", 1, 11), "!type SRANDMEMBER t 2", "!type SRANDMEMBER t 9",
+			"!type SRANDMEMBER t -20", "!type SRANDMEMBER t 1", "!type SRANDMEMBER t", "SADD u " + wordList("x", 0, 100),
 			"!type SRANDMEMBER u 5", "!type SRANDMEMBER u 60", "!type SRANDMEMBER u -5", "SCARD u"}},
 	})
 }
@@ -213,7 +200,7 @@ func TestDiffSetMove(t *testing.T) {
 			"SMOVE nokey str 1", "SMOVE str str 1", "SMOVE a nokey 9", "EXISTS nokey"}},
 		{name: "member already in destination", steps: []step{"SADD a 1 2", "SADD b 1", "SMOVE a b 1", "SMEMBERS a",
 			"SMEMBERS b", "SMOVE a b 2", "EXISTS a", "SMEMBERS b"}},
-		{name: "destination past the intset limit", steps: []step{"SADD b " + ints("", 0, 512), "SADD a 600",
+		{name: "destination past the intset limit", steps: []step{"SADD b " + wordList("", 0, 512), "SADD a 600",
 			"SMOVE a b 600", "OBJECT ENCODING b", "SCARD b", "EXISTS a"}},
 		{name: "ttl", steps: []step{"SADD a 1 2", "EXPIRE a 100", "SADD b 3", "EXPIRE b 200", "SMOVE a b 1", "!approx TTL a",
 			"!approx TTL b", "SMOVE a c 2", "TTL a", "TTL c"}},
@@ -251,8 +238,8 @@ func TestDiffSetAlgebra(t *testing.T) {
 			"!sort SMEMBERS d", "SUNION nokey"}},
 		{name: "sunion hashtable integers", steps: []step{"SADD a x 5 4", "SREM a x", "SUNION a", "SUNIONSTORE d a",
 			"OBJECT ENCODING d", "SMEMBERS d"}},
-		{name: "sunion past the limit", steps: []step{"SADD a " + ints("", 0, 301), "SADD b " + ints("", 300, 601),
-			"!sort SUNION a b", "SUNIONSTORE d a b", "OBJECT ENCODING d", "SUNION a", "SADD c " + ints("", 300, 513),
+		{name: "sunion past the limit", steps: []step{"SADD a " + wordList("", 0, 301), "SADD b " + wordList("", 300, 601),
+			"!sort SUNION a b", "SUNIONSTORE d a b", "OBJECT ENCODING d", "SUNION a", "SADD c " + wordList("", 300, 513),
 			"!sort SUNION a c", "SUNIONSTORE d a c", "OBJECT ENCODING d"}},
 		{name: "sunionstore empty", steps: []step{"SET d x", "SUNIONSTORE d nokey nokey2", "EXISTS d", "SUNIONSTORE d nokey"}},
 		{name: "sdiff", steps: []step{"SADD a 1 2 3 4", "SADD b 2", "SADD c 4 5", "SDIFF a b c", "SDIFF a", "SDIFF a nokey",
@@ -260,7 +247,7 @@ func TestDiffSetAlgebra(t *testing.T) {
 			"SDIFF c a b"}},
 		{name: "sdiff mixed", steps: []step{"SADD a x y 1", "SADD b y", "!sort SDIFF a b", "SDIFFSTORE d a b",
 			"OBJECT ENCODING d", "SADD e x 1 2", "SADD g x", "SDIFFSTORE f e g", "OBJECT ENCODING f", "SMEMBERS f", "SDIFF e g"}},
-		{name: "sdiff large first", steps: []step{"SADD a " + ints("", 0, 200), "SADD b " + ints("", 0, 199), "SADD c 5",
+		{name: "sdiff large first", steps: []step{"SADD a " + wordList("", 0, 200), "SADD b " + wordList("", 0, 199), "SADD c 5",
 			"SDIFF a b c", "SDIFF a c", "SDIFFSTORE d a b", "SMEMBERS d"}},
 		{name: "binary algebra", steps: []step{`SADD a "\x00" "a\x00b" 1`, `SADD b "a\x00b" 2`, "!sort SINTER a b",
 			"!sort SUNION a b", "!sort SDIFF a b"}},
@@ -300,8 +287,8 @@ func TestDiffSetMore(t *testing.T) {
 			"SINTERCARD 9 k1 k2 k3 k4 k5 k6 k7 k8 k9", "SINTERSTORE d k1 k2 k3 k4 k5 k6 k7 k8 k9", "SMEMBERS d",
 			"SDIFFSTORE d k1 k3 k5 k7 k9", "SMEMBERS d"}},
 		{name: "type and scan type", steps: []step{"SADD s a", "SET str x", "TYPE s", "SCAN 0 TYPE set", "SCAN 0 TYPE SET"}},
-		{name: "smismember many", steps: []step{"SADD s " + ints("", 0, 100), "SMISMEMBER s " + ints("", 90, 110),
-			"SADD h " + ints("h", 0, 100), "SMISMEMBER h " + ints("h", 95, 105)}},
+		{name: "smismember many", steps: []step{"SADD s " + wordList("", 0, 100), "SMISMEMBER s " + wordList("", 90, 110),
+			"SADD h " + wordList("h", 0, 100), "SMISMEMBER h " + wordList("h", 95, 105)}},
 	})
 }
 
@@ -394,7 +381,7 @@ func TestDiffSetLimits(t *testing.T) {
 						"SADD a 3 2 1", "OBJECT ENCODING a", "!sort SMEMBERS a",
 						"SADD b 1 2 3 4 5 6", "SUNIONSTORE d a", "OBJECT ENCODING d", "SUNIONSTORE d b", "OBJECT ENCODING d",
 						"!sort SUNION b", "SINTERSTORE d b s", "OBJECT ENCODING d", "SDIFFSTORE d b a", "OBJECT ENCODING d",
-						"SADD m " + ints("", 0, 30), "!type SPOP m 27", "OBJECT ENCODING m", "SCARD m",
+						"SADD m " + wordList("", 0, 30), "!type SPOP m 27", "OBJECT ENCODING m", "SCARD m",
 						"SADD x 1 2 3", "SADD y 7", "SMOVE y x 7", "OBJECT ENCODING x", "SMOVE x z 1", "OBJECT ENCODING z",
 						"!sort SPOP b 6", "!sort SPOP s 100", "SADD i 9 8 7", "!sort SPOP i 3",
 					})
@@ -428,7 +415,7 @@ func TestSetLarge(t *testing.T) {
 	for _, c := range []*conn{rc, kc} {
 		c.mustLoad(batchCmds(a, 1000, "SADD", "a"))
 		c.mustLoad(batchCmds(b, 1000, "SADD", "b"))
-		c.mustLoad(batchCmds(strings.Fields(ints("", 0, n)), 1000, "SADD", "ints"))
+		c.mustLoad(batchCmds(words("", 0, n), 1000, "SADD", "ints"))
 	}
 	probe := []string{"SMISMEMBER", "a"}
 	for i := 0; i < 5000; i++ {
@@ -498,7 +485,7 @@ func TestSetScanUnderChanges(t *testing.T) {
 			stable = append(stable, fmt.Sprintf("stable:%d", i))
 		}
 		c.mustLoad(batchCmds(stable, 1000, "SADD", "s"))
-		c.mustLoad(batchCmds(strings.Fields(ints("gone:", 0, 3000)), 1000, "SADD", "s"))
+		c.mustLoad(batchCmds(words("gone:", 0, 3000), 1000, "SADD", "s"))
 		r := rand.New(rand.NewPCG(7, 7))
 		seen := map[string]bool{}
 		cursor, added, removed := "0", 0, 0
@@ -543,9 +530,9 @@ func TestSetRandomInvariants(t *testing.T) {
 			t.Run(enc, func(t *testing.T) {
 				c := dial(t, addr)
 				c.do("FLUSHALL")
-				all := strings.Fields(ints("", 0, 400))
+				all := words("", 0, 400)
 				if enc == "hashtable" {
-					all = strings.Fields(ints("m", 0, 1000))
+					all = words("m", 0, 1000)
 				}
 				in := map[string]bool{}
 				for _, m := range all {
