@@ -506,14 +506,7 @@ func TestDiffBitRandom(t *testing.T) {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
 			var replies [2][]string
 			for i, addr := range []string{env.redisAddr, env.kvdAddr} {
-				cn := dial(t, addr)
-				if proto == 3 {
-					if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-						t.Fatalf("HELLO 3: %q", r)
-					}
-				}
-				cn.do("FLUSHALL")
-				replies[i] = cn.pipeline(cmds)
+				replies[i] = dialProto(t, addr, proto).pipeline(cmds)
 			}
 			bad := 0
 			for i := range cmds {

@@ -481,16 +481,8 @@ func splitStep(t testing.TB, s step) (string, []string) {
 // runCase runs one case on one server and returns the raw replies.
 func runCase(t testing.TB, addr string, proto int, c dcase) []string {
 	t.Helper()
-	cn := dial(t, addr)
+	cn := dialProto(t, addr, proto)
 	defer cn.nc.Close()
-	if proto == 3 {
-		if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-			t.Fatalf("HELLO 3 on %s: %q", addr, r)
-		}
-	}
-	if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-		t.Fatalf("FLUSHALL on %s: %q", addr, r)
-	}
 	var replies []string
 	for _, s := range c.steps {
 		_, args := splitStep(t, s)
@@ -574,25 +566,33 @@ func sameReply(t testing.TB, mod, want, got string) bool {
 
 // ---- helpers for non-differential tests ----
 
+// dialProto dials addr, switches the connection to RESP proto (2 or 3)
+// and flushes the server.
+func dialProto(t testing.TB, addr string, proto int) *conn {
+	t.Helper()
+	c := dial(t, addr)
+	if proto == 3 {
+		if r := c.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
+			t.Fatalf("HELLO 3 on %s: %q", addr, r)
+		}
+	}
+	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
+		t.Fatalf("FLUSHALL on %s: %q", addr, r)
+	}
+	return c
+}
+
 // kvdConn dials the shared kvd and flushes it.
 func kvdConn(t testing.TB) *conn {
 	t.Helper()
-	c := dial(t, env.kvdAddr)
-	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
-		t.Fatalf("FLUSHALL: %q", r)
-	}
-	return c
+	return dialProto(t, env.kvdAddr, 2)
 }
 
 // redisConn dials the shared redis-server and flushes it.
 func redisConn(t testing.TB) *conn {
 	t.Helper()
 	needRedis(t)
-	c := dial(t, env.redisAddr)
-	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
-		t.Fatalf("FLUSHALL: %q", r)
-	}
-	return c
+	return dialProto(t, env.redisAddr, 2)
 }
 
 // waitFor polls cond until it holds or the timeout passes.

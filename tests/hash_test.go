@@ -643,13 +643,7 @@ func TestHashRandfield(t *testing.T) {
 		for _, size := range []int{10, 1000} {
 			for _, proto := range []int{2, 3} {
 				t.Run(fmt.Sprintf("%s/size%d/resp%d", srv.name, size, proto), func(t *testing.T) {
-					cn := dial(t, srv.addr)
-					if proto == 3 {
-						if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-							t.Fatalf("HELLO 3: %q", r)
-						}
-					}
-					cn.do("FLUSHALL")
+					cn := dialProto(t, srv.addr, proto)
 					want := map[string]string{}
 					var cmds [][]string
 					for i := 0; i < size; i++ {
@@ -794,15 +788,7 @@ func TestDiffHashRandomStream(t *testing.T) {
 // distinct fields each, in RESP proto.
 func hashStream(t *testing.T, redisAddr, kvdAddr string, proto int, seed uint64, steps, nfields int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	rc, kc := dial(t, redisAddr), dial(t, kvdAddr)
-	for _, cn := range []*conn{rc, kc} {
-		if proto == 3 {
-			if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-				t.Fatalf("HELLO 3: %q", r)
-			}
-		}
-		cn.do("FLUSHALL")
-	}
+	rc, kc := dialProto(t, redisAddr, proto), dialProto(t, kvdAddr, proto)
 	keys := []string{"h1", "h2", "h3", "s"}
 	rc.do("SET", "s", "string")
 	kc.do("SET", "s", "string")

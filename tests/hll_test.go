@@ -45,15 +45,7 @@ func diffCmds(t *testing.T, redisAddr, kvdAddr string, cmds [][]string) {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
 			var replies [2][]string
 			for i, addr := range []string{redisAddr, kvdAddr} {
-				cn := dial(t, addr)
-				if proto == 3 {
-					if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-						t.Fatalf("HELLO 3 on %s: %q", addr, r)
-					}
-				}
-				if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-					t.Fatalf("FLUSHALL on %s: %q", addr, r)
-				}
+				cn := dialProto(t, addr, proto)
 				replies[i] = cn.pipeline(cmds)
 				cn.nc.Close()
 			}

@@ -27,17 +27,7 @@ func diffKeysInterleaved(t *testing.T, cases []dcase) {
 				continue
 			}
 			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				rc, kc := dial(t, env.redisAddr), dial(t, env.kvdAddr)
-				for _, cn := range []*conn{rc, kc} {
-					if proto == 3 {
-						if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-							t.Fatalf("HELLO 3: %q", r)
-						}
-					}
-					if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-						t.Fatalf("FLUSHALL: %q", r)
-					}
-				}
+				rc, kc := dialProto(t, env.redisAddr, proto), dialProto(t, env.kvdAddr, proto)
 				for i, s := range c.steps {
 					mod, args := splitStep(t, s)
 					if mod == "" && len(args) == 2 && args[0] == "SLEEP" {

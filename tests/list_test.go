@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -192,19 +191,7 @@ type listPair struct {
 func newListPair(t *testing.T, proto int) *listPair {
 	t.Helper()
 	needRedis(t)
-	p := &listPair{t: t, redis: dial(t, env.redisAddr), kvd: dial(t, env.kvdAddr)}
-	for _, cn := range []*conn{p.redis, p.kvd} {
-		cn.r = bufio.NewReaderSize(cn.nc, 1<<20)
-		if proto == 3 {
-			if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-				t.Fatalf("HELLO 3: %q", r)
-			}
-		}
-		if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-			t.Fatalf("FLUSHALL: %q", r)
-		}
-	}
-	return p
+	return &listPair{t: t, redis: dialProto(t, env.redisAddr, proto), kvd: dialProto(t, env.kvdAddr, proto)}
 }
 
 // diff pipelines cmds to both servers, requires identical replies and

@@ -1040,13 +1040,7 @@ func zRandomStream(t *testing.T, seed uint64, members int, long bool) {
 		[]string{"ZRANGE", "z3", "0", "-1", "WITHSCORES"})
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
-			rc, kc := dial(t, env.redisAddr), dial(t, env.kvdAddr)
-			for _, c := range []*conn{rc, kc} {
-				if proto == 3 {
-					c.do("HELLO", "3")
-				}
-				c.do("FLUSHALL")
-			}
+			rc, kc := dialProto(t, env.redisAddr, proto), dialProto(t, env.kvdAddr, proto)
 			fails := 0
 			for i, cmd := range cmds {
 				if strings.Contains(cmd[0], "LEX") || cmd[0] == "ZSCAN" {
