@@ -138,14 +138,8 @@ func TestDiffBitHuge(t *testing.T) {
 // proto-max-bulk-len (1 MB), so the offset limit it sets (8388607) is
 // tested with writes that reach it.
 func TestDiffBitLimit(t *testing.T) {
-	needRedis(t)
-	redisAddr, stop, err := startRedisServer("--proto-max-bulk-len", "1mb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	kvd := newKvd(t, func(c *server.Config) { c.ProtoMaxBulkLen = 1 << 20 })
-	diffCmds(t, redisAddr, kvd.Addr().String(), [][]string{
+	s := privateServers(t, func(c *server.Config) { c.ProtoMaxBulkLen = 1 << 20 }, "--proto-max-bulk-len", "1mb")
+	diffCmds(t, s.redis, s.kvd, [][]string{
 		{"SETBIT", "k", "8388608", "1"}, {"EXISTS", "k"}, {"SETBIT", "k", "8388607", "1"}, {"STRLEN", "k"},
 		{"GETBIT", "k", "8388607"}, {"GETBIT", "k", "8388608"}, {"BITCOUNT", "k"}, {"BITPOS", "k", "1"},
 		{"BITFIELD", "k", "SET", "u8", "8388600", "255", "GET", "u16", "8388600"}, {"STRLEN", "k"},

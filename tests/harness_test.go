@@ -110,6 +110,43 @@ func newKvd(t testing.TB, edit func(*server.Config)) *server.Server {
 	return srv
 }
 
+// newRedis starts a private redis-server with extra arguments for one
+// test and stops it when the test ends.
+func newRedis(t testing.TB, args ...string) string {
+	t.Helper()
+	addr, stop, err := startRedisServer(args...)
+	if err != nil {
+		t.Fatalf("starting redis-server: %v", err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// servers is a pair of servers to run the same scenario on.
+type servers struct{ kvd, redis string }
+
+// privateServers starts a kvd and a redis-server for one test, configured
+// alike by edit and redisArgs.
+func privateServers(t *testing.T, edit func(*server.Config), redisArgs ...string) servers {
+	t.Helper()
+	needRedis(t)
+	srv := newKvd(t, edit)
+	return servers{kvd: srv.Addr().String(), redis: newRedis(t, redisArgs...)}
+}
+
+// onBoth runs f as a subtest on kvd and, when redis-server is available,
+// on Redis, so that its assertions are checked against the reference too.
+func onBoth(t *testing.T, s servers, f func(t *testing.T, addr string)) {
+	t.Helper()
+	t.Run("kvd", func(t *testing.T) { f(t, s.kvd) })
+	if s.redis != "" {
+		t.Run("redis", func(t *testing.T) { f(t, s.redis) })
+	}
+}
+
+// sharedServers returns the suite's servers (redis empty if unavailable).
+func sharedServers() servers { return servers{kvd: env.kvdAddr, redis: env.redisAddr} }
+
 // redisServerPath finds Debian's redis-server.
 func redisServerPath() (string, error) {
 	if p, err := exec.LookPath("redis-server"); err == nil {

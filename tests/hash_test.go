@@ -395,20 +395,14 @@ func diffCasesOn(t *testing.T, redisAddr, kvdAddr string, cases []dcase) {
 // after 4 fields or past 8 bytes, set through the ziplist aliases.
 func smallLimitServers(t *testing.T) (redisAddr, kvdAddr string) {
 	t.Helper()
-	needRedis(t)
-	addr, stop, err := startRedisServer("--hash-max-ziplist-entries", "4", "--hash-max-ziplist-value", "8")
-	if err != nil {
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	t.Cleanup(stop)
-	srv := newKvd(t, func(cfg *server.Config) {
+	s := privateServers(t, func(cfg *server.Config) {
 		for _, kv := range [][2]string{{"hash-max-ziplist-entries", "4"}, {"hash-max-ziplist-value", "8"}} {
 			if err := cfg.Set(kv[0], kv[1]); err != nil {
 				t.Fatal(err)
 			}
 		}
-	})
-	return addr, srv.Addr().String()
+	}, "--hash-max-ziplist-entries", "4", "--hash-max-ziplist-value", "8")
+	return s.redis, s.kvd
 }
 
 func TestDiffHashSmallLimits(t *testing.T) {

@@ -232,12 +232,7 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 	needRedis(t)
 	for _, max := range []int{0, 30, 200, 1000, 10000} {
 		t.Run(strconv.Itoa(max), func(t *testing.T) {
-			redisAddr, stop, err := startRedisServer("--hll-sparse-max-bytes", strconv.Itoa(max))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
-			kvd := newKvd(t, func(c *server.Config) { c.HLLSparseMaxBytes = int64(max) })
+			s := privateServers(t, func(c *server.Config) { c.HLLSparseMaxBytes = int64(max) }, "--hll-sparse-max-bytes", strconv.Itoa(max))
 			var cmds [][]string
 			for i, e := range words("y", 0, 2500) {
 				cmds = append(cmds, []string{"PFADD", "h", e})
@@ -251,7 +246,7 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 			cmds = append(cmds, batchCmds(words("z", 0, 40), 1, "PFADD", "a")...)
 			cmds = append(cmds, batchCmds(words("z", 30, 70), 1, "PFADD", "b")...)
 			cmds = append(cmds, []string{"PFMERGE", "c", "a", "b"}, []string{"GET", "c"}, []string{"PFMERGE", "a", "h"}, []string{"GET", "a"})
-			diffCmds(t, redisAddr, kvd.Addr().String(), cmds)
+			diffCmds(t, s.redis, s.kvd, cmds)
 		})
 	}
 }
