@@ -119,20 +119,6 @@ func TestDiffConnClient(t *testing.T) {
 
 // ---- helpers ----
 
-// diffSession runs steps in order on one connection to each server and
-// compares the replies under the step modifiers.
-func diffSession(t *testing.T, s servers, steps []step) {
-	t.Helper()
-	kc, rc := dial(t, s.kvd), dial(t, s.redis)
-	for i, st := range steps {
-		mod, args := splitStep(t, st)
-		want, got := rc.do(args...), kc.do(args...)
-		if !sameReply(t, mod, want, got) {
-			t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, st, want, got)
-		}
-	}
-}
-
 // mustDo sends a command and requires a reply.
 func mustDo(t *testing.T, c *conn, want string, args ...string) {
 	t.Helper()

@@ -369,45 +369,22 @@ func TestDiffHashMore(t *testing.T) {
 
 // ---- helpers for tests on private servers and big hashes ----
 
-// diffCasesOn is diffCases against a given redis-server and kvd.
-func diffCasesOn(t *testing.T, redisAddr, kvdAddr string, cases []dcase) {
-	t.Helper()
-	for _, proto := range []int{2, 3} {
-		for _, c := range cases {
-			if (proto == 2 && c.resp3Only) || (proto == 3 && c.resp2Only) {
-				continue
-			}
-			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				want := runCase(t, redisAddr, proto, c)
-				got := runCase(t, kvdAddr, proto, c)
-				for i, s := range c.steps {
-					mod, _ := splitStep(t, s)
-					if !sameReply(t, mod, want[i], got[i]) {
-						t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, truncateStr(s, 200), truncateStr(want[i], 600), truncateStr(got[i], 600))
-					}
-				}
-			})
-		}
-	}
-}
-
 // smallLimitServers starts a redis-server and a kvd whose hashes convert
 // after 4 fields or past 8 bytes, set through the ziplist aliases.
-func smallLimitServers(t *testing.T) (redisAddr, kvdAddr string) {
+func smallLimitServers(t *testing.T) servers {
 	t.Helper()
-	s := privateServers(t, func(cfg *server.Config) {
+	return privateServers(t, func(cfg *server.Config) {
 		for _, kv := range [][2]string{{"hash-max-ziplist-entries", "4"}, {"hash-max-ziplist-value", "8"}} {
 			if err := cfg.Set(kv[0], kv[1]); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}, "--hash-max-ziplist-entries", "4", "--hash-max-ziplist-value", "8")
-	return s.redis, s.kvd
 }
 
 func TestDiffHashSmallLimits(t *testing.T) {
-	redisAddr, kvdAddr := smallLimitServers(t)
-	diffCasesOn(t, redisAddr, kvdAddr, []dcase{
+	s := smallLimitServers(t)
+	diffCasesOn(t, s, []dcase{
 		{name: "entries", steps: []step{
 			"HSET h a 1 b 2 c 3 d 4", "OBJECT ENCODING h", "HGETALL h", "HSET h e 5", "OBJECT ENCODING h", "!pairs HGETALL h",
 			"HDEL h a b c d", "OBJECT ENCODING h", "HGETALL h",
@@ -430,7 +407,7 @@ func TestDiffHashSmallLimits(t *testing.T) {
 		}},
 	})
 	// Scan whole hashtables through their cursors: same fields on both.
-	rc, kc := dial(t, redisAddr), dial(t, kvdAddr)
+	rc, kc := dial(t, s.redis), dial(t, s.kvd)
 	for _, cn := range []*conn{rc, kc} {
 		cn.do("FLUSHALL")
 		cn.do("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6", "g", "7")
@@ -767,22 +744,22 @@ func TestDiffHashRandomStream(t *testing.T) {
 		seed = s
 	}
 	t.Logf("seed %d (KVD_HASH_SEED=%d to replay)", seed, seed)
-	redisAddr, kvdAddr := smallLimitServers(t)
+	small := smallLimitServers(t)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("resp%d/default limits", proto), func(t *testing.T) {
-			hashStream(t, env.redisAddr, env.kvdAddr, proto, seed, 3000, 40)
+			hashStream(t, sharedServers(), proto, seed, 3000, 40)
 		})
 		t.Run(fmt.Sprintf("resp%d/small limits", proto), func(t *testing.T) {
-			hashStream(t, redisAddr, kvdAddr, proto, seed+1, 3000, 12)
+			hashStream(t, small, proto, seed+1, 3000, 12)
 		})
 	}
 }
 
 // hashStream runs steps random commands over a few keys with up to nfields
 // distinct fields each, in RESP proto.
-func hashStream(t *testing.T, redisAddr, kvdAddr string, proto int, seed uint64, steps, nfields int) {
+func hashStream(t *testing.T, s servers, proto int, seed uint64, steps, nfields int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	rc, kc := dialProto(t, redisAddr, proto), dialProto(t, kvdAddr, proto)
+	rc, kc := dialProto(t, s.redis, proto), dialProto(t, s.kvd, proto)
 	keys := []string{"h1", "h2", "h3", "s"}
 	rc.do("SET", "s", "string")
 	kc.do("SET", "s", "string")

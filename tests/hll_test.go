@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -35,32 +34,6 @@ func hllDense(card [8]byte, reg func(i int) byte) string {
 		regs[j+1] |= byte(v >> (8 - fb))
 	}
 	return hllHeader(0, card) + string(regs[:12288])
-}
-
-// diffCmds runs cmds on a fresh connection to each server (after FLUSHALL),
-// pipelined, in RESP2 and RESP3, and requires identical replies.
-func diffCmds(t *testing.T, redisAddr, kvdAddr string, cmds [][]string) {
-	t.Helper()
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
-			var replies [2][]string
-			for i, addr := range []string{redisAddr, kvdAddr} {
-				cn := dialProto(t, addr, proto)
-				replies[i] = cn.pipeline(cmds)
-				cn.nc.Close()
-			}
-			bad := 0
-			for i := range cmds {
-				if replies[0][i] != replies[1][i] {
-					t.Errorf("command %d %s:\n redis: %q\n   kvd: %q", i, truncateStr(fmt.Sprintf("%q", cmds[i]), 200),
-						truncateStr(replies[0][i], 300), truncateStr(replies[1][i], 300))
-					if bad++; bad > 10 {
-						t.FailNow()
-					}
-				}
-			}
-		})
-	}
 }
 
 func TestDiffHLLBasics(t *testing.T) {
@@ -149,7 +122,7 @@ func TestDiffHLLLoad(t *testing.T) {
 	cmds = append(cmds, append([]string{"PFCOUNT"}, keys[:6]...))
 	cmds = append(cmds, append([]string{"PFMERGE", "union"}, keys...), []string{"GET", "union"}, []string{"PFCOUNT", "union"})
 	cmds = append(cmds, append([]string{"PFMERGE", "small"}, keys[:5]...), []string{"GET", "small"}, []string{"PFCOUNT", "small"})
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLIncremental adds elements one at a time, comparing the string
@@ -168,7 +141,7 @@ func TestDiffHLLIncremental(t *testing.T) {
 		}
 	}
 	cmds = append(cmds, []string{"GET", "h"}, []string{"PFCOUNT", "h"})
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLMerge merges sparse and dense HyperLogLogs in every order.
@@ -191,7 +164,7 @@ func TestDiffHLLMerge(t *testing.T) {
 	} {
 		cmds = append(cmds, c)
 	}
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLCrafted sets HyperLogLog strings by hand: dense ones with
@@ -223,7 +196,7 @@ func TestDiffHLLCrafted(t *testing.T) {
 	}
 	cmds = append(cmds, batchCmds(words("q", 0, 400), 1, "PFADD", "zeros")...)
 	cmds = append(cmds, []string{"GET", "zeros"}, []string{"PFCOUNT", "zeros"})
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLSparseMaxBytes runs a private pair of servers for each
@@ -246,7 +219,7 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 			cmds = append(cmds, batchCmds(words("z", 0, 40), 1, "PFADD", "a")...)
 			cmds = append(cmds, batchCmds(words("z", 30, 70), 1, "PFADD", "b")...)
 			cmds = append(cmds, []string{"PFMERGE", "c", "a", "b"}, []string{"GET", "c"}, []string{"PFMERGE", "a", "h"}, []string{"GET", "a"})
-			diffCmds(t, s.redis, s.kvd, cmds)
+			diffCmds(t, s, cmds)
 		})
 	}
 }
@@ -301,5 +274,5 @@ func TestDiffHLLRandom(t *testing.T) {
 		seed = s
 	}
 	t.Logf("seed %d (KVD_TEST_SEED=%d reproduces)", seed, seed)
-	diffCmds(t, env.redisAddr, env.kvdAddr, hllRandomStream(rand.New(rand.NewPCG(seed, 0x411)), 3000))
+	diffCmds(t, sharedServers(), hllRandomStream(rand.New(rand.NewPCG(seed, 0x411)), 3000))
 }

@@ -16,7 +16,6 @@ import (
 // the harness's modifiers it understands:
 //
 //	SLEEP <ms>      a pseudo-step: wait, sending nothing
-//	!scanset <cmd>  a one-call SCAN: compare the cursor exactly and the keys as a set
 //	!withinN <cmd>  integer replies may differ by up to N (PTTL, in milliseconds)
 func diffKeysInterleaved(t *testing.T, cases []dcase) {
 	t.Helper()
@@ -50,30 +49,21 @@ func diffKeysInterleaved(t *testing.T, cases []dcase) {
 
 // sameKeysReply is sameReply with the modifiers of diffKeysInterleaved.
 func sameKeysReply(t testing.TB, mod, want, got string) bool {
-	switch {
-	case mod == "scanset":
-		wv, err1 := parseValue(want)
-		gv, err2 := parseValue(got)
-		if err1 != nil || err2 != nil || len(wv.elems) != 2 || len(gv.elems) != 2 {
-			return want == got
-		}
-		return wv.elems[0].String() == gv.elems[0].String() &&
-			wv.elems[1].sorted().String() == gv.elems[1].sorted().String()
-	case strings.HasPrefix(mod, "within"):
-		tol, err := strconv.ParseInt(strings.TrimPrefix(mod, "within"), 10, 64)
-		if err != nil {
-			t.Fatalf("bad modifier %q", mod)
-		}
-		wv, err1 := parseValue(want)
-		gv, err2 := parseValue(got)
-		if err1 != nil || err2 != nil || wv.kind != ':' || gv.kind != ':' {
-			return want == got
-		}
-		a, _ := strconv.ParseInt(wv.str, 10, 64)
-		b, _ := strconv.ParseInt(gv.str, 10, 64)
-		return a-b <= tol && b-a <= tol
+	if !strings.HasPrefix(mod, "within") {
+		return sameReply(t, mod, want, got)
 	}
-	return sameReply(t, mod, want, got)
+	tol, err := strconv.ParseInt(strings.TrimPrefix(mod, "within"), 10, 64)
+	if err != nil {
+		t.Fatalf("bad modifier %q", mod)
+	}
+	wv, err1 := parseValue(want)
+	gv, err2 := parseValue(got)
+	if err1 != nil || err2 != nil || wv.kind != ':' || gv.kind != ':' {
+		return want == got
+	}
+	a, _ := strconv.ParseInt(wv.str, 10, 64)
+	b, _ := strconv.ParseInt(gv.str, 10, 64)
+	return a-b <= tol && b-a <= tol
 }
 
 // scanAll runs a full SCAN iteration (SCAN cursor args...) and returns the

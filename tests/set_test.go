@@ -255,7 +255,7 @@ func TestDiffSetAlgebra(t *testing.T) {
 }
 
 func TestDiffSetScan(t *testing.T) {
-	diffSetCases(t, []dcase{
+	diffCases(t, []dcase{
 		{name: "intset", steps: []step{"SADD s 1 2 3 10 20", "SSCAN s 0", "SSCAN s 99 COUNT 1", "SSCAN s 0 MATCH 2",
 			"SSCAN s 0 MATCH * COUNT 1000", "SSCAN s 0 MATCH *0", "SSCAN s 0 match 1* count 2"}},
 		{name: "options", steps: []step{"SADD s 1 2 3", "SSCAN s 0 count abc", "SSCAN s 0 COUNT 0", "SSCAN s 0 COUNT -1",
@@ -323,47 +323,6 @@ func TestDiffSetExpiry(t *testing.T) {
 		{name: "store over an expiring key", steps: []step{"SADD a 1", "SADD d 9", "PEXPIRE d 50", "SUNIONSTORE d a",
 			"TTL d", "SLEEP 80", "SMEMBERS d"}},
 	})
-}
-
-// diffSetCases is diffCases with one extra modifier for one-call SSCANs of
-// a small set: !scanset compares the cursor exactly and the members as a set.
-func diffSetCases(t *testing.T, cases []dcase) {
-	t.Helper()
-	needRedis(t)
-	for _, proto := range []int{2, 3} {
-		for _, c := range cases {
-			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				plain := dcase{name: c.name}
-				for _, s := range c.steps {
-					plain.steps = append(plain.steps, strings.TrimPrefix(s, "!scanset "))
-				}
-				want := runCase(t, env.redisAddr, proto, plain)
-				got := runCase(t, env.kvdAddr, proto, plain)
-				for i, s := range c.steps {
-					if strings.HasPrefix(s, "!scanset ") {
-						if !sameScan(t, want[i], got[i]) {
-							t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, s, want[i], got[i])
-						}
-						continue
-					}
-					mod, _ := splitStep(t, s)
-					if !sameReply(t, mod, want[i], got[i]) {
-						t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, s, truncateStr(want[i], 600), truncateStr(got[i], 600))
-					}
-				}
-			})
-		}
-	}
-}
-
-// sameScan compares two SSCAN replies: the cursor exactly, the members as a set.
-func sameScan(t testing.TB, want, got string) bool {
-	wv, err1 := parseValue(want)
-	gv, err2 := parseValue(got)
-	if err1 != nil || err2 != nil || len(wv.elems) != 2 || len(gv.elems) != 2 {
-		return want == got
-	}
-	return wv.elems[0].String() == gv.elems[0].String() && wv.elems[1].sorted().String() == gv.elems[1].sorted().String()
 }
 
 // TestDiffSetLimits runs cases on private servers with a small
