@@ -3,11 +3,9 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -490,10 +488,6 @@ func bitRandomStream(r *rand.Rand, n int) [][]string {
 // both servers and compares every reply. KVD_TEST_SEED fixes the seed.
 func TestDiffBitRandom(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("KVD_TEST_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (KVD_TEST_SEED=%d reproduces)", seed, seed)
+	seed := testSeed(t, "KVD_TEST_SEED")
 	diffCmds(t, sharedServers(), bitRandomStream(rand.New(rand.NewPCG(seed, 0x5eed)), 4000))
 }

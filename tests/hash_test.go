@@ -3,12 +3,10 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -739,11 +737,7 @@ func checkRandfield(t *testing.T, cn *conn, proto int, want map[string]string) {
 // KVD_HASH_SEED=n replays one seed.
 func TestDiffHashRandomStream(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("KVD_HASH_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (KVD_HASH_SEED=%d to replay)", seed, seed)
+	seed := testSeed(t, "KVD_HASH_SEED")
 	small := smallLimitServers(t)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("resp%d/default limits", proto), func(t *testing.T) {

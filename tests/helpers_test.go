@@ -1,9 +1,11 @@
 package tests
 
 import (
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -76,4 +78,23 @@ func words(prefix string, from, to int) []string {
 // wordList is words joined by spaces, to write into a step.
 func wordList(prefix string, from, to int) string {
 	return strings.Join(words(prefix, from, to), " ")
+}
+
+// ---- seeded random streams ----
+
+// testSeed returns the seed of a random command stream: the environment
+// variable name's value if it is set, else a new seed. It logs the seed,
+// so that a failing stream can be replayed.
+func testSeed(t testing.TB, name string) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(name); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (%s=%d replays it)", seed, name, seed)
+	return seed
 }

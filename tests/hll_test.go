@@ -2,11 +2,9 @@ package tests
 
 import (
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -269,10 +267,6 @@ func hllRandomStream(r *rand.Rand, n int) [][]string {
 // fixes the seed.
 func TestDiffHLLRandom(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("KVD_TEST_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (KVD_TEST_SEED=%d reproduces)", seed, seed)
+	seed := testSeed(t, "KVD_TEST_SEED")
 	diffCmds(t, sharedServers(), hllRandomStream(rand.New(rand.NewPCG(seed, 0x411)), 3000))
 }

@@ -3,11 +3,9 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // ---- differential cases, command by command ----
@@ -323,15 +321,7 @@ func TestDiffListLarge(t *testing.T) {
 // TestDiffListRandom replays a seeded random stream of list commands on
 // both servers and compares every reply. KVD_LIST_SEED fixes the seed.
 func TestDiffListRandom(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("KVD_LIST_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KVD_LIST_SEED: %v", err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (rerun with KVD_LIST_SEED=%d)", seed, seed)
+	seed := testSeed(t, "KVD_LIST_SEED")
 	forBothProtocols(t, func(t *testing.T, proto int) {
 		p := newListPair(t, proto)
 		p.description = fmt.Sprintf("seed %d: ", seed)

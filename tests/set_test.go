@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -581,11 +580,7 @@ func TestSetRandomInvariants(t *testing.T) {
 // compared sorted. KVD_SET_SEED replays a given seed.
 func TestDiffSetRandomStream(t *testing.T) {
 	s := privateServers(t, func(c *server.Config) { c.SetMaxIntsetEntries = 8 }, "--set-max-intset-entries", "8")
-	seed := uint64(rand.Int64())
-	if v, err := strconv.ParseUint(os.Getenv("KVD_SET_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	t.Logf("seed %d (KVD_SET_SEED=%d to replay)", seed, seed)
+	seed := testSeed(t, "KVD_SET_SEED")
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"s0", "s1", "s2", "s3", "str"}
 	universe := []string{"0", "1", "2", "3", "5", "8", "13", "-1", "-7", "100000", "9223372036854775807",

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -888,11 +887,7 @@ func TestZSetLarge(t *testing.T) {
 // replay a given stream.
 func TestDiffZSetRandomStream(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if v, err := strconv.ParseUint(os.Getenv("KVD_ZSET_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	t.Logf("seed %d (KVD_ZSET_SEED=%d replays it)", seed, seed)
+	seed := testSeed(t, "KVD_ZSET_SEED")
 	// Sets that cross the encoding limits, and sets that stay small (where
 	// every lexicographic command and ZSCAN are compared).
 	t.Run("mixed", func(t *testing.T) { zRandomStream(t, seed, 150, true) })
