@@ -423,25 +423,15 @@ func TestDiffHashSmallLimits(t *testing.T) {
 func hscanAll(t testing.TB, cn *conn, key string, args ...string) map[string][]string {
 	t.Helper()
 	seen := map[string][]string{}
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		if calls > 1000000 {
-			t.Fatalf("HSCAN %s %v does not end", key, args)
+	scanEach(t, cn, []string{"HSCAN", key}, args, func(items []value) {
+		if len(items)%2 != 0 {
+			t.Fatalf("HSCAN %s %v returned an odd number of items", key, args)
 		}
-		raw := cn.do(append([]string{"HSCAN", key, cursor}, args...)...)
-		v, err := parseValue(raw)
-		if err != nil || len(v.elems) != 2 || len(v.elems[1].elems)%2 != 0 {
-			t.Fatalf("HSCAN %s %s %v: bad reply %q", key, cursor, args, truncateStr(raw, 300))
-		}
-		items := v.elems[1].elems
 		for i := 0; i < len(items); i += 2 {
 			seen[items[i].str] = append(seen[items[i].str], items[i+1].str)
 		}
-		cursor = v.elems[0].str
-		if cursor == "0" {
-			return seen
-		}
-	}
+	})
+	return seen
 }
 
 // sortedPairs flattens an hscanAll result into sorted "field=value" strings.
@@ -592,16 +582,7 @@ func TestHashScanMutation(t *testing.T) {
 	if calls < 100 {
 		t.Fatalf("iteration took only %d calls; the test mutates too little", calls)
 	}
-	for i := 0; i < stable; i++ {
-		if k := "stable:" + strconv.Itoa(i); seen[k] != 1 {
-			t.Errorf("%s returned %d times", k, seen[k])
-		}
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("%s returned %d times", k, n)
-		}
-	}
+	checkScannedOnce(t, seen, stable)
 }
 
 // TestHashRandfield checks HRANDFIELD by its invariants, on both servers,

@@ -98,3 +98,45 @@ func testSeed(t testing.TB, name string) uint64 {
 	t.Logf("seed %d (%s=%d replays it)", seed, name, seed)
 	return seed
 }
+
+// ---- whole *SCAN iterations ----
+
+// scanEach runs a whole *SCAN iteration, sending cmd (SCAN, or HSCAN,
+// SSCAN or ZSCAN and the key), the cursor and opts, and calling fn with
+// each reply's elements. It returns the number of calls.
+func scanEach(t testing.TB, c *conn, cmd, opts []string, fn func(elems []value)) int {
+	t.Helper()
+	cursor := "0"
+	for calls := 1; ; calls++ {
+		args := append(append(slices.Clone(cmd), cursor), opts...)
+		raw := c.do(args...)
+		v, err := parseValue(raw)
+		if err != nil || len(v.elems) != 2 {
+			t.Fatalf("%q: bad reply %q", args, truncateStr(raw, 300))
+		}
+		fn(v.elems[1].elems)
+		if cursor = v.elems[0].str; cursor == "0" {
+			return calls
+		}
+		if calls == 1_000_000 {
+			t.Fatalf("%q does not end", args)
+		}
+	}
+}
+
+// checkScannedOnce checks what a *SCAN iteration under changes must give,
+// from how many times it returned each element: stable:0 to
+// stable:<stable-1>, present throughout, once each, and no element twice.
+func checkScannedOnce(t *testing.T, seen map[string]int, stable int) {
+	t.Helper()
+	for i := 0; i < stable; i++ {
+		if k := "stable:" + strconv.Itoa(i); seen[k] != 1 {
+			t.Errorf("%s returned %d times", k, seen[k])
+		}
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s returned %d times", k, n)
+		}
+	}
+}

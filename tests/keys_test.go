@@ -71,24 +71,12 @@ func sameKeysReply(t testing.TB, mod, want, got string) bool {
 func scanAll(t testing.TB, cn *conn, args ...string) map[string]int {
 	t.Helper()
 	seen := map[string]int{}
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		if calls > 100000 {
-			t.Fatalf("SCAN %v does not end", args)
-		}
-		raw := cn.do(append([]string{"SCAN", cursor}, args...)...)
-		v, err := parseValue(raw)
-		if err != nil || len(v.elems) != 2 {
-			t.Fatalf("SCAN %s %v: bad reply %q", cursor, args, raw)
-		}
-		for _, k := range v.elems[1].elems {
+	scanEach(t, cn, []string{"SCAN"}, args, func(keys []value) {
+		for _, k := range keys {
 			seen[k.str]++
 		}
-		cursor = v.elems[0].str
-		if cursor == "0" {
-			return seen
-		}
-	}
+	})
+	return seen
 }
 
 // keySet returns the sorted keys of a scanAll result.
@@ -386,16 +374,7 @@ func TestKeysScanMutation(t *testing.T) {
 	if calls < 50 {
 		t.Fatalf("iteration took only %d calls; the test mutates too little", calls)
 	}
-	for i := 0; i < stable; i++ {
-		if k := "stable:" + strconv.Itoa(i); seen[k] != 1 {
-			t.Errorf("%s returned %d times", k, seen[k])
-		}
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("%s returned %d times", k, n)
-		}
-	}
+	checkScannedOnce(t, seen, stable)
 }
 
 // TestKeysSwapdbOtherClient checks that SWAPDB changes what every client

@@ -66,23 +66,12 @@ func sameStrings(a, b []string) bool {
 func sscanAll(t testing.TB, c *conn, key string, count int, opts ...string) ([]string, int) {
 	t.Helper()
 	var out []string
-	cursor := "0"
-	for calls := 1; ; calls++ {
-		v, err := parseValue(c.do(append([]string{"SSCAN", key, cursor, "COUNT", strconv.Itoa(count)}, opts...)...))
-		if err != nil || len(v.elems) != 2 {
-			t.Fatalf("SSCAN reply: %v", err)
+	calls := scanEach(t, c, []string{"SSCAN", key}, append([]string{"COUNT", strconv.Itoa(count)}, opts...), func(ms []value) {
+		for _, m := range ms {
+			out = append(out, m.str)
 		}
-		cursor = v.elems[0].str
-		for _, e := range v.elems[1].elems {
-			out = append(out, e.str)
-		}
-		if cursor == "0" {
-			return out, calls
-		}
-		if calls > 1_000_000 {
-			t.Fatal("SSCAN does not end")
-		}
-	}
+	})
+	return out, calls
 }
 
 // ---- static differential cases ----
