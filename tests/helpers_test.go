@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvdserver/kvd/server"
 )
 
 // Helpers shared by the command families' tests.
@@ -139,4 +141,26 @@ func checkScannedOnce(t *testing.T, seen map[string]int, stable int) {
 			t.Errorf("%s returned %d times", k, n)
 		}
 	}
+}
+
+// checkOutputLimitCloses runs setup (which adds one element), then cmd,
+// whose reply would be huge, on private servers with a 1 MB output buffer
+// limit, and requires each to close the connection once over the limit
+// rather than build the whole reply.
+func checkOutputLimitCloses(t *testing.T, setup, cmd []string) {
+	t.Helper()
+	s := privateServers(t, func(c *server.Config) { c.OutputLimit = server.OutputLimit{Hard: 1 << 20} },
+		"--client-output-buffer-limit", "normal 1mb 0 0")
+	onBoth(t, s, func(t *testing.T, addr string) {
+		c := dial(t, addr)
+		mustDo(t, c, ":1\r\n", setup...)
+		c.write(encode(cmd...))
+		var err error
+		for i := 0; i < 1_000_000 && err == nil; i++ {
+			_, err = c.readErr(10 * time.Second)
+		}
+		if err == nil || isTimeout(err) {
+			t.Fatalf("the connection was not closed: %v", err)
+		}
+	})
 }

@@ -1,17 +1,14 @@
 package tests
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"path"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -656,19 +653,5 @@ func TestDiffSetRandomStream(t *testing.T) {
 // negative count stops once the client is over its output buffer limit,
 // and the client is closed, rather than building the reply for ever.
 func TestSetSrandmemberOutputLimit(t *testing.T) {
-	s := privateServers(t, func(c *server.Config) { c.OutputLimit = server.OutputLimit{Hard: 1 << 20} },
-		"--client-output-buffer-limit", "normal 1mb 0 0")
-	onBoth(t, s, func(t *testing.T, addr string) {
-		c := dial(t, addr)
-		mustDo(t, c, ":1\r\n", "SADD", "s", "a")
-		c.write(encode("SRANDMEMBER", "s", "-9223372036854775807"))
-		var err error
-		for i := 0; i < 1_000_000 && err == nil; i++ {
-			_, err = c.readErr(10 * time.Second)
-		}
-		var ne net.Error
-		if err == nil || errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("the connection was not closed: %v", err)
-		}
-	})
+	checkOutputLimitCloses(t, []string{"SADD", "s", "a"}, []string{"SRANDMEMBER", "s", "-9223372036854775807"})
 }
