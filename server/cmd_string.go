@@ -87,7 +87,8 @@ const (
 
 const setExpireFlags = setEX | setPX | setEXAT | setPXAT
 
-// forGetex selects GETEX's options instead of SET's.
+// stringOptsFor says which command's options parseStringOpts accepts:
+// SET's, or GETEX's (forGetex).
 type stringOptsFor int
 
 const (

@@ -240,7 +240,7 @@ func (t *hashTable) probe(field []byte) hashField {
 	return hashField{p: unsafe.SliceData(field), hash: t.hashOf(field), flen: uint32(len(field))}
 }
 
-// newField copies a field and its value into one allocation.
+// newHashField copies a field and its value into one allocation.
 func newHashField(field, value []byte, hash uint32) hashField {
 	buf := make([]byte, len(field)+lenPrefixedSize(len(value)))
 	n := copy(buf, field)

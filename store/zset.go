@@ -594,7 +594,7 @@ func (r *LexRange) lteMax(v []byte) bool {
 	return c <= 0
 }
 
-// inRange is Redis's quick rejection (zslIsInLexRange): an empty range, or
+// lexInRange is Redis's quick rejection (zslIsInLexRange): an empty range, or
 // one entirely above the last member or below the first.
 func (z *ZSet) lexInRange(r *LexRange) bool {
 	c := boundCmp(&r.Min, &r.Max)

@@ -16,8 +16,8 @@ import (
 // HRANDFIELD with a count past the size are compared exactly; once it is a
 // hashtable they are compared as sets (!sort, !pairs).
 
-// hsetSteps builds "HSET key f0 v0 f1 v1 ..." for fields prefix0..prefix(n-1)
-// with values made by val.
+// hsetStep builds the step "HSET key <prefix><i> <val(i)> ..." for n
+// fields, i counting from from.
 func hsetStep(key, prefix string, from, n int, val func(i int) string) string {
 	var b strings.Builder
 	b.WriteString("HSET " + key)

@@ -70,7 +70,7 @@ func zScanAll(t testing.TB, c *conn, key string, count int, between func()) (map
 // zRepeat returns n copies of s.
 func zRepeat(s string, n int) string { return strings.Repeat(s, n) }
 
-// zMembers returns "ZADD key 0 p0 1 p1 ..." with n members.
+// zAddMany returns "ZADD key 0 prefix0 1 prefix1 ..." with n members.
 func zAddMany(key, prefix string, n int) string {
 	var b strings.Builder
 	b.WriteString("ZADD " + key)
