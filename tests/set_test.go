@@ -46,18 +46,6 @@ func sortedStrings(s []string) []string {
 	return out
 }
 
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // sscanAll runs a whole SSCAN iteration and returns every member returned
 // (with repeats) and the number of calls.
 func sscanAll(t testing.TB, c *conn, key string, count int, opts ...string) ([]string, int) {
@@ -383,7 +371,7 @@ func TestSetLarge(t *testing.T) {
 	}
 	for _, cmd := range sorted {
 		want, got := bulkStrings(t, rc.do(cmd...)), bulkStrings(t, kc.do(cmd...))
-		if len(want) == 0 || !sameStrings(sortedStrings(want), sortedStrings(got)) {
+		if len(want) == 0 || !slices.Equal(sortedStrings(want), sortedStrings(got)) {
 			t.Errorf("%v: redis %d members, kvd %d, or they differ", cmd, len(want), len(got))
 		}
 	}
@@ -397,7 +385,7 @@ func TestSetLarge(t *testing.T) {
 		}
 		for name, c := range map[string]*conn{"redis": rc, "kvd": kc} {
 			got, _ := sscanAll(t, c, "a", 100, "MATCH", pat)
-			if !sameStrings(uniqSorted(got), sortedStrings(match)) {
+			if !slices.Equal(uniqSorted(got), sortedStrings(match)) {
 				t.Errorf("%s: SSCAN a MATCH %s gave %d distinct members, want %d", name, pat, len(uniqSorted(got)), len(match))
 			}
 		}
@@ -406,7 +394,7 @@ func TestSetLarge(t *testing.T) {
 		members := sortedStrings(bulkStrings(t, kc.do("SMEMBERS", key)))
 		for name, c := range map[string]*conn{"redis": rc, "kvd": kc} {
 			got, calls := sscanAll(t, c, key, 100)
-			if uniq := uniqSorted(got); !sameStrings(uniq, members) {
+			if uniq := uniqSorted(got); !slices.Equal(uniq, members) {
 				t.Errorf("%s: SSCAN of %s gave %d distinct members, want %d", name, key, len(uniq), len(members))
 			}
 			if calls < n/100/2 {

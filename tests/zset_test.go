@@ -67,9 +67,6 @@ func zScanAll(t testing.TB, c *conn, key string, count int, between func()) (map
 	return seen, calls
 }
 
-// zRepeat returns n copies of s.
-func zRepeat(s string, n int) string { return strings.Repeat(s, n) }
-
 // zAddMany returns "ZADD key 0 prefix0 1 prefix1 ..." with n members.
 func zAddMany(key, prefix string, n int) string {
 	var b strings.Builder
@@ -147,7 +144,7 @@ func TestDiffZSetAdd(t *testing.T) {
 		}},
 		{name: "zadd members", steps: []step{
 			`ZADD z 1 ""`, `ZSCORE z ""`, `ZADD z 2 "\x00" 3 "\xff\x00" 4 "a b"`, "ZRANGE z 0 -1 WITHSCORES",
-			`ZRANK z "\x00"`, `ZREM z ""`, "ZRANGE z 0 -1", `ZADD z 0 "` + zRepeat("m", 200) + `"`, "ZRANGE z 0 0",
+			`ZRANK z "\x00"`, `ZREM z ""`, "ZRANGE z 0 -1", `ZADD z 0 "` + strings.Repeat("m", 200) + `"`, "ZRANGE z 0 0",
 		}},
 		{name: "zadd ttl kept", steps: []step{
 			"ZADD z 1 a", "EXPIRE z 100", "ZADD z 2 b", "!approx TTL z", "ZINCRBY z 1 a", "!approx TTL z",
@@ -649,7 +646,7 @@ func TestZSetScanBig(t *testing.T) {
 // ---- encodings ----
 
 func TestDiffZSetEncoding(t *testing.T) {
-	long64, long65 := zRepeat("x", 64), zRepeat("y", 65)
+	long64, long65 := strings.Repeat("x", 64), strings.Repeat("y", 65)
 	diffCases(t, []dcase{
 		{name: "entries boundary", steps: []step{
 			zAddMany("z", "m", 128), "OBJECT ENCODING z", "ZADD z 0 m0", "OBJECT ENCODING z", "ZADD z 1000 extra",
@@ -869,7 +866,7 @@ func zRandomStream(t *testing.T, seed uint64, members int, long bool) {
 	keys := []string{"z1", "z2", "z3"}
 	member := func() string {
 		if long && rng.IntN(20) == 0 {
-			return zRepeat("L", 60+rng.IntN(10))
+			return strings.Repeat("L", 60+rng.IntN(10))
 		}
 		return "m" + strconv.Itoa(rng.IntN(members))
 	}
@@ -1107,7 +1104,7 @@ func TestDiffZSetMore(t *testing.T) {
 			"COMMAND INFO zadd zrangestore zunionstore zmpop zscan zrandmember zinter", "COMMAND DOCS zrange",
 		}},
 		{name: "negative zero", steps: []step{
-			"ZADD z -0 a", "ZSCORE z a", "ZADD z INCR -0 b", "ZSCORE z b", "ZADD y 1 " + zRepeat("L", 70), "ZADD y -0 a",
+			"ZADD z -0 a", "ZSCORE z a", "ZADD z INCR -0 b", "ZSCORE z b", "ZADD y 1 " + strings.Repeat("L", 70), "ZADD y -0 a",
 			"ZSCORE y a", "ZUNION 1 y WEIGHTS -1 WITHSCORES", "ZUNIONSTORE d 1 y WEIGHTS -1", "ZSCORE d a", "ZADD s 0 a 1 b",
 			"ZUNIONSTORE d 1 s WEIGHTS -1", "ZSCORE d a", "ZUNION 1 s WEIGHTS -1 WITHSCORES", "ZRANGESTORE e y 0 -1", "ZSCORE e a",
 		}},
