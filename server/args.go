@@ -2,6 +2,7 @@ package server
 
 import (
 	"math"
+	"math/big"
 
 	"github.com/kvdserver/kvd/internal/num"
 )
@@ -48,6 +49,17 @@ func (c *Client) intArgMsg(b []byte, msg string) (int64, bool) {
 // "value is not a valid float" if it is not one.
 func (c *Client) floatArg(b []byte) (float64, bool) {
 	f, ok := num.ParseDouble(b)
+	if !ok {
+		c.replyError(errNotFloat)
+	}
+	return f, ok
+}
+
+// longDoubleArg parses an increment of INCRBYFLOAT or HINCRBYFLOAT, a C
+// long double (getLongDoubleFromObjectOrReply's rules), replying "value is
+// not a valid float" if it is not one.
+func (c *Client) longDoubleArg(b []byte) (*big.Float, bool) {
+	f, ok := num.ParseLongDouble(b)
 	if !ok {
 		c.replyError(errNotFloat)
 	}

@@ -308,9 +308,8 @@ func hincrbyCommand(c *Client) {
 }
 
 func hincrbyfloatCommand(c *Client) {
-	incr, ok := num.ParseLongDouble(c.argv[3])
+	incr, ok := c.longDoubleArg(c.argv[3])
 	if !ok {
-		c.replyError(errNotFloat)
 		return
 	}
 	if incr.IsInf() {

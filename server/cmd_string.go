@@ -424,9 +424,8 @@ func incrbyfloatCommand(c *Client) {
 			return
 		}
 	}
-	incr, ok := num.ParseLongDouble(c.argv[2])
+	incr, ok := c.longDoubleArg(c.argv[2])
 	if !ok {
-		c.replyError(errNotFloat)
 		return
 	}
 	sum, ok := num.AddLongDouble(value, incr)
