@@ -2,39 +2,8 @@ package server
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 )
-
-// bitsTestClient returns a client of a fresh, never-started server, on
-// which commands run synchronously in the calling goroutine.
-func bitsTestClient(t testing.TB, edit func(*Config)) *Client {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Bind = []string{"127.0.0.1"}
-	cfg.Port = 0
-	if edit != nil {
-		edit(&cfg)
-	}
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return &Client{srv: s, fd: -1, proto: 2, db: s.dbs[0], flags: flagAuthenticated}
-}
-
-// bitsRun executes one command given as space-separated words and returns
-// its raw reply.
-func bitsRun(c *Client, cmd string) string {
-	c.argv = c.argv[:0]
-	for _, w := range strings.Fields(cmd) {
-		c.argv = append(c.argv, []byte(w))
-	}
-	c.out = c.out[:0]
-	c.srv.execute(c)
-	return string(c.out)
-}
 
 // TestBitmapCommands checks a few replies in-process; the differential
 // suite in tests/ holds the bulk of the cases.
@@ -59,10 +28,10 @@ func TestBitmapCommands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := bitsTestClient(t, nil)
+			c := testClient(t, nil)
 			var got string
 			for _, s := range tt.steps {
-				got = bitsRun(c, s)
+				got = testRun(c, s)
 			}
 			if got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -74,11 +43,11 @@ func TestBitmapCommands(t *testing.T) {
 // TestBitOffsetFollowsProtoMaxBulkLen checks that the largest bit offset
 // tracks proto-max-bulk-len.
 func TestBitOffsetFollowsProtoMaxBulkLen(t *testing.T) {
-	c := bitsTestClient(t, func(cfg *Config) { cfg.ProtoMaxBulkLen = 1 << 20 })
-	if got := bitsRun(c, "GETBIT k 8388607"); got != ":0\r\n" {
+	c := testClient(t, func(cfg *Config) { cfg.ProtoMaxBulkLen = 1 << 20 })
+	if got := testRun(c, "GETBIT k 8388607"); got != ":0\r\n" {
 		t.Errorf("GETBIT below the limit: %q", got)
 	}
-	if got := bitsRun(c, "GETBIT k 8388608"); got != "-"+errBitOffset+"\r\n" {
+	if got := testRun(c, "GETBIT k 8388608"); got != "-"+errBitOffset+"\r\n" {
 		t.Errorf("GETBIT at the limit: %q", got)
 	}
 }
@@ -102,69 +71,51 @@ func TestHLLSparseMaxBytesParam(t *testing.T) {
 		}
 	}
 	// A lower limit makes PFADD turn dense sooner.
-	c := bitsTestClient(t, func(cfg *Config) { cfg.HLLSparseMaxBytes = 0 })
-	bitsRun(c, "PFADD h a")
-	if got := bitsRun(c, "STRLEN h"); got != ":12304\r\n" {
+	c := testClient(t, func(cfg *Config) { cfg.HLLSparseMaxBytes = 0 })
+	testRun(c, "PFADD h a")
+	if got := testRun(c, "STRLEN h"); got != ":12304\r\n" {
 		t.Errorf("STRLEN of a dense HyperLogLog: %q", got)
 	}
 }
 
-// benchCommand runs argv repeatedly on c, reporting allocations.
-func benchCommand(b *testing.B, c *Client, argv [][]byte) {
-	b.ReportAllocs()
-	for b.Loop() {
-		c.argv = argv
-		c.out = c.out[:0]
-		c.srv.execute(c)
-	}
-}
-
-func words(s string) [][]byte {
-	var argv [][]byte
-	for _, w := range strings.Fields(s) {
-		argv = append(argv, []byte(w))
-	}
-	return argv
-}
-
 func BenchmarkSetbit(b *testing.B) {
-	c := bitsTestClient(b, nil)
-	bitsRun(c, "SETBIT k 1000000 1")
-	benchCommand(b, c, words("SETBIT k 123456 1"))
+	c := testClient(b, nil)
+	testRun(c, "SETBIT k 1000000 1")
+	benchCommand(b, c, testArgv("SETBIT k 123456 1"))
 }
 
 func BenchmarkGetbit(b *testing.B) {
-	c := bitsTestClient(b, nil)
-	bitsRun(c, "SETBIT k 1000000 1")
-	benchCommand(b, c, words("GETBIT k 123456"))
+	c := testClient(b, nil)
+	testRun(c, "SETBIT k 1000000 1")
+	benchCommand(b, c, testArgv("GETBIT k 123456"))
 }
 
 func BenchmarkBitcount1MB(b *testing.B) {
-	c := bitsTestClient(b, nil)
-	bitsRun(c, "SETBIT k 8388607 1")
+	c := testClient(b, nil)
+	testRun(c, "SETBIT k 8388607 1")
 	b.SetBytes(1 << 20)
-	benchCommand(b, c, words("BITCOUNT k"))
+	benchCommand(b, c, testArgv("BITCOUNT k"))
 }
 
 func BenchmarkBitpos1MB(b *testing.B) {
-	c := bitsTestClient(b, nil)
-	bitsRun(c, "SETBIT k 8388607 1")
+	c := testClient(b, nil)
+	testRun(c, "SETBIT k 8388607 1")
 	b.SetBytes(1 << 20)
-	benchCommand(b, c, words("BITPOS k 1"))
+	benchCommand(b, c, testArgv("BITPOS k 1"))
 }
 
 func BenchmarkBitfield(b *testing.B) {
-	c := bitsTestClient(b, nil)
-	benchCommand(b, c, words("BITFIELD k INCRBY u12 100 1 GET i7 3"))
+	c := testClient(b, nil)
+	benchCommand(b, c, testArgv("BITFIELD k INCRBY u12 100 1 GET i7 3"))
 }
 
 // BenchmarkPfaddDense adds a new element per call to a dense HyperLogLog.
 func BenchmarkPfaddDense(b *testing.B) {
-	c := bitsTestClient(b, nil)
+	c := testClient(b, nil)
 	for i := 0; i < 5000; i++ {
-		bitsRun(c, "PFADD h "+strconv.Itoa(i))
+		testRun(c, "PFADD h "+strconv.Itoa(i))
 	}
-	argv := words("PFADD h member:000000000")
+	argv := testArgv("PFADD h member:000000000")
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
@@ -178,12 +129,12 @@ func BenchmarkPfaddDense(b *testing.B) {
 
 // BenchmarkPfaddSparse adds 100 elements to a fresh (sparse) HyperLogLog.
 func BenchmarkPfaddSparse(b *testing.B) {
-	c := bitsTestClient(b, nil)
-	argv := words("PFADD h")
+	c := testClient(b, nil)
+	argv := testArgv("PFADD h")
 	for i := 0; i < 100; i++ {
 		argv = append(argv, []byte("member:"+strconv.Itoa(i)))
 	}
-	del := words("DEL h")
+	del := testArgv("DEL h")
 	b.ReportAllocs()
 	for b.Loop() {
 		c.argv = argv
@@ -197,12 +148,12 @@ func BenchmarkPfaddSparse(b *testing.B) {
 // BenchmarkPfcountStale adds a new element to a dense HyperLogLog and
 // counts it, so every count runs the estimator over 16384 registers.
 func BenchmarkPfcountStale(b *testing.B) {
-	c := bitsTestClient(b, nil)
+	c := testClient(b, nil)
 	for i := 0; i < 5000; i++ {
-		bitsRun(c, "PFADD h "+strconv.Itoa(i))
+		testRun(c, "PFADD h "+strconv.Itoa(i))
 	}
-	add := words("PFADD h member:000000000")
-	count := words("PFCOUNT h")
+	add := testArgv("PFADD h member:000000000")
+	count := testArgv("PFCOUNT h")
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
@@ -217,9 +168,9 @@ func BenchmarkPfcountStale(b *testing.B) {
 }
 
 func BenchmarkPfcountCached(b *testing.B) {
-	c := bitsTestClient(b, nil)
+	c := testClient(b, nil)
 	for i := 0; i < 5000; i++ {
-		bitsRun(c, "PFADD h "+strconv.Itoa(i))
+		testRun(c, "PFADD h "+strconv.Itoa(i))
 	}
-	benchCommand(b, c, words("PFCOUNT h"))
+	benchCommand(b, c, testArgv("PFCOUNT h"))
 }

@@ -1,10 +1,6 @@
 package server
 
-import (
-	"strings"
-
-	"github.com/kvdserver/kvd/internal/num"
-)
+import "math"
 
 // clientFlags are the flags Redis gives most CLIENT subcommands;
 // clientAdminFlags those of the ones that act on other clients.
@@ -36,7 +32,8 @@ var clientSubcommands = []*Command{
 	{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: clientHelpCommand},
 }
 
-// clientHelp is CLIENT HELP's text, Redis 7.0.15's word for word.
+// clientHelp is CLIENT HELP's text, Redis 7.0.15's word for word (less
+// the header and the HELP entry that replyHelpLines adds).
 var clientHelp = []string{
 	"CACHING (YES|NO)",
 	"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
@@ -83,24 +80,9 @@ var clientHelp = []string{
 	"    Report tracking status for the current connection.",
 	"NO-EVICT (ON|OFF)",
 	"    Protect current client connection from eviction.",
-	"HELP",
-	"    Prints this help.",
 }
 
-func clientHelpCommand(c *Client) {
-	c.replyArray(len(clientHelp) + 1)
-	c.replyStatus(strings.ToUpper(string(cstr(c.argv[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, line := range clientHelp {
-		c.replyStatus(line)
-	}
-}
-
-// subcommandSyntaxError is Redis's reply to a subcommand given arguments
-// its arity allows but its syntax does not.
-func (c *Client) subcommandSyntaxError() {
-	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(c.argv[1]), 128)) +
-		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
-}
+func clientHelpCommand(c *Client) { c.replyHelpLines("CLIENT", clientHelp) }
 
 // onOffArg parses an ON|OFF argument, replying with a syntax error if it
 // is neither.
@@ -262,9 +244,8 @@ func clientKillCommand(c *Client) {
 			opt, val := argv[i], argv[i+1]
 			switch {
 			case isOpt(opt, "id"):
-				n, ok := num.ParseInt(val)
-				if !ok || n < 1 {
-					c.replyError("ERR client-id should be greater than 0")
+				n, ok := c.rangeArg(val, 1, math.MaxInt64, "ERR client-id should be greater than 0")
+				if !ok {
 					return
 				}
 				id = n

@@ -38,7 +38,7 @@ func pingCommand(c *Client) {
 	case 2:
 		c.replyBulk(c.argv[1])
 	default:
-		c.replyError("ERR wrong number of arguments for 'ping' command")
+		c.replyError(errWrongArgs("ping"))
 	}
 }
 
@@ -50,15 +50,16 @@ func quitCommand(c *Client) {
 }
 
 func selectCommand(c *Client) {
-	id, ok := c.intArg(c.argv[1])
+	id, ok := dbIndexArg(c, c.argv[1], "")
 	if !ok {
 		return
 	}
-	if id < 0 || id >= int64(len(c.srv.dbs)) || id > 1<<31-1 {
+	db := c.srv.dbByIndex(id)
+	if db == nil {
 		c.replyError(errDBIndex)
 		return
 	}
-	c.db, c.dbIndex = c.srv.dbs[id], int(id)
+	c.db, c.dbIndex = db, int(id)
 	c.replyOK()
 }
 

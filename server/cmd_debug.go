@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/resp"
 	"github.com/kvdserver/kvd/store"
 )
@@ -92,30 +91,7 @@ func debugCommand(c *Client) {
 			return
 		}
 	}
-	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(sub), 128)) +
-		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
-}
-
-// atoi parses a leading integer like C's atoi: optional spaces and sign,
-// then digits; anything else ends it, and no digits give 0.
-func atoi(b []byte) int64 {
-	i := 0
-	for i < len(b) && num.IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '-' || b[i] == '+') {
-		neg = b[i] == '-'
-		i++
-	}
-	var n int64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		n = n*10 + int64(b[i]-'0')
-	}
-	if neg {
-		return -n
-	}
-	return n
+	c.subcommandSyntaxError()
 }
 
 // strtod parses the longest leading float of b like C's strtod, 0 if none.
@@ -149,15 +125,13 @@ func debugError(c *Client) { c.replyRaw(resp.AppendError(nil, string(c.argv[2]))
 // (padded with zero bytes or cut to size when a size is given), skipping
 // keys that exist.
 func debugPopulate(c *Client) {
-	count, ok := num.ParseInt(c.argv[2])
-	if !ok || count < 0 {
-		c.replyError(errNotPositive)
+	count, ok := c.positiveArg(c.argv[2])
+	if !ok {
 		return
 	}
 	size := int64(0)
 	if len(c.argv) == 5 {
-		if size, ok = num.ParseInt(c.argv[4]); !ok || size < 0 {
-			c.replyError(errNotPositive)
+		if size, ok = c.positiveArg(c.argv[4]); !ok {
 			return
 		}
 	}

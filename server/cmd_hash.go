@@ -30,12 +30,9 @@ var hashCommands = []*Command{
 
 // Error replies of the hash commands, with Redis's exact text.
 const (
-	errHashNotInteger   = "ERR hash value is not an integer"
-	errHashNotFloat     = "ERR hash value is not a float"
-	errHashIncrNaNInf   = "ERR value is NaN or Infinity"
-	errHashResultNaNInf = "ERR increment would produce NaN or Infinity"
-	errHashRandRange    = "ERR value is out of range"
-	errHashRandCount    = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errHashNotInteger = "ERR hash value is not an integer"
+	errHashNotFloat   = "ERR hash value is not a float"
+	errHashIncrNaNInf = "ERR value is NaN or Infinity"
 )
 
 // hashLimits returns the server's hash encoding thresholds.
@@ -82,7 +79,7 @@ func (c *Client) newHash(key []byte) *store.Hash {
 func hsetCommand(c *Client) {
 	argv := c.argv
 	if len(argv)%2 == 1 {
-		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		c.replyError(errWrongArgs(c.cmd.fullName))
 		return
 	}
 	h, ok := c.lookupHashWrite(argv[1])
@@ -311,9 +308,8 @@ func hincrbyCommand(c *Client) {
 }
 
 func hincrbyfloatCommand(c *Client) {
-	incr, ok := num.ParseLongDouble(c.argv[3])
+	incr, ok := c.longDoubleArg(c.argv[3])
 	if !ok {
-		c.replyError(errNotFloat)
 		return
 	}
 	if incr.IsInf() {
@@ -334,7 +330,7 @@ func hincrbyfloatCommand(c *Client) {
 				return
 			}
 			if value, ok = num.AddLongDouble(cur, incr); !ok {
-				c.replyError(errHashResultNaNInf)
+				c.replyError(errNaNOrInfinity)
 				return
 			}
 		}
@@ -352,25 +348,9 @@ func hincrbyfloatCommand(c *Client) {
 func hrandfieldCommand(c *Client) {
 	argv := c.argv
 	if len(argv) >= 3 {
-		count, ok := c.intArg(argv[2])
+		count, withValues, ok := randCountArgs(c, "withvalues")
 		if !ok {
 			return
-		}
-		if count < -math.MaxInt64 {
-			c.replyError(errHashRandCount)
-			return
-		}
-		withValues := false
-		if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], "withvalues") {
-			c.replyError(errSyntax)
-			return
-		}
-		if len(argv) == 4 {
-			withValues = true
-			if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
-				c.replyError(errHashRandRange)
-				return
-			}
 		}
 		hrandfieldWithCount(c, count, withValues)
 		return
@@ -466,55 +446,21 @@ func hscanCommand(c *Client) {
 		return
 	}
 	if h == nil {
-		c.replyArray(2)
-		c.replyBulkString("0")
-		c.replyEmptyArray()
+		c.replyScanHeader(0, 0)
 		return
 	}
-	count, pattern, ok := parseHscanOpts(c)
+	o, ok := parseScanOpts(c, 3, false)
 	if !ok {
 		return
 	}
 	// Nothing changes the hash until the reply is written, so the items
 	// can alias it.
 	var items [][]byte
-	next := h.Scan(cursor, int(min(count, math.MaxInt32)), func(f, v []byte) {
-		if pattern == nil || glob.MatchBytes(pattern, f) {
+	next := h.Scan(cursor, int(min(o.count, math.MaxInt32)), func(f, v []byte) {
+		if o.pattern == nil || glob.MatchBytes(o.pattern, f) {
 			items = append(items, f, v)
 		}
 	})
-	c.replyArray(2)
-	c.replyBulkInt(int64(next))
-	c.replyArray(len(items))
+	c.replyScanHeader(next, len(items))
 	c.replyBulkItems(items)
-}
-
-// parseHscanOpts parses HSCAN's COUNT and MATCH options (SCAN's TYPE is not
-// one of them), replying an error and returning ok == false if they are
-// invalid. A nil pattern matches every field.
-func parseHscanOpts(c *Client) (count int64, pattern []byte, ok bool) {
-	count = 10
-	argv := c.argv
-	for i := 3; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if count, ok = c.intArg(argv[i+1]); !ok {
-				return 0, nil, false
-			}
-			if count < 1 {
-				c.replyError(errSyntax)
-				return 0, nil, false
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.replyError(errSyntax)
-			return 0, nil, false
-		}
-	}
-	return count, pattern, true
 }

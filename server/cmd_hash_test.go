@@ -5,22 +5,13 @@ import (
 	"testing"
 )
 
-// hashTestClient returns a client of a fresh, never-started server (as
-// stringsTestClient does) with key h holding n fields f0..f(n-1) of
-// 16-byte values.
+// hashTestClient returns a testClient with key h holding n fields
+// f0..f(n-1) of 16-byte values.
 func hashTestClient(tb testing.TB, n int) *Client {
 	tb.Helper()
-	cfg := DefaultConfig()
-	cfg.Bind = []string{"127.0.0.1"}
-	cfg.Port = 0
-	s, err := New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	c := &Client{srv: s, fd: -1, proto: 2, db: s.dbs[0], flags: flagAuthenticated}
+	c := testClient(tb, nil)
 	for i := 0; i < n; i++ {
-		if r := stringsRun(c, "HSET h f"+strconv.Itoa(i)+" 0123456789abcdef"); r != ":1\r\n" {
+		if r := testRun(c, "HSET h f"+strconv.Itoa(i)+" 0123456789abcdef"); r != ":1\r\n" {
 			tb.Fatalf("HSET: %q", r)
 		}
 	}
@@ -38,9 +29,9 @@ func TestHashCommandAllocs(t *testing.T) {
 			"HSET h f5 fedcba9876543210", "HGET h f7", "HGET h nope", "HEXISTS h f3", "HSTRLEN h f3", "HMGET h f1 f2",
 			"HINCRBY h counter 1",
 		} {
-			argv := stringsArgv(cmd)
+			argv := testArgv(cmd)
 			if cmd == "HINCRBY h counter 1" {
-				stringsRun(c, "HSET h counter 10") // stays two digits for the runs below
+				testRun(c, "HSET h counter 10") // stays two digits for the runs below
 			}
 			allocs := testing.AllocsPerRun(50, func() {
 				c.argv = argv
@@ -59,15 +50,8 @@ func BenchmarkHashCommands(b *testing.B) {
 		c := hashTestClient(b, n)
 		c.out = make([]byte, 0, 4096)
 		for _, cmd := range []string{"HSET h f5 fedcba9876543210", "HGET h f7", "HGETALL h"} {
-			argv := stringsArgv(cmd)
-			b.Run(strconv.Itoa(n)+"/"+cmd, func(b *testing.B) {
-				b.ReportAllocs()
-				for i := 0; i < b.N; i++ {
-					c.argv = argv
-					c.out = c.out[:0]
-					c.srv.execute(c)
-				}
-			})
+			argv := testArgv(cmd)
+			b.Run(strconv.Itoa(n)+"/"+cmd, func(b *testing.B) { benchCommand(b, c, argv) })
 		}
 	}
 }

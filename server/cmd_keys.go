@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"math"
-	"strings"
 
 	"github.com/kvdserver/kvd/internal/glob"
 	"github.com/kvdserver/kvd/internal/num"
@@ -44,10 +43,9 @@ var keyCommands = []*Command{
 
 // Error replies of the key commands, with Redis's exact text.
 const (
-	errSameObject    = "ERR source and destination objects are the same"
-	errInvalidCursor = "ERR invalid cursor"
-	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
-	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errSameObject  = "ERR source and destination objects are the same"
+	errIntRange    = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotTaken = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // lookupNoTouch finds key for a command that only inspects it (TYPE,
@@ -400,83 +398,6 @@ func keysCommand(c *Client) {
 	c.replyBulkItems(keys)
 }
 
-// parseScanCursor parses a SCAN cursor with the rules of Redis's
-// parseScanCursorOrReply, which uses C's strtoul: no leading space, an
-// optional sign ("-1" wraps to the largest cursor), decimal digits up to
-// 2^64-1, and nothing after them but the end of the C string (a NUL byte
-// ends it). An empty cursor is 0.
-func parseScanCursor(b []byte) (uint64, bool) {
-	b = cstr(b)
-	if len(b) == 0 {
-		return 0, true
-	}
-	if num.IsSpace(b[0]) {
-		return 0, false
-	}
-	neg := false
-	i := 0
-	if b[0] == '+' || b[0] == '-' {
-		neg = b[0] == '-'
-		i++
-	}
-	if i == len(b) {
-		return 0, false // no digits: strtoul leaves the end pointer at the sign
-	}
-	var v uint64
-	for ; i < len(b); i++ {
-		d := b[i] - '0'
-		if d > 9 {
-			return 0, false
-		}
-		if v > (math.MaxUint64-uint64(d))/10 {
-			return 0, false // ERANGE
-		}
-		v = v*10 + uint64(d)
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// scanOpts are SCAN's parsed options.
-type scanOpts struct {
-	count   int64
-	pattern []byte // nil: every key
-	typ     []byte // nil: every type
-}
-
-// parseScanOpts parses SCAN's COUNT, MATCH and TYPE options from
-// argv[from:], replying an error and returning ok == false if they are invalid.
-func parseScanOpts(c *Client, from int) (o scanOpts, ok bool) {
-	o.count = 10
-	argv := c.argv
-	for i := from; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if o.count, ok = c.intArg(argv[i+1]); !ok {
-				return o, false
-			}
-			if o.count < 1 {
-				c.replyError(errSyntax)
-				return o, false
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			o.pattern = argv[i+1]
-			if len(o.pattern) == 1 && o.pattern[0] == '*' {
-				o.pattern = nil
-			}
-		case isOpt(argv[i], "type") && hasArg:
-			o.typ = argv[i+1]
-		default:
-			c.replyError(errSyntax)
-			return o, false
-		}
-	}
-	return o, true
-}
-
 // scanCommand visits about COUNT keys from the cursor, then filters them as
 // Redis does, in its order: by pattern; by type (a lookup that counts a
 // keyspace hit or miss and deletes the key if expired; a missing key's type
@@ -489,7 +410,7 @@ func scanCommand(c *Client) {
 		c.replyError(errInvalidCursor)
 		return
 	}
-	o, ok := parseScanOpts(c, 2)
+	o, ok := parseScanOpts(c, 2, true)
 	if !ok {
 		return
 	}
@@ -523,9 +444,7 @@ func scanCommand(c *Client) {
 		}
 		keys = append(keys, key)
 	}
-	c.replyArray(2)
-	c.replyBulkInt(int64(next))
-	c.replyArray(len(keys))
+	c.replyScanHeader(next, len(keys))
 	c.replyBulkItems(keys)
 }
 
@@ -591,17 +510,4 @@ var objectHelp = []string{
 	"    <key>.",
 }
 
-func objectHelpCommand(c *Client) { replyHelp(c, objectHelp) }
-
-// replyHelp answers a container command's HELP subcommand the way Redis's
-// addReplyHelp does: a header naming the command, the lines, and the
-// description of HELP itself, each a status reply.
-func replyHelp(c *Client, lines []string) {
-	c.replyArray(len(lines) + 3)
-	c.replyStatus(strings.ToUpper(string(cstr(c.argv[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.replyStatus(l)
-	}
-	c.replyStatus("HELP")
-	c.replyStatus("    Prints this help.")
-}
+func objectHelpCommand(c *Client) { c.replyHelpLines("OBJECT", objectHelp) }

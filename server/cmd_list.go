@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 
-	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/store"
 )
 
@@ -26,7 +25,7 @@ var listCommands = []*Command{
 	{Name: "lpos", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: lposCommand},
 	{Name: "lmove", Arity: 5, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: lmoveCommand},
 	{Name: "rpoplpush", Arity: 3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 2, Step: 1, Proc: rpoplpushCommand},
-	{Name: "lmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: lmpopCommand, GetKeys: lmpopGetKeys},
+	{Name: "lmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: lmpopCommand, GetKeys: numkeysFirstKeys},
 }
 
 // lookupList finds key for reading. It returns nil for a missing key, and
@@ -54,29 +53,6 @@ func (c *Client) deleteIfEmpty(key []byte, l *store.List) {
 	if l.Len() == 0 {
 		c.db.Delete(key, c.srv.now())
 	}
-}
-
-// rangeArg parses an integer argument that must lie in [lo, hi], replying
-// "ERR <msg>" if it does not or is not an integer (Redis's
-// getRangeLongFromObjectOrReply with a message).
-func (c *Client) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
-	n, ok := num.ParseInt(b)
-	if !ok || n < lo || n > hi {
-		c.replyError("ERR " + msg)
-		return 0, false
-	}
-	return n, true
-}
-
-// positiveArg parses a count that must be zero or more, with Redis's
-// getPositiveLongFromObjectOrReply rules.
-func (c *Client) positiveArg(b []byte) (int64, bool) {
-	n, ok := num.ParseInt(b)
-	if !ok || n < 0 {
-		c.replyError(errNotPositive)
-		return 0, false
-	}
-	return n, true
 }
 
 // listEnd parses LEFT or RIGHT, reporting whether it names the tail.
@@ -133,7 +109,7 @@ func rpopCommand(c *Client) { popGeneric(c, true) }
 // with a count an array of up to count elements.
 func popGeneric(c *Client, back bool) {
 	if len(c.argv) > 3 {
-		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		c.replyError(errWrongArgs(c.cmd.fullName))
 		return
 	}
 	hasCount := len(c.argv) == 3
@@ -227,19 +203,11 @@ func lrangeCommand(c *Client) {
 		c.replyEmptyArray()
 		return
 	}
-	llen := int64(l.Len())
-	if start < 0 {
-		start += llen
-	}
-	if end < 0 {
-		end += llen
-	}
-	start = max(start, 0)
-	if start > end || start >= llen {
+	start, end, ok = indexRange(start, end, int64(l.Len()))
+	if !ok {
 		c.replyEmptyArray()
 		return
 	}
-	end = min(end, llen-1)
 	n := int(end - start + 1)
 	c.replyArray(n)
 	it := l.Iter(int(start), false)
@@ -303,12 +271,12 @@ func lposCommand(c *Client) {
 			}
 		case isOpt(argv[j], "count") && more:
 			j++
-			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "COUNT can't be negative"); !ok {
+			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "ERR COUNT can't be negative"); !ok {
 				return
 			}
 		case isOpt(argv[j], "maxlen") && more:
 			j++
-			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "MAXLEN can't be negative"); !ok {
+			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "ERR MAXLEN can't be negative"); !ok {
 				return
 			}
 		default:
@@ -491,19 +459,10 @@ func ltrimCommand(c *Client) {
 		c.replyOK()
 		return
 	}
-	llen := int64(l.Len())
-	if start < 0 {
-		start += llen
-	}
-	if end < 0 {
-		end += llen
-	}
-	start = max(start, 0)
-	if start > end || start >= llen {
-		l.Trim(0, 0)
-	} else {
-		end = min(end, llen-1)
+	if start, end, ok = indexRange(start, end, int64(l.Len())); ok {
 		l.Trim(int(start), int(end-start+1))
+	} else {
+		l.Trim(0, 0)
 	}
 	c.deleteIfEmpty(key, l)
 	c.replyOK()
@@ -553,37 +512,11 @@ func lmoveGeneric(c *Client, fromBack, toBack bool) {
 // lmpopCommand implements LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT
 // count]: it pops from the first non-empty list among the keys.
 func lmpopCommand(c *Client) {
-	argv := c.argv
-	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, "numkeys should be greater than 0")
+	keys, back, count, ok := mpopArgs(c, "left", "right")
 	if !ok {
 		return
 	}
-	// The direction follows the keys; it must be there.
-	if numkeys >= int64(len(argv)-2) {
-		c.replyError(errSyntax)
-		return
-	}
-	whereIdx := 2 + int(numkeys)
-	back, ok := c.listEnd(argv[whereIdx])
-	if !ok {
-		return
-	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(argv); j++ {
-		if count == -1 && isOpt(argv[j], "count") && j < len(argv)-1 {
-			j++
-			if count, ok = c.rangeArg(argv[j], 1, math.MaxInt64, "count should be greater than 0"); !ok {
-				return
-			}
-			continue
-		}
-		c.replyError(errSyntax)
-		return
-	}
-	if count == -1 {
-		count = 1
-	}
-	for _, key := range argv[2:whereIdx] {
+	for _, key := range keys {
 		l, ok := c.lookupListWrite(key)
 		if !ok {
 			return
@@ -598,58 +531,4 @@ func lmpopCommand(c *Client) {
 		return
 	}
 	c.replyNullArray()
-}
-
-// lmpopGetKeys returns the positions of LMPOP's keys, as Redis's
-// genericGetKeys does: numkeys read with C's atoi, and no keys at all if it
-// is below 1 or more than the arguments that follow.
-func lmpopGetKeys(argv [][]byte) []int {
-	if len(argv) < 3 {
-		return nil
-	}
-	n := atoiC(argv[1])
-	if n < 1 || int64(n) > int64(len(argv)-2) {
-		return nil
-	}
-	keys := make([]int, n)
-	for i := range keys {
-		keys[i] = 2 + i
-	}
-	return keys
-}
-
-// atoiC reads an int the way C's atoi does: leading white space, an
-// optional sign, then digits up to the first other byte; strtol's clamping
-// to the long range, then the conversion to a 32-bit int.
-func atoiC(b []byte) int32 {
-	b = cstr(b)
-	i := 0
-	for i < len(b) && num.IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	var v uint64 // saturates once past the int64 range
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		if v > math.MaxInt64/10+1 {
-			v = math.MaxUint64
-		} else {
-			v = v*10 + uint64(b[i]-'0')
-		}
-	}
-	var n int64
-	switch {
-	case neg && v > math.MaxInt64:
-		n = math.MinInt64
-	case neg:
-		n = -int64(v)
-	case v > math.MaxInt64:
-		n = math.MaxInt64
-	default:
-		n = int64(v)
-	}
-	return int32(n)
 }

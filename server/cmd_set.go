@@ -22,7 +22,7 @@ var setCommands = []*Command{
 	{Name: "srandmember", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: srandmemberCommand},
 	{Name: "smove", Arity: 4, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 2, Step: 1, Proc: smoveCommand},
 	{Name: "sinter", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sinterCommand},
-	{Name: "sintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: sintercardCommand, GetKeys: sintercardKeys},
+	{Name: "sintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: sintercardCommand, GetKeys: numkeysFirstKeys},
 	{Name: "sinterstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sinterstoreCommand},
 	{Name: "sunion", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: sunionCommand},
 	{Name: "sunionstore", Arity: -3, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: sunionstoreCommand},
@@ -33,10 +33,7 @@ var setCommands = []*Command{
 
 // Error replies of the set commands, with Redis's exact text.
 const (
-	errSrandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	errNumkeys         = "ERR numkeys should be greater than 0"
-	errNumkeysArgs     = "ERR Number of keys can't be greater than number of args"
-	errLimitNegative   = "ERR LIMIT can't be negative"
+	errNumkeysArgs = "ERR Number of keys can't be greater than number of args"
 )
 
 // maxIntset returns set-max-intset-entries.
@@ -190,9 +187,8 @@ func spopCommand(c *Client) {
 // it builds a new set of the members kept, as Redis does, so a hashtable
 // left with few integers becomes an intset again.
 func spopWithCount(c *Client) {
-	n, ok := num.ParseInt(c.argv[2])
-	if !ok || n < 0 {
-		c.replyError(errNotPositive)
+	n, ok := c.positiveArg(c.argv[2])
+	if !ok {
 		return
 	}
 	key := c.argv[1]
@@ -307,7 +303,7 @@ func srandmemberWithCount(c *Client) {
 		return
 	}
 	if n == math.MinInt64 {
-		c.replyError(errSrandCountRange)
+		c.replyError(errRandCountRange)
 		return
 	}
 	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
@@ -555,9 +551,7 @@ func sinterstoreCommand(c *Client) { sinterGeneric(c, c.argv[2:], interStore, c.
 // sintercardArgs parses SINTERCARD's numkeys and LIMIT, replying an error
 // and returning ok == false if they are invalid.
 func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
-	numkeys, ok = num.ParseInt(c.argv[1])
-	if !ok || numkeys < 1 {
-		c.replyError(errNumkeys)
+	if numkeys, ok = c.rangeArg(c.argv[1], 1, math.MaxInt64, errNumkeys); !ok {
 		return 0, 0, false
 	}
 	if numkeys > int64(len(c.argv)-2) {
@@ -567,8 +561,7 @@ func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
 	for j := 2 + int(numkeys); j < len(c.argv); j++ {
 		if isOpt(c.argv[j], "limit") && j+1 < len(c.argv) {
 			j++
-			if limit, ok = num.ParseInt(c.argv[j]); !ok || limit < 0 {
-				c.replyError(errLimitNegative)
+			if limit, ok = c.rangeArg(c.argv[j], 0, math.MaxInt64, errLimitNegative); !ok {
 				return 0, 0, false
 			}
 			continue
@@ -585,23 +578,6 @@ func sintercardCommand(c *Client) {
 		return
 	}
 	sinterGeneric(c, c.argv[2:2+numkeys], interCard, nil, limit)
-}
-
-// sintercardKeys returns the positions of SINTERCARD's keys: numkeys
-// arguments from the third, or none if numkeys is invalid.
-func sintercardKeys(argv [][]byte) []int {
-	if len(argv) < 2 {
-		return nil
-	}
-	n, ok := num.ParseInt(argv[1])
-	if !ok || n < 1 || n > int64(len(argv)-2) {
-		return nil
-	}
-	keys := make([]int, n)
-	for i := range keys {
-		keys[i] = 2 + i
-	}
-	return keys
 }
 
 // ---- SUNION, SDIFF and their STORE forms ----
@@ -704,54 +680,22 @@ func sscanCommand(c *Client) {
 		return
 	}
 	if !found {
-		c.replyArray(2)
-		c.replyBulkString("0")
-		c.replyArray(0)
+		c.replyScanHeader(0, 0)
 		return
 	}
-	count, pattern, ok := parseCollectionScanOpts(c)
+	o, ok := parseScanOpts(c, 3, false)
 	if !ok {
 		return
 	}
 	c.replyArray(2)
 	mark := c.deferLen()
 	n := 0
-	next := e.Set().Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte) {
-		if pattern == nil || glob.MatchBytes(pattern, m) {
+	next := e.Set().Scan(cursor, int(min(o.count, math.MaxInt32)), func(m []byte) {
+		if o.pattern == nil || glob.MatchBytes(o.pattern, m) {
 			c.replyMember(m)
 			n++
 		}
 	})
 	var tmp [48]byte
 	c.insertHeader(mark, resp.AppendArray(resp.AppendBulkInt(tmp[:0], int64(next)), n))
-}
-
-// parseCollectionScanOpts parses the COUNT and MATCH options of SSCAN
-// (SCAN's TYPE is a syntax error there) from argv[3:], replying an error
-// and returning ok == false if they are invalid. pattern is nil for "*".
-func parseCollectionScanOpts(c *Client) (count int64, pattern []byte, ok bool) {
-	count = 10
-	argv := c.argv
-	for i := 3; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if count, ok = c.intArg(argv[i+1]); !ok {
-				return 0, nil, false
-			}
-			if count < 1 {
-				c.replyError(errSyntax)
-				return 0, nil, false
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.replyError(errSyntax)
-			return 0, nil, false
-		}
-	}
-	return count, pattern, true
 }

@@ -38,7 +38,6 @@ const (
 	errStringTooLong  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 	errOffsetRange    = "ERR offset is out of range"
 	errDecrOverflow   = "ERR decrement would overflow"
-	errFloatNaNOrInf  = "ERR increment would produce NaN or Infinity"
 	errLCSWrongType   = "ERR The specified keys must contain string values"
 	errLCSLenAndIdx   = "ERR If you want both the length and indexes, please just use IDX."
 	errLCSTooLong     = "ERR String too long for LCS"
@@ -88,7 +87,8 @@ const (
 
 const setExpireFlags = setEX | setPX | setEXAT | setPXAT
 
-// forGetex selects GETEX's options instead of SET's.
+// stringOptsFor says which command's options parseStringOpts accepts:
+// SET's, or GETEX's (forGetex).
 type stringOptsFor int
 
 const (
@@ -301,7 +301,7 @@ func mgetCommand(c *Client) {
 func msetGeneric(c *Client, nx bool) {
 	argv := c.argv
 	if len(argv)%2 == 0 {
-		c.replyError("ERR wrong number of arguments for '" + c.cmd.fullName + "' command")
+		c.replyError(errWrongArgs(c.cmd.fullName))
 		return
 	}
 	if nx {
@@ -424,14 +424,13 @@ func incrbyfloatCommand(c *Client) {
 			return
 		}
 	}
-	incr, ok := num.ParseLongDouble(c.argv[2])
+	incr, ok := c.longDoubleArg(c.argv[2])
 	if !ok {
-		c.replyError(errNotFloat)
 		return
 	}
 	sum, ok := num.AddLongDouble(value, incr)
 	if !ok {
-		c.replyError(errFloatNaNOrInf)
+		c.replyError(errNaNOrInfinity)
 		return
 	}
 	var buf [64]byte

@@ -7,45 +7,6 @@ import (
 	"github.com/kvdserver/kvd/store"
 )
 
-// stringsTestClient returns a client of a fresh, never-started server, on
-// which commands run synchronously in the test goroutine.
-func stringsTestClient(t *testing.T, edit func(*Config)) *Client {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Bind = []string{"127.0.0.1"}
-	cfg.Port = 0
-	if edit != nil {
-		edit(&cfg)
-	}
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return &Client{srv: s, fd: -1, proto: 2, db: s.dbs[0], flags: flagAuthenticated}
-}
-
-// stringsArgv splits a command into words on spaces; a word "" stands
-// for an empty argument.
-func stringsArgv(cmd string) [][]byte {
-	var argv [][]byte
-	for _, w := range strings.Fields(cmd) {
-		if w == `""` {
-			w = ""
-		}
-		argv = append(argv, []byte(w))
-	}
-	return argv
-}
-
-// stringsRun executes one command (see stringsArgv) and returns its raw reply.
-func stringsRun(c *Client, cmd string) string {
-	c.argv = stringsArgv(cmd)
-	c.out = c.out[:0]
-	c.srv.execute(c)
-	return string(c.out)
-}
-
 // TestStringEncodings checks the OBJECT ENCODING each command leaves, as
 // observed on redis-server 7.0.15.
 func TestStringEncodings(t *testing.T) {
@@ -82,9 +43,9 @@ func TestStringEncodings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := stringsTestClient(t, nil)
+			c := testClient(t, nil)
 			for _, s := range tt.steps {
-				if r := stringsRun(c, s); strings.HasPrefix(r, "-") {
+				if r := testRun(c, s); strings.HasPrefix(r, "-") {
 					t.Fatalf("%s: %q", s, r)
 				}
 			}
@@ -103,7 +64,7 @@ func TestStringEncodings(t *testing.T) {
 // SETRANGE and LCS with a small limit (Redis's own minimum, 1mb, would
 // need megabyte values).
 func TestStringLengthLimits(t *testing.T) {
-	c := stringsTestClient(t, func(cfg *Config) { cfg.ProtoMaxBulkLen = 100 })
+	c := testClient(t, func(cfg *Config) { cfg.ProtoMaxBulkLen = 100 })
 	tests := []struct{ cmd, want string }{
 		{"SET k " + strings.Repeat("a", 90), "+OK\r\n"},
 		{"APPEND k " + strings.Repeat("b", 10), ":100\r\n"},
@@ -121,7 +82,7 @@ func TestStringLengthLimits(t *testing.T) {
 		{"LCS a b LEN", "-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n"},
 	}
 	for _, tt := range tests {
-		if got := stringsRun(c, tt.cmd); got != tt.want {
+		if got := testRun(c, tt.cmd); got != tt.want {
 			t.Errorf("%.40s: got %q, want %q", tt.cmd, got, tt.want)
 		}
 	}
@@ -130,10 +91,10 @@ func TestStringLengthLimits(t *testing.T) {
 // TestIncrNoAlloc checks that INCR of an existing key, like GET and SET,
 // does not allocate in steady state.
 func TestIncrNoAlloc(t *testing.T) {
-	c := stringsTestClient(t, nil)
-	stringsRun(c, "SET k 1000")
+	c := testClient(t, nil)
+	testRun(c, "SET k 1000")
 	for _, cmd := range []string{"INCR k", "GET k", "SET k 2000"} {
-		c.argv = stringsArgv(cmd)
+		c.argv = testArgv(cmd)
 		allocs := testing.AllocsPerRun(100, func() {
 			c.out = c.out[:0]
 			c.srv.execute(c)

@@ -31,37 +31,32 @@ var zsetCommands = []*Command{
 	{Name: "zrevrangebylex", Arity: -4, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrevrangebylexCommand},
 	{Name: "zpopmin", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zpopminCommand},
 	{Name: "zpopmax", Arity: -2, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: zpopmaxCommand},
-	{Name: "zmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: zmpopCommand, GetKeys: zmpopGetKeys},
+	{Name: "zmpop", Arity: -4, Flags: FlagWrite | FlagMovableKeys, Proc: zmpopCommand, GetKeys: numkeysFirstKeys},
 	{Name: "zrandmember", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zrandmemberCommand},
 	{Name: "zremrangebyrank", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebyrankCommand},
 	{Name: "zremrangebyscore", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebyscoreCommand},
 	{Name: "zremrangebylex", Arity: 4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Step: 1, Proc: zremrangebylexCommand},
-	{Name: "zunion", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zunionCommand, GetKeys: zsetOpGetKeys},
-	{Name: "zinter", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zinterCommand, GetKeys: zsetOpGetKeys},
-	{Name: "zdiff", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zdiffCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zunion", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zunionCommand, GetKeys: numkeysFirstKeys},
+	{Name: "zinter", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zinterCommand, GetKeys: numkeysFirstKeys},
+	{Name: "zdiff", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zdiffCommand, GetKeys: numkeysFirstKeys},
 	{Name: "zunionstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zunionstoreCommand, GetKeys: zsetOpStoreGetKeys},
 	{Name: "zinterstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zinterstoreCommand, GetKeys: zsetOpStoreGetKeys},
 	{Name: "zdiffstore", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: zdiffstoreCommand, GetKeys: zsetOpStoreGetKeys},
-	{Name: "zintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zintercardCommand, GetKeys: zsetOpGetKeys},
+	{Name: "zintercard", Arity: -3, Flags: FlagReadonly | FlagMovableKeys, Proc: zintercardCommand, GetKeys: numkeysFirstKeys},
 	{Name: "zscan", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: zscanCommand},
 }
 
 // Error replies of the sorted set commands, with Redis's exact text.
 const (
-	errZAddXXNX        = "ERR XX and NX options at the same time are not compatible"
-	errZAddGTLTNX      = "ERR GT, LT, and/or NX options at the same time are not compatible"
-	errZAddIncrPair    = "ERR INCR option supports a single increment-element pair"
-	errZNaN            = "ERR resulting score is not a number (NaN)"
-	errZMinMaxFloat    = "ERR min or max is not a float"
-	errZMinMaxLex      = "ERR min or max not valid string range item"
-	errZLimitRank      = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
-	errZWithscoresLex  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-	errZWeight         = "ERR weight value is not a float"
-	errZLimitNegative  = "ERR LIMIT can't be negative"
-	errZNumkeys        = "ERR numkeys should be greater than 0"
-	errZCount          = "ERR count should be greater than 0"
-	errZOutOfRange     = "ERR value is out of range"
-	errZRandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errZAddXXNX       = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX     = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair   = "ERR INCR option supports a single increment-element pair"
+	errZNaN           = "ERR resulting score is not a number (NaN)"
+	errZMinMaxFloat   = "ERR min or max is not a float"
+	errZMinMaxLex     = "ERR min or max not valid string range item"
+	errZLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZWithscoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZWeight        = "ERR weight value is not a float"
 )
 
 // zsetLimits returns the thresholds of the compact encoding in force.
@@ -597,18 +592,10 @@ func zrangeGeneric(c *Client, from int, storing bool, kind zrangeKind, dir zrang
 	n := int64(z.Len())
 	switch kind {
 	case zrangeRank:
-		if start < 0 {
-			start += n
-		}
-		if end < 0 {
-			end += n
-		}
-		start = max(start, 0)
-		if start > end || start >= n {
+		if start, end, ok = indexRange(start, end, n); !ok {
 			sink.begin(0, true)
 			break
 		}
-		end = min(end, n-1)
 		if reverse {
 			sink.emitRanks(z, int(n-1-start), int(end-start+1), true, true)
 		} else {
@@ -704,19 +691,10 @@ func zremrangeGeneric(c *Client, kind zrangeKind) {
 	var first, last int
 	switch kind {
 	case zrangeRank:
-		n := int64(z.Len())
-		if start < 0 {
-			start += n
-		}
-		if end < 0 {
-			end += n
-		}
-		start = max(start, 0)
-		if start > end || start >= n {
+		if start, end, ok = indexRange(start, end, int64(z.Len())); !ok {
 			c.replyInt(0)
 			return
 		}
-		end = min(end, n-1)
 		first, last = int(start), int(end)+1
 	case zrangeScore:
 		first, last = z.ScoreRanks(sr)
@@ -805,11 +783,7 @@ func zpopMinMax(c *Client, highest bool) {
 	count := int64(-1)
 	if len(c.argv) == 3 {
 		var ok bool
-		if count, ok = c.intArgMsg(c.argv[2], errNotPositive); !ok {
-			return
-		}
-		if count < 0 {
-			c.replyError(errNotPositive)
+		if count, ok = c.positiveArg(c.argv[2]); !ok {
 			return
 		}
 	}
@@ -821,104 +795,11 @@ func zpopmaxCommand(c *Client) { zpopMinMax(c, true) }
 
 // zmpopCommand is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 func zmpopCommand(c *Client) {
-	argv := c.argv
-	numkeys, ok := c.intArgMsg(argv[1], errZNumkeys)
+	keys, highest, count, ok := mpopArgs(c, "min", "max")
 	if !ok {
 		return
 	}
-	if numkeys < 1 {
-		c.replyError(errZNumkeys)
-		return
-	}
-	if numkeys >= int64(len(argv)-2) {
-		// No room for MIN|MAX after the keys.
-		c.replyError(errSyntax)
-		return
-	}
-	whereIdx := 2 + int(numkeys)
-	var highest bool
-	switch {
-	case isOpt(argv[whereIdx], "min"):
-	case isOpt(argv[whereIdx], "max"):
-		highest = true
-	default:
-		c.replyError(errSyntax)
-		return
-	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(argv); j++ {
-		if count == -1 && isOpt(argv[j], "count") && j+1 < len(argv) {
-			j++
-			if count, ok = c.intArgMsg(argv[j], errZCount); !ok {
-				return
-			}
-			if count < 1 {
-				c.replyError(errZCount)
-				return
-			}
-			continue
-		}
-		c.replyError(errSyntax)
-		return
-	}
-	if count == -1 {
-		count = 1
-	}
-	zpopGeneric(c, argv[2:whereIdx], highest, true, count)
-}
-
-func zmpopGetKeys(argv [][]byte) []int { return zsetNumkeysKeys(argv, 1, false) }
-
-// zsetNumkeysKeys returns the positions of the keys of a command whose
-// numkeys argument is at index idx (with the destination key at index 1
-// first when dst), as Redis's getkeys functions for them do: no keys if
-// numkeys, read like C's atoi, is below 1 or more than the arguments left.
-func zsetNumkeysKeys(argv [][]byte, idx int, dst bool) []int {
-	if idx >= len(argv) {
-		return nil
-	}
-	n := zsetAtoi(argv[idx])
-	if n < 1 || n > int64(len(argv)-idx-1) {
-		return nil
-	}
-	var keys []int
-	if dst {
-		keys = append(keys, 1)
-	}
-	for i := int64(0); i < n; i++ {
-		keys = append(keys, idx+1+int(i))
-	}
-	return keys
-}
-
-// zsetAtoi reads an integer like C's atoi: leading space, a sign, the
-// digits up to the first other byte (0 if there are none), saturated to the
-// range of a long as strtol does, then cut to a 32-bit int.
-func zsetAtoi(b []byte) int64 {
-	b = cstr(b)
-	i := 0
-	for i < len(b) && num.IsSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	var v uint64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		v = min(v*10+uint64(b[i]-'0'), math.MaxInt64+1) // saturates, and cannot wrap from there
-	}
-	var n int64
-	switch {
-	case neg:
-		n = int64(-v)
-	case v > math.MaxInt64:
-		n = math.MaxInt64
-	default:
-		n = int64(v)
-	}
-	return int64(int32(n))
+	zpopGeneric(c, keys, highest, true, count)
 }
 
 // ---- ZRANDMEMBER ----
@@ -926,25 +807,9 @@ func zsetAtoi(b []byte) int64 {
 func zrandmemberCommand(c *Client) {
 	argv := c.argv
 	if len(argv) >= 3 {
-		l, ok := c.intArg(argv[2])
+		l, withscores, ok := randCountArgs(c, "withscores")
 		if !ok {
 			return
-		}
-		if l < -math.MaxInt64 {
-			c.replyError(errZRandCountRange)
-			return
-		}
-		withscores := false
-		if len(argv) > 4 || len(argv) == 4 && !isOpt(argv[3], "withscores") {
-			c.replyError(errSyntax)
-			return
-		}
-		if len(argv) == 4 {
-			withscores = true
-			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.replyError(errZOutOfRange)
-				return
-			}
 		}
 		zrandmemberWithCount(c, l, withscores)
 		return
@@ -1003,37 +868,7 @@ func zrandmemberWithCount(c *Client, l int64, withscores bool) {
 	}
 	count := int(l)
 	c.replyScoredLen(count, withscores)
-	for _, r := range randomRanks(size, count) {
-		m, s := z.At(r)
-		c.replyScored(m, s, withscores)
-	}
-}
-
-// randomRanks returns count distinct ranks below size, in random order.
-func randomRanks(size, count int) []int {
-	if count*3 > size {
-		// A partial Fisher-Yates shuffle of all the ranks.
-		all := make([]int, size)
-		for i := range all {
-			all[i] = i
-		}
-		for i := 0; i < count; i++ {
-			j := i + rand.IntN(size-i)
-			all[i], all[j] = all[j], all[i]
-		}
-		return all[:count]
-	}
-	seen := make(map[int]struct{}, count)
-	out := make([]int, 0, count)
-	for len(out) < count {
-		r := rand.IntN(size)
-		if _, dup := seen[r]; dup {
-			continue
-		}
-		seen[r] = struct{}{}
-		out = append(out, r)
-	}
-	return out
+	z.Sample(count, func(m []byte, s float64) { c.replyScored(m, s, withscores) })
 }
 
 // ---- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ----
@@ -1205,12 +1040,8 @@ func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bo
 			withscores = true
 			j++
 		case cardOnly && remaining >= 2 && isOpt(opt, "limit"):
-			l, ok := c.intArgMsg(argv[j+1], errZLimitNegative)
+			l, ok := c.rangeArg(argv[j+1], 0, math.MaxInt64, errLimitNegative)
 			if !ok {
-				return
-			}
-			if l < 0 {
-				c.replyError(errZLimitNegative)
 				return
 			}
 			limit = l
@@ -1357,8 +1188,9 @@ func zunionstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetUnion, f
 func zinterstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetInter, false) }
 func zdiffstoreCommand(c *Client)  { zsetOpGeneric(c, c.argv[1], 2, zsetDiff, false) }
 
-func zsetOpGetKeys(argv [][]byte) []int      { return zsetNumkeysKeys(argv, 1, false) }
-func zsetOpStoreGetKeys(argv [][]byte) []int { return zsetNumkeysKeys(argv, 2, true) }
+// zsetOpStoreGetKeys finds the keys of ZUNIONSTORE, ZINTERSTORE and
+// ZDIFFSTORE: the destination, then numkeys keys.
+func zsetOpStoreGetKeys(argv [][]byte) []int { return numkeysKeys(argv, 2, true) }
 
 // ---- ZSCAN ----
 
@@ -1377,43 +1209,20 @@ func zscanCommand(c *Client) {
 		return
 	}
 	if z == nil {
-		c.replyArray(2)
-		c.replyBulkString("0")
-		c.replyEmptyArray()
+		c.replyScanHeader(0, 0)
 		return
 	}
-	count := int64(10)
-	var pattern []byte
-	for i := 3; i < len(argv); i += 2 {
-		hasArg := i+1 < len(argv)
-		switch {
-		case isOpt(argv[i], "count") && hasArg:
-			if count, ok = c.intArg(argv[i+1]); !ok {
-				return
-			}
-			if count < 1 {
-				c.replyError(errSyntax)
-				return
-			}
-		case isOpt(argv[i], "match") && hasArg:
-			pattern = argv[i+1]
-			if len(pattern) == 1 && pattern[0] == '*' {
-				pattern = nil
-			}
-		default:
-			c.replyError(errSyntax)
-			return
-		}
+	o, ok := parseScanOpts(c, 3, false)
+	if !ok {
+		return
 	}
 	var items []scoredMember
-	next := z.Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte, s float64) {
-		if pattern == nil || glob.MatchBytes(pattern, m) {
+	next := z.Scan(cursor, int(min(o.count, math.MaxInt32)), func(m []byte, s float64) {
+		if o.pattern == nil || glob.MatchBytes(o.pattern, m) {
 			items = append(items, scoredMember{m, s})
 		}
 	})
-	c.replyArray(2)
-	c.replyBulkInt(int64(next))
-	c.replyArray(2 * len(items))
+	c.replyScanHeader(next, 2*len(items))
 	var buf [32]byte
 	for _, it := range items {
 		c.replyBulk(it.member)

@@ -230,7 +230,7 @@ func (s *Server) dispatch(c *Client) {
 	}
 	if (cmd.Arity > 0 && cmd.Arity != len(c.argv)) || len(c.argv) < -cmd.Arity {
 		cmd.rejected++
-		c.replyError("ERR wrong number of arguments for '" + cmd.fullName + "' command")
+		c.replyError(errWrongArgs(cmd.fullName))
 		return
 	}
 	if cmd.Flags&FlagProtected != 0 && !s.allowProtected(c) {

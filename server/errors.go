@@ -1,5 +1,7 @@
 package server
 
+import "strings"
+
 // Error replies shared by many commands, with Redis's exact text.
 const (
 	errSyntax          = "ERR syntax error"
@@ -11,4 +13,24 @@ const (
 	errOverflow        = "ERR increment or decrement would overflow"
 	errNotPositive     = "ERR value is out of range, must be positive"
 	errIndexOutOfRange = "ERR index out of range"
+	errOutOfRange      = "ERR value is out of range"
+	errRandCountRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errNaNOrInfinity   = "ERR increment would produce NaN or Infinity"
+	errNumkeys         = "ERR numkeys should be greater than 0"
+	errCountPositive   = "ERR count should be greater than 0"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+	errInvalidCursor   = "ERR invalid cursor"
 )
+
+// errWrongArgs is Redis's reply to a command called with a number of
+// arguments it does not take.
+func errWrongArgs(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// subcommandSyntaxError is Redis's addReplySubcommandSyntaxError: the reply
+// to a subcommand that does not exist or does not take the arguments given.
+func (c *Client) subcommandSyntaxError() {
+	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(c.argv[1]), 128)) +
+		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
+}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"math/rand/v2"
 	"unsafe"
@@ -96,25 +95,7 @@ func hashFieldLess(a, b hashField) bool {
 
 func (f hashField) field() []byte { return unsafe.Slice(f.p, f.flen) }
 
-func (f hashField) value() []byte {
-	// Decode the length byte by byte (the allocation may end right after
-	// it), and form no pointer past its end.
-	base := unsafe.Pointer(f.p)
-	i := uintptr(f.flen)
-	var n uint64
-	for shift := 0; ; shift += 7 {
-		b := *(*byte)(unsafe.Add(base, i))
-		i++
-		n |= uint64(b&0x7f) << shift
-		if b < 0x80 {
-			break
-		}
-	}
-	if n == 0 {
-		return []byte{}
-	}
-	return unsafe.Slice((*byte)(unsafe.Add(base, i)), n)
-}
+func (f hashField) value() []byte { return lenPrefixedAt(unsafe.Add(unsafe.Pointer(f.p), f.flen)) }
 
 // NewHash returns an empty listpack-encoded hash.
 func NewHash() *Hash { return &Hash{} }
@@ -152,20 +133,6 @@ func (h *Hash) Encoding() string {
 
 // ---- listpack helpers ----
 
-// hashLPString decodes the length-prefixed string at off and returns it and
-// the offset just past it.
-func hashLPString(lp []byte, off int) (s []byte, next int) {
-	n := uint64(lp[off])
-	off++
-	if n >= 0x80 {
-		var k int
-		n, k = binary.Uvarint(lp[off-1:])
-		off += k - 1
-	}
-	end := off + int(n)
-	return lp[off:end:end], end
-}
-
 // hashLPFind returns the offsets of field's pair and of its value, or
 // found == false.
 func (h *Hash) hashLPFind(field []byte) (pairOff, valOff int, found bool) {
@@ -185,8 +152,8 @@ func (h *Hash) hashLPFind(field []byte) (pairOff, valOff int, found bool) {
 				continue
 			}
 		}
-		f, voff := hashLPString(lp, off)
-		_, next := hashLPString(lp, voff)
+		f, voff := readLenPrefixed(lp, off)
+		_, next := readLenPrefixed(lp, voff)
 		if string(f) == string(field) {
 			return off, voff, true
 		}
@@ -200,7 +167,7 @@ func (h *Hash) hashLPFind(field []byte) (pairOff, valOff int, found bool) {
 func (h *Hash) hashLPSplice(start, end int, parts ...[]byte) {
 	add := 0
 	for _, p := range parts {
-		add += uvarintLen(len(p)) + len(p)
+		add += lenPrefixedSize(len(p))
 	}
 	lp := h.list()
 	tail := len(lp) - end
@@ -221,8 +188,7 @@ func (h *Hash) hashLPSplice(start, end int, parts ...[]byte) {
 	}
 	off := start
 	for _, p := range parts {
-		off += binary.PutUvarint(lp[off:], uint64(len(p)))
-		off += copy(lp[off:], p)
+		off += putLenPrefixed(lp[off:], p)
 	}
 	h.setList(lp)
 }
@@ -241,7 +207,7 @@ func (h *Hash) Reserve(n int) {
 
 // ReserveSize returns the bytes Reserve needs for one field and value.
 func ReserveSize(field, value []byte) int {
-	return uvarintLen(len(field)) + len(field) + uvarintLen(len(value)) + len(value)
+	return lenPrefixedSize(len(field)) + lenPrefixedSize(len(value))
 }
 
 // convert moves a listpack hash to the hashtable encoding.
@@ -249,8 +215,8 @@ func (h *Hash) convert() {
 	t := &hashTable{seed: maphash.MakeSeed(), tree: btree.NewBTreeGOptions(hashFieldLess, btree.Options{NoLocks: true})}
 	lp := h.list()
 	for off := 0; off < len(lp); {
-		f, voff := hashLPString(lp, off)
-		v, next := hashLPString(lp, voff)
+		f, voff := readLenPrefixed(lp, off)
+		v, next := readLenPrefixed(lp, voff)
 		t.tree.Set(newHashField(f, v, t.hashOf(f)))
 		off = next
 	}
@@ -274,12 +240,11 @@ func (t *hashTable) probe(field []byte) hashField {
 	return hashField{p: unsafe.SliceData(field), hash: t.hashOf(field), flen: uint32(len(field))}
 }
 
-// newField copies a field and its value into one allocation.
+// newHashField copies a field and its value into one allocation.
 func newHashField(field, value []byte, hash uint32) hashField {
-	buf := make([]byte, len(field)+uvarintLen(len(value))+len(value))
+	buf := make([]byte, len(field)+lenPrefixedSize(len(value)))
 	n := copy(buf, field)
-	n += binary.PutUvarint(buf[n:], uint64(len(value)))
-	copy(buf[n:], value)
+	putLenPrefixed(buf[n:], value)
 	return hashField{p: &buf[0], hash: hash, flen: uint32(len(field))}
 }
 
@@ -298,7 +263,7 @@ func (h *Hash) Get(field []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	v, _ := hashLPString(h.list(), voff)
+	v, _ := readLenPrefixed(h.list(), voff)
 	return v, true
 }
 
@@ -330,7 +295,7 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) (added bool) {
 		return true
 	}
 	if _, voff, ok := h.hashLPFind(field); ok {
-		old, end := hashLPString(h.list(), voff)
+		old, end := readLenPrefixed(h.list(), voff)
 		if len(old) == len(value) {
 			copy(old, value)
 		} else {
@@ -356,7 +321,7 @@ func (h *Hash) Delete(field []byte) bool {
 	if !ok {
 		return false
 	}
-	_, end := hashLPString(h.list(), voff)
+	_, end := readLenPrefixed(h.list(), voff)
 	h.hashLPSplice(off, end)
 	h.n--
 	if h.lpCap > 2*h.lpLen+64 {
@@ -376,8 +341,8 @@ func (h *Hash) Range(fn func(field, value []byte) bool) {
 	}
 	lp := h.list()
 	for off := 0; off < len(lp); {
-		f, voff := hashLPString(lp, off)
-		v, next := hashLPString(lp, voff)
+		f, voff := readLenPrefixed(lp, off)
+		v, next := readLenPrefixed(lp, voff)
 		if !fn(f, v) {
 			return
 		}
@@ -424,15 +389,15 @@ func (h *Hash) lpOffsets() []int32 {
 	lp := h.list()
 	for off := 0; off < len(lp); {
 		offs = append(offs, int32(off))
-		_, voff := hashLPString(lp, off)
-		_, off = hashLPString(lp, voff)
+		_, voff := readLenPrefixed(lp, off)
+		_, off = readLenPrefixed(lp, voff)
 	}
 	return offs
 }
 
 func (h *Hash) lpPairAt(off int32) (field, value []byte) {
-	f, voff := hashLPString(h.list(), int(off))
-	v, _ := hashLPString(h.list(), voff)
+	f, voff := readLenPrefixed(h.list(), int(off))
+	v, _ := readLenPrefixed(h.list(), voff)
 	return f, v
 }
 
@@ -446,8 +411,8 @@ func (h *Hash) RandomPair() (field, value []byte) {
 	lp := h.list()
 	off := 0
 	for ; i > 0; i-- {
-		_, voff := hashLPString(lp, off)
-		_, off = hashLPString(lp, voff)
+		_, voff := readLenPrefixed(lp, off)
+		_, off = readLenPrefixed(lp, voff)
 	}
 	return h.lpPairAt(int32(off))
 }
@@ -477,41 +442,15 @@ func (h *Hash) RandomPairs(count int, fn func(field, value []byte) bool) {
 // RandomDistinctPairs calls fn for count distinct random fields and their
 // values, count being less than Len. fn must not change the hash.
 func (h *Hash) RandomDistinctPairs(count int, fn func(field, value []byte)) {
-	size := h.Len()
-	var offs []int32
-	if h.t == nil {
-		offs = h.lpOffsets()
-	}
-	at := func(i int) ([]byte, []byte) {
-		if offs != nil {
-			return h.lpPairAt(offs[i])
-		}
-		f, _ := h.t.tree.GetAt(i)
-		return f.field(), f.value()
-	}
-	if count*3 > size {
-		// A partial Fisher-Yates shuffle of all the positions.
-		idx := make([]int32, size)
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		for i := 0; i < count; i++ {
-			j := i + rand.IntN(size-i)
-			idx[i], idx[j] = idx[j], idx[i]
-			fn(at(int(idx[i])))
-		}
+	if h.t != nil {
+		sampleIndexes(h.t.tree.Len(), count, func(i int) {
+			f, _ := h.t.tree.GetAt(i)
+			fn(f.field(), f.value())
+		})
 		return
 	}
-	// Few picks among many: draw positions until count distinct ones.
-	seen := make(map[int]struct{}, count)
-	for len(seen) < count {
-		i := rand.IntN(size)
-		if _, dup := seen[i]; dup {
-			continue
-		}
-		seen[i] = struct{}{}
-		fn(at(i))
-	}
+	offs := h.lpOffsets()
+	sampleIndexes(len(offs), count, func(i int) { fn(h.lpPairAt(offs[i])) })
 }
 
 // Clone returns a deep copy with the same encoding.

@@ -78,17 +78,8 @@ func (l *List) Encoding() string { return "quicklist" }
 
 // ---- element encoding ----
 
-func uvarintLen(x int) int {
-	n := 1
-	for x >= 0x80 {
-		x >>= 7
-		n++
-	}
-	return n
-}
-
 // elemSize is the size of an element of n bytes in a chunk.
-func elemSize(n int) int { return 2*uvarintLen(n) + n }
+func elemSize(n int) int { return 2*uvarintLen(uint64(n)) + n }
 
 // putElem writes v as a chunk element at the start of dst, which must have
 // room for it, and returns the size written. v must not overlap dst.

@@ -112,12 +112,9 @@ type zkey struct {
 
 // newRef allocates a member: [score: 8 bytes][length: uvarint][bytes].
 func newRef(member []byte, score float64) *byte {
-	var tmp [binary.MaxVarintLen64]byte
-	k := binary.PutUvarint(tmp[:], uint64(len(member)))
-	buf := make([]byte, 8+k+len(member))
+	buf := make([]byte, 8+lenPrefixedSize(len(member)))
 	binary.LittleEndian.PutUint64(buf, math.Float64bits(score))
-	copy(buf[8:], tmp[:k])
-	copy(buf[8+k:], member)
+	putLenPrefixed(buf[8:], member)
 	return &buf[0]
 }
 
@@ -130,23 +127,7 @@ func setRefScore(p *byte, score float64) {
 }
 
 // refMember returns the bytes of a member allocation.
-func refMember(p *byte) []byte {
-	q := unsafe.Add(unsafe.Pointer(p), 8)
-	var n uint64
-	for shift := uint(0); ; shift += 7 {
-		c := *(*byte)(q)
-		n |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			break
-		}
-		q = unsafe.Add(q, 1)
-	}
-	if n == 0 {
-		// One past the length byte is past the allocation: never form it.
-		return []byte{}
-	}
-	return unsafe.Slice((*byte)(unsafe.Add(q, 1)), n)
-}
+func refMember(p *byte) []byte { return lenPrefixedAt(unsafe.Add(unsafe.Pointer(p), 8)) }
 
 func lessItem(a, b zitem) bool {
 	if a.score != b.score {
@@ -245,17 +226,21 @@ func appendSmallEntry(dst, member []byte, score float64) []byte {
 	if !isInt {
 		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(score))
 	}
-	return binary.AppendUvarint(dst, uint64(i<<1)^uint64(i>>63))
+	return binary.AppendUvarint(dst, zigzag(i))
 }
 
+// smallEntrySize returns the size of an entry's encoding.
 func smallEntrySize(member []byte, score float64) int {
-	var tmp [binary.MaxVarintLen64]byte
-	n := len(binary.AppendUvarint(tmp[:0], uint64(len(member))<<1)) + len(member)
+	n := uvarintLen(uint64(len(member))<<1) + len(member)
 	if i, ok := smallIntScore(score); ok {
-		return n + len(binary.AppendUvarint(tmp[:0], uint64(i<<1)^uint64(i>>63)))
+		return n + uvarintLen(zigzag(i))
 	}
 	return n + 8
 }
+
+// zigzag maps an integer score to an unsigned one small when its absolute
+// value is, for its uvarint (Protocol Buffers' zigzag encoding).
+func zigzag(i int64) uint64 { return uint64(i<<1) ^ uint64(i>>63) }
 
 // smallFind returns the offset, rank and score of member, or ok == false.
 func (z *ZSet) smallFind(member []byte) (off, rank int, score float64, ok bool) {
@@ -463,6 +448,12 @@ func (z *ZSet) At(rank int) (member []byte, score float64) {
 	return member, score
 }
 
+// Sample calls fn with count distinct random members and their scores, in
+// random order, 0 < count < Len(). fn must not change the set.
+func (z *ZSet) Sample(count int, fn func(member []byte, score float64)) {
+	sampleIndexes(z.Len(), count, func(rank int) { fn(z.At(rank)) })
+}
+
 // Ascend calls fn for each member from rank from upwards, until fn
 // returns false. fn must not change the set.
 func (z *ZSet) Ascend(from int, fn func(member []byte, score float64) bool) {
@@ -612,7 +603,7 @@ func (r *LexRange) lteMax(v []byte) bool {
 	return c <= 0
 }
 
-// inRange is Redis's quick rejection (zslIsInLexRange): an empty range, or
+// lexInRange is Redis's quick rejection (zslIsInLexRange): an empty range, or
 // one entirely above the last member or below the first.
 func (z *ZSet) lexInRange(r *LexRange) bool {
 	c := boundCmp(&r.Min, &r.Max)

@@ -256,6 +256,27 @@ func TestZSetEncoding(t *testing.T) {
 	}
 }
 
+func TestZSetSample(t *testing.T) {
+	for _, lim := range []ZLimits{{MaxEntries: 128, MaxValue: 64}, {}} {
+		z := NewZSet()
+		for i := 0; i < 30; i++ {
+			z.Add([]byte("m"+strconv.Itoa(i)), float64(i), 0, lim)
+		}
+		for _, count := range []int{1, 5, 10, 11, 29} {
+			seen := map[string]bool{}
+			z.Sample(count, func(m []byte, score float64) {
+				if s, ok := z.Score(m); !ok || s != score || seen[string(m)] {
+					t.Fatalf("%s: Sample(%d) gave %q %v (repeat: %v)", z.Encoding(), count, m, score, seen[string(m)])
+				}
+				seen[string(m)] = true
+			})
+			if len(seen) != count {
+				t.Errorf("%s: Sample(%d) gave %d members", z.Encoding(), count, len(seen))
+			}
+		}
+	}
+}
+
 func TestNewZSetFor(t *testing.T) {
 	lim := ZLimits{MaxEntries: 4, MaxValue: 8}
 	tests := []struct {

@@ -3,11 +3,9 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -138,14 +136,8 @@ func TestDiffBitHuge(t *testing.T) {
 // proto-max-bulk-len (1 MB), so the offset limit it sets (8388607) is
 // tested with writes that reach it.
 func TestDiffBitLimit(t *testing.T) {
-	needRedis(t)
-	redisAddr, stop, err := startRedisServer("--proto-max-bulk-len", "1mb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	kvd := newKvd(t, func(c *server.Config) { c.ProtoMaxBulkLen = 1 << 20 })
-	diffCmds(t, redisAddr, kvd.Addr().String(), [][]string{
+	s := privateServers(t, func(c *server.Config) { c.ProtoMaxBulkLen = 1 << 20 }, "--proto-max-bulk-len", "1mb")
+	diffCmds(t, s, [][]string{
 		{"SETBIT", "k", "8388608", "1"}, {"EXISTS", "k"}, {"SETBIT", "k", "8388607", "1"}, {"STRLEN", "k"},
 		{"GETBIT", "k", "8388607"}, {"GETBIT", "k", "8388608"}, {"BITCOUNT", "k"}, {"BITPOS", "k", "1"},
 		{"BITFIELD", "k", "SET", "u8", "8388600", "255", "GET", "u16", "8388600"}, {"STRLEN", "k"},
@@ -386,26 +378,6 @@ func TestDiffBitArity(t *testing.T) {
 	})
 }
 
-// bitPipeline sends every command to cn in batches and returns the raw
-// replies in order.
-func bitPipeline(t *testing.T, cn *conn, cmds [][]string) []string {
-	t.Helper()
-	out := make([]string, 0, len(cmds))
-	const batch = 500
-	for i := 0; i < len(cmds); i += batch {
-		var buf []byte
-		end := min(i+batch, len(cmds))
-		for _, c := range cmds[i:end] {
-			buf = append(buf, encode(c...)...)
-		}
-		cn.write(buf)
-		for range cmds[i:end] {
-			out = append(out, cn.read())
-		}
-	}
-	return out
-}
-
 // bitRandomStream builds n random bitmap commands over a few keys, with
 // offsets mostly small so that they collide.
 func bitRandomStream(r *rand.Rand, n int) [][]string {
@@ -516,34 +488,6 @@ func bitRandomStream(r *rand.Rand, n int) [][]string {
 // both servers and compares every reply. KVD_TEST_SEED fixes the seed.
 func TestDiffBitRandom(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("KVD_TEST_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (KVD_TEST_SEED=%d reproduces)", seed, seed)
-	cmds := bitRandomStream(rand.New(rand.NewPCG(seed, 0x5eed)), 4000)
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
-			var replies [2][]string
-			for i, addr := range []string{env.redisAddr, env.kvdAddr} {
-				cn := dial(t, addr)
-				if proto == 3 {
-					if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-						t.Fatalf("HELLO 3: %q", r)
-					}
-				}
-				cn.do("FLUSHALL")
-				replies[i] = bitPipeline(t, cn, cmds)
-			}
-			bad := 0
-			for i := range cmds {
-				if replies[0][i] != replies[1][i] {
-					t.Errorf("command %d %q:\n redis: %q\n   kvd: %q", i, cmds[i], truncateStr(replies[0][i], 300), truncateStr(replies[1][i], 300))
-					if bad++; bad > 10 {
-						t.FailNow()
-					}
-				}
-			}
-		})
-	}
+	seed := testSeed(t, "KVD_TEST_SEED")
+	diffCmds(t, sharedServers(), bitRandomStream(rand.New(rand.NewPCG(seed, 0x5eed)), 4000))
 }

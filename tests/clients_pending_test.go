@@ -163,12 +163,7 @@ func TestProtoAuthLiftsLimits(t *testing.T) {
 	srv := newKvd(t, func(c *server.Config) { c.RequirePass = "secret" })
 	addrs := map[string]string{"kvd": srv.Addr().String()}
 	if _, err := redisServerPath(); err == nil {
-		raddr, stop, err := startRedisServer("--requirepass", "secret")
-		if err != nil {
-			t.Fatalf("redis-server: %v", err)
-		}
-		defer stop()
-		addrs["redis"] = raddr
+		addrs["redis"] = newRedis(t, "--requirepass", "secret")
 	} else {
 		needRedis(t)
 	}

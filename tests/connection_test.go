@@ -119,50 +119,6 @@ func TestDiffConnClient(t *testing.T) {
 
 // ---- helpers ----
 
-// servers is a pair of servers to run the same scenario on.
-type servers struct{ kvd, redis string }
-
-// privateServers starts a kvd and a redis-server for one test, configured
-// alike by edit and redisArgs.
-func privateServers(t *testing.T, edit func(*server.Config), redisArgs ...string) servers {
-	t.Helper()
-	needRedis(t)
-	srv := newKvd(t, edit)
-	addr, stop, err := startRedisServer(redisArgs...)
-	if err != nil {
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	t.Cleanup(stop)
-	return servers{kvd: srv.Addr().String(), redis: addr}
-}
-
-// onBoth runs f as a subtest on kvd and, when redis-server is available,
-// on Redis, so that its assertions are checked against the reference too.
-func onBoth(t *testing.T, s servers, f func(t *testing.T, addr string)) {
-	t.Helper()
-	t.Run("kvd", func(t *testing.T) { f(t, s.kvd) })
-	if s.redis != "" {
-		t.Run("redis", func(t *testing.T) { f(t, s.redis) })
-	}
-}
-
-// sharedServers returns the suite's servers (redis empty if unavailable).
-func sharedServers() servers { return servers{kvd: env.kvdAddr, redis: env.redisAddr} }
-
-// diffSession runs steps in order on one connection to each server and
-// compares the replies under the step modifiers.
-func diffSession(t *testing.T, s servers, steps []step) {
-	t.Helper()
-	kc, rc := dial(t, s.kvd), dial(t, s.redis)
-	for i, st := range steps {
-		mod, args := splitStep(t, st)
-		want, got := rc.do(args...), kc.do(args...)
-		if !sameReply(t, mod, want, got) {
-			t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, st, want, got)
-		}
-	}
-}
-
 // mustDo sends a command and requires a reply.
 func mustDo(t *testing.T, c *conn, want string, args ...string) {
 	t.Helper()

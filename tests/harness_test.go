@@ -110,6 +110,43 @@ func newKvd(t testing.TB, edit func(*server.Config)) *server.Server {
 	return srv
 }
 
+// newRedis starts a private redis-server with extra arguments for one
+// test and stops it when the test ends.
+func newRedis(t testing.TB, args ...string) string {
+	t.Helper()
+	addr, stop, err := startRedisServer(args...)
+	if err != nil {
+		t.Fatalf("starting redis-server: %v", err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// servers is a pair of servers to run the same scenario on.
+type servers struct{ kvd, redis string }
+
+// privateServers starts a kvd and a redis-server for one test, configured
+// alike by edit and redisArgs.
+func privateServers(t *testing.T, edit func(*server.Config), redisArgs ...string) servers {
+	t.Helper()
+	needRedis(t)
+	srv := newKvd(t, edit)
+	return servers{kvd: srv.Addr().String(), redis: newRedis(t, redisArgs...)}
+}
+
+// onBoth runs f as a subtest on kvd and, when redis-server is available,
+// on Redis, so that its assertions are checked against the reference too.
+func onBoth(t *testing.T, s servers, f func(t *testing.T, addr string)) {
+	t.Helper()
+	t.Run("kvd", func(t *testing.T) { f(t, s.kvd) })
+	if s.redis != "" {
+		t.Run("redis", func(t *testing.T) { f(t, s.redis) })
+	}
+}
+
+// sharedServers returns the suite's servers (redis empty if unavailable).
+func sharedServers() servers { return servers{kvd: env.kvdAddr, redis: env.redisAddr} }
+
 // redisServerPath finds Debian's redis-server.
 func redisServerPath() (string, error) {
 	if p, err := exec.LookPath("redis-server"); err == nil {
@@ -449,6 +486,7 @@ func (v value) sortedPairs() value {
 //	!type   compare only the reply's type byte and, for arrays, length
 //	!approx integers may differ by 1 (TTLs straddling a second)
 //	!errprefix compare only the error code of an error reply
+//	!scanset a one-call *SCAN: compare the cursor exactly, the elements as a set
 type step = string
 
 // dcase is one differential case: its steps run on a fresh connection to
@@ -458,6 +496,46 @@ type dcase struct {
 	steps []step
 	// resp3Only / resp2Only restrict the protocols the case runs in.
 	resp2Only, resp3Only bool
+}
+
+// diffSession runs steps in order on one connection to each server and
+// compares the replies under the step modifiers.
+func diffSession(t *testing.T, s servers, steps []step) {
+	t.Helper()
+	kc, rc := dial(t, s.kvd), dial(t, s.redis)
+	for i, st := range steps {
+		mod, args := splitStep(t, st)
+		want, got := rc.do(args...), kc.do(args...)
+		if !sameReply(t, mod, want, got) {
+			t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, st, want, got)
+		}
+	}
+}
+
+// diffCmds runs cmds on a fresh connection to each server (after FLUSHALL),
+// pipelined, in RESP2 and RESP3, and requires identical replies.
+func diffCmds(t *testing.T, s servers, cmds [][]string) {
+	t.Helper()
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
+			var replies [2][]string
+			for i, addr := range []string{s.redis, s.kvd} {
+				cn := dialProto(t, addr, proto)
+				replies[i] = cn.pipeline(cmds)
+				cn.nc.Close()
+			}
+			bad := 0
+			for i := range cmds {
+				if replies[0][i] != replies[1][i] {
+					t.Errorf("command %d %s:\n redis: %q\n   kvd: %q", i, truncateStr(fmt.Sprintf("%q", cmds[i]), 200),
+						truncateStr(replies[0][i], 300), truncateStr(replies[1][i], 300))
+					if bad++; bad > 10 {
+						t.FailNow()
+					}
+				}
+			}
+		})
+	}
 }
 
 // splitStep parses a step into its modifier and arguments.
@@ -481,16 +559,8 @@ func splitStep(t testing.TB, s step) (string, []string) {
 // runCase runs one case on one server and returns the raw replies.
 func runCase(t testing.TB, addr string, proto int, c dcase) []string {
 	t.Helper()
-	cn := dial(t, addr)
+	cn := dialProto(t, addr, proto)
 	defer cn.nc.Close()
-	if proto == 3 {
-		if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-			t.Fatalf("HELLO 3 on %s: %q", addr, r)
-		}
-	}
-	if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-		t.Fatalf("FLUSHALL on %s: %q", addr, r)
-	}
 	var replies []string
 	for _, s := range c.steps {
 		_, args := splitStep(t, s)
@@ -499,31 +569,37 @@ func runCase(t testing.TB, addr string, proto int, c dcase) []string {
 	return replies
 }
 
-// diffCases runs every case against both servers, in RESP2 and RESP3, and
-// requires the same replies.
+// diffCases runs every case against the suite's servers, in RESP2 and
+// RESP3, and requires the same replies.
 func diffCases(t *testing.T, cases []dcase) {
 	t.Helper()
 	needRedis(t)
+	diffCasesOn(t, sharedServers(), cases)
+}
+
+// diffCasesOn is diffCases against a given pair of servers.
+func diffCasesOn(t *testing.T, s servers, cases []dcase) {
+	t.Helper()
 	for _, proto := range []int{2, 3} {
 		for _, c := range cases {
 			if (proto == 2 && c.resp3Only) || (proto == 3 && c.resp2Only) {
 				continue
 			}
 			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				compareCase(t, proto, c)
+				compareCase(t, s, proto, c)
 			})
 		}
 	}
 }
 
-func compareCase(t *testing.T, proto int, c dcase) {
+func compareCase(t *testing.T, s servers, proto int, c dcase) {
 	t.Helper()
-	want := runCase(t, env.redisAddr, proto, c)
-	got := runCase(t, env.kvdAddr, proto, c)
-	for i, s := range c.steps {
-		mod, _ := splitStep(t, s)
+	want := runCase(t, s.redis, proto, c)
+	got := runCase(t, s.kvd, proto, c)
+	for i, st := range c.steps {
+		mod, _ := splitStep(t, st)
 		if !sameReply(t, mod, want[i], got[i]) {
-			t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, s, truncateStr(want[i], 600), truncateStr(got[i], 600))
+			t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, truncateStr(st, 200), truncateStr(want[i], 600), truncateStr(got[i], 600))
 		}
 	}
 }
@@ -567,6 +643,11 @@ func sameReply(t testing.TB, mod, want, got string) bool {
 			return strings.Fields(wv.str)[0] == strings.Fields(gv.str)[0]
 		}
 		return want == got
+	case "scanset":
+		if len(wv.elems) != 2 || len(gv.elems) != 2 {
+			return want == got
+		}
+		return wv.elems[0].String() == gv.elems[0].String() && wv.elems[1].sorted().String() == gv.elems[1].sorted().String()
 	}
 	t.Fatalf("unknown step modifier %q", mod)
 	return false
@@ -574,25 +655,33 @@ func sameReply(t testing.TB, mod, want, got string) bool {
 
 // ---- helpers for non-differential tests ----
 
+// dialProto dials addr, switches the connection to RESP proto (2 or 3)
+// and flushes the server.
+func dialProto(t testing.TB, addr string, proto int) *conn {
+	t.Helper()
+	c := dial(t, addr)
+	if proto == 3 {
+		if r := c.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
+			t.Fatalf("HELLO 3 on %s: %q", addr, r)
+		}
+	}
+	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
+		t.Fatalf("FLUSHALL on %s: %q", addr, r)
+	}
+	return c
+}
+
 // kvdConn dials the shared kvd and flushes it.
 func kvdConn(t testing.TB) *conn {
 	t.Helper()
-	c := dial(t, env.kvdAddr)
-	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
-		t.Fatalf("FLUSHALL: %q", r)
-	}
-	return c
+	return dialProto(t, env.kvdAddr, 2)
 }
 
 // redisConn dials the shared redis-server and flushes it.
 func redisConn(t testing.TB) *conn {
 	t.Helper()
 	needRedis(t)
-	c := dial(t, env.redisAddr)
-	if r := c.do("FLUSHALL"); r != "+OK\r\n" {
-		t.Fatalf("FLUSHALL: %q", r)
-	}
-	return c
+	return dialProto(t, env.redisAddr, 2)
 }
 
 // waitFor polls cond until it holds or the timeout passes.

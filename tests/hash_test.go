@@ -3,12 +3,10 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -18,8 +16,8 @@ import (
 // HRANDFIELD with a count past the size are compared exactly; once it is a
 // hashtable they are compared as sets (!sort, !pairs).
 
-// hsetSteps builds "HSET key f0 v0 f1 v1 ..." for fields prefix0..prefix(n-1)
-// with values made by val.
+// hsetStep builds the step "HSET key <prefix><i> <val(i)> ..." for n
+// fields, i counting from from.
 func hsetStep(key, prefix string, from, n int, val func(i int) string) string {
 	var b strings.Builder
 	b.WriteString("HSET " + key)
@@ -369,51 +367,22 @@ func TestDiffHashMore(t *testing.T) {
 
 // ---- helpers for tests on private servers and big hashes ----
 
-// diffCasesOn is diffCases against a given redis-server and kvd.
-func diffCasesOn(t *testing.T, redisAddr, kvdAddr string, cases []dcase) {
-	t.Helper()
-	for _, proto := range []int{2, 3} {
-		for _, c := range cases {
-			if (proto == 2 && c.resp3Only) || (proto == 3 && c.resp2Only) {
-				continue
-			}
-			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				want := runCase(t, redisAddr, proto, c)
-				got := runCase(t, kvdAddr, proto, c)
-				for i, s := range c.steps {
-					mod, _ := splitStep(t, s)
-					if !sameReply(t, mod, want[i], got[i]) {
-						t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, truncateStr(s, 200), truncateStr(want[i], 600), truncateStr(got[i], 600))
-					}
-				}
-			})
-		}
-	}
-}
-
 // smallLimitServers starts a redis-server and a kvd whose hashes convert
 // after 4 fields or past 8 bytes, set through the ziplist aliases.
-func smallLimitServers(t *testing.T) (redisAddr, kvdAddr string) {
+func smallLimitServers(t *testing.T) servers {
 	t.Helper()
-	needRedis(t)
-	addr, stop, err := startRedisServer("--hash-max-ziplist-entries", "4", "--hash-max-ziplist-value", "8")
-	if err != nil {
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	t.Cleanup(stop)
-	srv := newKvd(t, func(cfg *server.Config) {
+	return privateServers(t, func(cfg *server.Config) {
 		for _, kv := range [][2]string{{"hash-max-ziplist-entries", "4"}, {"hash-max-ziplist-value", "8"}} {
 			if err := cfg.Set(kv[0], kv[1]); err != nil {
 				t.Fatal(err)
 			}
 		}
-	})
-	return addr, srv.Addr().String()
+	}, "--hash-max-ziplist-entries", "4", "--hash-max-ziplist-value", "8")
 }
 
 func TestDiffHashSmallLimits(t *testing.T) {
-	redisAddr, kvdAddr := smallLimitServers(t)
-	diffCasesOn(t, redisAddr, kvdAddr, []dcase{
+	s := smallLimitServers(t)
+	diffCasesOn(t, s, []dcase{
 		{name: "entries", steps: []step{
 			"HSET h a 1 b 2 c 3 d 4", "OBJECT ENCODING h", "HGETALL h", "HSET h e 5", "OBJECT ENCODING h", "!pairs HGETALL h",
 			"HDEL h a b c d", "OBJECT ENCODING h", "HGETALL h",
@@ -436,7 +405,7 @@ func TestDiffHashSmallLimits(t *testing.T) {
 		}},
 	})
 	// Scan whole hashtables through their cursors: same fields on both.
-	rc, kc := dial(t, redisAddr), dial(t, kvdAddr)
+	rc, kc := dial(t, s.redis), dial(t, s.kvd)
 	for _, cn := range []*conn{rc, kc} {
 		cn.do("FLUSHALL")
 		cn.do("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6", "g", "7")
@@ -454,25 +423,15 @@ func TestDiffHashSmallLimits(t *testing.T) {
 func hscanAll(t testing.TB, cn *conn, key string, args ...string) map[string][]string {
 	t.Helper()
 	seen := map[string][]string{}
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		if calls > 1000000 {
-			t.Fatalf("HSCAN %s %v does not end", key, args)
+	scanEach(t, cn, []string{"HSCAN", key}, args, func(items []value) {
+		if len(items)%2 != 0 {
+			t.Fatalf("HSCAN %s %v returned an odd number of items", key, args)
 		}
-		raw := cn.do(append([]string{"HSCAN", key, cursor}, args...)...)
-		v, err := parseValue(raw)
-		if err != nil || len(v.elems) != 2 || len(v.elems[1].elems)%2 != 0 {
-			t.Fatalf("HSCAN %s %s %v: bad reply %q", key, cursor, args, truncateStr(raw, 300))
-		}
-		items := v.elems[1].elems
 		for i := 0; i < len(items); i += 2 {
 			seen[items[i].str] = append(seen[items[i].str], items[i+1].str)
 		}
-		cursor = v.elems[0].str
-		if cursor == "0" {
-			return seen
-		}
-	}
+	})
+	return seen
 }
 
 // sortedPairs flattens an hscanAll result into sorted "field=value" strings.
@@ -487,38 +446,16 @@ func sortedPairs(m map[string][]string) []string {
 	return out
 }
 
-// pipeline sends cmds in batches and returns every reply.
-func pipeline(t testing.TB, cn *conn, cmds [][]string) []string {
-	t.Helper()
-	const batch = 200
-	var replies []string
-	for i := 0; i < len(cmds); i += batch {
-		var buf []byte
-		end := min(i+batch, len(cmds))
-		for _, c := range cmds[i:end] {
-			buf = append(buf, encode(c...)...)
-		}
-		cn.write(buf)
-		for range cmds[i:end] {
-			replies = append(replies, cn.read())
-		}
-	}
-	return replies
-}
-
 // loadBigHash fills key with n fields f:<i> = v:<i*31> by pipelined HSETs
 // of 100 pairs each, checking every reply.
 func loadBigHash(t testing.TB, cn *conn, key string, n int) {
 	t.Helper()
-	var cmds [][]string
-	for i := 0; i < n; i += 100 {
-		cmd := []string{"HSET", key}
-		for j := i; j < min(i+100, n); j++ {
-			cmd = append(cmd, "f:"+strconv.Itoa(j), "v:"+strconv.Itoa(j*31))
-		}
-		cmds = append(cmds, cmd)
+	var pairs []string
+	for i := 0; i < n; i++ {
+		pairs = append(pairs, "f:"+strconv.Itoa(i), "v:"+strconv.Itoa(i*31))
 	}
-	for i, r := range pipeline(t, cn, cmds) {
+	cmds := batchCmds(pairs, 200, "HSET", key)
+	for i, r := range cn.pipeline(cmds) {
 		if want := ":" + strconv.Itoa((len(cmds[i])-2)/2) + "\r\n"; r != want {
 			t.Fatalf("HSET batch %d: %q, want %q", i, r, want)
 		}
@@ -610,7 +547,7 @@ func TestHashScanMutation(t *testing.T) {
 	for i := 0; i < churn; i++ {
 		cmds = append(cmds, []string{"HSET", "h", "tmp:" + strconv.Itoa(i), "v"})
 	}
-	pipeline(t, kc, cmds)
+	kc.pipeline(cmds)
 	if r := kc.do("OBJECT", "ENCODING", "h"); r != "$9\r\nhashtable\r\n" {
 		t.Fatalf("OBJECT ENCODING: %q", r)
 	}
@@ -645,16 +582,7 @@ func TestHashScanMutation(t *testing.T) {
 	if calls < 100 {
 		t.Fatalf("iteration took only %d calls; the test mutates too little", calls)
 	}
-	for i := 0; i < stable; i++ {
-		if k := "stable:" + strconv.Itoa(i); seen[k] != 1 {
-			t.Errorf("%s returned %d times", k, seen[k])
-		}
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("%s returned %d times", k, n)
-		}
-	}
+	checkScannedOnce(t, seen, stable)
 }
 
 // TestHashRandfield checks HRANDFIELD by its invariants, on both servers,
@@ -665,13 +593,7 @@ func TestHashRandfield(t *testing.T) {
 		for _, size := range []int{10, 1000} {
 			for _, proto := range []int{2, 3} {
 				t.Run(fmt.Sprintf("%s/size%d/resp%d", srv.name, size, proto), func(t *testing.T) {
-					cn := dial(t, srv.addr)
-					if proto == 3 {
-						if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-							t.Fatalf("HELLO 3: %q", r)
-						}
-					}
-					cn.do("FLUSHALL")
+					cn := dialProto(t, srv.addr, proto)
 					want := map[string]string{}
 					var cmds [][]string
 					for i := 0; i < size; i++ {
@@ -679,7 +601,7 @@ func TestHashRandfield(t *testing.T) {
 						want[f] = v
 						cmds = append(cmds, []string{"HSET", "h", f, v})
 					}
-					pipeline(t, cn, cmds)
+					cn.pipeline(cmds)
 					checkRandfield(t, cn, proto, want)
 				})
 			}
@@ -796,35 +718,23 @@ func checkRandfield(t *testing.T, cn *conn, proto int, want map[string]string) {
 // KVD_HASH_SEED=n replays one seed.
 func TestDiffHashRandomStream(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("KVD_HASH_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (KVD_HASH_SEED=%d to replay)", seed, seed)
-	redisAddr, kvdAddr := smallLimitServers(t)
+	seed := testSeed(t, "KVD_HASH_SEED")
+	small := smallLimitServers(t)
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("resp%d/default limits", proto), func(t *testing.T) {
-			hashStream(t, env.redisAddr, env.kvdAddr, proto, seed, 3000, 40)
+			hashStream(t, sharedServers(), proto, seed, 3000, 40)
 		})
 		t.Run(fmt.Sprintf("resp%d/small limits", proto), func(t *testing.T) {
-			hashStream(t, redisAddr, kvdAddr, proto, seed+1, 3000, 12)
+			hashStream(t, small, proto, seed+1, 3000, 12)
 		})
 	}
 }
 
 // hashStream runs steps random commands over a few keys with up to nfields
 // distinct fields each, in RESP proto.
-func hashStream(t *testing.T, redisAddr, kvdAddr string, proto int, seed uint64, steps, nfields int) {
+func hashStream(t *testing.T, s servers, proto int, seed uint64, steps, nfields int) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	rc, kc := dial(t, redisAddr), dial(t, kvdAddr)
-	for _, cn := range []*conn{rc, kc} {
-		if proto == 3 {
-			if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-				t.Fatalf("HELLO 3: %q", r)
-			}
-		}
-		cn.do("FLUSHALL")
-	}
+	rc, kc := dialProto(t, s.redis, proto), dialProto(t, s.kvd, proto)
 	keys := []string{"h1", "h2", "h3", "s"}
 	rc.do("SET", "s", "string")
 	kc.do("SET", "s", "string")

@@ -1,13 +1,10 @@
 package tests
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -35,40 +32,6 @@ func hllDense(card [8]byte, reg func(i int) byte) string {
 		regs[j+1] |= byte(v >> (8 - fb))
 	}
 	return hllHeader(0, card) + string(regs[:12288])
-}
-
-// diffCmds runs cmds on a fresh connection to each server (after FLUSHALL),
-// pipelined, in RESP2 and RESP3, and requires identical replies.
-func diffCmds(t *testing.T, redisAddr, kvdAddr string, cmds [][]string) {
-	t.Helper()
-	for _, proto := range []int{2, 3} {
-		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
-			var replies [2][]string
-			for i, addr := range []string{redisAddr, kvdAddr} {
-				cn := dial(t, addr)
-				if proto == 3 {
-					if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-						t.Fatalf("HELLO 3 on %s: %q", addr, r)
-					}
-				}
-				if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-					t.Fatalf("FLUSHALL on %s: %q", addr, r)
-				}
-				replies[i] = bitPipeline(t, cn, cmds)
-				cn.nc.Close()
-			}
-			bad := 0
-			for i := range cmds {
-				if replies[0][i] != replies[1][i] {
-					t.Errorf("command %d %s:\n redis: %q\n   kvd: %q", i, truncateStr(fmt.Sprintf("%q", cmds[i]), 200),
-						truncateStr(replies[0][i], 300), truncateStr(replies[1][i], 300))
-					if bad++; bad > 10 {
-						t.FailNow()
-					}
-				}
-			}
-		})
-	}
 }
 
 func TestDiffHLLBasics(t *testing.T) {
@@ -135,24 +98,6 @@ func TestDiffHLLBasics(t *testing.T) {
 	})
 }
 
-// hllElems returns n distinct elements with a prefix.
-func hllElems(prefix string, from, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = prefix + strconv.Itoa(from+i)
-	}
-	return out
-}
-
-// hllLoadCmds adds elements to key with PFADD, batch elements per command.
-func hllLoadCmds(key string, elems []string, batch int) [][]string {
-	var cmds [][]string
-	for i := 0; i < len(elems); i += batch {
-		cmds = append(cmds, append([]string{"PFADD", key}, elems[i:min(i+batch, len(elems))]...))
-	}
-	return cmds
-}
-
 // TestDiffHLLLoad loads 1 to 100000 distinct elements into HyperLogLogs on
 // both servers and compares every PFADD reply, the exact PFCOUNT and the
 // HyperLogLog string itself, sparse or dense.
@@ -167,7 +112,7 @@ func TestDiffHLLLoad(t *testing.T) {
 		if n > 2000 {
 			batch = 100
 		}
-		cmds = append(cmds, hllLoadCmds(key, hllElems("elem:", 0, n), batch)...)
+		cmds = append(cmds, batchCmds(words("elem:", 0, n), batch, "PFADD", key)...)
 		cmds = append(cmds, []string{"GET", key}, []string{"PFCOUNT", key}, []string{"GET", key},
 			[]string{"PFCOUNT", key}, []string{"STRLEN", key})
 	}
@@ -175,7 +120,7 @@ func TestDiffHLLLoad(t *testing.T) {
 	cmds = append(cmds, append([]string{"PFCOUNT"}, keys[:6]...))
 	cmds = append(cmds, append([]string{"PFMERGE", "union"}, keys...), []string{"GET", "union"}, []string{"PFCOUNT", "union"})
 	cmds = append(cmds, append([]string{"PFMERGE", "small"}, keys[:5]...), []string{"GET", "small"}, []string{"PFCOUNT", "small"})
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLIncremental adds elements one at a time, comparing the string
@@ -184,7 +129,7 @@ func TestDiffHLLLoad(t *testing.T) {
 func TestDiffHLLIncremental(t *testing.T) {
 	needRedis(t)
 	var cmds [][]string
-	for i, e := range hllElems("x", 0, 3000) {
+	for i, e := range words("x", 0, 3000) {
 		cmds = append(cmds, []string{"PFADD", "h", e})
 		switch {
 		case i%7 == 3:
@@ -194,17 +139,17 @@ func TestDiffHLLIncremental(t *testing.T) {
 		}
 	}
 	cmds = append(cmds, []string{"GET", "h"}, []string{"PFCOUNT", "h"})
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLMerge merges sparse and dense HyperLogLogs in every order.
 func TestDiffHLLMerge(t *testing.T) {
 	needRedis(t)
 	var cmds [][]string
-	cmds = append(cmds, hllLoadCmds("s1", hllElems("a", 0, 30), 1)...)
-	cmds = append(cmds, hllLoadCmds("s2", hllElems("a", 20, 60), 7)...)
-	cmds = append(cmds, hllLoadCmds("d1", hllElems("b", 0, 20000), 200)...)
-	cmds = append(cmds, hllLoadCmds("d2", hllElems("a", 0, 5000), 100)...)
+	cmds = append(cmds, batchCmds(words("a", 0, 30), 1, "PFADD", "s1")...)
+	cmds = append(cmds, batchCmds(words("a", 20, 80), 7, "PFADD", "s2")...)
+	cmds = append(cmds, batchCmds(words("b", 0, 20000), 200, "PFADD", "d1")...)
+	cmds = append(cmds, batchCmds(words("a", 0, 5000), 100, "PFADD", "d2")...)
 	for _, c := range [][]string{
 		{"PFMERGE", "m1", "s1", "s2"}, {"GET", "m1"}, {"PFCOUNT", "m1"},
 		{"PFMERGE", "m2", "s1", "d1"}, {"GET", "m2"}, {"PFCOUNT", "m2"},
@@ -217,7 +162,7 @@ func TestDiffHLLMerge(t *testing.T) {
 	} {
 		cmds = append(cmds, c)
 	}
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLCrafted sets HyperLogLog strings by hand: dense ones with
@@ -247,9 +192,9 @@ func TestDiffHLLCrafted(t *testing.T) {
 		{"PFMERGE", "zeros", "vals"}, {"GET", "zeros"},
 		{"SET", "short", hllDense(staleCard, func(int) byte { return 1 })[:12303]}, {"PFCOUNT", "short"}, {"PFADD", "short", "a"},
 	}
-	cmds = append(cmds, hllLoadCmds("zeros", hllElems("q", 0, 400), 1)...)
+	cmds = append(cmds, batchCmds(words("q", 0, 400), 1, "PFADD", "zeros")...)
 	cmds = append(cmds, []string{"GET", "zeros"}, []string{"PFCOUNT", "zeros"})
-	diffCmds(t, env.redisAddr, env.kvdAddr, cmds)
+	diffCmds(t, sharedServers(), cmds)
 }
 
 // TestDiffHLLSparseMaxBytes runs a private pair of servers for each
@@ -258,14 +203,9 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 	needRedis(t)
 	for _, max := range []int{0, 30, 200, 1000, 10000} {
 		t.Run(strconv.Itoa(max), func(t *testing.T) {
-			redisAddr, stop, err := startRedisServer("--hll-sparse-max-bytes", strconv.Itoa(max))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
-			kvd := newKvd(t, func(c *server.Config) { c.HLLSparseMaxBytes = int64(max) })
+			s := privateServers(t, func(c *server.Config) { c.HLLSparseMaxBytes = int64(max) }, "--hll-sparse-max-bytes", strconv.Itoa(max))
 			var cmds [][]string
-			for i, e := range hllElems("y", 0, 2500) {
+			for i, e := range words("y", 0, 2500) {
 				cmds = append(cmds, []string{"PFADD", "h", e})
 				if i%3 == 0 {
 					cmds = append(cmds, []string{"GET", "h"})
@@ -274,10 +214,10 @@ func TestDiffHLLSparseMaxBytes(t *testing.T) {
 					cmds = append(cmds, []string{"PFCOUNT", "h"})
 				}
 			}
-			cmds = append(cmds, hllLoadCmds("a", hllElems("z", 0, 40), 1)...)
-			cmds = append(cmds, hllLoadCmds("b", hllElems("z", 30, 40), 1)...)
+			cmds = append(cmds, batchCmds(words("z", 0, 40), 1, "PFADD", "a")...)
+			cmds = append(cmds, batchCmds(words("z", 30, 70), 1, "PFADD", "b")...)
 			cmds = append(cmds, []string{"PFMERGE", "c", "a", "b"}, []string{"GET", "c"}, []string{"PFMERGE", "a", "h"}, []string{"GET", "a"})
-			diffCmds(t, redisAddr, kvd.Addr().String(), cmds)
+			diffCmds(t, s, cmds)
 		})
 	}
 }
@@ -327,10 +267,6 @@ func hllRandomStream(r *rand.Rand, n int) [][]string {
 // fixes the seed.
 func TestDiffHLLRandom(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if s, err := strconv.ParseUint(os.Getenv("KVD_TEST_SEED"), 10, 64); err == nil {
-		seed = s
-	}
-	t.Logf("seed %d (KVD_TEST_SEED=%d reproduces)", seed, seed)
-	diffCmds(t, env.redisAddr, env.kvdAddr, hllRandomStream(rand.New(rand.NewPCG(seed, 0x411)), 3000))
+	seed := testSeed(t, "KVD_TEST_SEED")
+	diffCmds(t, sharedServers(), hllRandomStream(rand.New(rand.NewPCG(seed, 0x411)), 3000))
 }

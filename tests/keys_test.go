@@ -16,7 +16,6 @@ import (
 // the harness's modifiers it understands:
 //
 //	SLEEP <ms>      a pseudo-step: wait, sending nothing
-//	!scanset <cmd>  a one-call SCAN: compare the cursor exactly and the keys as a set
 //	!withinN <cmd>  integer replies may differ by up to N (PTTL, in milliseconds)
 func diffKeysInterleaved(t *testing.T, cases []dcase) {
 	t.Helper()
@@ -27,17 +26,7 @@ func diffKeysInterleaved(t *testing.T, cases []dcase) {
 				continue
 			}
 			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				rc, kc := dial(t, env.redisAddr), dial(t, env.kvdAddr)
-				for _, cn := range []*conn{rc, kc} {
-					if proto == 3 {
-						if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-							t.Fatalf("HELLO 3: %q", r)
-						}
-					}
-					if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-						t.Fatalf("FLUSHALL: %q", r)
-					}
-				}
+				rc, kc := dialProto(t, env.redisAddr, proto), dialProto(t, env.kvdAddr, proto)
 				for i, s := range c.steps {
 					mod, args := splitStep(t, s)
 					if mod == "" && len(args) == 2 && args[0] == "SLEEP" {
@@ -60,30 +49,21 @@ func diffKeysInterleaved(t *testing.T, cases []dcase) {
 
 // sameKeysReply is sameReply with the modifiers of diffKeysInterleaved.
 func sameKeysReply(t testing.TB, mod, want, got string) bool {
-	switch {
-	case mod == "scanset":
-		wv, err1 := parseValue(want)
-		gv, err2 := parseValue(got)
-		if err1 != nil || err2 != nil || len(wv.elems) != 2 || len(gv.elems) != 2 {
-			return want == got
-		}
-		return wv.elems[0].String() == gv.elems[0].String() &&
-			wv.elems[1].sorted().String() == gv.elems[1].sorted().String()
-	case strings.HasPrefix(mod, "within"):
-		tol, err := strconv.ParseInt(strings.TrimPrefix(mod, "within"), 10, 64)
-		if err != nil {
-			t.Fatalf("bad modifier %q", mod)
-		}
-		wv, err1 := parseValue(want)
-		gv, err2 := parseValue(got)
-		if err1 != nil || err2 != nil || wv.kind != ':' || gv.kind != ':' {
-			return want == got
-		}
-		a, _ := strconv.ParseInt(wv.str, 10, 64)
-		b, _ := strconv.ParseInt(gv.str, 10, 64)
-		return a-b <= tol && b-a <= tol
+	if !strings.HasPrefix(mod, "within") {
+		return sameReply(t, mod, want, got)
 	}
-	return sameReply(t, mod, want, got)
+	tol, err := strconv.ParseInt(strings.TrimPrefix(mod, "within"), 10, 64)
+	if err != nil {
+		t.Fatalf("bad modifier %q", mod)
+	}
+	wv, err1 := parseValue(want)
+	gv, err2 := parseValue(got)
+	if err1 != nil || err2 != nil || wv.kind != ':' || gv.kind != ':' {
+		return want == got
+	}
+	a, _ := strconv.ParseInt(wv.str, 10, 64)
+	b, _ := strconv.ParseInt(gv.str, 10, 64)
+	return a-b <= tol && b-a <= tol
 }
 
 // scanAll runs a full SCAN iteration (SCAN cursor args...) and returns the
@@ -91,24 +71,12 @@ func sameKeysReply(t testing.TB, mod, want, got string) bool {
 func scanAll(t testing.TB, cn *conn, args ...string) map[string]int {
 	t.Helper()
 	seen := map[string]int{}
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		if calls > 100000 {
-			t.Fatalf("SCAN %v does not end", args)
-		}
-		raw := cn.do(append([]string{"SCAN", cursor}, args...)...)
-		v, err := parseValue(raw)
-		if err != nil || len(v.elems) != 2 {
-			t.Fatalf("SCAN %s %v: bad reply %q", cursor, args, raw)
-		}
-		for _, k := range v.elems[1].elems {
+	scanEach(t, cn, []string{"SCAN"}, args, func(keys []value) {
+		for _, k := range keys {
 			seen[k.str]++
 		}
-		cursor = v.elems[0].str
-		if cursor == "0" {
-			return seen
-		}
-	}
+	})
+	return seen
 }
 
 // keySet returns the sorted keys of a scanAll result.
@@ -406,16 +374,7 @@ func TestKeysScanMutation(t *testing.T) {
 	if calls < 50 {
 		t.Fatalf("iteration took only %d calls; the test mutates too little", calls)
 	}
-	for i := 0; i < stable; i++ {
-		if k := "stable:" + strconv.Itoa(i); seen[k] != 1 {
-			t.Errorf("%s returned %d times", k, seen[k])
-		}
-	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("%s returned %d times", k, n)
-		}
-	}
+	checkScannedOnce(t, seen, stable)
 }
 
 // TestKeysSwapdbOtherClient checks that SWAPDB changes what every client

@@ -1,14 +1,11 @@
 package tests
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // ---- differential cases, command by command ----
@@ -21,7 +18,7 @@ func TestDiffListPush(t *testing.T) {
 		{name: "push wrongtype", steps: []step{"SET s v", "LPUSH s a", "RPUSH s a", "LPUSHX s a", "RPUSHX s a", "GET s"}},
 		{name: "push repeated and empty", steps: []step{`RPUSH l "" "" a ""`, "LRANGE l 0 -1", "LLEN l", `LPUSH l ""`, "LINDEX l 0"}},
 		{name: "push integers", steps: []step{"RPUSH l 1 -1 0 9223372036854775807 -9223372036854775808 007 1.5 +1", "LRANGE l 0 -1", "LPOS l 007", "LINDEX l 3", "OBJECT ENCODING l"}},
-		{name: "push many", steps: []step{"RPUSH l " + listWords("e", 300), "LPUSH l " + listWords("f", 300), "LLEN l", "LRANGE l 295 305", "LINDEX l 299", "LINDEX l 300", "LINDEX l -1"}},
+		{name: "push many", steps: []step{"RPUSH l " + wordList("e", 0, 300), "LPUSH l " + wordList("f", 0, 300), "LLEN l", "LRANGE l 295 305", "LINDEX l 299", "LINDEX l 300", "LINDEX l -1"}},
 		{name: "push onto expired", steps: []step{"RPUSH l a b", "PEXPIREAT l 1", "RPUSH l c", "LRANGE l 0 -1", "TTL l", "SET s v PXAT 1", "LPUSH s x", "TYPE s"}},
 	})
 }
@@ -36,7 +33,7 @@ func TestDiffListPop(t *testing.T) {
 		{name: "pop arity", steps: []step{"RPUSH l a b", "LPOP", "RPOP", "LPOP l 1 2", "RPOP l 1 2 3", "LLEN l"}},
 		{name: "pop wrongtype", steps: []step{"SET s v", "LPOP s", "RPOP s", "LPOP s 2", "RPOP s 0", "LPOP s -1"}},
 		{name: "pop order", steps: []step{"RPUSH l 1 2 3 4 5 6 7", "RPOP l 3", "LPOP l 3", "RPOP l 3", "EXISTS l"}},
-		{name: "pop large count", steps: []step{"RPUSH l " + listWords("x", 50), "RPOP l 49", "LRANGE l 0 -1", "LPOP l 100"}},
+		{name: "pop large count", steps: []step{"RPUSH l " + wordList("x", 0, 50), "RPOP l 49", "LRANGE l 0 -1", "LPOP l 100"}},
 	})
 }
 
@@ -77,7 +74,7 @@ func TestDiffListInsert(t *testing.T) {
 		{name: "linsert", steps: []step{"RPUSH l a b c", "LINSERT l BEFORE b x", "LINSERT l AFTER b y", "LINSERT l before a first", "LINSERT l after c last", "LRANGE l 0 -1", "LINSERT l AFTER nope z", "LLEN l"}},
 		{name: "linsert first match", steps: []step{"RPUSH l a b a b", "LINSERT l AFTER b X", "LINSERT l BEFORE a Y", "LRANGE l 0 -1"}},
 		{name: "linsert errors", steps: []step{"LINSERT nokey BEFORE a b", "LINSERT nokey MIDDLE a b", "RPUSH l a", "LINSERT l MIDDLE a b", "LINSERT l BEFOREX a b", "SET s v", "LINSERT s BEFORE a b", "LINSERT s MIDDLE a b", "LINSERT l BEFORE a", "LINSERT l BEFORE a b c", "EXISTS nokey"}},
-		{name: "linsert many", steps: []step{"RPUSH l " + listWords("e", 200), "LINSERT l AFTER e100 X", "LINSERT l BEFORE e0 Y", "LINSERT l AFTER e199 Z", "LINDEX l 102", "LINDEX l 0", "LINDEX l -1", "LLEN l", "LRANGE l 98 104"}},
+		{name: "linsert many", steps: []step{"RPUSH l " + wordList("e", 0, 200), "LINSERT l AFTER e100 X", "LINSERT l BEFORE e0 Y", "LINSERT l AFTER e199 Z", "LINDEX l 102", "LINDEX l 0", "LINDEX l -1", "LLEN l", "LRANGE l 98 104"}},
 	})
 }
 
@@ -101,7 +98,7 @@ func TestDiffListTrim(t *testing.T) {
 	}
 	cases = append(cases,
 		dcase{name: "ltrim errors", steps: []step{"LTRIM nokey 0 1", "LTRIM nokey x 1", "RPUSH l a", "LTRIM l x 1", "LTRIM l 0 y", "SET s v", "LTRIM s 0 1", "LTRIM l 0", "LTRIM l 0 1 2", "EXISTS nokey"}},
-		dcase{name: "ltrim keeps a window", steps: []step{"RPUSH l " + listWords("w", 1000), "LTRIM l 100 199", "LLEN l", "LINDEX l 0", "LINDEX l -1", "RPUSH l tail", "LPUSH l head", "LRANGE l 0 2", "LRANGE l -3 -1"}},
+		dcase{name: "ltrim keeps a window", steps: []step{"RPUSH l " + wordList("w", 0, 1000), "LTRIM l 100 199", "LLEN l", "LINDEX l 0", "LINDEX l -1", "RPUSH l tail", "LPUSH l head", "LRANGE l 0 2", "LRANGE l -3 -1"}},
 	)
 	diffCases(t, cases)
 }
@@ -139,6 +136,7 @@ func TestDiffListMPop(t *testing.T) {
 		{name: "lmpop wrongtype", steps: []step{"SET s v", "RPUSH l a", "LMPOP 2 s l LEFT", "LMPOP 2 l s LEFT", "LMPOP 2 nokey s LEFT", "LMPOP 1 l LEFT", "LMPOP 2 l s LEFT"}},
 		{name: "lmpop numkeys errors", steps: []step{"RPUSH l a", "LMPOP 0 l LEFT", "LMPOP -1 l LEFT", "LMPOP x l LEFT", "LMPOP 1.5 l LEFT", "LMPOP 2 l LEFT", "LMPOP 9223372036854775807 l LEFT", "LMPOP 9223372036854775806 l LEFT", "LMPOP 4 l LEFT", "LMPOP 99999999999999999999 l LEFT", "LLEN l"}},
 		{name: "lmpop option errors", steps: []step{"RPUSH l a b", "LMPOP 1 l MIDDLE", "LMPOP 1 l LEFT COUNT 0", "LMPOP 1 l LEFT COUNT -1", "LMPOP 1 l LEFT COUNT x", "LMPOP 1 l LEFT COUNT", "LMPOP 1 l LEFT COUNT 1 COUNT 1", "LMPOP 1 l LEFT FOO", "LMPOP 1 l LEFT COUNT 1 x", "LMPOP 1 nokey MIDDLE", "LMPOP 1 l", "LMPOP 1", "LRANGE l 0 -1"}},
+		{name: "lmpop getkeys", steps: []step{"COMMAND GETKEYS LMPOP 2 a b LEFT", "COMMAND GETKEYS LMPOP 1x a LEFT", "COMMAND GETKEYS LMPOP 3 a b LEFT", "COMMAND GETKEYS LMPOP 18446744073709551617 a LEFT"}},
 		{name: "lmpop key named like an option", steps: []step{"RPUSH LEFT a b", "RPUSH COUNT c", "LMPOP 1 LEFT LEFT", "LMPOP 2 COUNT LEFT RIGHT COUNT 2", "LMPOP 1 LEFT RIGHT"}},
 		{name: "lmpop same key twice", steps: []step{"RPUSH l a b c", "LMPOP 2 l l LEFT COUNT 2", "LMPOP 2 l l RIGHT COUNT 2", "LMPOP 2 l l RIGHT"}},
 	})
@@ -160,7 +158,7 @@ func TestDiffListBinary(t *testing.T) {
 
 func TestDiffListWithKeys(t *testing.T) {
 	diffCases(t, []dcase{
-		{name: "type and encoding", steps: []step{"RPUSH l a", "TYPE l", "OBJECT ENCODING l", "RPUSH big " + listWords("v", 600), "OBJECT ENCODING big", "RPUSH long " + strings.Repeat("x", 100), "OBJECT ENCODING long", "OBJECT REFCOUNT l"}},
+		{name: "type and encoding", steps: []step{"RPUSH l a", "TYPE l", "OBJECT ENCODING l", "RPUSH big " + wordList("v", 0, 600), "OBJECT ENCODING big", "RPUSH long " + strings.Repeat("x", 100), "OBJECT ENCODING long", "OBJECT REFCOUNT l"}},
 		{name: "copy", steps: []step{"RPUSH l a b c", "COPY l m", "RPUSH m d", "LPOP l", "LRANGE l 0 -1", "LRANGE m 0 -1", "COPY l m", "COPY l m REPLACE", "LRANGE m 0 -1", "OBJECT ENCODING m"}},
 		{name: "rename and del", steps: []step{"RPUSH l a b", "RENAME l m", "LRANGE m 0 -1", "EXISTS l", "DEL m", "LLEN m", "RPUSH m x", "UNLINK m", "LRANGE m 0 -1"}},
 		{name: "expire", steps: []step{"RPUSH l a", "EXPIRE l 100", "RPUSH l b", "!approx TTL l", "LPOP l", "!approx TTL l", "LPOP l", "TTL l", "EXISTS l", "RPUSH l c", "TTL l"}},
@@ -180,47 +178,6 @@ func TestDiffListArity(t *testing.T) {
 
 // ---- helpers ----
 
-// listWords returns n space-separated words prefix0, prefix1, ...
-func listWords(prefix string, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(prefix)
-		b.WriteString(strconv.Itoa(i))
-	}
-	return b.String()
-}
-
-// sendPipelined sends every command in one write and returns the replies.
-func (c *conn) sendPipelined(cmds [][]string) []string {
-	c.t.Helper()
-	var buf []byte
-	for _, cmd := range cmds {
-		buf = append(buf, encode(cmd...)...)
-	}
-	done := make(chan error, 1)
-	go func() {
-		c.nc.SetWriteDeadline(time.Now().Add(60 * time.Second))
-		_, err := c.nc.Write(buf)
-		done <- err
-	}()
-	replies := make([]string, len(cmds))
-	for i := range cmds {
-		c.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
-		b, err := readReply(c.r)
-		if err != nil {
-			c.t.Fatalf("reading reply %d of %d: %v", i, len(cmds), err)
-		}
-		replies[i] = string(b)
-	}
-	if err := <-done; err != nil {
-		c.t.Fatalf("pipelined write: %v", err)
-	}
-	return replies
-}
-
 // listPair is a connection to each server, in one protocol, both flushed.
 type listPair struct {
 	t           *testing.T
@@ -232,27 +189,15 @@ type listPair struct {
 func newListPair(t *testing.T, proto int) *listPair {
 	t.Helper()
 	needRedis(t)
-	p := &listPair{t: t, redis: dial(t, env.redisAddr), kvd: dial(t, env.kvdAddr)}
-	for _, cn := range []*conn{p.redis, p.kvd} {
-		cn.r = bufio.NewReaderSize(cn.nc, 1<<20)
-		if proto == 3 {
-			if r := cn.do("HELLO", "3"); !strings.HasPrefix(r, "%") {
-				t.Fatalf("HELLO 3: %q", r)
-			}
-		}
-		if r := cn.do("FLUSHALL"); r != "+OK\r\n" {
-			t.Fatalf("FLUSHALL: %q", r)
-		}
-	}
-	return p
+	return &listPair{t: t, redis: dialProto(t, env.redisAddr, proto), kvd: dialProto(t, env.kvdAddr, proto)}
 }
 
 // diff pipelines cmds to both servers, requires identical replies and
 // returns them.
 func (p *listPair) diff(cmds [][]string) []string {
 	p.t.Helper()
-	want := p.redis.sendPipelined(cmds)
-	got := p.kvd.sendPipelined(cmds)
+	want := p.redis.pipeline(cmds)
+	got := p.kvd.pipeline(cmds)
 	bad := 0
 	for i := range cmds {
 		p.compared++
@@ -376,15 +321,7 @@ func TestDiffListLarge(t *testing.T) {
 // TestDiffListRandom replays a seeded random stream of list commands on
 // both servers and compares every reply. KVD_LIST_SEED fixes the seed.
 func TestDiffListRandom(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("KVD_LIST_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KVD_LIST_SEED: %v", err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (rerun with KVD_LIST_SEED=%d)", seed, seed)
+	seed := testSeed(t, "KVD_LIST_SEED")
 	forBothProtocols(t, func(t *testing.T, proto int) {
 		p := newListPair(t, proto)
 		p.description = fmt.Sprintf("seed %d: ", seed)

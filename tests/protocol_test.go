@@ -764,12 +764,8 @@ func TestRobustMaxClients(t *testing.T) {
 		needRedis(t)
 		return
 	}
-	raddr, stop, err := startRedisServer("--maxclients", "2")
-	if err != nil {
-		t.Fatalf("redis-server: %v", err)
-	}
-	defer stop()
-	// startRedisServer's readiness probe may still count as a client for
+	raddr := newRedis(t, "--maxclients", "2")
+	// newRedis's readiness probe may still count as a client for
 	// a moment: retry until both slots are really taken by r1 and r2.
 	waitFor(t, 10*time.Second, "two clients on redis-server", func() bool {
 		r1, r2 := dial(t, raddr), dial(t, raddr)
@@ -792,12 +788,7 @@ func TestRobustQueryBufferLimit(t *testing.T) {
 	srv := newKvd(t, func(c *server.Config) { c.ClientQueryBufferLimit = 1 << 20 })
 	addrs := map[string]string{"kvd": srv.Addr().String()}
 	if _, err := redisServerPath(); err == nil {
-		raddr, stop, err := startRedisServer("--client-query-buffer-limit", "1mb")
-		if err != nil {
-			t.Fatalf("redis-server: %v", err)
-		}
-		defer stop()
-		addrs["redis"] = raddr
+		addrs["redis"] = newRedis(t, "--client-query-buffer-limit", "1mb")
 	} else {
 		needRedis(t)
 	}
@@ -1055,12 +1046,7 @@ func TestProtoUnauthenticatedLimits(t *testing.T) {
 	srv := newKvd(t, func(c *server.Config) { c.RequirePass = "secret" })
 	addrs := map[string]string{"kvd": srv.Addr().String()}
 	if _, err := redisServerPath(); err == nil {
-		raddr, stop, err := startRedisServer("--requirepass", "secret")
-		if err != nil {
-			t.Fatalf("redis-server: %v", err)
-		}
-		defer stop()
-		addrs["redis"] = raddr
+		addrs["redis"] = newRedis(t, "--requirepass", "secret")
 	}
 	noauth := "-NOAUTH Authentication required.\r\n"
 	ten := "*10\r\n" + strings.Repeat("$4\r\nPING\r\n", 10)

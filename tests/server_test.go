@@ -504,16 +504,10 @@ func TestServerConfigRewrite(t *testing.T) {
 func TestServerDebugGate(t *testing.T) {
 	for _, mode := range []string{"no", "local", "yes"} {
 		t.Run(mode, func(t *testing.T) {
-			needRedis(t)
-			raddr, stop, err := startRedisServer("--enable-debug-command", mode)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
-			srv := newKvd(t, func(cfg *server.Config) { cfg.EnableDebugCommand = mode })
+			s := privateServers(t, func(cfg *server.Config) { cfg.EnableDebugCommand = mode }, "--enable-debug-command", mode)
 			steps := dcase{steps: []step{"DEBUG SLEEP 0", "DEBUG", "DEBUG foo", "CONFIG GET enable-debug-command", "INFO commandstats"}}
-			want := runCase(t, raddr, 2, steps)
-			got := runCase(t, srv.Addr().String(), 2, steps)
+			want := runCase(t, s.redis, 2, steps)
+			got := runCase(t, s.kvd, 2, steps)
 			for i := 0; i < 4; i++ {
 				if want[i] != got[i] {
 					t.Errorf("%s:\n redis: %q\n   kvd: %q", steps.steps[i], want[i], got[i])

@@ -1,36 +1,19 @@
 package tests
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os"
 	"path"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
 
 // ---- helpers for the set tests ----
-
-// ints returns "prefix<from> ... prefix<to-1>" for building steps.
-func ints(prefix string, from, to int) string {
-	var b strings.Builder
-	for i := from; i < to; i++ {
-		if i > from {
-			b.WriteByte(' ')
-		}
-		b.WriteString(prefix)
-		b.WriteString(strconv.Itoa(i))
-	}
-	return b.String()
-}
 
 // bulkStrings returns the bulk strings of an array or set reply (nil for
 // any other reply).
@@ -63,55 +46,17 @@ func sortedStrings(s []string) []string {
 	return out
 }
 
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// loadSet adds members to key in batches of SADDs sent as one pipeline.
-func loadSet(t testing.TB, c *conn, key string, members []string) {
-	t.Helper()
-	var cmds [][]string
-	for i := 0; i < len(members); i += 1000 {
-		cmd := append([]string{"SADD", key}, members[i:min(i+1000, len(members))]...)
-		cmds = append(cmds, cmd)
-	}
-	for i, r := range pipeline(t, c, cmds) {
-		if !strings.HasPrefix(r, ":") {
-			t.Fatalf("SADD batch %d: %q", i, r)
-		}
-	}
-}
-
 // sscanAll runs a whole SSCAN iteration and returns every member returned
 // (with repeats) and the number of calls.
 func sscanAll(t testing.TB, c *conn, key string, count int, opts ...string) ([]string, int) {
 	t.Helper()
 	var out []string
-	cursor := "0"
-	for calls := 1; ; calls++ {
-		v, err := parseValue(c.do(append([]string{"SSCAN", key, cursor, "COUNT", strconv.Itoa(count)}, opts...)...))
-		if err != nil || len(v.elems) != 2 {
-			t.Fatalf("SSCAN reply: %v", err)
+	calls := scanEach(t, c, []string{"SSCAN", key}, append([]string{"COUNT", strconv.Itoa(count)}, opts...), func(ms []value) {
+		for _, m := range ms {
+			out = append(out, m.str)
 		}
-		cursor = v.elems[0].str
-		for _, e := range v.elems[1].elems {
-			out = append(out, e.str)
-		}
-		if cursor == "0" {
-			return out, calls
-		}
-		if calls > 1_000_000 {
-			t.Fatal("SSCAN does not end")
-		}
-	}
+	})
+	return out, calls
 }
 
 // ---- static differential cases ----
@@ -170,11 +115,11 @@ func TestDiffSetIntset(t *testing.T) {
 		{name: "widths", steps: []step{"SADD s 1", "SADD s 40000", "SADD s 5000000000", "SMEMBERS s", "SREM s 5000000000",
 			"SMEMBERS s", "SISMEMBER s 40000", "SISMEMBER s 1", "SISMEMBER s 5000000000", "SADD s -2", "SMEMBERS s"}},
 		{name: "canonical integers", steps: canonical},
-		{name: "512 entries", steps: []step{"SADD s " + ints("", 0, 512), "OBJECT ENCODING s", "SCARD s", "SADD s 511",
+		{name: "512 entries", steps: []step{"SADD s " + wordList("", 0, 512), "OBJECT ENCODING s", "SCARD s", "SADD s 511",
 			"OBJECT ENCODING s", "SADD s 512", "OBJECT ENCODING s", "SCARD s", "SREM s 512", "OBJECT ENCODING s", "SCARD s",
-			"SISMEMBER s 100", "SREM s " + ints("", 0, 600), "EXISTS s"}},
-		{name: "513 in one call", steps: []step{"SADD s " + ints("", 0, 513), "OBJECT ENCODING s", "SCARD s",
-			"SADD t " + ints("", 1000, 1512), "SMEMBERS t"}},
+			"SISMEMBER s 100", "SREM s " + wordList("", 0, 600), "EXISTS s"}},
+		{name: "513 in one call", steps: []step{"SADD s " + wordList("", 0, 513), "OBJECT ENCODING s", "SCARD s",
+			"SADD t " + wordList("", 1000, 1512), "SMEMBERS t"}},
 		{name: "string converts", steps: []step{"SADD s 1 2 3", "OBJECT ENCODING s", "SADD s a", "OBJECT ENCODING s",
 			"SREM s a", "OBJECT ENCODING s", "!sort SMEMBERS s", "SISMEMBER s 1", "SISMEMBER s 01", "SADD s 01", "SCARD s"}},
 		{name: "first member string", steps: []step{"SADD s a 1", "OBJECT ENCODING s", "SREM s a", "OBJECT ENCODING s",
@@ -196,12 +141,12 @@ func TestDiffSetPopRandom(t *testing.T) {
 		{name: "spop all hashtable of integers", steps: []step{"SADD s a 3 1 2", "SREM s a", "OBJECT ENCODING s",
 			"SPOP s 3", "EXISTS s"}},
 		{name: "spop all strings", steps: []step{"SADD s a b c", "!sort SPOP s 5", "EXISTS s", "SADD s x 1", "!sort SPOP s 2"}},
-		{name: "spop some", steps: []step{"SADD s " + ints("", 1, 11), "!type SPOP s 3", "SCARD s", "!type SPOP s 6",
+		{name: "spop some", steps: []step{"SADD s " + wordList("", 1, 11), "!type SPOP s 3", "SCARD s", "!type SPOP s 6",
 			"SCARD s", "OBJECT ENCODING s", "!type SPOP s", "EXISTS s"}},
-		{name: "spop rebuild to intset", steps: []step{"SADD s a " + ints("", 1, 21), "SREM s a", "OBJECT ENCODING s",
-			"!type SPOP s 18", "OBJECT ENCODING s", "SCARD s", "SADD t a " + ints("", 1, 21), "SREM t a", "!type SPOP t 3",
+		{name: "spop rebuild to intset", steps: []step{"SADD s a " + wordList("", 1, 21), "SREM s a", "OBJECT ENCODING s",
+			"!type SPOP s 18", "OBJECT ENCODING s", "SCARD s", "SADD t a " + wordList("", 1, 21), "SREM t a", "!type SPOP t 3",
 			"OBJECT ENCODING t", "SCARD t"}},
-		{name: "spop rebuild strings", steps: []step{"SADD s " + ints("m", 0, 20), "!type SPOP s 19", "OBJECT ENCODING s",
+		{name: "spop rebuild strings", steps: []step{"SADD s " + wordList("m", 0, 20), "!type SPOP s 19", "OBJECT ENCODING s",
 			"SCARD s"}},
 		{name: "srandmember errors", steps: []step{"SRANDMEMBER s abc", "SRANDMEMBER s -9223372036854775808",
 			"SRANDMEMBER s 1 2", "SRANDMEMBER nokey -9223372036854775807", "SRANDMEMBER s 1.0", "SADD s a",
@@ -211,8 +156,8 @@ func TestDiffSetPopRandom(t *testing.T) {
 			"!sort SRANDMEMBER h 100", "SRANDMEMBER h 0"}},
 		{name: "srandmember one member", steps: []step{"SADD s a", "SRANDMEMBER s", "SRANDMEMBER s 1", "SRANDMEMBER s -3",
 			"SRANDMEMBER s 2", "SADD n 42", "SRANDMEMBER n -2", "SRANDMEMBER n"}},
-		{name: "srandmember shapes", steps: []step{"SADD t " + ints("", 1, 11), "!type SRANDMEMBER t 2", "!type SRANDMEMBER t 9",
-			"!type SRANDMEMBER t -20", "!type SRANDMEMBER t 1", "!type SRANDMEMBER t", "SADD u " + ints("x", 0, 100),
+		{name: "srandmember shapes", steps: []step{"SADD t " + wordList("", 1, 11), "!type SRANDMEMBER t 2", "!type SRANDMEMBER t 9",
+			"!type SRANDMEMBER t -20", "!type SRANDMEMBER t 1", "!type SRANDMEMBER t", "SADD u " + wordList("x", 0, 100),
 			"!type SRANDMEMBER u 5", "!type SRANDMEMBER u 60", "!type SRANDMEMBER u -5", "SCARD u"}},
 	})
 }
@@ -228,7 +173,7 @@ func TestDiffSetMove(t *testing.T) {
 			"SMOVE nokey str 1", "SMOVE str str 1", "SMOVE a nokey 9", "EXISTS nokey"}},
 		{name: "member already in destination", steps: []step{"SADD a 1 2", "SADD b 1", "SMOVE a b 1", "SMEMBERS a",
 			"SMEMBERS b", "SMOVE a b 2", "EXISTS a", "SMEMBERS b"}},
-		{name: "destination past the intset limit", steps: []step{"SADD b " + ints("", 0, 512), "SADD a 600",
+		{name: "destination past the intset limit", steps: []step{"SADD b " + wordList("", 0, 512), "SADD a 600",
 			"SMOVE a b 600", "OBJECT ENCODING b", "SCARD b", "EXISTS a"}},
 		{name: "ttl", steps: []step{"SADD a 1 2", "EXPIRE a 100", "SADD b 3", "EXPIRE b 200", "SMOVE a b 1", "!approx TTL a",
 			"!approx TTL b", "SMOVE a c 2", "TTL a", "TTL c"}},
@@ -266,8 +211,8 @@ func TestDiffSetAlgebra(t *testing.T) {
 			"!sort SMEMBERS d", "SUNION nokey"}},
 		{name: "sunion hashtable integers", steps: []step{"SADD a x 5 4", "SREM a x", "SUNION a", "SUNIONSTORE d a",
 			"OBJECT ENCODING d", "SMEMBERS d"}},
-		{name: "sunion past the limit", steps: []step{"SADD a " + ints("", 0, 301), "SADD b " + ints("", 300, 601),
-			"!sort SUNION a b", "SUNIONSTORE d a b", "OBJECT ENCODING d", "SUNION a", "SADD c " + ints("", 300, 513),
+		{name: "sunion past the limit", steps: []step{"SADD a " + wordList("", 0, 301), "SADD b " + wordList("", 300, 601),
+			"!sort SUNION a b", "SUNIONSTORE d a b", "OBJECT ENCODING d", "SUNION a", "SADD c " + wordList("", 300, 513),
 			"!sort SUNION a c", "SUNIONSTORE d a c", "OBJECT ENCODING d"}},
 		{name: "sunionstore empty", steps: []step{"SET d x", "SUNIONSTORE d nokey nokey2", "EXISTS d", "SUNIONSTORE d nokey"}},
 		{name: "sdiff", steps: []step{"SADD a 1 2 3 4", "SADD b 2", "SADD c 4 5", "SDIFF a b c", "SDIFF a", "SDIFF a nokey",
@@ -275,7 +220,7 @@ func TestDiffSetAlgebra(t *testing.T) {
 			"SDIFF c a b"}},
 		{name: "sdiff mixed", steps: []step{"SADD a x y 1", "SADD b y", "!sort SDIFF a b", "SDIFFSTORE d a b",
 			"OBJECT ENCODING d", "SADD e x 1 2", "SADD g x", "SDIFFSTORE f e g", "OBJECT ENCODING f", "SMEMBERS f", "SDIFF e g"}},
-		{name: "sdiff large first", steps: []step{"SADD a " + ints("", 0, 200), "SADD b " + ints("", 0, 199), "SADD c 5",
+		{name: "sdiff large first", steps: []step{"SADD a " + wordList("", 0, 200), "SADD b " + wordList("", 0, 199), "SADD c 5",
 			"SDIFF a b c", "SDIFF a c", "SDIFFSTORE d a b", "SMEMBERS d"}},
 		{name: "binary algebra", steps: []step{`SADD a "\x00" "a\x00b" 1`, `SADD b "a\x00b" 2`, "!sort SINTER a b",
 			"!sort SUNION a b", "!sort SDIFF a b"}},
@@ -283,13 +228,14 @@ func TestDiffSetAlgebra(t *testing.T) {
 }
 
 func TestDiffSetScan(t *testing.T) {
-	diffSetCases(t, []dcase{
+	diffCases(t, []dcase{
 		{name: "intset", steps: []step{"SADD s 1 2 3 10 20", "SSCAN s 0", "SSCAN s 99 COUNT 1", "SSCAN s 0 MATCH 2",
 			"SSCAN s 0 MATCH * COUNT 1000", "SSCAN s 0 MATCH *0", "SSCAN s 0 match 1* count 2"}},
 		{name: "options", steps: []step{"SADD s 1 2 3", "SSCAN s 0 count abc", "SSCAN s 0 COUNT 0", "SSCAN s 0 COUNT -1",
 			"SSCAN s 0 TYPE set", "SSCAN s 0 MATCH", "SSCAN s 0 NOPE x", "SSCAN s 0 COUNT 1 MATCH", "SSCAN s abc",
 			"SSCAN s -1", "SSCAN s 18446744073709551616", "SSCAN s 18446744073709551615", "SSCAN s +0", "SSCAN s \" 0\"",
-			"SSCAN s 0 COUNT 9223372036854775807", "SSCAN s 0 COUNT 9223372036854775808"}},
+			"SSCAN s 0 COUNT 9223372036854775807", "SSCAN s 0 COUNT 9223372036854775808",
+			"SSCAN s 0 COUNT x TYPE y", "SSCAN s 0 TYPE y COUNT x"}},
 		{name: "small hashtable", steps: []step{"SADD s a b c 1", "!scanset SSCAN s 0", "!scanset SSCAN s 0 MATCH a*",
 			"!scanset SSCAN s 0 MATCH [ab]", "!scanset SSCAN s 0 COUNT 100", "SSCAN s 0 MATCH zzz", `SADD b "\x00" "x y"`,
 			"!scanset SSCAN b 0"}},
@@ -314,8 +260,8 @@ func TestDiffSetMore(t *testing.T) {
 			"SINTERCARD 9 k1 k2 k3 k4 k5 k6 k7 k8 k9", "SINTERSTORE d k1 k2 k3 k4 k5 k6 k7 k8 k9", "SMEMBERS d",
 			"SDIFFSTORE d k1 k3 k5 k7 k9", "SMEMBERS d"}},
 		{name: "type and scan type", steps: []step{"SADD s a", "SET str x", "TYPE s", "SCAN 0 TYPE set", "SCAN 0 TYPE SET"}},
-		{name: "smismember many", steps: []step{"SADD s " + ints("", 0, 100), "SMISMEMBER s " + ints("", 90, 110),
-			"SADD h " + ints("h", 0, 100), "SMISMEMBER h " + ints("h", 95, 105)}},
+		{name: "smismember many", steps: []step{"SADD s " + wordList("", 0, 100), "SMISMEMBER s " + wordList("", 90, 110),
+			"SADD h " + wordList("h", 0, 100), "SMISMEMBER h " + wordList("h", 95, 105)}},
 	})
 }
 
@@ -333,7 +279,8 @@ func TestDiffSetConfigCommand(t *testing.T) {
 		"SADD y 1", "OBJECT ENCODING y",
 		"COMMAND GETKEYS SINTERCARD 2 a b LIMIT 1", "COMMAND GETKEYS SINTERCARD 3 a b", "COMMAND GETKEYS SINTERCARD 0 a",
 		"COMMAND GETKEYS SMOVE a b m", "COMMAND GETKEYS SINTERSTORE d a b", "COMMAND GETKEYS SADD k m",
-		"COMMAND GETKEYS SSCAN k 0", "COMMAND INFO sintercard sadd smembers sscan",
+		"COMMAND GETKEYS SSCAN k 0", `COMMAND GETKEYS SINTERCARD 1x a`, `COMMAND GETKEYS SINTERCARD " +1" a`,
+		"COMMAND GETKEYS SINTERCARD 4294967297 a", "COMMAND INFO sintercard sadd smembers sscan",
 		"COMMAND DOCS srandmember", "COMMAND INFO sinterstore smove",
 	})
 }
@@ -351,47 +298,6 @@ func TestDiffSetExpiry(t *testing.T) {
 	})
 }
 
-// diffSetCases is diffCases with one extra modifier for one-call SSCANs of
-// a small set: !scanset compares the cursor exactly and the members as a set.
-func diffSetCases(t *testing.T, cases []dcase) {
-	t.Helper()
-	needRedis(t)
-	for _, proto := range []int{2, 3} {
-		for _, c := range cases {
-			t.Run(fmt.Sprintf("resp%d/%s", proto, c.name), func(t *testing.T) {
-				plain := dcase{name: c.name}
-				for _, s := range c.steps {
-					plain.steps = append(plain.steps, strings.TrimPrefix(s, "!scanset "))
-				}
-				want := runCase(t, env.redisAddr, proto, plain)
-				got := runCase(t, env.kvdAddr, proto, plain)
-				for i, s := range c.steps {
-					if strings.HasPrefix(s, "!scanset ") {
-						if !sameScan(t, want[i], got[i]) {
-							t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, s, want[i], got[i])
-						}
-						continue
-					}
-					mod, _ := splitStep(t, s)
-					if !sameReply(t, mod, want[i], got[i]) {
-						t.Errorf("step %d %q:\n redis: %q\n   kvd: %q", i, s, truncateStr(want[i], 600), truncateStr(got[i], 600))
-					}
-				}
-			})
-		}
-	}
-}
-
-// sameScan compares two SSCAN replies: the cursor exactly, the members as a set.
-func sameScan(t testing.TB, want, got string) bool {
-	wv, err1 := parseValue(want)
-	gv, err2 := parseValue(got)
-	if err1 != nil || err2 != nil || len(wv.elems) != 2 || len(gv.elems) != 2 {
-		return want == got
-	}
-	return wv.elems[0].String() == gv.elems[0].String() && wv.elems[1].sorted().String() == gv.elems[1].sorted().String()
-}
-
 // TestDiffSetLimits runs cases on private servers with a small
 // set-max-intset-entries, and with 0.
 func TestDiffSetLimits(t *testing.T) {
@@ -407,7 +313,7 @@ func TestDiffSetLimits(t *testing.T) {
 						"SADD a 3 2 1", "OBJECT ENCODING a", "!sort SMEMBERS a",
 						"SADD b 1 2 3 4 5 6", "SUNIONSTORE d a", "OBJECT ENCODING d", "SUNIONSTORE d b", "OBJECT ENCODING d",
 						"!sort SUNION b", "SINTERSTORE d b s", "OBJECT ENCODING d", "SDIFFSTORE d b a", "OBJECT ENCODING d",
-						"SADD m " + ints("", 0, 30), "!type SPOP m 27", "OBJECT ENCODING m", "SCARD m",
+						"SADD m " + wordList("", 0, 30), "!type SPOP m 27", "OBJECT ENCODING m", "SCARD m",
 						"SADD x 1 2 3", "SADD y 7", "SMOVE y x 7", "OBJECT ENCODING x", "SMOVE x z 1", "OBJECT ENCODING z",
 						"!sort SPOP b 6", "!sort SPOP s 100", "SADD i 9 8 7", "!sort SPOP i 3",
 					})
@@ -439,9 +345,9 @@ func TestSetLarge(t *testing.T) {
 	}
 	rc, kc := redisConn(t), kvdConn(t)
 	for _, c := range []*conn{rc, kc} {
-		loadSet(t, c, "a", a)
-		loadSet(t, c, "b", b)
-		loadSet(t, c, "ints", strings.Fields(ints("", 0, n)))
+		c.mustLoad(batchCmds(a, 1000, "SADD", "a"))
+		c.mustLoad(batchCmds(b, 1000, "SADD", "b"))
+		c.mustLoad(batchCmds(words("", 0, n), 1000, "SADD", "ints"))
 	}
 	probe := []string{"SMISMEMBER", "a"}
 	for i := 0; i < 5000; i++ {
@@ -465,7 +371,7 @@ func TestSetLarge(t *testing.T) {
 	}
 	for _, cmd := range sorted {
 		want, got := bulkStrings(t, rc.do(cmd...)), bulkStrings(t, kc.do(cmd...))
-		if len(want) == 0 || !sameStrings(sortedStrings(want), sortedStrings(got)) {
+		if len(want) == 0 || !slices.Equal(sortedStrings(want), sortedStrings(got)) {
 			t.Errorf("%v: redis %d members, kvd %d, or they differ", cmd, len(want), len(got))
 		}
 	}
@@ -479,7 +385,7 @@ func TestSetLarge(t *testing.T) {
 		}
 		for name, c := range map[string]*conn{"redis": rc, "kvd": kc} {
 			got, _ := sscanAll(t, c, "a", 100, "MATCH", pat)
-			if !sameStrings(uniqSorted(got), sortedStrings(match)) {
+			if !slices.Equal(uniqSorted(got), sortedStrings(match)) {
 				t.Errorf("%s: SSCAN a MATCH %s gave %d distinct members, want %d", name, pat, len(uniqSorted(got)), len(match))
 			}
 		}
@@ -488,7 +394,7 @@ func TestSetLarge(t *testing.T) {
 		members := sortedStrings(bulkStrings(t, kc.do("SMEMBERS", key)))
 		for name, c := range map[string]*conn{"redis": rc, "kvd": kc} {
 			got, calls := sscanAll(t, c, key, 100)
-			if uniq := uniqSorted(got); !sameStrings(uniq, members) {
+			if uniq := uniqSorted(got); !slices.Equal(uniq, members) {
 				t.Errorf("%s: SSCAN of %s gave %d distinct members, want %d", name, key, len(uniq), len(members))
 			}
 			if calls < n/100/2 {
@@ -510,8 +416,8 @@ func TestSetScanUnderChanges(t *testing.T) {
 		for i := 0; i < 5000; i++ {
 			stable = append(stable, fmt.Sprintf("stable:%d", i))
 		}
-		loadSet(t, c, "s", stable)
-		loadSet(t, c, "s", strings.Fields(ints("gone:", 0, 3000)))
+		c.mustLoad(batchCmds(stable, 1000, "SADD", "s"))
+		c.mustLoad(batchCmds(words("gone:", 0, 3000), 1000, "SADD", "s"))
 		r := rand.New(rand.NewPCG(7, 7))
 		seen := map[string]bool{}
 		cursor, added, removed := "0", 0, 0
@@ -556,15 +462,15 @@ func TestSetRandomInvariants(t *testing.T) {
 			t.Run(enc, func(t *testing.T) {
 				c := dial(t, addr)
 				c.do("FLUSHALL")
-				all := strings.Fields(ints("", 0, 400))
+				all := words("", 0, 400)
 				if enc == "hashtable" {
-					all = strings.Fields(ints("m", 0, 1000))
+					all = words("m", 0, 1000)
 				}
 				in := map[string]bool{}
 				for _, m := range all {
 					in[m] = true
 				}
-				loadSet(t, c, "s", all)
+				c.mustLoad(batchCmds(all, 1000, "SADD", "s"))
 				if got := bulkText(t, c.do("OBJECT", "ENCODING", "s")); got != enc {
 					t.Fatalf("encoding %s", got)
 				}
@@ -648,11 +554,7 @@ func TestSetRandomInvariants(t *testing.T) {
 // compared sorted. KVD_SET_SEED replays a given seed.
 func TestDiffSetRandomStream(t *testing.T) {
 	s := privateServers(t, func(c *server.Config) { c.SetMaxIntsetEntries = 8 }, "--set-max-intset-entries", "8")
-	seed := uint64(rand.Int64())
-	if v, err := strconv.ParseUint(os.Getenv("KVD_SET_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	t.Logf("seed %d (KVD_SET_SEED=%d to replay)", seed, seed)
+	seed := testSeed(t, "KVD_SET_SEED")
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"s0", "s1", "s2", "s3", "str"}
 	universe := []string{"0", "1", "2", "3", "5", "8", "13", "-1", "-7", "100000", "9223372036854775807",
@@ -739,19 +641,5 @@ func TestDiffSetRandomStream(t *testing.T) {
 // negative count stops once the client is over its output buffer limit,
 // and the client is closed, rather than building the reply for ever.
 func TestSetSrandmemberOutputLimit(t *testing.T) {
-	s := privateServers(t, func(c *server.Config) { c.OutputLimit = server.OutputLimit{Hard: 1 << 20} },
-		"--client-output-buffer-limit", "normal 1mb 0 0")
-	onBoth(t, s, func(t *testing.T, addr string) {
-		c := dial(t, addr)
-		mustDo(t, c, ":1\r\n", "SADD", "s", "a")
-		c.write(encode("SRANDMEMBER", "s", "-9223372036854775807"))
-		var err error
-		for i := 0; i < 1_000_000 && err == nil; i++ {
-			_, err = c.readErr(10 * time.Second)
-		}
-		var ne net.Error
-		if err == nil || errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("the connection was not closed: %v", err)
-		}
-	})
+	checkOutputLimitCloses(t, []string{"SADD", "s", "a"}, []string{"SRANDMEMBER", "s", "-9223372036854775807"})
 }

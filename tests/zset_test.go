@@ -1,16 +1,12 @@
 package tests
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -21,45 +17,14 @@ import (
 
 // ---- helpers ----
 
-// zPipeline sends cmds in one write and returns their replies.
-func zPipeline(t testing.TB, c *conn, cmds [][]string) []string {
-	t.Helper()
-	var buf []byte
-	for _, cmd := range cmds {
-		buf = append(buf, encode(cmd...)...)
-	}
-	c.write(buf)
-	out := make([]string, len(cmds))
-	for i := range cmds {
-		out[i] = c.read()
-	}
-	return out
-}
-
 // zLoad adds members (with the given scores) to key with ZADDs of up to 1000 pairs, pipelined.
 func zLoad(t testing.TB, c *conn, key string, members []string, scores []string) {
 	t.Helper()
-	var cmds [][]string
-	for i := 0; i < len(members); i += 1000 {
-		cmd := []string{"ZADD", key}
-		for j := i; j < min(i+1000, len(members)); j++ {
-			cmd = append(cmd, scores[j], members[j])
-		}
-		cmds = append(cmds, cmd)
-		if len(cmds) == 20 {
-			for _, r := range zPipeline(t, c, cmds) {
-				if !strings.HasPrefix(r, ":") {
-					t.Fatalf("ZADD: %q", r)
-				}
-			}
-			cmds = cmds[:0]
-		}
+	pairs := make([]string, 0, 2*len(members))
+	for i := range members {
+		pairs = append(pairs, scores[i], members[i])
 	}
-	for _, r := range zPipeline(t, c, cmds) {
-		if !strings.HasPrefix(r, ":") {
-			t.Fatalf("ZADD: %q", r)
-		}
-	}
+	c.mustLoad(batchCmds(pairs, 2000, "ZADD", key))
 }
 
 // zBulks parses an array reply of bulk strings.
@@ -82,46 +47,27 @@ func zBulks(t testing.TB, raw string) []string {
 	return out
 }
 
-// zScanAll runs a full ZSCAN iteration and returns the members and scores
-// it returned (members may repeat) and the number of calls.
-func zScanAll(t testing.TB, c *conn, key string, count int, between func()) (map[string]string, []string, int) {
+// zScanAll runs a full ZSCAN iteration, calling between (if not nil)
+// after each call, and returns the members and scores it returned and the
+// number of calls.
+func zScanAll(t testing.TB, c *conn, key string, count int, between func()) (map[string]string, int) {
 	t.Helper()
-	cursor := "0"
 	seen := map[string]string{}
-	var all []string
-	calls := 0
-	for {
-		r := c.do("ZSCAN", key, cursor, "COUNT", strconv.Itoa(count))
-		v, err := parseValue(r)
-		if err != nil || len(v.elems) != 2 {
-			t.Fatalf("ZSCAN: %q", truncateStr(r, 200))
-		}
-		cursor = v.elems[0].str
-		items := v.elems[1].elems
+	calls := scanEach(t, c, []string{"ZSCAN", key}, []string{"COUNT", strconv.Itoa(count)}, func(items []value) {
 		if len(items)%2 != 0 {
 			t.Fatalf("ZSCAN returned an odd number of items")
 		}
 		for i := 0; i < len(items); i += 2 {
 			seen[items[i].str] = items[i+1].str
-			all = append(all, items[i].str)
 		}
-		calls++
 		if between != nil {
 			between()
 		}
-		if cursor == "0" {
-			return seen, all, calls
-		}
-		if calls > 1_000_000 {
-			t.Fatalf("ZSCAN does not end")
-		}
-	}
+	})
+	return seen, calls
 }
 
-// zRepeat returns n copies of s.
-func zRepeat(s string, n int) string { return strings.Repeat(s, n) }
-
-// zMembers returns "ZADD key 0 p0 1 p1 ..." with n members.
+// zAddMany returns "ZADD key 0 prefix0 1 prefix1 ..." with n members.
 func zAddMany(key, prefix string, n int) string {
 	var b strings.Builder
 	b.WriteString("ZADD " + key)
@@ -198,7 +144,7 @@ func TestDiffZSetAdd(t *testing.T) {
 		}},
 		{name: "zadd members", steps: []step{
 			`ZADD z 1 ""`, `ZSCORE z ""`, `ZADD z 2 "\x00" 3 "\xff\x00" 4 "a b"`, "ZRANGE z 0 -1 WITHSCORES",
-			`ZRANK z "\x00"`, `ZREM z ""`, "ZRANGE z 0 -1", `ZADD z 0 "` + zRepeat("m", 200) + `"`, "ZRANGE z 0 0",
+			`ZRANK z "\x00"`, `ZREM z ""`, "ZRANGE z 0 -1", `ZADD z 0 "` + strings.Repeat("m", 200) + `"`, "ZRANGE z 0 0",
 		}},
 		{name: "zadd ttl kept", steps: []step{
 			"ZADD z 1 a", "EXPIRE z 100", "ZADD z 2 b", "!approx TTL z", "ZINCRBY z 1 a", "!approx TTL z",
@@ -626,21 +572,7 @@ func TestZSetRandmemberInvariants(t *testing.T) {
 // TestZSetRandmemberOutputLimit checks that ZRANDMEMBER with a huge
 // negative count stops at the output buffer limit and the client is closed.
 func TestZSetRandmemberOutputLimit(t *testing.T) {
-	s := privateServers(t, func(c *server.Config) { c.OutputLimit = server.OutputLimit{Hard: 1 << 20} },
-		"--client-output-buffer-limit", "normal 1mb 0 0")
-	onBoth(t, s, func(t *testing.T, addr string) {
-		c := dial(t, addr)
-		mustDo(t, c, ":1\r\n", "ZADD", "z", "1", "a")
-		c.write(encode("ZRANDMEMBER", "z", "-9223372036854775807"))
-		var err error
-		for i := 0; i < 1_000_000 && err == nil; i++ {
-			_, err = c.readErr(10 * time.Second)
-		}
-		var ne net.Error
-		if err == nil || errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("the connection was not closed: %v", err)
-		}
-	})
+	checkOutputLimitCloses(t, []string{"ZADD", "z", "1", "a"}, []string{"ZRANDMEMBER", "z", "-9223372036854775807"})
 }
 
 // ---- ZSCAN ----
@@ -656,6 +588,7 @@ func TestDiffZSetScan(t *testing.T) {
 			"ZADD z 1 a", "ZSCAN z x", "ZSCAN z -1", "ZSCAN z 0 COUNT 0", "ZSCAN z 0 COUNT -1", "ZSCAN z 0 COUNT x",
 			"ZSCAN z 0 TYPE zset", "ZSCAN z 0 MATCH", "ZSCAN z 0 COUNT", "ZSCAN z 0 FOO bar", "ZSCAN nokey 0 COUNT 0",
 			"ZSCAN nokey 0 FOO", "ZSCAN nokey x", "ZSCAN z 18446744073709551616", "ZSCAN z 18446744073709551615",
+			"ZSCAN z 0 COUNT x TYPE y", "ZSCAN z 0 TYPE y COUNT x",
 		}},
 	})
 }
@@ -681,14 +614,14 @@ func TestZSetScanBig(t *testing.T) {
 		if enc := c.do("OBJECT", "ENCODING", "z"); enc != "$8\r\nskiplist\r\n" {
 			t.Fatalf("encoding %q", enc)
 		}
-		seen, _, calls := zScanAll(t, c, "z", 20, nil)
+		seen, calls := zScanAll(t, c, "z", 20, nil)
 		if len(seen) != n || calls < n/40 {
 			t.Fatalf("ZSCAN: %d members in %d calls", len(seen), calls)
 		}
 		results[addr] = seen
 		// Under changes: add and remove members between calls.
 		k := 0
-		seen2, _, _ := zScanAll(t, c, "z", 15, func() {
+		seen2, _ := zScanAll(t, c, "z", 15, func() {
 			k++
 			c.do("ZADD", "z", "1", "new:"+strconv.Itoa(k))
 			c.do("ZREM", "z", "member:"+strconv.Itoa(n-k))
@@ -713,7 +646,7 @@ func TestZSetScanBig(t *testing.T) {
 // ---- encodings ----
 
 func TestDiffZSetEncoding(t *testing.T) {
-	long64, long65 := zRepeat("x", 64), zRepeat("y", 65)
+	long64, long65 := strings.Repeat("x", 64), strings.Repeat("y", 65)
 	diffCases(t, []dcase{
 		{name: "entries boundary", steps: []step{
 			zAddMany("z", "m", 128), "OBJECT ENCODING z", "ZADD z 0 m0", "OBJECT ENCODING z", "ZADD z 1000 extra",
@@ -902,8 +835,8 @@ func TestZSetLarge(t *testing.T) {
 		[]string{"ZINTERSTORE", "i", "2", "big", "dst", "AGGREGATE", "MAX"}, []string{"ZRANGE", "i", "0", "-1", "WITHSCORES"},
 		[]string{"ZDIFFSTORE", "df", "2", "big", "dst"}, []string{"ZCARD", "df"}, []string{"ZRANGE", "df", "-30", "-1"},
 	)
-	want := zPipeline(t, rc, cmds)
-	got := zPipeline(t, kc, cmds)
+	want := rc.pipeline(cmds)
+	got := kc.pipeline(cmds)
 	for i := range cmds {
 		if want[i] != got[i] {
 			t.Errorf("%v:\n redis: %q\n   kvd: %q", cmds[i], truncateStr(want[i], 300), truncateStr(got[i], 300))
@@ -918,11 +851,7 @@ func TestZSetLarge(t *testing.T) {
 // replay a given stream.
 func TestDiffZSetRandomStream(t *testing.T) {
 	needRedis(t)
-	seed := uint64(time.Now().UnixNano())
-	if v, err := strconv.ParseUint(os.Getenv("KVD_ZSET_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	t.Logf("seed %d (KVD_ZSET_SEED=%d replays it)", seed, seed)
+	seed := testSeed(t, "KVD_ZSET_SEED")
 	// Sets that cross the encoding limits, and sets that stay small (where
 	// every lexicographic command and ZSCAN are compared).
 	t.Run("mixed", func(t *testing.T) { zRandomStream(t, seed, 150, true) })
@@ -937,7 +866,7 @@ func zRandomStream(t *testing.T, seed uint64, members int, long bool) {
 	keys := []string{"z1", "z2", "z3"}
 	member := func() string {
 		if long && rng.IntN(20) == 0 {
-			return zRepeat("L", 60+rng.IntN(10))
+			return strings.Repeat("L", 60+rng.IntN(10))
 		}
 		return "m" + strconv.Itoa(rng.IntN(members))
 	}
@@ -1070,13 +999,7 @@ func zRandomStream(t *testing.T, seed uint64, members int, long bool) {
 		[]string{"ZRANGE", "z3", "0", "-1", "WITHSCORES"})
 	for _, proto := range []int{2, 3} {
 		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) {
-			rc, kc := dial(t, env.redisAddr), dial(t, env.kvdAddr)
-			for _, c := range []*conn{rc, kc} {
-				if proto == 3 {
-					c.do("HELLO", "3")
-				}
-				c.do("FLUSHALL")
-			}
+			rc, kc := dialProto(t, env.redisAddr, proto), dialProto(t, env.kvdAddr, proto)
 			fails := 0
 			for i, cmd := range cmds {
 				if strings.Contains(cmd[0], "LEX") || cmd[0] == "ZSCAN" {
@@ -1177,10 +1100,11 @@ func TestDiffZSetMore(t *testing.T) {
 			"COMMAND GETKEYS ZRANGESTORE d s 0 1", "COMMAND GETKEYS ZINTERCARD 1 a LIMIT 5", "COMMAND GETKEYS ZDIFFSTORE d 3 a b",
 			"COMMAND GETKEYS ZUNION 0 a", "COMMAND GETKEYS ZADD k 1 a", "COMMAND GETKEYS ZMPOP 1x a MIN",
 			"COMMAND GETKEYS ZUNION 4294967297 a", `COMMAND GETKEYS ZINTER " +1" a`, "COMMAND GETKEYS ZDIFF 99999999999999999999 a",
+			"COMMAND GETKEYS ZUNION 18446744073709551617 a", "COMMAND GETKEYS ZMPOP 18446744073709551617 a MIN",
 			"COMMAND INFO zadd zrangestore zunionstore zmpop zscan zrandmember zinter", "COMMAND DOCS zrange",
 		}},
 		{name: "negative zero", steps: []step{
-			"ZADD z -0 a", "ZSCORE z a", "ZADD z INCR -0 b", "ZSCORE z b", "ZADD y 1 " + zRepeat("L", 70), "ZADD y -0 a",
+			"ZADD z -0 a", "ZSCORE z a", "ZADD z INCR -0 b", "ZSCORE z b", "ZADD y 1 " + strings.Repeat("L", 70), "ZADD y -0 a",
 			"ZSCORE y a", "ZUNION 1 y WEIGHTS -1 WITHSCORES", "ZUNIONSTORE d 1 y WEIGHTS -1", "ZSCORE d a", "ZADD s 0 a 1 b",
 			"ZUNIONSTORE d 1 s WEIGHTS -1", "ZSCORE d a", "ZUNION 1 s WEIGHTS -1 WITHSCORES", "ZRANGESTORE e y 0 -1", "ZSCORE e a",
 		}},

@@ -7,13 +7,10 @@
 // O(len(pattern) * len(s)) time at worst, never exponential.
 package glob
 
-// Match reports whether s matches pattern.
-func Match(pattern, s string) bool { return match(pattern, s, false) }
-
-// MatchFold is Match ignoring ASCII case.
+// MatchFold reports whether s matches pattern, ignoring ASCII case.
 func MatchFold(pattern, s string) bool { return match(pattern, s, true) }
 
-// MatchBytes is Match for byte slices.
+// MatchBytes reports whether s matches pattern.
 func MatchBytes(pattern, s []byte) bool {
 	return match(unsafeString(pattern), unsafeString(s), false)
 }
