@@ -109,9 +109,9 @@ func TestIncrNoAlloc(t *testing.T) {
 // buffer (16 pipelined GETs of 1 KB values) move to pooled buffers instead
 // of allocating once the pool is warm.
 func TestPipelinedBigRepliesNoAlloc(t *testing.T) {
-	c := stringsTestClient(t, nil)
-	stringsRun(c, "SET k "+strings.Repeat("v", 1024))
-	get := stringsArgv("GET k")
+	c := testClient(t, nil)
+	testRun(c, "SET k "+strings.Repeat("v", 1024))
+	get := testArgv("GET k")
 	batch := func() {
 		for i := 0; i < 16; i++ {
 			c.argv = get

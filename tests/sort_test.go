@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -203,7 +202,7 @@ func TestDiffSortMisc(t *testing.T) {
 			"SORT l ALPHA STORE d", "LRANGE d 0 -1", "SADD s " + sortByteStrings(false), "SORT s ALPHA", "SORT s ALPHA LIMIT 10 10",
 			"SORT s ALPHA DESC STORE d", "LRANGE d 0 -1"}},
 		{name: "big list", steps: append([]step{
-			"RPUSH l " + listWords("e", 300),
+			"RPUSH l " + wordList("e", 0, 300),
 			"RPUSH n " + sortNumbers(300, 7),
 		}, "SORT l ALPHA", "SORT l ALPHA DESC LIMIT 10 20", "SORT n", "SORT n DESC LIMIT 100 50", "SORT n BY nosort LIMIT 290 20",
 			"SORT n ALPHA", "SORT n STORE d", "LRANGE d 0 -1")},
@@ -277,19 +276,11 @@ func TestDiffSortTies(t *testing.T) {
 // logged; KVD_SORT_SEED replays one.
 func TestDiffSortRandom(t *testing.T) {
 	needRedis(t)
-	seed := rand.Uint64()
-	if s := os.Getenv("KVD_SORT_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("KVD_SORT_SEED: %v", err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (replay with KVD_SORT_SEED=%d)", seed, seed)
+	seed := testSeed(t, "KVD_SORT_SEED")
 	r := rand.New(rand.NewPCG(seed, 3))
 	for round := range 12 {
 		steps := sortRandomRound(r)
-		compareCase(t, 2, dcase{name: fmt.Sprintf("round %d", round), steps: steps})
+		compareCase(t, sharedServers(), 2, dcase{name: fmt.Sprintf("round %d", round), steps: steps})
 		if t.Failed() {
 			t.Fatalf("seed %d, round %d", seed, round)
 		}

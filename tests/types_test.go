@@ -90,7 +90,7 @@ var typeCommands = []struct {
 
 // typeSources are the source keys the commands above read, one of each type.
 var typeSources = []step{
-	"SET srcstr abc", "PFADD srchll x y", "RPUSH srcl " + listWords("l", 50), "HSET srch f w", "SADD srcs a 1 2", "ZADD srcz 3 a 4 c",
+	"SET srcstr abc", "PFADD srchll x y", "RPUSH srcl " + wordList("l", 0, 50), "HSET srch f w", "SADD srcs a 1 2", "ZADD srcz 3 a 4 c",
 }
 
 // TestDiffTypesWrongType runs every type's commands against a key of every
@@ -161,7 +161,7 @@ func encodingSteps() []step {
 		"SET s5 1.5", "SET s6 0123",
 		"OBJECT ENCODING s1", "OBJECT ENCODING s2", "OBJECT ENCODING s3", "OBJECT ENCODING s4", "OBJECT ENCODING s5", "OBJECT ENCODING s6",
 		"APPEND s1 x", "OBJECT ENCODING s1", "SETRANGE s3 0 x", "OBJECT ENCODING s3", "INCR s6", "OBJECT ENCODING s6",
-		"RPUSH l1 a", "OBJECT ENCODING l1", "RPUSH l2 " + listWords("x", 1000), "OBJECT ENCODING l2", "LTRIM l2 0 0", "OBJECT ENCODING l2",
+		"RPUSH l1 a", "OBJECT ENCODING l1", "RPUSH l2 " + wordList("x", 0, 1000), "OBJECT ENCODING l2", "LTRIM l2 0 0", "OBJECT ENCODING l2",
 		"HSET h1 " + fields(128, 64), "OBJECT ENCODING h1", "HSET h2 " + fields(129, 1), "OBJECT ENCODING h2",
 		"HSET h3 " + fields(1, 65), "OBJECT ENCODING h3", "HSET h4 " + strings.Repeat("f", 65) + " v", "OBJECT ENCODING h4",
 		"HSET h1 f0 " + strings.Repeat("w", 65), "OBJECT ENCODING h1", "HDEL h2 f0 f1 f2", "OBJECT ENCODING h2",
@@ -416,7 +416,7 @@ func TestDiffTypesRandomStream(t *testing.T) {
 					cmds[i] = g.next()
 					args[i] = cmds[i].args
 				}
-				want, got := pipeline(t, rc, args), pipeline(t, kc, args)
+				want, got := rc.pipeline(args), kc.pipeline(args)
 				for i, c := range cmds {
 					if !sameReply(t, c.mod, want[i], got[i]) {
 						t.Fatalf("seed %d, command %d %q:\n redis: %q\n   kvd: %q", seed, done+i, c.args,
