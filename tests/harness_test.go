@@ -216,7 +216,13 @@ func startRedisServer(extra ...string) (string, func(), error) {
 var stopRedisFn func()
 
 func startRedis() error {
-	addr, stop, err := startRedisServer()
+	var args []string
+	if n := os.Getenv("KVD_TEST_IO_THREADS"); n != "" {
+		// The reference runs with the same I/O threads, so that even
+		// CONFIG GET io-threads compares equal.
+		args = append(args, "--io-threads", n, "--io-threads-do-reads", "yes")
+	}
+	addr, stop, err := startRedisServer(args...)
 	if err != nil {
 		return err
 	}
