@@ -10,7 +10,7 @@
 #   make fuzz    run the parser fuzzer for FUZZTIME (default 30s)
 #   make bench   Go micro-benchmarks (-benchmem)
 #   make compare side-by-side redis-benchmark against redis-server (scripts/compare.sh)
-#   make memory  memory per key against redis-server (scripts/memory.sh)
+#   make memory  memory per key/element against redis-server (scripts/memory-types.sh)
 #   make ci      what .ci/run runs after installing dependencies
 
 GO ?= go
@@ -51,7 +51,7 @@ bench:
 compare: build
 	./scripts/compare.sh
 
-memory: build
-	./scripts/memory.sh
+memory:
+	./scripts/memory-types.sh string hash list set zset
 
 ci: vet test

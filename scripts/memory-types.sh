@@ -3,6 +3,8 @@
 # redis-server, modelled on /work/shared/bench/memory.sh.
 #
 # Usage: scripts/memory-types.sh TYPE...
+#   string: KEYS (1,000,000) keys key:0000000.. with VALUE_SIZE (16) byte
+#         values, loaded with redis-cli --pipe in SETs.
 #   hash: one hash of FIELDS (1,000,000) fields field:0000000.. with
 #         VALUE_SIZE (16) byte values, loaded with redis-cli --pipe in HSETs
 #         of BATCH (1000) fields.
@@ -21,14 +23,15 @@
 # (--save '' --appendonly no) on free ports, loads the same data into each,
 # and prints RSS (VmRSS) and used_memory (INFO memory, where the server
 # reports it) before and after, per element. A fresh pair of servers is
-# started for each type. Environment: FIELDS, ELEMENTS, MEMBERS, ZMEMBERS,
+# started for each type. Environment: KEYS, FIELDS, ELEMENTS, MEMBERS, ZMEMBERS,
 # ZSCORES, VALUE_SIZE, BATCH, SETTLE=5 (max seconds to wait for RSS to settle).
 set -uo pipefail
 export LC_ALL=C
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 
+KEYS=${KEYS:-1000000}
 FIELDS=${FIELDS:-1000000}
 ELEMENTS=${ELEMENTS:-1000000}
 MEMBERS=${MEMBERS:-1000000}
@@ -127,6 +130,24 @@ measure() {
 }
 
 # ---- types ----
+
+gen_string() {
+    awk -v n="$KEYS" -v vs="$VALUE_SIZE" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            k = sprintf("key:%07d", i); v = sprintf("val:%0" (vs - 4) "d", i)
+            printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, vs, v
+        }
+    }' >"$TMP/string.resp"
+}
+
+mem_string() {
+    gen_string
+    start_servers
+    measure kvd "$KVD_PORT" "$KVD_PID" "$TMP/string.resp" "$KEYS" "$KEYS" dbsize
+    measure redis "$REDIS_PORT" "$REDIS_PID" "$TMP/string.resp" "$KEYS" "$KEYS" dbsize
+    stop_servers
+    rm -f "$TMP/string.resp"
+}
 
 gen_hash() {
     awk -v n="$FIELDS" -v vs="$VALUE_SIZE" -v batch="$BATCH" 'BEGIN {
