@@ -512,16 +512,21 @@ func tinyInexact(b []byte, f float64) bool {
 }
 
 // pqsort sorts v enough that positions lo..hi hold what a full sort would
-// put there, with Redis's pqsort: Bentley and McIlroy's quicksort (median of
-// three, or of nine past 40 elements; elements equal to the pivot gathered
-// at both ends; insertion sort under 7 elements or when a partition swaps
-// nothing) that skips partitions outside lo..hi. Equal elements end in the
-// order this exact sequence of comparisons and swaps leaves them, which is
-// what SORT ... BY ... LIMIT replies when weights tie.
+// put there, with Redis 7.0's pqsort: Bentley and McIlroy's quicksort
+// (median of three, or of nine past 40 elements; elements equal to the
+// pivot gathered at both ends, then swapped into the middle; insertion sort
+// under 7 elements) that skips partitions outside lo..hi. Unlike the NetBSD
+// qsort it derives from, Redis's keeps partitioning a range that needed no
+// swap rather than finishing it with an insertion sort. Equal elements end
+// in the order this exact sequence of comparisons and swaps leaves them,
+// which is what SORT ... BY ... LIMIT replies when weights tie.
 func pqsort(v []sortItem, cmp func(a, b *sortItem) int, lo, hi int) {
 	pqsortPart(v, 0, len(v), cmp, lo, hi)
 }
 
+// pqsortPart partitions v[a:a+n] around a pivot, recurses into the part
+// below the pivot and loops on the part above it, skipping either when it
+// lies wholly outside lo..hi.
 func pqsortPart(v []sortItem, a, n int, cmp func(a, b *sortItem) int, lo, hi int) {
 	// wanted reports whether the partition of size m at p meets lo..hi.
 	wanted := func(p, m int) bool {
@@ -544,9 +549,10 @@ func pqsortPart(v []sortItem, a, n int, cmp func(a, b *sortItem) int, lo, hi int
 			pm = med3(v, pl, pm, pn, cmp)
 		}
 		v[a], v[pm] = v[pm], v[a]
+		// v[a+1:pa] and v[pd+1:a+n] collect the elements equal to the
+		// pivot, v[pa:pb] those below it, v[pc+1:pd+1] those above.
 		pa, pb := a+1, a+1
 		pc, pd := a+n-1, a+n-1
-		swapped := false
 		for {
 			for pb <= pc {
 				r := cmp(&v[pb], &v[a])
@@ -554,7 +560,6 @@ func pqsortPart(v []sortItem, a, n int, cmp func(a, b *sortItem) int, lo, hi int
 					break
 				}
 				if r == 0 {
-					swapped = true
 					v[pa], v[pb] = v[pb], v[pa]
 					pa++
 				}
@@ -566,7 +571,6 @@ func pqsortPart(v []sortItem, a, n int, cmp func(a, b *sortItem) int, lo, hi int
 					break
 				}
 				if r == 0 {
-					swapped = true
 					v[pc], v[pd] = v[pd], v[pc]
 					pd--
 				}
@@ -576,13 +580,8 @@ func pqsortPart(v []sortItem, a, n int, cmp func(a, b *sortItem) int, lo, hi int
 				break
 			}
 			v[pb], v[pc] = v[pc], v[pb]
-			swapped = true
 			pb++
 			pc--
-		}
-		if !swapped {
-			insertionSort(v, a, n, cmp)
-			return
 		}
 		pn := a + n
 		r := min(pa-a, pb-pa)

@@ -3,7 +3,9 @@ package tests
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -269,6 +271,49 @@ func TestDiffSortTies(t *testing.T) {
 		cases = append(cases, dcase{name: fmt.Sprintf("n=%d", n), steps: steps})
 	}
 	diffCases(t, cases)
+}
+
+// TestDiffSortPqsortTies replays the rounds of TestDiffSortRandom in which
+// kvd once put tied ALPHA weights in another order than Redis's partial
+// quicksort, cut down to what their SORT commands read
+// (testdata/sort_pqsort_ties.txt).
+func TestDiffSortPqsortTies(t *testing.T) {
+	cases := readSortCases(t, "testdata/sort_pqsort_ties.txt")
+	if len(cases) == 0 {
+		t.Fatal("testdata/sort_pqsort_ties.txt holds no case")
+	}
+	diffCases(t, cases)
+}
+
+// readSortCases reads the cases of a file where each starts with a
+// "== name" line and goes on with its steps, one a line, skipping blank
+// lines and '#' comments. Every case must have a SORT or SORT_RO step.
+func readSortCases(t *testing.T, path string) []dcase {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []dcase
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "== "):
+			cases = append(cases, dcase{name: strings.TrimPrefix(line, "== ")})
+		case len(cases) == 0:
+			t.Fatalf("%s:%d: step before the first case", path, i+1)
+		default:
+			c := &cases[len(cases)-1]
+			c.steps = append(c.steps, line)
+		}
+	}
+	for _, c := range cases {
+		if !slices.ContainsFunc(c.steps, func(s step) bool { return strings.HasPrefix(strings.ToUpper(s), "SORT") }) {
+			t.Fatalf("%s: case %q has no SORT step", path, c.name)
+		}
+	}
+	return cases
 }
 
 // TestDiffSortRandom runs random SORT commands over random lists, sets and
