@@ -78,6 +78,12 @@ type Options struct {
 	// Backend is the I/O backend. New fails with an error wrapping
 	// ErrUnsupported if IOUring is asked for and the kernel refuses it.
 	Backend Backend
+
+	// Ring sizes for the io_uring backend; zero means the default. Tests
+	// shrink them to drive the backend into buffer exhaustion and
+	// completion-queue overflow with few connections.
+	ringEntries, ringCQEntries uint32
+	recvBuffers                uint16
 }
 
 // ErrUnsupported is wrapped by New's error when the requested backend is
@@ -156,7 +162,7 @@ func NewWithOptions(opts Options) (*Loop, error) {
 	l := &Loop{wakefd: wakefd, backend: opts.Backend}
 	switch opts.Backend {
 	case IOUring:
-		l.be, err = newUringBackend(l)
+		l.be, err = newUringBackend(l, opts)
 	default:
 		l.be, err = newEpollBackend(l)
 	}

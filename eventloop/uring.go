@@ -227,15 +227,15 @@ func (r *uring) getSQE() *sqe {
 func (r *uring) pending() uint32 { return r.sqLocalTail - atomic.LoadUint32(r.sqTail) }
 
 // enter publishes prepared entries and calls io_uring_enter, waiting for at
-// least minComplete completions (and at most timeout if it is set).
+// least minComplete completions (and at most timeout if it is set). It
+// always asks for events, even with minComplete 0: only then does the
+// kernel move completions that overflowed the completion queue back into it
+// and run pending task work; without it an overflow is never drained.
 func (r *uring) enter(minComplete uint32, timeout *unix.Timespec) (int, error) {
 	toSubmit := r.sqLocalTail - atomic.LoadUint32(r.sqTail)
 	atomic.StoreUint32(r.sqTail, r.sqLocalTail)
-	flags := uintptr(0)
+	flags := uintptr(enterGetEvents)
 	var argp, argsz uintptr
-	if minComplete > 0 {
-		flags |= enterGetEvents
-	}
 	var arg struct {
 		sigmask   uint64
 		sigmaskSz uint32
@@ -305,15 +305,16 @@ func (r *uring) probe(ops ...uint8) bool {
 // bufRing is a provided-buffer ring: the kernel picks a buffer from it for
 // each receive, and the owner gives buffers back once it has consumed them.
 type bufRing struct {
-	r        *uring
-	gid      uint16
-	mem      []byte // the ring entries (mmap'd, page aligned)
-	bufs     []byte // the buffers themselves, size each
-	size     int
-	entries  uint16
-	mask     uint16
-	tail     uint16 // local tail, published by publish
-	tailWord *uint32
+	r         *uring
+	gid       uint16
+	mem       []byte // the ring entries (mmap'd, page aligned)
+	bufs      []byte // the buffers themselves, size each
+	size      int
+	entries   uint16
+	mask      uint16
+	tail      uint16 // local tail, published by publish
+	published uint16 // the tail the kernel sees
+	tailWord  *uint32
 }
 
 // newBufRing registers a ring of entries buffers of size bytes as buffer group gid.
@@ -377,6 +378,7 @@ func (br *bufRing) add(id uint16) {
 func (br *bufRing) publish() {
 	w := atomic.LoadUint32(br.tailWord)
 	atomic.StoreUint32(br.tailWord, w&0xffff|uint32(br.tail)<<16)
+	br.published = br.tail
 }
 
 func (br *bufRing) close() {

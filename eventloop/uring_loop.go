@@ -3,6 +3,7 @@ package eventloop
 import (
 	"errors"
 	"fmt"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -29,6 +30,20 @@ type uringBackend struct {
 
 	sendQ   []*stream
 	publish bool // buffers were returned to the ring since the last publish
+	// starved holds the streams whose receive ended with ENOBUFS: every
+	// provided buffer was taken. They are re-armed once the ring may hold
+	// buffers again; re-arming at once would only earn another ENOBUFS, a
+	// completion storm that can overflow the completion queue.
+	starved []*stream
+	// taken counts the buffers the kernel handed over in completions seen
+	// so far; while it trails the published ring tail, the ring may still
+	// hold buffers, whenever the ENOBUFS was issued.
+	taken uint16
+
+	// backlog holds completions taken off the queue by sqe to make room;
+	// reap handles backlog[backHead:] before the queue.
+	backlog  []cqe
+	backHead int
 }
 
 type pollState struct {
@@ -64,8 +79,18 @@ func splitUserData(u uint64) (kind uint64, gen uint32, fd int) {
 	return u >> 56, uint32(u>>32) & 0xffffff, int(uint32(u))
 }
 
-func newUringBackend(l *Loop) (*uringBackend, error) {
-	r, err := newUring(ringEntries, ringCQEntries, setupCoopTaskrun|setupTaskrunFlag|setupSubmitAll)
+func newUringBackend(l *Loop, opts Options) (*uringBackend, error) {
+	entries, cqEntries, bufs := uint32(ringEntries), uint32(ringCQEntries), uint16(recvBufEntries)
+	if opts.ringEntries > 0 {
+		entries = opts.ringEntries
+	}
+	if opts.ringCQEntries > 0 {
+		cqEntries = opts.ringCQEntries
+	}
+	if opts.recvBuffers > 0 {
+		bufs = opts.recvBuffers
+	}
+	r, err := newUring(entries, cqEntries, setupCoopTaskrun|setupTaskrunFlag|setupSubmitAll)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
@@ -73,7 +98,7 @@ func newUringBackend(l *Loop) (*uringBackend, error) {
 		r.close()
 		return nil, fmt.Errorf("%w: io_uring lacks needed features (kernel too old)", ErrUnsupported)
 	}
-	br, err := r.newBufRing(recvBufGroup, recvBufEntries, recvBufSize)
+	br, err := r.newBufRing(recvBufGroup, bufs, recvBufSize)
 	if err != nil {
 		r.close()
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
@@ -82,18 +107,31 @@ func newUringBackend(l *Loop) (*uringBackend, error) {
 }
 
 // sqe returns a free submission entry, submitting queued ones first if the
-// queue is full.
+// queue is full. If the kernel refuses the submission (its completion queue
+// is backed up), the completions are moved to the backlog, unhandled: sqe
+// is called from inside handlers, which must never be re-entered.
 func (b *uringBackend) sqe() *sqe {
 	for {
 		if s := b.r.getSQE(); s != nil {
 			return s
 		}
-		if _, err := b.r.enter(0, nil); errors.Is(err, unix.EBUSY) {
-			// Completions are backed up: consume some so the kernel can
-			// take more submissions.
-			b.reap()
+		if _, err := b.r.enter(0, nil); err != nil && b.stash() == 0 {
+			// Nothing to make room with: give the kernel a moment.
+			time.Sleep(time.Millisecond)
 		}
 	}
+}
+
+// stash moves every completion in the queue to the backlog, which reap
+// handles before the queue, and returns how many it moved.
+func (b *uringBackend) stash() int {
+	n := 0
+	for c := b.r.peekCQE(); c != nil; c = b.r.peekCQE() {
+		b.backlog = append(b.backlog, *c)
+		b.r.advanceCQ(1)
+		n++
+	}
+	return n
 }
 
 func (b *uringBackend) gen() uint32 {
@@ -312,6 +350,7 @@ func (b *uringBackend) onRecv(gen uint32, fd int, res int32, flags uint32) {
 			s.h.OnData(b.br.buf(id)[:res])
 		}
 		b.br.add(id)
+		b.taken++
 		b.publish = true
 	}
 	if s == nil {
@@ -327,6 +366,11 @@ func (b *uringBackend) onRecv(gen uint32, fd int, res int32, flags uint32) {
 		b.l.peerEOF(s)
 	case res < 0 && res == -int32(unix.ENOBUFS):
 		// Every provided buffer was in use: receive again once some are back.
+		if !s.recvOn {
+			b.starved = append(b.starved, s)
+		}
+		b.maybeFinish(s)
+		return
 	case res < 0 && res != -int32(unix.ECANCELED):
 		b.l.endStream(s, osSyscallError("recv", unix.Errno(-res)))
 	}
@@ -433,6 +477,15 @@ func (b *uringBackend) wait(msec int) error {
 		b.br.publish()
 		b.publish = false
 	}
+	if len(b.starved) > 0 && b.br.published != b.taken {
+		// An ENOBUFS may have been issued before buffers were published,
+		// its completion seen after: retry unless the ring is known empty.
+		for i, s := range b.starved {
+			b.starved[i] = nil
+			b.armRecv(s) // skips streams closed meanwhile
+		}
+		b.starved = b.starved[:0]
+	}
 	var ts *unix.Timespec
 	minComplete := uint32(1)
 	switch {
@@ -442,7 +495,7 @@ func (b *uringBackend) wait(msec int) error {
 		t := unix.NsecToTimespec(int64(msec) * 1e6)
 		ts = &t
 	}
-	if b.r.peekCQE() != nil {
+	if b.r.peekCQE() != nil || b.backHead < len(b.backlog) {
 		minComplete = 0
 	}
 	if _, err := b.r.enter(minComplete, ts); err != nil && !errors.Is(err, unix.ETIME) && !errors.Is(err, unix.EINTR) && !errors.Is(err, unix.EBUSY) {
@@ -464,16 +517,27 @@ func (b *uringBackend) wait(msec int) error {
 	return nil
 }
 
-// reap handles every completion in the queue and returns how many.
+// reap handles every completion in the backlog and the queue, oldest
+// first, and returns how many.
 func (b *uringBackend) reap() int {
 	n := 0
 	for {
-		c := b.r.peekCQE()
-		if c == nil {
-			return n
+		var ud uint64
+		var res int32
+		var flags uint32
+		if b.backHead < len(b.backlog) {
+			c := &b.backlog[b.backHead]
+			b.backHead++
+			ud, res, flags = c.userData, c.res, c.flags
+		} else {
+			b.backlog, b.backHead = b.backlog[:0], 0
+			c := b.r.peekCQE()
+			if c == nil {
+				return n
+			}
+			ud, res, flags = c.userData, c.res, c.flags
+			b.r.advanceCQ(1)
 		}
-		ud, res, flags := c.userData, c.res, c.flags
-		b.r.advanceCQ(1)
 		n++
 		kind, gen, fd := splitUserData(ud)
 		switch kind {

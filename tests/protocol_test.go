@@ -829,7 +829,7 @@ func TestRobustIdleTimeout(t *testing.T) {
 }
 
 // TestRobustManyConnections holds 10,000 connections open at once, each
-// getting PONG. The clients run in a child process (see
+// getting PONG, then has all of them send a PING at once. The clients run in a child process (see
 // TestRobustManyConnectionsClient) so each side has its own descriptor limit.
 func TestRobustManyConnections(t *testing.T) {
 	const n = 10000
@@ -926,6 +926,25 @@ func TestRobustManyConnectionsClient(t *testing.T) {
 		}
 		return nil
 	})
+	if err == nil {
+		// Then a burst: every connection sends at once before any reads,
+		// more requests in flight than the proactor has receive buffers.
+		for i, nc := range conns {
+			if _, err = nc.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+				err = fmt.Errorf("burst, connection %d: %w", i, err)
+				break
+			}
+		}
+	}
+	if err == nil {
+		err = parallelDo(n, 32, func(i int) error {
+			buf := make([]byte, 7)
+			if _, err := io.ReadFull(conns[i], buf); err != nil || string(buf) != "+PONG\r\n" {
+				return fmt.Errorf("burst, connection %d: %q, %v", i, buf, err)
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		fmt.Println("FAIL", err)
 		t.Fatal(err)
