@@ -11,12 +11,13 @@
 #   make bench   Go micro-benchmarks (-benchmem)
 #   make compare side-by-side redis-benchmark against redis-server (scripts/compare.sh)
 #   make memory  memory per key/element against redis-server (scripts/memory-types.sh)
+#   make conns   memory per idle connection (10,000) against redis-server, both I/O models
 #   make ci      what .ci/run runs after installing dependencies
 
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: run build test deps vet generate fuzz bench compare memory ci
+.PHONY: run build test deps vet generate fuzz bench compare memory conns ci
 
 build:
 	$(GO) build -o bin/kvd ./cmd/kvd
@@ -53,5 +54,9 @@ compare: build
 
 memory:
 	./scripts/memory-types.sh string hash list set zset
+
+conns: build
+	./scripts/idle-conns.sh
+	KVD_ARGS="--io-model proactor" ./scripts/idle-conns.sh
 
 ci: vet test
