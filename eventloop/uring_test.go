@@ -3,13 +3,19 @@ package eventloop
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
+// newTestRing returns a single-issuer ring. The kernel refuses such a
+// ring's submissions and registrations (probe included) from any thread but
+// its creator's, so the test goroutine stays on its thread until cleanup.
 func newTestRing(t *testing.T) *uring {
 	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
 	r, err := newUring(64, 256, setupSingleIssuer|setupDeferTaskrun)
 	if err != nil {
 		t.Fatalf("io_uring: %v", err)
