@@ -14,7 +14,7 @@
 #   ONLY=regex      only workloads whose label matches
 #   PIN=1           pin redis-benchmark to CPU 0 and both servers to CPU 1
 #                   (needs 2+ CPUs; kvd then runs with GOMAXPROCS=1)
-#   KVD_ARGS=...    extra kvd options, e.g. "--io-threads 2" or "--io-model proactor"
+#   KVD_ARGS=...    extra kvd options, e.g. "--io-threads 2" or "--io-model reactor"
 #   KVD=path        the kvd binary (default bin/kvd)
 #   CANDIDATE_PORT  benchmark an already-running server instead of starting kvd
 set -euo pipefail

@@ -68,9 +68,10 @@ type Config struct {
 	IOThreads int
 	// IOThreadsDoReads makes I/O threads read and parse too, not only write ("io-threads-do-reads").
 	IOThreadsDoReads bool
-	// IOModel is "reactor" (epoll) or "proactor" (io_uring) ("io-model";
-	// kvd only). If io_uring is unavailable the server logs a warning and
-	// runs the reactor.
+	// IOModel is "proactor" (io_uring, the default) or "reactor" (epoll)
+	// ("io-model"; kvd only). If io_uring is unavailable, or IOThreads asks
+	// for I/O threads (which only the reactor has), the server logs a
+	// warning and runs the reactor.
 	IOModel string
 	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
 	PprofAddr string
@@ -119,7 +120,7 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		EnableDebugCommand:     "no",
 		IOThreads:              1,
-		IOModel:                "reactor",
+		IOModel:                "proactor",
 
 		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,

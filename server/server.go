@@ -155,17 +155,13 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i] = store.NewDB()
 	}
 	if cfg.IOThreads > 1 {
-		if ioModel == "proactor" {
-			s.logf(levelWarning, "io-threads %d ignored: the proactor does its I/O in the kernel", cfg.IOThreads)
-		} else {
-			if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
-				s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
-			}
-			s.ioPool = iothreads.New(cfg.IOThreads)
-			// Like Redis, threads are used only when enough clients are
-			// pending in one iteration to be worth waking them.
-			loop.SetParallel(s.ioPool, 2*cfg.IOThreads, cfg.IOThreadsDoReads)
+		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
+			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
 		}
+		s.ioPool = iothreads.New(cfg.IOThreads)
+		// Like Redis, threads are used only when enough clients are
+		// pending in one iteration to be worth waking them.
+		loop.SetParallel(s.ioPool, 2*cfg.IOThreads, cfg.IOThreadsDoReads)
 	}
 	loop.BeforeSleep(s.beforeSleep)
 	s.cronTimer = loop.AddTimer(time.Second/time.Duration(cfg.Hz), s.cron)
@@ -173,9 +169,12 @@ func New(cfg Config) (*Server, error) {
 }
 
 // newLoop creates the event loop for cfg.IOModel, falling back to the
-// reactor with a warning if io_uring is unavailable. It returns the model in use.
+// reactor with a warning if io_uring is unavailable or I/O threads are
+// asked for. It returns the model in use.
 func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
-	if cfg.IOModel == "proactor" {
+	if cfg.IOModel == "proactor" && cfg.IOThreads > 1 {
+		lg.printf(levelNotice, cfg.LogLevel, "io-threads %d: running the reactor, since the proactor does its I/O in the kernel and has no I/O threads", cfg.IOThreads)
+	} else if cfg.IOModel == "proactor" {
 		loop, err := eventloop.NewWithOptions(eventloop.Options{Backend: eventloop.IOUring})
 		if err == nil {
 			return loop, "proactor", nil

@@ -7,8 +7,9 @@
 // both servers before each case. When redis-server is missing the
 // differential tests fail if $CI is set and are skipped otherwise.
 //
-// KVD_TEST_IO_THREADS=N runs kvd with N I/O threads (and threaded reads);
-// KVD_TEST_IO_MODEL=proactor runs it on io_uring.
+// kvd runs its default I/O model, the io_uring proactor;
+// KVD_TEST_IO_MODEL=reactor runs it on the epoll reactor, and
+// KVD_TEST_IO_THREADS=N on the reactor with N I/O threads (and threaded reads).
 package tests
 
 import (
@@ -69,6 +70,7 @@ func testConfig() server.Config {
 	if n, err := strconv.Atoi(os.Getenv("KVD_TEST_IO_THREADS")); err == nil && n > 1 {
 		cfg.IOThreads = n
 		cfg.IOThreadsDoReads = true
+		cfg.IOModel = "reactor" // I/O threads are the reactor's
 	}
 	if m := os.Getenv("KVD_TEST_IO_MODEL"); m != "" {
 		cfg.IOModel = m
