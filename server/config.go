@@ -69,9 +69,9 @@ type Config struct {
 	// IOThreadsDoReads makes I/O threads read and parse too, not only write ("io-threads-do-reads").
 	IOThreadsDoReads bool
 	// IOModel is "proactor" (io_uring, the default) or "reactor" (epoll)
-	// ("io-model"; kvd only). If io_uring is unavailable, or IOThreads asks
-	// for I/O threads (which only the reactor has), the server logs a
-	// warning and runs the reactor.
+	// ("io-model"; kvd only). If io_uring is unavailable (logged as a
+	// warning), or IOThreads asks for I/O threads, which only the reactor
+	// has (logged as a notice), the server runs the reactor.
 	IOModel string
 	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
 	PprofAddr string
