@@ -2,6 +2,7 @@ package tests
 
 import (
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,4 +164,50 @@ func checkOutputLimitCloses(t *testing.T, setup, cmd []string) {
 			t.Fatalf("the connection was not closed: %v", err)
 		}
 	})
+}
+
+// ---- keyspace statistics ----
+
+// compareKeyspaceStats runs cmds on fresh private servers after CONFIG
+// RESETSTAT, then compares INFO's keyspace_hits, keyspace_misses and
+// total_error_replies, and the calls, rejected_calls and failed_calls of
+// every commandstats entry Redis reports whose name mine accepts. It
+// returns how many entries it compared.
+func compareKeyspaceStats(t *testing.T, cmds [][]string, mine func(cmdstat string) bool) int {
+	t.Helper()
+	s := privateServers(t, nil)
+	results := map[string]map[string][][2]string{}
+	for _, addr := range []string{s.redis, s.kvd} {
+		c := dial(t, addr)
+		c.do("CONFIG", "RESETSTAT")
+		for _, cmd := range cmds {
+			c.do(cmd...)
+		}
+		results[addr] = parseInfo(t, c.do("INFO", "stats", "commandstats"))
+	}
+	want, got := results[s.redis], results[s.kvd]
+	if v, _ := infoValue(want["stats"], "keyspace_misses"); v == "" || v == "0" {
+		t.Fatalf("Redis reports keyspace_misses %q: the scenario checks nothing", v)
+	}
+	for _, f := range []string{"keyspace_hits", "keyspace_misses", "total_error_replies"} {
+		w, _ := infoValue(want["stats"], f)
+		g, _ := infoValue(got["stats"], f)
+		if w != g {
+			t.Errorf("%s: redis %s, kvd %s", f, w, g)
+		}
+	}
+	calls := regexp.MustCompile(`^calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+)$`)
+	n := 0
+	for _, f := range want["commandstats"] {
+		if !mine(f[0]) {
+			continue
+		}
+		n++
+		g, _ := infoValue(got["commandstats"], f[0])
+		wm, gm := calls.FindStringSubmatch(f[1]), calls.FindStringSubmatch(g)
+		if wm == nil || gm == nil || wm[1] != gm[1] || wm[2] != gm[2] || wm[3] != gm[3] {
+			t.Errorf("%s: redis %q, kvd %q", f[0], f[1], g)
+		}
+	}
+	return n
 }
