@@ -578,7 +578,7 @@ func TestNoDescriptorLeak(t *testing.T) {
 	count := func() int {
 		ents, err := os.ReadDir("/proc/self/fd")
 		if err != nil {
-			t.Skipf("no /proc: %v", err)
+			t.Fatalf("counting descriptors: %v", err) // kvd is Linux-only: /proc is there
 		}
 		return len(ents)
 	}
