@@ -151,3 +151,38 @@ func TestRewriteConfigFile(t *testing.T) {
 		})
 	}
 }
+
+// TestIOModelChoice checks which loop each configuration gets: the
+// proactor by default, the reactor when asked for or when I/O threads are,
+// since only the reactor has them. CI's kernels support io_uring.
+func TestIOModelChoice(t *testing.T) {
+	for _, tc := range []struct {
+		model   string
+		threads int
+		want    string
+	}{
+		{"", 1, "proactor"},
+		{"reactor", 1, "reactor"},
+		{"proactor", 1, "proactor"},
+		{"", 2, "reactor"},
+		{"proactor", 4, "reactor"},
+	} {
+		cfg := DefaultConfig()
+		cfg.Bind, cfg.Port = []string{"127.0.0.1"}, 0
+		if tc.model != "" {
+			cfg.IOModel = tc.model
+		}
+		cfg.IOThreads = tc.threads
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		if got := s.Config().IOModel; got != tc.want {
+			t.Errorf("io-model %q, io-threads %d: runs %q, want %q", tc.model, tc.threads, got, tc.want)
+		}
+		if got := s.loop.Backend().String(); (got == "io_uring") != (tc.want == "proactor") {
+			t.Errorf("io-model %q, io-threads %d: loop backend %s", tc.model, tc.threads, got)
+		}
+		s.Close()
+	}
+}
