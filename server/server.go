@@ -81,7 +81,18 @@ type Server struct {
 
 	infoStatic     *infoStatic // INFO values computed once, on first use
 	noActiveExpire bool        // DEBUG SET-ACTIVE-EXPIRE 0
+
+	// Keyspace tables dropped by resizes and flushes, not yet handed back
+	// to the operating system (see releaseDropped).
+	dropped          int
+	releaseThreshold int
+	releasing        atomic.Bool  // a release is running
+	releases         atomic.Int64 // releases started
 }
+
+// defaultReleaseThreshold is how many bytes of dropped keyspace tables make
+// the server return free memory to the operating system at once.
+const defaultReleaseThreshold = 16 << 20
 
 const (
 	stateNew int32 = iota
@@ -139,15 +150,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("kvd: run id: %w", err)
 	}
 	s := &Server{
-		cfg:       cfg,
-		loop:      loop,
-		log:       lg,
-		runID:     hex.EncodeToString(id[:]),
-		startTime: time.Now(),
-		clients:   make(map[int64]*Client),
-		commands:  newCommandTable(),
-		done:      make(chan struct{}),
-		clock:     newClock(),
+		releaseThreshold: defaultReleaseThreshold,
+		cfg:              cfg,
+		loop:             loop,
+		log:              lg,
+		runID:            hex.EncodeToString(id[:]),
+		startTime:        time.Now(),
+		clients:          make(map[int64]*Client),
+		commands:         newCommandTable(),
+		done:             make(chan struct{}),
+		clock:            newClock(),
 	}
 	s.stats.init()
 	s.dbs = make([]*store.DB, cfg.Databases)
@@ -610,6 +622,7 @@ func (s *Server) cron() time.Duration {
 		s.trackMetrics(now)
 	}
 	s.notePeak(readMemory().objects)
+	s.releaseDropped()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
@@ -642,6 +655,29 @@ func (s *Server) cron() time.Duration {
 		}
 	}
 	return time.Second / time.Duration(s.cfg.Hz)
+}
+
+// releaseDropped returns free memory to the operating system once the
+// databases have dropped releaseThreshold bytes of keyspace tables. A table
+// that grows is copied into one half as large again, and the old one would
+// otherwise stay resident until the next garbage collection and the
+// runtime's slow scavenger, which at a million keys is a third of the
+// server's memory. The release (a collection, then returning every free
+// page) runs beside the loop, one at a time; tables grow geometrically, so
+// releases are rare and their total work is proportional to the data set.
+func (s *Server) releaseDropped() {
+	for _, db := range s.dbs {
+		s.dropped += db.TakeDropped()
+	}
+	if s.dropped < s.releaseThreshold || !s.releasing.CompareAndSwap(false, true) {
+		return
+	}
+	s.dropped = 0
+	s.releases.Add(1)
+	go func() {
+		defer s.releasing.Store(false)
+		debug.FreeOSMemory()
+	}()
 }
 
 // runWithPeriod reports whether a task meant to run every ms milliseconds

@@ -65,9 +65,9 @@ func NewDB() *DB {
 }
 
 func (db *DB) init() {
-	hash := db.keys.hash
+	hash, dropped := db.keys.hash, db.keys.dropped+db.keys.tableBytes()
 	db.keys = newKeyspace(db.seed)
-	db.keys.hash = hash
+	db.keys.hash, db.keys.dropped = hash, dropped
 	db.expires = btree.NewBTreeGOptions(lessExp, btree.Options{NoLocks: true})
 }
 
@@ -151,6 +151,17 @@ func (db *DB) Peek(key []byte, now int64) (Entry, bool) {
 func (db *DB) Exists(key []byte, now int64) bool {
 	_, ok := db.lookup(key, now)
 	return ok
+}
+
+// TakeDropped returns how many bytes of keyspace tables the database has
+// let go of (replaced when it grew or shrank, or flushed) since the last
+// call. That memory goes back to the operating system only after the
+// garbage collector frees it and the runtime scavenges it, which can take
+// a long time: a server may hand large amounts back sooner itself.
+func (db *DB) TakeDropped() int {
+	n := db.keys.dropped
+	db.keys.dropped = 0
+	return n
 }
 
 // Len returns the number of keys, including expired keys not yet removed (like DBSIZE).

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // The keyspace is an ordered hash table: an open-addressing table with
@@ -29,6 +30,7 @@ type keyspace struct {
 	ents    []entry  // slot i's entry
 	size    int      // home slots; the slots past them take keys that run off the end
 	n       int      // occupied slots
+	dropped int      // bytes of tables replaced by resizes, not yet reported
 	collide map[string]entry
 	seed    maphash.Seed
 	// hash, if set, replaces the seeded hash (tests force collisions with it).
@@ -185,9 +187,11 @@ func (ks *keyspace) resize(size, spill int) {
 	}
 	if ks.n == 0 && ks.size > 0 && size <= minHomeSlots {
 		// Empty again: drop the table altogether.
+		ks.dropped += ks.tableBytes()
 		ks.hashes, ks.ents, ks.size = nil, nil, 0
 		return
 	}
+	ks.dropped += ks.tableBytes()
 	hashes := make([]uint64, max(size, last+1)+spill)
 	for i := range hashes {
 		hashes[i] = emptyHash
@@ -202,6 +206,11 @@ func (ks *keyspace) resize(size, spill int) {
 		}
 	}
 	ks.hashes, ks.ents, ks.size = hashes, ents, size
+}
+
+// tableBytes returns the size of the table's arrays.
+func (ks *keyspace) tableBytes() int {
+	return cap(ks.hashes)*8 + cap(ks.ents)*int(unsafe.Sizeof(entry{}))
 }
 
 // del removes e's key, which must be present.

@@ -184,3 +184,29 @@ func TestKeyspaceRandom(t *testing.T) {
 		t.Fatalf("5000 random picks reached %d of 50 keys", len(seen))
 	}
 }
+
+// TestTakeDropped checks the accounting of table memory let go by resizes
+// and flushes.
+func TestTakeDropped(t *testing.T) {
+	db := NewDB()
+	if n := db.TakeDropped(); n != 0 {
+		t.Fatalf("new DB dropped %d bytes", n)
+	}
+	for i := range 1000 {
+		set(db, fmt.Sprint(i), "v", -1, 0)
+	}
+	grown := db.TakeDropped()
+	// Every table but the last one was dropped; the last holds 1000 keys at
+	// most 7/8 full, and each is half as large again as the one before.
+	table := db.keys.tableBytes()
+	if grown <= table/2 || grown >= 3*table {
+		t.Fatalf("growing to 1000 keys dropped %d bytes, table now %d", grown, table)
+	}
+	if n := db.TakeDropped(); n != 0 {
+		t.Fatalf("second TakeDropped: %d", n)
+	}
+	db.Flush()
+	if n := db.TakeDropped(); n != table {
+		t.Fatalf("Flush dropped %d bytes, want the table's %d", n, table)
+	}
+}
