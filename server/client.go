@@ -8,6 +8,9 @@ import (
 // ioBufSize is the size of a standard query or reply buffer (Redis's PROTO_IOBUF_LEN).
 const ioBufSize = 16 * 1024
 
+// maxOutHint caps the output buffer a client starts a batch with (a pooled class).
+const maxOutHint = 64 << 10
+
 // Client flags.
 const (
 	flagCloseAfterReply = 1 << iota // close once pending replies are written
@@ -55,6 +58,11 @@ type Client struct {
 	inLen   int      // length of the received bytes being executed in place
 	// outPeak is the most reply bytes the output buffer has held at once.
 	outPeak int
+	// outHint is the size of the last batch of replies sent, up to
+	// maxOutHint: a new output buffer starts that large, so that a client
+	// whose pipelined replies overflow the default size does not copy
+	// them into a bigger buffer on every batch.
+	outHint int
 	// outLimitSince is when the output buffer first exceeded the soft limit (unix ms), 0 if not.
 	outLimitSince int64
 
@@ -289,6 +297,7 @@ func (c *Client) flush() {
 		return
 	}
 	c.outPeak = max(c.outPeak, c.pendingOutput())
+	c.outHint = min(c.pendingOutput(), maxOutHint)
 	c.sendEnd = len(c.out)
 	if err := c.srv.loop.Send(c.fd, c.out[c.wpos:c.sendEnd]); err != nil {
 		c.srv.logf(levelWarning, "Sending to client: %v", err)
@@ -420,7 +429,7 @@ func (c *Client) replyError(msg string) {
 // buf returns the output buffer, taking one from the pool if there is none.
 func (c *Client) buf() []byte {
 	if c.out == nil {
-		c.out = c.srv.getBuf()
+		c.out = c.srv.getBufCap(max(ioBufSize, c.outHint))
 	}
 	return c.out
 }

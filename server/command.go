@@ -253,7 +253,10 @@ func (s *Server) dispatch(c *Client) {
 
 // call runs cmd's procedure for c and records its statistics.
 func (s *Server) call(c *Client, cmd *cmdState) {
-	start := s.clock.mono()
+	start := s.cmdMark
+	if start == 0 {
+		start = s.clock.mono()
+	}
 	s.lastNow = s.clock.ms(start)
 	c.errored = false
 	c.cmd = cmd
@@ -261,7 +264,9 @@ func (s *Server) call(c *Client, cmd *cmdState) {
 	c.lastCmd = cmd
 	c.cmd = nil
 	cmd.calls++
-	usec := (s.clock.mono() - start) / 1000
+	end := s.clock.mono()
+	s.cmdMark = end
+	usec := (end - start) / 1000
 	cmd.usec += usec
 	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
 	cmd.latency.record(usec * 1000)

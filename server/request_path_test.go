@@ -52,3 +52,22 @@ func BenchmarkRequestPath(b *testing.B) {
 		})
 	}
 }
+
+// TestOutputBufferHint checks that a client starts its next batch of
+// replies with a buffer as large as its last batch needed (up to the cap),
+// so that pipelined big replies are not copied into a larger buffer on
+// every batch.
+func TestOutputBufferHint(t *testing.T) {
+	c := testClient(t, nil)
+	for _, tc := range []struct{ hint, wantCap int }{
+		{0, ioBufSize},
+		{1000, ioBufSize},
+		{ioBufSize + 1, 64 << 10},
+		{maxOutHint, 64 << 10},
+	} {
+		c.out, c.outHint = nil, tc.hint
+		if got := cap(c.buf()); got != tc.wantCap {
+			t.Errorf("hint %d: buffer of %d bytes, want %d", tc.hint, got, tc.wantCap)
+		}
+	}
+}

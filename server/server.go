@@ -65,10 +65,15 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end, resumed before sleeping
 
-	ioPool      *iothreads.Pool // nil unless io-threads > 1
-	cronTimer   int64
-	cronLoops   int64
-	lastNow     int64 // unix ms cached for the command being executed
+	ioPool    *iothreads.Pool // nil unless io-threads > 1
+	cronTimer int64
+	cronLoops int64
+	lastNow   int64 // unix ms cached for the command being executed
+	// cmdMark is the clock reading that ended the last command, reused as
+	// the start of the next one in the same loop iteration (one clock read
+	// per command in a pipeline instead of two; what lies between is the
+	// parsing of the next command). 0 when the loop may have waited since.
+	cmdMark     int64
 	clock       clock
 	pprofServer *http.Server
 
@@ -520,8 +525,10 @@ func (s *Server) overOutputLimit(c *Client) bool {
 // beforeSleep runs before the loop waits: it resumes the clients a pause
 // released, then writes pending replies.
 func (s *Server) beforeSleep() {
+	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
 	s.handlePendingWrites()
+	s.cmdMark = 0 // the loop waits next
 }
 
 func (s *Server) handlePendingWrites() {
@@ -616,6 +623,7 @@ func (s *Server) nowMs() int64 { return s.clock.ms(s.clock.mono()) }
 // cron runs hz times a second: active expiry, idle timeouts, pause expiry.
 func (s *Server) cron() time.Duration {
 	s.clock = newClock()
+	s.cmdMark = 0 // readings of the old clock do not compare with the new one
 	s.cronLoops++
 	now := s.nowMs()
 	if s.runWithPeriod(100) {

@@ -1,5 +1,5 @@
-// Package store holds kvd's keyspace: databases of keys in B-trees, typed
-// values, expiry (lazy on lookup, and an active cycle driven by an ordered
+// Package store holds kvd's keyspace: databases of keys in ordered hash
+// tables, typed values (ordered ones in B-trees), expiry (lazy on lookup, and an active cycle driven by an ordered
 // index of deadlines). It knows nothing of clients or RESP, and it never
 // reads the clock: every call that depends on time takes now, in unix
 // milliseconds.

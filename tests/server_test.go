@@ -622,3 +622,30 @@ func TestServerMaxClientsLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCommandTimeExcludesIdle checks that the time a connection is
+// idle between commands, and the time spent by the cron, never count
+// towards a command's usec (kvd reuses the reading that ended one command
+// as the start of the next within a loop iteration).
+func TestServerCommandTimeExcludesIdle(t *testing.T) {
+	s := newKvd(t, func(cfg *server.Config) { cfg.Hz = 1 }) // the cron restarts the clock: keep it out of the way
+	c := dial(t, s.Addr().String())
+	c.do("CONFIG", "RESETSTAT")
+	for range 5 {
+		c.do("PING")
+		time.Sleep(30 * time.Millisecond)
+	}
+	// Two pipelined commands: the second one's time starts where the first ended.
+	c.write(append(encode("PING"), encode("PING")...))
+	c.read()
+	c.read()
+	v, ok := infoValue(parseInfo(t, c.do("INFO", "commandstats"))["commandstats"], "cmdstat_ping")
+	m := regexp.MustCompile(`^calls=7,usec=(\d+),`).FindStringSubmatch(v)
+	if !ok || m == nil {
+		t.Fatalf("cmdstat_ping = %q, want 7 calls", v)
+	}
+	// 150 ms of idle time in total; seven PINGs take microseconds.
+	if usec, _ := strconv.Atoi(m[1]); usec > 20000 {
+		t.Fatalf("7 PINGs took %d µs: idle time was counted", usec)
+	}
+}
