@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkKeyspaceGet looks up random keys among n, the keyspace's share
-// of a GET or SET; past the CPU caches its cost is the B-tree descent.
+// of a GET or SET; past the CPU caches its cost is a few cache misses.
 func BenchmarkKeyspaceGet(b *testing.B) {
 	for _, n := range []int{1000, 100_000, 1_000_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
@@ -33,5 +33,21 @@ func BenchmarkKeyspaceGet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkKeyspaceResize copies a table of 1,000,000 keys into a new one,
+// the pause a growing keyspace takes (Redis rehashes incrementally instead).
+func BenchmarkKeyspaceResize(b *testing.B) {
+	ks := newKeyspace(maphash.MakeSeed())
+	for i := range 1_000_000 {
+		var e entry
+		e.alloc(fmt.Appendf(nil, "key:%012d", i), 16, -1, 0)
+		ks.put(e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ks.resize(ks.size+i%2, minSpill)
 	}
 }
