@@ -73,8 +73,7 @@ func TestKeyspaceModel(t *testing.T) {
 				if r.IntN(4) != 0 == grow {
 					var e entry
 					e.alloc(k, 1, -1, 0)
-					if _, ok := ks.get(k); ok {
-						old, _ := ks.get(k)
+					if old, ok := ks.get(k); ok {
 						ks.del(old)
 					}
 					ks.put(e)
