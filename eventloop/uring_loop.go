@@ -556,6 +556,10 @@ func (b *uringBackend) reap() int {
 func (b *uringBackend) close() error {
 	for fd, s := range b.active {
 		if s != nil {
+			// Requests still in the ring hold the file until the kernel has
+			// cancelled them, after close returns: shut the connection down
+			// now so that the peer sees it closed at once.
+			unix.Shutdown(fd, unix.SHUT_RDWR)
 			unix.Close(fd)
 			b.active[fd] = nil
 		}

@@ -58,9 +58,14 @@ func openListeners(cfg Config) ([]*listener, error) {
 	return lns, nil
 }
 
+// closeListeners stops every listener at once. The socket is shut down
+// before its descriptor is closed: an accept still queued in io_uring holds
+// a reference to the file, so close alone would leave the port accepting
+// until the ring has torn that request down, after Serve has returned.
 func closeListeners(lns []*listener) {
 	for _, l := range lns {
 		if l.fd >= 0 {
+			unix.Shutdown(l.fd, unix.SHUT_RDWR)
 			unix.Close(l.fd)
 			l.fd = -1
 			if l.path != "" {
