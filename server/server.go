@@ -630,6 +630,12 @@ func (s *Server) cron() time.Duration {
 		s.trackMetrics(now)
 	}
 	s.notePeak(readMemory().objects)
+	// Active rehashing, as Redis's activerehashing yes: a keyspace table
+	// being resized moves for up to a millisecond per tick even when no
+	// write comes to move it.
+	for _, db := range s.dbs {
+		db.Rehash(time.Millisecond)
+	}
 	s.releaseDropped()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()

@@ -65,9 +65,13 @@ func NewDB() *DB {
 }
 
 func (db *DB) init() {
-	hash, dropped := db.keys.hash, db.keys.dropped+db.keys.tableBytes()
-	db.keys = newKeyspace(db.seed)
-	db.keys.hash, db.keys.dropped = hash, dropped
+	prev := &db.keys
+	ks := newKeyspace(db.seed)
+	ks.dropped = prev.dropped + prev.tableBytes()
+	if prev.moveStep != 0 { // keep what tests tuned
+		ks.hash, ks.syncBelow, ks.moveStep = prev.hash, prev.syncBelow, prev.moveStep
+	}
+	db.keys = ks
 	db.expires = btree.NewBTreeGOptions(lessExp, btree.Options{NoLocks: true})
 }
 
@@ -163,6 +167,12 @@ func (db *DB) TakeDropped() int {
 	db.keys.dropped = 0
 	return n
 }
+
+// Rehash moves keys into a resized keyspace table for about d, like
+// Redis's active rehashing, and reports whether a resize is still under
+// way. Writes move a few keys each; a server calls this from its cron so
+// that a resize also ends when the database is only read.
+func (db *DB) Rehash(d time.Duration) bool { return db.keys.rehash(d) }
 
 // Len returns the number of keys, including expired keys not yet removed (like DBSIZE).
 func (db *DB) Len() int { return db.keys.len() }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"time"
 	"unsafe"
 )
 
@@ -22,35 +23,67 @@ import (
 // the home slot (one cache line, usually), then the entry and the key: a
 // few cache misses where a B-tree descent takes dozens.
 //
+// A table that must grow or shrink is rebuilt incrementally once it holds
+// more than syncResizeKeys keys, as Redis rehashes: the keyspace keeps the
+// old table beside the new one and moves the old table's slots over in
+// hash order, a few at each write (resizeStep) and for a millisecond at
+// each cron tick (DB.Rehash). Keys hashing below the moving boundary lo are
+// in the new table, the others in the old one, so every lookup still reads
+// one table. Moved slots of the old table hold hash 0 (no key hashes to
+// it) so that a probe there skips them, and a key added to the old table
+// always lands past the boundary.
+//
 // Two keys with the same 64-bit hash are astronomically rare; when it
 // happens the second one lives in a small side map (collide) and the
 // slot's entry carries metaCollided.
 type keyspace struct {
-	hashes  []uint64 // slot i's key hash; emptyHash marks a free slot
-	ents    []entry  // slot i's entry
-	size    int      // home slots; the slots past them take keys that run off the end
-	n       int      // occupied slots
-	dropped int      // bytes of tables replaced by resizes, not yet reported
-	collide map[string]entry
-	seed    maphash.Seed
+	t table // the table; while resizing, the new one
+	// old is the table being moved into t while resizing: its slots from
+	// mig on are still to move; keys hashing at or above lo live there.
+	old      table
+	mig      int
+	lo       uint64
+	resizing bool
+	dropped  int // bytes of tables replaced by resizes, not yet reported
+	collide  map[string]entry
+	seed     maphash.Seed
 	// hash, if set, replaces the seeded hash (tests force collisions with it).
 	hash func(key []byte) uint64
+	// syncBelow: tables with fewer keys are rebuilt in one pass;
+	// moveStep: slots of the old table each write moves while resizing.
+	syncBelow, moveStep int
+}
+
+// table is one ordered open-addressing table.
+type table struct {
+	hashes []uint64 // slot i's key hash; emptyHash marks a free slot
+	ents   []entry  // slot i's entry
+	size   int      // home slots; the slots past them take keys that run off the end
+	n      int      // occupied slots
 }
 
 // emptyHash marks a free slot. No key hashes to it (hashOf maps it one
 // down), and it sorts after every hash, so a probe stops at a free slot
-// the way it stops at a larger hash.
-const emptyHash = math.MaxUint64
+// the way it stops at a larger hash. movedHash marks a slot of the old
+// table that has been moved while resizing; no key hashes to it either.
+const (
+	emptyHash = math.MaxUint64
+	movedHash = 0
+)
 
 // Table sizing: grow by half when more than 7/8 of the home slots are
-// taken; shrink to twice the keys when fewer than 1/8 are.
+// taken; shrink to twice the keys when fewer than 1/8 are. Tables of at
+// least syncResizeKeys keys resize incrementally, resizeStep slots of the
+// old table per write.
 const (
-	minHomeSlots = 8
-	minSpill     = 16
+	minHomeSlots   = 8
+	minSpill       = 16
+	syncResizeKeys = 1 << 14
+	resizeStep     = 128
 )
 
 func newKeyspace(seed maphash.Seed) keyspace {
-	return keyspace{seed: seed}
+	return keyspace{seed: seed, syncBelow: syncResizeKeys, moveStep: resizeStep}
 }
 
 func (ks *keyspace) hashOf(key []byte) uint64 {
@@ -60,8 +93,11 @@ func (ks *keyspace) hashOf(key []byte) uint64 {
 	} else {
 		h = maphash.Bytes(ks.seed, key)
 	}
-	if h == emptyHash {
+	switch h {
+	case emptyHash:
 		h--
+	case movedHash:
+		h++
 	}
 	return h
 }
@@ -72,11 +108,20 @@ func home(h uint64, size int) int {
 	return int(hi)
 }
 
+// newTable returns an empty table of size home slots and spill more.
+func newTable(size, spill int) table {
+	hashes := make([]uint64, size+spill)
+	for i := range hashes {
+		hashes[i] = emptyHash
+	}
+	return table{hashes: hashes, ents: make([]entry, len(hashes)), size: size}
+}
+
 // seek returns the first slot at or past h's home whose hash is h or
-// larger (free slots included), or len(ks.hashes).
-func (ks *keyspace) seek(h uint64) int {
-	hs := ks.hashes
-	i := home(h, ks.size)
+// larger (free slots included), or len(t.hashes).
+func (t *table) seek(h uint64) int {
+	hs := t.hashes
+	i := home(h, t.size)
 	for i < len(hs) && hs[i] < h {
 		i++
 	}
@@ -84,23 +129,109 @@ func (ks *keyspace) seek(h uint64) int {
 }
 
 // slot returns the slot holding hash h, or -1.
-func (ks *keyspace) slot(h uint64) int {
-	if i := ks.seek(h); i < len(ks.hashes) && ks.hashes[i] == h {
+func (t *table) slot(h uint64) int {
+	if i := t.seek(h); i < len(t.hashes) && t.hashes[i] == h {
 		return i
 	}
 	return -1
 }
 
+// bytes returns the size of the table's arrays.
+func (t *table) bytes() int {
+	return cap(t.hashes)*8 + cap(t.ents)*int(unsafe.Sizeof(entry{}))
+}
+
+// insertAt puts h and e in slot i, moving the run that starts there up by
+// one. It reports false, changing nothing, when the run reaches the end of
+// the table.
+func (t *table) insertAt(i int, h uint64, e entry) bool {
+	free := i
+	for free < len(t.hashes) && t.hashes[free] != emptyHash {
+		free++
+	}
+	if free == len(t.hashes) {
+		return false
+	}
+	copy(t.hashes[i+1:free+1], t.hashes[i:free])
+	copy(t.ents[i+1:free+1], t.ents[i:free])
+	t.hashes[i] = h
+	t.ents[i] = e
+	t.n++
+	return true
+}
+
+// removeAt empties slot i and moves the displaced keys after it down by one.
+func (t *table) removeAt(i int) {
+	j := i + 1
+	for j < len(t.hashes) && t.hashes[j] != emptyHash && home(t.hashes[j], t.size) < j {
+		j++
+	}
+	copy(t.hashes[i:j-1], t.hashes[i+1:j])
+	copy(t.ents[i:j-1], t.ents[i+1:j])
+	t.hashes[j-1] = emptyHash
+	t.ents[j-1] = entry{}
+	t.n--
+}
+
+// rebuilt returns a table with size home slots and at least spill slots
+// past them holding t's keys. The keys are already in hash order, so each
+// goes to the first free slot at or past its new home: one sequential pass.
+func (t *table) rebuilt(size, spill int) table {
+	last := -1
+	for _, h := range t.hashes {
+		if h != emptyHash {
+			last = max(home(h, size), last+1)
+		}
+	}
+	nt := newTable(size, max(size, last+1)-size+spill)
+	last = -1
+	for i, h := range t.hashes {
+		if h != emptyHash {
+			last = max(home(h, size), last+1)
+			nt.hashes[last] = h
+			nt.ents[last] = t.ents[i]
+		}
+	}
+	nt.n = t.n
+	return nt
+}
+
+// random returns the entry in the first occupied slot at or after a random
+// slot from from on; the table must hold a key there.
+func (t *table) random(from int) entry {
+	i := from + rand.IntN(len(t.hashes)-from)
+	for t.hashes[i] == emptyHash {
+		i++
+		if i == len(t.hashes) {
+			i = from
+		}
+	}
+	return t.ents[i]
+}
+
+// tableFor returns the table that holds, or would hold, hash h.
+func (ks *keyspace) tableFor(h uint64) *table {
+	if ks.resizing && h >= ks.lo {
+		return &ks.old
+	}
+	return &ks.t
+}
+
 // len returns the number of keys.
-func (ks *keyspace) len() int { return ks.n + len(ks.collide) }
+func (ks *keyspace) len() int { return ks.t.n + ks.old.n + len(ks.collide) }
+
+// tableBytes returns the size of the tables' arrays.
+func (ks *keyspace) tableBytes() int { return ks.t.bytes() + ks.old.bytes() }
 
 // get returns key's entry.
 func (ks *keyspace) get(key []byte) (entry, bool) {
-	i := ks.slot(ks.hashOf(key))
+	h := ks.hashOf(key)
+	t := ks.tableFor(h)
+	i := t.slot(h)
 	if i < 0 {
 		return entry{}, false
 	}
-	e := ks.ents[i]
+	e := t.ents[i]
 	if e.key() == string(key) {
 		return e, true
 	}
@@ -116,9 +247,12 @@ func (ks *keyspace) get(key []byte) (entry, bool) {
 func (ks *keyspace) put(e entry) {
 	e.meta &^= metaCollided
 	h := ks.hashOf(e.keyBytes())
-	i := ks.seek(h)
-	if i < len(ks.hashes) && ks.hashes[i] == h {
-		prev := &ks.ents[i]
+	if ks.resizing {
+		ks.move(ks.moveStep)
+	}
+	t := ks.tableFor(h)
+	if i := t.seek(h); i < len(t.hashes) && t.hashes[i] == h {
+		prev := &t.ents[i]
 		if prev.key() == e.key() {
 			e.meta |= prev.meta & metaCollided
 			*prev = e
@@ -132,96 +266,102 @@ func (ks *keyspace) put(e entry) {
 		ks.collide[e.key()] = e
 		return
 	}
-	if ks.n+1 > ks.size-ks.size/8 {
-		ks.resize(max(minHomeSlots, ks.size+ks.size/2), minSpill)
-		i = ks.seek(h)
+	if ks.resizing && ks.t.n+1 > ks.t.size-ks.t.size/8 {
+		// The new table filled up before the old one emptied.
+		ks.finishResize()
 	}
-	ks.insertAt(i, h, e)
-}
-
-// insertAt puts h and e in slot i, moving the run that starts there up by one.
-func (ks *keyspace) insertAt(i int, h uint64, e entry) {
-	free := i
-	for free < len(ks.hashes) && ks.hashes[free] != emptyHash {
-		free++
+	if !ks.resizing && ks.t.n+1 > ks.t.size-ks.t.size/8 {
+		ks.startResize(max(minHomeSlots, ks.t.size+ks.t.size/2))
 	}
-	if free == len(ks.hashes) {
-		// The run reaches the end of the table: make more room past the
-		// home slots and look again.
-		ks.resize(ks.size, 2*(len(ks.hashes)-ks.size))
-		ks.insertAt(ks.seek(h), h, e)
-		return
-	}
-	copy(ks.hashes[i+1:free+1], ks.hashes[i:free])
-	copy(ks.ents[i+1:free+1], ks.ents[i:free])
-	ks.hashes[i] = h
-	ks.ents[i] = e
-	ks.n++
-}
-
-// removeAt empties slot i and moves the displaced keys after it down by one.
-func (ks *keyspace) removeAt(i int) {
-	j := i + 1
-	for j < len(ks.hashes) && ks.hashes[j] != emptyHash && home(ks.hashes[j], ks.size) < j {
-		j++
-	}
-	copy(ks.hashes[i:j-1], ks.hashes[i+1:j])
-	copy(ks.ents[i:j-1], ks.ents[i+1:j])
-	ks.hashes[j-1] = emptyHash
-	ks.ents[j-1] = entry{}
-	ks.n--
-	if ks.size > minHomeSlots && ks.n < ks.size/8 {
-		ks.resize(max(minHomeSlots, 2*ks.n), minSpill)
-	}
-}
-
-// resize rebuilds the table with size home slots and at least spill slots
-// past them. The keys are already in hash order, so each goes to the first
-// free slot at or past its new home: one sequential pass.
-func (ks *keyspace) resize(size, spill int) {
-	last := -1
-	for _, h := range ks.hashes {
-		if h != emptyHash {
-			last = max(home(h, size), last+1)
+	for {
+		t := ks.tableFor(h)
+		if t.insertAt(t.seek(h), h, e) {
+			return
+		}
+		// The run reaches the end of the table.
+		if t == &ks.old {
+			ks.finishResize()
+		} else {
+			ks.dropped += t.bytes()
+			*t = t.rebuilt(t.size, max(minSpill, 2*(len(t.hashes)-t.size)))
 		}
 	}
-	if ks.n == 0 && ks.size > 0 && size <= minHomeSlots {
-		// Empty again: drop the table altogether.
-		ks.dropped += ks.tableBytes()
-		ks.hashes, ks.ents, ks.size = nil, nil, 0
-		return
-	}
-	ks.dropped += ks.tableBytes()
-	hashes := make([]uint64, max(size, last+1)+spill)
-	for i := range hashes {
-		hashes[i] = emptyHash
-	}
-	ents := make([]entry, len(hashes))
-	last = -1
-	for i, h := range ks.hashes {
-		if h != emptyHash {
-			last = max(home(h, size), last+1)
-			hashes[last] = h
-			ents[last] = ks.ents[i]
-		}
-	}
-	ks.hashes, ks.ents, ks.size = hashes, ents, size
 }
 
-// tableBytes returns the size of the table's arrays.
-func (ks *keyspace) tableBytes() int {
-	return cap(ks.hashes)*8 + cap(ks.ents)*int(unsafe.Sizeof(entry{}))
+// startResize begins rebuilding the table with size home slots: at once
+// for a small table, else incrementally.
+func (ks *keyspace) startResize(size int) {
+	if ks.t.n < ks.syncBelow {
+		ks.dropped += ks.t.bytes()
+		if ks.t.n == 0 && ks.t.size > 0 && size <= minHomeSlots {
+			ks.t = table{} // empty again: drop the table altogether
+			return
+		}
+		ks.t = ks.t.rebuilt(size, minSpill)
+		return
+	}
+	ks.old = ks.t
+	ks.t = newTable(size, minSpill)
+	ks.mig, ks.lo, ks.resizing = 0, movedHash+1, true
+	ks.move(ks.moveStep)
+}
+
+// move moves up to slots slots of the old table into the new one and ends
+// the resize once the old table is empty.
+func (ks *keyspace) move(slots int) {
+	o := &ks.old
+	end := min(ks.mig+slots, len(o.hashes))
+	for i := ks.mig; i < end; i++ {
+		if h := o.hashes[i]; h != emptyHash {
+			// Every key of the new table hashes below h: h goes to the
+			// first free slot at or past its home.
+			for !ks.t.insertAt(ks.t.seek(h), h, o.ents[i]) {
+				ks.dropped += ks.t.bytes()
+				ks.t = ks.t.rebuilt(ks.t.size, max(minSpill, 2*(len(ks.t.hashes)-ks.t.size)))
+			}
+			o.ents[i] = entry{}
+			o.n--
+			ks.lo = h + 1
+		}
+		o.hashes[i] = movedHash
+	}
+	ks.mig = end
+	if end == len(o.hashes) {
+		ks.dropped += o.bytes()
+		ks.old, ks.mig, ks.resizing = table{}, 0, false
+	}
+}
+
+// finishResize moves whatever the old table still holds.
+func (ks *keyspace) finishResize() {
+	if ks.resizing {
+		ks.move(len(ks.old.hashes))
+	}
+}
+
+// rehash moves slots of the old table for about d, while resizing, and
+// reports whether a resize is still under way.
+func (ks *keyspace) rehash(d time.Duration) bool {
+	start := time.Now()
+	for ks.resizing && time.Since(start) < d {
+		ks.move(4096)
+	}
+	return ks.resizing
 }
 
 // del removes e's key, which must be present.
 func (ks *keyspace) del(e entry) {
 	key := e.key()
 	h := ks.hashOf(e.keyBytes())
-	i := ks.slot(h)
+	if ks.resizing {
+		ks.move(ks.moveStep)
+	}
+	t := ks.tableFor(h)
+	i := t.slot(h)
 	if i < 0 {
 		return
 	}
-	slot := &ks.ents[i]
+	slot := &t.ents[i]
 	if slot.key() != key {
 		delete(ks.collide, key)
 		if !ks.hasCollided(h) {
@@ -229,22 +369,23 @@ func (ks *keyspace) del(e entry) {
 		}
 		return
 	}
-	if slot.meta&metaCollided == 0 {
-		ks.removeAt(i)
-		return
-	}
-	// Promote a key that shares the hash into the slot.
-	for k, c := range ks.collide {
-		if ks.hashOf([]byte(k)) == h {
-			delete(ks.collide, k)
-			if ks.hasCollided(h) {
-				c.meta |= metaCollided
+	if slot.meta&metaCollided != 0 {
+		// Promote a key that shares the hash into the slot.
+		for k, c := range ks.collide {
+			if ks.hashOf([]byte(k)) == h {
+				delete(ks.collide, k)
+				if ks.hasCollided(h) {
+					c.meta |= metaCollided
+				}
+				*slot = c
+				return
 			}
-			*slot = c
-			return
 		}
 	}
-	ks.removeAt(i)
+	t.removeAt(i)
+	if !ks.resizing && ks.t.size > minHomeSlots && ks.t.n < ks.t.size/8 {
+		ks.startResize(max(minHomeSlots, 2*ks.t.n))
+	}
 }
 
 func (ks *keyspace) hasCollided(h uint64) bool {
@@ -273,11 +414,25 @@ func (ks *keyspace) withCollided(h uint64, e entry, fn func(entry) bool) bool {
 
 // each calls fn for every key, in hash order, until fn returns false.
 func (ks *keyspace) each(fn func(entry) bool) {
-	for i, h := range ks.hashes {
-		if h != emptyHash && !ks.withCollided(h, ks.ents[i], fn) {
-			return
+	// While resizing, every key of the new table hashes below every key
+	// left in the old one.
+	if !ks.t.each(0, ks, fn) {
+		return
+	}
+	if ks.resizing {
+		ks.old.each(ks.mig, ks, fn)
+	}
+}
+
+// each calls fn for the keys in slots from from on, and for those sharing
+// their hashes, until fn returns false; it reports whether fn never did.
+func (t *table) each(from int, ks *keyspace, fn func(entry) bool) bool {
+	for i := from; i < len(t.hashes); i++ {
+		if h := t.hashes[i]; h != emptyHash && !ks.withCollided(h, t.ents[i], fn) {
+			return false
 		}
 	}
+	return true
 }
 
 // scan visits about count keys in hash order from cursor and returns the
@@ -286,36 +441,52 @@ func (ks *keyspace) each(fn func(entry) bool) {
 func (ks *keyspace) scan(cursor uint64, count int, fn func(entry)) uint64 {
 	count = max(count, 1)
 	visited := 0
-	for i := ks.seek(cursor); i < len(ks.hashes); i++ {
-		h := ks.hashes[i]
-		if h == emptyHash {
-			continue
-		}
+	next := uint64(0)
+	visit := func(h uint64, e entry) bool {
 		if visited >= count {
-			return h
+			next = h
+			return false
 		}
-		ks.withCollided(h, ks.ents[i], func(x entry) bool {
+		ks.withCollided(h, e, func(x entry) bool {
 			visited++
 			fn(x)
 			return true
 		})
+		return true
 	}
-	return 0
+	if !ks.t.scanFrom(ks.t.seek(cursor), visit) {
+		return next
+	}
+	if ks.resizing {
+		// The old table's moved slots hold movedHash, below any cursor
+		// but 0, which starts at mig anyway.
+		ks.old.scanFrom(max(ks.mig, ks.old.seek(cursor)), visit)
+	}
+	return next
+}
+
+// scanFrom calls visit for the entry in each occupied slot from i on until
+// visit returns false; it reports whether visit never did.
+func (t *table) scanFrom(i int, visit func(uint64, entry) bool) bool {
+	for ; i < len(t.hashes); i++ {
+		if h := t.hashes[i]; h != emptyHash && !visit(h, t.ents[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // random returns a random key's entry.
 func (ks *keyspace) random() (entry, bool) {
-	if ks.n == 0 {
+	n := ks.t.n + ks.old.n
+	if n == 0 {
 		return entry{}, false
 	}
 	// The first key at or after a random slot: cheap, and, with the table
 	// at least 1/8 full, not far from uniform (Redis's pick is no fairer).
-	i := rand.IntN(len(ks.hashes))
-	for ks.hashes[i] == emptyHash {
-		i++
-		if i == len(ks.hashes) {
-			i = 0
-		}
+	// While resizing, first a table in proportion to its keys.
+	if rand.IntN(n) < ks.t.n {
+		return ks.t.random(0), true
 	}
-	return ks.ents[i], true
+	return ks.old.random(ks.mig), true
 }

@@ -5,21 +5,47 @@ import (
 	"hash/maphash"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // checkTable verifies the ordered hash table's invariants: the slots are
 // in hash order, every key sits at or past its home slot with no free slot
-// in between (or a probe would stop short), and n counts the keys.
+// in between (or a probe would stop short), and n counts the keys. While
+// resizing, the new table holds only hashes below the boundary, the old one
+// only hashes at or above it past its moved slots, which are all marked.
 func checkTable(t *testing.T, ks *keyspace) {
 	t.Helper()
-	if len(ks.hashes) != len(ks.ents) {
-		t.Fatalf("%d hashes, %d entries", len(ks.hashes), len(ks.ents))
+	if !ks.resizing {
+		checkSlots(t, ks, &ks.t, 0, 0, emptyHash)
+		if ks.old.hashes != nil || ks.old.n != 0 || ks.mig != 0 {
+			t.Fatalf("not resizing, but an old table of %d keys, mig %d", ks.old.n, ks.mig)
+		}
+	} else {
+		checkSlots(t, ks, &ks.t, 0, 0, ks.lo)
+		for i := range ks.mig {
+			if ks.old.hashes[i] != movedHash || ks.old.ents[i].kv != nil {
+				t.Fatalf("moved slot %d of the old table holds hash %x", i, ks.old.hashes[i])
+			}
+		}
+		checkSlots(t, ks, &ks.old, ks.mig, ks.lo, emptyHash)
+	}
+	if ks.t.n > 0 && ks.t.n > ks.t.size-ks.t.size/8 {
+		t.Fatalf("%d keys in %d home slots", ks.t.n, ks.t.size)
+	}
+}
+
+// checkSlots checks tb's slots from from on, whose hashes must lie in [lo, hi).
+func checkSlots(t *testing.T, ks *keyspace, tb *table, from int, lo, hi uint64) {
+	t.Helper()
+	if len(tb.hashes) != len(tb.ents) {
+		t.Fatalf("%d hashes, %d entries", len(tb.hashes), len(tb.ents))
 	}
 	n, prev, lastFree := 0, uint64(0), -1
-	for i, h := range ks.hashes {
+	for i := from; i < len(tb.hashes); i++ {
+		h := tb.hashes[i]
 		if h == emptyHash {
 			lastFree = i
-			if ks.ents[i].kv != nil {
+			if tb.ents[i].kv != nil {
 				t.Fatalf("free slot %d holds an entry", i)
 			}
 			continue
@@ -29,19 +55,31 @@ func checkTable(t *testing.T, ks *keyspace) {
 			t.Fatalf("slot %d: hash %x after %x", i, h, prev)
 		}
 		prev = h
-		if hm := home(h, ks.size); hm > i || lastFree >= hm {
+		if h < lo || h >= hi {
+			t.Fatalf("slot %d: hash %x outside [%x, %x)", i, h, lo, hi)
+		}
+		if hm := home(h, tb.size); hm > i || lastFree >= hm {
 			t.Fatalf("slot %d: home %d, free slot %d between", i, hm, lastFree)
 		}
-		if got := ks.hashOf(ks.ents[i].keyBytes()); got != h {
-			t.Fatalf("slot %d holds %q (hash %x) under hash %x", i, ks.ents[i].key(), got, h)
+		if got := ks.hashOf(tb.ents[i].keyBytes()); got != h {
+			t.Fatalf("slot %d holds %q (hash %x) under hash %x", i, tb.ents[i].key(), got, h)
 		}
 	}
-	if n != ks.n {
-		t.Fatalf("%d keys in slots, n = %d", n, ks.n)
+	if n != tb.n {
+		t.Fatalf("%d keys in slots, n = %d", n, tb.n)
 	}
-	if ks.n > 0 && ks.n > ks.size-ks.size/8 {
-		t.Fatalf("%d keys in %d home slots", ks.n, ks.size)
-	}
+}
+
+// resizeModes are the keyspace tunings the model tests run under: the
+// default (tables this small resize in one pass) and incremental resizing
+// of every table, one or a few slots per write, so that most steps find a
+// resize under way.
+var resizeModes = []struct {
+	name                string
+	syncBelow, moveStep int
+}{
+	{"sync", syncResizeKeys, resizeStep},
+	{"incremental", 0, 3},
 }
 
 // TestKeyspaceModel drives the table with random puts and deletes, through
@@ -50,74 +88,148 @@ func TestKeyspaceModel(t *testing.T) {
 	hashes := []struct {
 		name string
 		fn   func([]byte) uint64
+		few  bool // so few distinct hashes that the table never resizes
 	}{
-		{"seeded", nil},
+		{"seeded", nil, false},
 		// Few distinct small hashes: every key's home is slot 0, so runs
 		// reach the end of the table and collisions are constant.
-		{"small", func(k []byte) uint64 { return uint64(len(k)) }},
+		{"small", func(k []byte) uint64 { return uint64(len(k)) }, true},
 		// Hashes at the top of the range, emptyHash included.
-		{"top", func(k []byte) uint64 { return emptyHash - uint64(len(k)%3) }},
+		{"top", func(k []byte) uint64 { return emptyHash - uint64(len(k)%3) }, true},
 		// Clustered hashes: long runs of displaced keys.
-		{"clustered", func(k []byte) uint64 { return maphash.Bytes(seedFor, k) >> 6 }},
+		{"clustered", func(k []byte) uint64 { return maphash.Bytes(seedFor, k) >> 6 }, false},
 	}
-	for _, hc := range hashes {
-		t.Run(hc.name, func(t *testing.T) {
-			ks := newKeyspace(maphash.MakeSeed())
-			ks.hash = hc.fn
-			ref := map[string]bool{}
-			r := rand.New(rand.NewPCG(7, 9))
-			for step := 0; step < 20000; step++ {
-				// Phases of growth and of shrinking.
-				grow := (step/2500)%2 == 0
-				k := []byte(fmt.Sprintf("k%d", r.IntN(3000)))
-				if r.IntN(4) != 0 == grow {
-					var e entry
-					e.alloc(k, 1, -1, 0)
-					if old, ok := ks.get(k); ok {
-						ks.del(old)
-					}
-					ks.put(e)
-					ref[string(k)] = true
-				} else if e, ok := ks.get(k); ok {
-					ks.del(e)
-					delete(ref, string(k))
-				} else if ref[string(k)] {
-					t.Fatalf("step %d: %q missing", step, k)
-				}
-				if ks.len() != len(ref) {
-					t.Fatalf("step %d: len %d, want %d", step, ks.len(), len(ref))
-				}
-				if step%500 == 0 {
-					checkTable(t, &ks)
-					for k := range ref {
-						if e, ok := ks.get([]byte(k)); !ok || e.key() != k {
-							t.Fatalf("step %d: %q not found", step, k)
-						}
-					}
-				}
+	for _, mode := range resizeModes {
+		for _, hc := range hashes {
+			t.Run(mode.name+"/"+hc.name, func(t *testing.T) {
+				testKeyspaceModel(t, hc.fn, mode.syncBelow, mode.moveStep, mode.syncBelow == 0 && !hc.few)
+			})
+		}
+	}
+}
+
+func testKeyspaceModel(t *testing.T, hash func([]byte) uint64, syncBelow, moveStep int, wantResizing bool) {
+	ks := newKeyspace(maphash.MakeSeed())
+	ks.hash, ks.syncBelow, ks.moveStep = hash, syncBelow, moveStep
+	ref := map[string]bool{}
+	resizing := 0
+	r := rand.New(rand.NewPCG(7, 9))
+	for step := 0; step < 20000; step++ {
+		// Phases of growth and of shrinking.
+		grow := (step/2500)%2 == 0
+		k := []byte(fmt.Sprintf("k%d", r.IntN(3000)))
+		if r.IntN(4) != 0 == grow {
+			var e entry
+			e.alloc(k, 1, -1, 0)
+			if old, ok := ks.get(k); ok {
+				ks.del(old)
 			}
+			ks.put(e)
+			ref[string(k)] = true
+		} else if e, ok := ks.get(k); ok {
+			ks.del(e)
+			delete(ref, string(k))
+		} else if ref[string(k)] {
+			t.Fatalf("step %d: %q missing", step, k)
+		}
+		if ks.len() != len(ref) {
+			t.Fatalf("step %d: len %d, want %d", step, ks.len(), len(ref))
+		}
+		if ks.resizing {
+			resizing++
+		}
+		if step%50 == 0 {
 			checkTable(t, &ks)
-			seen := map[string]int{}
-			ks.each(func(e entry) bool { seen[e.key()]++; return true })
-			if len(seen) != len(ref) {
-				t.Fatalf("each visited %d keys, want %d", len(seen), len(ref))
-			}
-			for k, n := range seen {
-				if !ref[k] || n != 1 {
-					t.Fatalf("each visited %q %d times", k, n)
+		}
+		if step%500 == 0 {
+			checkIteration(t, &ks, len(ref))
+			for k := range ref {
+				if e, ok := ks.get([]byte(k)); !ok || e.key() != k {
+					t.Fatalf("step %d: %q not found", step, k)
 				}
 			}
-		})
+		}
+	}
+	checkTable(t, &ks)
+	if wantResizing && resizing < 1000 {
+		t.Fatalf("only %d of 20000 steps found a resize under way", resizing)
+	}
+	seen := map[string]int{}
+	ks.each(func(e entry) bool { seen[e.key()]++; return true })
+	if len(seen) != len(ref) {
+		t.Fatalf("each visited %d keys, want %d", len(seen), len(ref))
+	}
+	for k, n := range seen {
+		if !ref[k] || n != 1 {
+			t.Fatalf("each visited %q %d times", k, n)
+		}
 	}
 }
 
 var seedFor = maphash.MakeSeed()
 
+// checkIteration checks that each and a full SCAN visit n keys once each,
+// each in hash order.
+func checkIteration(t *testing.T, ks *keyspace, n int) {
+	t.Helper()
+	seen := map[string]bool{}
+	prev := uint64(0)
+	ks.each(func(e entry) bool {
+		h := ks.hashOf(e.keyBytes())
+		if h < prev {
+			t.Fatalf("each: %q (hash %x) after hash %x", e.key(), h, prev)
+		}
+		prev = h
+		if seen[e.key()] {
+			t.Fatalf("each visited %q twice", e.key())
+		}
+		seen[e.key()] = true
+		return true
+	})
+	if len(seen) != n {
+		t.Fatalf("each visited %d keys, want %d", len(seen), n)
+	}
+	clear(seen)
+	for cursor := uint64(0); ; {
+		cursor = ks.scan(cursor, 7, func(e entry) {
+			if seen[e.key()] {
+				t.Fatalf("scan visited %q twice", e.key())
+			}
+			seen[e.key()] = true
+		})
+		if cursor == 0 {
+			break
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("scan visited %d keys, want %d", len(seen), n)
+	}
+	// One call for everything: through both tables while resizing.
+	visited := 0
+	if ks.scan(0, n+1, func(e entry) {
+		if e.kv == nil {
+			t.Fatal("scan visited an empty slot")
+		}
+		visited++
+	}) != 0 || visited != n {
+		t.Fatalf("a single scan visited %d keys, want %d", visited, n)
+	}
+}
+
 // TestKeyspaceScanAcrossResizes runs SCAN-style iterations while keys are
 // added and removed between calls, the table growing and shrinking under
 // the cursor: every key present throughout must be visited.
 func TestKeyspaceScanAcrossResizes(t *testing.T) {
-	ks := newKeyspace(maphash.MakeSeed())
+	for _, mode := range resizeModes {
+		t.Run(mode.name, func(t *testing.T) {
+			ks := newKeyspace(maphash.MakeSeed())
+			ks.syncBelow, ks.moveStep = mode.syncBelow, mode.moveStep
+			testScanAcrossResizes(t, &ks)
+		})
+	}
+}
+
+func testScanAcrossResizes(t *testing.T, ks *keyspace) {
 	r := rand.New(rand.NewPCG(3, 4))
 	keep := map[string]bool{}
 	for i := 0; i < 500; i++ {
@@ -156,7 +268,7 @@ func TestKeyspaceScanAcrossResizes(t *testing.T) {
 				t.Fatalf("round %d: %q was present throughout but not visited", round, k)
 			}
 		}
-		checkTable(t, &ks)
+		checkTable(t, ks)
 	}
 }
 
@@ -207,5 +319,70 @@ func TestTakeDropped(t *testing.T) {
 	db.Flush()
 	if n := db.TakeDropped(); n != table {
 		t.Fatalf("Flush dropped %d bytes, want the table's %d", n, table)
+	}
+}
+
+// TestKeyspaceIncrementalResize grows a database past the size where
+// resizes become incremental and checks a resize under way: each write
+// moves a bounded number of slots, every key stays reachable, random picks
+// come from both tables, and Rehash finishes the move and reports the old
+// table as dropped.
+func TestKeyspaceIncrementalResize(t *testing.T) {
+	db := NewDB()
+	ks := &db.keys
+	n := 0
+	for !ks.resizing || ks.old.n < syncResizeKeys {
+		set(db, fmt.Sprint("key:", n), "v", -1, 0)
+		n++
+		if ks.resizing && ks.mig > resizeStep {
+			t.Fatalf("the write that started a resize moved %d slots, want at most %d", ks.mig, resizeStep)
+		}
+	}
+	db.TakeDropped()
+	oldBytes := ks.old.bytes()
+	mig := ks.mig
+	set(db, fmt.Sprint("key:", n), "v", -1, 0)
+	n++
+	if !ks.resizing || ks.mig-mig != resizeStep {
+		t.Fatalf("a write during a resize moved %d slots (resizing %v), want %d", ks.mig-mig, ks.resizing, resizeStep)
+	}
+	checkTable(t, ks)
+	if db.Len() != n {
+		t.Fatalf("Len %d, want %d", db.Len(), n)
+	}
+	for i := range n {
+		if _, ok := db.keys.get([]byte(fmt.Sprint("key:", i))); !ok {
+			t.Fatalf("key:%d not found during the resize", i)
+		}
+	}
+	inNew, inOld := 0, 0
+	for range 2000 {
+		e, ok := ks.random()
+		if !ok {
+			t.Fatal("random found nothing")
+		}
+		if ks.hashOf(e.keyBytes()) < ks.lo {
+			inNew++
+		} else {
+			inOld++
+		}
+	}
+	if inNew == 0 || inOld == 0 {
+		t.Fatalf("random picks: %d from the new table, %d from the old", inNew, inOld)
+	}
+	if db.Rehash(time.Hour) || ks.resizing {
+		t.Fatal("Rehash did not finish the resize")
+	}
+	checkTable(t, ks)
+	if got := db.TakeDropped(); got != oldBytes {
+		t.Fatalf("the finished resize dropped %d bytes, want the old table's %d", got, oldBytes)
+	}
+	for i := range n {
+		if _, ok := db.keys.get([]byte(fmt.Sprint("key:", i))); !ok {
+			t.Fatalf("key:%d not found after the resize", i)
+		}
+	}
+	if db.Rehash(time.Hour) {
+		t.Fatal("Rehash reports a resize under way with none")
 	}
 }
