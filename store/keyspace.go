@@ -56,10 +56,14 @@ type keyspace struct {
 
 // table is one ordered open-addressing table.
 type table struct {
-	hashes []uint64 // slot i's key hash; emptyHash marks a free slot
-	ents   []entry  // slot i's entry
-	size   int      // home slots; the slots past them take keys that run off the end
-	n      int      // occupied slots
+	// inv[i] is the complement of slot i's key hash, so that the zeroes
+	// of a new allocation are free slots (^emptyHash == 0): a new table
+	// needs no initialising pass, and its pages are touched only as keys
+	// arrive. The complement reverses the order: inv is descending.
+	inv  []uint64
+	ents []entry // slot i's entry
+	size int     // home slots; the slots past them take keys that run off the end
+	n    int     // occupied slots
 }
 
 // emptyHash marks a free slot. No key hashes to it (hashOf maps it one
@@ -78,9 +82,15 @@ const (
 const (
 	minHomeSlots   = 8
 	minSpill       = 16
-	syncResizeKeys = 1 << 14
+	syncResizeKeys = 1 << 12
 	resizeStep     = 128
 )
+
+// spillFor returns the slots a new table of size home slots gets past
+// them. The keys whose homes are the last slots run into them, and at 7/8
+// full such a run is often dozens of slots long; a run that reaches the end
+// costs a copy of the whole table, so large tables get 1/64 more.
+func spillFor(size int) int { return max(minSpill, size/64) }
 
 func newKeyspace(seed maphash.Seed) keyspace {
 	return keyspace{seed: seed, syncBelow: syncResizeKeys, moveStep: resizeStep}
@@ -110,19 +120,16 @@ func home(h uint64, size int) int {
 
 // newTable returns an empty table of size home slots and spill more.
 func newTable(size, spill int) table {
-	hashes := make([]uint64, size+spill)
-	for i := range hashes {
-		hashes[i] = emptyHash
-	}
-	return table{hashes: hashes, ents: make([]entry, len(hashes)), size: size}
+	inv := make([]uint64, size+spill)
+	return table{inv: inv, ents: make([]entry, len(inv)), size: size}
 }
 
 // seek returns the first slot at or past h's home whose hash is h or
-// larger (free slots included), or len(t.hashes).
+// larger (free slots included), or len(t.inv).
 func (t *table) seek(h uint64) int {
-	hs := t.hashes
+	inv, nh := t.inv, ^h
 	i := home(h, t.size)
-	for i < len(hs) && hs[i] < h {
+	for i < len(inv) && inv[i] > nh { // the slot's hash is below h
 		i++
 	}
 	return i
@@ -130,7 +137,7 @@ func (t *table) seek(h uint64) int {
 
 // slot returns the slot holding hash h, or -1.
 func (t *table) slot(h uint64) int {
-	if i := t.seek(h); i < len(t.hashes) && t.hashes[i] == h {
+	if i := t.seek(h); i < len(t.inv) && t.inv[i] == ^h {
 		return i
 	}
 	return -1
@@ -138,7 +145,7 @@ func (t *table) slot(h uint64) int {
 
 // bytes returns the size of the table's arrays.
 func (t *table) bytes() int {
-	return cap(t.hashes)*8 + cap(t.ents)*int(unsafe.Sizeof(entry{}))
+	return cap(t.inv)*8 + cap(t.ents)*int(unsafe.Sizeof(entry{}))
 }
 
 // insertAt puts h and e in slot i, moving the run that starts there up by
@@ -146,15 +153,15 @@ func (t *table) bytes() int {
 // the table.
 func (t *table) insertAt(i int, h uint64, e entry) bool {
 	free := i
-	for free < len(t.hashes) && t.hashes[free] != emptyHash {
+	for free < len(t.inv) && t.inv[free] != 0 {
 		free++
 	}
-	if free == len(t.hashes) {
+	if free == len(t.inv) {
 		return false
 	}
-	copy(t.hashes[i+1:free+1], t.hashes[i:free])
+	copy(t.inv[i+1:free+1], t.inv[i:free])
 	copy(t.ents[i+1:free+1], t.ents[i:free])
-	t.hashes[i] = h
+	t.inv[i] = ^h
 	t.ents[i] = e
 	t.n++
 	return true
@@ -163,12 +170,12 @@ func (t *table) insertAt(i int, h uint64, e entry) bool {
 // removeAt empties slot i and moves the displaced keys after it down by one.
 func (t *table) removeAt(i int) {
 	j := i + 1
-	for j < len(t.hashes) && t.hashes[j] != emptyHash && home(t.hashes[j], t.size) < j {
+	for j < len(t.inv) && t.inv[j] != 0 && home(^t.inv[j], t.size) < j {
 		j++
 	}
-	copy(t.hashes[i:j-1], t.hashes[i+1:j])
+	copy(t.inv[i:j-1], t.inv[i+1:j])
 	copy(t.ents[i:j-1], t.ents[i+1:j])
-	t.hashes[j-1] = emptyHash
+	t.inv[j-1] = 0
 	t.ents[j-1] = entry{}
 	t.n--
 }
@@ -178,17 +185,17 @@ func (t *table) removeAt(i int) {
 // goes to the first free slot at or past its new home: one sequential pass.
 func (t *table) rebuilt(size, spill int) table {
 	last := -1
-	for _, h := range t.hashes {
-		if h != emptyHash {
-			last = max(home(h, size), last+1)
+	for _, v := range t.inv {
+		if v != 0 {
+			last = max(home(^v, size), last+1)
 		}
 	}
 	nt := newTable(size, max(size, last+1)-size+spill)
 	last = -1
-	for i, h := range t.hashes {
-		if h != emptyHash {
-			last = max(home(h, size), last+1)
-			nt.hashes[last] = h
+	for i, v := range t.inv {
+		if v != 0 {
+			last = max(home(^v, size), last+1)
+			nt.inv[last] = v
 			nt.ents[last] = t.ents[i]
 		}
 	}
@@ -199,10 +206,10 @@ func (t *table) rebuilt(size, spill int) table {
 // random returns the entry in the first occupied slot at or after a random
 // slot from from on; the table must hold a key there.
 func (t *table) random(from int) entry {
-	i := from + rand.IntN(len(t.hashes)-from)
-	for t.hashes[i] == emptyHash {
+	i := from + rand.IntN(len(t.inv)-from)
+	for t.inv[i] == 0 {
 		i++
-		if i == len(t.hashes) {
+		if i == len(t.inv) {
 			i = from
 		}
 	}
@@ -251,7 +258,7 @@ func (ks *keyspace) put(e entry) {
 		ks.move(ks.moveStep)
 	}
 	t := ks.tableFor(h)
-	if i := t.seek(h); i < len(t.hashes) && t.hashes[i] == h {
+	if i := t.seek(h); i < len(t.inv) && t.inv[i] == ^h {
 		prev := &t.ents[i]
 		if prev.key() == e.key() {
 			e.meta |= prev.meta & metaCollided
@@ -283,7 +290,7 @@ func (ks *keyspace) put(e entry) {
 			ks.finishResize()
 		} else {
 			ks.dropped += t.bytes()
-			*t = t.rebuilt(t.size, max(minSpill, 2*(len(t.hashes)-t.size)))
+			*t = t.rebuilt(t.size, max(minSpill, 2*(len(t.inv)-t.size)))
 		}
 	}
 }
@@ -297,11 +304,11 @@ func (ks *keyspace) startResize(size int) {
 			ks.t = table{} // empty again: drop the table altogether
 			return
 		}
-		ks.t = ks.t.rebuilt(size, minSpill)
+		ks.t = ks.t.rebuilt(size, spillFor(size))
 		return
 	}
 	ks.old = ks.t
-	ks.t = newTable(size, minSpill)
+	ks.t = newTable(size, spillFor(size))
 	ks.mig, ks.lo, ks.resizing = 0, movedHash+1, true
 	ks.move(ks.moveStep)
 }
@@ -310,23 +317,24 @@ func (ks *keyspace) startResize(size int) {
 // the resize once the old table is empty.
 func (ks *keyspace) move(slots int) {
 	o := &ks.old
-	end := min(ks.mig+slots, len(o.hashes))
+	end := min(ks.mig+slots, len(o.inv))
 	for i := ks.mig; i < end; i++ {
-		if h := o.hashes[i]; h != emptyHash {
+		if v := o.inv[i]; v != 0 {
+			h := ^v
 			// Every key of the new table hashes below h: h goes to the
 			// first free slot at or past its home.
 			for !ks.t.insertAt(ks.t.seek(h), h, o.ents[i]) {
 				ks.dropped += ks.t.bytes()
-				ks.t = ks.t.rebuilt(ks.t.size, max(minSpill, 2*(len(ks.t.hashes)-ks.t.size)))
+				ks.t = ks.t.rebuilt(ks.t.size, max(minSpill, 2*(len(ks.t.inv)-ks.t.size)))
 			}
 			o.ents[i] = entry{}
 			o.n--
 			ks.lo = h + 1
 		}
-		o.hashes[i] = movedHash
+		o.inv[i] = ^uint64(movedHash)
 	}
 	ks.mig = end
-	if end == len(o.hashes) {
+	if end == len(o.inv) {
 		ks.dropped += o.bytes()
 		ks.old, ks.mig, ks.resizing = table{}, 0, false
 	}
@@ -335,7 +343,7 @@ func (ks *keyspace) move(slots int) {
 // finishResize moves whatever the old table still holds.
 func (ks *keyspace) finishResize() {
 	if ks.resizing {
-		ks.move(len(ks.old.hashes))
+		ks.move(len(ks.old.inv))
 	}
 }
 
@@ -427,8 +435,8 @@ func (ks *keyspace) each(fn func(entry) bool) {
 // each calls fn for the keys in slots from from on, and for those sharing
 // their hashes, until fn returns false; it reports whether fn never did.
 func (t *table) each(from int, ks *keyspace, fn func(entry) bool) bool {
-	for i := from; i < len(t.hashes); i++ {
-		if h := t.hashes[i]; h != emptyHash && !ks.withCollided(h, t.ents[i], fn) {
+	for i := from; i < len(t.inv); i++ {
+		if v := t.inv[i]; v != 0 && !ks.withCollided(^v, t.ents[i], fn) {
 			return false
 		}
 	}
@@ -468,8 +476,8 @@ func (ks *keyspace) scan(cursor uint64, count int, fn func(entry)) uint64 {
 // scanFrom calls visit for the entry in each occupied slot from i on until
 // visit returns false; it reports whether visit never did.
 func (t *table) scanFrom(i int, visit func(uint64, entry) bool) bool {
-	for ; i < len(t.hashes); i++ {
-		if h := t.hashes[i]; h != emptyHash && !visit(h, t.ents[i]) {
+	for ; i < len(t.inv); i++ {
+		if v := t.inv[i]; v != 0 && !visit(^v, t.ents[i]) {
 			return false
 		}
 	}
