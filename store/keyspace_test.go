@@ -29,7 +29,9 @@ func checkTable(t *testing.T, ks *keyspace) {
 		}
 		checkSlots(t, ks, &ks.old, ks.mig, ks.lo, emptyHash)
 	}
-	if ks.t.n > 0 && ks.t.n > ks.t.size-ks.t.size/8 {
+	// While resizing, moved keys may take the new table past 7/8 (the next
+	// new key then finishes the resize); otherwise it never is.
+	if !ks.resizing && ks.t.n > 0 && ks.t.n > ks.t.size-ks.t.size/8 {
 		t.Fatalf("%d keys in %d home slots", ks.t.n, ks.t.size)
 	}
 }
