@@ -594,3 +594,38 @@ func TestNoDescriptorLeak(t *testing.T) {
 		t.Fatalf("%d descriptors before, %d after", before, after)
 	}
 }
+
+// TestRunYields checks that Run passes through the scheduler regularly
+// while it is kept busy (here by a timer every millisecond), and not on
+// every iteration.
+func TestRunYields(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.String(), func(t *testing.T) {
+			l := newBackendLoop(t, b)
+			var yields atomic.Int64
+			l.yieldEvery = 10 * time.Millisecond
+			l.yield = func() { yields.Add(1) }
+			var ticks int
+			start := time.Now()
+			var elapsed time.Duration
+			l.AddTimer(time.Millisecond, func() time.Duration {
+				ticks++
+				if elapsed = time.Since(start); elapsed >= 200*time.Millisecond {
+					l.Stop()
+					return 0
+				}
+				return time.Millisecond
+			})
+			if err := l.Run(); err != nil {
+				t.Fatal(err)
+			}
+			n := yields.Load()
+			if max := int64(elapsed/l.yieldEvery) + 1; n < 5 || n > max {
+				t.Fatalf("%d yields in %v (%d timer ticks), want 5..%d", n, elapsed, ticks, max)
+			}
+			if int64(ticks) <= n {
+				t.Fatalf("%d yields for %d iterations with a tick: yielding on every iteration", n, ticks)
+			}
+		})
+	}
+}
