@@ -79,6 +79,15 @@ type Options struct {
 	// ErrUnsupported if IOUring is asked for and the kernel refuses it.
 	Backend Backend
 
+	// SpinWait, for the io_uring backend, is how long a busy loop watches
+	// its completion queue (in user space, without sleeping) before it
+	// blocks in the kernel; zero never spins. The loop spins only while
+	// waits have been turning out shorter than SpinWait (see
+	// uringBackend.wait), so an idle or lightly loaded loop sleeps at once.
+	// Spinning spares the peer that wakes the loop a cross-CPU wake-up and
+	// the loop's CPU a sleep and wake-up, for the CPU time spent spinning.
+	SpinWait time.Duration
+
 	// Ring sizes for the io_uring backend; zero means the default. Tests
 	// shrink them to drive the backend into buffer exhaustion and
 	// completion-queue overflow with few connections.
@@ -197,6 +206,15 @@ func NewWithOptions(opts Options) (*Loop, error) {
 
 // Backend returns the loop's backend.
 func (l *Loop) Backend() Backend { return l.backend }
+
+// SpinWait returns how long the loop spins before it blocks (see
+// Options.SpinWait): zero on the epoll backend, which never spins.
+func (l *Loop) SpinWait() time.Duration {
+	if b, ok := l.be.(*uringBackend); ok {
+		return b.spinFor
+	}
+	return 0
+}
 
 func (l *Loop) growFdTables(fd int) {
 	for fd >= len(l.handlers) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -156,5 +157,91 @@ func TestUringStarvedReceives(t *testing.T) {
 				return done == len(peers)
 			})
 		})
+	}
+}
+
+// TestUringSpinWait drives echo round trips through a loop with SpinWait:
+// back-to-back requests turn spinning on and are then caught by spins;
+// requests 30 ms apart find it off, turned off by the first empty spin.
+func TestUringSpinWait(t *testing.T) {
+	const spinFor = 5 * time.Millisecond
+	l, err := NewWithOptions(Options{Backend: IOUring, SpinWait: spinFor})
+	if err != nil {
+		t.Fatalf("NewWithOptions: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	b := l.be.(*uringBackend)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := fds[1]
+	t.Cleanup(func() { unix.Close(peer) })
+	if err := unix.SetNonblock(peer, false); err != nil {
+		t.Fatal(err)
+	}
+	l.Submit(func() {
+		if err := l.AddStream(fds[0], &echoHandler{l: l, fd: fds[0], echo: true}); err != nil {
+			panic(err)
+		}
+	})
+	ran := make(chan error, 1)
+	go func() { ran <- l.Run() }()
+	defer func() {
+		l.Stop()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	roundTrip := func(i int) {
+		t.Helper()
+		msg := []byte(fmt.Sprintf("req-%04d", i))
+		if _, err := unix.Write(peer, msg); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 0, len(msg))
+		buf := make([]byte, 64)
+		for len(got) < len(msg) {
+			n, err := unix.Read(peer, buf)
+			if err != nil || n == 0 {
+				t.Fatalf("read: %d, %v", n, err)
+			}
+			got = append(got, buf[:n]...)
+		}
+		if string(got) != string(msg) {
+			t.Fatalf("echo %q, want %q", got, msg)
+		}
+	}
+	// counters reads the backend's counters on the loop goroutine.
+	counters := func() (hits, misses uint64) {
+		done := make(chan struct{})
+		l.Submit(func() {
+			hits, misses = b.spinHits, b.spinMisses
+			close(done)
+		})
+		<-done
+		return
+	}
+
+	for i := 0; i < 300; i++ {
+		roundTrip(i)
+	}
+	hits, misses0 := counters()
+	if hits < 100 {
+		t.Fatalf("back-to-back round trips: %d spins found work (%d empty), want most of 300", hits, misses0)
+	}
+
+	// A loop that kept spinning would come up empty once per gap (then
+	// block); one that stops spinning after an empty spin, once in all: a
+	// request's reply completes at once, a short wait, but one short wait
+	// is not enough to spin again.
+	const gaps = 5
+	for i := 0; i < gaps; i++ {
+		time.Sleep(6 * spinFor)
+		roundTrip(1000 + i)
+	}
+	_, misses := counters()
+	if misses-misses0 > 2 {
+		t.Fatalf("%d round trips %v apart: %d empty spins, want at most 2", gaps, 6*spinFor, misses-misses0)
 	}
 }

@@ -73,6 +73,11 @@ type Config struct {
 	// warning), or IOThreads asks for I/O threads, which only the reactor
 	// has (logged as a notice), the server runs the reactor.
 	IOModel string
+	// ProactorSpinUsec is how many microseconds the proactor's loop watches
+	// its completion queue before it sleeps, while its recent waits have
+	// been that short; 0 never spins ("proactor-spin-usec"; kvd only). See
+	// eventloop.Options.SpinWait.
+	ProactorSpinUsec int
 	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
 	PprofAddr string
 
@@ -121,6 +126,7 @@ func DefaultConfig() Config {
 		EnableDebugCommand:     "no",
 		IOThreads:              1,
 		IOModel:                "proactor",
+		ProactorSpinUsec:       30,
 
 		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,
@@ -389,6 +395,7 @@ var params = []param{
 	withImmutable(intParam("io-threads", 1, 128, func(c *Config) *int { return &c.IOThreads })),
 	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),
 	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
+	withImmutable(intParam("proactor-spin-usec", 0, 1000, func(c *Config) *int { return &c.ProactorSpinUsec })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
 	memParam("hll-sparse-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
 	// Sorted set encoding thresholds (see store.ZLimits), with their pre-7.0 names as aliases.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestMatchParams(t *testing.T) {
@@ -38,6 +39,8 @@ func TestParamErrors(t *testing.T) {
 		{"maxclients", "10k", "argument couldn't be parsed into an integer"},
 		{"timeout", "1kb", "argument couldn't be parsed into an integer"},
 		{"timeout", "-1", "argument must be between 0 and 2147483647 inclusive"},
+		{"proactor-spin-usec", "1001", "argument must be between 0 and 1000 inclusive"},
+		{"proactor-spin-usec", "-1", "argument must be between 0 and 1000 inclusive"},
 		{"tcp-keepalive", "1.5", "argument couldn't be parsed into an integer"},
 		{"hz", "abc", "argument couldn't be parsed into an integer"},
 		{"loglevel", "nothing", "argument(s) must be one of the following: debug, verbose, notice, warning"},
@@ -182,6 +185,9 @@ func TestIOModelChoice(t *testing.T) {
 		}
 		if got := s.loop.Backend().String(); (got == "io_uring") != (tc.want == "proactor") {
 			t.Errorf("io-model %q, io-threads %d: loop backend %s", tc.model, tc.threads, got)
+		}
+		if got, want := s.loop.SpinWait(), 30*time.Microsecond; tc.want == "proactor" && got != want {
+			t.Errorf("io-model %q: loop spins %v, want proactor-spin-usec's default %v", tc.model, got, want)
 		}
 		s.Close()
 	}

@@ -192,7 +192,10 @@ func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
 	if cfg.IOModel == "proactor" && cfg.IOThreads > 1 {
 		lg.printf(levelNotice, cfg.LogLevel, "io-threads %d: running the reactor, since the proactor does its I/O in the kernel and has no I/O threads", cfg.IOThreads)
 	} else if cfg.IOModel == "proactor" {
-		loop, err := eventloop.NewWithOptions(eventloop.Options{Backend: eventloop.IOUring})
+		loop, err := eventloop.NewWithOptions(eventloop.Options{
+			Backend:  eventloop.IOUring,
+			SpinWait: time.Duration(cfg.ProactorSpinUsec) * time.Microsecond,
+		})
 		if err == nil {
 			return loop, "proactor", nil
 		}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -28,7 +29,22 @@ import (
 )
 
 func main() {
+	atLeastTwoPs()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// atLeastTwoPs raises GOMAXPROCS to 2 when the runtime chose 1 (kvd
+// confined to one CPU, say by taskset or a container's CPU limit) and the
+// user did not set it. With a single P, the runtime's monitor thread takes
+// the P away from every wait of the event loop longer than 20 µs, and then
+// keeps waking every 20 µs: measured at 1,500 requests a second, that
+// doubled kvd's CPU use. With a second, idle P it leaves waits alone. The
+// command goroutines still run on one thread; the second P only lets the
+// runtime's own work (garbage collection) run beside it.
+func atLeastTwoPs() {
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 }
 
 func usage(w io.Writer) {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,5 +302,26 @@ func TestBinarySignals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAtLeastTwoPs checks that kvd raises GOMAXPROCS from 1 to 2 unless
+// the user set GOMAXPROCS, and never lowers it.
+func TestAtLeastTwoPs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, tc := range []struct {
+		env        string
+		from, want int
+	}{
+		{"", 1, 2},
+		{"", 3, 3},
+		{"1", 1, 1},
+	} {
+		t.Setenv("GOMAXPROCS", tc.env)
+		runtime.GOMAXPROCS(tc.from)
+		atLeastTwoPs()
+		if got := runtime.GOMAXPROCS(0); got != tc.want {
+			t.Errorf("GOMAXPROCS env %q, %d before: %d after, want %d", tc.env, tc.from, got, tc.want)
+		}
 	}
 }
