@@ -83,7 +83,7 @@ type Options struct {
 	// its completion queue (in user space, without sleeping) before it
 	// blocks in the kernel; zero never spins. The loop spins only while
 	// waits have been turning out shorter than SpinWait (see
-	// uringBackend.wait), so an idle or lightly loaded loop sleeps at once.
+	// uringBackend.idleWait), so an idle or lightly loaded loop sleeps at once.
 	// Spinning spares the peer that wakes the loop a cross-CPU wake-up and
 	// the loop's CPU a sleep and wake-up, for the CPU time spent spinning.
 	SpinWait time.Duration
@@ -164,7 +164,7 @@ type Loop struct {
 // running the same time slice for ever: every 10 ms it sends it a
 // preemption signal and takes its P away, and each time it drops back to
 // checking every 20 µs for a millisecond or more. Those wake-ups run on the
-// loop's core; measured on a 2-core VM at -c 50 -P 1 they cost about 10% of
+// loop's core; measured on a 2-core VM at -c 50 -P 1 they cost 12-20% of
 // the server's CPU (thousands of context switches a second). Yielding well
 // inside the 10 ms keeps sysmon asleep, for two thread switches (the loop
 // goroutine is locked to its thread) every few milliseconds.
