@@ -528,8 +528,8 @@ func (b *uringBackend) wait(msec int) error {
 		if b.r.needsFlush() {
 			// Completions overflowed into the kernel or task work is
 			// pending: enter again to collect them.
-			if _, err := b.r.enter(0, nil); err != nil && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EINTR) {
-				return fmt.Errorf("eventloop: %w", err)
+			if err := b.enter(0, nil); err != nil {
+				return err
 			}
 		}
 	}
