@@ -10,6 +10,12 @@
 // Workers spin briefly waiting for the next batch (a loop iteration is
 // usually microseconds away under load) and then park, so an idle pool
 // burns no CPU.
+//
+// Threads that cannot run at the same time only add hand-offs, and a
+// spinning worker then takes CPU time from the caller: while the caller's
+// thread may run on one CPU only (its affinity, as set by taskset or a
+// cpuset), a batch runs wholly on the caller. The affinity is read again
+// at most once a second.
 package iothreads
 
 import (
@@ -17,10 +23,25 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // spinFor is how long a worker polls for the next batch before parking.
 const spinFor = 50 * time.Microsecond
+
+// cpuCheckEvery is how often Run reads the CPU affinity again.
+const cpuCheckEvery = time.Second
+
+// affinityCPUs returns how many CPUs the calling thread may run on, or 0
+// when that cannot be read.
+func affinityCPUs() int {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return 0
+	}
+	return set.Count()
+}
 
 // Pool runs batches on a fixed number of threads. Run must be called from
 // one goroutine at a time.
@@ -32,6 +53,11 @@ type Pool struct {
 	items   int          // the current batch's size
 	wg      sync.WaitGroup
 	closed  bool
+
+	cpus       func() int // CPUs the caller's thread may use (affinityCPUs)
+	checkEvery time.Duration
+	checkedAt  time.Time
+	parallel   bool // the last check found two CPUs or more
 }
 
 type worker struct {
@@ -46,7 +72,7 @@ type worker struct {
 // n < 2 gives a pool that runs everything on the caller.
 func New(n int) *Pool {
 	n = max(n, 1)
-	p := &Pool{n: n}
+	p := &Pool{n: n, cpus: affinityCPUs, checkEvery: cpuCheckEvery}
 	for id := 1; id < n; id++ {
 		w := &worker{id: id, wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
@@ -59,14 +85,37 @@ func New(n int) *Pool {
 // Threads returns the number of threads, the caller included.
 func (p *Pool) Threads() int { return p.n }
 
+// Parallel reports whether Run spreads batches over the threads: the pool
+// has more than one and, at the last check, the caller's thread could run
+// on more than one CPU (a thread whose affinity cannot be read counts as
+// free to run anywhere).
+func (p *Pool) Parallel() bool {
+	if p.n == 1 {
+		return false
+	}
+	p.checkCPUs(time.Now())
+	return p.parallel
+}
+
+func (p *Pool) checkCPUs(now time.Time) {
+	if !p.checkedAt.IsZero() && now.Sub(p.checkedAt) < p.checkEvery {
+		return
+	}
+	p.checkedAt = now
+	c := p.cpus()
+	p.parallel = c == 0 || c > 1
+}
+
 // Run calls fn(i) for every i in [0, items), item i on thread i mod N, and
-// returns when all calls have returned. The caller runs thread 0's share.
-// Writes made by fn are visible to the caller when Run returns.
+// returns when all calls have returned. The caller runs thread 0's share,
+// and every item while Parallel is false. Writes made by fn are visible to
+// the caller when Run returns. Run and Parallel must be called from one
+// goroutine at a time.
 func (p *Pool) Run(items int, fn func(i int)) {
 	if items <= 0 {
 		return
 	}
-	if p.n == 1 || items == 1 {
+	if items == 1 || !p.Parallel() {
 		for i := 0; i < items; i++ {
 			fn(i)
 		}

@@ -26,6 +26,7 @@ func TestRunCoversEveryItemOnItsThread(t *testing.T) {
 func TestRunUsesWorkers(t *testing.T) {
 	p := New(4)
 	defer p.Close()
+	p.cpus = func() int { return 4 } // whatever this test process is pinned to
 	var onOthers atomic.Int64
 	for round := 0; round < 100; round++ {
 		ids := make([]int64, 8)
@@ -40,6 +41,79 @@ func TestRunUsesWorkers(t *testing.T) {
 	}
 	if onOthers.Load() == 0 {
 		t.Fatal("no batch ran on more than one goroutine")
+	}
+}
+
+// spread runs rounds of 8-item batches and reports how many ran on the
+// calling goroutine only, and how many on more than one.
+func spread(p *Pool, rounds int) (callerOnly, others int) {
+	for round := 0; round < rounds; round++ {
+		ids := make([]int64, 8)
+		p.Run(8, func(i int) { ids[i] = goid() })
+		distinct := map[int64]bool{}
+		for _, id := range ids {
+			distinct[id] = true
+		}
+		if len(distinct) == 1 && ids[0] == goid() {
+			callerOnly++
+		} else {
+			others++
+		}
+	}
+	return callerOnly, others
+}
+
+func TestOneCPURunsBatchesOnTheCaller(t *testing.T) {
+	p := New(4)
+	defer p.Close()
+	cpus := 1
+	p.cpus = func() int { return cpus }
+	p.checkEvery = 0
+	if p.Parallel() {
+		t.Fatal("Parallel() = true with one CPU")
+	}
+	if callerOnly, others := spread(p, 50); others != 0 {
+		t.Fatalf("one CPU: %d of %d batches ran beyond the caller", others, callerOnly+others)
+	}
+	cpus = 2 // the affinity widened, e.g. by taskset on the running process
+	if !p.Parallel() {
+		t.Fatal("Parallel() = false with two CPUs")
+	}
+	if _, others := spread(p, 100); others == 0 {
+		t.Fatal("two CPUs: no batch ran on more than one goroutine")
+	}
+	cpus = 0 // unreadable affinity: assume the threads can run
+	if !p.Parallel() {
+		t.Fatal("Parallel() = false when the affinity is unknown")
+	}
+}
+
+func TestAffinityIsReadAtMostOncePerInterval(t *testing.T) {
+	p := New(2)
+	defer p.Close()
+	calls := 0
+	p.cpus = func() int { calls++; return 1 }
+	p.checkEvery = time.Hour
+	for i := 0; i < 10; i++ {
+		p.Run(4, func(int) {})
+		p.Parallel()
+	}
+	if calls != 1 {
+		t.Fatalf("affinity read %d times within one interval, want 1", calls)
+	}
+	p.checkedAt = p.checkedAt.Add(-2 * time.Hour)
+	p.Parallel()
+	if calls != 2 {
+		t.Fatalf("affinity read %d times after the interval passed, want 2", calls)
+	}
+	if one := New(1); one.Parallel() {
+		t.Fatal("a one-thread pool reports Parallel() = true")
+	}
+}
+
+func TestAffinityCPUs(t *testing.T) {
+	if n := affinityCPUs(); n < 1 || n > 1<<16 {
+		t.Fatalf("affinityCPUs() = %d", n)
 	}
 }
 

@@ -190,8 +190,8 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("executable", st.executable)
 	b.str("config_file", s.cfg.ConfigFile)
 	ioActive := int64(0)
-	if s.ioPool != nil {
-		ioActive = 1
+	if s.ioPool != nil && s.ioPool.Parallel() {
+		ioActive = 1 // threads configured, and the loop may use more than one CPU
 	}
 	b.int("io_threads_active", ioActive)
 	b.str("kvd_version", Version)
