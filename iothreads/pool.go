@@ -12,10 +12,12 @@
 // burns no CPU.
 //
 // Threads that cannot run at the same time only add hand-offs, and a
-// spinning worker then takes CPU time from the caller: while the caller's
-// thread may run on one CPU only (its affinity, as set by taskset or a
-// cpuset), a batch runs wholly on the caller. The affinity is read again
-// at most once a second.
+// spinning worker then takes CPU time from the caller or from the clients:
+// a batch goes to as many threads as there are CPUs to run them, counted
+// from the caller's affinity (as set by taskset or a cpuset) less the CPU
+// time other processes took on those CPUs, measured again at most every
+// 250 ms (see cpuMeter). With one CPU to spare, a batch runs wholly on the
+// caller.
 package iothreads
 
 import (
@@ -23,25 +25,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // spinFor is how long a worker polls for the next batch before parking.
 const spinFor = 50 * time.Microsecond
 
-// cpuCheckEvery is how often Run reads the CPU affinity again.
-const cpuCheckEvery = time.Second
-
-// affinityCPUs returns how many CPUs the calling thread may run on, or 0
-// when that cannot be read.
-func affinityCPUs() int {
-	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err != nil {
-		return 0
-	}
-	return set.Count()
-}
+// cpuCheckEvery is how often Run measures the usable CPUs again: often
+// enough to follow a change of load within a fraction of a second, seldom
+// enough that the reading (about 10 µs) costs nothing measurable.
+const cpuCheckEvery = 250 * time.Millisecond
 
 // Pool runs batches on a fixed number of threads. Run must be called from
 // one goroutine at a time.
@@ -51,13 +43,16 @@ type Pool struct {
 	pending atomic.Int64 // items of the current batch not yet done
 	fn      func(i int)  // the current batch's function
 	items   int          // the current batch's size
+	stride  int          // threads the current batch is spread over
 	wg      sync.WaitGroup
 	closed  bool
 
-	cpus       func() int // CPUs the caller's thread may use (affinityCPUs)
+	fixed      bool // SetAdaptive(false): always all threads
+	meter      *cpuMeter
+	cpus       func(now time.Time) int // CPUs usable now, 0 if unknown (meter.threads)
 	checkEvery time.Duration
 	checkedAt  time.Time
-	parallel   bool // the last check found two CPUs or more
+	active     int // threads batches are spread over, from the last check
 }
 
 type worker struct {
@@ -72,7 +67,11 @@ type worker struct {
 // n < 2 gives a pool that runs everything on the caller.
 func New(n int) *Pool {
 	n = max(n, 1)
-	p := &Pool{n: n, cpus: affinityCPUs, checkEvery: cpuCheckEvery}
+	p := &Pool{n: n, checkEvery: cpuCheckEvery, active: n}
+	if n > 1 {
+		p.meter = newCPUMeter()
+		p.cpus = p.meter.threads
+	}
 	for id := 1; id < n; id++ {
 		w := &worker{id: id, wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
@@ -85,16 +84,31 @@ func New(n int) *Pool {
 // Threads returns the number of threads, the caller included.
 func (p *Pool) Threads() int { return p.n }
 
-// Parallel reports whether Run spreads batches over the threads: the pool
-// has more than one and, at the last check, the caller's thread could run
-// on more than one CPU (a thread whose affinity cannot be read counts as
-// free to run anywhere).
+// SetAdaptive chooses whether batches go to only as many threads as there
+// are usable CPUs (true, the default) or always to all of them, as Redis
+// does (false). It must not be called while Run is.
+func (p *Pool) SetAdaptive(on bool) {
+	p.fixed = !on
+	p.checkedAt = time.Time{}
+	p.active = p.n
+}
+
+// Parallel reports whether Run spreads batches over more than one thread:
+// the pool has more than one and, at the last check, more than one CPU was
+// usable (an unknown count counts as enough).
 func (p *Pool) Parallel() bool {
-	if p.n == 1 {
-		return false
+	return p.Active() > 1
+}
+
+// Active returns how many threads, the caller included, Run spreads batches
+// over now: the pool's threads, or fewer when fewer CPUs were usable at the
+// last check.
+func (p *Pool) Active() int {
+	if p.n == 1 || p.fixed {
+		return p.n
 	}
 	p.checkCPUs(time.Now())
-	return p.parallel
+	return p.active
 }
 
 func (p *Pool) checkCPUs(now time.Time) {
@@ -102,29 +116,35 @@ func (p *Pool) checkCPUs(now time.Time) {
 		return
 	}
 	p.checkedAt = now
-	c := p.cpus()
-	p.parallel = c == 0 || c > 1
+	p.active = p.n
+	if c := p.cpus(now); c > 0 {
+		p.active = min(c, p.n)
+	}
 }
 
-// Run calls fn(i) for every i in [0, items), item i on thread i mod N, and
-// returns when all calls have returned. The caller runs thread 0's share,
-// and every item while Parallel is false. Writes made by fn are visible to
-// the caller when Run returns. Run and Parallel must be called from one
-// goroutine at a time.
+// Run calls fn(i) for every i in [0, items), item i on thread i mod A
+// where A is Active, and returns when all calls have returned. The caller
+// runs thread 0's share, and every item while A is 1. Writes made by fn are
+// visible to the caller when Run returns. Run, Parallel and Active must be
+// called from one goroutine at a time.
 func (p *Pool) Run(items int, fn func(i int)) {
 	if items <= 0 {
 		return
 	}
-	if items == 1 || !p.Parallel() {
+	active := 1
+	if items > 1 {
+		active = p.Active()
+	}
+	if active == 1 {
 		for i := 0; i < items; i++ {
 			fn(i)
 		}
 		return
 	}
-	p.fn, p.items = fn, items
+	p.fn, p.items, p.stride = fn, items, active
 	p.pending.Store(int64(items))
 	for _, w := range p.workers {
-		if w.id >= items {
+		if w.id >= items || w.id >= active {
 			break
 		}
 		w.gen.Add(1)
@@ -150,7 +170,7 @@ func (p *Pool) Run(items int, fn func(i int)) {
 // runShare runs thread t's items of the current batch and returns how many.
 func (p *Pool) runShare(t int) int {
 	n := 0
-	for i := t; i < p.items; i += p.n {
+	for i := t; i < p.items; i += p.stride {
 		p.fn(i)
 		n++
 	}
@@ -191,6 +211,9 @@ func (p *Pool) Close() {
 		return
 	}
 	p.closed = true
+	if p.meter != nil {
+		p.meter.close()
+	}
 	for _, w := range p.workers {
 		w.stop.Store(true)
 		select {

@@ -26,7 +26,7 @@ func TestRunCoversEveryItemOnItsThread(t *testing.T) {
 func TestRunUsesWorkers(t *testing.T) {
 	p := New(4)
 	defer p.Close()
-	p.cpus = func() int { return 4 } // whatever this test process is pinned to
+	p.cpus = func(time.Time) int { return 4 } // whatever this test process is pinned to
 	var onOthers atomic.Int64
 	for round := 0; round < 100; round++ {
 		ids := make([]int64, 8)
@@ -67,7 +67,7 @@ func TestOneCPURunsBatchesOnTheCaller(t *testing.T) {
 	p := New(4)
 	defer p.Close()
 	cpus := 1
-	p.cpus = func() int { return cpus }
+	p.cpus = func(time.Time) int { return cpus }
 	p.checkEvery = 0
 	if p.Parallel() {
 		t.Fatal("Parallel() = true with one CPU")
@@ -88,32 +88,59 @@ func TestOneCPURunsBatchesOnTheCaller(t *testing.T) {
 	}
 }
 
-func TestAffinityIsReadAtMostOncePerInterval(t *testing.T) {
+func TestCPUsAreMeasuredAtMostOncePerInterval(t *testing.T) {
 	p := New(2)
 	defer p.Close()
 	calls := 0
-	p.cpus = func() int { calls++; return 1 }
+	p.cpus = func(time.Time) int { calls++; return 1 }
 	p.checkEvery = time.Hour
 	for i := 0; i < 10; i++ {
 		p.Run(4, func(int) {})
 		p.Parallel()
 	}
 	if calls != 1 {
-		t.Fatalf("affinity read %d times within one interval, want 1", calls)
+		t.Fatalf("CPUs measured %d times within one interval, want 1", calls)
 	}
 	p.checkedAt = p.checkedAt.Add(-2 * time.Hour)
 	p.Parallel()
 	if calls != 2 {
-		t.Fatalf("affinity read %d times after the interval passed, want 2", calls)
+		t.Fatalf("CPUs measured %d times after the interval passed, want 2", calls)
 	}
-	if one := New(1); one.Parallel() {
-		t.Fatal("a one-thread pool reports Parallel() = true")
+	if one := New(1); one.Parallel() || one.Active() != 1 {
+		t.Fatal("a one-thread pool reports more than one active thread")
 	}
 }
 
-func TestAffinityCPUs(t *testing.T) {
-	if n := affinityCPUs(); n < 1 || n > 1<<16 {
-		t.Fatalf("affinityCPUs() = %d", n)
+func TestBatchesUseNoMoreThreadsThanUsableCPUs(t *testing.T) {
+	p := New(4)
+	defer p.Close()
+	p.checkEvery = 0
+	for _, tc := range []struct{ cpus, active int }{
+		{1, 1}, {2, 2}, {3, 3}, {4, 4}, {16, 4}, {0, 4},
+	} {
+		p.cpus = func(time.Time) int { return tc.cpus }
+		if got := p.Active(); got != tc.active {
+			t.Fatalf("cpus=%d: Active() = %d, want %d", tc.cpus, got, tc.active)
+		}
+		most := 0
+		for round := 0; round < 200; round++ {
+			ids := make([]int64, 12)
+			p.Run(len(ids), func(i int) { ids[i] = goid() })
+			distinct := map[int64]bool{}
+			for i, id := range ids {
+				distinct[id] = true
+				if id != ids[i%tc.active] {
+					t.Fatalf("cpus=%d: item %d ran on another goroutine than item %d", tc.cpus, i, i%tc.active)
+				}
+			}
+			most = max(most, len(distinct))
+		}
+		if most > tc.active {
+			t.Fatalf("cpus=%d: a batch ran on %d goroutines, want at most %d", tc.cpus, most, tc.active)
+		}
+		if tc.active > 1 && most < 2 {
+			t.Fatalf("cpus=%d: no batch ran beyond the caller", tc.cpus)
+		}
 	}
 }
 
