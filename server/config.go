@@ -68,6 +68,11 @@ type Config struct {
 	IOThreads int
 	// IOThreadsDoReads makes I/O threads read and parse too, not only write ("io-threads-do-reads").
 	IOThreadsDoReads bool
+	// IOThreadsAdaptive hands each batch to only as many I/O threads as
+	// there are CPUs not busy with other processes (measured every 250 ms),
+	// instead of always to all of them as Redis does ("io-threads-adaptive";
+	// kvd only; default true). See iothreads.Pool.SetAdaptive.
+	IOThreadsAdaptive bool
 	// IOModel is "proactor" (io_uring, the default) or "reactor" (epoll)
 	// ("io-model"; kvd only). If io_uring is unavailable (logged as a
 	// warning), or IOThreads asks for I/O threads, which only the reactor
@@ -125,6 +130,7 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		EnableDebugCommand:     "no",
 		IOThreads:              1,
+		IOThreadsAdaptive:      true,
 		IOModel:                "proactor",
 		ProactorSpinUsec:       30,
 
@@ -394,6 +400,7 @@ var params = []param{
 	withImmutable(enumParam("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })),
 	withImmutable(intParam("io-threads", 1, 128, func(c *Config) *int { return &c.IOThreads })),
 	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),
+	withImmutable(boolParam("io-threads-adaptive", func(c *Config) *bool { return &c.IOThreadsAdaptive })),
 	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
 	withImmutable(intParam("proactor-spin-usec", 0, 1000, func(c *Config) *int { return &c.ProactorSpinUsec })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),

@@ -75,6 +75,8 @@ func TestParamValues(t *testing.T) {
 		{"maxclients", "4294967295", "4294967295"},
 		{"save", "", ""},
 		{"appendonly", "NO", "no"},
+		{"io-threads-adaptive", "no", "no"},
+		{"io-threads-adaptive", "YES", "yes"},
 	}
 	for _, tt := range tests {
 		cfg := DefaultConfig()
@@ -190,5 +192,31 @@ func TestIOModelChoice(t *testing.T) {
 			t.Errorf("io-model %q: loop spins %v, want proactor-spin-usec's default %v", tc.model, got, want)
 		}
 		s.Close()
+	}
+}
+
+// TestIOThreadsAdaptive: by default the I/O-thread pool hands batches to as
+// many threads as there are usable CPUs; io-threads-adaptive no makes it
+// use all of them always, as Redis does.
+func TestIOThreadsAdaptive(t *testing.T) {
+	cfg := DefaultConfig()
+	if got, _ := cfg.Get("io-threads-adaptive"); got != "yes" {
+		t.Fatalf("io-threads-adaptive defaults to %q, want yes", got)
+	}
+	cfg.Bind, cfg.Port = []string{"127.0.0.1"}, 0
+	cfg.IOThreads = 4
+	if err := cfg.Set("io-threads-adaptive", "no"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := s.ioPool.Active(); got != 4 {
+		t.Fatalf("io-threads 4, io-threads-adaptive no: %d threads active, want 4", got)
+	}
+	if p := lookupParam("io-threads-adaptive"); p == nil || !p.immutable {
+		t.Fatal("io-threads-adaptive is not an immutable parameter")
 	}
 }

@@ -176,6 +176,7 @@ func New(cfg Config) (*Server, error) {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
 		}
 		s.ioPool = iothreads.New(cfg.IOThreads)
+		s.ioPool.SetAdaptive(cfg.IOThreadsAdaptive)
 		// Like Redis, threads are used only when enough clients are
 		// pending in one iteration to be worth waking them.
 		loop.SetParallel(s.ioPool, 2*cfg.IOThreads, cfg.IOThreadsDoReads)

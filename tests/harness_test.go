@@ -71,6 +71,9 @@ func testConfig() server.Config {
 		cfg.IOThreads = n
 		cfg.IOThreadsDoReads = true
 		cfg.IOModel = "reactor" // I/O threads are the reactor's
+		// Always all threads, whatever else the machine is running, so
+		// that the suite exercises them under -race.
+		cfg.IOThreadsAdaptive = false
 	}
 	if m := os.Getenv("KVD_TEST_IO_MODEL"); m != "" {
 		cfg.IOModel = m
