@@ -1,7 +1,7 @@
 // Package iothreads is a Redis-6-style fan-out/fan-in pool: the caller hands
 // it a batch of n items, item i goes to thread i mod N (thread 0 being the
-// caller itself), every thread runs the same function over its share, and
-// the call returns once all of them are done.
+// caller itself, N the threads in use), every thread runs the same function
+// over its share, and the call returns once all of them are done.
 //
 // It knows nothing of clients or sockets. kvd uses it to read and parse, or
 // write, many clients' sockets at once while commands still execute on the
@@ -16,8 +16,8 @@
 // a batch goes to as many threads as there are CPUs to run them, counted
 // from the caller's affinity (as set by taskset or a cpuset) less the CPU
 // time other processes took on those CPUs, measured again at most every
-// 250 ms (see cpuMeter). With one CPU to spare, a batch runs wholly on the
-// caller.
+// 250 ms (see cpuMeter). With only one usable CPU, a batch runs wholly on
+// the caller. SetAdaptive(false) always uses every thread, as Redis does.
 package iothreads
 
 import (
