@@ -74,7 +74,7 @@ func (m *cpuMeter) threads(now time.Time) int {
 		m.primed = false
 		return allowed
 	}
-	if set != m.set || m.last == 0 || m.last > allowed {
+	if set != m.set {
 		m.set, m.primed, m.last = set, false, allowed
 	}
 	self, okSelf := m.selfCPU()

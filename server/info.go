@@ -191,7 +191,7 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("config_file", s.cfg.ConfigFile)
 	ioActive := int64(0)
 	if s.ioPool != nil && s.ioPool.Parallel() {
-		ioActive = 1 // threads configured, and the loop may use more than one CPU
+		ioActive = 1 // threads configured, and more than one CPU usable for them
 	}
 	b.int("io_threads_active", ioActive)
 	b.str("kvd_version", Version)

@@ -678,3 +678,32 @@ func TestServerCloseStopsAccepting(t *testing.T) {
 		}
 	}
 }
+
+// TestIOThreadsActiveInInfo: INFO's io_threads_active is 0 without I/O
+// threads and 1 while they are in use; io-threads-adaptive no (kvd only)
+// keeps them in use whatever the machine's load.
+func TestIOThreadsActiveInInfo(t *testing.T) {
+	for _, tc := range []struct {
+		threads  int
+		adaptive bool
+		want     string
+	}{
+		{1, true, "0"},
+		{2, false, "1"},
+		{4, false, "1"},
+	} {
+		srv := newKvd(t, func(c *server.Config) {
+			c.IOThreads, c.IOThreadsAdaptive, c.IOModel = tc.threads, tc.adaptive, "reactor"
+		})
+		c := dial(t, srv.Addr().String())
+		got := ""
+		for _, kv := range parseInfo(t, c.do("INFO", "server"))["server"] {
+			if kv[0] == "io_threads_active" {
+				got = kv[1]
+			}
+		}
+		if got != tc.want {
+			t.Errorf("io-threads %d, io-threads-adaptive %v: io_threads_active %q, want %q", tc.threads, tc.adaptive, got, tc.want)
+		}
+	}
+}
