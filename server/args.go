@@ -28,7 +28,7 @@ func isOpt(arg []byte, name string) bool {
 
 // intArg parses an integer argument, replying with Redis's error if it is
 // not one. It reports whether it succeeded.
-func (c *Client) intArg(b []byte) (int64, bool) {
+func (c *Ctx) intArg(b []byte) (int64, bool) {
 	n, ok := num.ParseInt(b)
 	if !ok {
 		c.replyError(errNotInteger)
@@ -37,7 +37,7 @@ func (c *Client) intArg(b []byte) (int64, bool) {
 }
 
 // intArgMsg is intArg with a custom error message.
-func (c *Client) intArgMsg(b []byte, msg string) (int64, bool) {
+func (c *Ctx) intArgMsg(b []byte, msg string) (int64, bool) {
 	n, ok := num.ParseInt(b)
 	if !ok {
 		c.replyError(msg)
@@ -47,7 +47,7 @@ func (c *Client) intArgMsg(b []byte, msg string) (int64, bool) {
 
 // floatArg parses a float argument (getDoubleFromObject's rules), replying
 // "value is not a valid float" if it is not one.
-func (c *Client) floatArg(b []byte) (float64, bool) {
+func (c *Ctx) floatArg(b []byte) (float64, bool) {
 	f, ok := num.ParseDouble(b)
 	if !ok {
 		c.replyError(errNotFloat)
@@ -58,7 +58,7 @@ func (c *Client) floatArg(b []byte) (float64, bool) {
 // longDoubleArg parses an increment of INCRBYFLOAT or HINCRBYFLOAT, a C
 // long double (getLongDoubleFromObjectOrReply's rules), replying "value is
 // not a valid float" if it is not one.
-func (c *Client) longDoubleArg(b []byte) (*big.Float, bool) {
+func (c *Ctx) longDoubleArg(b []byte) (*big.Float, bool) {
 	f, ok := num.ParseLongDouble(b)
 	if !ok {
 		c.replyError(errNotFloat)
@@ -69,7 +69,7 @@ func (c *Client) longDoubleArg(b []byte) (*big.Float, bool) {
 // rangeArg parses an integer argument that must lie in [lo, hi], replying
 // msg if it does not or is not an integer, like Redis's
 // getRangeLongFromObjectOrReply with a message.
-func (c *Client) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
+func (c *Ctx) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
 	n, ok := num.ParseInt(b)
 	if !ok || n < lo || n > hi {
 		c.replyError(msg)
@@ -80,7 +80,7 @@ func (c *Client) rangeArg(b []byte, lo, hi int64, msg string) (int64, bool) {
 
 // positiveArg parses a count that must be zero or more, with Redis's
 // getPositiveLongFromObjectOrReply rules.
-func (c *Client) positiveArg(b []byte) (int64, bool) {
+func (c *Ctx) positiveArg(b []byte) (int64, bool) {
 	return c.rangeArg(b, 0, math.MaxInt64, errNotPositive)
 }
 
@@ -172,7 +172,7 @@ func numkeysFirstKeys(argv [][]byte) []int { return numkeysKeys(argv, 1, false) 
 // Redis's hrandfieldCommand and zrandmemberCommand in their order: with
 // the option, twice the count must fit, as the reply holds both. It
 // replies an error and returns ok == false if they are invalid.
-func randCountArgs(c *Client, opt string) (count int64, with, ok bool) {
+func randCountArgs(c *Ctx, opt string) (count int64, with, ok bool) {
 	argv := c.argv
 	if count, ok = c.intArg(argv[2]); !ok {
 		return 0, false, false
@@ -200,7 +200,7 @@ func randCountArgs(c *Client, opt string) (count int64, with, ok bool) {
 // Redis's checks in their order. It returns the keys, whether END is high,
 // and the count (1 if not given); or it replies an error and returns
 // ok == false.
-func mpopArgs(c *Client, low, high string) (keys [][]byte, isHigh bool, count int64, ok bool) {
+func mpopArgs(c *Ctx, low, high string) (keys [][]byte, isHigh bool, count int64, ok bool) {
 	argv := c.argv
 	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
 	if !ok {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"github.com/kvdserver/kvd/resp"
-	"github.com/kvdserver/kvd/store"
 )
 
 // ioBufSize is the size of a standard query or reply buffer (Redis's PROTO_IOBUF_LEN).
@@ -30,25 +29,22 @@ const (
 	flagResumeQueued                // released by the end of a pause, in Server.resumeQueue
 )
 
-// Client is one connection. Command procedures receive it: they read its
-// arguments (Args) and append their reply with its reply methods. A Client
-// is only ever used on the server's loop goroutine.
+// Client is one connection, or a fake client that runs commands without
+// one (see Server.newFakeClient). Its commands run against its Ctx. A
+// Client is only ever used on the server's loop goroutine.
 type Client struct {
-	srv   *Server
+	// Ctx is the context the client's commands run against; its out is
+	// the client's one output buffer, of which out[wpos:] is not yet written.
+	Ctx
+
 	fd    int
 	id    int64
 	flags uint32
-	proto int
-
-	db      *store.DB
-	dbIndex int
 
 	parser resp.Parser
 	qbuf   []byte // query buffer: unprocessed input is qbuf[qpos:]
 	qpos   int
-	argv   [][]byte // the command being executed
 
-	out     []byte // replies not yet written: out[wpos:]
 	wpos    int
 	sendEnd int  // out[wpos:sendEnd] is being sent by the loop
 	sending bool // a send is in progress
@@ -66,9 +62,7 @@ type Client struct {
 	// outLimitSince is when the output buffer first exceeded the soft limit (unix ms), 0 if not.
 	outLimitSince int64
 
-	cmd     *cmdState // command being executed
 	lastCmd *cmdState // last command executed
-	errored bool      // an error reply was sent by the current command
 
 	name       string
 	libName    string
@@ -78,16 +72,6 @@ type Client struct {
 	ctime      int64  // connect time, unix ms
 	lastActive int64  // last interaction, unix ms
 }
-
-// Args returns the current command's arguments, the command name first.
-// They alias the query buffer: copy what must outlive the command.
-func (c *Client) Args() [][]byte { return c.argv }
-
-// DB returns the client's selected database.
-func (c *Client) DB() *store.DB { return c.db }
-
-// Proto returns the protocol version the client speaks (2 or 3).
-func (c *Client) Proto() int { return c.proto }
 
 // Server returns the server the client is connected to.
 func (c *Client) Server() *Server { return c.srv }
@@ -111,7 +95,12 @@ func (c *Client) OnData(data []byte) {
 	defer s.recoverClient(c)
 	s.stats.reads++
 	s.stats.netInput += int64(len(data))
-	c.lastActive = s.nowMs()
+	// The clock is read when data arrives: the first command in it starts
+	// from this reading, and each one after it from the end of the one
+	// before (one reading per command). A reading from before the data
+	// arrived could lag a deadline the client computed before sending.
+	s.cmdMark = s.clock.mono()
+	c.lastActive = s.clock.ms(s.cmdMark)
 	if c.flags&(flagCloseAfterReply|flagClosed) != 0 {
 		// Like Redis, a client about to be closed is not read any more.
 		c.preN = 0
@@ -384,68 +373,4 @@ func (c *Client) forget() {
 	}
 	c.releaseOutBuf()
 	c.argv, c.preArgv = nil, nil
-}
-
-// ---- replies ----
-
-// The reply methods append one reply to the client's output. They are the
-// only way command procedures answer.
-
-func (c *Client) replyOK()                   { c.out = resp.AppendOK(c.buf()) }
-func (c *Client) replyStatus(s string)       { c.out = resp.AppendStatus(c.buf(), s) }
-func (c *Client) replyInt(n int64)           { c.out = resp.AppendInt(c.buf(), n) }
-func (c *Client) replyBulk(b []byte)         { c.out = resp.AppendBulk(c.reserve(len(b)+24), b) }
-func (c *Client) replyBulkString(s string)   { c.out = resp.AppendBulkString(c.reserve(len(s)+24), s) }
-func (c *Client) replyBulkInt(n int64)       { c.out = resp.AppendBulkInt(c.buf(), n) }
-func (c *Client) replyArray(n int)           { c.out = resp.AppendArray(c.buf(), n) }
-func (c *Client) replyNull()                 { c.out = resp.AppendNull(c.buf(), c.proto) }
-func (c *Client) replyNullArray()            { c.out = resp.AppendNullArray(c.buf(), c.proto) }
-func (c *Client) replyMap(n int)             { c.out = resp.AppendMap(c.buf(), c.proto, n) }
-func (c *Client) replySet(n int)             { c.out = resp.AppendSet(c.buf(), c.proto, n) }
-func (c *Client) replyDouble(f float64)      { c.out = resp.AppendDouble(c.buf(), c.proto, f) }
-func (c *Client) replyBool(v bool)           { c.out = resp.AppendBool(c.buf(), c.proto, v) }
-func (c *Client) replyBigNumber(n string)    { c.out = resp.AppendBigNumber(c.buf(), c.proto, n) }
-func (c *Client) replyVerbatim(s []byte)     { c.out = resp.AppendVerbatim(c.buf(), c.proto, "txt", s) }
-func (c *Client) replyRaw(b []byte)          { c.out = append(c.reserve(len(b)), b...) }
-func (c *Client) replyEmptyArray()           { c.replyArray(0) }
-func (c *Client) replyBulks(items ...[]byte) { c.replyArray(len(items)); c.replyBulkItems(items) }
-
-func (c *Client) replyBulkItems(items [][]byte) {
-	for _, it := range items {
-		c.replyBulk(it)
-	}
-}
-
-// replyError sends an error reply. msg begins with the error code ("ERR
-// ...", "WRONGTYPE ..."). It is counted in the error statistics.
-func (c *Client) replyError(msg string) {
-	c.out = resp.AppendError(c.buf(), msg)
-	c.errored = true
-	if c.flags&flagProtocolError == 0 {
-		c.srv.stats.countError(msg)
-	}
-}
-
-// buf returns the output buffer, taking one from the pool if there is none.
-func (c *Client) buf() []byte {
-	if c.out == nil {
-		c.out = c.srv.getBufCap(max(ioBufSize, c.outHint))
-	}
-	return c.out
-}
-
-// reserve makes room for n more reply bytes, moving to a bigger pooled
-// buffer rather than letting append allocate one that the pool cannot take back.
-func (c *Client) reserve(n int) []byte {
-	b := c.buf()
-	if len(b)+n <= cap(b) {
-		return b
-	}
-	nb := append(c.srv.getBufCap(2*(len(b)+n)), b...)
-	if !c.sending {
-		// A buffer being sent belongs to the loop until OnSent.
-		c.srv.putBuf(b)
-	}
-	c.out = nb
-	return nb
 }

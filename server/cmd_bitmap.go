@@ -34,7 +34,7 @@ const (
 // does. With hash set (BITFIELD), "#N" means N times width bits. The offset
 // must address a byte below proto-max-bulk-len (so at most 2^32-1 by
 // default). It replies the error and returns false if not.
-func (c *Client) bitOffsetArg(arg []byte, hash bool, width int) (uint64, bool) {
+func (c *Ctx) bitOffsetArg(arg []byte, hash bool, width int) (uint64, bool) {
 	useHash := hash && width > 0 && len(arg) > 0 && arg[0] == '#'
 	if useHash {
 		arg = arg[1:]
@@ -43,14 +43,14 @@ func (c *Client) bitOffsetArg(arg []byte, hash bool, width int) (uint64, bool) {
 	if ok && useHash {
 		n *= int64(width) // wraps on overflow, as it does in Redis
 	}
-	if !ok || n < 0 || n>>3 >= c.srv.cfg.ProtoMaxBulkLen {
+	if !ok || n < 0 || n>>3 >= c.cfg.ProtoMaxBulkLen {
 		c.replyError(errBitOffset)
 		return 0, false
 	}
 	return uint64(n), true
 }
 
-func setbitCommand(c *Client) {
+func setbitCommand(c *Ctx) {
 	key := c.argv[1]
 	off, ok := c.bitOffsetArg(c.argv[2], false, 0)
 	if !ok {
@@ -68,7 +68,7 @@ func setbitCommand(c *Client) {
 		return
 	}
 	i := off >> 3
-	p := c.db.GrowString(key, int(i)+1, c.srv.now())
+	p := c.db.GrowString(key, int(i)+1, c.now)
 	b := *p
 	mask := byte(0x80) >> (off & 7)
 	old := b[i] & mask
@@ -84,7 +84,7 @@ func setbitCommand(c *Client) {
 	}
 }
 
-func getbitCommand(c *Client) {
+func getbitCommand(c *Ctx) {
 	off, ok := c.bitOffsetArg(c.argv[2], false, 0)
 	if !ok {
 		return
@@ -130,7 +130,7 @@ func bitRange(start, end, n int64, isBit bool) (s, e int64, firstMask, lastMask 
 }
 
 // unitArg parses BITCOUNT's and BITPOS's BYTE|BIT argument.
-func (c *Client) unitArg(arg []byte) (isBit, ok bool) {
+func (c *Ctx) unitArg(arg []byte) (isBit, ok bool) {
 	switch {
 	case isOpt(arg, "bit"):
 		return true, true
@@ -143,7 +143,7 @@ func (c *Client) unitArg(arg []byte) (isBit, ok bool) {
 
 // bitcountCommand implements BITCOUNT key [start end [BYTE|BIT]]. As in
 // Redis, a missing key answers 0 before the arguments are looked at.
-func bitcountCommand(c *Client) {
+func bitcountCommand(c *Ctx) {
 	val, found, ok := c.lookupString(c.argv[1])
 	if !ok {
 		return
@@ -189,7 +189,7 @@ func bitcountCommand(c *Client) {
 }
 
 // bitposCommand implements BITPOS key bit [start [end [BYTE|BIT]]].
-func bitposCommand(c *Client) {
+func bitposCommand(c *Ctx) {
 	bit, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -296,7 +296,7 @@ func findBit(b []byte, bit int, firstMask, lastMask byte, endGiven bool) int64 {
 // bitopCommand implements BITOP AND|OR|XOR|NOT destkey key [key ...].
 // Missing keys read as empty strings, shorter strings as zero-padded; an
 // empty result deletes the destination.
-func bitopCommand(c *Client) {
+func bitopCommand(c *Ctx) {
 	op := c.argv[1]
 	const (
 		opAnd = iota
@@ -336,7 +336,7 @@ func bitopCommand(c *Client) {
 		}
 	}
 	dst := c.argv[2]
-	now := c.srv.now()
+	now := c.now
 	if maxLen == 0 {
 		c.db.Delete(dst, now)
 		c.replyInt(0)
@@ -406,7 +406,7 @@ type bitfieldOp struct {
 
 // bitfieldTypeArg parses a type such as i16 or u8 (lower-case only, as in
 // Redis): i1..i64 or u1..u63.
-func (c *Client) bitfieldTypeArg(arg []byte) (signed bool, width int, ok bool) {
+func (c *Ctx) bitfieldTypeArg(arg []byte) (signed bool, width int, ok bool) {
 	arg = cstr(arg)
 	if len(arg) == 0 || (arg[0] != 'i' && arg[0] != 'u') {
 		c.replyError(errBitfieldType)
@@ -421,14 +421,14 @@ func (c *Client) bitfieldTypeArg(arg []byte) (signed bool, width int, ok bool) {
 	return signed, int(n), true
 }
 
-func bitfieldCommand(c *Client)   { bitfieldGeneric(c, false) }
-func bitfieldROCommand(c *Client) { bitfieldGeneric(c, true) }
+func bitfieldCommand(c *Ctx)   { bitfieldGeneric(c, false) }
+func bitfieldROCommand(c *Ctx) { bitfieldGeneric(c, true) }
 
 // bitfieldGeneric implements BITFIELD and BITFIELD_RO: every subcommand is
 // parsed (and any error replied) before the key is touched; a command with
 // any write grows the string to the furthest bit written, even if every
 // write then fails under OVERFLOW FAIL.
-func bitfieldGeneric(c *Client, readOnly bool) {
+func bitfieldGeneric(c *Ctx, readOnly bool) {
 	argv := c.argv
 	var opsBuf [8]bitfieldOp // most calls have a few operations
 	ops := opsBuf[:0]
@@ -500,7 +500,7 @@ func bitfieldGeneric(c *Client, readOnly bool) {
 		if _, _, ok := c.lookupTypeWrite(key, store.TypeString); !ok {
 			return
 		}
-		p = c.db.GrowString(key, int(highest>>3)+1, c.srv.now())
+		p = c.db.GrowString(key, int(highest>>3)+1, c.now)
 	}
 
 	c.replyArray(len(ops))

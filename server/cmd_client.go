@@ -82,11 +82,11 @@ var clientHelp = []string{
 	"    Protect current client connection from eviction.",
 }
 
-func clientHelpCommand(c *Client) { c.replyHelpLines("CLIENT", clientHelp) }
+func clientHelpCommand(c *Ctx) { c.replyHelpLines("CLIENT", clientHelp) }
 
 // onOffArg parses an ON|OFF argument, replying with a syntax error if it
 // is neither.
-func (c *Client) onOffArg(arg []byte) (on, ok bool) {
+func (c *Ctx) onOffArg(arg []byte) (on, ok bool) {
 	switch {
 	case isOpt(arg, "on"):
 		return true, true
@@ -99,35 +99,35 @@ func (c *Client) onOffArg(arg []byte) (on, ok bool) {
 
 // ---- identity ----
 
-func clientIDCommand(c *Client) { c.replyInt(c.id) }
+func clientIDCommand(c *Ctx) { c.replyInt(c.client.id) }
 
-func clientGetnameCommand(c *Client) {
-	if c.name == "" {
+func clientGetnameCommand(c *Ctx) {
+	if c.client.name == "" {
 		c.replyNull()
 		return
 	}
-	c.replyBulkString(c.name)
+	c.replyBulkString(c.client.name)
 }
 
-func clientSetnameCommand(c *Client) {
+func clientSetnameCommand(c *Ctx) {
 	if !validClientName(c.argv[2]) {
 		c.replyError(errClientName)
 		return
 	}
-	c.name = string(c.argv[2])
+	c.client.name = string(c.argv[2])
 	c.replyOK()
 }
 
 // CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2): what client libraries
 // send on connecting to name themselves in CLIENT LIST.
-func clientSetinfoCommand(c *Client) {
+func clientSetinfoCommand(c *Ctx) {
 	attr, val := c.argv[2], c.argv[3]
 	var dst *string
 	switch {
 	case isOpt(attr, "lib-name"):
-		dst = &c.libName
+		dst = &c.client.libName
 	case isOpt(attr, "lib-ver"):
-		dst = &c.libVer
+		dst = &c.client.libVer
 	default:
 		c.replyError("ERR Unrecognized option '" + string(cstr(attr)) + "'")
 		return
@@ -169,13 +169,13 @@ func clientTypeByName(name []byte) int {
 // is a master or a replica.
 func (c *Client) clientType() int { return clientTypeNormal }
 
-func clientInfoCommand(c *Client) {
-	b := c.appendClientInfo(nil)
+func clientInfoCommand(c *Ctx) {
+	b := c.client.appendClientInfo(nil)
 	c.replyVerbatim(append(b, '\n'))
 }
 
 // CLIENT LIST [TYPE type | ID id [id ...]]
-func clientListCommand(c *Client) {
+func clientListCommand(c *Ctx) {
 	s := c.srv
 	argv := c.argv
 	var b []byte
@@ -220,7 +220,7 @@ func clientListCommand(c *Client) {
 
 // CLIENT KILL ip:port, or CLIENT KILL with filters: ID, TYPE, ADDR, LADDR,
 // USER and SKIPME (Redis 7.0's; MAXAGE came in 7.4).
-func clientKillCommand(c *Client) {
+func clientKillCommand(c *Ctx) {
 	s := c.srv
 	argv := c.argv
 	var (
@@ -287,13 +287,13 @@ func clientKillCommand(c *Client) {
 			hasLaddr && cl.laddr != laddr,
 			typ >= 0 && cl.clientType() != typ,
 			id != 0 && cl.id != id,
-			cl == c && skipMe:
+			cl == c.client && skipMe:
 			continue
 		}
 		killed++
-		if cl == c {
+		if cl == c.client {
 			// Closed once the reply below is written.
-			c.flags |= flagCloseAfterReply
+			c.client.flags |= flagCloseAfterReply
 		} else {
 			cl.close()
 		}
@@ -311,7 +311,7 @@ func clientKillCommand(c *Client) {
 // ---- pause ----
 
 // CLIENT PAUSE timeout [WRITE|ALL]
-func clientPauseCommand(c *Client) {
+func clientPauseCommand(c *Ctx) {
 	argv := c.argv
 	if len(argv) > 4 {
 		c.subcommandSyntaxError()
@@ -347,7 +347,7 @@ func clientPauseCommand(c *Client) {
 	c.replyOK()
 }
 
-func clientUnpauseCommand(c *Client) {
+func clientUnpauseCommand(c *Ctx) {
 	c.srv.unpause()
 	c.replyOK()
 }
@@ -356,16 +356,16 @@ func clientUnpauseCommand(c *Client) {
 
 // CLIENT REPLY ON|OFF|SKIP. OFF and SKIP take effect in Server.execute,
 // which drops the replies of the commands they cover.
-func clientReplyCommand(c *Client) {
+func clientReplyCommand(c *Ctx) {
 	switch arg := c.argv[2]; {
 	case isOpt(arg, "on"):
-		c.flags &^= flagReplySkip | flagReplyOff
+		c.client.flags &^= flagReplySkip | flagReplyOff
 		c.replyOK()
 	case isOpt(arg, "off"):
-		c.flags |= flagReplyOff
+		c.client.flags |= flagReplyOff
 	case isOpt(arg, "skip"):
-		if c.flags&flagReplyOff == 0 {
-			c.flags |= flagReplySkipNext
+		if c.client.flags&flagReplyOff == 0 {
+			c.client.flags |= flagReplySkipNext
 		}
 	default:
 		c.replyError(errSyntax)
@@ -374,27 +374,27 @@ func clientReplyCommand(c *Client) {
 
 // CLIENT NO-EVICT ON|OFF. kvd never evicts clients to bound their memory
 // (maxmemory-clients), so the flag only shows in CLIENT LIST.
-func clientNoEvictCommand(c *Client) {
+func clientNoEvictCommand(c *Ctx) {
 	if on, ok := c.onOffArg(c.argv[2]); ok {
-		c.setFlag(flagNoEvict, on)
+		c.client.setFlag(flagNoEvict, on)
 		c.replyOK()
 	}
 }
 
 // CLIENT NO-TOUCH ON|OFF (Redis 7.2): the client's reads leave keys' LRU
 // clocks alone.
-func clientNoTouchCommand(c *Client) {
+func clientNoTouchCommand(c *Ctx) {
 	if on, ok := c.onOffArg(c.argv[2]); ok {
-		c.setFlag(flagNoTouch, on)
+		c.client.setFlag(flagNoTouch, on)
 		c.replyOK()
 	}
 }
 
 func (c *Client) setFlag(flag uint32, on bool) {
 	if on {
-		c.flags |= flag
+		c.client.flags |= flag
 	} else {
-		c.flags &^= flag
+		c.client.flags &^= flag
 	}
 }
 
@@ -404,7 +404,7 @@ func (c *Client) setFlag(flag uint32, on bool) {
 // held by CLIENT PAUSE is not blocked by its command (Redis 7.0.15 crashes
 // on one; later versions answer 0), so no client can be unblocked: the
 // arguments are checked and the answer is 0.
-func clientUnblockCommand(c *Client) {
+func clientUnblockCommand(c *Ctx) {
 	argv := c.argv
 	if len(argv) > 4 {
 		c.subcommandSyntaxError()
@@ -424,7 +424,7 @@ func clientUnblockCommand(c *Client) {
 // [OPTOUT] [NOLOOP]. kvd does not implement client-side caching: the
 // options are checked as Redis checks them, OFF succeeds (tracking is never
 // on) and ON is refused.
-func clientTrackingCommand(c *Client) {
+func clientTrackingCommand(c *Ctx) {
 	argv := c.argv
 	var redirect int64
 	var bcast, optin, optout bool
@@ -482,7 +482,7 @@ func clientTrackingCommand(c *Client) {
 }
 
 // CLIENT TRACKINGINFO: tracking is always off in kvd.
-func clientTrackinginfoCommand(c *Client) {
+func clientTrackinginfoCommand(c *Ctx) {
 	c.replyMap(3)
 	c.replyBulkString("flags")
 	c.replySet(1)
@@ -494,10 +494,10 @@ func clientTrackinginfoCommand(c *Client) {
 }
 
 // CLIENT GETREDIR: -1, tracking being off.
-func clientGetredirCommand(c *Client) { c.replyInt(-1) }
+func clientGetredirCommand(c *Ctx) { c.replyInt(-1) }
 
 // CLIENT CACHING YES|NO needs tracking in OPTIN or OPTOUT mode, which is
 // never on in kvd.
-func clientCachingCommand(c *Client) {
+func clientCachingCommand(c *Ctx) {
 	c.replyError("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 }

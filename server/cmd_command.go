@@ -11,7 +11,7 @@ import (
 // and the metadata generated from Redis (commanddata_gen.go).
 
 // commandCommand replies COMMAND INFO for every command.
-func commandCommand(c *Client) {
+func commandCommand(c *Ctx) {
 	all := c.srv.commands.all
 	c.replyArray(len(all))
 	for _, st := range all {
@@ -19,7 +19,7 @@ func commandCommand(c *Client) {
 	}
 }
 
-func commandCountCommand(c *Client) { c.replyInt(int64(len(c.srv.commands.all))) }
+func commandCountCommand(c *Ctx) { c.replyInt(int64(len(c.srv.commands.all))) }
 
 // lookupCommandName finds a command by its full name ("get", "config|get"),
 // in any case, like Redis's lookupCommandBySds.
@@ -41,7 +41,7 @@ func (t *commandTable) lookupCommandName(name []byte) *cmdState {
 	return st.sub[toLowerASCII(parts[1])]
 }
 
-func commandInfoCommand(c *Client) {
+func commandInfoCommand(c *Ctx) {
 	if len(c.argv) == 2 {
 		commandCommand(c)
 		return
@@ -56,7 +56,7 @@ func commandInfoCommand(c *Client) {
 	}
 }
 
-func commandDocsCommand(c *Client) {
+func commandDocsCommand(c *Ctx) {
 	var list []*cmdState
 	if len(c.argv) == 2 {
 		list = c.srv.commands.all
@@ -77,7 +77,7 @@ func commandDocsCommand(c *Client) {
 }
 
 // commandListCommand is COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern].
-func commandListCommand(c *Client) {
+func commandListCommand(c *Ctx) {
 	keep := func(*cmdState) bool { return true }
 	for i := 2; i < len(c.argv); i += 3 {
 		if !isOpt(c.argv[i], "filterby") || len(c.argv)-1-i != 2 {
@@ -122,12 +122,12 @@ func commandListCommand(c *Client) {
 	}
 }
 
-func commandGetKeysCommand(c *Client)         { getKeysGeneric(c, false) }
-func commandGetKeysAndFlagsCommand(c *Client) { getKeysGeneric(c, true) }
+func commandGetKeysCommand(c *Ctx)         { getKeysGeneric(c, false) }
+func commandGetKeysAndFlagsCommand(c *Ctx) { getKeysGeneric(c, true) }
 
 // getKeysGeneric is COMMAND GETKEYS and GETKEYSANDFLAGS: the keys of the
 // command line that follows, found without running it.
-func getKeysGeneric(c *Client, withFlags bool) {
+func getKeysGeneric(c *Ctx, withFlags bool) {
 	argv := c.argv[2:]
 	st := c.srv.commands.lookup(argv)
 	switch {
@@ -162,7 +162,7 @@ func getKeysGeneric(c *Client, withFlags bool) {
 	}
 }
 
-func commandHelpCommand(c *Client) {
+func commandHelpCommand(c *Ctx) {
 	c.replyHelpLines("COMMAND", []string{
 		"(no subcommand)",
 		"    Return details about all Redis commands.",
@@ -188,7 +188,7 @@ func commandHelpCommand(c *Client) {
 // replyHelpLines replies a container command's HELP text the way Redis's
 // addReplyHelp does: a header, the lines, and the HELP entry, each a
 // simple string.
-func (c *Client) replyHelpLines(name string, lines []string) {
+func (c *Ctx) replyHelpLines(name string, lines []string) {
 	c.replyArray(len(lines) + 3)
 	c.replyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {

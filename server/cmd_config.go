@@ -9,7 +9,7 @@ import (
 
 // CONFIG GET, SET, RESETSTAT, REWRITE and HELP, with Redis 7.0's replies.
 
-func configGetCommand(c *Client) {
+func configGetCommand(c *Ctx) {
 	patterns := make([]string, len(c.argv)-2)
 	for i, a := range c.argv[2:] {
 		patterns[i] = string(a)
@@ -27,7 +27,7 @@ func configGetCommand(c *Client) {
 // parsed into a copy of the configuration, which replaces the running one
 // only if all succeed; then the changes are applied, and undone if one
 // cannot be.
-func configSetCommand(c *Client) {
+func configSetCommand(c *Ctx) {
 	s := c.srv
 	if len(c.argv)%2 != 0 {
 		c.replyError(errSyntax)
@@ -162,14 +162,14 @@ func (s *Server) applyProtoMaxBulkLen() error {
 	return nil
 }
 
-func configResetStatCommand(c *Client) {
+func configResetStatCommand(c *Ctx) {
 	c.srv.resetStats()
 	c.replyOK()
 }
 
 // configRewriteCommand rewrites the config file the server was started
 // from; see rewriteConfigFile.
-func configRewriteCommand(c *Client) {
+func configRewriteCommand(c *Ctx) {
 	s := c.srv
 	if s.cfg.ConfigFile == "" {
 		c.replyError("ERR The server is running without a config file")
@@ -184,7 +184,7 @@ func configRewriteCommand(c *Client) {
 	c.replyOK()
 }
 
-func configHelpCommand(c *Client) {
+func configHelpCommand(c *Ctx) {
 	c.replyHelpLines("CONFIG", []string{
 		"GET <pattern>",
 		"    Return parameters matching the glob-like <pattern> and their values.",

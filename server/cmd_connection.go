@@ -31,7 +31,7 @@ const (
 // defaultUser is the only user kvd knows: requirepass is its password.
 const defaultUser = "default"
 
-func pingCommand(c *Client) {
+func pingCommand(c *Ctx) {
 	switch len(c.argv) {
 	case 1:
 		c.replyStatus("PONG")
@@ -42,19 +42,19 @@ func pingCommand(c *Client) {
 	}
 }
 
-func echoCommand(c *Client) { c.replyBulk(c.argv[1]) }
+func echoCommand(c *Ctx) { c.replyBulk(c.argv[1]) }
 
-func quitCommand(c *Client) {
+func quitCommand(c *Ctx) {
 	c.replyOK()
-	c.flags |= flagCloseAfterReply
+	c.client.flags |= flagCloseAfterReply
 }
 
-func selectCommand(c *Client) {
+func selectCommand(c *Ctx) {
 	id, ok := dbIndexArg(c, c.argv[1], "")
 	if !ok {
 		return
 	}
-	db := c.srv.dbByIndex(id)
+	db := c.dbAt(id)
 	if db == nil {
 		c.replyError(errDBIndex)
 		return
@@ -69,7 +69,7 @@ func selectCommand(c *Client) {
 // other than the no_auth ones. As in Redis, a client that has not
 // authenticated is let through while the default user has no password.
 func (c *Client) authRequired() bool {
-	return c.flags&flagAuthenticated == 0 && c.srv.cfg.RequirePass != ""
+	return c.client.flags&flagAuthenticated == 0 && c.cfg.RequirePass != ""
 }
 
 // authenticate checks a user name and password; on success the client is
@@ -79,42 +79,42 @@ func (c *Client) authenticate(user, pass []byte) bool {
 	if string(user) != defaultUser {
 		return false
 	}
-	if want := c.srv.cfg.RequirePass; want != "" {
+	if want := c.cfg.RequirePass; want != "" {
 		got, exp := sha256.Sum256(pass), sha256.Sum256([]byte(want))
 		if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 {
 			return false
 		}
 	}
-	c.flags |= flagAuthenticated
+	c.client.flags |= flagAuthenticated
 	return true
 }
 
 // resetAuth puts the client back to the state of a new connection:
 // authenticated only if the default user has no password.
 func (c *Client) resetAuth() {
-	if c.srv.cfg.RequirePass == "" {
-		c.flags |= flagAuthenticated
+	if c.cfg.RequirePass == "" {
+		c.client.flags |= flagAuthenticated
 	} else {
-		c.flags &^= flagAuthenticated
+		c.client.flags &^= flagAuthenticated
 	}
 }
 
 // AUTH [username] password
-func authCommand(c *Client) {
+func authCommand(c *Ctx) {
 	if len(c.argv) > 3 {
 		c.replyError(errSyntax)
 		return
 	}
 	user, pass := []byte(defaultUser), c.argv[len(c.argv)-1]
 	if len(c.argv) == 2 {
-		if c.srv.cfg.RequirePass == "" {
+		if c.cfg.RequirePass == "" {
 			c.replyError(errNoPassword)
 			return
 		}
 	} else {
 		user = c.argv[1]
 	}
-	if !c.authenticate(user, pass) {
+	if !c.client.authenticate(user, pass) {
 		c.replyError(errWrongPass)
 		return
 	}
@@ -124,7 +124,7 @@ func authCommand(c *Client) {
 // ---- HELLO ----
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
-func helloCommand(c *Client) {
+func helloCommand(c *Ctx) {
 	argv := c.argv
 	var ver int64
 	next := 1
@@ -146,7 +146,7 @@ func helloCommand(c *Client) {
 		more := len(argv) - 1 - j
 		switch {
 		case isOpt(argv[j], "auth") && more >= 2:
-			if !c.authenticate(argv[j+1], argv[j+2]) {
+			if !c.client.authenticate(argv[j+1], argv[j+2]) {
 				c.replyError(errWrongPass)
 				return
 			}
@@ -156,7 +156,7 @@ func helloCommand(c *Client) {
 				c.replyError(errClientName)
 				return
 			}
-			c.name = string(argv[j+1])
+			c.client.name = string(argv[j+1])
 			j++
 		default:
 			c.replyError("ERR Syntax error in HELLO option '" + string(cstr(argv[j])) + "'")
@@ -165,7 +165,7 @@ func helloCommand(c *Client) {
 	}
 	// Like Redis, HELLO looks at the client's own state here, not at
 	// whether the default user has a password now.
-	if c.flags&flagAuthenticated == 0 {
+	if c.client.flags&flagAuthenticated == 0 {
 		c.replyError(errHelloAuth)
 		return
 	}
@@ -180,7 +180,7 @@ func helloCommand(c *Client) {
 	c.replyBulkString("proto")
 	c.replyInt(int64(c.proto))
 	c.replyBulkString("id")
-	c.replyInt(c.id)
+	c.replyInt(c.client.id)
 	c.replyBulkString("mode")
 	c.replyBulkString("standalone")
 	c.replyBulkString("role")
@@ -207,12 +207,12 @@ func validClientName(name []byte) bool {
 // 0, RESP2, no name, replies on, authenticated only if no password is set,
 // CLIENT NO-EVICT and NO-TOUCH off (as Redis 7.2 does; 7.0 kept NO-EVICT).
 // The library name and version stay: they still describe the client.
-func resetCommand(c *Client) {
-	c.db, c.dbIndex = c.srv.dbs[0], 0
+func resetCommand(c *Ctx) {
+	c.selectDB(0)
 	c.proto = 2
-	c.name = ""
-	c.resetAuth()
+	c.client.name = ""
+	c.client.resetAuth()
 	// CLIENT REPLY SKIP's effect on this very command remains, as in Redis.
-	c.flags &^= flagReplyOff | flagReplySkipNext | flagNoEvict | flagNoTouch
+	c.client.flags &^= flagReplyOff | flagReplySkipNext | flagNoEvict | flagNoTouch
 	c.replyStatus("RESET")
 }

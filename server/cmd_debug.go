@@ -33,7 +33,7 @@ var debugSubcommands = []struct {
 	minArgs int
 	maxArgs int
 	help    []string
-	proc    func(c *Client)
+	proc    func(c *Ctx)
 }{
 	{"error", 3, 3, []string{
 		"ERROR <string>",
@@ -43,7 +43,7 @@ var debugSubcommands = []struct {
 	{"log", 3, 3, []string{
 		"LOG <message>",
 		"    Write <message> to the server log.",
-	}, func(c *Client) {
+	}, func(c *Ctx) {
 		c.srv.logf(levelWarning, "DEBUG LOG: %s", c.argv[2])
 		c.replyOK()
 	}},
@@ -65,7 +65,7 @@ var debugSubcommands = []struct {
 		"    Setting it to 0 disables expiring keys in background when they are not",
 		"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
 		"    default.",
-	}, func(c *Client) {
+	}, func(c *Ctx) {
 		c.srv.noActiveExpire = atoi(c.argv[2]) == 0
 		c.replyOK()
 	}},
@@ -75,7 +75,7 @@ var debugSubcommands = []struct {
 	}, debugSleep},
 }
 
-func debugCommand(c *Client) {
+func debugCommand(c *Ctx) {
 	sub := c.argv[1]
 	if isOpt(sub, "help") && len(c.argv) == 2 {
 		var lines []string
@@ -108,7 +108,7 @@ func strtod(b []byte) float64 {
 }
 
 // debugSleep blocks the whole server, as in Redis, for the given seconds.
-func debugSleep(c *Client) {
+func debugSleep(c *Ctx) {
 	usec := int64(strtod(c.argv[2]) * 1e6)
 	if usec > 0 {
 		time.Sleep(time.Duration(usec) * time.Microsecond)
@@ -119,12 +119,12 @@ func debugSleep(c *Client) {
 // debugError replies an error made of the argument, as given. Like Redis,
 // which writes it as raw protocol, it counts neither as an error reply nor
 // as a failed call.
-func debugError(c *Client) { c.replyRaw(resp.AppendError(nil, string(c.argv[2]))) }
+func debugError(c *Ctx) { c.replyRaw(resp.AppendError(nil, string(c.argv[2]))) }
 
 // debugPopulate creates count string keys "prefix:N" holding "value:N"
 // (padded with zero bytes or cut to size when a size is given), skipping
 // keys that exist.
-func debugPopulate(c *Client) {
+func debugPopulate(c *Ctx) {
 	count, ok := c.positiveArg(c.argv[2])
 	if !ok {
 		return
@@ -139,7 +139,7 @@ func debugPopulate(c *Client) {
 	if len(c.argv) >= 4 {
 		prefix = string(c.argv[3])
 	}
-	now := c.srv.now()
+	now := c.now
 	var key, val []byte
 	for j := int64(0); j < count; j++ {
 		key = append(append(key[:0], prefix...), ':')
@@ -161,7 +161,7 @@ func debugPopulate(c *Client) {
 }
 
 // debugProtocol replies a sample value of each RESP type, for client tests.
-func debugProtocol(c *Client) {
+func debugProtocol(c *Ctx) {
 	switch name := toLowerASCII(string(c.argv[2])); name {
 	case "string":
 		c.replyBulkString("Hello World")

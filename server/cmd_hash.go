@@ -36,16 +36,16 @@ const (
 )
 
 // hashLimits returns the server's hash encoding thresholds.
-func (c *Client) hashLimits() store.HashLimits {
+func (c *Ctx) hashLimits() store.HashLimits {
 	return store.HashLimits{
-		MaxListpackEntries: int64(c.srv.cfg.HashMaxListpackEntries),
-		MaxListpackValue:   c.srv.cfg.HashMaxListpackValue,
+		MaxListpackEntries: int64(c.cfg.HashMaxListpackEntries),
+		MaxListpackValue:   c.cfg.HashMaxListpackValue,
 	}
 }
 
 // lookupHash finds key's hash for reading. It returns nil for a missing
 // key, and ok == false after replying WRONGTYPE.
-func (c *Client) lookupHash(key []byte) (h *store.Hash, ok bool) {
+func (c *Ctx) lookupHash(key []byte) (h *store.Hash, ok bool) {
 	e, found, ok := c.lookupType(key, store.TypeHash)
 	if !found || !ok {
 		return nil, ok
@@ -55,7 +55,7 @@ func (c *Client) lookupHash(key []byte) (h *store.Hash, ok bool) {
 
 // lookupHashWrite finds key's hash for a command that may change it. It
 // returns nil for a missing key, and ok == false after replying WRONGTYPE.
-func (c *Client) lookupHashWrite(key []byte) (h *store.Hash, ok bool) {
+func (c *Ctx) lookupHashWrite(key []byte) (h *store.Hash, ok bool) {
 	e, found, ok := c.lookupTypeWrite(key, store.TypeHash)
 	if !found || !ok {
 		return nil, ok
@@ -66,9 +66,9 @@ func (c *Client) lookupHashWrite(key []byte) (h *store.Hash, ok bool) {
 // newHash creates an empty hash under key, which must be missing. The
 // caller adds at least one field before the command ends: no hash is ever
 // left empty.
-func (c *Client) newHash(key []byte) *store.Hash {
+func (c *Ctx) newHash(key []byte) *store.Hash {
 	h := store.NewHash()
-	c.db.AddHash(key, h, c.srv.now())
+	c.db.AddHash(key, h, c.now)
 	return h
 }
 
@@ -76,7 +76,7 @@ func (c *Client) newHash(key []byte) *store.Hash {
 
 // hsetCommand serves HSET (replying how many fields are new) and HMSET
 // (replying OK).
-func hsetCommand(c *Client) {
+func hsetCommand(c *Ctx) {
 	argv := c.argv
 	if len(argv)%2 == 1 {
 		c.replyError(errWrongArgs(c.cmd.fullName))
@@ -120,7 +120,7 @@ func reserveListpack(h *store.Hash, pairs [][]byte, lim store.HashLimits) {
 	h.Reserve(n)
 }
 
-func hsetnxCommand(c *Client) {
+func hsetnxCommand(c *Ctx) {
 	h, ok := c.lookupHashWrite(c.argv[1])
 	if !ok {
 		return
@@ -137,7 +137,7 @@ func hsetnxCommand(c *Client) {
 
 // ---- HGET, HMGET, HSTRLEN, HEXISTS, HLEN ----
 
-func hgetCommand(c *Client) {
+func hgetCommand(c *Ctx) {
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
 		return
@@ -151,7 +151,7 @@ func hgetCommand(c *Client) {
 	c.replyNull()
 }
 
-func hmgetCommand(c *Client) {
+func hmgetCommand(c *Ctx) {
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
 		return
@@ -169,7 +169,7 @@ func hmgetCommand(c *Client) {
 	}
 }
 
-func hstrlenCommand(c *Client) {
+func hstrlenCommand(c *Ctx) {
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
 		return
@@ -182,7 +182,7 @@ func hstrlenCommand(c *Client) {
 	c.replyInt(int64(n))
 }
 
-func hexistsCommand(c *Client) {
+func hexistsCommand(c *Ctx) {
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
 		return
@@ -194,7 +194,7 @@ func hexistsCommand(c *Client) {
 	c.replyInt(0)
 }
 
-func hlenCommand(c *Client) {
+func hlenCommand(c *Ctx) {
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
 		return
@@ -208,7 +208,7 @@ func hlenCommand(c *Client) {
 
 // ---- HDEL ----
 
-func hdelCommand(c *Client) {
+func hdelCommand(c *Ctx) {
 	key := c.argv[1]
 	h, ok := c.lookupHashWrite(key)
 	if !ok {
@@ -220,7 +220,7 @@ func hdelCommand(c *Client) {
 			if h.Delete(f) {
 				deleted++
 				if h.Len() == 0 {
-					c.db.Delete(key, c.srv.now())
+					c.db.Delete(key, c.now)
 					break
 				}
 			}
@@ -239,7 +239,7 @@ const (
 
 // hgetallGeneric serves HKEYS, HVALS and HGETALL: fields, values or both
 // (a map in RESP3), in the hash's order.
-func hgetallGeneric(c *Client, what int) {
+func hgetallGeneric(c *Ctx, what int) {
 	both := what == hashReplyFields|hashReplyValues
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
@@ -268,13 +268,13 @@ func hgetallGeneric(c *Client, what int) {
 	})
 }
 
-func hkeysCommand(c *Client)   { hgetallGeneric(c, hashReplyFields) }
-func hvalsCommand(c *Client)   { hgetallGeneric(c, hashReplyValues) }
-func hgetallCommand(c *Client) { hgetallGeneric(c, hashReplyFields|hashReplyValues) }
+func hkeysCommand(c *Ctx)   { hgetallGeneric(c, hashReplyFields) }
+func hvalsCommand(c *Ctx)   { hgetallGeneric(c, hashReplyValues) }
+func hgetallCommand(c *Ctx) { hgetallGeneric(c, hashReplyFields|hashReplyValues) }
 
 // ---- HINCRBY, HINCRBYFLOAT ----
 
-func hincrbyCommand(c *Client) {
+func hincrbyCommand(c *Ctx) {
 	incr, ok := c.intArg(c.argv[3])
 	if !ok {
 		return
@@ -307,7 +307,7 @@ func hincrbyCommand(c *Client) {
 	c.replyInt(value)
 }
 
-func hincrbyfloatCommand(c *Client) {
+func hincrbyfloatCommand(c *Ctx) {
 	incr, ok := c.longDoubleArg(c.argv[3])
 	if !ok {
 		return
@@ -341,11 +341,12 @@ func hincrbyfloatCommand(c *Client) {
 	s := num.AppendLongDoubleHuman(buf[:0], value)
 	h.Set(field, s, c.hashLimits())
 	c.replyBulk(s)
+	c.propagate(bHSET, key, field, s) // the result, as Redis propagates it
 }
 
 // ---- HRANDFIELD ----
 
-func hrandfieldCommand(c *Client) {
+func hrandfieldCommand(c *Ctx) {
 	argv := c.argv
 	if len(argv) >= 3 {
 		count, withValues, ok := randCountArgs(c, "withvalues")
@@ -371,7 +372,7 @@ func hrandfieldCommand(c *Client) {
 // picks fields independently (repeats allowed), a positive one distinct
 // fields, at most the whole hash. WITHVALUES adds each field's value, as a
 // pair in RESP3.
-func hrandfieldWithCount(c *Client, l int64, withValues bool) {
+func hrandfieldWithCount(c *Ctx, l int64, withValues bool) {
 	h, ok := c.lookupHash(c.argv[1])
 	if !ok {
 		return
@@ -411,7 +412,7 @@ func hrandfieldWithCount(c *Client, l int64, withValues bool) {
 			// Like Redis, stop early once the client is over its output
 			// limit: it is about to be closed.
 			n++
-			return n%1024 != 0 || !c.srv.overOutputLimit(c)
+			return n%1024 != 0 || !c.overLimit()
 		})
 		return
 	}
@@ -435,7 +436,7 @@ func hrandfieldWithCount(c *Client, l int64, withValues bool) {
 // the options. A listpack hash is returned whole with cursor 0; a larger
 // one about COUNT fields at a time, with a cursor that is the hash of the
 // next field (see store.Hash.Scan).
-func hscanCommand(c *Client) {
+func hscanCommand(c *Ctx) {
 	cursor, ok := parseScanCursor(c.argv[2])
 	if !ok {
 		c.replyError(errInvalidCursor)

@@ -19,7 +19,7 @@ const (
 
 // checkHLL replies an error and returns false unless e is a string that
 // looks like a HyperLogLog (Redis's isHLLObjectOrReply).
-func (c *Client) checkHLL(e store.Entry) bool {
+func (c *Ctx) checkHLL(e store.Entry) bool {
 	if e.Type() != store.TypeString {
 		c.replyError(errWrongType)
 		return false
@@ -32,13 +32,13 @@ func (c *Client) checkHLL(e store.Entry) bool {
 }
 
 // sparseMax returns hll-sparse-max-bytes.
-func (c *Client) sparseMax() int { return int(c.srv.cfg.HLLSparseMaxBytes) }
+func (c *Ctx) sparseMax() int { return int(c.cfg.HLLSparseMaxBytes) }
 
 // pfaddCommand implements PFADD key [element ...]: 1 if the key was
 // created or a register changed, else 0.
-func pfaddCommand(c *Client) {
+func pfaddCommand(c *Ctx) {
 	key := c.argv[1]
-	now := c.srv.now()
+	now := c.now
 	e, found := c.lookupWrite(key)
 	var p *[]byte
 	updated := false
@@ -73,7 +73,7 @@ func pfaddCommand(c *Client) {
 // the cached cardinality, recomputing and storing it if stale (so the
 // value changes, as in Redis); several keys answer the cardinality of
 // their union.
-func pfcountCommand(c *Client) {
+func pfcountCommand(c *Ctx) {
 	if len(c.argv) > 2 {
 		var regs hll.Registers
 		for _, key := range c.argv[1:] {
@@ -101,7 +101,7 @@ func pfcountCommand(c *Client) {
 	if !c.checkHLL(e) {
 		return
 	}
-	b := *c.db.MutableString(key, c.srv.now())
+	b := *c.db.MutableString(key, c.now)
 	card, ok := hll.CachedCount(b)
 	if !ok {
 		if card, ok = hll.Count(b); !ok {
@@ -116,7 +116,7 @@ func pfcountCommand(c *Client) {
 // pfmergeCommand implements PFMERGE destkey [sourcekey ...]: the
 // destination (itself a source) gets the union of all; it turns dense if
 // any source is dense.
-func pfmergeCommand(c *Client) {
+func pfmergeCommand(c *Ctx) {
 	var regs hll.Registers
 	dense := false
 	for _, key := range c.argv[1:] {
@@ -135,7 +135,7 @@ func pfmergeCommand(c *Client) {
 		}
 	}
 	key := c.argv[1]
-	now := c.srv.now()
+	now := c.now
 	var p *[]byte
 	if _, found := c.lookupWrite(key); found {
 		p = c.db.MutableString(key, now)

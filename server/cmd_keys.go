@@ -51,16 +51,16 @@ const (
 // lookupNoTouch finds key for a command that only inspects it (TYPE,
 // EXISTS, TTL, OBJECT): the access counts as a keyspace hit or miss but
 // leaves the key's LRU clock alone, like Redis's LOOKUP_NOTOUCH.
-func (c *Client) lookupNoTouch(key []byte) (store.Entry, bool) {
-	return c.db.LookupWith(key, c.srv.now(), store.NoTouch)
+func (c *Ctx) lookupNoTouch(key []byte) (store.Entry, bool) {
+	return c.db.LookupWith(key, c.now, store.NoTouch)
 }
 
 // ---- DEL, UNLINK, EXISTS, TYPE, TOUCH ----
 
 // delCommand serves DEL and UNLINK: both free memory through the garbage
 // collector, so UNLINK's lazy freeing is DEL's.
-func delCommand(c *Client) {
-	now := c.srv.now()
+func delCommand(c *Ctx) {
+	now := c.now
 	var n int64
 	for _, key := range c.argv[1:] {
 		if c.db.Delete(key, now) {
@@ -70,7 +70,7 @@ func delCommand(c *Client) {
 	c.replyInt(n)
 }
 
-func existsCommand(c *Client) {
+func existsCommand(c *Ctx) {
 	var n int64
 	for _, key := range c.argv[1:] {
 		if _, ok := c.lookupNoTouch(key); ok {
@@ -80,7 +80,7 @@ func existsCommand(c *Client) {
 	c.replyInt(n)
 }
 
-func typeCommand(c *Client) {
+func typeCommand(c *Ctx) {
 	t := store.TypeNone
 	if e, ok := c.lookupNoTouch(c.argv[1]); ok {
 		t = e.Type()
@@ -91,8 +91,8 @@ func typeCommand(c *Client) {
 // touchCommand updates the keys' LRU clocks even for a CLIENT NO-TOUCH
 // client, as Redis 7.2 (which added NO-TOUCH) does: touching is what it was
 // asked to do.
-func touchCommand(c *Client) {
-	now := c.srv.now()
+func touchCommand(c *Ctx) {
+	now := c.now
 	var n int64
 	for _, key := range c.argv[1:] {
 		if _, ok := c.db.Lookup(key, now); ok {
@@ -114,7 +114,7 @@ const (
 
 // parseExpireFlags parses EXPIRE's NX/XX/GT/LT options from argv[3:],
 // replying an error and returning ok == false if they are invalid.
-func parseExpireFlags(c *Client) (flags int, ok bool) {
+func parseExpireFlags(c *Ctx) (flags int, ok bool) {
 	for _, opt := range c.argv[3:] {
 		switch {
 		case isOpt(opt, "nx"):
@@ -144,7 +144,7 @@ func parseExpireFlags(c *Client) (flags int, ok bool) {
 // expireGeneric implements the EXPIRE family: the time argument is in
 // seconds or milliseconds, relative to base (now, or 0 for the -AT forms).
 // A time at or before now deletes the key.
-func expireGeneric(c *Client, base int64, seconds bool) {
+func expireGeneric(c *Ctx, base int64, seconds bool) {
 	flags, ok := parseExpireFlags(c)
 	if !ok {
 		return
@@ -168,6 +168,7 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 	key := c.argv[1]
 	e, found := c.lookupWrite(key)
 	if !found {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -177,28 +178,33 @@ func expireGeneric(c *Client, base int64, seconds bool) {
 			flags&expireXX != 0 && cur == -1 ||
 			flags&expireGT != 0 && (cur == -1 || when <= cur) ||
 			flags&expireLT != 0 && cur != -1 && when >= cur {
+			c.noChange()
 			c.replyInt(0)
 			return
 		}
 	}
-	now := c.srv.now()
+	// Propagated as Redis 7.0 does: a deadline already passed deletes the
+	// key (DEL); any other becomes PEXPIREAT with an absolute time.
+	now := c.now
 	if when <= now {
 		c.db.Delete(key, now)
+		c.propagateDel(key)
 	} else {
 		c.db.SetDeadline(key, when, now)
+		c.propagateExpiryAt(key, when, c.argv[3:]...)
 	}
 	c.replyInt(1)
 }
 
-func expireCommand(c *Client)    { expireGeneric(c, c.srv.now(), true) }
-func pexpireCommand(c *Client)   { expireGeneric(c, c.srv.now(), false) }
-func expireatCommand(c *Client)  { expireGeneric(c, 0, true) }
-func pexpireatCommand(c *Client) { expireGeneric(c, 0, false) }
+func expireCommand(c *Ctx)    { expireGeneric(c, c.now, true) }
+func pexpireCommand(c *Ctx)   { expireGeneric(c, c.now, false) }
+func expireatCommand(c *Ctx)  { expireGeneric(c, 0, true) }
+func pexpireatCommand(c *Ctx) { expireGeneric(c, 0, false) }
 
 // ttlGeneric implements TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a
 // missing key, -1 for one without a deadline, else the time left (or the
 // deadline itself when abs), in milliseconds or rounded to seconds.
-func ttlGeneric(c *Client, ms, abs bool) {
+func ttlGeneric(c *Ctx, ms, abs bool) {
 	e, ok := c.lookupNoTouch(c.argv[1])
 	if !ok {
 		c.replyInt(-2)
@@ -210,7 +216,7 @@ func ttlGeneric(c *Client, ms, abs bool) {
 		return
 	}
 	if !abs {
-		t = max(t-c.srv.now(), 0)
+		t = max(t-c.now, 0)
 	}
 	if !ms {
 		t = t/1000 + (t%1000+500)/1000 // rounded, without overflow near MaxInt64
@@ -218,16 +224,17 @@ func ttlGeneric(c *Client, ms, abs bool) {
 	c.replyInt(t)
 }
 
-func ttlCommand(c *Client)         { ttlGeneric(c, false, false) }
-func pttlCommand(c *Client)        { ttlGeneric(c, true, false) }
-func expiretimeCommand(c *Client)  { ttlGeneric(c, false, true) }
-func pexpiretimeCommand(c *Client) { ttlGeneric(c, true, true) }
+func ttlCommand(c *Ctx)         { ttlGeneric(c, false, false) }
+func pttlCommand(c *Ctx)        { ttlGeneric(c, true, false) }
+func expiretimeCommand(c *Ctx)  { ttlGeneric(c, false, true) }
+func pexpiretimeCommand(c *Ctx) { ttlGeneric(c, true, true) }
 
-func persistCommand(c *Client) {
-	if _, ok := c.lookupWrite(c.argv[1]); ok && c.db.Persist(c.argv[1], c.srv.now()) {
+func persistCommand(c *Ctx) {
+	if _, ok := c.lookupWrite(c.argv[1]); ok && c.db.Persist(c.argv[1], c.now) {
 		c.replyInt(1)
 		return
 	}
+	c.noChange()
 	c.replyInt(0)
 }
 
@@ -235,7 +242,7 @@ func persistCommand(c *Client) {
 
 // renameGeneric implements RENAME and RENAMENX. Renaming a key to itself
 // succeeds without doing anything, but still requires the key to exist.
-func renameGeneric(c *Client, nx bool) {
+func renameGeneric(c *Ctx, nx bool) {
 	src, dst := c.argv[1], c.argv[2]
 	if _, ok := c.lookupWrite(src); !ok {
 		c.replyError(errNoSuchKey)
@@ -244,7 +251,7 @@ func renameGeneric(c *Client, nx bool) {
 	renamed := false
 	if !bytes.Equal(src, dst) {
 		if _, exists := c.lookupWrite(dst); !exists || !nx {
-			c.db.Rename(src, c.db, dst, c.srv.now())
+			c.db.Rename(src, c.db, dst, c.now)
 			renamed = true
 		}
 	}
@@ -258,13 +265,13 @@ func renameGeneric(c *Client, nx bool) {
 	}
 }
 
-func renameCommand(c *Client)   { renameGeneric(c, false) }
-func renamenxCommand(c *Client) { renameGeneric(c, true) }
+func renameCommand(c *Ctx)   { renameGeneric(c, false) }
+func renamenxCommand(c *Ctx) { renameGeneric(c, true) }
 
 // dbIndexArg parses a database index the way Redis's getIntFromObjectOrReply
 // does: an integer that fits in 32 bits. msg, if not empty, replaces both of
 // its error replies. It replies the error and returns ok == false on failure.
-func dbIndexArg(c *Client, arg []byte, msg string) (int64, bool) {
+func dbIndexArg(c *Ctx, arg []byte, msg string) (int64, bool) {
 	n, ok := num.ParseInt(arg)
 	if ok && (n < math.MinInt32 || n > math.MaxInt32) {
 		ok = false
@@ -289,7 +296,7 @@ func (s *Server) dbByIndex(id int64) *store.DB {
 	return s.dbs[id]
 }
 
-func copyCommand(c *Client) {
+func copyCommand(c *Ctx) {
 	dstDB := c.db
 	replace := false
 	argv := c.argv
@@ -302,7 +309,7 @@ func copyCommand(c *Client) {
 			if !ok {
 				return
 			}
-			if dstDB = c.srv.dbByIndex(id); dstDB == nil {
+			if dstDB = c.dbAt(id); dstDB == nil {
 				c.replyError(errDBIndex)
 				return
 			}
@@ -321,7 +328,7 @@ func copyCommand(c *Client) {
 		c.replyInt(0)
 		return
 	}
-	now := c.srv.now()
+	now := c.now
 	if _, exists := dstDB.LookupWith(dst, now, c.lookupFlags()|store.NoStats); exists && !replace {
 		c.replyInt(0)
 		return
@@ -330,12 +337,12 @@ func copyCommand(c *Client) {
 	c.replyInt(1)
 }
 
-func moveCommand(c *Client) {
+func moveCommand(c *Ctx) {
 	id, ok := dbIndexArg(c, c.argv[2], "")
 	if !ok {
 		return
 	}
-	dstDB := c.srv.dbByIndex(id)
+	dstDB := c.dbAt(id)
 	if dstDB == nil {
 		c.replyError(errDBIndex)
 		return
@@ -349,7 +356,7 @@ func moveCommand(c *Client) {
 		c.replyInt(0)
 		return
 	}
-	now := c.srv.now()
+	now := c.now
 	if _, exists := dstDB.LookupWith(key, now, c.lookupFlags()|store.NoStats); exists {
 		c.replyInt(0)
 		return
@@ -360,7 +367,7 @@ func moveCommand(c *Client) {
 
 // swapdbCommand exchanges two databases' contents. Clients keep their
 // selected database number, so they see the other contents from then on.
-func swapdbCommand(c *Client) {
+func swapdbCommand(c *Ctx) {
 	id1, ok := dbIndexArg(c, c.argv[1], "ERR invalid first DB index")
 	if !ok {
 		return
@@ -369,7 +376,7 @@ func swapdbCommand(c *Client) {
 	if !ok {
 		return
 	}
-	db1, db2 := c.srv.dbByIndex(id1), c.srv.dbByIndex(id2)
+	db1, db2 := c.dbAt(id1), c.dbAt(id2)
 	if db1 == nil || db2 == nil {
 		c.replyError(errDBIndex)
 		return
@@ -384,11 +391,11 @@ func swapdbCommand(c *Client) {
 
 // keysCommand replies with every live key matching the pattern. Like Redis
 // it skips expired keys without deleting them.
-func keysCommand(c *Client) {
+func keysCommand(c *Ctx) {
 	pattern := c.argv[1]
 	all := len(pattern) == 1 && pattern[0] == '*'
 	var keys [][]byte
-	c.db.Ascend(c.srv.now(), func(e store.Entry) bool {
+	c.db.Ascend(c.now, func(e store.Entry) bool {
 		if all || glob.MatchBytes(pattern, e.Key()) {
 			keys = append(keys, e.Key())
 		}
@@ -404,7 +411,7 @@ func keysCommand(c *Client) {
 // is "none"); and by expiry (deleting expired keys). kvd's cursors are key
 // hashes, so keys present for a whole iteration are returned whatever
 // changes between calls.
-func scanCommand(c *Client) {
+func scanCommand(c *Ctx) {
 	cursor, ok := parseScanCursor(c.argv[1])
 	if !ok {
 		c.replyError(errInvalidCursor)
@@ -421,7 +428,7 @@ func scanCommand(c *Client) {
 		arena = append(arena, e.Key()...)
 		ends = append(ends, len(arena))
 	})
-	now := c.srv.now()
+	now := c.now
 	keys := make([][]byte, 0, len(ends))
 	start := 0
 	for _, end := range ends {
@@ -448,8 +455,8 @@ func scanCommand(c *Client) {
 	c.replyBulkItems(keys)
 }
 
-func randomkeyCommand(c *Client) {
-	key, ok := c.db.RandomKey(c.srv.now())
+func randomkeyCommand(c *Ctx) {
+	key, ok := c.db.RandomKey(c.now)
 	if !ok {
 		c.replyNull()
 		return
@@ -461,7 +468,7 @@ func randomkeyCommand(c *Client) {
 
 // objectLookup finds OBJECT's key without touching it, replying null if it
 // is missing.
-func objectLookup(c *Client) (store.Entry, bool) {
+func objectLookup(c *Ctx) (store.Entry, bool) {
 	e, ok := c.lookupNoTouch(c.argv[2])
 	if !ok {
 		c.replyNull()
@@ -469,27 +476,27 @@ func objectLookup(c *Client) (store.Entry, bool) {
 	return e, ok
 }
 
-func objectEncodingCommand(c *Client) {
+func objectEncodingCommand(c *Ctx) {
 	if e, ok := objectLookup(c); ok {
 		c.replyBulkString(e.EncodingName())
 	}
 }
 
-func objectRefcountCommand(c *Client) {
+func objectRefcountCommand(c *Ctx) {
 	if e, ok := objectLookup(c); ok {
 		c.replyInt(e.RefCount())
 	}
 }
 
-func objectIdletimeCommand(c *Client) {
+func objectIdletimeCommand(c *Ctx) {
 	if e, ok := objectLookup(c); ok {
-		c.replyInt(store.IdleMillis(e.LRU(), c.srv.now()) / 1000)
+		c.replyInt(store.IdleMillis(e.LRU(), c.now) / 1000)
 	}
 }
 
 // objectFreqCommand always fails once the key is found: kvd keeps LRU
 // clocks, never the LFU counters an LFU maxmemory policy would need.
-func objectFreqCommand(c *Client) {
+func objectFreqCommand(c *Ctx) {
 	if _, ok := objectLookup(c); ok {
 		c.replyError(errLFUNotTaken)
 	}
@@ -510,4 +517,4 @@ var objectHelp = []string{
 	"    <key>.",
 }
 
-func objectHelpCommand(c *Client) { c.replyHelpLines("OBJECT", objectHelp) }
+func objectHelpCommand(c *Ctx) { c.replyHelpLines("OBJECT", objectHelp) }

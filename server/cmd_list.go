@@ -30,7 +30,7 @@ var listCommands = []*Command{
 
 // lookupList finds key for reading. It returns nil for a missing key, and
 // ok == false after replying WRONGTYPE if the key holds another type.
-func (c *Client) lookupList(key []byte) (l *store.List, ok bool) {
+func (c *Ctx) lookupList(key []byte) (l *store.List, ok bool) {
 	e, found, ok := c.lookupType(key, store.TypeList)
 	if !found || !ok {
 		return nil, ok
@@ -39,7 +39,7 @@ func (c *Client) lookupList(key []byte) (l *store.List, ok bool) {
 }
 
 // lookupListWrite is lookupList for commands that may change the list.
-func (c *Client) lookupListWrite(key []byte) (l *store.List, ok bool) {
+func (c *Ctx) lookupListWrite(key []byte) (l *store.List, ok bool) {
 	e, found, ok := c.lookupTypeWrite(key, store.TypeList)
 	if !found || !ok {
 		return nil, ok
@@ -49,14 +49,14 @@ func (c *Client) lookupListWrite(key []byte) (l *store.List, ok bool) {
 
 // deleteIfEmpty removes key once a command has emptied its list: Redis
 // never keeps an empty list.
-func (c *Client) deleteIfEmpty(key []byte, l *store.List) {
+func (c *Ctx) deleteIfEmpty(key []byte, l *store.List) {
 	if l.Len() == 0 {
-		c.db.Delete(key, c.srv.now())
+		c.db.Delete(key, c.now)
 	}
 }
 
 // listEnd parses LEFT or RIGHT, reporting whether it names the tail.
-func (c *Client) listEnd(arg []byte) (back, ok bool) {
+func (c *Ctx) listEnd(arg []byte) (back, ok bool) {
 	switch {
 	case isOpt(arg, "right"):
 		return true, true
@@ -69,14 +69,14 @@ func (c *Client) listEnd(arg []byte) (back, ok bool) {
 
 // ---- push ----
 
-func lpushCommand(c *Client)  { pushGeneric(c, false, false) }
-func rpushCommand(c *Client)  { pushGeneric(c, true, false) }
-func lpushxCommand(c *Client) { pushGeneric(c, false, true) }
-func rpushxCommand(c *Client) { pushGeneric(c, true, true) }
+func lpushCommand(c *Ctx)  { pushGeneric(c, false, false) }
+func rpushCommand(c *Ctx)  { pushGeneric(c, true, false) }
+func lpushxCommand(c *Ctx) { pushGeneric(c, false, true) }
+func rpushxCommand(c *Ctx) { pushGeneric(c, true, true) }
 
 // pushGeneric implements LPUSH, RPUSH and (xx: only onto an existing list)
 // LPUSHX and RPUSHX, replying with the list's new length.
-func pushGeneric(c *Client, back, xx bool) {
+func pushGeneric(c *Ctx, back, xx bool) {
 	key := c.argv[1]
 	l, ok := c.lookupListWrite(key)
 	if !ok {
@@ -88,7 +88,7 @@ func pushGeneric(c *Client, back, xx bool) {
 			return
 		}
 		l = store.NewList()
-		c.db.AddList(key, l, c.srv.now())
+		c.db.AddList(key, l, c.now)
 	}
 	for _, v := range c.argv[2:] {
 		if back {
@@ -102,12 +102,12 @@ func pushGeneric(c *Client, back, xx bool) {
 
 // ---- pop ----
 
-func lpopCommand(c *Client) { popGeneric(c, false) }
-func rpopCommand(c *Client) { popGeneric(c, true) }
+func lpopCommand(c *Ctx) { popGeneric(c, false) }
+func rpopCommand(c *Ctx) { popGeneric(c, true) }
 
 // popGeneric implements LPOP and RPOP: one element as a bulk string, or
 // with a count an array of up to count elements.
-func popGeneric(c *Client, back bool) {
+func popGeneric(c *Ctx, back bool) {
 	if len(c.argv) > 3 {
 		c.replyError(errWrongArgs(c.cmd.fullName))
 		return
@@ -153,7 +153,7 @@ func popGeneric(c *Client, back bool) {
 
 // popRangeReply replies with up to count elements from one end of l, in
 // the order popping them one by one would give, and removes them.
-func popRangeReply(c *Client, l *store.List, back bool, count int64) {
+func popRangeReply(c *Ctx, l *store.List, back bool, count int64) {
 	n := int(min(count, int64(l.Len())))
 	c.replyArray(n)
 	start := 0
@@ -174,7 +174,7 @@ func popRangeReply(c *Client, l *store.List, back bool, count int64) {
 
 // ---- reading ----
 
-func llenCommand(c *Client) {
+func llenCommand(c *Ctx) {
 	l, ok := c.lookupList(c.argv[1])
 	if !ok {
 		return
@@ -186,7 +186,7 @@ func llenCommand(c *Client) {
 	c.replyInt(int64(l.Len()))
 }
 
-func lrangeCommand(c *Client) {
+func lrangeCommand(c *Ctx) {
 	start, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -229,7 +229,7 @@ func listIndex(index int64, n int) (int, bool) {
 	return int(index), true
 }
 
-func lindexCommand(c *Client) {
+func lindexCommand(c *Ctx) {
 	l, ok := c.lookupList(c.argv[1])
 	if !ok {
 		return
@@ -253,7 +253,7 @@ func lindexCommand(c *Client) {
 
 // lposCommand implements LPOS key element [RANK rank] [COUNT num-matches]
 // [MAXLEN len].
-func lposCommand(c *Client) {
+func lposCommand(c *Ctx) {
 	argv := c.argv
 	rank, count, maxlen := int64(1), int64(-1), int64(0) // count -1: no COUNT option
 	for j := 3; j < len(argv); j++ {
@@ -353,7 +353,7 @@ func lposCommand(c *Client) {
 
 // ---- changing elements ----
 
-func lsetCommand(c *Client) {
+func lsetCommand(c *Ctx) {
 	l, ok := c.lookupListWrite(c.argv[1])
 	if !ok {
 		return
@@ -377,7 +377,7 @@ func lsetCommand(c *Client) {
 
 // linsertCommand implements LINSERT key BEFORE|AFTER pivot element: it
 // inserts next to the first element equal to pivot, from the head.
-func linsertCommand(c *Client) {
+func linsertCommand(c *Ctx) {
 	var after bool
 	switch {
 	case isOpt(c.argv[2], "after"):
@@ -415,7 +415,7 @@ func linsertCommand(c *Client) {
 }
 
 // lremCommand implements LREM key count element.
-func lremCommand(c *Client) {
+func lremCommand(c *Ctx) {
 	count, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -441,7 +441,7 @@ func lremCommand(c *Client) {
 }
 
 // ltrimCommand implements LTRIM key start stop.
-func ltrimCommand(c *Client) {
+func ltrimCommand(c *Ctx) {
 	start, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -470,7 +470,7 @@ func ltrimCommand(c *Client) {
 
 // ---- moving between lists ----
 
-func lmoveCommand(c *Client) {
+func lmoveCommand(c *Ctx) {
 	fromBack, ok := c.listEnd(c.argv[3])
 	if !ok {
 		return
@@ -482,11 +482,11 @@ func lmoveCommand(c *Client) {
 	lmoveGeneric(c, fromBack, toBack)
 }
 
-func rpoplpushCommand(c *Client) { lmoveGeneric(c, true, false) }
+func rpoplpushCommand(c *Ctx) { lmoveGeneric(c, true, false) }
 
 // lmoveGeneric pops from the source list and pushes onto the destination,
 // which may be the same list (a rotation), replying with the element.
-func lmoveGeneric(c *Client, fromBack, toBack bool) {
+func lmoveGeneric(c *Ctx, fromBack, toBack bool) {
 	srcKey, dstKey := c.argv[1], c.argv[2]
 	src, ok := c.lookupListWrite(srcKey)
 	if !ok {
@@ -502,7 +502,7 @@ func lmoveGeneric(c *Client, fromBack, toBack bool) {
 	}
 	if dst == nil {
 		dst = store.NewList()
-		c.db.AddList(dstKey, dst, c.srv.now())
+		c.db.AddList(dstKey, dst, c.now)
 	}
 	v, _ := src.Move(dst, fromBack, toBack)
 	c.replyBulk(v)
@@ -511,7 +511,7 @@ func lmoveGeneric(c *Client, fromBack, toBack bool) {
 
 // lmpopCommand implements LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT
 // count]: it pops from the first non-empty list among the keys.
-func lmpopCommand(c *Client) {
+func lmpopCommand(c *Ctx) {
 	keys, back, count, ok := mpopArgs(c, "left", "right")
 	if !ok {
 		return

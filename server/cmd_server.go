@@ -33,12 +33,12 @@ var serverCommands = []*Command{
 	{Name: "shutdown", Arity: -1, Flags: adminFlags | FlagNoMulti | FlagAllowBusy, Proc: shutdownCommand},
 }
 
-func dbsizeCommand(c *Client) { c.replyInt(int64(c.db.Len())) }
+func dbsizeCommand(c *Ctx) { c.replyInt(int64(c.db.Len())) }
 
 // flushMode parses FLUSHDB/FLUSHALL's optional ASYNC or SYNC. Both free
 // memory in the background here (the garbage collector does), so they differ
 // only in name.
-func flushMode(c *Client) bool {
+func flushMode(c *Ctx) bool {
 	if len(c.argv) > 2 || len(c.argv) == 2 && !isOpt(c.argv[1], "async") && !isOpt(c.argv[1], "sync") {
 		c.replyError(errSyntax)
 		return false
@@ -46,7 +46,7 @@ func flushMode(c *Client) bool {
 	return true
 }
 
-func flushdbCommand(c *Client) {
+func flushdbCommand(c *Ctx) {
 	if !flushMode(c) {
 		return
 	}
@@ -54,18 +54,18 @@ func flushdbCommand(c *Client) {
 	c.replyOK()
 }
 
-func flushallCommand(c *Client) {
+func flushallCommand(c *Ctx) {
 	if !flushMode(c) {
 		return
 	}
-	for _, db := range c.srv.dbs {
+	for _, db := range c.allDBs() {
 		db.Flush()
 	}
 	c.replyOK()
 }
 
 // timeCommand replies the server's time: seconds and microseconds, as bulk strings.
-func timeCommand(c *Client) {
+func timeCommand(c *Ctx) {
 	now := time.Now() // TIME reads the real clock
 	c.replyArray(2)
 	c.replyBulkString(strconv.FormatInt(now.Unix(), 10))
@@ -77,7 +77,7 @@ func timeCommand(c *Client) {
 // without SAVE the server stops at once, as Shutdown does, with no reply
 // (the connection closes). SAVE cannot be honoured: like Redis when its
 // final save fails, it refuses with an error unless FORCE is given.
-func shutdownCommand(c *Client) {
+func shutdownCommand(c *Ctx) {
 	var save, nosave, now, force, abort bool
 	for _, a := range c.argv[1:] {
 		switch {
@@ -118,6 +118,6 @@ func shutdownCommand(c *Client) {
 		s.logf(levelWarning, "Error trying to save the DB. Exit anyway: kvd has no persistence.")
 	}
 	s.shutdown = true
-	c.flags |= flagCloseAfterReply
+	c.client.flags |= flagCloseAfterReply
 	s.loop.Submit(func() { s.stopLoop(true) })
 }

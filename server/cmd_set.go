@@ -37,24 +37,24 @@ const (
 )
 
 // maxIntset returns set-max-intset-entries.
-func (c *Client) maxIntset() int64 { return c.srv.cfg.SetMaxIntsetEntries }
+func (c *Ctx) maxIntset() int64 { return c.cfg.SetMaxIntsetEntries }
 
 // replyMember replies one member as a bulk string.
-func (c *Client) replyMember(m []byte) { c.replyBulk(m) }
+func (c *Ctx) replyMember(m []byte) { c.replyBulk(m) }
 
 // deferLen marks where a collection reply of a length not yet known starts;
 // insertSetLen (or insertHeader) later inserts its header there, like
 // Redis's addReplyDeferredLen.
-func (c *Client) deferLen() int { return len(c.buf()) }
+func (c *Ctx) deferLen() int { return len(c.buf()) }
 
 // insertSetLen inserts a set header for n elements at mark.
-func (c *Client) insertSetLen(mark, n int) {
+func (c *Ctx) insertSetLen(mark, n int) {
 	var tmp [24]byte
 	c.insertHeader(mark, resp.AppendSet(tmp[:0], c.proto, n))
 }
 
 // insertHeader inserts the reply header h at mark, moving what follows.
-func (c *Client) insertHeader(mark int, h []byte) {
+func (c *Ctx) insertHeader(mark int, h []byte) {
 	end := len(c.out)
 	c.out = append(c.out, h...)
 	copy(c.out[mark+len(h):], c.out[mark:end])
@@ -63,7 +63,7 @@ func (c *Client) insertHeader(mark int, h []byte) {
 
 // ---- SADD, SREM, SCARD, SISMEMBER, SMISMEMBER ----
 
-func saddCommand(c *Client) {
+func saddCommand(c *Ctx) {
 	key := c.argv[1]
 	e, found, ok := c.lookupTypeWrite(key, store.TypeSet)
 	if !ok {
@@ -72,7 +72,7 @@ func saddCommand(c *Client) {
 	s := e.Set()
 	if !found {
 		s = store.NewSet()
-		c.db.StoreSet(key, s, c.srv.now())
+		c.db.StoreSet(key, s, c.now)
 	}
 	limit := c.maxIntset()
 	var added int64
@@ -84,7 +84,7 @@ func saddCommand(c *Client) {
 	c.replyInt(added)
 }
 
-func sremCommand(c *Client) {
+func sremCommand(c *Ctx) {
 	key := c.argv[1]
 	e, found, ok := c.lookupTypeWrite(key, store.TypeSet)
 	if !ok {
@@ -100,7 +100,7 @@ func sremCommand(c *Client) {
 		if s.Remove(m) {
 			removed++
 			if s.Len() == 0 {
-				c.db.Delete(key, c.srv.now())
+				c.db.Delete(key, c.now)
 				break
 			}
 		}
@@ -108,7 +108,7 @@ func sremCommand(c *Client) {
 	c.replyInt(removed)
 }
 
-func scardCommand(c *Client) {
+func scardCommand(c *Ctx) {
 	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
 	if !ok {
 		return
@@ -120,7 +120,7 @@ func scardCommand(c *Client) {
 	c.replyInt(int64(e.Set().Len()))
 }
 
-func sismemberCommand(c *Client) {
+func sismemberCommand(c *Ctx) {
 	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
 	if !ok {
 		return
@@ -133,7 +133,7 @@ func sismemberCommand(c *Client) {
 }
 
 // smismemberCommand answers a zero for every member of a missing key.
-func smismemberCommand(c *Client) {
+func smismemberCommand(c *Ctx) {
 	e, found, ok := c.lookupType(c.argv[1], store.TypeSet)
 	if !ok {
 		return
@@ -155,7 +155,7 @@ func smismemberCommand(c *Client) {
 // instead of the popped ones being removed one by one.
 const spopMoveMul = 5
 
-func spopCommand(c *Client) {
+func spopCommand(c *Ctx) {
 	switch len(c.argv) {
 	case 3:
 		spopWithCount(c)
@@ -171,14 +171,45 @@ func spopCommand(c *Client) {
 		return
 	}
 	if !found {
+		c.noChange()
 		c.replyNull()
 		return
 	}
 	s := e.Set()
 	var buf [num.MaxInt64Len]byte
-	c.replyMember(s.PopRandom(buf[:0]))
+	m := s.PopRandom(buf[:0])
+	c.replyMember(m)
+	c.propagate(bSREM, key, m) // the member chosen, as Redis propagates SPOP
 	if s.Len() == 0 {
-		c.db.Delete(key, c.srv.now())
+		c.db.Delete(key, c.now)
+	}
+}
+
+// sremBatch propagates the members an SPOP with a count removes as SREMs
+// of up to 1024 members each, as Redis does.
+type sremBatch struct {
+	c    *Ctx
+	argv [][]byte
+}
+
+func (b *sremBatch) add(m []byte) {
+	if !b.c.propagating() {
+		b.c.rewritten = true
+		return
+	}
+	if b.argv == nil {
+		b.argv = [][]byte{bSREM, b.c.argv[1]}
+	}
+	b.argv = append(b.argv, append([]byte(nil), m...))
+	if len(b.argv) == 2+1024 {
+		b.flush()
+	}
+}
+
+func (b *sremBatch) flush() {
+	if len(b.argv) > 2 {
+		b.c.propagate(b.argv...)
+		b.argv = b.argv[:2]
 	}
 }
 
@@ -186,7 +217,7 @@ func spopCommand(c *Client) {
 // its order (ascending for an intset) and deletes the key. Popping most of
 // it builds a new set of the members kept, as Redis does, so a hashtable
 // left with few integers becomes an intset again.
-func spopWithCount(c *Client) {
+func spopWithCount(c *Ctx) {
 	n, ok := c.positiveArg(c.argv[2])
 	if !ok {
 		return
@@ -197,6 +228,7 @@ func spopWithCount(c *Client) {
 		return
 	}
 	if !found || n == 0 {
+		c.noChange()
 		c.replySet(0)
 		return
 	}
@@ -207,17 +239,22 @@ func spopWithCount(c *Client) {
 		// reply the members in the order the union would give them.
 		c.lookupRead(key)
 		replyAsNewSet(c, s)
-		c.db.Delete(key, c.srv.now())
+		c.db.Delete(key, c.now)
+		c.propagateDel(key)
 		return
 	}
 	count := int(n)
 	remaining := int(size - n)
 	c.replySet(count)
 	var buf [num.MaxInt64Len]byte
+	batch := sremBatch{c: c}
 	if remaining*spopMoveMul > count {
 		for i := 0; i < count; i++ {
-			c.replyMember(s.PopRandom(buf[:0]))
+			m := s.PopRandom(buf[:0])
+			c.replyMember(m)
+			batch.add(m)
 		}
+		batch.flush()
 		return
 	}
 	kept := store.NewSet()
@@ -225,14 +262,15 @@ func spopWithCount(c *Client) {
 	for i := 0; i < remaining; i++ {
 		kept.Add(s.PopRandom(buf[:0]), limit)
 	}
-	s.Range(func(m []byte) bool { c.replyMember(m); return true })
+	s.Range(func(m []byte) bool { c.replyMember(m); batch.add(m); return true })
+	batch.flush()
 	s.Replace(kept)
 }
 
 // replyAsNewSet replies the members of s as a set, in the order a new set
 // built from them would have: ascending if they all are integers and few
 // enough for an intset, else s's own order.
-func replyAsNewSet(c *Client, s *store.Set) {
+func replyAsNewSet(c *Ctx, s *store.Set) {
 	if s.IsIntset() || int64(s.Len()) > c.maxIntset() {
 		replyWholeSet(c, s, true)
 		return
@@ -257,7 +295,7 @@ func replyAsNewSet(c *Client, s *store.Set) {
 }
 
 // replyWholeSet replies every member of s in its order, as a set or an array.
-func replyWholeSet(c *Client, s *store.Set, asSet bool) {
+func replyWholeSet(c *Ctx, s *store.Set, asSet bool) {
 	if asSet {
 		c.replySet(s.Len())
 	} else {
@@ -272,7 +310,7 @@ func replyWholeSet(c *Client, s *store.Set, asSet bool) {
 	s.Range(func(m []byte) bool { c.replyMember(m); return true })
 }
 
-func srandmemberCommand(c *Client) {
+func srandmemberCommand(c *Ctx) {
 	switch len(c.argv) {
 	case 3:
 		srandmemberWithCount(c)
@@ -297,7 +335,7 @@ func srandmemberCommand(c *Client) {
 // srandmemberWithCount serves SRANDMEMBER key count: a negative count
 // allows repeats; a positive one asks for distinct members, the whole set
 // (in its order) if it has no more than count.
-func srandmemberWithCount(c *Client) {
+func srandmemberWithCount(c *Ctx) {
 	n, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -327,7 +365,7 @@ func srandmemberWithCount(c *Client) {
 			c.replyMember(s.Random(buf[:0]))
 			// Like Redis, stop building a huge reply once the client is
 			// over its output buffer limit: it is closed after the command.
-			if i&1023 == 1023 && c.srv.overOutputLimit(c) {
+			if i&1023 == 1023 && c.overLimit() {
 				break
 			}
 		}
@@ -347,7 +385,7 @@ func srandmemberWithCount(c *Client) {
 // smoveCommand moves a member between sets. A missing source answers 0
 // before any type check of the destination; moving within one set only
 // reports membership.
-func smoveCommand(c *Client) {
+func smoveCommand(c *Ctx) {
 	src, dst, m := c.argv[1], c.argv[2], c.argv[3]
 	se, sfound := c.lookupWrite(src)
 	de, dfound := c.lookupWrite(dst)
@@ -372,7 +410,7 @@ func smoveCommand(c *Client) {
 		c.replyInt(0)
 		return
 	}
-	now := c.srv.now()
+	now := c.now
 	if ss.Len() == 0 {
 		c.db.Delete(src, now)
 	}
@@ -393,7 +431,7 @@ func smoveCommand(c *Client) {
 // sets: nil for a missing key. It replies WRONGTYPE and returns ok == false
 // if any key holds another type, having looked all the keys up before it,
 // like Redis.
-func lookupSets(c *Client, keys [][]byte, sets []*store.Set) (_ []*store.Set, missing int, ok bool) {
+func lookupSets(c *Ctx, keys [][]byte, sets []*store.Set) (_ []*store.Set, missing int, ok bool) {
 	for _, key := range keys {
 		e, found, ok := c.lookupType(key, store.TypeSet)
 		if !ok {
@@ -438,7 +476,7 @@ const (
 // first of the smallest, as Redis's sort keeps ties in order) and probing
 // the others, so an intset-encoded smallest set yields ascending integers.
 // A missing key is an empty set. limit stops SINTERCARD early (0: none).
-func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit int64) {
+func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int64) {
 	var arr [8]*store.Set
 	sets, missing, ok := lookupSets(c, keys, arr[:0])
 	if !ok {
@@ -447,7 +485,7 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 	if missing > 0 {
 		switch mode {
 		case interStore:
-			c.db.Delete(dst, c.srv.now())
+			c.db.Delete(dst, c.now)
 			c.replyInt(0)
 		case interCard:
 			c.replyInt(0)
@@ -532,8 +570,8 @@ func sinterGeneric(c *Client, keys [][]byte, mode interMode, dst []byte, limit i
 // storeResult stores a *STORE command's result under dst, replacing any
 // value and deadline, or deletes dst if the result is empty, and replies
 // the result's size.
-func storeResult(c *Client, dst []byte, s *store.Set) {
-	now := c.srv.now()
+func storeResult(c *Ctx, dst []byte, s *store.Set) {
+	now := c.now
 	if s.Len() == 0 {
 		c.db.Delete(dst, now)
 		c.replyInt(0)
@@ -544,13 +582,13 @@ func storeResult(c *Client, dst []byte, s *store.Set) {
 }
 
 // sinterCommand serves SINTER and SMEMBERS (one key), as Redis 7.0 does.
-func sinterCommand(c *Client) { sinterGeneric(c, c.argv[1:], interReply, nil, 0) }
+func sinterCommand(c *Ctx) { sinterGeneric(c, c.argv[1:], interReply, nil, 0) }
 
-func sinterstoreCommand(c *Client) { sinterGeneric(c, c.argv[2:], interStore, c.argv[1], 0) }
+func sinterstoreCommand(c *Ctx) { sinterGeneric(c, c.argv[2:], interStore, c.argv[1], 0) }
 
 // sintercardArgs parses SINTERCARD's numkeys and LIMIT, replying an error
 // and returning ok == false if they are invalid.
-func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
+func sintercardArgs(c *Ctx) (numkeys, limit int64, ok bool) {
 	if numkeys, ok = c.rangeArg(c.argv[1], 1, math.MaxInt64, errNumkeys); !ok {
 		return 0, 0, false
 	}
@@ -572,7 +610,7 @@ func sintercardArgs(c *Client) (numkeys, limit int64, ok bool) {
 	return numkeys, limit, true
 }
 
-func sintercardCommand(c *Client) {
+func sintercardCommand(c *Ctx) {
 	numkeys, limit, ok := sintercardArgs(c)
 	if !ok {
 		return
@@ -584,7 +622,7 @@ func sintercardCommand(c *Client) {
 
 // sunionGeneric builds the union into a new set, which starts as an intset
 // as in Redis, so that a result of few integers comes out ascending.
-func sunionGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
+func sunionGeneric(c *Ctx, keys [][]byte) (*store.Set, bool) {
 	var arr [8]*store.Set
 	sets, _, ok := lookupSets(c, keys, arr[:0])
 	if !ok {
@@ -604,7 +642,7 @@ func sunionGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
 // sdiffGeneric builds the members of the first set that are in none of the
 // others into a new set. The same set named twice, first and later, gives
 // an empty result.
-func sdiffGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
+func sdiffGeneric(c *Ctx, keys [][]byte) (*store.Set, bool) {
 	var arr [8]*store.Set
 	sets, _, ok := lookupSets(c, keys, arr[:0])
 	if !ok {
@@ -639,25 +677,25 @@ func sdiffGeneric(c *Client, keys [][]byte) (*store.Set, bool) {
 	return out, true
 }
 
-func sunionCommand(c *Client) {
+func sunionCommand(c *Ctx) {
 	if s, ok := sunionGeneric(c, c.argv[1:]); ok {
 		replyWholeSet(c, s, true)
 	}
 }
 
-func sunionstoreCommand(c *Client) {
+func sunionstoreCommand(c *Ctx) {
 	if s, ok := sunionGeneric(c, c.argv[2:]); ok {
 		storeResult(c, c.argv[1], s)
 	}
 }
 
-func sdiffCommand(c *Client) {
+func sdiffCommand(c *Ctx) {
 	if s, ok := sdiffGeneric(c, c.argv[1:]); ok {
 		replyWholeSet(c, s, true)
 	}
 }
 
-func sdiffstoreCommand(c *Client) {
+func sdiffstoreCommand(c *Ctx) {
 	if s, ok := sdiffGeneric(c, c.argv[2:]); ok {
 		storeResult(c, c.argv[1], s)
 	}
@@ -669,7 +707,7 @@ func sdiffstoreCommand(c *Client) {
 // the key (a missing key answers an empty scan whatever the options), then
 // the options. An intset is returned whole with cursor 0; a hashtable is
 // scanned with Redis's reverse-binary bucket cursor (see store.Set.Scan).
-func sscanCommand(c *Client) {
+func sscanCommand(c *Ctx) {
 	cursor, ok := parseScanCursor(c.argv[2])
 	if !ok {
 		c.replyError(errInvalidCursor)

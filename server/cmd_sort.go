@@ -48,8 +48,8 @@ func sortGetKeys(argv [][]byte) []int {
 // sortROGetKeys returns SORT_RO's only key, the sorted one.
 func sortROGetKeys([][]byte) []int { return []int{1} }
 
-func sortCommand(c *Client)   { sortGeneric(c, false) }
-func sortROCommand(c *Client) { sortGeneric(c, true) }
+func sortCommand(c *Ctx)   { sortGeneric(c, false) }
+func sortROCommand(c *Ctx) { sortGeneric(c, true) }
 
 // sortItem is one element of the vector SORT sorts.
 type sortItem struct {
@@ -118,7 +118,7 @@ type sortArgs struct {
 // replying an error and returning ok == false at the first bad one. A BY
 // pattern without '*' turns sorting off for good, even if a later BY has
 // one.
-func parseSortArgs(c *Client, readonly bool) (a sortArgs, ok bool) {
+func parseSortArgs(c *Ctx, readonly bool) (a sortArgs, ok bool) {
 	a.limitCount = -1
 	argv := c.argv
 	for j := 2; j < len(argv); j++ {
@@ -180,7 +180,7 @@ func sortRange(limitStart, limitCount int64, n int) (start, end int) {
 // parse the options, load the elements (only the LIMIT range when the
 // order is the key's own), look up the BY weights, sort, then reply or
 // store the range with its GET lookups.
-func sortGeneric(c *Client, readonly bool) {
+func sortGeneric(c *Ctx, readonly bool) {
 	a, ok := parseSortArgs(c, readonly)
 	if !ok {
 		return
@@ -280,7 +280,7 @@ func (s stableItems) Less(i, j int) bool {
 
 // sortState carries what SORT's lookups reuse from element to element.
 type sortState struct {
-	c    *Client
+	c    *Ctx
 	kbuf []byte // the key a pattern names, rebuilt for each element
 }
 
@@ -392,7 +392,7 @@ func (s *sortState) output(vec []sortItem, start, end int, a sortArgs) {
 		}
 		return
 	}
-	now := c.srv.now()
+	now := c.now
 	if count == 0 {
 		c.db.Delete(a.store, now)
 		c.replyInt(0)

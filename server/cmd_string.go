@@ -47,7 +47,7 @@ const (
 
 // lookupString returns key's string value. It replies WRONGTYPE and returns
 // ok == false if the key holds another type; found is false for a missing key.
-func (c *Client) lookupString(key []byte) (val []byte, found, ok bool) {
+func (c *Ctx) lookupString(key []byte) (val []byte, found, ok bool) {
 	e, found, ok := c.lookupType(key, store.TypeString)
 	if !found || !ok {
 		return nil, found, ok
@@ -57,7 +57,7 @@ func (c *Client) lookupString(key []byte) (val []byte, found, ok bool) {
 
 // getGeneric replies with key's string value or null. It returns false if
 // it replied WRONGTYPE.
-func getGeneric(c *Client) bool {
+func getGeneric(c *Ctx) bool {
 	val, found, ok := c.lookupString(c.argv[1])
 	if !ok {
 		return false
@@ -70,7 +70,7 @@ func getGeneric(c *Client) bool {
 	return true
 }
 
-func getCommand(c *Client) { getGeneric(c) }
+func getCommand(c *Ctx) { getGeneric(c) }
 
 // SET option flags.
 const (
@@ -99,7 +99,7 @@ const (
 // parseStringOpts parses SET's (or GETEX's) options from argv[from:] with
 // the rules of Redis's parseExtendedStringArgumentsOrReply. It returns the
 // flags and the expire argument, or ok == false after replying an error.
-func parseStringOpts(c *Client, from int, mode stringOptsFor) (flags int, expire []byte, ok bool) {
+func parseStringOpts(c *Ctx, from int, mode stringOptsFor) (flags int, expire []byte, ok bool) {
 	argv := c.argv
 	for j := from; j < len(argv); j++ {
 		opt := argv[j]
@@ -142,7 +142,7 @@ func parseStringOpts(c *Client, from int, mode stringOptsFor) (flags int, expire
 // expireDeadline converts an expire argument to an absolute deadline in unix
 // ms, replying Redis's error if it is not a positive integer or overflows.
 // seconds says the unit is seconds; relative says it counts from now.
-func expireDeadline(c *Client, arg []byte, seconds, relative bool) (int64, bool) {
+func expireDeadline(c *Ctx, arg []byte, seconds, relative bool) (int64, bool) {
 	n, ok := c.intArg(arg)
 	if !ok {
 		return 0, false
@@ -155,7 +155,7 @@ func expireDeadline(c *Client, arg []byte, seconds, relative bool) (int64, bool)
 		n *= 1000
 	}
 	if relative {
-		now := c.srv.now()
+		now := c.now
 		if n > math.MaxInt64-now {
 			c.replyInvalidExpire()
 			return 0, false
@@ -165,13 +165,13 @@ func expireDeadline(c *Client, arg []byte, seconds, relative bool) (int64, bool)
 	return n, true
 }
 
-func (c *Client) replyInvalidExpire() {
+func (c *Ctx) replyInvalidExpire() {
 	c.replyError("ERR invalid expire time in '" + c.cmd.fullName + "' command")
 }
 
 // setGeneric implements SET and its variants once the options are known.
 // okReply/abortReply are what SETNX-style callers answer instead of OK/null.
-func setGeneric(c *Client, key, val []byte, flags int, expire []byte, okReply, abortReply func()) {
+func setGeneric(c *Ctx, key, val []byte, flags int, expire []byte, okReply, abortReply func()) {
 	deadline := int64(-1)
 	if expire != nil {
 		var ok bool
@@ -183,9 +183,10 @@ func setGeneric(c *Client, key, val []byte, flags int, expire []byte, okReply, a
 	if flags&setGet != 0 && !getGeneric(c) {
 		return
 	}
-	db, now := c.db, c.srv.now()
+	db, now := c.db, c.now
 	_, found := c.lookupWrite(key)
 	if (flags&setNX != 0 && found) || (flags&setXX != 0 && !found) {
+		c.noChange()
 		if flags&setGet == 0 {
 			if abortReply != nil {
 				abortReply()
@@ -196,6 +197,11 @@ func setGeneric(c *Client, key, val []byte, flags int, expire []byte, okReply, a
 		return
 	}
 	db.SetString(key, val, store.ClassifyString(val), store.SetOptions{Deadline: deadline, KeepTTL: flags&setKeepTTL != 0}, now)
+	if expire != nil {
+		// Like Redis 7.0: a relative or second-based expiry propagates
+		// as an absolute one, SET key value PXAT <ms>.
+		c.propagateSetAt(key, val, deadline)
+	}
 	if flags&setGet == 0 {
 		if okReply != nil {
 			okReply()
@@ -205,7 +211,7 @@ func setGeneric(c *Client, key, val []byte, flags int, expire []byte, okReply, a
 	}
 }
 
-func setCommand(c *Client) {
+func setCommand(c *Ctx) {
 	flags, expire, ok := parseStringOpts(c, 3, forSet)
 	if !ok {
 		return
@@ -213,44 +219,48 @@ func setCommand(c *Client) {
 	setGeneric(c, c.argv[1], c.argv[2], flags, expire, nil, nil)
 }
 
-func setnxCommand(c *Client) {
+func setnxCommand(c *Ctx) {
 	setGeneric(c, c.argv[1], c.argv[2], setNX, nil, func() { c.replyInt(1) }, func() { c.replyInt(0) })
 }
 
-func setexCommand(c *Client) {
+func setexCommand(c *Ctx) {
 	setGeneric(c, c.argv[1], c.argv[3], setEX, c.argv[2], nil, nil)
 }
 
-func psetexCommand(c *Client) {
+func psetexCommand(c *Ctx) {
 	setGeneric(c, c.argv[1], c.argv[3], setPX, c.argv[2], nil, nil)
 }
 
 // checkStringLength replies an error and returns false if a string of
 // size+grow bytes would exceed proto-max-bulk-len.
-func (c *Client) checkStringLength(size, grow int64) bool {
-	if size > c.srv.cfg.ProtoMaxBulkLen-grow {
+func (c *Ctx) checkStringLength(size, grow int64) bool {
+	if size > c.cfg.ProtoMaxBulkLen-grow {
 		c.replyError(errStringTooLong)
 		return false
 	}
 	return true
 }
 
-func getsetCommand(c *Client) {
+func getsetCommand(c *Ctx) {
 	if !getGeneric(c) {
 		return
 	}
 	val := c.argv[2]
-	c.db.SetString(c.argv[1], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, c.srv.now())
+	c.db.SetString(c.argv[1], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, c.now)
 }
 
-func getdelCommand(c *Client) {
+func getdelCommand(c *Ctx) {
 	if !getGeneric(c) {
 		return
 	}
-	c.db.Delete(c.argv[1], c.srv.now())
+	if !c.db.Delete(c.argv[1], c.now) {
+		c.noChange()
+		return
+	}
+	c.propagateDel(c.argv[1]) // as Redis 7.0 propagates GETDEL
 }
 
-func getexCommand(c *Client) {
+func getexCommand(c *Ctx) {
 	flags, expire, ok := parseStringOpts(c, 2, forGetex)
 	if !ok {
 		return
@@ -261,6 +271,7 @@ func getexCommand(c *Client) {
 		return
 	}
 	if !found {
+		c.noChange()
 		c.replyNull()
 		return
 	}
@@ -273,18 +284,27 @@ func getexCommand(c *Client) {
 	}
 	// Reply before the value can change or go.
 	c.replyBulk(val)
-	now := c.srv.now()
+	now := c.now
+	// Propagated as Redis 7.0 does: DEL, PEXPIREAT or PERSIST.
 	switch {
 	case flags&(setEXAT|setPXAT) != 0 && deadline <= now:
 		c.db.Delete(key, now)
+		c.propagateDel(key)
 	case expire != nil:
 		c.db.SetDeadline(key, deadline, now)
+		c.propagateExpiryAt(key, deadline)
 	case flags&setPersist != 0:
-		c.db.Persist(key, now)
+		if !c.db.Persist(key, now) {
+			c.noChange()
+			return
+		}
+		c.propagate(bPERSIST, key)
+	default:
+		c.noChange()
 	}
 }
 
-func mgetCommand(c *Client) {
+func mgetCommand(c *Ctx) {
 	keys := c.argv[1:]
 	c.replyArray(len(keys))
 	for _, key := range keys {
@@ -298,7 +318,7 @@ func mgetCommand(c *Client) {
 }
 
 // msetGeneric implements MSET and, with nx, MSETNX.
-func msetGeneric(c *Client, nx bool) {
+func msetGeneric(c *Ctx, nx bool) {
 	argv := c.argv
 	if len(argv)%2 == 0 {
 		c.replyError(errWrongArgs(c.cmd.fullName))
@@ -312,7 +332,7 @@ func msetGeneric(c *Client, nx bool) {
 			}
 		}
 	}
-	now := c.srv.now()
+	now := c.now
 	for j := 1; j < len(argv); j += 2 {
 		val := argv[j+1]
 		c.db.SetString(argv[j], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, now)
@@ -324,16 +344,16 @@ func msetGeneric(c *Client, nx bool) {
 	}
 }
 
-func msetCommand(c *Client)   { msetGeneric(c, false) }
-func msetnxCommand(c *Client) { msetGeneric(c, true) }
+func msetCommand(c *Ctx)   { msetGeneric(c, false) }
+func msetnxCommand(c *Ctx) { msetGeneric(c, true) }
 
-func appendCommand(c *Client) {
+func appendCommand(c *Ctx) {
 	key, val := c.argv[1], c.argv[2]
 	cur, found, ok := c.lookupStringWrite(key)
 	if !ok {
 		return
 	}
-	now := c.srv.now()
+	now := c.now
 	if !found {
 		// A new key gets the argument's own encoding, as in Redis.
 		c.db.SetString(key, val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, now)
@@ -347,7 +367,7 @@ func appendCommand(c *Client) {
 }
 
 // lookupStringWrite is lookupString for commands that may change the key.
-func (c *Client) lookupStringWrite(key []byte) (val []byte, found, ok bool) {
+func (c *Ctx) lookupStringWrite(key []byte) (val []byte, found, ok bool) {
 	e, found, ok := c.lookupTypeWrite(key, store.TypeString)
 	if !found || !ok {
 		return nil, found, ok
@@ -355,7 +375,7 @@ func (c *Client) lookupStringWrite(key []byte) (val []byte, found, ok bool) {
 	return e.Str(), true, true
 }
 
-func strlenCommand(c *Client) {
+func strlenCommand(c *Ctx) {
 	val, _, ok := c.lookupString(c.argv[1])
 	if ok {
 		c.replyInt(int64(len(val)))
@@ -364,7 +384,7 @@ func strlenCommand(c *Client) {
 
 // incrDecr adds incr to the integer in key (0 if missing), keeping its TTL,
 // and replies with the result.
-func incrDecr(c *Client, incr int64) {
+func incrDecr(c *Ctx, incr int64) {
 	key := c.argv[1]
 	cur, found, ok := c.lookupStringWrite(key)
 	if !ok {
@@ -384,20 +404,20 @@ func incrDecr(c *Client, incr int64) {
 	}
 	value += incr
 	var buf [num.MaxInt64Len]byte
-	c.db.SetString(key, num.AppendInt(buf[:0], value), store.EncInt, store.SetOptions{KeepTTL: true}, c.srv.now())
+	c.db.SetString(key, num.AppendInt(buf[:0], value), store.EncInt, store.SetOptions{KeepTTL: true}, c.now)
 	c.replyInt(value)
 }
 
-func incrCommand(c *Client) { incrDecr(c, 1) }
-func decrCommand(c *Client) { incrDecr(c, -1) }
+func incrCommand(c *Ctx) { incrDecr(c, 1) }
+func decrCommand(c *Ctx) { incrDecr(c, -1) }
 
-func incrbyCommand(c *Client) {
+func incrbyCommand(c *Ctx) {
 	if incr, ok := c.intArg(c.argv[2]); ok {
 		incrDecr(c, incr)
 	}
 }
 
-func decrbyCommand(c *Client) {
+func decrbyCommand(c *Ctx) {
 	decr, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -411,7 +431,7 @@ func decrbyCommand(c *Client) {
 
 // incrbyfloatCommand adds in C long double arithmetic, as Redis does, and
 // stores the result printed like Redis's "%.17Lf" with zeros trimmed.
-func incrbyfloatCommand(c *Client) {
+func incrbyfloatCommand(c *Ctx) {
 	key := c.argv[1]
 	cur, found, ok := c.lookupStringWrite(key)
 	if !ok {
@@ -435,12 +455,15 @@ func incrbyfloatCommand(c *Client) {
 	}
 	var buf [64]byte
 	s := num.AppendLongDoubleHuman(buf[:0], sum)
-	c.db.SetString(key, s, store.LengthEncoding(s), store.SetOptions{KeepTTL: true}, c.srv.now())
+	c.db.SetString(key, s, store.LengthEncoding(s), store.SetOptions{KeepTTL: true}, c.now)
 	c.replyBulk(s)
+	// As Redis does: float formatting must not differ between the master
+	// and what applies the stream, so the result is propagated.
+	c.propagate(bSET, key, s, bKEEPTTL)
 }
 
 // getrangeCommand implements GETRANGE and SUBSTR.
-func getrangeCommand(c *Client) {
+func getrangeCommand(c *Ctx) {
 	start, ok := c.intArg(c.argv[2])
 	if !ok {
 		return
@@ -475,7 +498,7 @@ func getrangeCommand(c *Client) {
 	c.replyBulk(val[start : end+1])
 }
 
-func setrangeCommand(c *Client) {
+func setrangeCommand(c *Ctx) {
 	key, val := c.argv[1], c.argv[3]
 	offset, ok := c.intArg(c.argv[2])
 	if !ok {
@@ -497,7 +520,7 @@ func setrangeCommand(c *Client) {
 	if !c.checkStringLength(offset, int64(len(val))) {
 		return
 	}
-	c.replyInt(int64(c.db.SetRange(key, int(offset), val, c.srv.now())))
+	c.replyInt(int64(c.db.SetRange(key, int(offset), val, c.now)))
 }
 
 // lcsMatch is one range LCS IDX reports: a[aStart..aEnd] == b[bStart..bEnd].
@@ -508,7 +531,7 @@ type lcsMatch struct {
 // lcsCommand implements LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n]
 // [WITHMATCHLEN] with Redis's dynamic-programming table, so that the
 // subsequence and the match ranges it picks are Redis's.
-func lcsCommand(c *Client) {
+func lcsCommand(c *Ctx) {
 	ea, fa := c.lookupRead(c.argv[1])
 	eb, fb := c.lookupRead(c.argv[2])
 	if (fa && ea.Type() != store.TypeString) || (fb && eb.Type() != store.TypeString) {
@@ -561,7 +584,7 @@ func lcsCommand(c *Client) {
 		c.replyError(errLCSAllocFailed)
 		return
 	}
-	if cells*4 > uint64(c.srv.cfg.ProtoMaxBulkLen) {
+	if cells*4 > uint64(c.cfg.ProtoMaxBulkLen) {
 		c.replyError(errLCSTooMuchMem)
 		return
 	}

@@ -60,23 +60,23 @@ const (
 )
 
 // zsetLimits returns the thresholds of the compact encoding in force.
-func (c *Client) zsetLimits() store.ZLimits {
-	cfg := &c.srv.cfg
+func (c *Ctx) zsetLimits() store.ZLimits {
+	cfg := c.cfg
 	return store.ZLimits{MaxEntries: int64(cfg.ZSetMaxListpackEntries), MaxValue: cfg.ZSetMaxListpackValue}
 }
 
 // deleteIfEmptyZSet removes key if the sorted set it holds is now empty,
 // as every Redis command that removes members does.
-func (c *Client) deleteIfEmptyZSet(key []byte, z *store.ZSet) {
+func (c *Ctx) deleteIfEmptyZSet(key []byte, z *store.ZSet) {
 	if z.Len() == 0 {
-		c.db.Delete(key, c.srv.now())
+		c.db.Delete(key, c.now)
 	}
 }
 
 // replyScored appends one member of a reply listing members with their
 // scores: in RESP3 each pair is an array of two, in RESP2 the pairs are
 // flat in the enclosing array.
-func (c *Client) replyScored(member []byte, score float64, withscores bool) {
+func (c *Ctx) replyScored(member []byte, score float64, withscores bool) {
 	if withscores && c.proto >= 3 {
 		c.replyArray(2)
 	}
@@ -88,7 +88,7 @@ func (c *Client) replyScored(member []byte, score float64, withscores bool) {
 
 // replyScoredLen appends the header of an array of n members that
 // replyScored fills in.
-func (c *Client) replyScoredLen(n int, withscores bool) {
+func (c *Ctx) replyScoredLen(n int, withscores bool) {
 	if withscores && c.proto < 3 {
 		n *= 2
 	}
@@ -118,7 +118,7 @@ func parseScoreBound(b []byte) (v float64, ex, ok bool) {
 }
 
 // parseScoreRange parses a min/max pair, replying the error if invalid.
-func (c *Client) parseScoreRange(minArg, maxArg []byte) (store.ScoreRange, bool) {
+func (c *Ctx) parseScoreRange(minArg, maxArg []byte) (store.ScoreRange, bool) {
 	var r store.ScoreRange
 	var ok1, ok2 bool
 	r.Min, r.MinEx, ok1 = parseScoreBound(minArg)
@@ -156,7 +156,7 @@ func parseLexBound(b []byte) (store.LexBound, bool) {
 }
 
 // parseLexRange parses a min/max pair, replying the error if invalid.
-func (c *Client) parseLexRange(minArg, maxArg []byte) (store.LexRange, bool) {
+func (c *Ctx) parseLexRange(minArg, maxArg []byte) (store.LexRange, bool) {
 	var r store.LexRange
 	var ok1, ok2 bool
 	r.Min, ok1 = parseLexBound(minArg)
@@ -173,7 +173,7 @@ func (c *Client) parseLexRange(minArg, maxArg []byte) (store.LexRange, bool) {
 // zaddGeneric implements ZADD and ZINCRBY (which is ZADD with INCR), like
 // Redis's zaddGenericCommand: options, then score-member pairs, all scores
 // parsed before anything changes.
-func zaddGeneric(c *Client, flags store.ZAddFlags) {
+func zaddGeneric(c *Ctx, flags store.ZAddFlags) {
 	argv := c.argv
 	key := argv[1]
 	ch := false
@@ -247,7 +247,7 @@ options:
 				// Only INCR's single pair can end here, but the rule is
 				// Redis's: what was added before the error stays.
 				if !found && z.Len() > 0 {
-					c.db.SetZSet(key, z, c.srv.now())
+					c.db.SetZSet(key, z, c.now)
 				}
 				c.replyError(errZNaN)
 				return
@@ -264,7 +264,7 @@ options:
 			score = ns
 		}
 		if !found && z.Len() > 0 {
-			c.db.SetZSet(key, z, c.srv.now())
+			c.db.SetZSet(key, z, c.now)
 		}
 	}
 	switch {
@@ -279,10 +279,10 @@ options:
 	}
 }
 
-func zaddCommand(c *Client)    { zaddGeneric(c, 0) }
-func zincrbyCommand(c *Client) { zaddGeneric(c, store.ZAddIncr) }
+func zaddCommand(c *Ctx)    { zaddGeneric(c, 0) }
+func zincrbyCommand(c *Ctx) { zaddGeneric(c, store.ZAddIncr) }
 
-func zremCommand(c *Client) {
+func zremCommand(c *Ctx) {
 	key := c.argv[1]
 	e, found, ok := c.lookupTypeWrite(key, store.TypeZSet)
 	if !ok {
@@ -299,7 +299,7 @@ func zremCommand(c *Client) {
 			deleted++
 		}
 		if z.Len() == 0 {
-			c.db.Delete(key, c.srv.now())
+			c.db.Delete(key, c.now)
 			break
 		}
 	}
@@ -310,7 +310,7 @@ func zremCommand(c *Client) {
 
 // lookupZSet finds a sorted set for reading; it returns nil if the key is
 // missing, and ok == false (having replied WRONGTYPE) for another type.
-func (c *Client) lookupZSet(key []byte) (z *store.ZSet, ok bool) {
+func (c *Ctx) lookupZSet(key []byte) (z *store.ZSet, ok bool) {
 	e, found, ok := c.lookupType(key, store.TypeZSet)
 	if !ok || !found {
 		return nil, ok
@@ -318,7 +318,7 @@ func (c *Client) lookupZSet(key []byte) (z *store.ZSet, ok bool) {
 	return e.ZSet(), true
 }
 
-func zcardCommand(c *Client) {
+func zcardCommand(c *Ctx) {
 	z, ok := c.lookupZSet(c.argv[1])
 	if !ok {
 		return
@@ -330,7 +330,7 @@ func zcardCommand(c *Client) {
 	c.replyInt(int64(z.Len()))
 }
 
-func zscoreCommand(c *Client) {
+func zscoreCommand(c *Ctx) {
 	z, ok := c.lookupZSet(c.argv[1])
 	if !ok {
 		return
@@ -344,7 +344,7 @@ func zscoreCommand(c *Client) {
 	c.replyNull()
 }
 
-func zmscoreCommand(c *Client) {
+func zmscoreCommand(c *Ctx) {
 	z, ok := c.lookupZSet(c.argv[1])
 	if !ok {
 		return
@@ -361,7 +361,7 @@ func zmscoreCommand(c *Client) {
 	}
 }
 
-func zrankGeneric(c *Client, reverse bool) {
+func zrankGeneric(c *Ctx, reverse bool) {
 	z, ok := c.lookupZSet(c.argv[1])
 	if !ok {
 		return
@@ -378,10 +378,10 @@ func zrankGeneric(c *Client, reverse bool) {
 	c.replyNull()
 }
 
-func zrankCommand(c *Client)    { zrankGeneric(c, false) }
-func zrevrankCommand(c *Client) { zrankGeneric(c, true) }
+func zrankCommand(c *Ctx)    { zrankGeneric(c, false) }
+func zrevrankCommand(c *Ctx) { zrankGeneric(c, true) }
 
-func zcountCommand(c *Client) {
+func zcountCommand(c *Ctx) {
 	r, ok := c.parseScoreRange(c.argv[2], c.argv[3])
 	if !ok {
 		return
@@ -398,7 +398,7 @@ func zcountCommand(c *Client) {
 	c.replyInt(int64(end - first))
 }
 
-func zlexcountCommand(c *Client) {
+func zlexcountCommand(c *Ctx) {
 	r, ok := c.parseLexRange(c.argv[2], c.argv[3])
 	if !ok {
 		return
@@ -439,7 +439,7 @@ const (
 // zrangeSink receives the members a range command selects: either the
 // reply to the client, or the sorted set ZRANGESTORE builds.
 type zrangeSink struct {
-	c          *Client
+	c          *Ctx
 	withscores bool
 	storing    bool
 	dst        *store.ZSet
@@ -475,7 +475,7 @@ func (s *zrangeSink) finish(dst []byte) {
 	if !s.storing {
 		return
 	}
-	now := s.c.srv.now()
+	now := s.c.now
 	if s.dst.Len() > 0 {
 		s.c.db.SetZSet(dst, s.dst, now)
 	} else {
@@ -508,7 +508,7 @@ func (s *zrangeSink) emitRanks(z *store.ZSet, from, n int, reverse, known bool) 
 // Z[REV]RANGEBYSCORE and Z[REV]RANGEBYLEX, like Redis's
 // zrangeGenericCommand. The source key is argv[from], followed by min and
 // max, then the options.
-func zrangeGeneric(c *Client, from int, storing bool, kind zrangeKind, dir zrangeDir) {
+func zrangeGeneric(c *Ctx, from int, storing bool, kind zrangeKind, dir zrangeDir) {
 	argv := c.argv
 	withscores := false
 	var offset, limit int64 = 0, -1
@@ -645,17 +645,17 @@ func zrangeGeneric(c *Client, from int, storing bool, kind zrangeKind, dir zrang
 	sink.finish(argv[1])
 }
 
-func zrangeCommand(c *Client)           { zrangeGeneric(c, 1, false, zrangeAuto, zrangeDirAuto) }
-func zrangestoreCommand(c *Client)      { zrangeGeneric(c, 2, true, zrangeAuto, zrangeDirAuto) }
-func zrevrangeCommand(c *Client)        { zrangeGeneric(c, 1, false, zrangeRank, zrangeReverse) }
-func zrangebyscoreCommand(c *Client)    { zrangeGeneric(c, 1, false, zrangeScore, zrangeForward) }
-func zrevrangebyscoreCommand(c *Client) { zrangeGeneric(c, 1, false, zrangeScore, zrangeReverse) }
-func zrangebylexCommand(c *Client)      { zrangeGeneric(c, 1, false, zrangeLex, zrangeForward) }
-func zrevrangebylexCommand(c *Client)   { zrangeGeneric(c, 1, false, zrangeLex, zrangeReverse) }
+func zrangeCommand(c *Ctx)           { zrangeGeneric(c, 1, false, zrangeAuto, zrangeDirAuto) }
+func zrangestoreCommand(c *Ctx)      { zrangeGeneric(c, 2, true, zrangeAuto, zrangeDirAuto) }
+func zrevrangeCommand(c *Ctx)        { zrangeGeneric(c, 1, false, zrangeRank, zrangeReverse) }
+func zrangebyscoreCommand(c *Ctx)    { zrangeGeneric(c, 1, false, zrangeScore, zrangeForward) }
+func zrevrangebyscoreCommand(c *Ctx) { zrangeGeneric(c, 1, false, zrangeScore, zrangeReverse) }
+func zrangebylexCommand(c *Ctx)      { zrangeGeneric(c, 1, false, zrangeLex, zrangeForward) }
+func zrevrangebylexCommand(c *Ctx)   { zrangeGeneric(c, 1, false, zrangeLex, zrangeReverse) }
 
 // ---- ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX ----
 
-func zremrangeGeneric(c *Client, kind zrangeKind) {
+func zremrangeGeneric(c *Ctx, kind zrangeKind) {
 	argv := c.argv
 	var start, end int64
 	var sr store.ScoreRange
@@ -706,9 +706,9 @@ func zremrangeGeneric(c *Client, kind zrangeKind) {
 	c.replyInt(int64(deleted))
 }
 
-func zremrangebyrankCommand(c *Client)  { zremrangeGeneric(c, zrangeRank) }
-func zremrangebyscoreCommand(c *Client) { zremrangeGeneric(c, zrangeScore) }
-func zremrangebylexCommand(c *Client)   { zremrangeGeneric(c, zrangeLex) }
+func zremrangebyrankCommand(c *Ctx)  { zremrangeGeneric(c, zrangeRank) }
+func zremrangebyscoreCommand(c *Ctx) { zremrangeGeneric(c, zrangeScore) }
+func zremrangebylexCommand(c *Ctx)   { zremrangeGeneric(c, zrangeLex) }
 
 // ---- ZPOPMIN, ZPOPMAX, ZMPOP ----
 
@@ -716,7 +716,7 @@ func zremrangebylexCommand(c *Client)   { zremrangeGeneric(c, zrangeLex) }
 // from the lowest or highest end of the first existing key of keys, like
 // Redis's genericZpopCommand. With emitKey (ZMPOP) the reply names the key
 // and nests the pairs, and is null when no key exists.
-func zpopGeneric(c *Client, keys [][]byte, highest, emitKey bool, count int64) {
+func zpopGeneric(c *Ctx, keys [][]byte, highest, emitKey bool, count int64) {
 	var key []byte
 	var z *store.ZSet
 	for _, k := range keys {
@@ -775,7 +775,7 @@ func zpopGeneric(c *Client, keys [][]byte, highest, emitKey bool, count int64) {
 	c.deleteIfEmptyZSet(key, z)
 }
 
-func zpopMinMax(c *Client, highest bool) {
+func zpopMinMax(c *Ctx, highest bool) {
 	if len(c.argv) > 3 {
 		c.replyError(errSyntax)
 		return
@@ -790,11 +790,11 @@ func zpopMinMax(c *Client, highest bool) {
 	zpopGeneric(c, c.argv[1:2], highest, false, count)
 }
 
-func zpopminCommand(c *Client) { zpopMinMax(c, false) }
-func zpopmaxCommand(c *Client) { zpopMinMax(c, true) }
+func zpopminCommand(c *Ctx) { zpopMinMax(c, false) }
+func zpopmaxCommand(c *Ctx) { zpopMinMax(c, true) }
 
 // zmpopCommand is ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
-func zmpopCommand(c *Client) {
+func zmpopCommand(c *Ctx) {
 	keys, highest, count, ok := mpopArgs(c, "min", "max")
 	if !ok {
 		return
@@ -804,7 +804,7 @@ func zmpopCommand(c *Client) {
 
 // ---- ZRANDMEMBER ----
 
-func zrandmemberCommand(c *Client) {
+func zrandmemberCommand(c *Ctx) {
 	argv := c.argv
 	if len(argv) >= 3 {
 		l, withscores, ok := randCountArgs(c, "withscores")
@@ -830,7 +830,7 @@ func zrandmemberCommand(c *Client) {
 // Redis 7.0's zrandmemberWithCountCommand: a negative count (or 1) picks
 // with repetition; a count at least the size returns the whole set,
 // highest first; a smaller count returns distinct members in random order.
-func zrandmemberWithCount(c *Client, l int64, withscores bool) {
+func zrandmemberWithCount(c *Ctx, l int64, withscores bool) {
 	z, ok := c.lookupZSet(c.argv[1])
 	if !ok {
 		return
@@ -852,7 +852,7 @@ func zrandmemberWithCount(c *Client, l int64, withscores bool) {
 			// Like Redis, stop once the client is over its output buffer
 			// limit (it is closed after the command) rather than build a
 			// reply of up to 2^63 members.
-			if i&1023 == 1023 && c.srv.overOutputLimit(c) {
+			if i&1023 == 1023 && c.overLimit() {
 				break
 			}
 		}
@@ -976,7 +976,7 @@ type scoredMember struct {
 // set) and ZINTERCARD (cardOnly), like Redis's
 // zunionInterDiffGenericCommand: numkeys at argv[numkeysIdx], then the
 // keys, then the options.
-func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool) {
+func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool) {
 	argv := c.argv
 	setnum, ok := c.intArg(argv[numkeysIdx])
 	if !ok {
@@ -1080,7 +1080,7 @@ func zsetOpGeneric(c *Client, dst []byte, numkeysIdx int, op zsetOp, cardOnly bo
 		return bytes.Compare(a.member, b.member)
 	})
 	if dst != nil {
-		now := c.srv.now()
+		now := c.now
 		if len(res) == 0 {
 			c.db.Delete(dst, now)
 			c.replyInt(0)
@@ -1180,13 +1180,13 @@ func zdiffMembers(ops []zsetOperand) []scoredMember {
 	return res
 }
 
-func zunionCommand(c *Client)      { zsetOpGeneric(c, nil, 1, zsetUnion, false) }
-func zinterCommand(c *Client)      { zsetOpGeneric(c, nil, 1, zsetInter, false) }
-func zdiffCommand(c *Client)       { zsetOpGeneric(c, nil, 1, zsetDiff, false) }
-func zintercardCommand(c *Client)  { zsetOpGeneric(c, nil, 1, zsetInter, true) }
-func zunionstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetUnion, false) }
-func zinterstoreCommand(c *Client) { zsetOpGeneric(c, c.argv[1], 2, zsetInter, false) }
-func zdiffstoreCommand(c *Client)  { zsetOpGeneric(c, c.argv[1], 2, zsetDiff, false) }
+func zunionCommand(c *Ctx)      { zsetOpGeneric(c, nil, 1, zsetUnion, false) }
+func zinterCommand(c *Ctx)      { zsetOpGeneric(c, nil, 1, zsetInter, false) }
+func zdiffCommand(c *Ctx)       { zsetOpGeneric(c, nil, 1, zsetDiff, false) }
+func zintercardCommand(c *Ctx)  { zsetOpGeneric(c, nil, 1, zsetInter, true) }
+func zunionstoreCommand(c *Ctx) { zsetOpGeneric(c, c.argv[1], 2, zsetUnion, false) }
+func zinterstoreCommand(c *Ctx) { zsetOpGeneric(c, c.argv[1], 2, zsetInter, false) }
+func zdiffstoreCommand(c *Ctx)  { zsetOpGeneric(c, c.argv[1], 2, zsetDiff, false) }
 
 // zsetOpStoreGetKeys finds the keys of ZUNIONSTORE, ZINTERSTORE and
 // ZDIFFSTORE: the destination, then numkeys keys.
@@ -1197,7 +1197,7 @@ func zsetOpStoreGetKeys(argv [][]byte) []int { return numkeysKeys(argv, 2, true)
 // zscanCommand is ZSCAN key cursor [MATCH pattern] [COUNT count]. Like
 // Redis it checks the cursor, then the key, then the options; the pattern
 // filters members (and drops their scores with them).
-func zscanCommand(c *Client) {
+func zscanCommand(c *Ctx) {
 	argv := c.argv
 	cursor, ok := parseScanCursor(argv[2])
 	if !ok {

@@ -49,7 +49,7 @@ type Command struct {
 	// (LastKey -1 is the last argument, -2 the one before); 0 means none.
 	FirstKey, LastKey, Step int
 	// Proc executes the command.
-	Proc func(c *Client)
+	Proc func(c *Ctx)
 	// Subcommands, for a container command such as CONFIG.
 	Subcommands []*Command
 	// GetKeys, if set, extracts key positions for commands whose keys move
@@ -190,8 +190,37 @@ func unknownCommandError(argv [][]byte) string {
 	return "ERR unknown command '" + string(truncate(cstr(argv[0]), 128)) + "', with args beginning with: " + args.String()
 }
 
+// initCtx prepares a client's command context: database 0, RESP2, the
+// server's configuration, and for a connection (pooled) replies in pooled
+// buffers.
+func (s *Server) initCtx(c *Client, pooled bool) {
+	c.Ctx = Ctx{srv: s, client: c, cfg: &s.cfg, proto: 2, pooled: pooled}
+	c.selectDB(0)
+}
+
+// newFakeClient returns a client with no connection, for running commands
+// from elsewhere than a socket (a script, an AOF being loaded, a master's
+// stream, tests): its replies accumulate in its Ctx.out, which the caller
+// reads or drops. It is authenticated and has no id of its own in CLIENT LIST.
+func (s *Server) newFakeClient() *Client {
+	c := &Client{fd: -1, flags: flagAuthenticated}
+	s.initCtx(c, false)
+	return c
+}
+
+// runFake executes argv for a fake client (see newFakeClient) and returns
+// its reply, which stays valid until the client's next command.
+func (s *Server) runFake(c *Client, argv [][]byte) []byte {
+	s.cmdMark = 0 // not part of a batch of input: read the clock
+	c.argv = argv
+	c.out = c.out[:0]
+	s.execute(c)
+	c.argv = nil
+	return c.out
+}
+
 // execute runs the command in c.argv: lookup, arity and permission checks,
-// the procedure, statistics.
+// the procedure, statistics, propagation.
 func (s *Server) execute(c *Client) {
 	mark := len(c.out)
 	s.dispatch(c)
@@ -235,34 +264,38 @@ func (s *Server) dispatch(c *Client) {
 	}
 	if cmd.Flags&FlagProtected != 0 && !s.allowProtected(c) {
 		cmd.rejected++
-		c.replyError("ERR " + strings.ToUpper(cmd.fullName) + " command not allowed. If the enable-debug-command option is set to \"local\", " +
-			"you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+		c.replyError(errProtectedCommand(cmd.fullName))
 		return
 	}
 	if c.authRequired() && cmd.Flags&FlagNoAuth == 0 {
 		cmd.rejected++
-		c.replyError("NOAUTH Authentication required.")
+		c.replyError(errNoAuth)
 		return
 	}
 	if s.paused != pauseOff && s.pauseHolds(cmd) {
 		s.holdClient(c)
 		return
 	}
-	s.call(c, cmd)
+	s.call(&c.Ctx, cmd)
 }
 
-// call runs cmd's procedure for c and records its statistics.
-func (s *Server) call(c *Client, cmd *cmdState) {
+// call runs cmd's procedure against x and records its statistics; a write
+// that changed data is counted (rdb_changes_since_last_save) and
+// propagated. Calls nest (EXEC, scripts): what the outermost one's unit
+// propagates is emitted when it returns.
+func (s *Server) call(x *Ctx, cmd *cmdState) {
 	start := s.cmdMark
 	if start == 0 {
 		start = s.clock.mono()
 	}
-	s.lastNow = s.clock.ms(start)
-	c.errored = false
-	c.cmd = cmd
-	cmd.Proc(c)
-	c.lastCmd = cmd
-	c.cmd = nil
+	x.now = s.clock.ms(start)
+	s.lastNow = x.now
+	x.errored, x.unchanged, x.rewritten = false, false, false
+	x.cmd = cmd
+	s.prop.enter()
+	cmd.Proc(x)
+	x.client.lastCmd = cmd
+	x.cmd = nil
 	cmd.calls++
 	end := s.clock.mono()
 	s.cmdMark = end
@@ -270,11 +303,15 @@ func (s *Server) call(c *Client, cmd *cmdState) {
 	cmd.usec += usec
 	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
 	cmd.latency.record(usec * 1000)
-	if c.errored {
+	if x.errored {
 		cmd.failed++
-	} else if cmd.Flags&FlagWrite != 0 {
+	} else if cmd.Flags&FlagWrite != 0 && !x.unchanged {
 		s.stats.dirty++
+		if !x.rewritten {
+			s.prop.add(x.dbIndex, x.argv)
+		}
 	}
+	s.prop.exit()
 	s.stats.commands++
 }
 

@@ -173,7 +173,7 @@ func flagNames(f CmdFlag) []string {
 // ---- COMMAND INFO and COMMAND DOCS replies ----
 
 // replyStatusSet replies a set (an array in RESP2) of simple strings.
-func (c *Client) replyStatusSet(items []string) {
+func (c *Ctx) replyStatusSet(items []string) {
 	c.replySet(len(items))
 	for _, it := range items {
 		c.replyStatus(it)
@@ -182,7 +182,7 @@ func (c *Client) replyStatusSet(items []string) {
 
 // replyCommandInfo replies one command's COMMAND INFO entry, with its
 // subcommands (those kvd has).
-func (c *Client) replyCommandInfo(st *cmdState) {
+func (c *Ctx) replyCommandInfo(st *cmdState) {
 	m := st.meta()
 	c.replyArray(10)
 	c.replyBulkString(m.Name)
@@ -211,7 +211,7 @@ func (c *Client) replyCommandInfo(st *cmdState) {
 	}
 }
 
-func (c *Client) replyKeySpec(ks *keySpec) {
+func (c *Ctx) replyKeySpec(ks *keySpec) {
 	n := 3
 	if ks.Notes != "" {
 		n++
@@ -273,7 +273,7 @@ func (c *Client) replyKeySpec(ks *keySpec) {
 
 // replyCommandDocs replies one command's COMMAND DOCS map (without the name
 // that precedes it), with its subcommands (those kvd has).
-func (c *Client) replyCommandDocs(st *cmdState) {
+func (c *Ctx) replyCommandDocs(st *cmdState) {
 	m := st.meta()
 	subs := st.documentedSubcommands()
 	n := 3
@@ -329,7 +329,7 @@ func (c *Client) replyCommandDocs(st *cmdState) {
 	}
 }
 
-func (c *Client) replyCommandArgs(args []commandArg) {
+func (c *Ctx) replyCommandArgs(args []commandArg) {
 	c.replyArray(len(args))
 	for i := range args {
 		a := &args[i]

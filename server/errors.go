@@ -20,7 +20,15 @@ const (
 	errCountPositive   = "ERR count should be greater than 0"
 	errLimitNegative   = "ERR LIMIT can't be negative"
 	errInvalidCursor   = "ERR invalid cursor"
+	errNoAuth          = "NOAUTH Authentication required."
 )
+
+// errProtectedCommand is the reply to a command that enable-debug-command
+// (or a setting like it) does not allow.
+func errProtectedCommand(name string) string {
+	return "ERR " + strings.ToUpper(name) + " command not allowed. If the enable-debug-command option is set to \"local\", " +
+		"you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+}
 
 // errWrongArgs is Redis's reply to a command called with a number of
 // arguments it does not take.
@@ -30,7 +38,7 @@ func errWrongArgs(name string) string {
 
 // subcommandSyntaxError is Redis's addReplySubcommandSyntaxError: the reply
 // to a subcommand that does not exist or does not take the arguments given.
-func (c *Client) subcommandSyntaxError() {
+func (c *Ctx) subcommandSyntaxError() {
 	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(c.argv[1]), 128)) +
 		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
 }

@@ -24,7 +24,10 @@ func testClient(tb testing.TB, edit func(*Config)) *Client {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
-	return &Client{srv: s, fd: -1, proto: 2, db: s.dbs[0], flags: flagAuthenticated}
+	// Replies go to pooled buffers, as a connection's do.
+	c := &Client{fd: -1, flags: flagAuthenticated}
+	s.initCtx(c, true)
+	return c
 }
 
 // testArgv splits a command into words on spaces; a word "" stands for an

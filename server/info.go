@@ -71,7 +71,7 @@ func (b *infoBuilder) int(k string, v int64) { b.str(k, strconv.FormatInt(v, 10)
 // float writes v with two decimals, like Redis's "%.2f".
 func (b *infoBuilder) float(k string, v float64) { b.str(k, strconv.FormatFloat(v, 'f', 2, 64)) }
 
-func infoCommand(c *Client) {
+func infoCommand(c *Ctx) {
 	c.replyVerbatim(c.srv.infoString(c.argv[1:]))
 }
 

@@ -58,7 +58,7 @@ type scanOpts struct {
 // TYPE too if withType (SCAN's; HSCAN, SSCAN and ZSCAN answer it with a
 // syntax error), checking them in the order of Redis's scanGenericCommand.
 // It replies an error and returns ok == false if they are invalid.
-func parseScanOpts(c *Client, from int, withType bool) (o scanOpts, ok bool) {
+func parseScanOpts(c *Ctx, from int, withType bool) (o scanOpts, ok bool) {
 	o.count = 10
 	argv := c.argv
 	for i := from; i < len(argv); i += 2 {
@@ -90,7 +90,7 @@ func parseScanOpts(c *Client, from int, withType bool) (o scanOpts, ok bool) {
 // replyScanHeader begins a *SCAN reply: the cursor to go on from (0 once
 // the iteration is over), then the header of the array of n elements that
 // follow it.
-func (c *Client) replyScanHeader(next uint64, n int) {
+func (c *Ctx) replyScanHeader(next uint64, n int) {
 	c.replyArray(2)
 	c.replyBulkInt(int64(next))
 	c.replyArray(n)

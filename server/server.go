@@ -58,6 +58,7 @@ type Server struct {
 
 	commands *commandTable
 	stats    serverStats
+	prop     propagator // the propagation stream (propagate.go)
 
 	paused        pauseMode
 	pauseEnd      int64     // unix ms
@@ -69,10 +70,11 @@ type Server struct {
 	cronTimer int64
 	cronLoops int64
 	lastNow   int64 // unix ms cached for the command being executed
-	// cmdMark is the clock reading that ended the last command, reused as
-	// the start of the next one in the same loop iteration (one clock read
-	// per command in a pipeline instead of two; what lies between is the
-	// parsing of the next command). 0 when the loop may have waited since.
+	// cmdMark is the clock reading taken when a client's data arrived or
+	// that ended the last command of that data, reused as the start of the
+	// next command in the same data (one clock read per command in a
+	// pipeline instead of two; what lies between is the parsing of the
+	// next command). 0 when no such reading is current.
 	cmdMark     int64
 	clock       clock
 	pprofServer *http.Server
@@ -170,6 +172,7 @@ func New(cfg Config) (*Server, error) {
 	s.dbs = make([]*store.DB, cfg.Databases)
 	for i := range s.dbs {
 		s.dbs[i] = store.NewDB()
+		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
 	if cfg.IOThreads > 1 {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
@@ -423,14 +426,12 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	s.nextClientID++
 	now := s.nowMs()
 	c := &Client{
-		srv:        s,
 		fd:         fd,
 		id:         s.nextClientID,
-		proto:      2,
-		db:         s.dbs[0],
 		ctime:      now,
 		lastActive: now,
 	}
+	s.initCtx(c, true)
 	c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.addr, c.laddr = sockaddrString(sa, l), localAddrString(fd, l)
 	if l.unix {
@@ -604,19 +605,22 @@ func (s *Server) putBuf(b []byte) {
 // clock reads (wall and monotonic); this hot path needs only one.
 type clock struct {
 	base   time.Time
-	baseMs int64
+	baseNs int64 // base in unix nanoseconds
 }
 
 func newClock() clock {
 	now := time.Now()
-	return clock{base: now, baseMs: now.UnixMilli()}
+	return clock{base: now, baseNs: now.UnixNano()}
 }
 
 // mono returns nanoseconds since the base.
 func (k *clock) mono() int64 { return int64(time.Since(k.base)) }
 
-// ms converts a mono reading to unix milliseconds.
-func (k *clock) ms(mono int64) int64 { return k.baseMs + mono/1e6 }
+// ms converts a mono reading to unix milliseconds. The base keeps its
+// nanoseconds, so the result never lags the wall clock by a fraction of
+// a millisecond (a client that computed a deadline as now+N ms must never
+// see a TTL above N).
+func (k *clock) ms(mono int64) int64 { return (k.baseNs + mono) / 1e6 }
 
 // now returns the current wall time.
 func (k *clock) now() time.Time { return k.base.Add(time.Duration(k.mono())) }

@@ -36,6 +36,11 @@ type DB struct {
 
 	// Stats are counters for INFO.
 	Stats Stats
+
+	// OnExpire, if set, is called with the key of every entry the database
+	// deletes because its deadline passed (on lookup or in ExpireCycle),
+	// before it is deleted. The key is only valid during the call.
+	OnExpire func(key []byte)
 }
 
 // Stats counts keyspace events.
@@ -102,8 +107,7 @@ func (db *DB) lookup(key []byte, now int64) (entry, bool) {
 		return e, false
 	}
 	if e.hasTTL() && e.deadline() <= now {
-		db.remove(e)
-		db.Stats.ExpiredKeys++
+		db.expire(e)
 		return entry{}, false
 	}
 	return e, true
@@ -186,6 +190,15 @@ func (db *DB) remove(e entry) {
 	if e.hasTTL() {
 		db.expires.Delete(expItem{e.deadline(), e.key()})
 	}
+}
+
+// expire deletes an entry whose deadline passed.
+func (db *DB) expire(e entry) {
+	if db.OnExpire != nil {
+		db.OnExpire(e.keyBytes())
+	}
+	db.remove(e)
+	db.Stats.ExpiredKeys++
 }
 
 // Delete removes key. It reports whether the key existed (and had not expired).
@@ -481,8 +494,7 @@ func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
 		fn(Entry{e})
 	})
 	for _, e := range expired {
-		db.remove(e)
-		db.Stats.ExpiredKeys++
+		db.expire(e)
 	}
 	return next
 }
@@ -499,8 +511,7 @@ func (db *DB) RandomKey(now int64) ([]byte, bool) {
 		if !e.hasTTL() || e.deadline() > now {
 			return e.keyBytes(), true
 		}
-		db.remove(e)
-		db.Stats.ExpiredKeys++
+		db.expire(e)
 	}
 }
 
@@ -516,8 +527,7 @@ func (db *DB) ExpireCycle(now int64, budget time.Duration) (deleted int, timedOu
 		}
 		e, ok := db.find(unsafe.Slice(unsafe.StringData(it.key), len(it.key)))
 		if ok && e.deadline() == it.when {
-			db.remove(e)
-			db.Stats.ExpiredKeys++
+			db.expire(e)
 			deleted++
 		} else {
 			db.expires.Delete(it) // stale; cannot happen while the index is kept in step

@@ -17,8 +17,7 @@ func (db *DB) ExpireIfNeeded(key []byte, now int64) bool {
 	if !ok || !e.hasTTL() || e.deadline() > now {
 		return false
 	}
-	db.remove(e)
-	db.Stats.ExpiredKeys++
+	db.expire(e)
 	return true
 }
 
