@@ -64,10 +64,14 @@ func setbitCommand(c *Ctx) {
 		c.replyError(errBitValue)
 		return
 	}
-	if _, _, ok := c.lookupTypeWrite(key, store.TypeString); !ok {
+	e, found, ok := c.lookupTypeWrite(key, store.TypeString)
+	if !ok {
 		return
 	}
 	i := off >> 3
+	// Like Redis, a bit set to the value it had is no change, unless the
+	// string had to be created or grown.
+	grew := !found || int(i) >= len(e.Str())
 	p := c.db.GrowString(key, int(i)+1, c.now)
 	b := *p
 	mask := byte(0x80) >> (off & 7)
@@ -76,6 +80,9 @@ func setbitCommand(c *Ctx) {
 		b[i] |= mask
 	} else {
 		b[i] &^= mask
+	}
+	if !grew && b[i]&mask == old {
+		c.noChange()
 	}
 	if old != 0 {
 		c.replyInt(1)
@@ -487,6 +494,8 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 	key := argv[1]
 	var p *[]byte
 	var val []byte
+	var grew bool
+	changes := 0
 	if !writes {
 		var ok bool
 		if val, _, ok = c.lookupString(key); !ok {
@@ -497,9 +506,11 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 			c.replyError(errBitfieldRO)
 			return
 		}
-		if _, _, ok := c.lookupTypeWrite(key, store.TypeString); !ok {
+		e, found, ok := c.lookupTypeWrite(key, store.TypeString)
+		if !ok {
 			return
 		}
+		grew = !found || int(highest>>3) >= len(e.Str())
 		p = c.db.GrowString(key, int(highest>>3)+1, c.now)
 	}
 
@@ -545,6 +556,9 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 			}
 			c.replyInt(ret)
 			bitops.SetUnsigned(b, op.offset, op.bits, uint64(newVal))
+			if grew || newVal != old {
+				changes++
+			}
 		} else {
 			old := bitops.GetUnsigned(b, op.offset, op.bits)
 			var newVal, ret uint64
@@ -572,6 +586,14 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 			}
 			c.replyInt(int64(ret))
 			bitops.SetUnsigned(b, op.offset, op.bits, newVal)
+			if grew || newVal != old {
+				changes++
+			}
 		}
+	}
+	if p != nil {
+		// Like Redis, each write not failed by OVERFLOW FAIL is a change
+		// if it changed the value or the string was created or grown.
+		c.setChanges(changes)
 	}
 }

@@ -290,7 +290,7 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	}
 	x.now = s.clock.ms(start)
 	s.lastNow = x.now
-	x.errored, x.unchanged, x.rewritten = false, false, false
+	x.errored, x.changes, x.rewritten = false, -1, false
 	x.cmd = cmd
 	s.prop.enter()
 	cmd.Proc(x)
@@ -305,8 +305,16 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	cmd.latency.record(usec * 1000)
 	if x.errored {
 		cmd.failed++
-	} else if cmd.Flags&FlagWrite != 0 && !x.unchanged {
-		s.stats.dirty++
+	}
+	changes := x.changes
+	if changes < 0 {
+		changes = 0
+		if !x.errored && cmd.Flags&FlagWrite != 0 {
+			changes = 1
+		}
+	}
+	if changes > 0 {
+		s.stats.dirty += int64(changes)
 		if !x.rewritten {
 			s.prop.add(x.dbIndex, x.argv)
 		}

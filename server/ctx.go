@@ -41,7 +41,7 @@ type Ctx struct {
 	errored bool // an error reply was sent by the current command
 
 	// Propagation: see propagate.go.
-	unchanged bool // the write command changed nothing (no dirty count, nothing propagated)
+	changes   int  // changes the command made, if it counted them; -1: one for a write that succeeded
 	rewritten bool // the command propagated its own effect instead of its argv
 }
 

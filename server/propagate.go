@@ -135,7 +135,12 @@ func (x *Ctx) propagate(argv ...[]byte) {
 
 // noChange marks a write command that changed nothing: it is neither
 // counted as a change (rdb_changes_since_last_save) nor propagated.
-func (x *Ctx) noChange() { x.unchanged = true }
+func (x *Ctx) noChange() { x.changes = 0 }
+
+// setChanges says how many changes a write command made, for the commands
+// that Redis counts more than one of (or none of) in
+// rdb_changes_since_last_save; 0 is noChange.
+func (x *Ctx) setChanges(n int) { x.changes = n }
 
 // Arguments of rewritten commands.
 var (
