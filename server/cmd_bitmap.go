@@ -10,13 +10,13 @@ import (
 )
 
 var bitmapCommands = []*Command{
-	{Name: "setbit", Arity: 4, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: setbitCommand},
-	{Name: "getbit", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: getbitCommand},
-	{Name: "bitcount", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: bitcountCommand},
-	{Name: "bitpos", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: bitposCommand},
-	{Name: "bitop", Arity: -4, Flags: FlagWrite | FlagDenyOOM, FirstKey: 2, LastKey: -1, Step: 1, Proc: bitopCommand},
-	{Name: "bitfield", Arity: -2, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1, Proc: bitfieldCommand},
-	{Name: "bitfield_ro", Arity: -2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: bitfieldROCommand},
+	{Name: "setbit", Proc: setbitCommand},
+	{Name: "getbit", Proc: getbitCommand},
+	{Name: "bitcount", Proc: bitcountCommand},
+	{Name: "bitpos", Proc: bitposCommand},
+	{Name: "bitop", Proc: bitopCommand},
+	{Name: "bitfield", Proc: bitfieldCommand},
+	{Name: "bitfield_ro", Proc: bitfieldROCommand},
 }
 
 // Error replies of the bitmap commands.

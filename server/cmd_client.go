@@ -2,34 +2,27 @@ package server
 
 import "math"
 
-// clientFlags are the flags Redis gives most CLIENT subcommands;
-// clientAdminFlags those of the ones that act on other clients.
-const (
-	clientFlags      = FlagNoScript | FlagLoading | FlagStale
-	clientAdminFlags = FlagAdmin | clientFlags
-)
-
 // clientSubcommands are CLIENT's subcommands. SETINFO and NO-TOUCH are
 // Redis 7.2's; the rest are Redis 7.0's.
 var clientSubcommands = []*Command{
-	{Name: "caching", Arity: 3, Flags: clientFlags, Proc: clientCachingCommand},
-	{Name: "getredir", Arity: 2, Flags: clientFlags, Proc: clientGetredirCommand},
-	{Name: "getname", Arity: 2, Flags: clientFlags, Proc: clientGetnameCommand},
-	{Name: "id", Arity: 2, Flags: clientFlags, Proc: clientIDCommand},
-	{Name: "info", Arity: 2, Flags: clientFlags, Proc: clientInfoCommand},
-	{Name: "kill", Arity: -3, Flags: clientAdminFlags, Proc: clientKillCommand},
-	{Name: "list", Arity: -2, Flags: clientAdminFlags, Proc: clientListCommand},
-	{Name: "unpause", Arity: 2, Flags: clientAdminFlags, Proc: clientUnpauseCommand},
-	{Name: "pause", Arity: -3, Flags: clientAdminFlags, Proc: clientPauseCommand},
-	{Name: "reply", Arity: 3, Flags: clientFlags, Proc: clientReplyCommand},
-	{Name: "setname", Arity: 3, Flags: clientFlags, Proc: clientSetnameCommand},
-	{Name: "setinfo", Arity: 4, Flags: clientFlags, Proc: clientSetinfoCommand},
-	{Name: "unblock", Arity: -3, Flags: clientAdminFlags, Proc: clientUnblockCommand},
-	{Name: "tracking", Arity: -3, Flags: clientFlags, Proc: clientTrackingCommand},
-	{Name: "trackinginfo", Arity: 2, Flags: clientFlags, Proc: clientTrackinginfoCommand},
-	{Name: "no-evict", Arity: 3, Flags: clientAdminFlags, Proc: clientNoEvictCommand},
-	{Name: "no-touch", Arity: 3, Flags: clientFlags, Proc: clientNoTouchCommand},
-	{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: clientHelpCommand},
+	{Name: "caching", Proc: clientCachingCommand},
+	{Name: "getredir", Proc: clientGetredirCommand},
+	{Name: "getname", Proc: clientGetnameCommand},
+	{Name: "id", Proc: clientIDCommand},
+	{Name: "info", Proc: clientInfoCommand},
+	{Name: "kill", Proc: clientKillCommand},
+	{Name: "list", Proc: clientListCommand},
+	{Name: "unpause", Proc: clientUnpauseCommand},
+	{Name: "pause", Proc: clientPauseCommand},
+	{Name: "reply", Proc: clientReplyCommand},
+	{Name: "setname", Proc: clientSetnameCommand},
+	{Name: "setinfo", Proc: clientSetinfoCommand},
+	{Name: "unblock", Proc: clientUnblockCommand},
+	{Name: "tracking", Proc: clientTrackingCommand},
+	{Name: "trackinginfo", Proc: clientTrackinginfoCommand},
+	{Name: "no-evict", Proc: clientNoEvictCommand},
+	{Name: "no-touch", Proc: clientNoTouchCommand},
+	{Name: "help", Proc: clientHelpCommand},
 }
 
 // clientHelp is CLIENT HELP's text, Redis 7.0.15's word for word (less

@@ -5,19 +5,15 @@ import (
 	"crypto/subtle"
 )
 
-// connFlags are the flags Redis gives the commands a client may send before
-// it has authenticated.
-const connFlags = FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy
-
 var connectionCommands = []*Command{
-	{Name: "ping", Arity: -1, Flags: FlagFast | FlagSentinel, Proc: pingCommand},
-	{Name: "echo", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Proc: echoCommand},
-	{Name: "quit", Arity: -1, Flags: connFlags, Proc: quitCommand},
-	{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast, Proc: selectCommand},
-	{Name: "hello", Arity: -1, Flags: connFlags | FlagSentinel, Proc: helloCommand},
-	{Name: "auth", Arity: -2, Flags: connFlags | FlagSentinel, Proc: authCommand},
-	{Name: "reset", Arity: 1, Flags: connFlags, Proc: resetCommand},
-	{Name: "client", Arity: -2, Subcommands: clientSubcommands},
+	{Name: "ping", Proc: pingCommand},
+	{Name: "echo", Proc: echoCommand},
+	{Name: "quit", Proc: quitCommand},
+	{Name: "select", Proc: selectCommand},
+	{Name: "hello", Proc: helloCommand},
+	{Name: "auth", Proc: authCommand},
+	{Name: "reset", Proc: resetCommand},
+	{Name: "client", Subcommands: clientSubcommands},
 }
 
 // Connection errors, with Redis's text.

@@ -10,22 +10,22 @@ import (
 )
 
 var hashCommands = []*Command{
-	{Name: "hset", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hsetCommand},
-	{Name: "hsetnx", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hsetnxCommand},
-	{Name: "hget", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hgetCommand},
-	{Name: "hmset", Arity: -4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hsetCommand},
-	{Name: "hmget", Arity: -3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hmgetCommand},
-	{Name: "hdel", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hdelCommand},
-	{Name: "hlen", Arity: 2, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hlenCommand},
-	{Name: "hstrlen", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hstrlenCommand},
-	{Name: "hexists", Arity: 3, Flags: FlagReadonly | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hexistsCommand},
-	{Name: "hkeys", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hkeysCommand},
-	{Name: "hvals", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hvalsCommand},
-	{Name: "hgetall", Arity: 2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hgetallCommand},
-	{Name: "hincrby", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hincrbyCommand},
-	{Name: "hincrbyfloat", Arity: 4, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: hincrbyfloatCommand},
-	{Name: "hrandfield", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hrandfieldCommand},
-	{Name: "hscan", Arity: -3, Flags: FlagReadonly, FirstKey: 1, LastKey: 1, Step: 1, Proc: hscanCommand},
+	{Name: "hset", Proc: hsetCommand},
+	{Name: "hsetnx", Proc: hsetnxCommand},
+	{Name: "hget", Proc: hgetCommand},
+	{Name: "hmset", Proc: hsetCommand},
+	{Name: "hmget", Proc: hmgetCommand},
+	{Name: "hdel", Proc: hdelCommand},
+	{Name: "hlen", Proc: hlenCommand},
+	{Name: "hstrlen", Proc: hstrlenCommand},
+	{Name: "hexists", Proc: hexistsCommand},
+	{Name: "hkeys", Proc: hkeysCommand},
+	{Name: "hvals", Proc: hvalsCommand},
+	{Name: "hgetall", Proc: hgetallCommand},
+	{Name: "hincrby", Proc: hincrbyCommand},
+	{Name: "hincrbyfloat", Proc: hincrbyfloatCommand},
+	{Name: "hrandfield", Proc: hrandfieldCommand},
+	{Name: "hscan", Proc: hscanCommand},
 }
 
 // Error replies of the hash commands, with Redis's exact text.

@@ -6,9 +6,9 @@ import (
 )
 
 var hllCommands = []*Command{
-	{Name: "pfadd", Arity: -2, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Step: 1, Proc: pfaddCommand},
-	{Name: "pfcount", Arity: -2, Flags: FlagReadonly, FirstKey: 1, LastKey: -1, Step: 1, Proc: pfcountCommand},
-	{Name: "pfmerge", Arity: -2, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: -1, Step: 1, Proc: pfmergeCommand},
+	{Name: "pfadd", Proc: pfaddCommand},
+	{Name: "pfcount", Proc: pfcountCommand},
+	{Name: "pfmerge", Proc: pfmergeCommand},
 }
 
 // Error replies of the HyperLogLog commands.

@@ -5,32 +5,30 @@ import (
 	"time"
 )
 
-const adminFlags = FlagAdmin | FlagNoScript | FlagLoading | FlagStale
-
 var serverCommands = []*Command{
-	{Name: "dbsize", Arity: 1, Flags: FlagReadonly | FlagFast, Proc: dbsizeCommand},
-	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Proc: flushdbCommand},
-	{Name: "flushall", Arity: -1, Flags: FlagWrite, Proc: flushallCommand},
-	{Name: "info", Arity: -1, Flags: FlagLoading | FlagStale, Proc: infoCommand},
-	{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Proc: timeCommand},
-	{Name: "config", Arity: -2, Subcommands: []*Command{
-		{Name: "get", Arity: -3, Flags: adminFlags, Proc: configGetCommand},
-		{Name: "set", Arity: -4, Flags: adminFlags, Proc: configSetCommand},
-		{Name: "resetstat", Arity: 2, Flags: adminFlags, Proc: configResetStatCommand},
-		{Name: "rewrite", Arity: 2, Flags: adminFlags, Proc: configRewriteCommand},
-		{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: configHelpCommand},
+	{Name: "dbsize", Proc: dbsizeCommand},
+	{Name: "flushdb", Proc: flushdbCommand},
+	{Name: "flushall", Proc: flushallCommand},
+	{Name: "info", Proc: infoCommand},
+	{Name: "time", Proc: timeCommand},
+	{Name: "config", Subcommands: []*Command{
+		{Name: "get", Proc: configGetCommand},
+		{Name: "set", Proc: configSetCommand},
+		{Name: "resetstat", Proc: configResetStatCommand},
+		{Name: "rewrite", Proc: configRewriteCommand},
+		{Name: "help", Proc: configHelpCommand},
 	}},
-	{Name: "command", Arity: -1, Flags: FlagLoading | FlagStale, Proc: commandCommand, Subcommands: []*Command{
-		{Name: "count", Arity: 2, Flags: FlagLoading | FlagStale, Proc: commandCountCommand},
-		{Name: "list", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandListCommand},
-		{Name: "info", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandInfoCommand},
-		{Name: "docs", Arity: -2, Flags: FlagLoading | FlagStale, Proc: commandDocsCommand},
-		{Name: "getkeys", Arity: -4, Flags: FlagLoading | FlagStale, Proc: commandGetKeysCommand},
-		{Name: "getkeysandflags", Arity: -4, Flags: FlagLoading | FlagStale, Proc: commandGetKeysAndFlagsCommand},
-		{Name: "help", Arity: 2, Flags: FlagLoading | FlagStale, Proc: commandHelpCommand},
+	{Name: "command", Proc: commandCommand, Subcommands: []*Command{
+		{Name: "count", Proc: commandCountCommand},
+		{Name: "list", Proc: commandListCommand},
+		{Name: "info", Proc: commandInfoCommand},
+		{Name: "docs", Proc: commandDocsCommand},
+		{Name: "getkeys", Proc: commandGetKeysCommand},
+		{Name: "getkeysandflags", Proc: commandGetKeysAndFlagsCommand},
+		{Name: "help", Proc: commandHelpCommand},
 	}},
-	{Name: "debug", Arity: -2, Flags: adminFlags | FlagProtected, Proc: debugCommand},
-	{Name: "shutdown", Arity: -1, Flags: adminFlags | FlagNoMulti | FlagAllowBusy, Proc: shutdownCommand},
+	{Name: "debug", Extra: FlagProtected, Proc: debugCommand},
+	{Name: "shutdown", Proc: shutdownCommand},
 }
 
 func dbsizeCommand(c *Ctx) { c.replyInt(int64(c.db.Len())) }

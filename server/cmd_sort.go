@@ -13,8 +13,8 @@ import (
 // sortCommands are SORT and SORT_RO, with Redis 7.0's arities, flags and key
 // positions (SORT's STORE destination moves, so both are movablekeys).
 var sortCommands = []*Command{
-	{Name: "sort", Arity: -2, Flags: FlagWrite | FlagDenyOOM | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: sortCommand, GetKeys: sortGetKeys},
-	{Name: "sort_ro", Arity: -2, Flags: FlagReadonly | FlagMovableKeys, FirstKey: 1, LastKey: 1, Step: 1, Proc: sortROCommand, GetKeys: sortROGetKeys},
+	{Name: "sort", Proc: sortCommand, GetKeys: sortGetKeys},
+	{Name: "sort_ro", Proc: sortROCommand, GetKeys: sortROGetKeys},
 }
 
 // errSortScore is SORT's reply when a weight (or, without BY, an element)

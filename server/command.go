@@ -34,20 +34,15 @@ const (
 	FlagProtected
 )
 
-// Command describes one command (or subcommand). Tables of them are
-// declared at the top of each cmd_<family>.go file and never change.
+// Command maps a command (or subcommand) name to its procedure. Tables of
+// them are declared at the top of each cmd_<family>.go file and never
+// change. What Redis says of a command — arity, flags, key positions, key
+// specs, ACL categories — is not repeated here: it comes from Redis 7.0's
+// metadata (commanddata_gen.go, commanddata_extra.go) when a server builds
+// its table.
 type Command struct {
 	// Name is the lower-case name: "get", or "get" under a container such as "config".
 	Name string
-	// Arity is the number of arguments including the name: positive means
-	// exactly, negative means at least -Arity. For a subcommand the
-	// container's name counts.
-	Arity int
-	// Flags are the command's flags.
-	Flags CmdFlag
-	// FirstKey, LastKey and Step locate the keys among the arguments
-	// (LastKey -1 is the last argument, -2 the one before); 0 means none.
-	FirstKey, LastKey, Step int
 	// Proc executes the command.
 	Proc func(c *Ctx)
 	// Subcommands, for a container command such as CONFIG.
@@ -55,17 +50,45 @@ type Command struct {
 	// GetKeys, if set, extracts key positions for commands whose keys move
 	// (movablekeys); it returns argument indexes.
 	GetKeys func(argv [][]byte) []int
+	// Extra are kvd's own flags (FlagProtected), added to Redis's.
+	Extra CmdFlag
 }
 
-// cmdState is a command in one server's table, with its statistics.
+// cmdState is a command in one server's table: its definition, the facts
+// Redis's metadata gives, and its statistics.
 type cmdState struct {
 	*Command
 	fullName string // "get", or "config|get"
 	parent   *cmdState
 	sub      map[string]*cmdState
 
+	// Arity is the number of arguments including the name: positive means
+	// exactly, negative means at least -Arity. For a subcommand the
+	// container's name counts.
+	Arity int
+	// Flags are the command's flags: Redis's, and kvd's Extra.
+	Flags CmdFlag
+	// FirstKey, LastKey and Step locate the keys among the arguments
+	// (LastKey -1 is the last argument, -2 the one before); 0 means none.
+	FirstKey, LastKey, Step int
+
 	calls, usec, rejected, failed int64
 	latency                       latencyHist
+}
+
+// newCmdState makes the table entry for cmd, named fullName, from Redis's
+// metadata for it. A command without metadata is a build error that
+// TestCommandDataComplete reports; New refuses to run with one.
+func newCmdState(cmd *Command, fullName string, parent *cmdState) *cmdState {
+	m := lookupMeta(fullName)
+	if m == nil {
+		panic("kvd: no COMMAND metadata for " + fullName + ": run go generate ./server")
+	}
+	return &cmdState{
+		Command: cmd, fullName: fullName, parent: parent,
+		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra,
+		FirstKey: m.FirstKey, LastKey: m.LastKey, Step: m.Step,
+	}
 }
 
 // commandTable is a server's command lookup table: the global, immutable
@@ -84,11 +107,11 @@ func newCommandTable() *commandTable {
 	t := &commandTable{byName: make(map[string]*cmdState)}
 	for _, family := range allCommands() {
 		for _, cmd := range family {
-			st := &cmdState{Command: cmd, fullName: cmd.Name}
+			st := newCmdState(cmd, cmd.Name, nil)
 			if len(cmd.Subcommands) > 0 {
 				st.sub = make(map[string]*cmdState, len(cmd.Subcommands))
 				for _, sc := range cmd.Subcommands {
-					st.sub[sc.Name] = &cmdState{Command: sc, fullName: cmd.Name + "|" + sc.Name, parent: st}
+					st.sub[sc.Name] = newCmdState(sc, cmd.Name+"|"+sc.Name, st)
 				}
 			}
 			t.byName[cmd.Name] = st

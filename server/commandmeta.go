@@ -116,23 +116,8 @@ func CommandNames() []string {
 	return names
 }
 
-// meta returns the generated metadata for the command, or a minimal one
-// built from the table when none was generated (a command added since the
-// generator last ran; a test fails until it runs again).
-func (st *cmdState) meta() *commandMeta {
-	if m := lookupMeta(st.fullName); m != nil {
-		return m
-	}
-	m := &commandMeta{
-		Name:     st.fullName,
-		Arity:    st.Arity,
-		Flags:    flagNames(st.Flags),
-		FirstKey: st.FirstKey,
-		LastKey:  st.LastKey,
-		Step:     st.Step,
-	}
-	return m
-}
+// meta returns the command's metadata (every command in a table has some).
+func (st *cmdState) meta() *commandMeta { return lookupMeta(st.fullName) }
 
 // cmdFlagNames lists the flags COMMAND INFO shows, in Redis's order.
 var cmdFlagNames = []struct {
@@ -157,6 +142,20 @@ var cmdFlagNames = []struct {
 	{FlagNoMulti, "no_multi"},
 	{FlagMovableKeys, "movablekeys"},
 	{FlagAllowBusy, "allow_busy"},
+}
+
+// parseFlagNames returns the flags named in COMMAND INFO's terms; names
+// kvd does not act on ("module", "no_async_loading"...) are left out.
+func parseFlagNames(names []string) CmdFlag {
+	var f CmdFlag
+	for _, n := range names {
+		for _, fn := range cmdFlagNames {
+			if fn.name == n {
+				f |= fn.flag
+			}
+		}
+	}
+	return f
 }
 
 // flagNames returns the COMMAND INFO names of the flags in f.
@@ -423,7 +422,7 @@ func (st *cmdState) hasKeys() bool {
 func (st *cmdState) findKeys(argv [][]byte) []keyRef {
 	m := lookupMeta(st.fullName)
 	if m == nil {
-		return legacyKeys(st.Command, argv, nil)
+		return legacyKeys(st, argv, nil)
 	}
 	realSpec, varFlags := false, false
 	for i := range m.KeySpecs {
@@ -453,13 +452,13 @@ func (st *cmdState) findKeys(argv [][]byte) []keyRef {
 		return refs
 	}
 	if varFlags {
-		return legacyKeys(st.Command, argv, flags)
+		return legacyKeys(st, argv, flags)
 	}
 	return nil
 }
 
 // legacyKeys finds keys from FirstKey, LastKey and Step.
-func legacyKeys(cmd *Command, argv [][]byte, flags func([][]byte, int) []string) []keyRef {
+func legacyKeys(cmd *cmdState, argv [][]byte, flags func([][]byte, int) []string) []keyRef {
 	if cmd.FirstKey <= 0 {
 		return nil
 	}

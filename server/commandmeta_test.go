@@ -39,47 +39,35 @@ func TestCommandDataComplete(t *testing.T) {
 	}
 }
 
-// TestCommandTableAgreesWithRedis checks each command's arity, legacy key
-// range and flags against what Redis reports for it.
-func TestCommandTableAgreesWithRedis(t *testing.T) {
-	known := map[string]bool{}
-	for _, fn := range cmdFlagNames {
-		known[fn.name] = true
+// TestCommandTableFromMetadata checks that a server's table takes arity,
+// flags and key positions from Redis's metadata, with kvd's own flags added.
+func TestCommandTableFromMetadata(t *testing.T) {
+	tab := newCommandTable()
+	for _, tt := range []struct {
+		name                    string
+		arity                   int
+		flags                   CmdFlag
+		firstKey, lastKey, step int
+	}{
+		{"get", 2, FlagReadonly | FlagFast, 1, 1, 1},
+		{"set", -3, FlagWrite | FlagDenyOOM, 1, 1, 1},
+		{"mset", -3, FlagWrite | FlagDenyOOM, 1, -1, 2},
+		{"config|get", -3, FlagAdmin | FlagNoScript | FlagLoading | FlagStale, 0, 0, 0},
+		{"debug", -2, FlagAdmin | FlagNoScript | FlagLoading | FlagStale | FlagProtected, 0, 0, 0},
+		{"ping", -1, FlagFast, 0, 0, 0},
+	} {
+		st := tab.byName[tt.name]
+		if i := strings.IndexByte(tt.name, '|'); i >= 0 {
+			st = tab.byName[tt.name[:i]].sub[tt.name[i+1:]]
+		}
+		if st.Arity != tt.arity || st.Flags != tt.flags || st.FirstKey != tt.firstKey || st.LastKey != tt.lastKey || st.Step != tt.step {
+			t.Errorf("%s: arity %d flags %v keys %d,%d,%d; want %d %v %d,%d,%d", tt.name, st.Arity, flagNames(st.Flags),
+				st.FirstKey, st.LastKey, st.Step, tt.arity, flagNames(tt.flags), tt.firstKey, tt.lastKey, tt.step)
+		}
 	}
-	for _, family := range allCommands() {
-		for _, top := range family {
-			cmds := []struct {
-				name string
-				cmd  *Command
-			}{{top.Name, top}}
-			for _, sc := range top.Subcommands {
-				cmds = append(cmds, struct {
-					name string
-					cmd  *Command
-				}{top.Name + "|" + sc.Name, sc})
-			}
-			for _, c := range cmds {
-				m := lookupMeta(c.name)
-				if m == nil {
-					continue // TestCommandDataComplete reports it
-				}
-				if c.cmd.Arity != m.Arity {
-					t.Errorf("%s: arity %d, Redis says %d", c.name, c.cmd.Arity, m.Arity)
-				}
-				if c.cmd.FirstKey != m.FirstKey || c.cmd.LastKey != m.LastKey || c.cmd.Step != m.Step {
-					t.Errorf("%s: keys %d,%d,%d, Redis says %d,%d,%d", c.name,
-						c.cmd.FirstKey, c.cmd.LastKey, c.cmd.Step, m.FirstKey, m.LastKey, m.Step)
-				}
-				var want []string
-				for _, f := range m.Flags {
-					if known[f] {
-						want = append(want, f)
-					}
-				}
-				if got := flagNames(c.cmd.Flags); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: flags %v, Redis says %v", c.name, got, want)
-				}
-			}
+	for _, fn := range cmdFlagNames {
+		if got := parseFlagNames([]string{fn.name}); got != fn.flag {
+			t.Errorf("flag %s parses to %v", fn.name, flagNames(got))
 		}
 	}
 }

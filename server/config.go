@@ -148,7 +148,6 @@ type configError string
 func (e configError) Error() string { return string(e) }
 
 const (
-	errImmutable = configError("can't set immutable config")
 	errNotInt    = configError("argument couldn't be parsed into an integer")
 	errNotBool   = configError("argument must be 'yes' or 'no'")
 	errNotMemory = configError("argument must be a memory value")
