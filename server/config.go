@@ -44,7 +44,7 @@ type Config struct {
 	Timeout int
 	// Hz is how many times a second background tasks run ("hz", 1..500).
 	Hz int
-	// LogLevel is debug, verbose, notice, warning or nothing ("loglevel").
+	// LogLevel is debug, verbose, notice or warning ("loglevel").
 	LogLevel string
 	// LogFile is the log's path ("logfile"); empty logs to LogOutput.
 	LogFile string

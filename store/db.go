@@ -1,8 +1,12 @@
 // Package store holds kvd's keyspace: databases of keys in ordered hash
-// tables, typed values (ordered ones in B-trees), expiry (lazy on lookup, and an active cycle driven by an ordered
-// index of deadlines). It knows nothing of clients or RESP, and it never
-// reads the clock: every call that depends on time takes now, in unix
-// milliseconds.
+// tables (kept in hash order, which SCAN cursors rely on), typed values
+// (large hashes and large sorted sets in tidwall/btree B-trees, sets in
+// open-addressing tables, lists in chunked deques), and expiry (lazy on
+// lookup, and an active cycle over a B-tree of (deadline, key)). It knows
+// nothing of clients or RESP, and it never reads the clock to decide a
+// key's fate: every call that depends on time takes now, in unix
+// milliseconds (only the time budgets of ExpireCycle and Rehash measure
+// elapsed time). A database reports the keys it expires (DB.OnExpire).
 //
 // A DB is not safe for concurrent use; kvd calls it from its one executor
 // goroutine.

@@ -1,6 +1,6 @@
 // Package num parses and formats numbers exactly the way Redis does.
 //
-// Redis is strict about integers (no sign prefix, no leading zeros, no
+// Redis is strict about integers (no "+" sign, no leading zeros, no
 // whitespace) and lenient about floats (it uses the C library's strtod). The
 // helpers here reproduce those rules so that kvd accepts and rejects the same
 // arguments Redis does, and prints numbers with the same bytes.
