@@ -40,6 +40,11 @@ type Ctx struct {
 
 	errored bool // an error reply was sent by the current command
 
+	// denyBlocking is set while commands run inside EXEC (and, later,
+	// scripts): a blocking command must then behave as if its timeout had
+	// already expired, as in Redis.
+	denyBlocking bool
+
 	// Propagation: see propagate.go.
 	changes   int  // changes the command made, if it counted them; -1: one for a write that succeeded
 	rewritten bool // the command propagated its own effect instead of its argv
