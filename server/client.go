@@ -27,6 +27,8 @@ const (
 	flagInPausedList                // in Server.pausedClients
 	flagProtocolError               // the input had a protocol error
 	flagResumeQueued                // released by the end of a pause, in Server.resumeQueue
+	flagDirtyExec                   // a command was rejected while queueing: EXEC aborts
+	flagDirtyCAS                    // a watched key changed: EXEC fails
 )
 
 // Client is one connection, or a fake client that runs commands without
@@ -63,6 +65,9 @@ type Client struct {
 	outLimitSince int64
 
 	lastCmd *cmdState // last command executed
+
+	mstate  *multiState  // commands queued since MULTI; nil outside a transaction
+	watched []watchedKey // keys watched by WATCH
 
 	name       string
 	libName    string
@@ -362,6 +367,8 @@ func (c *Client) forget() {
 	c.flags |= flagClosed
 	s := c.srv
 	s.removeClient(c)
+	s.unwatchAll(c)
+	c.mstate = nil
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {
 		s.putBuf(c.qbuf)
 	}

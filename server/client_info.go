@@ -38,7 +38,11 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "sub", 0)
 	b = num(b, "psub", 0)
 	b = num(b, "ssub", 0)
-	b = num(b, "multi", -1)
+	multi, multiMem := int64(-1), int64(0)
+	if c.mstate != nil {
+		multi, multiMem = int64(len(c.mstate.cmds)), c.mstate.mem
+	}
+	b = num(b, "multi", multi)
 	qlen, qcap := len(c.qbuf), cap(c.qbuf)
 	if c.inLen > 0 {
 		// Executing straight from the received bytes: they are the query
@@ -52,7 +56,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 		argvMem += int64(len(a))
 	}
 	b = num(b, "argv-mem", argvMem)
-	b = num(b, "multi-mem", 0)
+	b = num(b, "multi-mem", multiMem)
 	b = num(b, "rbs", int64(max(cap(c.out), ioBufSize)))
 	b = num(b, "rbp", int64(max(c.outPeak, len(c.out)-c.wpos)))
 	pending := int64(c.pendingOutput())
@@ -62,10 +66,10 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "omem", pending-obl)
 	b = num(b, "tot-mem", int64(cap(c.qbuf)+cap(c.out))+argvMem+clientStructSize)
 	b = append(field(b, "events"), c.eventString()...)
+	// Like Redis's lastcmd, set when the command is looked up: inside EXEC
+	// it stays "exec".
 	cmd := "NULL"
-	if c.cmd != nil {
-		cmd = c.cmd.fullName
-	} else if c.lastCmd != nil {
+	if c.lastCmd != nil {
 		cmd = c.lastCmd.fullName
 	}
 	b = str(b, "cmd", cmd)
@@ -87,8 +91,14 @@ const clientStructSize = 512
 // order, N for none.
 func (c *Client) flagString() string {
 	var f []byte
+	if c.mstate != nil {
+		f = append(f, 'x')
+	}
 	if c.flags&flagPaused != 0 {
 		f = append(f, 'b') // Redis blocks a paused client
+	}
+	if c.flags&flagDirtyCAS != 0 {
+		f = append(f, 'd')
 	}
 	if c.flags&flagCloseAfterReply != 0 {
 		f = append(f, 'c')

@@ -204,6 +204,8 @@ func validClientName(name []byte) bool {
 // CLIENT NO-EVICT and NO-TOUCH off (as Redis 7.2 does; 7.0 kept NO-EVICT).
 // The library name and version stay: they still describe the client.
 func resetCommand(c *Ctx) {
+	c.client.discardTransaction()
+	c.client.flags &^= flagDirtyCAS
 	c.selectDB(0)
 	c.proto = 2
 	c.client.name = ""

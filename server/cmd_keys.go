@@ -64,9 +64,12 @@ func delCommand(c *Ctx) {
 	var n int64
 	for _, key := range c.argv[1:] {
 		if c.db.Delete(key, now) {
+			c.touched(c.dbIndex, key)
 			n++
 		}
 	}
+	c.touchedSelf = true
+	c.setChanges(int(n)) // one change per key deleted, as Redis counts
 	c.replyInt(n)
 }
 
@@ -297,7 +300,7 @@ func (s *Server) dbByIndex(id int64) *store.DB {
 }
 
 func copyCommand(c *Ctx) {
-	dstDB := c.db
+	dstDB, dstIndex := c.db, c.dbIndex
 	replace := false
 	argv := c.argv
 	for j := 3; j < len(argv); j++ {
@@ -313,6 +316,7 @@ func copyCommand(c *Ctx) {
 				c.replyError(errDBIndex)
 				return
 			}
+			dstIndex = int(id)
 			j++
 		default:
 			c.replyError(errSyntax)
@@ -325,15 +329,18 @@ func copyCommand(c *Ctx) {
 		return
 	}
 	if _, ok := c.lookupRead(src); !ok {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
 	now := c.now
 	if _, exists := dstDB.LookupWith(dst, now, c.lookupFlags()|store.NoStats); exists && !replace {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
 	c.db.Copy(src, dstDB, dst, now)
+	c.touched(dstIndex, dst)
 	c.replyInt(1)
 }
 
@@ -353,15 +360,19 @@ func moveCommand(c *Ctx) {
 	}
 	key := c.argv[1]
 	if _, ok := c.lookupWrite(key); !ok {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
 	now := c.now
 	if _, exists := dstDB.LookupWith(key, now, c.lookupFlags()|store.NoStats); exists {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
 	c.db.Rename(key, dstDB, key, now)
+	c.touched(c.dbIndex, key)
+	c.touched(int(id), key)
 	c.replyInt(1)
 }
 
@@ -382,8 +393,11 @@ func swapdbCommand(c *Ctx) {
 		return
 	}
 	if db1 != db2 {
+		c.srv.touchAllWatchedKeys(int(id1), db2, c.now)
+		c.srv.touchAllWatchedKeys(int(id2), db1, c.now)
 		db1.Swap(db2)
 	}
+	c.touchedSelf = true
 	c.replyOK()
 }
 

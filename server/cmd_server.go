@@ -48,7 +48,9 @@ func flushdbCommand(c *Ctx) {
 	if !flushMode(c) {
 		return
 	}
+	c.srv.touchAllWatchedKeys(c.dbIndex, nil, c.now)
 	c.db.Flush()
+	c.touchedSelf = true
 	c.replyOK()
 }
 
@@ -56,9 +58,11 @@ func flushallCommand(c *Ctx) {
 	if !flushMode(c) {
 		return
 	}
-	for _, db := range c.allDBs() {
+	for i, db := range c.allDBs() {
+		c.srv.touchAllWatchedKeys(i, nil, c.now)
 		db.Flush()
 	}
+	c.touchedSelf = true
 	c.replyOK()
 }
 

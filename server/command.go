@@ -269,6 +269,7 @@ func (s *Server) dispatch(c *Client) {
 		cmd = t.lookup(c.argv)
 		if cmd == nil {
 			c.lastCmd = nil
+			c.flagTransaction()
 			c.replyError("ERR unknown subcommand '" + string(truncate(cstr(c.argv[1]), 128)) + "'. Try " + strings.ToUpper(top.Name) + " HELP.")
 			return
 		}
@@ -277,29 +278,49 @@ func (s *Server) dispatch(c *Client) {
 	// command that is then rejected or held by a pause (NULL if unknown).
 	c.lastCmd = cmd
 	if cmd == nil {
+		c.flagTransaction()
 		c.replyError(unknownCommandError(c.argv))
 		return
 	}
 	if (cmd.Arity > 0 && cmd.Arity != len(c.argv)) || len(c.argv) < -cmd.Arity {
-		cmd.rejected++
-		c.replyError(errWrongArgs(cmd.fullName))
+		s.reject(c, cmd, errWrongArgs(cmd.fullName))
 		return
 	}
 	if cmd.Flags&FlagProtected != 0 && !s.allowProtected(c) {
-		cmd.rejected++
-		c.replyError(errProtectedCommand(cmd.fullName))
+		s.reject(c, cmd, errProtectedCommand(cmd.fullName))
 		return
 	}
 	if c.authRequired() && cmd.Flags&FlagNoAuth == 0 {
-		cmd.rejected++
-		c.replyError(errNoAuth)
+		s.reject(c, cmd, errNoAuth)
 		return
 	}
-	if s.paused != pauseOff && s.pauseHolds(cmd) {
+	if c.inMulti() && cmd.Flags&FlagNoMulti != 0 {
+		s.reject(c, cmd, errNotInMulti)
+		return
+	}
+	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
 	}
+	if c.inMulti() && !isTxControl(cmd) {
+		c.queueMulti(cmd)
+		return
+	}
 	s.call(&c.Ctx, cmd)
+}
+
+// reject answers a command that may not run with err, as Redis's
+// rejectCommand: counted as rejected, and inside MULTI it makes EXEC abort;
+// EXEC itself rejected aborts the transaction at once.
+func (s *Server) reject(c *Client, cmd *cmdState, err string) {
+	cmd.rejected++
+	if cmd.fullName == "exec" && c.inMulti() {
+		c.replyError(errExecAbortBecause(err))
+		c.discardTransaction()
+		return
+	}
+	c.flagTransaction()
+	c.replyError(err)
 }
 
 // call runs cmd's procedure against x and records its statistics; a write
@@ -313,11 +334,10 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	}
 	x.now = s.clock.ms(start)
 	s.lastNow = x.now
-	x.errored, x.changes, x.rewritten = false, -1, false
+	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd
 	s.prop.enter()
 	cmd.Proc(x)
-	x.client.lastCmd = cmd
 	x.cmd = nil
 	cmd.calls++
 	end := s.clock.mono()
@@ -338,6 +358,7 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	}
 	if changes > 0 {
 		s.stats.dirty += int64(changes)
+		s.touchKeys(x, cmd)
 		if !x.rewritten {
 			s.prop.add(x.dbIndex, x.argv)
 		}

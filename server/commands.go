@@ -14,4 +14,5 @@ var commandFamilies = [][]*Command{
 	setCommands,
 	zsetCommands,
 	sortCommands,
+	multiCommands,
 }

@@ -48,6 +48,8 @@ type Ctx struct {
 	// Propagation: see propagate.go.
 	changes   int  // changes the command made, if it counted them; -1: one for a write that succeeded
 	rewritten bool // the command propagated its own effect instead of its argv
+
+	touchedSelf bool // the command flagged the watchers of the keys it changed itself
 }
 
 // Args returns the command's arguments, the command name first. They

@@ -21,7 +21,24 @@ const (
 	errLimitNegative   = "ERR LIMIT can't be negative"
 	errInvalidCursor   = "ERR invalid cursor"
 	errNoAuth          = "NOAUTH Authentication required."
+
+	// Transactions.
+	errMultiNested         = "ERR MULTI calls can not be nested"
+	errExecWithoutMulti    = "ERR EXEC without MULTI"
+	errDiscardWithoutMulti = "ERR DISCARD without MULTI"
+	errWatchInMulti        = "ERR WATCH inside MULTI is not allowed"
+	errExecAbort           = "EXECABORT Transaction discarded because of previous errors."
+	errNotInMulti          = "ERR Command not allowed inside a transaction"
 )
+
+// errExecAbortBecause is the reply to an EXEC that is itself rejected: the
+// reason without its error code.
+func errExecAbortBecause(err string) string {
+	if i := strings.IndexByte(err, ' '); i >= 0 {
+		err = err[i+1:]
+	}
+	return "EXECABORT Transaction discarded because of: " + err
+}
 
 // errProtectedCommand is the reply to a command that enable-debug-command
 // (or a setting like it) does not allow.

@@ -59,6 +59,7 @@ type Server struct {
 	commands *commandTable
 	stats    serverStats
 	prop     propagator // the propagation stream (propagate.go)
+	watchers map[watchID][]*Client // clients watching each key (WATCH)
 
 	paused        pauseMode
 	pauseEnd      int64     // unix ms

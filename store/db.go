@@ -43,7 +43,7 @@ type DB struct {
 
 	// OnExpire, if set, is called with the key of every entry the database
 	// deletes because its deadline passed (on lookup or in ExpireCycle),
-	// before it is deleted. The key is only valid during the call.
+	// once it is deleted. The key is only valid during the call.
 	OnExpire func(key []byte)
 }
 
@@ -198,11 +198,11 @@ func (db *DB) remove(e entry) {
 
 // expire deletes an entry whose deadline passed.
 func (db *DB) expire(e entry) {
+	db.remove(e)
+	db.Stats.ExpiredKeys++
 	if db.OnExpire != nil {
 		db.OnExpire(e.keyBytes())
 	}
-	db.remove(e)
-	db.Stats.ExpiredKeys++
 }
 
 // Delete removes key. It reports whether the key existed (and had not expired).

@@ -9,6 +9,19 @@ func (x Entry) Expired(now int64) bool {
 	return x.e.hasTTL() && x.e.deadline() <= now
 }
 
+// Contains reports whether key is in the database, expired or not.
+func (db *DB) Contains(key []byte) bool {
+	_, ok := db.find(key)
+	return ok
+}
+
+// ExpiredNotDeleted reports whether key is in the database with a deadline
+// at or before now (logically expired, not yet deleted).
+func (db *DB) ExpiredNotDeleted(key []byte, now int64) bool {
+	e, ok := db.find(key)
+	return ok && e.hasTTL() && e.deadline() <= now
+}
+
 // ExpireIfNeeded deletes key if its deadline has passed, and reports
 // whether it did (like Redis's expireIfNeeded: false for a live key and for
 // a key that does not exist).
