@@ -19,17 +19,6 @@ var bitmapCommands = []*Command{
 	{Name: "bitfield_ro", Proc: bitfieldROCommand},
 }
 
-// Error replies of the bitmap commands.
-const (
-	errBitOffset     = "ERR bit offset is not an integer or out of range"
-	errBitValue      = "ERR bit is not an integer or out of range"
-	errBitArg        = "ERR The bit argument must be 1 or 0."
-	errBitopNot      = "ERR BITOP NOT must be called with a single source key."
-	errBitfieldType  = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
-	errBitfieldOflow = "ERR Invalid OVERFLOW type specified"
-	errBitfieldRO    = "ERR BITFIELD_RO only supports the GET subcommand"
-)
-
 // bitOffsetArg parses a bit offset the way Redis's getBitOffsetFromArgument
 // does. With hash set (BITFIELD), "#N" means N times width bits. The offset
 // must address a byte below proto-max-bulk-len (so at most 2^32-1 by

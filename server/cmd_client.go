@@ -122,11 +122,11 @@ func clientSetinfoCommand(c *Ctx) {
 	case isOpt(attr, "lib-ver"):
 		dst = &c.client.libVer
 	default:
-		c.replyError("ERR Unrecognized option '" + string(cstr(attr)) + "'")
+		c.replyError(errSetinfoOption(attr))
 		return
 	}
 	if !validClientName(val) {
-		c.replyError("ERR " + string(cstr(attr)) + " cannot contain spaces, newlines or special characters.")
+		c.replyError(errSetinfoValue(attr))
 		return
 	}
 	*dst = string(val)
@@ -180,7 +180,7 @@ func clientListCommand(c *Ctx) {
 	case len(argv) == 4 && isOpt(argv[2], "type"):
 		typ := clientTypeByName(argv[3])
 		if typ < 0 {
-			c.replyError("ERR Unknown client type '" + string(cstr(argv[3])) + "'")
+			c.replyError(errClientType(argv[3]))
 			return
 		}
 		for _, cl := range s.clientList() {
@@ -191,7 +191,7 @@ func clientListCommand(c *Ctx) {
 	case len(argv) > 3 && isOpt(argv[2], "id"):
 		ids := make([]int64, 0, len(argv)-3)
 		for _, arg := range argv[3:] {
-			id, ok := c.intArgMsg(arg, "ERR Invalid client ID")
+			id, ok := c.intArgMsg(arg, errClientID)
 			if !ok {
 				return
 			}
@@ -237,14 +237,14 @@ func clientKillCommand(c *Ctx) {
 			opt, val := argv[i], argv[i+1]
 			switch {
 			case isOpt(opt, "id"):
-				n, ok := c.rangeArg(val, 1, math.MaxInt64, "ERR client-id should be greater than 0")
+				n, ok := c.rangeArg(val, 1, math.MaxInt64, errClientIDPositive)
 				if !ok {
 					return
 				}
 				id = n
 			case isOpt(opt, "type"):
 				if typ = clientTypeByName(val); typ < 0 {
-					c.replyError("ERR Unknown client type '" + string(cstr(val)) + "'")
+					c.replyError(errClientType(val))
 					return
 				}
 			case isOpt(opt, "addr"):
@@ -253,7 +253,7 @@ func clientKillCommand(c *Ctx) {
 				laddr, hasLaddr = string(cstr(val)), true
 			case isOpt(opt, "user"):
 				if string(val) != defaultUser {
-					c.replyError("ERR No such user '" + string(cstr(val)) + "'")
+					c.replyError(errNoSuchUser(val))
 					return
 				}
 				// Every client is the default user's: the filter keeps them all.
@@ -295,7 +295,7 @@ func clientKillCommand(c *Ctx) {
 	case !oldForm:
 		c.replyInt(int64(killed))
 	case killed == 0:
-		c.replyError("ERR No such client")
+		c.replyError(errNoSuchClient)
 	default:
 		c.replyOK()
 	}
@@ -318,16 +318,16 @@ func clientPauseCommand(c *Ctx) {
 		case isOpt(argv[3], "all"):
 			mode = pauseAll
 		default:
-			c.replyError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+			c.replyError(errPauseMode)
 			return
 		}
 	}
-	ms, ok := c.intArgMsg(argv[2], "ERR timeout is not an integer or out of range")
+	ms, ok := c.intArgMsg(argv[2], errTimeoutNotInteger)
 	if !ok {
 		return
 	}
 	if ms < 0 {
-		c.replyError("ERR timeout is negative")
+		c.replyError(errTimeoutNegative)
 		return
 	}
 	var end int64
@@ -404,7 +404,7 @@ func clientUnblockCommand(c *Ctx) {
 		return
 	}
 	if len(argv) == 4 && !isOpt(argv[3], "timeout") && !isOpt(argv[3], "error") {
-		c.replyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+		c.replyError(errUnblockReason)
 		return
 	}
 	if _, ok := c.intArg(argv[2]); !ok {
@@ -428,7 +428,7 @@ func clientTrackingCommand(c *Ctx) {
 		case isOpt(opt, "redirect") && more > 0:
 			j++
 			if redirect != 0 {
-				c.replyError("ERR A client can only redirect to a single other client")
+				c.replyError(errRedirectTwice)
 				return
 			}
 			id, ok := c.intArg(argv[j])
@@ -436,7 +436,7 @@ func clientTrackingCommand(c *Ctx) {
 				return
 			}
 			if c.srv.clients[id] == nil {
-				c.replyError("ERR The client ID you want redirect to does not exist")
+				c.replyError(errRedirectMissing)
 				return
 			}
 			redirect = id
@@ -459,13 +459,13 @@ func clientTrackingCommand(c *Ctx) {
 	case isOpt(argv[2], "on"):
 		switch {
 		case !bcast && prefixes > 0:
-			c.replyError("ERR PREFIX option requires BCAST mode to be enabled")
+			c.replyError(errPrefixNeedsBcast)
 		case bcast && (optin || optout):
-			c.replyError("ERR OPTIN and OPTOUT are not compatible with BCAST")
+			c.replyError(errOptinOptoutBcast)
 		case optin && optout:
-			c.replyError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+			c.replyError(errOptinAndOptout)
 		default:
-			c.replyError("ERR client-side caching (CLIENT TRACKING ON) is not supported by kvd")
+			c.replyError(errTrackingNotSupported)
 		}
 	case isOpt(argv[2], "off"):
 		c.replyOK()
@@ -492,5 +492,5 @@ func clientGetredirCommand(c *Ctx) { c.replyInt(-1) }
 // CLIENT CACHING YES|NO needs tracking in OPTIN or OPTOUT mode, which is
 // never on in kvd.
 func clientCachingCommand(c *Ctx) {
-	c.replyError("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+	c.replyError(errCachingMode)
 }

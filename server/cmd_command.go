@@ -132,13 +132,13 @@ func getKeysGeneric(c *Ctx, withFlags bool) {
 	st := c.srv.commands.lookup(argv)
 	switch {
 	case st == nil:
-		c.replyError("ERR Invalid command specified")
+		c.replyError(errGetKeysCommand)
 		return
 	case !st.hasKeys():
-		c.replyError("ERR The command has no key arguments")
+		c.replyError(errGetKeysNoKeys)
 		return
 	case (st.Arity > 0 && st.Arity != len(argv)) || len(argv) < -st.Arity:
-		c.replyError("ERR Invalid number of arguments specified for command")
+		c.replyError(errGetKeysArity)
 		return
 	}
 	refs := st.findKeys(argv)
@@ -146,7 +146,7 @@ func getKeysGeneric(c *Ctx, withFlags bool) {
 		if st.Flags&FlagNoMandatoryKeys != 0 {
 			c.replyArray(0)
 		} else {
-			c.replyError("ERR Invalid arguments specified for command")
+			c.replyError(errGetKeysArgs)
 		}
 		return
 	}

@@ -1,11 +1,6 @@
 package server
 
-import (
-	"errors"
-	"strconv"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // CONFIG GET, SET, RESETSTAT, REWRITE and HELP, with Redis 7.0's replies.
 
@@ -50,29 +45,29 @@ func configSetCommand(c *Ctx) {
 			continue
 		}
 		if p.immutable {
-			errName, errText, invalid = name, "can't set immutable config", true
+			errName, errText, invalid = name, errImmutableParam, true
 		}
 		for j := 0; j < i; j++ {
 			if set[j] == p {
-				errName, errText, invalid = name, "duplicate parameter", true
+				errName, errText, invalid = name, errDuplicateParam, true
 				break
 			}
 		}
 		set[i] = p
 	}
 	if unknown != "" {
-		c.replyError("ERR Unknown option or number of arguments for CONFIG SET - '" + unknown + "'")
+		c.replyError(errConfigSetUnknown(unknown))
 		return
 	}
 	if invalid {
-		c.replyError("ERR CONFIG SET failed (possibly related to argument '" + errName + "') - " + errText)
+		c.replyError(errConfigSetFailed(errName, errText))
 		return
 	}
 	old := s.cfg
 	next := s.cfg
 	for i, p := range set {
 		if err := p.set(&next, string(c.argv[3+2*i])); err != nil {
-			c.replyError("ERR CONFIG SET failed (possibly related to argument '" + p.name + "') - " + err.Error())
+			c.replyError(errConfigSetFailed(p.name, err.Error()))
 			return
 		}
 	}
@@ -81,7 +76,7 @@ func configSetCommand(c *Ctx) {
 		s.logf(levelWarning, "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.", p.name)
 		s.cfg = old
 		s.applyParams(set)
-		c.replyError("ERR CONFIG SET failed (possibly related to argument '" + p.name + "') - " + err.Error())
+		c.replyError(errConfigSetFailed(p.name, err.Error()))
 		return
 	}
 	c.replyOK()
@@ -114,7 +109,7 @@ func (s *Server) applyMaxClients() error {
 	want := uint64(s.cfg.MaxClients) + reservedFds
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return errors.New("The operating system is not able to handle the specified number of clients, try with " + strconv.Itoa(1024-reservedFds))
+		return errMaxClientsOS(1024 - reservedFds)
 	}
 	if lim.Cur >= want {
 		return nil
@@ -151,7 +146,7 @@ func (s *Server) applyMaxClients() error {
 	}
 	got := int64(best) - reservedFds
 	s.logf(levelWarning, "You requested maxclients of %d requiring at least %d max file descriptors.", s.cfg.MaxClients, want)
-	return errors.New("The operating system is not able to handle the specified number of clients, try with " + strconv.FormatInt(got, 10))
+	return errMaxClientsOS(got)
 }
 
 // applyProtoMaxBulkLen gives connected clients the new bulk length limit.
@@ -172,12 +167,12 @@ func configResetStatCommand(c *Ctx) {
 func configRewriteCommand(c *Ctx) {
 	s := c.srv
 	if s.cfg.ConfigFile == "" {
-		c.replyError("ERR The server is running without a config file")
+		c.replyError(errNoConfigFile)
 		return
 	}
 	if err := rewriteConfigFile(s.cfg.ConfigFile, &s.cfg); err != nil {
 		s.logf(levelWarning, "CONFIG REWRITE failed: %v", err)
-		c.replyError("ERR Rewriting config file: " + err.Error())
+		c.replyError(errConfigRewrite(err))
 		return
 	}
 	s.logf(levelNotice, "CONFIG REWRITE executed with success.")

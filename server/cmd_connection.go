@@ -16,14 +16,6 @@ var connectionCommands = []*Command{
 	{Name: "client", Subcommands: clientSubcommands},
 }
 
-// Connection errors, with Redis's text.
-const (
-	errWrongPass  = "WRONGPASS invalid username-password pair or user is disabled."
-	errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
-	errHelloAuth  = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
-	errNoPassword = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-)
-
 // defaultUser is the only user kvd knows: requirepass is its password.
 const defaultUser = "default"
 
@@ -125,12 +117,12 @@ func helloCommand(c *Ctx) {
 	var ver int64
 	next := 1
 	if len(argv) >= 2 {
-		v, ok := c.intArgMsg(argv[1], "ERR Protocol version is not an integer or out of range")
+		v, ok := c.intArgMsg(argv[1], errProtoVersion)
 		if !ok {
 			return
 		}
 		if v < 2 || v > 3 {
-			c.replyError("NOPROTO unsupported protocol version")
+			c.replyError(errNoProto)
 			return
 		}
 		ver, next = v, 2
@@ -155,7 +147,7 @@ func helloCommand(c *Ctx) {
 			c.client.name = string(argv[j+1])
 			j++
 		default:
-			c.replyError("ERR Syntax error in HELLO option '" + string(cstr(argv[j])) + "'")
+			c.replyError(errHelloOption(argv[j]))
 			return
 		}
 	}

@@ -198,7 +198,7 @@ func debugProtocol(c *Ctx) {
 		c.replyBulkString("Some real reply following the attribute")
 	case "push":
 		if c.proto < 3 {
-			c.replyError("ERR RESP2 is not supported by this command")
+			c.replyError(errProtocolRESP2)
 			return
 		}
 		c.replyRaw([]byte(">2\r\n"))
@@ -212,7 +212,6 @@ func debugProtocol(c *Ctx) {
 	case "false":
 		c.replyBool(false)
 	default:
-		c.replyError("ERR Wrong protocol type name. Please use one of the following: " +
-			"string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+		c.replyError(errProtocolType)
 	}
 }

@@ -28,13 +28,6 @@ var hashCommands = []*Command{
 	{Name: "hscan", Proc: hscanCommand},
 }
 
-// Error replies of the hash commands, with Redis's exact text.
-const (
-	errHashNotInteger = "ERR hash value is not an integer"
-	errHashNotFloat   = "ERR hash value is not a float"
-	errHashIncrNaNInf = "ERR value is NaN or Infinity"
-)
-
 // hashLimits returns the server's hash encoding thresholds.
 func (c *Ctx) hashLimits() store.HashLimits {
 	return store.HashLimits{

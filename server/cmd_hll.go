@@ -11,12 +11,6 @@ var hllCommands = []*Command{
 	{Name: "pfmerge", Proc: pfmergeCommand},
 }
 
-// Error replies of the HyperLogLog commands.
-const (
-	errNotHLL     = "WRONGTYPE Key is not a valid HyperLogLog string value."
-	errHLLCorrupt = "INVALIDOBJ Corrupted HLL object detected"
-)
-
 // checkHLL replies an error and returns false unless e is a string that
 // looks like a HyperLogLog (Redis's isHLLObjectOrReply).
 func (c *Ctx) checkHLL(e store.Entry) bool {

@@ -41,13 +41,6 @@ var keyCommands = []*Command{
 	}},
 }
 
-// Error replies of the key commands, with Redis's exact text.
-const (
-	errSameObject  = "ERR source and destination objects are the same"
-	errIntRange    = "ERR value is out of range, value must between -2147483648 and 2147483647"
-	errLFUNotTaken = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-)
-
 // lookupNoTouch finds key for a command that only inspects it (TYPE,
 // EXISTS, TTL, OBJECT): the access counts as a keyspace hit or miss but
 // leaves the key's LRU clock alone, like Redis's LOOKUP_NOTOUCH.
@@ -129,16 +122,16 @@ func parseExpireFlags(c *Ctx) (flags int, ok bool) {
 		case isOpt(opt, "lt"):
 			flags |= expireLT
 		default:
-			c.replyError("ERR Unsupported option " + string(cstr(opt)))
+			c.replyError(errExpireOption(opt))
 			return 0, false
 		}
 	}
 	if flags&expireNX != 0 && flags&(expireXX|expireGT|expireLT) != 0 {
-		c.replyError("ERR NX and XX, GT or LT options at the same time are not compatible")
+		c.replyError(errExpireNXAndGT)
 		return 0, false
 	}
 	if flags&expireGT != 0 && flags&expireLT != 0 {
-		c.replyError("ERR GT and LT options at the same time are not compatible")
+		c.replyError(errExpireGTAndLT)
 		return 0, false
 	}
 	return flags, true
@@ -379,11 +372,11 @@ func moveCommand(c *Ctx) {
 // swapdbCommand exchanges two databases' contents. Clients keep their
 // selected database number, so they see the other contents from then on.
 func swapdbCommand(c *Ctx) {
-	id1, ok := dbIndexArg(c, c.argv[1], "ERR invalid first DB index")
+	id1, ok := dbIndexArg(c, c.argv[1], errSwapDBFirst)
 	if !ok {
 		return
 	}
-	id2, ok := dbIndexArg(c, c.argv[2], "ERR invalid second DB index")
+	id2, ok := dbIndexArg(c, c.argv[2], errSwapDBSecond)
 	if !ok {
 		return
 	}

@@ -266,17 +266,17 @@ func lposCommand(c *Ctx) {
 				return
 			}
 			if rank == 0 {
-				c.replyError("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+				c.replyError(errLposRank)
 				return
 			}
 		case isOpt(argv[j], "count") && more:
 			j++
-			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "ERR COUNT can't be negative"); !ok {
+			if count, ok = c.rangeArg(argv[j], 0, math.MaxInt64, errLposCount); !ok {
 				return
 			}
 		case isOpt(argv[j], "maxlen") && more:
 			j++
-			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, "ERR MAXLEN can't be negative"); !ok {
+			if maxlen, ok = c.rangeArg(argv[j], 0, math.MaxInt64, errLposMaxlen); !ok {
 				return
 			}
 		default:

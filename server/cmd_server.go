@@ -105,7 +105,7 @@ func shutdownCommand(c *Ctx) {
 	s := c.srv
 	if abort {
 		// A SHUTDOWN here never waits (no replicas to catch up), so none is ever in progress.
-		c.replyError("ERR No shutdown in progress.")
+		c.replyError(errNoShutdown)
 		return
 	}
 	s.logf(levelWarning, "User requested shutdown...")
@@ -114,7 +114,7 @@ func shutdownCommand(c *Ctx) {
 		if !force {
 			s.logf(levelWarning, "Error trying to save the DB, can't exit: kvd has no persistence.")
 			s.logf(levelWarning, "Errors trying to shut down the server. Check the logs for more information.")
-			c.replyError("ERR Errors trying to SHUTDOWN. Check logs.")
+			c.replyError(errShutdownFails)
 			return
 		}
 		s.logf(levelWarning, "Error trying to save the DB. Exit anyway: kvd has no persistence.")

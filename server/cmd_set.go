@@ -31,11 +31,6 @@ var setCommands = []*Command{
 	{Name: "sscan", Proc: sscanCommand},
 }
 
-// Error replies of the set commands, with Redis's exact text.
-const (
-	errNumkeysArgs = "ERR Number of keys can't be greater than number of args"
-)
-
 // maxIntset returns set-max-intset-entries.
 func (c *Ctx) maxIntset() int64 { return c.cfg.SetMaxIntsetEntries }
 

@@ -17,10 +17,6 @@ var sortCommands = []*Command{
 	{Name: "sort_ro", Proc: sortROCommand, GetKeys: sortROGetKeys},
 }
 
-// errSortScore is SORT's reply when a weight (or, without BY, an element)
-// is not a number strtod accepts whole.
-const errSortScore = "ERR One or more scores can't be converted into double"
-
 // sortGetKeys returns SORT's keys the way Redis's sortGetKeys finds them:
 // the sorted key, then the argument after the last STORE, scanning the
 // options left to right and skipping LIMIT's two arguments and GET's and

@@ -33,18 +33,6 @@ var stringCommands = []*Command{
 	{Name: "lcs", Proc: lcsCommand},
 }
 
-// Error replies of the string commands.
-const (
-	errStringTooLong  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
-	errOffsetRange    = "ERR offset is out of range"
-	errDecrOverflow   = "ERR decrement would overflow"
-	errLCSWrongType   = "ERR The specified keys must contain string values"
-	errLCSLenAndIdx   = "ERR If you want both the length and indexes, please just use IDX."
-	errLCSTooLong     = "ERR String too long for LCS"
-	errLCSTooMuchMem  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
-	errLCSAllocFailed = "ERR Insufficient memory, failed allocating transient memory for LCS"
-)
-
 // lookupString returns key's string value. It replies WRONGTYPE and returns
 // ok == false if the key holds another type; found is false for a missing key.
 func (c *Ctx) lookupString(key []byte) (val []byte, found, ok bool) {
@@ -166,7 +154,7 @@ func expireDeadline(c *Ctx, arg []byte, seconds, relative bool) (int64, bool) {
 }
 
 func (c *Ctx) replyInvalidExpire() {
-	c.replyError("ERR invalid expire time in '" + c.cmd.fullName + "' command")
+	c.replyError(errInvalidExpire(c.cmd.fullName))
 }
 
 // setGeneric implements SET and its variants once the options are known.

@@ -46,19 +46,6 @@ var zsetCommands = []*Command{
 	{Name: "zscan", Proc: zscanCommand},
 }
 
-// Error replies of the sorted set commands, with Redis's exact text.
-const (
-	errZAddXXNX       = "ERR XX and NX options at the same time are not compatible"
-	errZAddGTLTNX     = "ERR GT, LT, and/or NX options at the same time are not compatible"
-	errZAddIncrPair   = "ERR INCR option supports a single increment-element pair"
-	errZNaN           = "ERR resulting score is not a number (NaN)"
-	errZMinMaxFloat   = "ERR min or max is not a float"
-	errZMinMaxLex     = "ERR min or max not valid string range item"
-	errZLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
-	errZWithscoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-	errZWeight        = "ERR weight value is not a float"
-)
-
 // zsetLimits returns the thresholds of the compact encoding in force.
 func (c *Ctx) zsetLimits() store.ZLimits {
 	cfg := c.cfg
@@ -983,7 +970,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 		return
 	}
 	if setnum < 1 {
-		c.replyError("ERR at least 1 input key is needed for '" + c.cmd.fullName + "' command")
+		c.replyError(errNoInputKeys(c.cmd.fullName))
 		return
 	}
 	if setnum > int64(len(argv)-numkeysIdx-1) {

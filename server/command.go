@@ -1,9 +1,6 @@
 package server
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 // CmdFlag is a command flag, as COMMAND INFO reports it.
 type CmdFlag uint32
@@ -202,17 +199,6 @@ func truncate(b []byte, n int) []byte {
 	return b
 }
 
-// unknownCommandError builds Redis's reply for a command it does not know.
-func unknownCommandError(argv [][]byte) string {
-	var args strings.Builder
-	for i := 1; i < len(argv) && args.Len() < 128; i++ {
-		args.WriteByte('\'')
-		args.Write(truncate(cstr(argv[i]), 128-args.Len()))
-		args.WriteString("' ")
-	}
-	return "ERR unknown command '" + string(truncate(cstr(argv[0]), 128)) + "', with args beginning with: " + args.String()
-}
-
 // initCtx prepares a client's command context: database 0, RESP2, the
 // server's configuration, and for a connection (pooled) replies in pooled
 // buffers.
@@ -270,7 +256,7 @@ func (s *Server) dispatch(c *Client) {
 		if cmd == nil {
 			c.lastCmd = nil
 			c.flagTransaction()
-			c.replyError("ERR unknown subcommand '" + string(truncate(cstr(c.argv[1]), 128)) + "'. Try " + strings.ToUpper(top.Name) + " HELP.")
+			c.replyError(errUnknownSubcommand(c.argv[1], top.Name))
 			return
 		}
 	}
@@ -279,7 +265,7 @@ func (s *Server) dispatch(c *Client) {
 	c.lastCmd = cmd
 	if cmd == nil {
 		c.flagTransaction()
-		c.replyError(unknownCommandError(c.argv))
+		c.replyError(errUnknownCommand(c.argv))
 		return
 	}
 	if (cmd.Arity > 0 && cmd.Arity != len(c.argv)) || len(c.argv) < -cmd.Arity {

@@ -147,16 +147,6 @@ type configError string
 
 func (e configError) Error() string { return string(e) }
 
-const (
-	errNotInt    = configError("argument couldn't be parsed into an integer")
-	errNotBool   = configError("argument must be 'yes' or 'no'")
-	errNotMemory = configError("argument must be a memory value")
-)
-
-func errRange(lo, hi int64) configError {
-	return configError(fmt.Sprintf("argument must be between %d and %d inclusive", lo, hi))
-}
-
 // param is one configuration parameter.
 type param struct {
 	name      string
@@ -250,7 +240,7 @@ func enumParam(name string, values []string, field func(*Config) *string) param 
 					return nil
 				}
 			}
-			return configError("argument(s) must be one of the following: " + strings.Join(values, ", "))
+			return errEnumValue(values)
 		},
 	}
 }
@@ -315,7 +305,7 @@ var params = []param{
 		set: func(c *Config, v string) error {
 			f := strings.Fields(v)
 			if len(f) > 16 {
-				return configError("Too many bind addresses specified.")
+				return errTooManyBind
 			}
 			c.Bind = f
 			return nil
@@ -456,11 +446,6 @@ var params = []param{
 	},
 }
 
-// errNoPersistence rejects turning on persistence, which kvd does not have yet.
-const errNoPersistence = configError("kvd does not support persistence")
-
-const errSaveParams = configError("Invalid save parameters")
-
 const maxHz = 500
 
 func withImmutable(p param) param { p.immutable = true; return p }
@@ -470,7 +455,7 @@ func withApply(p param, f func(*Server) error) param { p.apply = f; return p }
 func setOutputLimit(c *Config, v string) error {
 	f := strings.Fields(v)
 	if len(f)%4 != 0 {
-		return configError("Wrong number of arguments in buffer limit configuration.")
+		return errOutputLimitArgs
 	}
 	lim := c.OutputLimit
 	for i := 0; i < len(f); i += 4 {
@@ -479,7 +464,7 @@ func setOutputLimit(c *Config, v string) error {
 		soft, ok2 := parseMemory(f[i+2])
 		secs, err := strconv.Atoi(f[i+3])
 		if !ok1 || !ok2 || err != nil || secs < 0 {
-			return configError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+			return errOutputLimitValue
 		}
 		switch class {
 		case "normal":
@@ -487,7 +472,7 @@ func setOutputLimit(c *Config, v string) error {
 		case "slave", "replica", "pubsub":
 			// kvd has no replicas or pub/sub yet: accepted for config-file compatibility.
 		default:
-			return configError("Invalid client class specified in buffer limit configuration.")
+			return errOutputLimitClass
 		}
 	}
 	c.OutputLimit = lim

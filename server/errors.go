@@ -1,8 +1,17 @@
 package server
 
-import "strings"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
-// Error replies shared by many commands, with Redis's exact text.
+// Every error reply text of the server, with Redis's exact text, grouped by
+// family: command code refers to them by name, and a message that includes
+// an argument has a small builder (TestErrorTextsInOneFile holds the rule).
+// The protocol errors of the request parser are package resp's.
+
+// Error replies shared by many commands.
 const (
 	errSyntax          = "ERR syntax error"
 	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -53,9 +62,247 @@ func errWrongArgs(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }
 
+// errUnknownCommand builds Redis's reply for a command it does not know.
+func errUnknownCommand(argv [][]byte) string {
+	var args strings.Builder
+	for i := 1; i < len(argv) && args.Len() < 128; i++ {
+		args.WriteByte('\'')
+		args.Write(truncate(cstr(argv[i]), 128-args.Len()))
+		args.WriteString("' ")
+	}
+	return "ERR unknown command '" + string(truncate(cstr(argv[0]), 128)) + "', with args beginning with: " + args.String()
+}
+
+// errUnknownSubcommand is the reply to a subcommand sub of the container
+// command cmd that does not exist.
+func errUnknownSubcommand(sub []byte, cmd string) string {
+	return "ERR unknown subcommand '" + string(truncate(cstr(sub), 128)) + "'. Try " + strings.ToUpper(cmd) + " HELP."
+}
+
 // subcommandSyntaxError is Redis's addReplySubcommandSyntaxError: the reply
 // to a subcommand that does not exist or does not take the arguments given.
 func (c *Ctx) subcommandSyntaxError() {
 	c.replyError("ERR unknown subcommand or wrong number of arguments for '" + string(truncate(cstr(c.argv[1]), 128)) +
 		"'. Try " + strings.ToUpper(string(cstr(c.argv[0]))) + " HELP.")
 }
+
+// errInvalidExpire is the reply to an expire time that is not positive or
+// overflows, in command cmd.
+func errInvalidExpire(cmd string) string {
+	return "ERR invalid expire time in '" + cmd + "' command"
+}
+
+// Connections: AUTH, HELLO, SELECT, CLIENT SETNAME and the accept path.
+const (
+	errWrongPass    = "WRONGPASS invalid username-password pair or user is disabled."
+	errClientName   = "ERR Client names cannot contain spaces, newlines or special characters."
+	errHelloAuth    = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errNoPassword   = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errProtoVersion = "ERR Protocol version is not an integer or out of range"
+	errNoProto      = "NOPROTO unsupported protocol version"
+	errMaxClients   = "ERR max number of clients reached"
+)
+
+// SHUTDOWN.
+const (
+	errNoShutdown    = "ERR No shutdown in progress."
+	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
+)
+
+// errHelloOption is HELLO's reply to an option it does not know.
+func errHelloOption(opt []byte) string {
+	return "ERR Syntax error in HELLO option '" + string(cstr(opt)) + "'"
+}
+
+// CLIENT.
+const (
+	errClientID             = "ERR Invalid client ID"
+	errClientIDPositive     = "ERR client-id should be greater than 0"
+	errNoSuchClient         = "ERR No such client"
+	errPauseMode            = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	errTimeoutNotInteger    = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative      = "ERR timeout is negative"
+	errUnblockReason        = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errRedirectTwice        = "ERR A client can only redirect to a single other client"
+	errRedirectMissing      = "ERR The client ID you want redirect to does not exist"
+	errPrefixNeedsBcast     = "ERR PREFIX option requires BCAST mode to be enabled"
+	errOptinOptoutBcast     = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	errOptinAndOptout       = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingNotSupported = "ERR client-side caching (CLIENT TRACKING ON) is not supported by kvd"
+	errCachingMode          = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+)
+
+// errSetinfoOption is CLIENT SETINFO's reply to an attribute it does not know.
+func errSetinfoOption(attr []byte) string {
+	return "ERR Unrecognized option '" + string(cstr(attr)) + "'"
+}
+
+// errSetinfoValue is CLIENT SETINFO's reply to a value with characters it
+// does not take.
+func errSetinfoValue(attr []byte) string {
+	return "ERR " + string(cstr(attr)) + " cannot contain spaces, newlines or special characters."
+}
+
+// errClientType is the reply to a client type CLIENT does not know.
+func errClientType(typ []byte) string {
+	return "ERR Unknown client type '" + string(cstr(typ)) + "'"
+}
+
+// errNoSuchUser is the reply to a user name that does not exist.
+func errNoSuchUser(user []byte) string {
+	return "ERR No such user '" + string(cstr(user)) + "'"
+}
+
+// COMMAND GETKEYS and GETKEYSANDFLAGS.
+const (
+	errGetKeysCommand = "ERR Invalid command specified"
+	errGetKeysNoKeys  = "ERR The command has no key arguments"
+	errGetKeysArity   = "ERR Invalid number of arguments specified for command"
+	errGetKeysArgs    = "ERR Invalid arguments specified for command"
+)
+
+// CONFIG.
+const errNoConfigFile = "ERR The server is running without a config file"
+
+// errConfigSetUnknown is CONFIG SET's reply to a parameter it does not know.
+func errConfigSetUnknown(name string) string {
+	return "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'"
+}
+
+// errConfigSetFailed is CONFIG SET's reply when parameter name cannot take
+// the value given, for reason (a configError or one of the reasons below).
+func errConfigSetFailed(name, reason string) string {
+	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
+}
+
+// errConfigRewrite is CONFIG REWRITE's reply when writing the file failed.
+func errConfigRewrite(err error) string {
+	return "ERR Rewriting config file: " + err.Error()
+}
+
+// Reasons CONFIG SET gives in errConfigSetFailed, after the parameter name.
+const (
+	errImmutableParam = "can't set immutable config"
+	errDuplicateParam = "duplicate parameter"
+)
+
+// Reasons a parameter rejects a value (configError).
+const (
+	errNotInt           = configError("argument couldn't be parsed into an integer")
+	errNotBool          = configError("argument must be 'yes' or 'no'")
+	errNotMemory        = configError("argument must be a memory value")
+	errTooManyBind      = configError("Too many bind addresses specified.")
+	errNoPersistence    = configError("kvd does not support persistence") // kvd does not have persistence yet
+	errSaveParams       = configError("Invalid save parameters")
+	errOutputLimitArgs  = configError("Wrong number of arguments in buffer limit configuration.")
+	errOutputLimitValue = configError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+	errOutputLimitClass = configError("Invalid client class specified in buffer limit configuration.")
+)
+
+// errRange is the reason for an integer outside [lo, hi].
+func errRange(lo, hi int64) configError {
+	return configError(fmt.Sprintf("argument must be between %d and %d inclusive", lo, hi))
+}
+
+// errEnumValue is the reason for a value not among values.
+func errEnumValue(values []string) configError {
+	return configError("argument(s) must be one of the following: " + strings.Join(values, ", "))
+}
+
+// errMaxClientsOS is the reason for a maxclients the open files limit does
+// not allow; n is the most it allows.
+func errMaxClientsOS(n int64) configError {
+	return configError("The operating system is not able to handle the specified number of clients, try with " + strconv.FormatInt(n, 10))
+}
+
+// DEBUG.
+const (
+	errProtocolRESP2 = "ERR RESP2 is not supported by this command"
+	errProtocolType  = "ERR Wrong protocol type name. Please use one of the following: " +
+		"string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+)
+
+// Keys.
+const (
+	errSameObject    = "ERR source and destination objects are the same"
+	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errExpireNXAndGT = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errExpireGTAndLT = "ERR GT and LT options at the same time are not compatible"
+	errSwapDBFirst   = "ERR invalid first DB index"
+	errSwapDBSecond  = "ERR invalid second DB index"
+)
+
+// errExpireOption is EXPIRE's reply to an option it does not know.
+func errExpireOption(opt []byte) string {
+	return "ERR Unsupported option " + string(cstr(opt))
+}
+
+// Strings.
+const (
+	errStringTooLong  = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errOffsetRange    = "ERR offset is out of range"
+	errDecrOverflow   = "ERR decrement would overflow"
+	errLCSWrongType   = "ERR The specified keys must contain string values"
+	errLCSLenAndIdx   = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSTooLong     = "ERR String too long for LCS"
+	errLCSTooMuchMem  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	errLCSAllocFailed = "ERR Insufficient memory, failed allocating transient memory for LCS"
+)
+
+// Bitmaps.
+const (
+	errBitOffset     = "ERR bit offset is not an integer or out of range"
+	errBitValue      = "ERR bit is not an integer or out of range"
+	errBitArg        = "ERR The bit argument must be 1 or 0."
+	errBitopNot      = "ERR BITOP NOT must be called with a single source key."
+	errBitfieldType  = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitfieldOflow = "ERR Invalid OVERFLOW type specified"
+	errBitfieldRO    = "ERR BITFIELD_RO only supports the GET subcommand"
+)
+
+// Lists (LPOS).
+const (
+	errLposRank   = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLposCount  = "ERR COUNT can't be negative"
+	errLposMaxlen = "ERR MAXLEN can't be negative"
+)
+
+// Hashes.
+const (
+	errHashNotInteger = "ERR hash value is not an integer"
+	errHashNotFloat   = "ERR hash value is not a float"
+	errHashIncrNaNInf = "ERR value is NaN or Infinity"
+)
+
+// Sets.
+const errNumkeysArgs = "ERR Number of keys can't be greater than number of args"
+
+// Sorted sets.
+const (
+	errZAddXXNX       = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX     = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair   = "ERR INCR option supports a single increment-element pair"
+	errZNaN           = "ERR resulting score is not a number (NaN)"
+	errZMinMaxFloat   = "ERR min or max is not a float"
+	errZMinMaxLex     = "ERR min or max not valid string range item"
+	errZLimitRank     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZWithscoresLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errZWeight        = "ERR weight value is not a float"
+)
+
+// errNoInputKeys is the reply of the sorted set operations (ZUNION, ZINTER,
+// ZDIFF, ZINTERCARD and the STORE forms; command cmd) to a numkeys below 1.
+func errNoInputKeys(cmd string) string {
+	return "ERR at least 1 input key is needed for '" + cmd + "' command"
+}
+
+// errSortScore is SORT's reply when a weight (or, without BY, an element)
+// is not a number strtod accepts whole.
+const errSortScore = "ERR One or more scores can't be converted into double"
+
+// HyperLogLog.
+const (
+	errNotHLL     = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errHLLCorrupt = "INVALIDOBJ Corrupted HLL object detected"
+)

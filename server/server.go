@@ -409,7 +409,7 @@ func (s *Server) acceptError(l *listener, err error) {
 func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	s.stats.totalConnections++
 	if len(s.clients) >= s.cfg.MaxClients {
-		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		unix.Write(fd, []byte("-"+errMaxClients+"\r\n"))
 		// Drain what the client already sent: closing a socket with unread
 		// input sends a reset, which can destroy the error before it is read.
 		var sink [4096]byte
