@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh machine lacks: Debian's
 # redis-server and redis-tools (the differential tests compare kvd with
-# them) and tmux (an interactive redis-cli runs in a tmux pane). Does
-# nothing when they are present.
+# them), tmux (an interactive redis-cli runs in a tmux pane) and Debian's
+# python3-redis (redis-py, a real client the tests drive). Does nothing
+# when they are present.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 { command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; } || need+=(redis-tools)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
