@@ -51,6 +51,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./resp ./store ./server
 
 compare: build
+	$(GO) build -o bin/loadgen ./internal/loadgen
 	./scripts/compare.sh
 
 memory:

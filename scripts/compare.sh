@@ -6,6 +6,9 @@
 # interleaved rounds (A B, B A, ...). For every workload it prints both
 # servers' median requests/s, the median of the per-round ratios kvd/redis,
 # and median p50/p99 latencies; then the geometric mean of the ratios.
+# Workloads redis-benchmark cannot express (transactions) are sent by
+# bin/loadgen (internal/loadgen, built by `make compare`), which reports
+# the same way.
 # Absolute numbers on shared machines drift; the paired ratios do not.
 #
 # Environment:
@@ -83,14 +86,18 @@ if [ -z "${QUICK:-}" ]; then
     "MSET c50 P16|-t mset -c 50 -P 16 -d 16 -r 100000 -n 200000"
     "SET d1024 P1|-t set -c 50 -P 1 -d 1024 -r 100000 -n 100000"
     "GET d1024 P16|-t get -c 50 -P 16 -d 1024 -r 100000 -n 1000000"
+    "MULTI c50 P1|@-t tx -c 50 -P 1 -r 100000 -n 50000"
+    "MULTI c50 P16|@-t tx -c 50 -P 16 -r 100000 -n 200000"
   )
 fi
 
 # run PORT OPTS -> "rps p50 p99"
 run() {
   local port=$1; shift
+  local tool=(redis-benchmark)
+  if [[ $1 == @* ]]; then tool=(bin/loadgen); set -- "${1#@}" "${@:2}"; fi
   # shellcheck disable=SC2068
-  timeout 120 "${bench_pin[@]}" redis-benchmark -p "$port" --csv $@ 2>/dev/null |
+  timeout 120 "${bench_pin[@]}" "${tool[@]}" -p "$port" --csv $@ 2>/dev/null |
     awk -F, 'NR==2 { for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }'
 }
 

@@ -66,7 +66,7 @@ type Client struct {
 
 	lastCmd *cmdState // last command executed
 
-	mstate  *multiState  // commands queued since MULTI; nil outside a transaction
+	mstate  multiState   // commands queued since MULTI
 	watched []watchedKey // keys watched by WATCH
 
 	name       string
@@ -368,7 +368,7 @@ func (c *Client) forget() {
 	s := c.srv
 	s.removeClient(c)
 	s.unwatchAll(c)
-	c.mstate = nil
+	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {
 		s.putBuf(c.qbuf)
 	}

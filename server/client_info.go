@@ -39,7 +39,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "psub", 0)
 	b = num(b, "ssub", 0)
 	multi, multiMem := int64(-1), int64(0)
-	if c.mstate != nil {
+	if c.inMulti() {
 		multi, multiMem = int64(len(c.mstate.cmds)), c.mstate.mem
 	}
 	b = num(b, "multi", multi)
@@ -91,7 +91,7 @@ const clientStructSize = 512
 // order, N for none.
 func (c *Client) flagString() string {
 	var f []byte
-	if c.mstate != nil {
+	if c.inMulti() {
 		f = append(f, 'x')
 	}
 	if c.flags&flagPaused != 0 {

@@ -19,11 +19,30 @@ var multiCommands = []*Command{
 	{Name: "unwatch", Proc: unwatchCommand},
 }
 
-// multiState is what a client in MULTI has queued.
+// multiState is what a client in MULTI has queued. Its buffers are kept
+// from one transaction to the next, so that a client running transactions
+// over and over allocates nothing for them.
 type multiState struct {
-	cmds  []queuedCmd
-	flags CmdFlag // the union of the queued commands' flags
-	mem   int64   // bytes of queued arguments (CLIENT LIST multi-mem)
+	active bool // between MULTI and the end of EXEC (or DISCARD)
+	cmds   []queuedCmd
+	flags  CmdFlag  // the union of the queued commands' flags
+	mem    int64    // bytes of queued arguments (CLIENT LIST multi-mem)
+	arena  []byte   // the queued arguments' bytes
+	args   [][]byte // the queued argument vectors, back to back
+}
+
+// reset empties the queue, keeping small buffers for the next transaction.
+func (m *multiState) reset() {
+	clear(m.cmds)
+	clear(m.args)
+	m.active, m.cmds, m.flags, m.mem, m.args = false, m.cmds[:0], 0, 0, m.args[:0]
+	m.arena = m.arena[:0]
+	if cap(m.arena) > 64<<10 {
+		m.arena = nil // a big transaction's arguments are not kept
+	}
+	if cap(m.args) > 4096 {
+		m.cmds, m.args = nil, nil
+	}
 }
 
 // queuedCmd is a command queued by MULTI, with its arguments copied out of
@@ -59,7 +78,7 @@ func isTxControl(cmd *cmdState) bool {
 }
 
 // inMulti reports whether the client is between MULTI and EXEC.
-func (c *Client) inMulti() bool { return c.mstate != nil }
+func (c *Client) inMulti() bool { return c.mstate.active }
 
 // flagTransaction marks a client's transaction as failed because a command
 // was rejected while queueing, so that EXEC answers EXECABORT.
@@ -69,21 +88,26 @@ func (c *Client) flagTransaction() {
 	}
 }
 
-// queueMulti queues the command in c.argv for EXEC.
+// queueMulti queues the command in c.argv for EXEC, its arguments copied
+// out of the query buffer. (When the arena or the vector grows, the slices
+// already queued keep pointing into the old arrays, which stay as they were.)
 func (c *Client) queueMulti(cmd *cmdState) {
-	argv := make([][]byte, len(c.argv))
-	for i, a := range c.argv {
-		argv[i] = append([]byte(nil), a...)
-		c.mstate.mem += int64(len(a))
+	m := &c.mstate
+	first := len(m.args)
+	for _, a := range c.argv {
+		start := len(m.arena)
+		m.arena = append(m.arena, a...)
+		m.args = append(m.args, m.arena[start:len(m.arena):len(m.arena)])
+		m.mem += int64(len(a))
 	}
-	c.mstate.cmds = append(c.mstate.cmds, queuedCmd{cmd: cmd, argv: argv})
-	c.mstate.flags |= cmd.Flags
+	m.cmds = append(m.cmds, queuedCmd{cmd: cmd, argv: m.args[first:len(m.args):len(m.args)]})
+	m.flags |= cmd.Flags
 	c.replyStatus("QUEUED")
 }
 
 // discardTransaction leaves MULTI and forgets the watched keys.
 func (c *Client) discardTransaction() {
-	c.mstate = nil
+	c.mstate.reset()
 	c.flags &^= flagDirtyExec | flagDirtyCAS
 	c.srv.unwatchAll(c)
 }
@@ -94,7 +118,7 @@ func multiCommand(c *Ctx) {
 		c.replyError(errMultiNested)
 		return
 	}
-	cl.mstate = &multiState{}
+	cl.mstate.active = true
 	c.replyOK()
 }
 
@@ -140,7 +164,7 @@ func execCommand(c *Ctx) {
 	}
 	c.denyBlocking = false
 	c.restoreCallState(saved)
-	cl.mstate = nil
+	cl.mstate.reset()
 	cl.flags &^= flagDirtyExec | flagDirtyCAS
 }
 

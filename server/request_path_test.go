@@ -71,3 +71,16 @@ func TestOutputBufferHint(t *testing.T) {
 		}
 	}
 }
+
+// TestTransactionNoAlloc checks that a transaction (MULTI, two writes,
+// EXEC) allocates nothing in steady state: queued arguments go to buffers
+// the client keeps.
+func TestTransactionNoAlloc(t *testing.T) {
+	c := testClient(t, nil)
+	wire := []byte("*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$16\r\n0123456789abcdef\r\n" +
+		"*2\r\n$4\r\nINCR\r\n$3\r\nctr\r\n*1\r\n$4\r\nEXEC\r\n")
+	requestPathRun(c, wire)
+	if allocs := testing.AllocsPerRun(100, func() { requestPathRun(c, wire) }); allocs != 0 {
+		t.Errorf("%v allocations per transaction", allocs)
+	}
+}
