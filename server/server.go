@@ -58,7 +58,7 @@ type Server struct {
 
 	commands *commandTable
 	stats    serverStats
-	prop     propagator // the propagation stream (propagate.go)
+	prop     propagator            // the propagation stream (propagate.go)
 	watchers map[watchID][]*Client // clients watching each key (WATCH)
 
 	paused        pauseMode
