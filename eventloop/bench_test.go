@@ -47,27 +47,24 @@ func BenchmarkStreamEcho(b *testing.B) {
 	}
 }
 
-// benchEcho echoes what it receives, reusing two buffers: one being sent
-// and one collecting what arrives meanwhile.
+// benchEcho echoes what it receives through one reused output buffer.
 type benchEcho struct {
-	l         *Loop
-	fd        int
-	out, next []byte
+	l    *Loop
+	fd   int
+	out  []byte
+	wpos int
 }
 
 func (h *benchEcho) OnData(data []byte) {
-	if h.l.Sending(h.fd) {
-		h.next = append(h.next, data...)
-		return
-	}
-	h.out = append(h.out[:0], data...)
-	h.l.Send(h.fd, h.out)
+	h.out = append(h.out, data...)
+	h.l.Flush(h.fd)
 }
 
-func (h *benchEcho) OnSent() {
-	if len(h.next) > 0 {
-		h.out, h.next = h.next, h.out[:0]
-		h.l.Send(h.fd, h.out)
+func (h *benchEcho) Output() []byte { return h.out[h.wpos:] }
+
+func (h *benchEcho) OnWritten(n int) {
+	if h.wpos += n; h.wpos == len(h.out) && !h.l.Writing(h.fd) {
+		h.out, h.wpos = h.out[:0], 0
 	}
 }
 

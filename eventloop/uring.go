@@ -42,12 +42,13 @@ const (
 
 // Opcodes.
 const (
-	opNop    = 0
-	opAccept = 13
-	opCancel = 14
-	opClose  = 19
-	opSend   = 26
-	opRecv   = 27
+	opNop     = 0
+	opPollAdd = 6
+	opAccept  = 13
+	opCancel  = 14
+	opClose   = 19
+	opSend    = 26
+	opRecv    = 27
 )
 
 // SQE flags and per-op flags.
