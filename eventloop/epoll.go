@@ -1,6 +1,8 @@
 package eventloop
 
 import (
+	"runtime/debug"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -313,17 +315,31 @@ func (b *epollBackend) readBatch() {
 		q[i] = nil
 		buf := s.readBuf
 		s.readBuf = nil
-		if !s.closed {
-			b.deliver(s, buf, s.readN, s.readErr)
+		if s.closed {
+			continue
 		}
+		if p, ok := s.readErr.(*PanicError); ok {
+			// Preparse panicked: that connection's state is suspect, so
+			// it is closed; every other stream goes on.
+			l.panicked(p)
+			l.endStream(s, p)
+			continue
+		}
+		b.deliver(s, buf, s.readN, s.readErr)
 	}
 	b.readyQ = q[:0]
 }
 
 // readItem reads the i-th stream of a threaded batch and preparses what
-// arrived, on an I/O thread.
+// arrived, on an I/O thread. A panic in Preparse is caught here, on the
+// thread that ran it, and handed to the loop goroutine as the read's error.
 func (b *epollBackend) readItem(i int) {
 	s := b.readyQ[i]
+	defer func() {
+		if r := recover(); r != nil {
+			s.readN, s.readErr = 0, &PanicError{Where: "Preparse on an I/O thread", Value: r, Stack: debug.Stack()}
+		}
+	}()
 	s.readN, s.readErr = readFd(s.fd, s.readBuf)
 	if s.readN > 0 {
 		if p, ok := s.h.(Preparser); ok {

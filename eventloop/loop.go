@@ -26,15 +26,19 @@
 // io_uring_enter per iteration submits every send). Callers choose with
 // Options.Backend.
 //
-// It knows file descriptors, not clients or protocols. Every method except
-// Wake, Submit and Stop must be called from the loop goroutine (or before
-// Run starts); handlers, timers and hooks run on that goroutine.
+// It knows file descriptors, not clients or protocols. A panic in a timer,
+// a submitted function or a Preparse on an I/O thread is recovered and
+// reported (SetPanicHandler); the loop goes on. Every method except Wake,
+// Submit and Stop must be called from the loop goroutine (or before Run
+// starts); handlers, timers and hooks run on that goroutine.
 package eventloop
 
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -152,6 +156,8 @@ type Loop struct {
 
 	closed bool
 
+	onPanic func(*PanicError) // see SetPanicHandler
+
 	// yield is called by Run at least every yieldEvery (runtime.Gosched;
 	// tests count the calls).
 	yield      func()
@@ -171,9 +177,10 @@ type Loop struct {
 const yieldEvery = 5 * time.Millisecond
 
 type timer struct {
-	id   int64
-	when time.Time
-	f    func() time.Duration
+	id     int64
+	when   time.Time
+	period time.Duration // the last interval, kept if f panics
+	f      func() time.Duration
 }
 
 // New creates a loop on the epoll backend.
@@ -240,7 +247,7 @@ func (l *Loop) inUse(fd int) bool {
 // f returns 0 or less or the timer is cancelled. It returns the timer's id.
 func (l *Loop) AddTimer(d time.Duration, f func() time.Duration) int64 {
 	l.nextTimerID++
-	l.timers = append(l.timers, &timer{id: l.nextTimerID, when: time.Now().Add(d), f: f})
+	l.timers = append(l.timers, &timer{id: l.nextTimerID, when: time.Now().Add(d), period: d, f: f})
 	return l.nextTimerID
 }
 
@@ -314,7 +321,7 @@ func (l *Loop) runSubmitted() {
 	l.hasSubmitted.Store(false)
 	l.mu.Unlock()
 	for i, f := range l.running {
-		f()
+		l.runGuarded("a submitted function", f)
 		l.running[i] = nil
 	}
 }
@@ -349,7 +356,7 @@ func (l *Loop) runTimers() {
 		if t.when.After(now) {
 			continue
 		}
-		next := t.f()
+		next := l.fireTimer(t)
 		// Find t again: f may have changed the slice.
 		j := i
 		if j >= len(l.timers) || l.timers[j] != t {
@@ -369,8 +376,31 @@ func (l *Loop) runTimers() {
 			i = j - 1
 			continue
 		}
-		t.when = now.Add(next)
+		t.when, t.period = now.Add(next), next
 	}
+}
+
+// fireTimer calls t's function. If it panics, the panic is reported and
+// the timer keeps its last interval, so that a periodic task (the server's
+// cron) goes on.
+func (l *Loop) fireTimer(t *timer) (next time.Duration) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.reportPanic("a timer", r)
+			next = t.period
+		}
+	}()
+	return t.f()
+}
+
+// runGuarded calls f, reporting a panic instead of letting it end the process.
+func (l *Loop) runGuarded(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.reportPanic(what, r)
+		}
+	}()
+	f()
 }
 
 // Run runs the loop on the calling goroutine, locked to its OS thread, until
@@ -445,3 +475,34 @@ func (l *Loop) Close() error {
 	return nil
 }
 
+// PanicError describes a panic the loop recovered: in a timer, a submitted
+// function, or a Preparse on an I/O thread.
+type PanicError struct {
+	Where string // what panicked, e.g. "a timer"
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+// Error returns a one-line description (the stack is in Stack).
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("eventloop: panic in %s: %v", e.Where, e.Value)
+}
+
+// SetPanicHandler sets the function told of every panic the loop recovers,
+// on the loop goroutine (for a panic on an I/O thread, after the batch).
+// Without one, the panic and its stack are written to standard error. Call
+// it before Run.
+func (l *Loop) SetPanicHandler(f func(*PanicError)) { l.onPanic = f }
+
+// reportPanic reports a panic recovered on the loop goroutine.
+func (l *Loop) reportPanic(where string, v any) {
+	l.panicked(&PanicError{Where: where, Value: v, Stack: debug.Stack()})
+}
+
+func (l *Loop) panicked(e *PanicError) {
+	if l.onPanic != nil {
+		l.onPanic(e)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%v\n%s", e, e.Stack)
+}

@@ -29,7 +29,8 @@ type StreamHandler interface {
 	// will arrive. The stream stays open for sending; the handler closes it
 	// with CloseStream when it has nothing more to say.
 	OnEOF()
-	// OnClosed reports that the stream failed (a read or write error). The loop has released the descriptor; the handler
+	// OnClosed reports that the stream failed (a read or write error, or a
+	// panic in Preparse). The loop has released the descriptor; the handler
 	// must not use it again.
 	OnClosed(err error)
 }

@@ -181,6 +181,9 @@ func New(cfg Config) (*Server, error) {
 		loop.SetParallel(s.ioPool, 2*cfg.IOThreads, cfg.IOThreadsDoReads)
 	}
 	loop.BeforeSleep(s.beforeSleep)
+	loop.SetPanicHandler(func(e *eventloop.PanicError) {
+		s.logf(levelWarning, "%v (the server goes on)\n%s", e, e.Stack)
+	})
 	s.cronTimer = loop.AddTimer(time.Second/time.Duration(cfg.Hz), s.cron)
 	return s, nil
 }
