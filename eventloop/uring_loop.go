@@ -55,6 +55,9 @@ type uringBackend struct {
 	// spinHits and spinMisses count spins that found work and spins that
 	// ended in a blocking wait (for tests).
 	spinHits, spinMisses uint64
+	// makeRooms counts the times the submission queue was full, and
+	// makeRoomWaits makeRoom's waits for a completion (for tests).
+	makeRooms, makeRoomWaits uint64
 }
 
 // spinAfterShortWaits is how many blocking waits in a row must end within
@@ -115,21 +118,39 @@ func newUringBackend(l *Loop, opts Options) (*uringBackend, error) {
 	return &uringBackend{l: l, r: r, br: br, spinFor: opts.SpinWait, wakefd: -1}, nil
 }
 
-// sqe returns a free submission entry, submitting queued ones first if the
-// queue is full. If the kernel refuses the submission (its completion queue
-// is backed up), the completions are moved to the backlog, unhandled: sqe
-// is called from inside handlers, which must never be re-entered.
+// sqe returns a free submission entry. When the queue is full it submits
+// and reaps until there is room; it never sleeps on the loop's thread.
 func (b *uringBackend) sqe() *sqe {
 	for {
 		if s := b.r.getSQE(); s != nil {
 			return s
 		}
-		if _, err := b.r.enter(0, nil); err != nil && b.stash() == 0 {
-			// Nothing to make room with: give the kernel a moment.
-			time.Sleep(time.Millisecond)
-		}
+		b.makeRoom()
 	}
 }
+
+// makeRoom submits the queued entries. The io_uring_enter also moves
+// completions that overflowed back into the completion queue; every
+// completion there is then moved to the backlog, unhandled (sqe is called
+// from inside handlers, which must never be re-entered), so that the kernel
+// has room to post more. If the kernel refused the submission and there was
+// nothing to reap, it waits in the kernel for the next completion (bounded
+// by makeRoomWait): an operation finishing is what frees the resources the
+// kernel lacked, and the wait ends as soon as one does.
+func (b *uringBackend) makeRoom() {
+	b.makeRooms++
+	_, err := b.r.enter(0, nil)
+	if b.stash() > 0 || err == nil {
+		return
+	}
+	b.makeRoomWaits++
+	ts := unix.NsecToTimespec(int64(makeRoomWait))
+	b.r.enter(1, &ts)
+	b.stash()
+}
+
+// makeRoomWait bounds makeRoom's wait for a completion.
+const makeRoomWait = time.Millisecond
 
 // stash moves every completion in the queue to the backlog, which reap
 // handles before the queue, and returns how many it moved.
