@@ -453,7 +453,7 @@ func (l *Loop) RunOnce(block bool) error {
 }
 
 // Close releases the backend and the wake-up eventfd. Call it after Run has
-// returned. Registered descriptors are not closed; streams are.
+// returned. Streams are closed; acceptors' listening sockets are not.
 func (l *Loop) Close() error {
 	if l.closed {
 		return nil
