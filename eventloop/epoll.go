@@ -1,20 +1,35 @@
 package eventloop
 
 import (
+	"runtime/debug"
+
 	"golang.org/x/sys/unix"
 )
 
 // epollBackend is the reactor: epoll reports readiness; streams are read
-// and written with plain system calls, optionally on I/O threads.
+// and written with plain system calls, optionally on I/O threads. A stream
+// is watched for input only, and for output too only while a short write
+// waits for room (stream.writing).
 type epollBackend struct {
 	l      *Loop
 	epfd   int
+	wakefd int
 	events []unix.EpollEvent
 
 	rbuf   []byte    // read buffer for streams read on the loop goroutine
 	readyQ []*stream // streams readable this iteration (with parallel I/O)
-	sendQ  []*stream // streams with a send to write this iteration
 	bufs   [][]byte  // per-item read buffers for a threaded batch
+
+	// A threaded write batch: the streams, the output each handler gave,
+	// and each write's result.
+	writeQ []*stream
+	wbufs  [][]byte
+	wn     []int
+	werr   []error
+
+	// The functions run on I/O threads, made once (a method value made
+	// per batch would allocate).
+	readItemFn, writeItemFn func(i int)
 }
 
 const (
@@ -30,39 +45,31 @@ func newEpollBackend(l *Loop) (*epollBackend, error) {
 	if err != nil {
 		return nil, osSyscallError("epoll_create1", err)
 	}
-	return &epollBackend{l: l, epfd: epfd, events: make([]unix.EpollEvent, 64), rbuf: make([]byte, loopReadSize)}, nil
+	b := &epollBackend{l: l, epfd: epfd, wakefd: -1, events: make([]unix.EpollEvent, 64), rbuf: make([]byte, loopReadSize)}
+	b.readItemFn, b.writeItemFn = b.readItem, b.writeItem
+	return b, nil
 }
 
-func toEpoll(mask Event) uint32 {
-	var ev uint32
-	if mask&Readable != 0 {
-		ev |= unix.EPOLLIN
-	}
-	if mask&Writable != 0 {
-		ev |= unix.EPOLLOUT
-	}
-	return ev
-}
-
-func fromEpoll(ev uint32) Event {
-	var e Event
+func fromEpoll(ev uint32) event {
+	var e event
 	if ev&(unix.EPOLLIN|unix.EPOLLPRI) != 0 {
-		e |= Readable
+		e |= readable
 	}
 	if ev&unix.EPOLLOUT != 0 {
-		e |= Writable
+		e |= writable
 	}
 	if ev&unix.EPOLLHUP != 0 {
-		e |= HangUp
+		e |= hangUp
 	}
 	if ev&unix.EPOLLERR != 0 {
-		e |= Error
+		e |= errorEv
 	}
 	return e
 }
 
-func (b *epollBackend) ctl(op, fd int, mask Event) error {
-	ev := unix.EpollEvent{Events: toEpoll(mask), Fd: int32(fd)}
+// ctl calls epoll_ctl; events is a set of EPOLLIN and EPOLLOUT.
+func (b *epollBackend) ctl(op, fd int, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
 	var evp *unix.EpollEvent
 	if op != unix.EPOLL_CTL_DEL {
 		evp = &ev
@@ -73,140 +80,137 @@ func (b *epollBackend) ctl(op, fd int, mask Event) error {
 	return nil
 }
 
-func (b *epollBackend) register(fd int, mask Event) error {
-	return b.ctl(unix.EPOLL_CTL_ADD, fd, mask)
-}
-
-func (b *epollBackend) modify(fd int, mask Event) error {
-	return b.ctl(unix.EPOLL_CTL_MOD, fd, mask)
-}
-
-func (b *epollBackend) unregister(fd int) error {
-	return b.ctl(unix.EPOLL_CTL_DEL, fd, 0)
+func (b *epollBackend) watchWake(fd int) error {
+	b.wakefd = fd
+	return b.ctl(unix.EPOLL_CTL_ADD, fd, unix.EPOLLIN)
 }
 
 func (b *epollBackend) addAcceptor(a *acceptor) error {
-	if err := b.ctl(unix.EPOLL_CTL_ADD, a.fd, Readable); err != nil {
-		return err
-	}
-	b.l.handlers[a.fd] = func(int, Event) { b.l.acceptReady(a) }
-	b.l.masks[a.fd] = Readable
-	return nil
+	return b.ctl(unix.EPOLL_CTL_ADD, a.fd, unix.EPOLLIN)
 }
 
 func (b *epollBackend) pauseAcceptor(a *acceptor, paused bool) error {
-	mask := Readable
+	events := uint32(unix.EPOLLIN)
 	if paused {
-		mask = 0
+		events = 0
 	}
-	return b.ctl(unix.EPOLL_CTL_MOD, a.fd, mask)
+	return b.ctl(unix.EPOLL_CTL_MOD, a.fd, events)
 }
 
 func (b *epollBackend) removeAcceptor(a *acceptor) {
-	b.l.handlers[a.fd] = nil
-	b.l.masks[a.fd] = 0
 	b.ctl(unix.EPOLL_CTL_DEL, a.fd, 0)
 }
 
 func (b *epollBackend) addStream(s *stream) error {
-	return b.ctl(unix.EPOLL_CTL_ADD, s.fd, Readable)
+	return b.ctl(unix.EPOLL_CTL_ADD, s.fd, unix.EPOLLIN)
 }
 
 func (b *epollBackend) closeStream(s *stream) {
 	b.ctl(unix.EPOLL_CTL_DEL, s.fd, 0)
 	unix.Close(s.fd)
-	s.out = nil
 }
 
-func (b *epollBackend) send(s *stream) {
-	if !s.queued {
-		s.queued = true
-		b.sendQ = append(b.sendQ, s)
-	}
-}
-
-// flushSends writes every stream sent this iteration: on I/O threads when
-// there are enough of them, else one by one.
-func (b *epollBackend) flushSends() {
-	q := b.sendQ
-	if len(q) == 0 {
+// flush writes the output of every stream flushed this iteration: on I/O
+// threads when there are enough of them, else one by one. The handlers'
+// Output is collected on the loop goroutine first.
+func (b *epollBackend) flush(q []*stream) {
+	l := b.l
+	if l.parallel == nil || len(q) < l.parallelMin {
+		for _, s := range q {
+			if s.closed {
+				continue // closed by an earlier stream's callback
+			}
+			if out := s.h.Output(); len(out) > 0 {
+				n, err := writeFd(s.fd, out)
+				b.afterWrite(s, out, n, err)
+			}
+		}
 		return
 	}
-	l := b.l
-	if l.parallel != nil && len(q) >= l.parallelMin {
-		l.parallel.Run(len(q), func(i int) {
-			s := q[i]
-			if !s.closed {
-				s.readN, s.readErr = writeFd(s.fd, s.out[s.sent:])
-			}
-		})
-		for i, s := range q {
-			q[i] = nil
-			s.queued = false
-			if !s.closed {
-				b.afterWrite(s, s.readN, s.readErr)
-			}
-		}
-	} else {
-		for i, s := range q {
-			q[i] = nil
-			s.queued = false
-			if !s.closed {
-				n, err := writeFd(s.fd, s.out[s.sent:])
-				b.afterWrite(s, n, err)
-			}
+	for len(b.wbufs) < len(q) {
+		b.wbufs, b.wn, b.werr = append(b.wbufs, nil), append(b.wn, 0), append(b.werr, nil)
+	}
+	for i, s := range q {
+		b.wbufs[i] = s.h.Output()
+	}
+	b.writeQ = q
+	l.parallel.Run(len(q), b.writeItemFn)
+	b.writeQ = nil
+	for i, s := range q {
+		out, n, err := b.wbufs[i], b.wn[i], b.werr[i]
+		b.wbufs[i], b.werr[i] = nil, nil
+		if !s.closed && len(out) > 0 {
+			b.afterWrite(s, out, n, err)
 		}
 	}
-	b.sendQ = q[:0]
 }
 
-// afterWrite accounts a write: a finished send completes, a short one waits
-// for the socket to become writable.
-func (b *epollBackend) afterWrite(s *stream, n int, err error) {
-	if n > 0 {
-		s.sent += n
+// writeItem writes the i-th stream of a threaded batch, on an I/O thread.
+func (b *epollBackend) writeItem(i int) {
+	b.wn[i], b.werr[i] = 0, nil
+	if out := b.wbufs[i]; len(out) > 0 {
+		b.wn[i], b.werr[i] = writeFd(b.writeQ[i].fd, out)
 	}
-	if s.sent == len(s.out) {
-		if b.l.masks[s.fd]&Writable != 0 {
-			b.setWritable(s, false)
+}
+
+// afterWrite accounts a write of out: the handler learns what was written;
+// a short write waits for the socket to become writable, a complete one
+// stops waiting.
+func (b *epollBackend) afterWrite(s *stream, out []byte, n int, err error) {
+	if n > 0 {
+		s.h.OnWritten(n)
+		if s.closed {
+			return
 		}
-		b.l.sentAll(s)
+	}
+	if n == len(out) {
+		if s.writing {
+			b.setWriting(s, false)
+		}
 		return
 	}
 	if err != nil && err != unix.EAGAIN {
 		b.l.endStream(s, osSyscallError("write", err))
 		return
 	}
-	if b.l.masks[s.fd]&Writable == 0 {
-		b.setWritable(s, true)
+	if !s.writing {
+		b.setWriting(s, true)
 	}
+}
+
+// writeMore writes the rest of a stream's output once the socket is writable.
+func (b *epollBackend) writeMore(s *stream) {
+	out := s.h.Output()
+	if len(out) == 0 {
+		b.setWriting(s, false)
+		return
+	}
+	n, err := writeFd(s.fd, out)
+	b.afterWrite(s, out, n, err)
 }
 
 func (b *epollBackend) stopReading(s *stream) {
-	mask := Event(0)
-	if b.l.masks[s.fd]&Writable != 0 {
-		mask = Writable
-	}
-	if err := b.ctl(unix.EPOLL_CTL_MOD, s.fd, mask); err != nil {
-		b.l.endStream(s, err)
-		return
-	}
-	b.l.masks[s.fd] = mask
+	b.watch(s, s.writing, true)
 }
 
-func (b *epollBackend) setWritable(s *stream, on bool) {
-	mask := Readable
-	if s.eof {
-		mask = 0
+func (b *epollBackend) setWriting(s *stream, on bool) {
+	b.watch(s, on, s.eof)
+}
+
+// watch sets what s is watched for: output room if out, input unless eof.
+func (b *epollBackend) watch(s *stream, out, eof bool) {
+	var events uint32
+	if !eof {
+		events |= unix.EPOLLIN
 	}
-	if on {
-		mask |= Writable
+	if out {
+		events |= unix.EPOLLOUT
 	}
-	if err := b.ctl(unix.EPOLL_CTL_MOD, s.fd, mask); err != nil {
+	if err := b.ctl(unix.EPOLL_CTL_MOD, s.fd, events); err != nil {
 		b.l.endStream(s, err)
 		return
 	}
-	b.l.masks[s.fd] = mask
+	s.writing = out
 }
 
 func (b *epollBackend) wait(msec int) error {
@@ -221,12 +225,20 @@ func (b *epollBackend) wait(msec int) error {
 	for i := 0; i < n; i++ {
 		ev := &b.events[i]
 		fd := int(ev.Fd)
-		e := fromEpoll(ev.Events)
 		if fd < len(l.streams) && l.streams[fd] != nil {
-			b.streamEvent(l.streams[fd], e)
+			b.streamEvent(l.streams[fd], fromEpoll(ev.Events))
 			continue
 		}
-		l.dispatch(fd, e)
+		if fd == b.wakefd {
+			l.onWake(fd)
+			continue
+		}
+		for _, a := range l.acceptors {
+			if a.fd == fd {
+				l.acceptReady(a)
+				break
+			}
+		}
 	}
 	if len(b.readyQ) > 0 {
 		b.readBatch()
@@ -237,23 +249,22 @@ func (b *epollBackend) wait(msec int) error {
 	return nil
 }
 
-func (b *epollBackend) streamEvent(s *stream, ev Event) {
-	if ev&Writable != 0 && s.sending {
-		n, err := writeFd(s.fd, s.out[s.sent:])
-		b.afterWrite(s, n, err)
+func (b *epollBackend) streamEvent(s *stream, ev event) {
+	if ev&writable != 0 && s.writing {
+		b.writeMore(s)
 		if s.closed {
 			return
 		}
 	}
 	if s.eof {
-		if ev&(HangUp|Error) != 0 && !s.sending {
+		if ev&(hangUp|errorEv) != 0 && !s.writing {
 			// The peer is gone entirely and nothing is left to send: the
 			// handler has not closed yet, so report it rather than spin.
 			b.l.endStream(s, unix.EPIPE)
 		}
 		return
 	}
-	if ev&(Readable|HangUp|Error) != 0 {
+	if ev&(readable|hangUp|errorEv) != 0 {
 		if b.l.parallelReads {
 			b.readyQ = append(b.readyQ, s)
 			return
@@ -299,24 +310,42 @@ func (b *epollBackend) readBatch() {
 	for i, s := range q {
 		s.readBuf = b.bufs[i]
 	}
-	l.parallel.Run(len(q), func(i int) {
-		s := q[i]
-		s.readN, s.readErr = readFd(s.fd, s.readBuf)
-		if s.readN > 0 {
-			if p, ok := s.h.(Preparser); ok {
-				p.Preparse(s.readBuf[:s.readN])
-			}
-		}
-	})
+	l.parallel.Run(len(q), b.readItemFn)
 	for i, s := range q {
 		q[i] = nil
 		buf := s.readBuf
 		s.readBuf = nil
-		if !s.closed {
-			b.deliver(s, buf, s.readN, s.readErr)
+		if s.closed {
+			continue
 		}
+		if p, ok := s.readErr.(*PanicError); ok {
+			// Preparse panicked: that connection's state is suspect, so
+			// it is closed; every other stream goes on.
+			l.panicked(p)
+			l.endStream(s, p)
+			continue
+		}
+		b.deliver(s, buf, s.readN, s.readErr)
 	}
 	b.readyQ = q[:0]
+}
+
+// readItem reads the i-th stream of a threaded batch and preparses what
+// arrived, on an I/O thread. A panic in Preparse is caught here, on the
+// thread that ran it, and handed to the loop goroutine as the read's error.
+func (b *epollBackend) readItem(i int) {
+	s := b.readyQ[i]
+	defer func() {
+		if r := recover(); r != nil {
+			s.readN, s.readErr = 0, &PanicError{Where: "Preparse on an I/O thread", Value: r, Stack: debug.Stack()}
+		}
+	}()
+	s.readN, s.readErr = readFd(s.fd, s.readBuf)
+	if s.readN > 0 {
+		if p, ok := s.h.(Preparser); ok {
+			p.Preparse(s.readBuf[:s.readN])
+		}
+	}
 }
 
 func (b *epollBackend) close() error {

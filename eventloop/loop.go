@@ -2,33 +2,43 @@
 // thread, waits for I/O, runs handlers, fires timers, and runs before-sleep
 // hooks before it waits again.
 //
-// It offers two styles of I/O over one API, on either of two backends:
+// It drives two kinds of sockets, in the Proactor style: streams (AddStream
+// a connected socket and a StreamHandler; the loop delivers received bytes
+// (OnData), writes the output the handler keeps once Flush marks it
+// (Output, OnWritten), and reports the end of the connection (OnEOF,
+// OnClosed)) and acceptors (AddAcceptor a listening socket; the loop hands
+// over each accepted connection). Besides I/O it runs timers (AddTimer),
+// functions submitted from other goroutines (Submit, Wake) and before-sleep
+// hooks (BeforeSleep).
 //
-//   - Readiness (the Reactor pattern): Register a descriptor and a Handler;
-//     the loop reports when it is readable or writable and the handler does
-//     the I/O itself. Level-triggered.
-//   - Streams (the Proactor pattern): AddStream a connected socket and a
-//     StreamHandler; the loop delivers received bytes (OnData), writes what
-//     Send hands it and reports completion (OnSent), and reports the end of
-//     the connection (OnClosed). AddAcceptor does the same for listening
-//     sockets.
+// Output has one owner, the handler: it appends to its own buffer and calls
+// Flush; the loop keeps one list of flushed streams and drains it once per
+// iteration, after the before-sleep hooks and before it waits (like Redis's
+// clients_pending_write). A socket that takes only part of a write is
+// watched for writability (epoll) or sent the rest (io_uring) until it has
+// taken everything; nothing is watched for writing otherwise.
 //
-// The epoll backend (the default) implements readiness natively and streams
-// on top of it, optionally fanning stream reads and writes out to I/O
-// threads (SetParallel). The io_uring backend implements streams natively
-// (multishot accept, multishot receive into a provided-buffer ring, sends
-// submitted in one io_uring_enter per iteration) and readiness with poll
-// requests. Callers choose with Options.Backend.
+// Two backends implement it. The epoll backend (the reactor) reads and
+// writes with plain system calls, optionally fanning the reads and writes
+// of many streams out to I/O threads (SetParallel). The io_uring backend
+// (the proactor) lets the kernel accept (multishot accept), receive
+// (multishot receive into a provided-buffer ring) and send (one
+// io_uring_enter per iteration submits every send). Callers choose with
+// Options.Backend.
 //
-// It knows file descriptors, not clients or protocols. Every method except
-// Wake, Submit and Stop must be called from the loop goroutine (or before Run
+// It knows file descriptors, not clients or protocols. A panic in a timer,
+// a submitted function or a Preparse on an I/O thread is recovered and
+// reported (SetPanicHandler); the loop goes on. Every method except Wake,
+// Submit and Stop must be called from the loop goroutine (or before Run
 // starts); handlers, timers and hooks run on that goroutine.
 package eventloop
 
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,20 +46,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Event is a set of readiness conditions.
-type Event uint32
+// event is a set of readiness conditions, as the backends report them.
+type event uint32
 
-// Readiness conditions. HangUp and Error are always reported; a handler that
-// gets them should read or write to learn what happened.
+// Readiness conditions. hangUp and errorEv are always reported.
 const (
-	Readable Event = 1 << iota
-	Writable
-	HangUp
-	Error
+	readable event = 1 << iota
+	writable
+	hangUp
+	errorEv
 )
-
-// Handler handles readiness of fd. ev holds what is ready.
-type Handler func(fd int, ev Event)
 
 // ErrClosed is returned by methods called after Close.
 var ErrClosed = errors.New("eventloop: closed")
@@ -99,26 +105,25 @@ type Options struct {
 // not available on this system.
 var ErrUnsupported = errors.New("eventloop: backend unsupported")
 
-// backend is what a Loop needs from an I/O mechanism.
+// backend is what a Loop needs from an I/O mechanism: a way to watch the
+// wake-up descriptor, streams, acceptors, and a wait that dispatches what
+// happened.
 type backend interface {
-	register(fd int, mask Event) error
-	modify(fd int, mask Event) error
-	unregister(fd int) error
+	// watchWake starts watching the loop's wake-up eventfd for input.
+	watchWake(fd int) error
 	addStream(s *stream) error
+	// flush writes (epoll) or prepares the sends of (io_uring) the output
+	// of q's streams, none closed or with a write unfinished.
+	flush(q []*stream)
+	// stopReading stops receiving on s (after the peer's EOF).
+	stopReading(s *stream)
+	closeStream(s *stream)
 	addAcceptor(a *acceptor) error
 	pauseAcceptor(a *acceptor, paused bool) error
 	removeAcceptor(a *acceptor)
-	// send starts writing s.out[s.sent:]; flushSends is called once per
-	// iteration to write (epoll) or submit (io_uring) what was sent.
-	send(s *stream)
-	flushSends()
-	closeStream(s *stream)
-	// stopReading stops receiving on s (after the peer's EOF).
-	stopReading(s *stream)
 	// wait waits up to msec milliseconds (-1: no limit, 0: poll) and
 	// dispatches what happened.
 	wait(msec int) error
-	// wakeFd is written to by Wake.
 	close() error
 }
 
@@ -128,10 +133,10 @@ type Loop struct {
 	backend Backend
 	wakefd  int
 
-	handlers  []Handler // readiness handlers, indexed by fd
-	masks     []Event   // registered interest, indexed by fd
 	streams   []*stream // indexed by fd
 	acceptors []*acceptor
+
+	flushQ, flushSpare []*stream // streams with output to write (see Flush)
 
 	timers      []*timer // unordered; there are few
 	nextTimerID int64
@@ -149,8 +154,9 @@ type Loop struct {
 	hasSubmitted atomic.Bool
 	running      []func() // the batch being run, reused
 
-	closed     bool
-	iterations uint64
+	closed bool
+
+	onPanic func(*PanicError) // see SetPanicHandler
 
 	// yield is called by Run at least every yieldEvery (runtime.Gosched;
 	// tests count the calls).
@@ -171,9 +177,10 @@ type Loop struct {
 const yieldEvery = 5 * time.Millisecond
 
 type timer struct {
-	id   int64
-	when time.Time
-	f    func() time.Duration
+	id     int64
+	when   time.Time
+	period time.Duration // the last interval, kept if f panics
+	f      func() time.Duration
 }
 
 // New creates a loop on the epoll backend.
@@ -196,7 +203,7 @@ func NewWithOptions(opts Options) (*Loop, error) {
 		unix.Close(wakefd)
 		return nil, err
 	}
-	if err := l.Register(wakefd, Readable, l.onWake); err != nil {
+	if err := l.be.watchWake(wakefd); err != nil {
 		l.be.close()
 		unix.Close(wakefd)
 		return nil, err
@@ -217,86 +224,30 @@ func (l *Loop) SpinWait() time.Duration {
 }
 
 func (l *Loop) growFdTables(fd int) {
-	for fd >= len(l.handlers) {
-		n := max(2*len(l.handlers), 64, fd+1)
-		l.handlers = append(l.handlers, make([]Handler, n-len(l.handlers))...)
-		l.masks = append(l.masks, make([]Event, n-len(l.masks))...)
+	for fd >= len(l.streams) {
+		n := max(2*len(l.streams), 64, fd+1)
 		l.streams = append(l.streams, make([]*stream, n-len(l.streams))...)
 	}
 }
 
-// Register starts watching fd for mask and calls h when it is ready.
-func (l *Loop) Register(fd int, mask Event, h Handler) error {
-	if l.closed {
-		return ErrClosed
+// inUse reports whether fd is the wake-up descriptor, a stream or an acceptor.
+func (l *Loop) inUse(fd int) bool {
+	if fd == l.wakefd || (fd < len(l.streams) && l.streams[fd] != nil) {
+		return true
 	}
-	if fd < 0 {
-		return fmt.Errorf("eventloop: register fd %d: %w", fd, unix.EBADF)
-	}
-	l.growFdTables(fd)
-	if l.handlers[fd] != nil || l.streams[fd] != nil {
-		return fmt.Errorf("eventloop: register fd %d: %w", fd, unix.EEXIST)
-	}
-	if err := l.be.register(fd, mask); err != nil {
-		return fmt.Errorf("eventloop: register fd %d: %w", fd, err)
-	}
-	l.handlers[fd] = h
-	l.masks[fd] = mask
-	return nil
-}
-
-// Modify changes the conditions fd is watched for. It does nothing when the
-// mask is unchanged, so callers may call it freely.
-func (l *Loop) Modify(fd int, mask Event) error {
-	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd] == nil {
-		return fmt.Errorf("eventloop: modify fd %d: %w", fd, unix.ENOENT)
-	}
-	if l.masks[fd] == mask {
-		return nil
-	}
-	if err := l.be.modify(fd, mask); err != nil {
-		return fmt.Errorf("eventloop: modify fd %d: %w", fd, err)
-	}
-	l.masks[fd] = mask
-	return nil
-}
-
-// Mask returns the conditions fd is watched for (0 if it is not registered).
-func (l *Loop) Mask(fd int) Event {
-	if fd < 0 || fd >= len(l.masks) {
-		return 0
-	}
-	return l.masks[fd]
-}
-
-// Unregister stops watching fd. It does not close fd. Events for fd already
-// collected in the current iteration are dropped.
-func (l *Loop) Unregister(fd int) error {
-	if fd < 0 || fd >= len(l.handlers) || l.handlers[fd] == nil {
-		return fmt.Errorf("eventloop: unregister fd %d: %w", fd, unix.ENOENT)
-	}
-	l.handlers[fd] = nil
-	l.masks[fd] = 0
-	if err := l.be.unregister(fd); err != nil {
-		return fmt.Errorf("eventloop: unregister fd %d: %w", fd, err)
-	}
-	return nil
-}
-
-// dispatch runs fd's readiness handler, if it still has one.
-func (l *Loop) dispatch(fd int, ev Event) {
-	if fd < len(l.handlers) {
-		if h := l.handlers[fd]; h != nil {
-			h(fd, ev)
+	for _, a := range l.acceptors {
+		if a.fd == fd {
+			return true
 		}
 	}
+	return false
 }
 
 // AddTimer calls f after d, then again after each duration f returns, until
 // f returns 0 or less or the timer is cancelled. It returns the timer's id.
 func (l *Loop) AddTimer(d time.Duration, f func() time.Duration) int64 {
 	l.nextTimerID++
-	l.timers = append(l.timers, &timer{id: l.nextTimerID, when: time.Now().Add(d), f: f})
+	l.timers = append(l.timers, &timer{id: l.nextTimerID, when: time.Now().Add(d), period: d, f: f})
 	return l.nextTimerID
 }
 
@@ -312,7 +263,7 @@ func (l *Loop) CancelTimer(id int64) bool {
 }
 
 // BeforeSleep adds a hook run at the end of every iteration, just before
-// the loop writes what streams were sent and waits for events. Hooks run in
+// the loop writes the streams that were flushed and waits for events. Hooks run in
 // the order they were added.
 func (l *Loop) BeforeSleep(f func()) {
 	l.beforeSleep = append(l.beforeSleep, f)
@@ -349,7 +300,8 @@ func (l *Loop) Stop() {
 	l.Wake()
 }
 
-func (l *Loop) onWake(fd int, _ Event) {
+// onWake drains the wake-up eventfd.
+func (l *Loop) onWake(fd int) {
 	var buf [8]byte
 	for {
 		_, err := unix.Read(fd, buf[:])
@@ -369,7 +321,7 @@ func (l *Loop) runSubmitted() {
 	l.hasSubmitted.Store(false)
 	l.mu.Unlock()
 	for i, f := range l.running {
-		f()
+		l.runGuarded("a submitted function", f)
 		l.running[i] = nil
 	}
 }
@@ -404,7 +356,7 @@ func (l *Loop) runTimers() {
 		if t.when.After(now) {
 			continue
 		}
-		next := t.f()
+		next := l.fireTimer(t)
 		// Find t again: f may have changed the slice.
 		j := i
 		if j >= len(l.timers) || l.timers[j] != t {
@@ -424,8 +376,31 @@ func (l *Loop) runTimers() {
 			i = j - 1
 			continue
 		}
-		t.when = now.Add(next)
+		t.when, t.period = now.Add(next), next
 	}
+}
+
+// fireTimer calls t's function. If it panics, the panic is reported and
+// the timer keeps its last interval, so that a periodic task (the server's
+// cron) goes on.
+func (l *Loop) fireTimer(t *timer) (next time.Duration) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.reportPanic("a timer", r)
+			next = t.period
+		}
+	}()
+	return t.f()
+}
+
+// runGuarded calls f, reporting a panic instead of letting it end the process.
+func (l *Loop) runGuarded(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.reportPanic(what, r)
+		}
+	}()
+	f()
 }
 
 // Run runs the loop on the calling goroutine, locked to its OS thread, until
@@ -452,7 +427,7 @@ func (l *Loop) Run() error {
 }
 
 // RunOnce runs one iteration: before-sleep hooks, the writes of streams
-// that were sent, one wait (blocking until an event or the nearest timer
+// that were flushed, one wait (blocking until an event or the nearest timer
 // when block is true, polling otherwise), the ready handlers, submitted
 // functions and due timers.
 func (l *Loop) RunOnce(block bool) error {
@@ -462,7 +437,9 @@ func (l *Loop) RunOnce(block bool) error {
 	for _, f := range l.beforeSleep {
 		f()
 	}
-	l.be.flushSends()
+	if len(l.flushQ) > 0 {
+		l.flush()
+	}
 	msec := 0
 	if block && !l.stopping.Load() && !l.hasSubmitted.Load() {
 		msec = l.timeout(time.Now())
@@ -472,16 +449,11 @@ func (l *Loop) RunOnce(block bool) error {
 	}
 	l.runSubmitted()
 	l.runTimers()
-	l.iterations++
 	return nil
 }
 
-// Iterations returns how many iterations the loop has completed. Call it
-// from the loop goroutine.
-func (l *Loop) Iterations() uint64 { return l.iterations }
-
 // Close releases the backend and the wake-up eventfd. Call it after Run has
-// returned. Registered descriptors are not closed; streams are.
+// returned. Streams are closed; acceptors' listening sockets are not.
 func (l *Loop) Close() error {
 	if l.closed {
 		return nil
@@ -501,4 +473,36 @@ func (l *Loop) Close() error {
 		return osSyscallError("close", err2)
 	}
 	return nil
+}
+
+// PanicError describes a panic the loop recovered: in a timer, a submitted
+// function, or a Preparse on an I/O thread.
+type PanicError struct {
+	Where string // what panicked, e.g. "a timer"
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+// Error returns a one-line description (the stack is in Stack).
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("eventloop: panic in %s: %v", e.Where, e.Value)
+}
+
+// SetPanicHandler sets the function told of every panic the loop recovers,
+// on the loop goroutine (for a panic on an I/O thread, after the batch).
+// Without one, the panic and its stack are written to standard error. Call
+// it before Run.
+func (l *Loop) SetPanicHandler(f func(*PanicError)) { l.onPanic = f }
+
+// reportPanic reports a panic recovered on the loop goroutine.
+func (l *Loop) reportPanic(where string, v any) {
+	l.panicked(&PanicError{Where: where, Value: v, Stack: debug.Stack()})
+}
+
+func (l *Loop) panicked(e *PanicError) {
+	if l.onPanic != nil {
+		l.onPanic(e)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%v\n%s", e, e.Stack)
 }

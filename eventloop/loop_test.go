@@ -62,201 +62,10 @@ func runUntil(t *testing.T, l *Loop, block bool, what string, cond func() bool) 
 	}
 }
 
-func TestReadable(t *testing.T) {
-	l := newLoop(t)
-	a, b := socketpair(t)
-	var got []Event
-	var data []byte
-	if err := l.Register(a, Readable, func(fd int, ev Event) {
-		if fd != a {
-			t.Errorf("handler got fd %d, want %d", fd, a)
-		}
-		got = append(got, ev)
-		buf := make([]byte, 64)
-		n, _ := unix.Read(fd, buf)
-		if n > 0 {
-			data = append(data, buf[:n]...)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if l.Mask(a) != Readable {
-		t.Fatalf("Mask = %v", l.Mask(a))
-	}
-	// Nothing to read: a poll runs no handler.
-	if err := l.RunOnce(false); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 0 {
-		t.Fatalf("handler ran with nothing to read: %v", got)
-	}
-	write(t, b, "hello")
-	runUntil(t, l, true, "readable", func() bool { return len(data) == 5 })
-	if got[0] != Readable {
-		t.Errorf("event %v, want Readable", got[0])
-	}
-	if string(data) != "hello" {
-		t.Errorf("read %q", data)
-	}
-}
-
-// Descriptors are level-triggered: unread data is reported again.
-func TestLevelTriggered(t *testing.T) {
-	l := newLoop(t)
-	a, b := socketpair(t)
-	calls := 0
-	l.Register(a, Readable, func(int, Event) { calls++ })
-	write(t, b, "x")
-	for i := 0; i < 3; i++ {
-		if err := l.RunOnce(false); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if calls != 3 {
-		t.Fatalf("handler ran %d times in 3 iterations, want 3", calls)
-	}
-}
-
-func TestWritable(t *testing.T) {
+func TestAddStreamErrors(t *testing.T) {
 	l := newLoop(t)
 	a, _ := socketpair(t)
-	var got Event
-	l.Register(a, Writable, func(_ int, ev Event) { got |= ev })
-	runUntil(t, l, true, "writable", func() bool { return got != 0 })
-	if got != Writable {
-		t.Fatalf("event %v, want Writable", got)
-	}
-}
-
-func TestHangUp(t *testing.T) {
-	l := newLoop(t)
-	a, b := socketpair(t)
-	var got Event
-	var n int = -2
-	l.Register(a, Readable, func(fd int, ev Event) {
-		got = ev
-		var buf [8]byte
-		n, _ = unix.Read(fd, buf[:])
-		l.Unregister(fd)
-	})
-	unix.Close(b)
-	runUntil(t, l, true, "hang-up", func() bool { return got != 0 })
-	if got&HangUp == 0 || got&Readable == 0 {
-		t.Fatalf("event %v, want Readable|HangUp", got)
-	}
-	if n != 0 {
-		t.Fatalf("read after hang-up returned %d, want 0 (EOF)", n)
-	}
-}
-
-// HangUp is reported even to a descriptor watched for nothing.
-func TestHangUpWithoutInterest(t *testing.T) {
-	l := newLoop(t)
-	a, b := socketpair(t)
-	var got Event
-	l.Register(a, 0, func(fd int, ev Event) { got = ev; l.Unregister(fd) })
-	unix.Close(b)
-	runUntil(t, l, true, "hang-up", func() bool { return got != 0 })
-	if got&HangUp == 0 || got&Readable != 0 {
-		t.Fatalf("event %v, want HangUp only", got)
-	}
-}
-
-func TestModify(t *testing.T) {
-	l := newLoop(t)
-	a, b := socketpair(t)
-	var got Event
-	l.Register(a, Readable, func(_ int, ev Event) { got |= ev })
-	if err := l.RunOnce(false); err != nil || got != 0 {
-		t.Fatalf("idle socket: event %v err %v", got, err)
-	}
-	if err := l.Modify(a, Readable|Writable); err != nil {
-		t.Fatal(err)
-	}
-	if l.Mask(a) != Readable|Writable {
-		t.Fatalf("Mask = %v", l.Mask(a))
-	}
-	runUntil(t, l, false, "writable", func() bool { return got&Writable != 0 })
-	// The same mask again is a no-op.
-	if err := l.Modify(a, Readable|Writable); err != nil {
-		t.Fatal(err)
-	}
-	// Watching nothing: readable data is not reported.
-	if err := l.Modify(a, 0); err != nil {
-		t.Fatal(err)
-	}
-	write(t, b, "x")
-	got = 0
-	for i := 0; i < 3; i++ {
-		l.RunOnce(false)
-	}
-	if got != 0 {
-		t.Fatalf("event %v with an empty mask", got)
-	}
-	if err := l.Modify(a, Readable); err != nil {
-		t.Fatal(err)
-	}
-	runUntil(t, l, false, "readable", func() bool { return got == Readable })
-}
-
-func TestUnregister(t *testing.T) {
-	l := newLoop(t)
-	a, b := socketpair(t)
-	calls := 0
-	l.Register(a, Readable, func(int, Event) { calls++ })
-	if err := l.Unregister(a); err != nil {
-		t.Fatal(err)
-	}
-	if l.Mask(a) != 0 {
-		t.Fatalf("Mask after Unregister = %v", l.Mask(a))
-	}
-	write(t, b, "x")
-	for i := 0; i < 3; i++ {
-		l.RunOnce(false)
-	}
-	if calls != 0 {
-		t.Fatalf("unregistered handler ran %d times", calls)
-	}
-	// The descriptor is left open and can be registered again.
-	if err := l.Register(a, Readable, func(int, Event) { calls++ }); err != nil {
-		t.Fatalf("register again: %v", err)
-	}
-	runUntil(t, l, false, "readable", func() bool { return calls > 0 })
-}
-
-// A handler that unregisters another descriptor whose event arrived in the
-// same batch: that event is dropped.
-func TestUnregisterDropsPendingEvent(t *testing.T) {
-	l := newLoop(t)
-	a1, b1 := socketpair(t)
-	a2, b2 := socketpair(t)
-	ran := map[int]bool{}
-	h := func(fd int, _ Event) {
-		ran[fd] = true
-		other := a1
-		if fd == a1 {
-			other = a2
-		}
-		if l.Mask(other) != 0 {
-			if err := l.Unregister(other); err != nil {
-				t.Errorf("unregister: %v", err)
-			}
-		}
-	}
-	l.Register(a1, Readable, h)
-	l.Register(a2, Readable, h)
-	write(t, b1, "x")
-	write(t, b2, "x")
-	runUntil(t, l, false, "a handler", func() bool { return len(ran) > 0 })
-	if len(ran) != 1 {
-		t.Fatalf("both handlers ran: %v", ran)
-	}
-}
-
-func TestRegisterErrors(t *testing.T) {
-	l := newLoop(t)
-	a, _ := socketpair(t)
-	nop := func(int, Event) {}
+	h := &echoHandler{l: l, fd: a}
 
 	// A closed descriptor: the syscall error is wrapped.
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
@@ -265,19 +74,25 @@ func TestRegisterErrors(t *testing.T) {
 	}
 	unix.Close(fds[0])
 	unix.Close(fds[1])
-	err = l.Register(fds[0], Readable, nop)
+	err = l.AddStream(fds[0], h)
 	var se *os.SyscallError
 	if !errors.Is(err, unix.EBADF) || !errors.As(err, &se) || se.Syscall != "epoll_ctl" {
-		t.Fatalf("register closed fd: %v (%T), want a wrapped epoll_ctl EBADF", err, err)
+		t.Fatalf("add closed fd: %v (%T), want a wrapped epoll_ctl EBADF", err, err)
 	}
-	if err := l.Register(-1, Readable, nop); !errors.Is(err, unix.EBADF) {
-		t.Fatalf("register -1: %v", err)
+	if err := l.AddStream(-1, h); !errors.Is(err, unix.EBADF) {
+		t.Fatalf("add -1: %v", err)
 	}
-	if err := l.Register(a, Readable, nop); err != nil {
+	if err := l.AddStream(a, h); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Register(a, Readable, nop); !errors.Is(err, unix.EEXIST) {
-		t.Fatalf("register twice: %v, want EEXIST", err)
+	if err := l.AddStream(a, h); !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("add twice: %v, want EEXIST", err)
+	}
+	if err := l.AddAcceptor(a, nil, nil); !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("acceptor on a stream: %v, want EEXIST", err)
+	}
+	if err := l.AddStream(l.wakefd, h); !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("add the wake-up fd: %v, want EEXIST", err)
 	}
 	// A regular file cannot be watched by epoll.
 	f, err := os.CreateTemp(t.TempDir(), "f")
@@ -285,41 +100,34 @@ func TestRegisterErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := l.Register(int(f.Fd()), Readable, nop); !errors.Is(err, unix.EPERM) {
-		t.Fatalf("register a file: %v, want EPERM", err)
-	}
-	if err := l.Modify(12345, Readable); !errors.Is(err, unix.ENOENT) {
-		t.Fatalf("modify unknown fd: %v", err)
-	}
-	if err := l.Modify(-1, Readable); !errors.Is(err, unix.ENOENT) {
-		t.Fatalf("modify -1: %v", err)
-	}
-	if err := l.Unregister(a); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Unregister(a); !errors.Is(err, unix.ENOENT) {
-		t.Fatalf("unregister twice: %v", err)
-	}
-	if l.Mask(-1) != 0 || l.Mask(1<<20) != 0 {
-		t.Fatal("Mask of unknown fds is not 0")
+	if err := l.AddStream(int(f.Fd()), h); !errors.Is(err, unix.EPERM) {
+		t.Fatalf("add a file: %v, want EPERM", err)
 	}
 }
 
-// The events buffer grows when many descriptors are ready at once, and
-// every one of them is served.
-func TestManyReadyDescriptors(t *testing.T) {
+// The events buffer grows when many streams are ready at once, and every
+// one of them is served.
+func TestManyReadyStreams(t *testing.T) {
 	l := newLoop(t)
 	const n = 300
-	served := map[int]bool{}
+	var hs []*echoHandler
 	for i := 0; i < n; i++ {
 		a, b := socketpair(t)
-		l.Register(a, Readable, func(fd int, _ Event) {
-			served[fd] = true
-			l.Unregister(fd)
-		})
+		h := &echoHandler{l: l, fd: a}
+		if err := l.AddStream(a, h); err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
 		write(t, b, "x")
 	}
-	runUntil(t, l, false, "every descriptor", func() bool { return len(served) == n })
+	runUntil(t, l, false, "every stream", func() bool {
+		for _, h := range hs {
+			if len(h.got) == 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func TestTimerOnce(t *testing.T) {
@@ -433,11 +241,10 @@ func TestBeforeSleep(t *testing.T) {
 	l.BeforeSleep(func() { order = append(order, 1) })
 	l.BeforeSleep(func() { order = append(order, 2) })
 	a, b := socketpair(t)
-	l.Register(a, Readable, func(fd int, _ Event) {
-		order = append(order, 0)
-		var buf [8]byte
-		unix.Read(fd, buf[:])
-	})
+	h := &echoHandler{l: l, fd: a, onData: func() { order = append(order, 0) }}
+	if err := l.AddStream(a, h); err != nil {
+		t.Fatal(err)
+	}
 	write(t, b, "x")
 	l.RunOnce(false)
 	l.RunOnce(false)
@@ -449,9 +256,6 @@ func TestBeforeSleep(t *testing.T) {
 		if order[i] != want[i] {
 			t.Fatalf("order %v, want %v", order, want)
 		}
-	}
-	if l.Iterations() != 2 {
-		t.Fatalf("Iterations = %d, want 2", l.Iterations())
 	}
 }
 
@@ -565,8 +369,8 @@ func TestClose(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if err := l.Register(0, Readable, func(int, Event) {}); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Register after Close: %v", err)
+	if err := l.AddStream(0, &echoHandler{l: l}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("AddStream after Close: %v", err)
 	}
 	if err := l.Run(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Run after Close: %v", err)

@@ -7,21 +7,31 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// StreamHandler receives the events of a stream added with AddStream. Its
-// methods run on the loop goroutine.
+// StreamHandler receives the events of a stream added with AddStream, and
+// owns the stream's output: it keeps the bytes to send in its own buffer,
+// calls Flush when there are some, and hands them to the loop when asked
+// (Output). Its methods run on the loop goroutine.
 type StreamHandler interface {
 	// OnData receives bytes read from the stream. data belongs to the loop
 	// and is valid only until OnData returns.
 	OnData(data []byte)
-	// OnSent reports that the buffer passed to Send has been written
-	// entirely. The handler may reuse it and Send again.
-	OnSent()
+	// Output returns the bytes waiting to be sent, or none. The loop calls
+	// it when it writes a stream that Flush marked, and again when a socket
+	// that took only part of a write can take more. The returned bytes
+	// must stay unchanged until OnWritten reports them written or the
+	// stream ends, and while Writing reports true the buffer must not be
+	// reused (the kernel may be reading it); appending beyond them is fine.
+	Output() []byte
+	// OnWritten reports that the first n bytes of what Output last
+	// returned have been written (n > 0).
+	OnWritten(n int)
 	// OnEOF reports that the peer shut down its sending side: no more data
 	// will arrive. The stream stays open for sending; the handler closes it
 	// with CloseStream when it has nothing more to say.
 	OnEOF()
-	// OnClosed reports that the stream failed (a read or write error). The
-	// loop has released the descriptor; the handler must not use it again.
+	// OnClosed reports that the stream failed (a read or write error, or a
+	// panic in Preparse). The loop has released the descriptor; the handler
+	// must not use it again.
 	OnClosed(err error)
 }
 
@@ -41,19 +51,22 @@ type Parallel interface {
 	Threads() int
 }
 
-// stream is a connected socket driven by the loop.
+// stream is a connected socket driven by the loop. Its bytes to send live
+// in the handler (StreamHandler.Output); the stream only records whether it
+// is in the loop's flush list and whether a write of it is unfinished.
 type stream struct {
 	fd     int
 	h      StreamHandler
 	closed bool
 	eof    bool // the peer shut down its side; no more reads
 
-	out     []byte // buffer being sent (handed over by Send)
-	sent    int    // bytes of out already written
-	sending bool   // a Send is in progress
-	queued  bool   // in the epoll backend's send queue
+	flushing bool // in Loop.flushQ: write it before the loop sleeps
+	// writing is set while a write is unfinished: the epoll backend waits
+	// for the socket to become writable after a short write, the io_uring
+	// backend has a send in flight.
+	writing bool
 
-	// epoll backend: threaded read results
+	// epoll backend: a threaded read's buffer and result
 	readBuf []byte
 	readN   int
 	readErr error
@@ -62,7 +75,7 @@ type stream struct {
 	gen      uint32 // distinguishes this stream from earlier ones on the same fd
 	inflight int    // operations submitted and not yet completed
 	recvOn   bool   // a multishot receive is armed
-	sendOn   bool   // a send is submitted
+	held     []byte // the bytes a send in flight is reading (kept from the collector)
 	closing  bool   // close the fd once inflight drops to zero
 }
 
@@ -91,7 +104,7 @@ func (l *Loop) SetParallel(p Parallel, minBatch int, reads bool) {
 }
 
 // AddStream starts driving the connected, non-blocking socket fd: received
-// bytes go to h.OnData, and Send writes to it. The loop owns fd from now on
+// bytes go to h.OnData, and Flush writes h's output to it. The loop owns fd from now on
 // and closes it when the stream ends or CloseStream is called.
 func (l *Loop) AddStream(fd int, h StreamHandler) error {
 	if l.closed {
@@ -101,7 +114,7 @@ func (l *Loop) AddStream(fd int, h StreamHandler) error {
 		return fmt.Errorf("eventloop: add stream fd %d: %w", fd, unix.EBADF)
 	}
 	l.growFdTables(fd)
-	if l.handlers[fd] != nil || l.streams[fd] != nil {
+	if l.inUse(fd) {
 		return fmt.Errorf("eventloop: add stream fd %d: %w", fd, unix.EEXIST)
 	}
 	s := &stream{fd: fd, h: h}
@@ -112,35 +125,52 @@ func (l *Loop) AddStream(fd int, h StreamHandler) error {
 	return nil
 }
 
-// Send starts writing b to stream fd. The loop keeps b until it has written
-// all of it, then calls OnSent; meanwhile the caller must not change b's
-// bytes (appending beyond len(b) is fine). Only one Send may be in progress
-// per stream. Writes are performed once per iteration, after the
-// before-sleep hooks: all pending replies of an iteration leave together.
-func (l *Loop) Send(fd int, b []byte) error {
-	s := l.stream(fd)
-	if s == nil {
-		return fmt.Errorf("eventloop: send on fd %d: %w", fd, unix.ENOENT)
+// Flush marks stream fd as having output: before the loop next sleeps
+// (after the before-sleep hooks) it writes, or on io_uring submits, what
+// the handler's Output returns, once per iteration for every marked stream
+// together. A stream whose last write is unfinished is skipped: the loop
+// resumes it when the socket can take more. Calling Flush again before the
+// loop sleeps does nothing more.
+func (l *Loop) Flush(fd int) {
+	if s := l.stream(fd); s != nil && !s.flushing {
+		s.flushing = true
+		l.flushQ = append(l.flushQ, s)
 	}
-	if s.sending {
-		return fmt.Errorf("eventloop: send on fd %d: %w", fd, unix.EBUSY)
-	}
-	if len(b) == 0 {
-		return nil
-	}
-	s.out, s.sent, s.sending = b, 0, true
-	l.be.send(s)
-	return nil
 }
 
-// Sending reports whether a Send on stream fd is still in progress.
-func (l *Loop) Sending(fd int) bool {
+// Writing reports whether a write of stream fd is unfinished: the socket
+// took only part of the output (epoll), or a send is in flight (io_uring).
+// Meanwhile the handler must keep the buffer its Output returned.
+func (l *Loop) Writing(fd int) bool {
 	s := l.stream(fd)
-	return s != nil && s.sending
+	return s != nil && s.writing
 }
 
-// CloseStream stops driving stream fd and closes it. Pending sends are
-// dropped and no more callbacks are made for it.
+// flush writes the output of the streams that Flush marked. A stream marked
+// again meanwhile (by a handler the writes call back) waits for the next
+// iteration.
+func (l *Loop) flush() {
+	q := l.flushQ
+	l.flushQ = l.flushSpare[:0]
+	n := 0
+	for _, s := range q {
+		s.flushing = false
+		if !s.closed && !s.writing {
+			q[n] = s
+			n++
+		}
+	}
+	if n > 0 {
+		l.be.flush(q[:n])
+	}
+	clear(q)
+	l.flushSpare = q[:0]
+}
+
+// CloseStream stops driving stream fd and closes it. Unwritten output is
+// dropped and no more callbacks are made for it. A send in flight on
+// io_uring may still read the handler's buffer until the kernel has
+// cancelled it: the handler must not reuse a buffer Writing reported busy.
 func (l *Loop) CloseStream(fd int) {
 	s := l.stream(fd)
 	if s == nil {
@@ -177,14 +207,6 @@ func (l *Loop) endStream(s *stream, err error) {
 	s.h.OnClosed(err)
 }
 
-// sentAll finishes a Send whose buffer has been written entirely.
-func (l *Loop) sentAll(s *stream) {
-	s.out, s.sent, s.sending = nil, 0, false
-	if !s.closed {
-		s.h.OnSent()
-	}
-}
-
 // AddAcceptor starts accepting connections on the listening, non-blocking
 // socket fd: each accepted (non-blocking, close-on-exec) connection goes to
 // onAccept with its peer address. onError is told of accept errors other
@@ -194,8 +216,10 @@ func (l *Loop) AddAcceptor(fd int, onAccept func(fd int, sa unix.Sockaddr), onEr
 	if l.closed {
 		return ErrClosed
 	}
-	l.growFdTables(fd)
-	if l.handlers[fd] != nil || l.streams[fd] != nil {
+	if fd < 0 {
+		return fmt.Errorf("eventloop: add acceptor fd %d: %w", fd, unix.EBADF)
+	}
+	if l.inUse(fd) {
 		return fmt.Errorf("eventloop: add acceptor fd %d: %w", fd, unix.EEXIST)
 	}
 	a := &acceptor{fd: fd, onAccept: onAccept, onError: onError}

@@ -25,15 +25,12 @@ const (
 	setupDeferTaskrun  = 1 << 13
 	featSingleMmap     = 1 << 0
 	featNoDrop         = 1 << 1
-	featFastPoll       = 1 << 5
 	featExtArg         = 1 << 8
 	enterGetEvents     = 1 << 0
 	enterExtArg        = 1 << 3
-	sqNeedWakeup       = 1 << 0
 	sqCQOverflow       = 1 << 1
 	sqTaskrun          = 1 << 2
 	offSQRing          = 0
-	offCQRing          = 0x8000000
 	offSQEs            = 0x10000000
 	registerPbufRing   = 22
 	unregisterPbufRing = 23
@@ -42,12 +39,12 @@ const (
 
 // Opcodes.
 const (
-	opNop    = 0
-	opAccept = 13
-	opCancel = 14
-	opClose  = 19
-	opSend   = 26
-	opRecv   = 27
+	opNop     = 0
+	opPollAdd = 6
+	opAccept  = 13
+	opCancel  = 14
+	opSend    = 26
+	opRecv    = 27
 )
 
 // SQE flags and per-op flags.
@@ -57,11 +54,9 @@ const (
 	recvMultishot     = 1 << 1 // in ioprio
 	cqeFBuffer        = 1 << 0
 	cqeFMore          = 1 << 1
-	cqeFSockNonempty  = 1 << 2
 	cqeBufferShift    = 16
 	asyncCancelAll    = 1 << 0
 	asyncCancelFD     = 1 << 1
-	asyncCancelAny    = 1 << 2
 	probeOpSupported  = 1 << 0
 	pbufRingEntrySize = 16
 )

@@ -24,11 +24,12 @@ type uringBackend struct {
 	r  *uring
 	br *bufRing
 
-	polls   []pollState // readiness requests, indexed by fd
-	active  []*stream   // streams by fd, including those closing
+	active  []*stream // streams by fd, including those closing
 	nextGen uint32
 
-	sendQ   []*stream
+	wakefd    int  // the loop's wake-up eventfd, watched with a poll request
+	wakeArmed bool // the poll request is in the ring
+
 	publish bool // buffers were returned to the ring since the last publish
 	// starved holds the streams whose receive ended with ENOBUFS: every
 	// provided buffer was taken. They are re-armed once the ring may hold
@@ -54,6 +55,9 @@ type uringBackend struct {
 	// spinHits and spinMisses count spins that found work and spins that
 	// ended in a blocking wait (for tests).
 	spinHits, spinMisses uint64
+	// makeRooms counts the times the submission queue was full, and
+	// makeRoomWaits makeRoom's waits for a completion (for tests).
+	makeRooms, makeRoomWaits uint64
 }
 
 // spinAfterShortWaits is how many blocking waits in a row must end within
@@ -61,15 +65,9 @@ type uringBackend struct {
 // empty.
 const spinAfterShortWaits = 2
 
-type pollState struct {
-	gen   uint32
-	mask  Event
-	armed bool
-}
-
 // Operation kinds, in the top byte of user_data.
 const (
-	kindPoll uint64 = iota + 1
+	kindWake uint64 = iota + 1
 	kindRecv
 	kindSend
 	kindAccept
@@ -82,8 +80,7 @@ const (
 	recvBufSize    = 16 * 1024
 	recvBufEntries = 1024
 	recvBufGroup   = 0
-	pollIn         = 0x1
-	pollOut        = 0x4
+	pollIn         = 0x1 // POLLIN
 )
 
 func userData(kind uint64, gen uint32, fd int) uint64 {
@@ -118,24 +115,42 @@ func newUringBackend(l *Loop, opts Options) (*uringBackend, error) {
 		r.close()
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	return &uringBackend{l: l, r: r, br: br, spinFor: opts.SpinWait}, nil
+	return &uringBackend{l: l, r: r, br: br, spinFor: opts.SpinWait, wakefd: -1}, nil
 }
 
-// sqe returns a free submission entry, submitting queued ones first if the
-// queue is full. If the kernel refuses the submission (its completion queue
-// is backed up), the completions are moved to the backlog, unhandled: sqe
-// is called from inside handlers, which must never be re-entered.
+// sqe returns a free submission entry. When the queue is full it submits
+// and reaps until there is room; it never sleeps on the loop's thread.
 func (b *uringBackend) sqe() *sqe {
 	for {
 		if s := b.r.getSQE(); s != nil {
 			return s
 		}
-		if _, err := b.r.enter(0, nil); err != nil && b.stash() == 0 {
-			// Nothing to make room with: give the kernel a moment.
-			time.Sleep(time.Millisecond)
-		}
+		b.makeRoom()
 	}
 }
+
+// makeRoom submits the queued entries. The io_uring_enter also moves
+// completions that overflowed back into the completion queue; every
+// completion there is then moved to the backlog, unhandled (sqe is called
+// from inside handlers, which must never be re-entered), so that the kernel
+// has room to post more. If the kernel refused the submission and there was
+// nothing to reap, it waits in the kernel for the next completion (bounded
+// by makeRoomWait): an operation finishing is what frees the resources the
+// kernel lacked, and the wait ends as soon as one does.
+func (b *uringBackend) makeRoom() {
+	b.makeRooms++
+	_, err := b.r.enter(0, nil)
+	if b.stash() > 0 || err == nil {
+		return
+	}
+	b.makeRoomWaits++
+	ts := unix.NsecToTimespec(int64(makeRoomWait))
+	b.r.enter(1, &ts)
+	b.stash()
+}
+
+// makeRoomWait bounds makeRoom's wait for a completion.
+const makeRoomWait = time.Millisecond
 
 // stash moves every completion in the queue to the backlog, which reap
 // handles before the queue, and returns how many it moved.
@@ -154,87 +169,40 @@ func (b *uringBackend) gen() uint32 {
 	return b.nextGen
 }
 
-func (b *uringBackend) growPolls(fd int) {
-	for fd >= len(b.polls) {
-		n := max(2*len(b.polls), 64, fd+1)
-		b.polls = append(b.polls, make([]pollState, n-len(b.polls))...)
+func (b *uringBackend) growActive(fd int) {
+	for fd >= len(b.active) {
+		n := max(2*len(b.active), 64, fd+1)
 		b.active = append(b.active, make([]*stream, n-len(b.active))...)
 	}
 }
 
-// ---- readiness ----
+// ---- the wake-up descriptor ----
 
-func (b *uringBackend) armPoll(fd int) {
-	p := &b.polls[fd]
-	if p.armed || p.mask == 0 {
-		return
-	}
-	var events uint32
-	if p.mask&Readable != 0 {
-		events |= pollIn
-	}
-	if p.mask&Writable != 0 {
-		events |= pollOut
-	}
-	s := b.sqe()
-	s.opcode = 6 // IORING_OP_POLL_ADD
-	s.fd = int32(fd)
-	s.opFlags = events
-	s.userData = userData(kindPoll, p.gen, fd)
-	p.armed = true
+func (b *uringBackend) watchWake(fd int) error {
+	b.wakefd = fd
+	b.armWake()
+	return nil
 }
 
-func (b *uringBackend) removePoll(fd int) {
-	p := &b.polls[fd]
-	if !p.armed {
+// armWake asks the kernel to report when the wake-up eventfd is readable.
+func (b *uringBackend) armWake() {
+	if b.wakeArmed || b.wakefd < 0 {
 		return
 	}
 	s := b.sqe()
-	s.opcode = 7 // IORING_OP_POLL_REMOVE
-	s.fd = -1
-	s.addr = userData(kindPoll, p.gen, fd)
-	s.userData = userData(kindCancel, 0, fd)
-	p.armed = false
+	s.opcode = opPollAdd
+	s.fd = int32(b.wakefd)
+	s.opFlags = pollIn
+	s.userData = userData(kindWake, 0, b.wakefd)
+	b.wakeArmed = true
 }
 
-func (b *uringBackend) register(fd int, mask Event) error {
-	b.growPolls(fd)
-	b.polls[fd] = pollState{gen: b.gen(), mask: mask}
-	b.armPoll(fd)
-	return nil
-}
-
-func (b *uringBackend) modify(fd int, mask Event) error {
-	b.removePoll(fd)
-	b.polls[fd] = pollState{gen: b.gen(), mask: mask}
-	b.armPoll(fd)
-	return nil
-}
-
-func (b *uringBackend) unregister(fd int) error {
-	b.removePoll(fd)
-	b.polls[fd] = pollState{gen: b.gen()}
-	return nil
-}
-
-func (b *uringBackend) onPoll(gen uint32, fd int, res int32) {
-	if fd >= len(b.polls) || b.polls[fd].gen != gen {
-		return // a request replaced or removed since
+func (b *uringBackend) onWake(res int32) {
+	b.wakeArmed = false
+	if res >= 0 {
+		b.l.onWake(b.wakefd)
 	}
-	p := &b.polls[fd]
-	p.armed = false
-	if res < 0 {
-		if res == -int32(unix.ECANCELED) {
-			return
-		}
-		b.l.dispatch(fd, Error)
-	} else {
-		b.l.dispatch(fd, fromEpoll(uint32(res)))
-	}
-	// Level-triggered: re-arm while the handler stays registered.
-	if fd < len(b.polls) && b.polls[fd].gen == gen && b.l.handlers[fd] != nil {
-		b.armPoll(fd)
-	}
+	b.armWake()
 }
 
 // ---- acceptors ----
@@ -338,7 +306,7 @@ func (b *uringBackend) armRecv(s *stream) {
 }
 
 func (b *uringBackend) addStream(s *stream) error {
-	b.growPolls(s.fd)
+	b.growActive(s.fd)
 	if old := b.active[s.fd]; old != nil {
 		return unix.EBUSY // the previous stream on this fd still has operations in flight
 	}
@@ -401,37 +369,31 @@ func (b *uringBackend) stopReading(s *stream) {
 	}
 }
 
-func (b *uringBackend) send(s *stream) {
-	if !s.queued {
-		s.queued = true
-		b.sendQ = append(b.sendQ, s)
-	}
-}
-
-func (b *uringBackend) submitSend(s *stream) {
-	rest := s.out[s.sent:]
+// submitSend prepares a send of out, which the kernel reads until the
+// send completes: the stream holds on to it meanwhile.
+func (b *uringBackend) submitSend(s *stream, out []byte) {
 	q := b.sqe()
 	q.opcode = opSend
 	q.fd = int32(s.fd)
-	q.addr = uint64(uintptr(unsafe.Pointer(&rest[0])))
-	q.len = uint32(min(len(rest), 1<<30))
+	q.addr = uint64(uintptr(unsafe.Pointer(&out[0])))
+	q.len = uint32(min(len(out), 1<<30))
 	q.opFlags = unix.MSG_NOSIGNAL
 	q.userData = userData(kindSend, s.gen, s.fd)
-	s.sendOn = true
+	s.writing, s.held = true, out
 	s.inflight++
 }
 
-// flushSends prepares a send for every stream sent this iteration; the
-// wait's io_uring_enter submits them all at once.
-func (b *uringBackend) flushSends() {
-	for i, s := range b.sendQ {
-		b.sendQ[i] = nil
-		s.queued = false
-		if !s.closed && s.sending && !s.sendOn {
-			b.submitSend(s)
+// flush prepares a send of the output of every stream flushed this
+// iteration; the wait's io_uring_enter submits them all at once.
+func (b *uringBackend) flush(q []*stream) {
+	for _, s := range q {
+		if s.closed {
+			continue
+		}
+		if out := s.h.Output(); len(out) > 0 {
+			b.submitSend(s, out)
 		}
 	}
-	b.sendQ = b.sendQ[:0]
 }
 
 func (b *uringBackend) onSend(gen uint32, fd int, res int32) {
@@ -439,18 +401,22 @@ func (b *uringBackend) onSend(gen uint32, fd int, res int32) {
 	if s == nil {
 		return
 	}
-	s.sendOn = false
+	s.writing, s.held = false, nil
 	s.inflight--
 	switch {
 	case s.closed:
 	case res < 0:
 		b.l.endStream(s, osSyscallError("send", unix.Errno(-res)))
 	default:
-		s.sent += int(res)
-		if s.sent >= len(s.out) {
-			b.l.sentAll(s)
-		} else {
-			b.submitSend(s) // a short send: the rest goes with the next submission
+		if res > 0 {
+			s.h.OnWritten(int(res))
+		}
+		// The rest of a short send, or output added since, goes with the
+		// next submission.
+		if !s.closed {
+			if out := s.h.Output(); len(out) > 0 {
+				b.submitSend(s, out)
+			}
 		}
 	}
 	b.maybeFinish(s)
@@ -480,7 +446,6 @@ func (b *uringBackend) maybeFinish(s *stream) {
 	if b.active[s.fd] == s {
 		b.active[s.fd] = nil
 	}
-	s.out = nil
 	unix.Close(s.fd)
 	s.closing = false
 }
@@ -607,8 +572,8 @@ func (b *uringBackend) reap() int {
 		n++
 		kind, gen, fd := splitUserData(ud)
 		switch kind {
-		case kindPoll:
-			b.onPoll(gen, fd, res)
+		case kindWake:
+			b.onWake(res)
 		case kindRecv:
 			b.onRecv(gen, fd, res, flags)
 		case kindSend:

@@ -245,3 +245,49 @@ func TestUringSpinWait(t *testing.T) {
 		t.Fatalf("%d round trips %v apart: %d empty spins, want at most 2", gaps, 6*spinFor, misses-misses0)
 	}
 }
+
+// TestUringFullSubmissionQueue flushes far more streams in one iteration
+// than the submission queue holds, with a completion queue too small for
+// their completions: sqe must make room by submitting and reaping (the
+// completions overflow and are moved to the backlog), without waiting, and
+// every send must arrive.
+func TestUringFullSubmissionQueue(t *testing.T) {
+	l, err := NewWithOptions(Options{Backend: IOUring, ringEntries: 4, ringCQEntries: 8})
+	if err != nil {
+		t.Fatalf("NewWithOptions: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	const streams = 200
+	var peers []int
+	for i := 0; i < streams; i++ {
+		a, b := socketpair(t)
+		h := &echoHandler{l: l, fd: a}
+		if err := l.AddStream(a, h); err != nil {
+			t.Fatal(err)
+		}
+		h.send([]byte(fmt.Sprintf("msg-%03d", i)))
+		peers = append(peers, b)
+	}
+	got := make([]string, streams)
+	done := 0
+	buf := make([]byte, 64)
+	spin(t, l, "every send", func() bool {
+		for i, fd := range peers {
+			if got[i] != "" {
+				continue
+			}
+			if k, _ := unix.Read(fd, buf); k > 0 {
+				got[i] = string(buf[:k])
+				if want := fmt.Sprintf("msg-%03d", i); got[i] != want {
+					t.Fatalf("stream %d got %q, want %q", i, got[i], want)
+				}
+				done++
+			}
+		}
+		return done == streams
+	})
+	b := l.be.(*uringBackend)
+	if b.makeRooms == 0 || b.makeRoomWaits != 0 {
+		t.Fatalf("submission queue full %d times, %d waits for room; want some and none", b.makeRooms, b.makeRoomWaits)
+	}
+}

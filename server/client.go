@@ -14,7 +14,6 @@ const maxOutHint = 64 << 10
 const (
 	flagCloseAfterReply = 1 << iota // close once pending replies are written
 	flagClosed                      // fd closed; the client is gone
-	flagPendingWrite                // in Server.pendingWrite
 	flagReplyOff                    // CLIENT REPLY OFF
 	flagReplySkip                   // CLIENT REPLY SKIP: skip this command's reply
 	flagReplySkipNext               // CLIENT REPLY SKIP: skip the next command's reply
@@ -47,9 +46,9 @@ type Client struct {
 	qbuf   []byte // query buffer: unprocessed input is qbuf[qpos:]
 	qpos   int
 
-	wpos    int
-	sendEnd int  // out[wpos:sendEnd] is being sent by the loop
-	sending bool // a send is in progress
+	// Ctx.out is the one output buffer: reply methods append to it, the
+	// loop writes out[wpos:] (Output) and reports what it wrote (OnWritten).
+	wpos int
 
 	preArgv [][]byte // the first command, parsed by an I/O thread (Preparse)
 	preN    int      // bytes of the received data it used; 0 if none
@@ -89,8 +88,8 @@ func (c *Client) closed() bool { return c.flags&flagClosed != 0 }
 // ---- input ----
 
 // The client is an eventloop.StreamHandler: the loop hands it the bytes it
-// receives (OnData), writes the replies it sends (OnSent reports the end of
-// a send) and tells it when the connection ends (OnClosed). Received bytes
+// receives (OnData), writes the replies it has flushed (Output, OnWritten)
+// and tells it when the connection ends (OnEOF, OnClosed). Received bytes
 // are parsed where they arrive when nothing is buffered; only an incomplete
 // tail is copied into the client's own query buffer.
 
@@ -130,7 +129,7 @@ func (c *Client) OnData(data []byte) {
 		}
 		c.processInput()
 	}
-	s.queueWrite(c)
+	c.flush()
 }
 
 // Preparse runs on an I/O thread before OnData gets the same bytes: it
@@ -284,33 +283,37 @@ func (c *Client) protocolError(err error) {
 
 // ---- output ----
 
-// flush hands the pending replies to the loop, which writes them (one write
-// per client per iteration) once the before-sleep hooks have run.
+// flush asks the loop to write the pending replies before it sleeps (one
+// write, or one submitted send, per client per iteration). The output
+// buffer limit is not checked here: it was, after every command.
 func (c *Client) flush() {
-	if c.sending || c.pendingOutput() == 0 {
-		return
+	if c.pendingOutput() > 0 && !c.closed() {
+		c.srv.loop.Flush(c.fd)
 	}
-	c.outPeak = max(c.outPeak, c.pendingOutput())
-	c.outHint = min(c.pendingOutput(), maxOutHint)
-	c.sendEnd = len(c.out)
-	if err := c.srv.loop.Send(c.fd, c.out[c.wpos:c.sendEnd]); err != nil {
-		c.srv.logf(levelWarning, "Sending to client: %v", err)
-		c.close()
-		return
-	}
-	c.sending = true
 }
 
-// OnSent is told by the loop that the last flush has been written. Replies
-// added meanwhile are flushed next; an emptied buffer goes back to the pool.
-func (c *Client) OnSent() {
+// Output gives the loop the replies to write; they stay in place until
+// OnWritten reports them written.
+func (c *Client) Output() []byte {
+	if c.closed() {
+		return nil
+	}
+	n := c.pendingOutput()
+	c.outPeak = max(c.outPeak, n)
+	c.outHint = min(n, maxOutHint)
+	return c.out[c.wpos:]
+}
+
+// OnWritten is told by the loop that n bytes of the replies were written.
+// An emptied buffer goes back to the pool; what is left the loop writes
+// when the socket can take more.
+func (c *Client) OnWritten(n int) {
 	s := c.srv
 	s.stats.writes++
-	s.stats.netOutput += int64(c.sendEnd - c.wpos)
+	s.stats.netOutput += int64(n)
 	c.lastActive = s.lastNow
-	c.wpos, c.sending = c.sendEnd, false
+	c.wpos += n
 	if c.wpos < len(c.out) {
-		s.queueWrite(c)
 		return
 	}
 	c.releaseOutBuf()
@@ -325,9 +328,9 @@ func (c *Client) OnSent() {
 // its requests and half-closes, like `echo PING | nc`, gets its answers);
 // then the connection is closed.
 func (c *Client) OnEOF() {
-	if c.pendingOutput() > 0 || c.sending {
+	if c.pendingOutput() > 0 {
 		c.flags |= flagCloseAfterReply
-		c.srv.queueWrite(c)
+		c.flush()
 		return
 	}
 	c.close()
@@ -337,14 +340,17 @@ func (c *Client) OnEOF() {
 // error); the loop has closed the descriptor.
 func (c *Client) OnClosed(err error) {
 	c.srv.logf(levelVerbose, "Client %s closed: %v", c.addr, err)
-	c.forget()
+	// A send may still be in flight (io_uring): the buffer is not reused.
+	c.forget(true)
 }
 
+// releaseOutBuf gives the output buffer back to the pool; the loop must
+// not be holding it.
 func (c *Client) releaseOutBuf() {
-	if c.out != nil && !c.sending {
+	if c.out != nil {
 		c.srv.putBuf(c.out)
 	}
-	c.out, c.wpos, c.sendEnd = nil, 0, 0
+	c.out, c.wpos = nil, 0
 }
 
 // pendingOutput is the number of reply bytes not yet written.
@@ -355,12 +361,14 @@ func (c *Client) close() {
 	if c.closed() {
 		return
 	}
+	lent := c.srv.loop.Writing(c.fd)
 	c.srv.loop.CloseStream(c.fd)
-	c.forget()
+	c.forget(lent)
 }
 
-// forget drops a client whose connection is gone.
-func (c *Client) forget() {
+// forget drops a client whose connection is gone. lent says the loop may
+// still hold the output buffer (a send in flight).
+func (c *Client) forget(lent bool) {
 	if c.closed() {
 		return
 	}
@@ -373,8 +381,8 @@ func (c *Client) forget() {
 		s.putBuf(c.qbuf)
 	}
 	c.qbuf, c.qpos = nil, 0
-	if c.sending {
-		// The loop may still hold the buffer being sent: leave it to the
+	if lent {
+		// The kernel may still read the buffer being sent: leave it to the
 		// garbage collector rather than the pool.
 		c.out = nil
 	}

@@ -124,7 +124,7 @@ func (c *Client) flagString() string {
 // eventString is CLIENT LIST's events field: the events the loop watches
 // the connection for.
 func (c *Client) eventString() string {
-	if c.sending {
+	if c.srv.loop.Writing(c.fd) {
 		return "rw"
 	}
 	return "r"

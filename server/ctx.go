@@ -157,8 +157,8 @@ func (x *Ctx) reserve(n int) []byte {
 		return nb
 	}
 	nb := append(x.srv.getBufCap(2*(len(b)+n)), b...)
-	if !x.client.sending {
-		// A buffer being sent belongs to the loop until OnSent.
+	if !x.srv.loop.Writing(x.client.fd) {
+		// A buffer being sent belongs to the loop until OnWritten.
 		x.srv.putBuf(b)
 	}
 	x.out = nb

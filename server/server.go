@@ -53,7 +53,6 @@ type Server struct {
 
 	clients      map[int64]*Client
 	nextClientID int64
-	pendingWrite []*Client
 	bufPool      bufPool
 
 	commands *commandTable
@@ -186,6 +185,9 @@ func New(cfg Config) (*Server, error) {
 		loop.SetParallel(s.ioPool, 2*cfg.IOThreads, cfg.IOThreadsDoReads)
 	}
 	loop.BeforeSleep(s.beforeSleep)
+	loop.SetPanicHandler(func(e *eventloop.PanicError) {
+		s.logf(levelWarning, "%v (the server goes on)\n%s", e, e.Stack)
+	})
 	s.cronTimer = loop.AddTimer(time.Second/time.Duration(cfg.Hz), s.cron)
 	return s, nil
 }
@@ -353,7 +355,7 @@ func (s *Server) stopLoop(flush bool) {
 	closeListeners(s.listeners)
 	s.listeners = nil
 	for _, c := range s.clientList() {
-		if flush && c.pendingOutput() > 0 && !c.sending {
+		if flush && c.pendingOutput() > 0 && !s.loop.Writing(c.fd) {
 			// Best effort, without waiting: the peer may not be reading.
 			unix.Write(c.fd, c.out[c.wpos:])
 		}
@@ -479,22 +481,7 @@ func (s *Server) recoverClient(c *Client) {
 func (s *Server) safeProcess(c *Client) {
 	defer s.recoverClient(c)
 	c.processInput()
-	s.queueWrite(c)
-}
-
-// queueWrite schedules a client with pending replies to be written before
-// the loop sleeps, and enforces the output buffer limit.
-func (s *Server) queueWrite(c *Client) {
-	if c.pendingOutput() == 0 || c.closed() {
-		return
-	}
-	if s.closeIfOverOutputLimit(c) {
-		return
-	}
-	if c.flags&flagPendingWrite == 0 {
-		c.flags |= flagPendingWrite
-		s.pendingWrite = append(s.pendingWrite, c)
-	}
+	c.flush()
 }
 
 // closeIfOverOutputLimit closes c if its pending replies are over the
@@ -529,23 +516,11 @@ func (s *Server) overOutputLimit(c *Client) bool {
 }
 
 // beforeSleep runs before the loop waits: it resumes the clients a pause
-// released, then writes pending replies.
+// released. The loop then writes the replies of every flushed client.
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
-	s.handlePendingWrites()
 	s.cmdMark = 0 // the loop waits next
-}
-
-func (s *Server) handlePendingWrites() {
-	for i, c := range s.pendingWrite {
-		s.pendingWrite[i] = nil
-		c.flags &^= flagPendingWrite
-		if !c.closed() {
-			c.flush()
-		}
-	}
-	s.pendingWrite = s.pendingWrite[:0]
 }
 
 // ---- buffers ----
