@@ -81,9 +81,11 @@ func configSetCommand(c *Client) {
 		s.logf(levelWarning, "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.", p.name)
 		s.cfg = old
 		s.applyParams(set)
+		s.publishConfig()
 		c.replyError("ERR CONFIG SET failed (possibly related to argument '" + p.name + "') - " + err.Error())
 		return
 	}
+	s.publishConfig()
 	c.replyOK()
 }
 

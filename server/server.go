@@ -42,7 +42,11 @@ const RedisVersion = "7.0.15"
 
 // Server is a kvd server.
 type Server struct {
-	cfg  Config
+	cfg Config // the configuration, read and written on the loop only
+	// cfgView is a copy of cfg published after every change, for Config,
+	// which any goroutine may call.
+	cfgView atomic.Pointer[Config]
+
 	loop *eventloop.Loop
 	log  *logger
 	dbs  []*store.DB
@@ -166,6 +170,7 @@ func New(cfg Config) (*Server, error) {
 		done:             make(chan struct{}),
 		clock:            newClock(),
 	}
+	s.publishConfig()
 	s.stats.init()
 	s.dbs = make([]*store.DB, cfg.Databases)
 	for i := range s.dbs {
@@ -209,8 +214,18 @@ func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
 	return loop, "reactor", err
 }
 
-// Config returns a copy of the server's current configuration.
-func (s *Server) Config() Config { return s.cfg }
+// Config returns a copy of the server's current configuration. It is safe
+// to call from any goroutine: it reads the copy published after the last
+// change (see publishConfig), never the configuration CONFIG SET writes.
+func (s *Server) Config() Config { return *s.cfgView.Load() }
+
+// publishConfig publishes a copy of the configuration for Config. The loop
+// calls it after every change to s.cfg.
+func (s *Server) publishConfig() {
+	cfg := s.cfg
+	cfg.Bind = append([]string(nil), s.cfg.Bind...)
+	s.cfgView.Store(&cfg)
+}
 
 // Listen opens the listeners the configuration asks for. After it returns,
 // Addr reports where the server listens. Serve calls it if needed.
