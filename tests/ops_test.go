@@ -1,9 +1,13 @@
 package tests
 
 import (
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kvdserver/kvd/server"
 )
 
 // Operational behaviour: configuration read from other goroutines, limits,
@@ -42,5 +46,54 @@ func TestConfigReadDuringConfigSet(t *testing.T) {
 	wg.Wait()
 	if got := srv.Config(); got.Timeout != 199 || got.MaxClients != 1199 {
 		t.Errorf("Config() after CONFIG SET: timeout %d, maxclients %d; want 199, 1199", got.Timeout, got.MaxClients)
+	}
+}
+
+// TestClientInfoReplyBufferPeak checks CLIENT INFO's rbs (the size of the
+// client's reply buffer) and rbp (the most of it in use recently): the
+// peak is of that buffer, so it never exceeds its size, after small and
+// large replies alike.
+func TestClientInfoReplyBufferPeak(t *testing.T) {
+	needRedis(t)
+	onBoth(t, sharedServers(), func(t *testing.T, addr string) {
+		c := dial(t, addr)
+		c.do("SET", "big", strings.Repeat("x", 1<<20))
+		c.do("SET", "small", "v")
+		for _, get := range []string{"small", "big", "small"} {
+			c.do("GET", get)
+			info := c.do("CLIENT", "INFO")
+			m := regexp.MustCompile(` rbs=(\d+) rbp=(\d+) `).FindStringSubmatch(info)
+			if m == nil {
+				t.Fatalf("CLIENT INFO lacks rbs and rbp: %q", info)
+			}
+			rbs, _ := strconv.Atoi(m[1])
+			rbp, _ := strconv.Atoi(m[2])
+			t.Logf("after GET %s: rbs=%d rbp=%d", get, rbs, rbp)
+			if rbp > rbs {
+				t.Errorf("after GET %s: rbp=%d larger than rbs=%d", get, rbp, rbs)
+			}
+		}
+	})
+}
+
+// TestInfoMultiplexingAPI checks that INFO's multiplexing_api names the
+// kernel interface the event loop in use runs on.
+func TestInfoMultiplexingAPI(t *testing.T) {
+	for _, tc := range []struct{ model, want string }{
+		{"proactor", "io_uring"},
+		{"reactor", "epoll"},
+	} {
+		t.Run(tc.model, func(t *testing.T) {
+			srv := newKvd(t, func(c *server.Config) { c.IOModel, c.IOThreads = tc.model, 1 })
+			want := tc.want
+			if srv.Config().IOModel != tc.model {
+				want = "epoll" // io_uring unavailable: the server fell back to the reactor
+			}
+			c := dial(t, srv.Addr().String())
+			got, _ := infoValue(parseInfo(t, c.do("INFO", "server"))["server"], "multiplexing_api")
+			if got != want {
+				t.Errorf("io-model %s (running %s): multiplexing_api %q, want %q", tc.model, srv.Config().IOModel, got, want)
+			}
+		})
 	}
 }
