@@ -222,20 +222,31 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRunVersionAndHelp(t *testing.T) {
+	// As redis-server 7.0.15: the version on stdout with status 0, the
+	// usage on stderr with status 1.
 	for _, tt := range []struct {
 		arg, want string
+		toStderr  bool
+		code      int
 	}{
-		{"-v", "kvd server v=" + server.Version + " (Redis " + server.RedisVersion + " compatible)\n"},
-		{"--version", "kvd server v=" + server.Version},
-		{"--help", "Usage: kvd [/path/to/kvd.conf] [options] [-]"},
-		{"-h", "Usage: kvd"},
+		{"-v", "kvd server v=" + server.Version + " (Redis " + server.RedisVersion + " compatible)\n", false, 0},
+		{"--version", "kvd server v=" + server.Version, false, 0},
+		{"--help", "Usage: kvd [/path/to/kvd.conf] [options] [-]", true, 1},
+		{"-h", "Usage: kvd", true, 1},
 	} {
 		var stdout, stderr syncBuffer
-		if code := run([]string{tt.arg}, &stdout, &stderr); code != 0 {
-			t.Errorf("%s: exit status %d", tt.arg, code)
+		if code := run([]string{tt.arg}, &stdout, &stderr); code != tt.code {
+			t.Errorf("%s: exit status %d, want %d", tt.arg, code, tt.code)
 		}
-		if !strings.HasPrefix(stdout.String(), tt.want) {
-			t.Errorf("%s: %q, want it to start with %q", tt.arg, stdout.String(), tt.want)
+		out, other := &stdout, &stderr
+		if tt.toStderr {
+			out, other = &stderr, &stdout
+		}
+		if !strings.HasPrefix(out.String(), tt.want) {
+			t.Errorf("%s: %q, want it to start with %q", tt.arg, out.String(), tt.want)
+		}
+		if other.String() != "" {
+			t.Errorf("%s: unexpected output on the other stream: %q", tt.arg, other.String())
 		}
 	}
 }
