@@ -87,6 +87,10 @@ type Server struct {
 	addrMu    sync.Mutex
 	addrs     []net.Addr
 	shutdown  bool // SHUTDOWN was executed
+	// stopping is closed (once, by stopRequested) when Shutdown or Close is
+	// called, so that a command sleeping on the loop (DEBUG SLEEP) stops.
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 
 	infoStatic     *infoStatic // INFO values computed once, on first use
 	noActiveExpire bool        // DEBUG SET-ACTIVE-EXPIRE 0
@@ -168,6 +172,7 @@ func New(cfg Config) (*Server, error) {
 		clients:          make(map[int64]*Client),
 		commands:         newCommandTable(),
 		done:             make(chan struct{}),
+		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
 	s.publishConfig()
@@ -328,7 +333,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.cleanup()
 		return nil
 	}
-	s.loop.Submit(func() { s.stopLoop(true) })
+	s.stopRequested()
+	s.loop.Submit(func() {
+		s.logf(levelWarning, "User requested shutdown...")
+		s.stopLoop(true)
+	})
 	select {
 	case <-s.done:
 		return nil
@@ -345,6 +354,7 @@ func (s *Server) Close() error {
 		s.cleanup()
 		return nil
 	}
+	s.stopRequested()
 	s.loop.Submit(func() { s.stopLoop(false) })
 	s.loop.Stop()
 	<-s.done
@@ -355,11 +365,28 @@ func (s *Server) Close() error {
 // released its resources.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
+// ShutdownOnSignal is Shutdown for a process that received the signal
+// named sig (SIGTERM, SIGINT): it first logs the line Redis's signal
+// handler logs, "Received SIGTERM scheduling shutdown...".
+func (s *Server) ShutdownOnSignal(ctx context.Context, sig string) error {
+	s.log.signalLine(levelWarning, s.cfg.LogLevel, "Received "+sig+" scheduling shutdown...")
+	return s.Shutdown(ctx)
+}
+
+// stopRequested tells a command sleeping on the loop that the server is
+// stopping. It may be called from any goroutine, any number of times.
+func (s *Server) stopRequested() {
+	s.stoppingOnce.Do(func() { close(s.stopping) })
+}
+
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
 	for _, l := range s.listeners {
 		s.loop.RemoveAcceptor(l.fd)
+		if l.path != "" && flush {
+			s.logf(levelNotice, "Removing the unix socket file.")
+		}
 	}
 	closeListeners(s.listeners)
 	s.listeners = nil

@@ -103,10 +103,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if sig == syscall.SIGINT {
 				name = "SIGINT"
 			}
-			fmt.Fprintf(stdout, "%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			srv.Shutdown(ctx)
+			srv.ShutdownOnSignal(ctx, name)
 		case <-srv.Done():
 		}
 	}()

@@ -336,3 +336,157 @@ func TestAtLeastTwoPs(t *testing.T) {
 		}
 	}
 }
+
+// buildKvd builds the kvd binary into a temporary directory.
+func buildKvd(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "kvd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr returns a loopback address with a port free at the moment.
+func freeAddr(t *testing.T) (string, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return l.Addr().String(), port
+}
+
+// process is a server binary started by a test.
+type process struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer // its stdout and stderr
+	exited chan struct{}
+	err    error // Wait's result, once exited is closed
+}
+
+// startProcess starts a server binary and waits until addr accepts
+// connections. The process is killed when the test ends if it is still
+// running.
+func startProcess(t *testing.T, addr string, name string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(name, args...), out: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not start: %v\n%s", name, err, p.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// logMessages returns the messages of a Redis-style log (each line without
+// its pid, role, time and level mark).
+func logMessages(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`^\d+:(?:[MCSX] \d{2} \w{3} \d{4} [\d:.]+ [.\-*#]|signal-handler \(\d+\)) (.*)$`)
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if m := re.FindStringSubmatch(line); m != nil {
+			msgs = append(msgs, m[1])
+		} else if line != "" {
+			t.Errorf("log line not in Redis's format: %q", line)
+		}
+	}
+	return msgs
+}
+
+// TestBinarySigtermDuringDebugSleep runs kvd and redis-server 7.0.15, each
+// with a log file and a Unix socket, sends SIGTERM while a client's DEBUG
+// SLEEP 30 blocks the server, and requires what Redis does: the sleep is cut
+// short and the server exits at once, the client gets no reply, and the log
+// shows Redis's shutdown lines in Redis's order.
+func TestBinarySigtermDuringDebugSleep(t *testing.T) {
+	bin := buildKvd(t)
+	want := []string{
+		"Received SIGTERM scheduling shutdown...",
+		"User requested shutdown...",
+		"Removing the unix socket file.",
+		"%s is now ready to exit, bye bye...",
+	}
+	servers := []struct{ name, path string }{{"kvd", bin}}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		servers = append(servers, struct{ name, path string }{"Redis", p})
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("redis-server is required in CI: %v", err)
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			dir := t.TempDir()
+			addr, port := freeAddr(t)
+			logFile := filepath.Join(dir, "log")
+			args := []string{"--bind", "127.0.0.1", "--port", port, "--enable-debug-command", "yes",
+				"--logfile", logFile, "--unixsocket", filepath.Join(dir, "s.sock"), "--save", ""}
+			if srv.name == "Redis" {
+				args = append(args, "--dir", dir)
+			}
+			p := startProcess(t, addr, srv.path, args...)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte("DEBUG SLEEP 30\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond) // the sleep has begun
+			start := time.Now()
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-p.exited:
+				if p.err != nil {
+					t.Errorf("exit: %v", p.err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server did not exit within 10 s of SIGTERM")
+			}
+			t.Logf("exited %v after SIGTERM", time.Since(start))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if got, err := io.ReadAll(c); len(got) != 0 || err != nil {
+				t.Errorf("DEBUG SLEEP got %q (%v); want the connection closed without a reply", got, err)
+			}
+			msgs := logMessages(t, logFile)
+			for i, m := range msgs {
+				if m == want[0] {
+					msgs = msgs[i:]
+					break
+				}
+			}
+			wantHere := append([]string(nil), want...)
+			wantHere[len(want)-1] = fmt.Sprintf(want[len(want)-1], srv.name)
+			if strings.Join(msgs, "\n") != strings.Join(wantHere, "\n") {
+				t.Errorf("log after SIGTERM:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(wantHere, "\n"))
+			}
+		})
+	}
+}
