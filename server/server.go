@@ -87,6 +87,9 @@ type Server struct {
 	addrMu    sync.Mutex
 	addrs     []net.Addr
 	shutdown  bool // SHUTDOWN was executed
+	// acceptPaused is set when accepts were paused for want of descriptors
+	// (and logged), cleared by the next accepted connection.
+	acceptPaused bool
 	// stopping is closed (once, by stopRequested) when Shutdown or Close is
 	// called, so that a command sleeping on the loop (DEBUG SLEEP) stops.
 	stopping     chan struct{}
@@ -175,6 +178,17 @@ func New(cfg Config) (*Server, error) {
 		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
+	// Like Redis at start-up: raise the open files limit to what
+	// maxclients needs or, if the system refuses, lower maxclients to what
+	// the limit allows, so that a client past it is refused with an error
+	// rather than left waiting for a descriptor.
+	n := s.adjustOpenFilesLimit()
+	if n < 1 {
+		loop.Close()
+		lg.close()
+		return nil, fmt.Errorf("kvd: the open files limit leaves no room for clients (maxclients %d needs %d)", cfg.MaxClients, cfg.MaxClients+reservedFds)
+	}
+	s.cfg.MaxClients = n
 	s.publishConfig()
 	s.stats.init()
 	s.dbs = make([]*store.DB, cfg.Databases)
@@ -431,7 +445,11 @@ func (s *Server) acceptError(l *listener, err error) {
 		s.logf(levelWarning, "Accepting client connection: %v", err)
 		return
 	}
-	s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms", err)
+	// Logged once per episode, not on every retry (ten a second).
+	if !s.acceptPaused {
+		s.acceptPaused = true
+		s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms at a time until a descriptor is free", err)
+	}
 	if err := s.loop.PauseAcceptor(l.fd, true); err != nil {
 		s.logf(levelWarning, "%v", err)
 		return
@@ -446,6 +464,7 @@ func (s *Server) acceptError(l *listener, err error) {
 
 func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	s.stats.totalConnections++
+	s.acceptPaused = false
 	if len(s.clients) >= s.cfg.MaxClients {
 		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
 		// Drain what the client already sent: closing a socket with unread

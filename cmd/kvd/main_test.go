@@ -490,3 +490,74 @@ func TestBinarySigtermDuringDebugSleep(t *testing.T) {
 		})
 	}
 }
+
+// TestBinaryMaxClientsUnderUlimit runs kvd and redis-server 7.0.15 under
+// `ulimit -n 100`, where the default maxclients of 10000 cannot be served,
+// and requires what Redis does: maxclients lowered to the limit less 32 at
+// start-up with Redis's three warnings, every client up to it served, and
+// the next one refused with an error at once (not left hanging).
+func TestBinaryMaxClientsUnderUlimit(t *testing.T) {
+	bin := buildKvd(t)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 100 {
+		t.Skipf("open files limit %d (%v): cannot run with 100", lim.Cur, err)
+	}
+	const ulimit, maxClients = 100, 100 - 32
+	want := []string{
+		"You requested maxclients of 10000 requiring at least 10032 max file descriptors.",
+		"Server can't set maximum open files to 10032 because of OS error: Operation not permitted.",
+		fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", ulimit, maxClients),
+	}
+	servers := []struct{ name, path string }{{"kvd", bin}}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		servers = append(servers, struct{ name, path string }{"Redis", p})
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("redis-server is required in CI: %v", err)
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			dir := t.TempDir()
+			addr, port := freeAddr(t)
+			logFile := filepath.Join(dir, "log")
+			args := []string{"-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, ulimit), srv.path,
+				"--bind", "127.0.0.1", "--port", port, "--logfile", logFile, "--save", ""}
+			if srv.name == "Redis" {
+				args = append(args, "--dir", dir)
+			}
+			startProcess(t, addr, "bash", args...)
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			for i := 0; i <= maxClients; i++ {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatalf("connection %d: %v", i+1, err)
+				}
+				conns = append(conns, c)
+				r := bufio.NewReader(c)
+				switch {
+				case i == 0:
+					if got := command(t, c, r, "CONFIG", "GET", "maxclients"); got != fmt.Sprintf("maxclients %d", maxClients) {
+						t.Fatalf("CONFIG GET maxclients: %q", got)
+					}
+				case i < maxClients:
+					if got := command(t, c, r, "PING"); got != "+PONG" {
+						t.Fatalf("connection %d: PING: %q", i+1, got)
+					}
+				default:
+					c.SetDeadline(time.Now().Add(5 * time.Second))
+					if got, err := r.ReadString('\n'); got != "-ERR max number of clients reached\r\n" {
+						t.Fatalf("connection %d, past maxclients: %q (%v), want the error", i+1, got, err)
+					}
+				}
+			}
+			msgs := strings.Join(logMessages(t, logFile), "\n")
+			if !strings.Contains(msgs, strings.Join(want, "\n")) {
+				t.Errorf("log:\n%s\nlacks:\n%s", msgs, strings.Join(want, "\n"))
+			}
+		})
+	}
+}
