@@ -724,6 +724,17 @@ func (s *Server) cron() time.Duration {
 			s.stats.expireTimeCapReached++
 		}
 	}
+	// Like Redis's clientsCron, every client with pending replies is checked
+	// against the output buffer limits once a second: one that stopped
+	// reading sends nothing more, so the check after each command never
+	// comes, and it would otherwise stay above the soft limit for ever.
+	if s.cfg.OutputLimit.Soft > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
+		for _, c := range s.clients {
+			if c.pendingOutput() > 0 {
+				s.closeIfOverOutputLimit(c)
+			}
+		}
+	}
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kvdserver/kvd/server"
 )
@@ -96,4 +97,36 @@ func TestInfoMultiplexingAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOutputSoftLimitIdleClient checks that a client that stopped reading,
+// above the soft output buffer limit and idle, is dropped once it has been
+// above it for longer than soft-seconds, as Redis's cron does, and not
+// kept (with its memory) until it sends something.
+func TestOutputSoftLimitIdleClient(t *testing.T) {
+	s := privateServers(t, func(c *server.Config) { c.OutputLimit = server.OutputLimit{Soft: 1 << 20, SoftSeconds: 2} },
+		"--client-output-buffer-limit", "normal 0 1mb 2")
+	onBoth(t, s, func(t *testing.T, addr string) {
+		admin := dial(t, addr)
+		admin.do("SET", "big", strings.Repeat("x", 1<<20))
+		hog := dial(t, addr)
+		id := strings.TrimSpace(strings.TrimPrefix(hog.do("CLIENT", "ID"), ":"))
+		// 20 MB of replies, far more than the sockets buffer: the rest
+		// stays pending, above the soft limit, and the client goes quiet.
+		var gets []byte
+		for range 20 {
+			gets = append(gets, encode("GET", "big")...)
+		}
+		hog.write(gets)
+		connected := func() bool {
+			return strings.Contains(admin.do("CLIENT", "LIST"), "id="+id+" ")
+		}
+		waitFor(t, 5*time.Second, "the reads to run", func() bool {
+			return regexp.MustCompile(`id=` + id + ` .* cmd=get `).MatchString(admin.do("CLIENT", "LIST"))
+		})
+		if !connected() {
+			t.Fatal("dropped before soft-seconds had passed")
+		}
+		waitFor(t, 10*time.Second, "the idle client above the soft limit to be dropped", func() bool { return !connected() })
+	})
 }
