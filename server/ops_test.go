@@ -51,3 +51,49 @@ func TestAcceptOutOfDescriptorsLogsOnce(t *testing.T) {
 		t.Fatalf("a new episode logged %d times in all, want 2:\n%s", n, log.String())
 	}
 }
+
+// TestRedactArgs checks that secret option values are hidden from the
+// command line pprof serves, and nothing else is.
+func TestRedactArgs(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"kvd --port 7000", "kvd --port 7000"},
+		{"kvd --requirepass s3cret --port 7000", "kvd --requirepass (redacted) --port 7000"},
+		{"kvd /etc/kvd.conf --masterauth m --masteruser u", "kvd /etc/kvd.conf --masterauth (redacted) --masteruser u"},
+		{"kvd --RequirePass=s3cret --port=1", "kvd --RequirePass=(redacted) --port=1"},
+		{"kvd --requirepass a b --loglevel verbose", "kvd --requirepass (redacted) (redacted) --loglevel verbose"},
+		{"kvd --sentinel-pass x", "kvd --sentinel-pass (redacted)"},
+		{"requirepass --port 1", "requirepass --port 1"},
+	} {
+		got := strings.Join(redactArgs(strings.Fields(tc.in)), " ")
+		if got != tc.want {
+			t.Errorf("redactArgs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPprofListenAddr checks that pprof-addr must be a loopback address
+// unless pprof-allow-remote is set.
+func TestPprofListenAddr(t *testing.T) {
+	for _, tc := range []struct {
+		addr   string
+		remote bool
+		ok     bool
+	}{
+		{"127.0.0.1:6060", false, true},
+		{"127.0.0.2:0", false, true},
+		{"[::1]:6060", false, true},
+		{"localhost:6060", false, true},
+		{":6060", false, false},
+		{"0.0.0.0:6060", false, false},
+		{"[::]:6060", false, false},
+		{"10.1.2.3:6060", false, false},
+		{":6060", true, true},
+		{"10.1.2.3:6060", true, true},
+		{"no-port", false, false},
+	} {
+		_, err := pprofListenAddr(tc.addr, tc.remote)
+		if (err == nil) != tc.ok {
+			t.Errorf("pprofListenAddr(%q, remote %v): %v, want ok %v", tc.addr, tc.remote, err, tc.ok)
+		}
+	}
+}

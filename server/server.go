@@ -790,11 +790,15 @@ func (s *Server) startPprof() error {
 	if s.cfg.PprofAddr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.cfg.PprofAddr)
+	addr, err := pprofListenAddr(s.cfg.PprofAddr, s.cfg.PprofAllowRemote)
 	if err != nil {
 		return fmt.Errorf("kvd: pprof: %w", err)
 	}
-	s.pprofServer = &http.Server{Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.ListenTCP("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("kvd: pprof: %w", err)
+	}
+	s.pprofServer = &http.Server{Handler: pprofMux(os.Args), ReadHeaderTimeout: 10 * time.Second}
 	s.logf(levelNotice, "pprof listening on http://%s/debug/pprof/", ln.Addr())
 	go s.pprofServer.Serve(ln)
 	return nil

@@ -3,9 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -560,4 +563,51 @@ func TestBinaryMaxClientsUnderUlimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBinaryPprofProtected runs kvd with pprof-addr: an address that is
+// not a loopback one is refused at start-up unless pprof-allow-remote is
+// set, and the command line the profiles serve hides the password.
+func TestBinaryPprofProtected(t *testing.T) {
+	bin := buildKvd(t)
+	t.Run("remote refused", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", "0", "--pprof-addr", "0.0.0.0:0").CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "pprof-allow-remote yes") {
+			t.Fatalf("pprof-addr 0.0.0.0:0: %v\n%s", err, out)
+		}
+	})
+	t.Run("cmdline redacted", func(t *testing.T) {
+		addr, port := freeAddr(t)
+		pprofAddr, _ := freeAddr(t)
+		startProcess(t, addr, bin, "--bind", "127.0.0.1", "--port", port, "--requirepass", "s3cret", "--pprof-addr", pprofAddr)
+		resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/cmdline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join([]string{bin, "--bind", "127.0.0.1", "--port", port, "--requirepass", "(redacted)", "--pprof-addr", pprofAddr}, "\x00")
+		if string(body) != want {
+			t.Fatalf("cmdline %q, want %q", body, want)
+		}
+	})
+	t.Run("remote allowed", func(t *testing.T) {
+		addr, port := freeAddr(t)
+		_, pprofPort := freeAddr(t)
+		startProcess(t, addr, bin, "--bind", "127.0.0.1", "--port", port, "--pprof-addr", ":"+pprofPort, "--pprof-allow-remote", "yes")
+		resp, err := http.Get("http://127.0.0.1:" + pprofPort + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /debug/pprof/: %s", resp.Status)
+		}
+	})
 }
