@@ -57,8 +57,12 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	}
 	b = num(b, "argv-mem", argvMem)
 	b = num(b, "multi-mem", multiMem)
-	b = num(b, "rbs", int64(max(cap(c.out), ioBufSize)))
-	b = num(b, "rbp", int64(max(c.outPeak, len(c.out)-c.wpos)))
+	// rbp is the peak use of the buffer rbs measures, so never above it:
+	// replies bigger than the buffer in use count as filling it, as
+	// Redis's overflow into its reply list does.
+	rbs := max(cap(c.out), ioBufSize)
+	b = num(b, "rbs", int64(rbs))
+	b = num(b, "rbp", int64(min(max(c.outPeak, len(c.out)-c.wpos), rbs)))
 	pending := int64(c.pendingOutput())
 	obl := min(pending, ioBufSize)
 	b = num(b, "obl", obl)

@@ -1,6 +1,12 @@
 package server
 
-import "golang.org/x/sys/unix"
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
 
 // CONFIG GET, SET, RESETSTAT, REWRITE and HELP, with Redis 7.0's replies.
 
@@ -76,9 +82,11 @@ func configSetCommand(c *Ctx) {
 		s.logf(levelWarning, "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.", p.name)
 		s.cfg = old
 		s.applyParams(set)
+		s.publishConfig()
 		c.replyError(errConfigSetFailed(p.name, err.Error()))
 		return
 	}
+	s.publishConfig()
 	c.replyOK()
 }
 
@@ -103,28 +111,46 @@ func (s *Server) applyParams(set []*param) (*param, error) {
 const reservedFds = 32
 
 // applyMaxClients raises the open files limit to what maxclients needs, like
-// Redis's adjustOpenFilesLimit: when the system refuses, it reports the
+// Redis's CONFIG SET maxclients: when the system refuses, it reports the
 // most clients the limit it could get allows.
 func (s *Server) applyMaxClients() error {
+	if n := s.adjustOpenFilesLimit(); n != s.cfg.MaxClients {
+		return errors.New("The operating system is not able to handle the specified number of clients, try with " + strconv.Itoa(n))
+	}
+	return nil
+}
+
+// adjustOpenFilesLimit raises the open files limit (RLIMIT_NOFILE) to
+// maxclients plus reservedFds when it is lower, as Redis does at start-up
+// and on CONFIG SET maxclients, with Redis's log lines. It returns the most
+// clients the limit then allows: maxclients when it is high enough, less
+// otherwise (below 1 when the limit leaves no room for any client).
+func (s *Server) adjustOpenFilesLimit() int {
 	want := uint64(s.cfg.MaxClients) + reservedFds
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return errMaxClientsOS(1024 - reservedFds)
+		s.logf(levelWarning, "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the max clients configuration accordingly.", strerror(err))
+		return 1024 - reservedFds
 	}
 	if lim.Cur >= want {
-		return nil
+		return s.cfg.MaxClients
 	}
 	// Redis tries want, want-16, want-32, ... down to the current limit and
 	// keeps the first the system accepts. What the system accepts does not
 	// grow as the value shrinks, so a binary search over those steps finds
 	// the same value.
+	var setErr error
 	try := func(v uint64) bool {
 		l := unix.Rlimit{Cur: v, Max: max(v, lim.Max)}
-		return unix.Setrlimit(unix.RLIMIT_NOFILE, &l) == nil
+		err := unix.Setrlimit(unix.RLIMIT_NOFILE, &l)
+		if err != nil {
+			setErr = err
+		}
+		return err == nil
 	}
 	if try(want) {
 		s.logf(levelNotice, "Increased maximum number of open files to %d (it was originally set to %d).", want, lim.Cur)
-		return nil
+		return s.cfg.MaxClients
 	}
 	lo, hi := uint64(1), (want-lim.Cur+15)/16 // steps: want-16*k for k in [lo, hi]
 	best := lim.Cur
@@ -144,9 +170,25 @@ func (s *Server) applyMaxClients() error {
 	if best > lim.Cur {
 		try(best)
 	}
-	got := int64(best) - reservedFds
+	if best <= reservedFds {
+		s.logf(levelWarning, "Your current 'ulimit -n' of %d is not enough for the server to start. Please increase your open file limit to at least %d. Exiting.", lim.Cur, want)
+		return int(best) - reservedFds
+	}
+	got := int(best - reservedFds)
 	s.logf(levelWarning, "You requested maxclients of %d requiring at least %d max file descriptors.", s.cfg.MaxClients, want)
-	return errMaxClientsOS(got)
+	s.logf(levelWarning, "Server can't set maximum open files to %d because of OS error: %s.", want, strerror(setErr))
+	s.logf(levelWarning, "Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", best, got)
+	return got
+}
+
+// strerror formats a system error as C's strerror does ("Operation not
+// permitted"), for log lines that are Redis's.
+func strerror(err error) string {
+	msg := err.Error()
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 // applyProtoMaxBulkLen gives connected clients the new bulk length limit.

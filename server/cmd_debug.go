@@ -108,10 +108,19 @@ func strtod(b []byte) float64 {
 }
 
 // debugSleep blocks the whole server, as in Redis, for the given seconds.
+// A shutdown (SIGTERM) cuts the sleep short, as the signal interrupts
+// Redis's nanosleep; then, like Redis, which exits before writing it, the
+// client gets no reply.
 func debugSleep(c *Ctx) {
 	usec := int64(strtod(c.argv[2]) * 1e6)
 	if usec > 0 {
-		time.Sleep(time.Duration(usec) * time.Microsecond)
+		t := time.NewTimer(time.Duration(usec) * time.Microsecond)
+		select {
+		case <-t.C:
+		case <-c.srv.stopping:
+			t.Stop()
+			return
+		}
 	}
 	c.replyOK()
 }

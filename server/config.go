@@ -83,8 +83,15 @@ type Config struct {
 	// been that short; 0 never spins ("proactor-spin-usec"; kvd only). See
 	// eventloop.Options.SpinWait.
 	ProactorSpinUsec int
-	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr"; kvd only).
+	// PprofAddr, if set, serves net/http/pprof on that address ("pprof-addr";
+	// kvd only). Profiles show data and the command line shows options
+	// (secret values are redacted from it): the address must be a loopback
+	// one unless PprofAllowRemote is set.
 	PprofAddr string
+	// PprofAllowRemote lets PprofAddr be an address other than a loopback
+	// one, such as ":6060" (every interface) ("pprof-allow-remote"; kvd
+	// only; default false).
+	PprofAllowRemote bool
 
 	// HashMaxListpackEntries is the most fields a hash keeps in its compact
 	// listpack encoding ("hash-max-listpack-entries", alias "hash-max-ziplist-entries").
@@ -393,6 +400,7 @@ var params = []param{
 	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
 	withImmutable(intParam("proactor-spin-usec", 0, 1000, func(c *Config) *int { return &c.ProactorSpinUsec })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
+	withImmutable(boolParam("pprof-allow-remote", func(c *Config) *bool { return &c.PprofAllowRemote })),
 	memParam("hll-sparse-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.HLLSparseMaxBytes }),
 	// Sorted set encoding thresholds (see store.ZLimits), with their pre-7.0 names as aliases.
 	func() param {

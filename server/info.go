@@ -162,6 +162,15 @@ func (s *Server) tcpPort() int {
 	return 0
 }
 
+// multiplexingAPI is INFO's multiplexing_api: the kernel interface the
+// event loop runs on, io_uring for the proactor and epoll for the reactor.
+func (s *Server) multiplexingAPI() string {
+	if s.cfg.IOModel == "proactor" {
+		return "io_uring"
+	}
+	return "epoll"
+}
+
 func (s *Server) infoServer(b *infoBuilder) {
 	st := s.static()
 	now := time.Now()
@@ -174,7 +183,7 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("os", st.os)
 	b.int("arch_bits", strconv.IntSize)
 	b.str("monotonic_clock", "POSIX clock_gettime")
-	b.str("multiplexing_api", "epoll")
+	b.str("multiplexing_api", s.multiplexingAPI())
 	b.str("atomicvar_api", "sync/atomic")
 	b.str("gcc_version", "0.0.0")
 	b.int("process_id", int64(os.Getpid()))

@@ -76,3 +76,15 @@ func (l *logger) printf(level int, loglevel string, format string, args ...any) 
 	io.WriteString(l.w, line)
 	l.mu.Unlock()
 }
+
+// signalLine logs msg the way Redis logs from its signal handler:
+// "pid:signal-handler (unix seconds) msg", if loglevel lets level through.
+func (l *logger) signalLine(level int, loglevel string, msg string) {
+	if level < parseLevel(loglevel) || l.w == nil {
+		return
+	}
+	line := fmt.Sprintf("%d:signal-handler (%d) %s\n", l.pid, time.Now().Unix(), msg)
+	l.mu.Lock()
+	io.WriteString(l.w, line)
+	l.mu.Unlock()
+}

@@ -42,7 +42,11 @@ const RedisVersion = "7.0.15"
 
 // Server is a kvd server.
 type Server struct {
-	cfg  Config
+	cfg Config // the configuration, read and written on the loop only
+	// cfgView is a copy of cfg published after every change, for Config,
+	// which any goroutine may call.
+	cfgView atomic.Pointer[Config]
+
 	loop *eventloop.Loop
 	log  *logger
 	dbs  []*store.DB
@@ -85,6 +89,13 @@ type Server struct {
 	addrMu    sync.Mutex
 	addrs     []net.Addr
 	shutdown  bool // SHUTDOWN was executed
+	// acceptPaused is set when accepts were paused for want of descriptors
+	// (and logged), cleared by the next accepted connection.
+	acceptPaused bool
+	// stopping is closed (once, by stopRequested) when Shutdown or Close is
+	// called, so that a command sleeping on the loop (DEBUG SLEEP) stops.
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 
 	infoStatic     *infoStatic // INFO values computed once, on first use
 	noActiveExpire bool        // DEBUG SET-ACTIVE-EXPIRE 0
@@ -166,8 +177,21 @@ func New(cfg Config) (*Server, error) {
 		clients:          make(map[int64]*Client),
 		commands:         newCommandTable(),
 		done:             make(chan struct{}),
+		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
+	// Like Redis at start-up: raise the open files limit to what
+	// maxclients needs or, if the system refuses, lower maxclients to what
+	// the limit allows, so that a client past it is refused with an error
+	// rather than left waiting for a descriptor.
+	n := s.adjustOpenFilesLimit()
+	if n < 1 {
+		loop.Close()
+		lg.close()
+		return nil, fmt.Errorf("kvd: the open files limit leaves no room for clients (maxclients %d needs %d)", cfg.MaxClients, cfg.MaxClients+reservedFds)
+	}
+	s.cfg.MaxClients = n
+	s.publishConfig()
 	s.stats.init()
 	s.dbs = make([]*store.DB, cfg.Databases)
 	for i := range s.dbs {
@@ -215,8 +239,18 @@ func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
 	return loop, "reactor", err
 }
 
-// Config returns a copy of the server's current configuration.
-func (s *Server) Config() Config { return s.cfg }
+// Config returns a copy of the server's current configuration. It is safe
+// to call from any goroutine: it reads the copy published after the last
+// change (see publishConfig), never the configuration CONFIG SET writes.
+func (s *Server) Config() Config { return *s.cfgView.Load() }
+
+// publishConfig publishes a copy of the configuration for Config. The loop
+// calls it after every change to s.cfg.
+func (s *Server) publishConfig() {
+	cfg := s.cfg
+	cfg.Bind = append([]string(nil), s.cfg.Bind...)
+	s.cfgView.Store(&cfg)
+}
 
 // Listen opens the listeners the configuration asks for. After it returns,
 // Addr reports where the server listens. Serve calls it if needed.
@@ -319,7 +353,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.cleanup()
 		return nil
 	}
-	s.loop.Submit(func() { s.stopLoop(true) })
+	s.stopRequested()
+	s.loop.Submit(func() {
+		s.logf(levelWarning, "User requested shutdown...")
+		s.stopLoop(true)
+	})
 	select {
 	case <-s.done:
 		return nil
@@ -336,6 +374,7 @@ func (s *Server) Close() error {
 		s.cleanup()
 		return nil
 	}
+	s.stopRequested()
 	s.loop.Submit(func() { s.stopLoop(false) })
 	s.loop.Stop()
 	<-s.done
@@ -346,11 +385,28 @@ func (s *Server) Close() error {
 // released its resources.
 func (s *Server) Done() <-chan struct{} { return s.done }
 
+// ShutdownOnSignal is Shutdown for a process that received the signal
+// named sig (SIGTERM, SIGINT): it first logs the line Redis's signal
+// handler logs, "Received SIGTERM scheduling shutdown...".
+func (s *Server) ShutdownOnSignal(ctx context.Context, sig string) error {
+	s.log.signalLine(levelWarning, s.cfg.LogLevel, "Received "+sig+" scheduling shutdown...")
+	return s.Shutdown(ctx)
+}
+
+// stopRequested tells a command sleeping on the loop that the server is
+// stopping. It may be called from any goroutine, any number of times.
+func (s *Server) stopRequested() {
+	s.stoppingOnce.Do(func() { close(s.stopping) })
+}
+
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
 	for _, l := range s.listeners {
 		s.loop.RemoveAcceptor(l.fd)
+		if l.path != "" && flush {
+			s.logf(levelNotice, "Removing the unix socket file.")
+		}
 	}
 	closeListeners(s.listeners)
 	s.listeners = nil
@@ -395,7 +451,11 @@ func (s *Server) acceptError(l *listener, err error) {
 		s.logf(levelWarning, "Accepting client connection: %v", err)
 		return
 	}
-	s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms", err)
+	// Logged once per episode, not on every retry (ten a second).
+	if !s.acceptPaused {
+		s.acceptPaused = true
+		s.logf(levelWarning, "Accepting client connection: %v; pausing accepts for 100ms at a time until a descriptor is free", err)
+	}
 	if err := s.loop.PauseAcceptor(l.fd, true); err != nil {
 		s.logf(levelWarning, "%v", err)
 		return
@@ -410,6 +470,7 @@ func (s *Server) acceptError(l *listener, err error) {
 
 func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	s.stats.totalConnections++
+	s.acceptPaused = false
 	if len(s.clients) >= s.cfg.MaxClients {
 		unix.Write(fd, []byte("-"+errMaxClients+"\r\n"))
 		// Drain what the client already sent: closing a socket with unread
@@ -643,6 +704,17 @@ func (s *Server) cron() time.Duration {
 			s.stats.expireTimeCapReached++
 		}
 	}
+	// Like Redis's clientsCron, every client with pending replies is checked
+	// against the output buffer limits once a second: one that stopped
+	// reading sends nothing more, so the check after each command never
+	// comes, and it would otherwise stay above the soft limit for ever.
+	if s.cfg.OutputLimit.Soft > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
+		for _, c := range s.clients {
+			if c.pendingOutput() > 0 {
+				s.closeIfOverOutputLimit(c)
+			}
+		}
+	}
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
@@ -698,11 +770,15 @@ func (s *Server) startPprof() error {
 	if s.cfg.PprofAddr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.cfg.PprofAddr)
+	addr, err := pprofListenAddr(s.cfg.PprofAddr, s.cfg.PprofAllowRemote)
 	if err != nil {
 		return fmt.Errorf("kvd: pprof: %w", err)
 	}
-	s.pprofServer = &http.Server{Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.ListenTCP("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("kvd: pprof: %w", err)
+	}
+	s.pprofServer = &http.Server{Handler: pprofMux(os.Args), ReadHeaderTimeout: 10 * time.Second}
 	s.logf(levelNotice, "pprof listening on http://%s/debug/pprof/", ln.Addr())
 	go s.pprofServer.Serve(ln)
 	return nil

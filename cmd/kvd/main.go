@@ -70,8 +70,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "kvd server v=%s (Redis %s compatible)\n", server.Version, server.RedisVersion)
 			return 0
 		case "-h", "--help":
-			usage(stdout)
-			return 0
+			// Like redis-server: the usage goes to stderr, with status 1.
+			usage(stderr)
+			return 1
 		}
 	}
 	cfg, err := loadConfig(args, os.Stdin)
@@ -102,10 +103,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if sig == syscall.SIGINT {
 				name = "SIGINT"
 			}
-			fmt.Fprintf(stdout, "%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			srv.Shutdown(ctx)
+			srv.ShutdownOnSignal(ctx, name)
 		case <-srv.Done():
 		}
 	}()

@@ -3,9 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,20 +225,31 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRunVersionAndHelp(t *testing.T) {
+	// As redis-server 7.0.15: the version on stdout with status 0, the
+	// usage on stderr with status 1.
 	for _, tt := range []struct {
 		arg, want string
+		toStderr  bool
+		code      int
 	}{
-		{"-v", "kvd server v=" + server.Version + " (Redis " + server.RedisVersion + " compatible)\n"},
-		{"--version", "kvd server v=" + server.Version},
-		{"--help", "Usage: kvd [/path/to/kvd.conf] [options] [-]"},
-		{"-h", "Usage: kvd"},
+		{"-v", "kvd server v=" + server.Version + " (Redis " + server.RedisVersion + " compatible)\n", false, 0},
+		{"--version", "kvd server v=" + server.Version, false, 0},
+		{"--help", "Usage: kvd [/path/to/kvd.conf] [options] [-]", true, 1},
+		{"-h", "Usage: kvd", true, 1},
 	} {
 		var stdout, stderr syncBuffer
-		if code := run([]string{tt.arg}, &stdout, &stderr); code != 0 {
-			t.Errorf("%s: exit status %d", tt.arg, code)
+		if code := run([]string{tt.arg}, &stdout, &stderr); code != tt.code {
+			t.Errorf("%s: exit status %d, want %d", tt.arg, code, tt.code)
 		}
-		if !strings.HasPrefix(stdout.String(), tt.want) {
-			t.Errorf("%s: %q, want it to start with %q", tt.arg, stdout.String(), tt.want)
+		out, other := &stdout, &stderr
+		if tt.toStderr {
+			out, other = &stderr, &stdout
+		}
+		if !strings.HasPrefix(out.String(), tt.want) {
+			t.Errorf("%s: %q, want it to start with %q", tt.arg, out.String(), tt.want)
+		}
+		if other.String() != "" {
+			t.Errorf("%s: unexpected output on the other stream: %q", tt.arg, other.String())
 		}
 	}
 }
@@ -324,4 +338,276 @@ func TestAtLeastTwoPs(t *testing.T) {
 			t.Errorf("GOMAXPROCS env %q, %d before: %d after, want %d", tc.env, tc.from, got, tc.want)
 		}
 	}
+}
+
+// buildKvd builds the kvd binary into a temporary directory.
+func buildKvd(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "kvd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr returns a loopback address with a port free at the moment.
+func freeAddr(t *testing.T) (string, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return l.Addr().String(), port
+}
+
+// process is a server binary started by a test.
+type process struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer // its stdout and stderr
+	exited chan struct{}
+	err    error // Wait's result, once exited is closed
+}
+
+// startProcess starts a server binary and waits until addr accepts
+// connections. The process is killed when the test ends if it is still
+// running.
+func startProcess(t *testing.T, addr string, name string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(name, args...), out: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not start: %v\n%s", name, err, p.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// logMessages returns the messages of a Redis-style log (each line without
+// its pid, role, time and level mark).
+func logMessages(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`^\d+:(?:[MCSX] \d{2} \w{3} \d{4} [\d:.]+ [.\-*#]|signal-handler \(\d+\)) (.*)$`)
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if m := re.FindStringSubmatch(line); m != nil {
+			msgs = append(msgs, m[1])
+		} else if line != "" {
+			t.Errorf("log line not in Redis's format: %q", line)
+		}
+	}
+	return msgs
+}
+
+// TestBinarySigtermDuringDebugSleep runs kvd and redis-server 7.0.15, each
+// with a log file and a Unix socket, sends SIGTERM while a client's DEBUG
+// SLEEP 30 blocks the server, and requires what Redis does: the sleep is cut
+// short and the server exits at once, the client gets no reply, and the log
+// shows Redis's shutdown lines in Redis's order.
+func TestBinarySigtermDuringDebugSleep(t *testing.T) {
+	bin := buildKvd(t)
+	want := []string{
+		"Received SIGTERM scheduling shutdown...",
+		"User requested shutdown...",
+		"Removing the unix socket file.",
+		"%s is now ready to exit, bye bye...",
+	}
+	servers := []struct{ name, path string }{{"kvd", bin}}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		servers = append(servers, struct{ name, path string }{"Redis", p})
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("redis-server is required in CI: %v", err)
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			dir := t.TempDir()
+			addr, port := freeAddr(t)
+			logFile := filepath.Join(dir, "log")
+			args := []string{"--bind", "127.0.0.1", "--port", port, "--enable-debug-command", "yes",
+				"--logfile", logFile, "--unixsocket", filepath.Join(dir, "s.sock"), "--save", ""}
+			if srv.name == "Redis" {
+				args = append(args, "--dir", dir)
+			}
+			p := startProcess(t, addr, srv.path, args...)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte("DEBUG SLEEP 30\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(300 * time.Millisecond) // the sleep has begun
+			start := time.Now()
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-p.exited:
+				if p.err != nil {
+					t.Errorf("exit: %v", p.err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server did not exit within 10 s of SIGTERM")
+			}
+			t.Logf("exited %v after SIGTERM", time.Since(start))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if got, err := io.ReadAll(c); len(got) != 0 || err != nil {
+				t.Errorf("DEBUG SLEEP got %q (%v); want the connection closed without a reply", got, err)
+			}
+			msgs := logMessages(t, logFile)
+			for i, m := range msgs {
+				if m == want[0] {
+					msgs = msgs[i:]
+					break
+				}
+			}
+			wantHere := append([]string(nil), want...)
+			wantHere[len(want)-1] = fmt.Sprintf(want[len(want)-1], srv.name)
+			if strings.Join(msgs, "\n") != strings.Join(wantHere, "\n") {
+				t.Errorf("log after SIGTERM:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(wantHere, "\n"))
+			}
+		})
+	}
+}
+
+// TestBinaryMaxClientsUnderUlimit runs kvd and redis-server 7.0.15 under
+// `ulimit -n 100`, where the default maxclients of 10000 cannot be served,
+// and requires what Redis does: maxclients lowered to the limit less 32 at
+// start-up with Redis's three warnings, every client up to it served, and
+// the next one refused with an error at once (not left hanging).
+func TestBinaryMaxClientsUnderUlimit(t *testing.T) {
+	bin := buildKvd(t)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 100 {
+		t.Skipf("open files limit %d (%v): cannot run with 100", lim.Cur, err)
+	}
+	const ulimit, maxClients = 100, 100 - 32
+	want := []string{
+		"You requested maxclients of 10000 requiring at least 10032 max file descriptors.",
+		"Server can't set maximum open files to 10032 because of OS error: Operation not permitted.",
+		fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", ulimit, maxClients),
+	}
+	servers := []struct{ name, path string }{{"kvd", bin}}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		servers = append(servers, struct{ name, path string }{"Redis", p})
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("redis-server is required in CI: %v", err)
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			dir := t.TempDir()
+			addr, port := freeAddr(t)
+			logFile := filepath.Join(dir, "log")
+			args := []string{"-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, ulimit), srv.path,
+				"--bind", "127.0.0.1", "--port", port, "--logfile", logFile, "--save", ""}
+			if srv.name == "Redis" {
+				args = append(args, "--dir", dir)
+			}
+			startProcess(t, addr, "bash", args...)
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			for i := 0; i <= maxClients; i++ {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatalf("connection %d: %v", i+1, err)
+				}
+				conns = append(conns, c)
+				r := bufio.NewReader(c)
+				switch {
+				case i == 0:
+					if got := command(t, c, r, "CONFIG", "GET", "maxclients"); got != fmt.Sprintf("maxclients %d", maxClients) {
+						t.Fatalf("CONFIG GET maxclients: %q", got)
+					}
+				case i < maxClients:
+					if got := command(t, c, r, "PING"); got != "+PONG" {
+						t.Fatalf("connection %d: PING: %q", i+1, got)
+					}
+				default:
+					c.SetDeadline(time.Now().Add(5 * time.Second))
+					if got, err := r.ReadString('\n'); got != "-ERR max number of clients reached\r\n" {
+						t.Fatalf("connection %d, past maxclients: %q (%v), want the error", i+1, got, err)
+					}
+				}
+			}
+			msgs := strings.Join(logMessages(t, logFile), "\n")
+			if !strings.Contains(msgs, strings.Join(want, "\n")) {
+				t.Errorf("log:\n%s\nlacks:\n%s", msgs, strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// TestBinaryPprofProtected runs kvd with pprof-addr: an address that is
+// not a loopback one is refused at start-up unless pprof-allow-remote is
+// set, and the command line the profiles serve hides the password.
+func TestBinaryPprofProtected(t *testing.T) {
+	bin := buildKvd(t)
+	t.Run("remote refused", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, bin, "--bind", "127.0.0.1", "--port", "0", "--pprof-addr", "0.0.0.0:0").CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "pprof-allow-remote yes") {
+			t.Fatalf("pprof-addr 0.0.0.0:0: %v\n%s", err, out)
+		}
+	})
+	t.Run("cmdline redacted", func(t *testing.T) {
+		addr, port := freeAddr(t)
+		pprofAddr, _ := freeAddr(t)
+		startProcess(t, addr, bin, "--bind", "127.0.0.1", "--port", port, "--requirepass", "s3cret", "--pprof-addr", pprofAddr)
+		resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/cmdline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join([]string{bin, "--bind", "127.0.0.1", "--port", port, "--requirepass", "(redacted)", "--pprof-addr", pprofAddr}, "\x00")
+		if string(body) != want {
+			t.Fatalf("cmdline %q, want %q", body, want)
+		}
+	})
+	t.Run("remote allowed", func(t *testing.T) {
+		addr, port := freeAddr(t)
+		_, pprofPort := freeAddr(t)
+		startProcess(t, addr, bin, "--bind", "127.0.0.1", "--port", port, "--pprof-addr", ":"+pprofPort, "--pprof-allow-remote", "yes")
+		resp, err := http.Get("http://127.0.0.1:" + pprofPort + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /debug/pprof/: %s", resp.Status)
+		}
+	})
 }
