@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -115,7 +113,7 @@ const reservedFds = 32
 // most clients the limit it could get allows.
 func (s *Server) applyMaxClients() error {
 	if n := s.adjustOpenFilesLimit(); n != s.cfg.MaxClients {
-		return errors.New("The operating system is not able to handle the specified number of clients, try with " + strconv.Itoa(n))
+		return errMaxClientsOS(int64(n))
 	}
 	return nil
 }
