@@ -512,6 +512,9 @@ func (s *Server) closeIfOverOutputLimit(c *Client) bool {
 func (s *Server) overOutputLimit(c *Client) bool {
 	lim := s.cfg.OutputLimit
 	n := int64(c.pendingOutput())
+	if n > unauthOutputLimit && c.authRequired() {
+		return true
+	}
 	if lim.Hard > 0 && n >= lim.Hard {
 		return true
 	}
@@ -525,6 +528,14 @@ func (s *Server) overOutputLimit(c *Client) bool {
 	c.outLimitSince = 0
 	return false
 }
+
+// unauthOutputLimit is the most unwritten reply bytes a client that must
+// still authenticate may have before it is closed, whatever the configured
+// limits. Redis (since the fix for CVE-2025-21605) closes such a client as
+// soon as its replies overflow the fixed 16 KB reply buffer into the reply
+// list, so that a client without the password cannot make the server hold
+// replies it never reads.
+const unauthOutputLimit = ioBufSize
 
 // beforeSleep runs before the loop waits: it resumes the clients a pause
 // released, then writes pending replies.
