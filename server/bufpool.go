@@ -4,9 +4,22 @@ package server
 // steady traffic (including replies bigger than one 16 KB buffer, such as
 // pipelined reads of 1 KB values) allocates nothing. It is used on the loop
 // goroutine only.
+//
+// Buffers the pool does not keep (bigger than its classes, or of a class
+// that is full) are left to the garbage collector, and their bytes counted:
+// the cron hands that memory back to the operating system once enough has
+// been dropped (see takeDropped), since the runtime would otherwise keep a
+// large client's buffers resident long after the client is gone.
 type bufPool struct {
 	classes [len(bufClasses)][][]byte
+	dropped int // bytes of buffers dropped since the last release
 }
+
+// releaseShare is the fraction of the heap (1/releaseShare) that dropped
+// buffers must reach before they are worth a release: a release is a full
+// garbage collection, so on a large data set it waits for as many bytes of
+// buffers as would make such a collection cheap relative to the heap.
+const releaseShare = 8
 
 // bufClasses are the pooled capacities, and how many of each are kept
 // (about 16 MB per class at most).
@@ -36,14 +49,38 @@ func (s *Server) getBufCap(n int) []byte {
 	return make([]byte, 0, n)
 }
 
-// putBuf returns a buffer to the pool if its capacity is one of the classes.
+// putBuf returns a buffer to the pool if its capacity is one of the classes
+// and that class is not full, and drops it otherwise.
 func (s *Server) putBuf(b []byte) {
 	for i, cl := range bufClasses {
 		if cap(b) == cl.size {
 			if len(s.bufPool.classes[i]) < cl.keep {
 				s.bufPool.classes[i] = append(s.bufPool.classes[i], b[:0])
+				return
 			}
-			return
+			break
 		}
 	}
+	s.dropBuf(b)
+}
+
+// dropBuf notes that b is left to the garbage collector. Buffers no bigger
+// than a standard one are not counted: the collector's ordinary pacing
+// handles them.
+func (s *Server) dropBuf(b []byte) {
+	if cap(b) > ioBufSize {
+		s.bufPool.dropped += cap(b)
+	}
+}
+
+// takeDropped returns the bytes of buffers dropped since the last call that
+// returned them, once they are at least a releaseShare of heap bytes, and 0
+// until then.
+func (p *bufPool) takeDropped(heap uint64) int {
+	if p.dropped == 0 || uint64(p.dropped) < heap/releaseShare {
+		return 0
+	}
+	n := p.dropped
+	p.dropped = 0
+	return n
 }

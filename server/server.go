@@ -594,14 +594,15 @@ func (s *Server) cron() time.Duration {
 	if s.runWithPeriod(100) {
 		s.trackMetrics(now)
 	}
-	s.notePeak(readMemory().objects)
+	heap := readMemory().objects
+	s.notePeak(heap)
 	// Active rehashing, as Redis's activerehashing yes: a keyspace table
 	// being resized moves for up to a millisecond per tick even when no
 	// write comes to move it.
 	for _, db := range s.dbs {
 		db.Rehash(time.Millisecond)
 	}
-	s.releaseDropped()
+	s.releaseDropped(heap)
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
@@ -637,17 +638,20 @@ func (s *Server) cron() time.Duration {
 }
 
 // releaseDropped returns free memory to the operating system once the
-// databases have dropped releaseThreshold bytes of keyspace tables. A table
+// databases have dropped releaseThreshold bytes of keyspace tables, or
+// clients that many bytes of buffers (and a share of the heap, heap bytes
+// in use, see bufPool.takeDropped). A table
 // that grows is copied into one half as large again, and the old one would
 // otherwise stay resident until the next garbage collection and the
 // runtime's slow scavenger, which at a million keys is a third of the
 // server's memory. The release (a collection, then returning every free
 // page) runs beside the loop, one at a time; tables grow geometrically, so
 // releases are rare and their total work is proportional to the data set.
-func (s *Server) releaseDropped() {
+func (s *Server) releaseDropped(heap uint64) {
 	for _, db := range s.dbs {
 		s.dropped += db.TakeDropped()
 	}
+	s.dropped += s.bufPool.takeDropped(heap)
 	if s.dropped < s.releaseThreshold || !s.releasing.CompareAndSwap(false, true) {
 		return
 	}
