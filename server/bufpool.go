@@ -66,12 +66,24 @@ func (s *Server) putBuf(b []byte) {
 
 // dropBuf notes that b is left to the garbage collector. Buffers no bigger
 // than a standard one are not counted: the collector's ordinary pacing
-// handles them.
+// handles them. A huge one may start a release (see releaseDropped) at once.
 func (s *Server) dropBuf(b []byte) {
 	if cap(b) > ioBufSize {
 		s.bufPool.dropped += cap(b)
+		if cap(b) >= hugeBuf {
+			// Do not wait for the cron: a batch of replies may be
+			// outgrowing one huge buffer after another right now.
+			s.releaseDropped(readMemory().objects)
+		}
 	}
 }
+
+// hugeBuf is the size (four times the largest pooled class) from which a
+// dropped buffer is considered for a release at once rather than at the next
+// cron run: one batch of pipelined replies can outgrow buffer after buffer
+// without returning to the loop, and the runtime would let the outgrown ones
+// pile up to as much as is live before collecting them.
+const hugeBuf = 4 << 20
 
 // takeDropped returns the bytes of buffers dropped since the last call that
 // returned them, once they are at least a releaseShare of heap bytes, and 0

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func TestBufPoolPolicy(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testClient(t, nil).srv
+			s.releaseThreshold = math.MaxInt // counted, never released
 			for _, n := range tc.put {
 				s.putBuf(make([]byte, 0, n))
 			}
@@ -41,8 +43,9 @@ func TestBufPoolPolicy(t *testing.T) {
 					}
 				}
 			}
-			if kept != tc.kept || s.bufPool.dropped != tc.dropped {
-				t.Errorf("kept %d, counted %d bytes dropped; want %d and %d", kept, s.bufPool.dropped, tc.kept, tc.dropped)
+			// A huge buffer hands what was counted to the release at once.
+			if dropped := s.bufPool.dropped + s.dropped; kept != tc.kept || dropped != tc.dropped {
+				t.Errorf("kept %d, counted %d bytes dropped; want %d and %d", kept, dropped, tc.kept, tc.dropped)
 			}
 		})
 	}
@@ -139,29 +142,57 @@ func TestQueryBufBigArgument(t *testing.T) {
 	}
 }
 
-// TestReleaseClientBuffers: the cron hands memory back to the operating
-// system once clients have dropped enough buffer bytes, as a client with
-// a large query buffer and a large output buffer does when it goes.
+// TestReleaseClientBuffers: memory goes back to the operating system once
+// clients have dropped enough buffer bytes: from the cron for buffers
+// below hugeBuf, at once for a huge one, and when a client with large
+// buffers goes.
 func TestReleaseClientBuffers(t *testing.T) {
-	c := testClient(t, nil)
-	s := c.srv
-	s.releaseThreshold = 1 << 20
-	// Big enough to be a releaseShare of whatever heap the test binary has.
+	// Sizes big enough to be a releaseShare of whatever heap the test
+	// binary has.
 	runtime.GC()
-	n := int(readMemory().objects/2) + 2<<20
-	c.qbuf = make([]byte, n)
-	c.out = make([]byte, 0, 2*n)
-	s.cron()
-	if got := s.releases.Load(); got != 0 {
-		t.Fatalf("%d releases before the client went", got)
+	heap := int(readMemory().objects)
+	cases := []struct {
+		name      string
+		drop      func(c *Client)
+		immediate bool // released before the cron runs
+	}{
+		{"buffers under hugeBuf", func(c *Client) {
+			for n := 0; n < max(3<<20, heap/2); n += 2 << 20 {
+				c.srv.putBuf(make([]byte, 0, 2<<20))
+			}
+		}, false},
+		{"a huge buffer", func(c *Client) { c.srv.putBuf(make([]byte, 0, max(hugeBuf, heap/2))) }, true},
+		{"a client going", func(c *Client) {
+			c.qbuf = make([]byte, 1<<20+heap/4)
+			c.out = make([]byte, 0, 1<<20+heap/4)
+			c.forget()
+		}, false},
 	}
-	c.forget()
-	s.cron()
-	for s.releasing.Load() {
-		time.Sleep(time.Millisecond)
-	}
-	if got := s.releases.Load(); got != 1 {
-		t.Errorf("%d releases after a client dropped %d MB of buffers, want 1", got, 3*n>>20)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testClient(t, nil)
+			s := c.srv
+			s.releaseThreshold = 1 << 20
+			wait := func() {
+				for s.releasing.Load() {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			tc.drop(c)
+			wait()
+			want := int64(0)
+			if tc.immediate {
+				want = 1
+			}
+			if got := s.releases.Load(); got != want {
+				t.Fatalf("%d releases before the cron ran, want %d", got, want)
+			}
+			s.cron()
+			wait()
+			if got := s.releases.Load(); got != 1 {
+				t.Errorf("%d releases after the cron ran, want 1", got)
+			}
+		})
 	}
 }
 

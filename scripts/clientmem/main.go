@@ -54,7 +54,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "clientmem: -kvd is required")
 		os.Exit(2)
 	}
-	fmt.Printf("%-14s %-6s %10s %10s %10s\n", "scenario", "server", "start MB", "peak MB", "after MB")
+	fmt.Printf("%-14s %-6s %10s %10s %10s %8s\n", "scenario", "server", "start MB", "peak MB", "after MB", "run s")
 	failed := false
 	for _, sc := range scenarios {
 		if *only != "" && !contains(strings.Split(*only, ","), sc.name) {
@@ -68,7 +68,7 @@ func main() {
 				failed = true
 			}
 			res[i] = r
-			fmt.Printf("%-14s %-6s %10.1f %10.1f %10.1f\n", sc.name, srv.name, mb(r.start), mb(r.peak), mb(r.after))
+			fmt.Printf("%-14s %-6s %10.1f %10.1f %10.1f %8.2f\n", sc.name, srv.name, mb(r.start), mb(r.peak), mb(r.after), r.took.Seconds())
 		}
 		fmt.Printf("%-14s %-6s %10s %10.2f %10.2f\n", sc.name, "ratio", "", ratio(res[1].peak, res[0].peak), ratio(res[1].after, res[0].after))
 	}
@@ -77,10 +77,15 @@ func main() {
 	}
 }
 
-type result struct{ start, peak, after int64 }
+type result struct {
+	start, peak, after int64         // resident set sizes
+	took               time.Duration // the scenario's run time
+}
 
 // measure starts a fresh server, runs the scenario against it and reads its
-// resident set before, at its peak and settle after the scenario ended.
+// resident set before, at its peak and settle after the scenario ended,
+// and how long the scenario took (for the slow reader and the pending
+// request, that includes waiting a second for the server to go quiet).
 func measure(bin string, redis bool, extra []string, sc scenario, scale float64, settle time.Duration) (result, error) {
 	port, err := freePort()
 	if err != nil {
@@ -111,7 +116,9 @@ func measure(bin string, redis bool, extra []string, sc scenario, scale float64,
 	pid := cmd.Process.Pid
 	var r result
 	r.start = status(pid, "VmRSS")
+	t0 := time.Now()
 	err = sc.run(addr, scale)
+	r.took = time.Since(t0)
 	time.Sleep(settle)
 	r.peak, r.after = status(pid, "VmHWM"), status(pid, "VmRSS")
 	return r, err
