@@ -16,9 +16,10 @@ type bufPool struct {
 }
 
 // releaseShare is the fraction of the heap (1/releaseShare) that dropped
-// buffers must reach before they are worth a release: a release is a full
-// garbage collection, so on a large data set it waits for as many bytes of
-// buffers as would make such a collection cheap relative to the heap.
+// buffers must reach before they are worth a release. A release is a full
+// garbage collection, whose cost grows with the heap: on a large data set
+// it waits for an eighth of the heap in dropped buffers, so that releases
+// add at most eight collections per heap's worth of buffers dropped.
 const releaseShare = 8
 
 // bufClasses are the pooled capacities, and how many of each are kept
