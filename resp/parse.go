@@ -27,6 +27,9 @@ const (
 	// argvPrealloc caps how many argument slots are reserved up front for
 	// a request, so a hostile count cannot make the server allocate.
 	argvPrealloc = 1024
+	// maxKeptSpans is the most argument positions (16 bytes each) a parser
+	// keeps room for between requests.
+	maxKeptSpans = 16 << 10
 )
 
 // Error is a protocol error. Its text is the whole error reply Redis sends
@@ -97,6 +100,9 @@ func (p *Parser) Reset() {
 	p.bulkLen = -1
 	p.pos = 0
 	p.scanned = 0
+	if cap(p.spans) > maxKeptSpans {
+		p.spans = nil // a huge request's positions are not kept for the next one
+	}
 	p.spans = p.spans[:0]
 }
 
@@ -244,11 +250,17 @@ func (p *Parser) parseMultibulk(buf []byte, argv [][]byte) ([][]byte, int, error
 		if len(buf)-p.pos < p.bulkLen+2 {
 			return argv, 0, nil
 		}
+		if len(p.spans) == cap(p.spans) {
+			p.growSpans()
+		}
 		p.spans = append(p.spans, span{p.pos, p.bulkLen})
 		// Like Redis, the two bytes after the data are skipped unchecked.
 		p.pos += p.bulkLen + 2
 		p.bulkLen = -1
 		p.remaining--
+	}
+	if cap(argv) < len(p.spans) {
+		argv = make([][]byte, 0, len(p.spans))
 	}
 	for _, s := range p.spans {
 		argv = append(argv, buf[s.off:s.off+s.n:s.off+s.n])
@@ -256,6 +268,19 @@ func (p *Parser) parseMultibulk(buf []byte, argv [][]byte) ([][]byte, int, error
 	n := p.pos
 	p.Reset()
 	return argv, n, nil
+}
+
+// growSpans makes room for more argument positions: it doubles the room,
+// but never past the arguments the request still announces, so a request
+// of many arguments costs one array of its exact size plus as much again
+// in the arrays it outgrew (append's gentler growth for large slices would
+// leave four times as much behind), and a request that announces more
+// arguments than it sends costs at most twice what it sent.
+func (p *Parser) growSpans() {
+	n := min(max(2*cap(p.spans), argvPrealloc), len(p.spans)+p.remaining)
+	grown := make([]span, len(p.spans), n)
+	copy(grown, p.spans)
+	p.spans = grown
 }
 
 func (p *Parser) parseInline(buf []byte, argv [][]byte) ([][]byte, int, error) {

@@ -632,3 +632,45 @@ func BenchmarkSplitArgs(b *testing.B) {
 		argv, _ = p.splitArgs(line, argv[:0])
 	}
 }
+
+// TestParserArgumentRoom: a request of many arguments, arriving a few at
+// a time, grows the parser's room for their positions by doubling up to
+// the announced count, so the arrays it outgrows add up to less than twice
+// the last one (append's growth leaves four times as much); the argument
+// slice it returns is of the exact size; and the room is not kept for the
+// next request.
+func TestParserArgumentRoom(t *testing.T) {
+	for _, count := range []int{3, 1000, 1025, 5000, 100_000} {
+		t.Run(fmt.Sprint(count), func(t *testing.T) {
+			req := []byte(fmt.Sprintf("*%d\r\n", count) + strings.Repeat("$0\r\n\r\n", count))
+			var p Parser
+			outgrown, last := 0, 0
+			for end := 10; ; end = min(end+6*97, len(req)) {
+				argv, n, err := p.Parse(req[:end], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					if c := cap(p.spans); c != last {
+						outgrown += last
+						last = c
+					}
+					if last > count {
+						t.Fatalf("room for %d positions, more than the %d announced", last, count)
+					}
+					continue
+				}
+				if len(argv) != count || cap(argv) != count {
+					t.Fatalf("argv: len %d cap %d, want %d", len(argv), cap(argv), count)
+				}
+				break
+			}
+			if outgrown > 2*last {
+				t.Errorf("outgrown arrays hold %d positions, more than twice the last one's %d", outgrown, last)
+			}
+			if count > maxKeptSpans && cap(p.spans) != 0 {
+				t.Errorf("room for %d positions kept after the request", cap(p.spans))
+			}
+		})
+	}
+}

@@ -233,13 +233,8 @@ func (c *Client) bufferInput(data []byte) {
 		c.qbuf = s.getBuf()
 	}
 	if len(c.qbuf)+len(data) > cap(c.qbuf) {
-		// Grow towards what a large bulk argument needs, but by at most
-		// doubling what has arrived: a header alone ("$536870912") must not
-		// make the server allocate the whole argument up front.
 		live := len(c.qbuf) - c.qpos
-		have := live + len(data)
-		want := max(have, min(c.parser.Need(), 2*have), 2*live, ioBufSize)
-		grown := make([]byte, live, want)
+		grown := make([]byte, live, queryBufCap(live, live+len(data), c.parser.Need()))
 		copy(grown, c.qbuf[c.qpos:])
 		s.putBuf(c.qbuf)
 		c.qbuf, c.qpos = grown, 0
@@ -251,6 +246,29 @@ func (c *Client) bufferInput(data []byte) {
 	}
 }
 
+// bigArgTrust is how many times what has arrived of a request the query
+// buffer may grow to at once for a big bulk argument in progress.
+const bigArgTrust = 16
+
+// queryBufCap is the capacity a query buffer that holds live unprocessed
+// bytes grows to when have bytes must fit, need being what the parser says
+// the request in progress needs (0 if unknown). It doubles, except that a
+// big bulk argument gets a buffer of its exact size (as Redis reads one
+// into a buffer of its exact size) once a sixteenth of it has arrived: the
+// buffers outgrown on the way add up to an eighth of the argument instead
+// of its whole size, and a header alone ("$536870912") still cannot make
+// the server allocate the whole argument.
+func queryBufCap(live, have, need int) int {
+	want := max(have, 2*live, ioBufSize)
+	if need > want {
+		if need <= bigArgTrust*have {
+			return need
+		}
+		want = max(want, min(need, 2*have))
+	}
+	return want
+}
+
 func prefix(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[:n]
@@ -258,8 +276,15 @@ func prefix(b []byte, n int) []byte {
 	return b
 }
 
+// maxKeptArgs is the most argument slots a client keeps room for between
+// commands; the array of a command with more is dropped after it.
+const maxKeptArgs = 16 << 10
+
 // clearArgs drops references into the input so its buffer can be reused.
 func clearArgs(argv [][]byte) [][]byte {
+	if cap(argv) > maxKeptArgs {
+		return nil
+	}
 	clear(argv)
 	return argv[:0]
 }
@@ -379,11 +404,14 @@ func (c *Client) forget(lent bool) {
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {
 		s.putBuf(c.qbuf)
+	} else {
+		s.dropBuf(c.qbuf)
 	}
 	c.qbuf, c.qpos = nil, 0
 	if lent {
 		// The kernel may still read the buffer being sent: leave it to the
 		// garbage collector rather than the pool.
+		s.dropBuf(c.out)
 		c.out = nil
 	}
 	c.releaseOutBuf()

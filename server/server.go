@@ -562,6 +562,9 @@ func (s *Server) closeIfOverOutputLimit(c *Client) bool {
 func (s *Server) overOutputLimit(c *Client) bool {
 	lim := s.cfg.OutputLimit
 	n := int64(c.pendingOutput())
+	if n > unauthOutputLimit && c.authRequired() {
+		return true
+	}
 	if lim.Hard > 0 && n >= lim.Hard {
 		return true
 	}
@@ -576,62 +579,20 @@ func (s *Server) overOutputLimit(c *Client) bool {
 	return false
 }
 
+// unauthOutputLimit is the most unwritten reply bytes a client that must
+// still authenticate may have before it is closed, whatever the configured
+// limits. Redis (since the fix for CVE-2025-21605) closes such a client as
+// soon as its replies overflow the fixed 16 KB reply buffer into the reply
+// list, so that a client without the password cannot make the server hold
+// replies it never reads.
+const unauthOutputLimit = ioBufSize
+
 // beforeSleep runs before the loop waits: it resumes the clients a pause
 // released. The loop then writes the replies of every flushed client.
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
 	s.cmdMark = 0 // the loop waits next
-}
-
-// ---- buffers ----
-
-// bufPool recycles query and reply buffers in a few size classes, so that
-// steady traffic (including replies bigger than one 16 KB buffer, such as
-// pipelined reads of 1 KB values) allocates nothing. It is used on the loop
-// goroutine only.
-type bufPool struct {
-	classes [len(bufClasses)][][]byte
-}
-
-// bufClasses are the pooled capacities, and how many of each are kept
-// (about 16 MB per class at most).
-var bufClasses = [...]struct{ size, keep int }{
-	{ioBufSize, 1024},
-	{64 << 10, 256},
-	{256 << 10, 64},
-	{1 << 20, 16},
-}
-
-// getBuf returns an empty buffer with a capacity of at least n, from the
-// pool when one of a class that fits is there.
-func (s *Server) getBuf() []byte { return s.getBufCap(ioBufSize) }
-
-func (s *Server) getBufCap(n int) []byte {
-	for i, cl := range bufClasses {
-		if n <= cl.size {
-			stack := s.bufPool.classes[i]
-			if k := len(stack); k > 0 {
-				b := stack[k-1]
-				s.bufPool.classes[i] = stack[:k-1]
-				return b
-			}
-			return make([]byte, 0, cl.size)
-		}
-	}
-	return make([]byte, 0, n)
-}
-
-// putBuf returns a buffer to the pool if its capacity is one of the classes.
-func (s *Server) putBuf(b []byte) {
-	for i, cl := range bufClasses {
-		if cap(b) == cl.size {
-			if len(s.bufPool.classes[i]) < cl.keep {
-				s.bufPool.classes[i] = append(s.bufPool.classes[i], b[:0])
-			}
-			return
-		}
-	}
 }
 
 // ---- time and cron ----
@@ -674,14 +635,15 @@ func (s *Server) cron() time.Duration {
 	if s.runWithPeriod(100) {
 		s.trackMetrics(now)
 	}
-	s.notePeak(readMemory().objects)
+	heap := readMemory().objects
+	s.notePeak(heap)
 	// Active rehashing, as Redis's activerehashing yes: a keyspace table
 	// being resized moves for up to a millisecond per tick even when no
 	// write comes to move it.
 	for _, db := range s.dbs {
 		db.Rehash(time.Millisecond)
 	}
-	s.releaseDropped()
+	s.releaseDropped(heap)
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
@@ -728,17 +690,20 @@ func (s *Server) cron() time.Duration {
 }
 
 // releaseDropped returns free memory to the operating system once the
-// databases have dropped releaseThreshold bytes of keyspace tables. A table
+// databases have dropped releaseThreshold bytes of keyspace tables, or
+// clients that many bytes of buffers (and a share of the heap, heap bytes
+// in use, see bufPool.takeDropped). A table
 // that grows is copied into one half as large again, and the old one would
 // otherwise stay resident until the next garbage collection and the
 // runtime's slow scavenger, which at a million keys is a third of the
 // server's memory. The release (a collection, then returning every free
 // page) runs beside the loop, one at a time; tables grow geometrically, so
 // releases are rare and their total work is proportional to the data set.
-func (s *Server) releaseDropped() {
+func (s *Server) releaseDropped(heap uint64) {
 	for _, db := range s.dbs {
 		s.dropped += db.TakeDropped()
 	}
+	s.dropped += s.bufPool.takeDropped(heap)
 	if s.dropped < s.releaseThreshold || !s.releasing.CompareAndSwap(false, true) {
 		return
 	}
