@@ -144,13 +144,6 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 	return Entry{e}, true
 }
 
-// Peek returns key's value without recording the access, as Redis's
-// NOTOUCH lookups do (TYPE, TTL, EXISTS, OBJECT).
-func (db *DB) Peek(key []byte, now int64) (Entry, bool) {
-	e, ok := db.lookup(key, now)
-	return Entry{e}, ok
-}
-
 // Exists reports whether key exists (and has not expired).
 func (db *DB) Exists(key []byte, now int64) bool {
 	_, ok := db.lookup(key, now)
