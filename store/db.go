@@ -463,7 +463,7 @@ func (db *DB) Ascend(now int64, fn func(Entry) bool) {
 // continue from (0 when the iteration is complete). Keys present for a whole
 // iteration are visited at least once; expired keys are removed, not visited.
 // A cursor is the hash of the next key to visit, so it survives any change
-// to the keyspace between calls.
+// to the keyspace between calls; it is below 2^63, as clients need.
 func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
 	var expired []entry
 	next := db.keys.scan(cursor, count, func(e entry) {

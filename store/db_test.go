@@ -196,6 +196,57 @@ func TestScanGuarantee(t *testing.T) {
 	}
 }
 
+// TestScanCursorRange checks that every cursor Scan returns is below 2^63
+// (clients parse cursors as signed 64-bit integers too) and that resuming
+// from each visits every key, with the seeded hash and with hashes forced
+// into the top half of the 64-bit range; and that a cursor of 2^63 or
+// more, which Scan never returns, ends the iteration.
+func TestScanCursorRange(t *testing.T) {
+	tests := []struct {
+		name string
+		hash func([]byte) uint64
+	}{
+		{"seeded", nil},
+		{"top half", func(k []byte) uint64 { return 1<<63 | uint64(len(k))<<40 | uint64(k[len(k)-1]) }},
+		{"top", func(k []byte) uint64 { return ^uint64(len(k) % 5) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := NewDB()
+			if tt.hash != nil {
+				db.keys.hash = tt.hash
+			}
+			const n = 5000
+			for i := 0; i < n; i++ {
+				set(db, "key:"+strconv.Itoa(i), "v", -1, 0)
+			}
+			seen := map[string]bool{}
+			cursor := uint64(0)
+			for calls := 0; ; calls++ {
+				cursor = db.Scan(cursor, 3, 0, func(e Entry) { seen[string(e.Key())] = true })
+				if cursor >= 1<<63 {
+					t.Fatalf("call %d returned cursor %d, not below 2^63", calls, cursor)
+				}
+				if cursor == 0 {
+					break
+				}
+				if calls > 2*n {
+					t.Fatalf("no end after %d calls", calls)
+				}
+			}
+			if len(seen) != n {
+				t.Fatalf("visited %d keys, want %d", len(seen), n)
+			}
+			for _, c := range []uint64{1 << 63, 1<<64 - 1} {
+				visited := 0
+				if next := db.Scan(c, 10, 0, func(Entry) { visited++ }); next != 0 || visited != 0 {
+					t.Errorf("Scan(%d) visited %d keys and returned %d, want none and 0", c, visited, next)
+				}
+			}
+		})
+	}
+}
+
 func TestScanExpired(t *testing.T) {
 	db := NewDB()
 	for i := 0; i < 50; i++ {
