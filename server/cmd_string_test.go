@@ -49,7 +49,7 @@ func TestStringEncodings(t *testing.T) {
 					t.Fatalf("%s: %q", s, r)
 				}
 			}
-			e, ok := c.db.Peek([]byte("k"), c.now)
+			e, ok := c.db.LookupWith([]byte("k"), c.srv.now(), store.NoTouch)
 			if !ok {
 				t.Fatal("key k missing")
 			}

@@ -152,13 +152,6 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 	return Entry{e}, true
 }
 
-// Peek returns key's value without recording the access, as Redis's
-// NOTOUCH lookups do (TYPE, TTL, EXISTS, OBJECT).
-func (db *DB) Peek(key []byte, now int64) (Entry, bool) {
-	e, ok := db.lookup(key, now)
-	return Entry{e}, ok
-}
-
 // Exists reports whether key exists (and has not expired).
 func (db *DB) Exists(key []byte, now int64) bool {
 	_, ok := db.lookup(key, now)
@@ -487,7 +480,7 @@ func (db *DB) Ascend(now int64, fn func(Entry) bool) {
 // continue from (0 when the iteration is complete). Keys present for a whole
 // iteration are visited at least once; expired keys are removed, not visited.
 // A cursor is the hash of the next key to visit, so it survives any change
-// to the keyspace between calls.
+// to the keyspace between calls; it is below 2^63, as clients need.
 func (db *DB) Scan(cursor uint64, count int, now int64, fn func(Entry)) uint64 {
 	var expired []entry
 	next := db.keys.scan(cursor, count, func(e entry) {

@@ -53,7 +53,7 @@ func TestLookup(t *testing.T) {
 		if string(e.Str()) != tt.val || string(e.Key()) != tt.key || e.Type() != TypeString {
 			t.Errorf("%s: got key %q value %q type %v", tt.key, e.Key(), e.Str(), e.Type())
 		}
-		if p, _ := db.Peek([]byte(tt.key), 9000); p.LRU() != LRUClock(tt.lruFrom) {
+		if p, _ := db.LookupWith([]byte(tt.key), 9000, NoTouch); p.LRU() != LRUClock(tt.lruFrom) {
 			t.Errorf("%s flags %d: LRU %d, want %d", tt.key, tt.flags, p.LRU(), LRUClock(tt.lruFrom))
 		}
 	}
@@ -71,7 +71,7 @@ func TestLazyExpiry(t *testing.T) {
 		lookup func(db *DB, key []byte, now int64) bool
 	}{
 		{"Lookup", func(db *DB, key []byte, now int64) bool { _, ok := db.Lookup(key, now); return ok }},
-		{"Peek", func(db *DB, key []byte, now int64) bool { _, ok := db.Peek(key, now); return ok }},
+		{"NoTouch", func(db *DB, key []byte, now int64) bool { _, ok := db.LookupWith(key, now, NoTouch); return ok }},
 		{"Exists", (*DB).Exists},
 		{"Deadline", func(db *DB, key []byte, now int64) bool { return db.Deadline(key, now) != -2 }},
 		{"SetDeadline", func(db *DB, key []byte, now int64) bool { return db.SetDeadline(key, now+100, now) }},
@@ -196,6 +196,57 @@ func TestScanGuarantee(t *testing.T) {
 	}
 }
 
+// TestScanCursorRange checks that every cursor Scan returns is below 2^63
+// (clients parse cursors as signed 64-bit integers too) and that resuming
+// from each visits every key, with the seeded hash and with hashes forced
+// into the top half of the 64-bit range; and that a cursor of 2^63 or
+// more, which Scan never returns, ends the iteration.
+func TestScanCursorRange(t *testing.T) {
+	tests := []struct {
+		name string
+		hash func([]byte) uint64
+	}{
+		{"seeded", nil},
+		{"top half", func(k []byte) uint64 { return 1<<63 | uint64(len(k))<<40 | uint64(k[len(k)-1]) }},
+		{"top", func(k []byte) uint64 { return ^uint64(len(k) % 5) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := NewDB()
+			if tt.hash != nil {
+				db.keys.hash = tt.hash
+			}
+			const n = 5000
+			for i := 0; i < n; i++ {
+				set(db, "key:"+strconv.Itoa(i), "v", -1, 0)
+			}
+			seen := map[string]bool{}
+			cursor := uint64(0)
+			for calls := 0; ; calls++ {
+				cursor = db.Scan(cursor, 3, 0, func(e Entry) { seen[string(e.Key())] = true })
+				if cursor >= 1<<63 {
+					t.Fatalf("call %d returned cursor %d, not below 2^63", calls, cursor)
+				}
+				if cursor == 0 {
+					break
+				}
+				if calls > 2*n {
+					t.Fatalf("no end after %d calls", calls)
+				}
+			}
+			if len(seen) != n {
+				t.Fatalf("visited %d keys, want %d", len(seen), n)
+			}
+			for _, c := range []uint64{1 << 63, 1<<64 - 1} {
+				visited := 0
+				if next := db.Scan(c, 10, 0, func(Entry) { visited++ }); next != 0 || visited != 0 {
+					t.Errorf("Scan(%d) visited %d keys and returned %d, want none and 0", c, visited, next)
+				}
+			}
+		})
+	}
+}
+
 func TestScanExpired(t *testing.T) {
 	db := NewDB()
 	for i := 0; i < 50; i++ {
@@ -290,7 +341,7 @@ func TestHashCollisions(t *testing.T) {
 		}
 	}
 	for k, v := range ref {
-		e, ok := db.Peek([]byte(k), 0)
+		e, ok := db.LookupWith([]byte(k), 0, NoTouch)
 		if !ok || string(e.Str()) != v {
 			t.Fatalf("key %q: got %q %v, want %q", k, e.Str(), ok, v)
 		}
@@ -362,7 +413,7 @@ func TestRename(t *testing.T) {
 		if db.Exists([]byte("src"), 2000) {
 			t.Errorf("%s: source still exists", tt.name)
 		}
-		e, ok := dst.Peek([]byte("dst"), 2000)
+		e, ok := dst.LookupWith([]byte("dst"), 2000, NoTouch)
 		if !ok || !bytes.Equal(e.Str(), tt.val) || e.Deadline() != dl || e.LRU() != LRUClock(1000) {
 			t.Errorf("%s: dst = %v %q deadline %d lru %d", tt.name, ok, e.Str(), e.Deadline(), e.LRU())
 		}
@@ -418,8 +469,8 @@ func TestCopy(t *testing.T) {
 		if !db.Copy([]byte("src"), dst, []byte("dst"), 2000) {
 			t.Fatalf("%s: Copy reported a missing source", tt.name)
 		}
-		src, _ := db.Peek([]byte("src"), 2000)
-		e, ok := dst.Peek([]byte("dst"), 2000)
+		src, _ := db.LookupWith([]byte("src"), 2000, NoTouch)
+		e, ok := dst.LookupWith([]byte("dst"), 2000, NoTouch)
 		if !ok || string(e.Str()) != tt.val || e.Deadline() != dl || e.LRU() != LRUClock(2000) {
 			t.Fatalf("%s: dst = %v %q deadline %d lru %d", tt.name, ok, e.Str(), e.Deadline(), e.LRU())
 		}
@@ -434,7 +485,7 @@ func TestCopy(t *testing.T) {
 		if p := db.MutableString([]byte("src"), 2000); p != nil {
 			(*p)[0] ^= 0xff
 		}
-		if e, _ := dst.Peek([]byte("dst"), 2000); string(e.Str()) != tt.val {
+		if e, _ := dst.LookupWith([]byte("dst"), 2000, NoTouch); string(e.Str()) != tt.val {
 			t.Errorf("%s: changing the source changed the copy to %q", tt.name, e.Str())
 		}
 		// The source's deadline and the copy's are indexed; dst's old one is gone.
@@ -463,7 +514,7 @@ func TestRefCount(t *testing.T) {
 	for _, tt := range tests {
 		db := NewDB()
 		set(db, "k", tt.val, -1, 0)
-		e, _ := db.Peek([]byte("k"), 0)
+		e, _ := db.LookupWith([]byte("k"), 0, NoTouch)
 		if got := e.RefCount(); got != tt.want {
 			t.Errorf("RefCount of %q = %d, want %d", tt.val, got, tt.want)
 		}
@@ -473,7 +524,7 @@ func TestRefCount(t *testing.T) {
 	set(db, "a", "7", -1, 0)
 	db.Copy([]byte("a"), db, []byte("b"), 0)
 	set(db, "b", "8", -1, 0)
-	if e, _ := db.Peek([]byte("b"), 0); e.RefCount() != SharedRefCount {
+	if e, _ := db.LookupWith([]byte("b"), 0, NoTouch); e.RefCount() != SharedRefCount {
 		t.Errorf("SET over a copied integer: refcount %d", e.RefCount())
 	}
 }
@@ -485,7 +536,7 @@ func TestEncodingName(t *testing.T) {
 	} {
 		db := NewDB()
 		set(db, "k", tt.val, -1, 0)
-		if e, _ := db.Peek([]byte("k"), 0); e.EncodingName() != tt.want {
+		if e, _ := db.LookupWith([]byte("k"), 0, NoTouch); e.EncodingName() != tt.want {
 			t.Errorf("EncodingName of %q = %s, want %s", tt.val, e.EncodingName(), tt.want)
 		}
 	}
@@ -555,7 +606,7 @@ func TestSetStringInPlace(t *testing.T) {
 		if (before.kv == after.kv) != tt.inPlace {
 			t.Errorf("%s: in place %v, want %v", tt.name, before.kv == after.kv, tt.inPlace)
 		}
-		e, _ := db.Peek([]byte("k"), 5000)
+		e, _ := db.LookupWith([]byte("k"), 5000, NoTouch)
 		if string(e.Str()) != tt.new || e.Deadline() != tt.wantDL || e.LRU() != LRUClock(5000) || e.Encoding() != ClassifyString([]byte(tt.new)) {
 			t.Errorf("%s: %q deadline %d lru %d enc %v", tt.name, e.Str(), e.Deadline(), e.LRU(), e.Encoding())
 		}
@@ -583,21 +634,20 @@ func TestLRU(t *testing.T) {
 	}
 	db := NewDB()
 	set(db, "k", "v", -1, 1000)
-	db.Peek([]byte("k"), 50_000)
 	db.LookupWith([]byte("k"), 50_000, NoTouch)
-	e, _ := db.Peek([]byte("k"), 50_000)
+	e, _ := db.LookupWith([]byte("k"), 50_000, NoTouch)
 	if IdleMillis(e.LRU(), 50_000) != 49_000 {
-		t.Errorf("Peek or NoTouch changed the LRU clock: idle %d", IdleMillis(e.LRU(), 50_000))
+		t.Errorf("NoTouch changed the LRU clock: idle %d", IdleMillis(e.LRU(), 50_000))
 	}
 	db.Lookup([]byte("k"), 50_000)
-	e, _ = db.Peek([]byte("k"), 50_000)
+	e, _ = db.LookupWith([]byte("k"), 50_000, NoTouch)
 	if IdleMillis(e.LRU(), 50_000) != 0 {
 		t.Errorf("Lookup did not touch the key: idle %d", IdleMillis(e.LRU(), 50_000))
 	}
 	// SetDeadline and Persist keep the LRU clock.
 	db.SetDeadline([]byte("k"), 90_000, 60_000)
 	db.Persist([]byte("k"), 70_000)
-	if e, _ := db.Peek([]byte("k"), 70_000); e.LRU() != LRUClock(50_000) {
+	if e, _ := db.LookupWith([]byte("k"), 70_000, NoTouch); e.LRU() != LRUClock(50_000) {
 		t.Errorf("SetDeadline/Persist changed the LRU clock")
 	}
 }

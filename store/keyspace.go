@@ -19,9 +19,11 @@ import (
 // Ordering by hash is what the B-tree this replaced offered, and what SCAN
 // needs: a cursor is the hash of the next key to visit, so it survives any
 // change between calls (resizes included), and a full iteration visits
-// every key that was present throughout. A lookup reads the hash array from
-// the home slot (one cache line, usually), then the entry and the key: a
-// few cache misses where a B-tree descent takes dozens.
+// every key that was present throughout. Key hashes have 63 bits, so that
+// a cursor is a number every client parses, signed or unsigned. A lookup
+// reads the hash array from the home slot (one cache line, usually), then
+// the entry and the key: a few cache misses where a B-tree descent takes
+// dozens.
 //
 // A table that must grow or shrink is rebuilt incrementally once it holds
 // more than syncResizeKeys keys, as Redis rehashes: the keyspace keeps the
@@ -66,13 +68,16 @@ type table struct {
 	n    int     // occupied slots
 }
 
-// emptyHash marks a free slot. No key hashes to it (hashOf maps it one
-// down), and it sorts after every hash, so a probe stops at a free slot
+// emptyHash marks a free slot. No key hashes to it (key hashes are below
+// 2^63), and it sorts after every hash, so a probe stops at a free slot
 // the way it stops at a larger hash. movedHash marks a slot of the old
-// table that has been moved while resizing; no key hashes to it either.
+// table that has been moved while resizing; no key hashes to it either
+// (hashOf maps it one up), and so no key's SCAN cursor is 0, which ends
+// an iteration.
 const (
 	emptyHash = math.MaxUint64
 	movedHash = 0
+	maxHash   = math.MaxInt64
 )
 
 // Table sizing: grow by half when more than 7/8 of the home slots are
@@ -103,18 +108,19 @@ func (ks *keyspace) hashOf(key []byte) uint64 {
 	} else {
 		h = maphash.Bytes(ks.seed, key)
 	}
-	switch h {
-	case emptyHash:
-		h--
-	case movedHash:
+	// 63 bits: SCAN cursors are hashes, and clients parse them as signed
+	// 64-bit integers as often as unsigned ones.
+	h &= maxHash
+	if h == movedHash {
 		h++
 	}
 	return h
 }
 
-// home returns h's home slot in a table of size home slots.
+// home returns h's home slot in a table of size home slots: the slots
+// divide the range of hashes, [0, 2^63), evenly.
 func home(h uint64, size int) int {
-	hi, _ := bits.Mul64(h, uint64(size))
+	hi, _ := bits.Mul64(h<<1, uint64(size))
 	return int(hi)
 }
 
@@ -444,9 +450,13 @@ func (t *table) each(from int, ks *keyspace, fn func(entry) bool) bool {
 }
 
 // scan visits about count keys in hash order from cursor and returns the
-// cursor to continue from (0 once every key has been visited). Keys that
-// share a hash are visited together.
+// cursor to continue from (0 once every key has been visited): the hash of
+// the next key, below 2^63. Keys that share a hash are visited together. A
+// cursor above every hash, which scan never returns, visits nothing.
 func (ks *keyspace) scan(cursor uint64, count int, fn func(entry)) uint64 {
+	if cursor > maxHash {
+		return 0
+	}
 	count = max(count, 1)
 	visited := 0
 	next := uint64(0)

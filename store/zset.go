@@ -22,8 +22,9 @@ import (
 //     the compact form for the many small sorted sets a database
 //     typically holds, and like a listpack it takes about 16 bytes per
 //     member of 14 bytes with a small integer score.
-//   - big ("skiplist"): two B-trees over the same members. byScore is
-//     ordered by (score, member) and answers ranges and ranks; byMember is
+//   - big ("skiplist"): two B-trees over the same members. byScore, a
+//     counted B+tree of kvd's own (rankTree), is ordered by (score, member)
+//     and answers ranges and ranks; byMember, a tidwall/btree, is
 //     ordered by (hash32(member), member) and answers lookups by member and
 //     ZSCAN, whose cursor is the hash of the next member to visit, so that a
 //     cursor stays valid however the set changes between calls.
@@ -89,7 +90,7 @@ func (z *ZSet) setSmallLen(n int) {
 
 // zbig is the big encoding.
 type zbig struct {
-	byScore  *btree.BTreeG[zitem]
+	byScore  rankTree
 	byMember *btree.BTreeG[zkey]
 	seed     maphash.Seed
 	// probe is the member being looked up in byMember: the search key is a
@@ -158,7 +159,6 @@ func (b *zbig) lessKey(x, y zkey) bool {
 
 func newBig() *zbig {
 	b := &zbig{seed: maphash.MakeSeed()}
-	b.byScore = btree.NewBTreeGOptions(lessItem, btree.Options{NoLocks: true})
 	b.byMember = btree.NewBTreeGOptions(b.lessKey, btree.Options{NoLocks: true})
 	return b
 }
@@ -180,12 +180,12 @@ func (b *zbig) find(member []byte, h uint32) (*byte, bool) {
 func (b *zbig) insert(member []byte, h uint32, score float64) {
 	p := newRef(member, score)
 	b.byMember.Set(zkey{hash: h, p: p})
-	b.byScore.Set(zitem{score: score, p: p})
+	b.byScore.insert(zitem{score: score, p: p})
 }
 
 // remove deletes a stored member.
 func (b *zbig) remove(p *byte) {
-	b.byScore.Delete(zitem{score: refScore(p), p: p})
+	b.byScore.delete(zitem{score: refScore(p), p: p})
 	b.byMember.Delete(zkey{hash: b.hash(refMember(p)), p: p})
 }
 
@@ -312,7 +312,7 @@ func (z *ZSet) toBig() {
 	for o := smallHdr; o < len(z.lp); {
 		m, s, next := smallEntry(z.lp, o)
 		p := newRef(m, s)
-		b.byScore.Load(zitem{score: s, p: p})
+		b.byScore.insert(zitem{score: s, p: p})
 		keys = append(keys, zkey{hash: b.hash(m), p: p})
 		o = next
 	}
@@ -366,7 +366,7 @@ func (db *DB) SetZSet(key []byte, z *ZSet, now int64) {
 // Len returns the number of members.
 func (z *ZSet) Len() int {
 	if z.big != nil {
-		return z.big.byScore.Len()
+		return z.big.byScore.len()
 	}
 	return z.smallLen()
 }
@@ -395,10 +395,10 @@ func (z *ZSet) Clone() *ZSet {
 	}
 	b := newBig()
 	keys := make([]zkey, 0, z.Len())
-	z.big.byScore.Scan(func(it zitem) bool {
+	z.big.byScore.ascend(0, func(it zitem) bool {
 		m := refMember(it.p)
 		p := newRef(m, it.score)
-		b.byScore.Load(zitem{score: it.score, p: p})
+		b.byScore.insert(zitem{score: it.score, p: p})
 		keys = append(keys, zkey{hash: b.hash(m), p: p})
 		return true
 	})
@@ -432,7 +432,7 @@ func (z *ZSet) Rank(member []byte) (rank int, score float64, ok bool) {
 			return 0, 0, false
 		}
 		it := zitem{score: refScore(p), p: p}
-		return countPrefix(z.big.byScore, func(x zitem) bool { return lessItem(x, it) }), it.score, true
+		return z.big.byScore.rank(it), it.score, true
 	}
 	_, rank, score, ok = z.smallFind(member)
 	return rank, score, ok
@@ -441,7 +441,7 @@ func (z *ZSet) Rank(member []byte) (rank int, score float64, ok bool) {
 // At returns the member of the given rank (0 <= rank < Len()).
 func (z *ZSet) At(rank int) (member []byte, score float64) {
 	if z.big != nil {
-		it, _ := z.big.byScore.GetAt(rank)
+		it := z.big.byScore.at(rank)
 		return refMember(it.p), it.score
 	}
 	member, score, _ = smallEntry(z.lp, z.smallOffset(rank))
@@ -461,8 +461,7 @@ func (z *ZSet) Ascend(from int, fn func(member []byte, score float64) bool) {
 		return
 	}
 	if z.big != nil {
-		pivot, _ := z.big.byScore.GetAt(from)
-		z.big.byScore.Ascend(pivot, func(it zitem) bool { return fn(refMember(it.p), it.score) })
+		z.big.byScore.ascend(from, func(it zitem) bool { return fn(refMember(it.p), it.score) })
 		return
 	}
 	for o := z.smallOffset(from); o < len(z.lp); {
@@ -481,8 +480,7 @@ func (z *ZSet) Descend(from int, fn func(member []byte, score float64) bool) {
 		return
 	}
 	if z.big != nil {
-		pivot, _ := z.big.byScore.GetAt(from)
-		z.big.byScore.Descend(pivot, func(it zitem) bool { return fn(refMember(it.p), it.score) })
+		z.big.byScore.descend(from, func(it zitem) bool { return fn(refMember(it.p), it.score) })
 		return
 	}
 	var stack [128]int32
@@ -526,8 +524,8 @@ func (r *ScoreRange) lteMax(s float64) bool {
 // in r (first == end when none is).
 func (z *ZSet) ScoreRanks(r ScoreRange) (first, end int) {
 	if z.big != nil {
-		first = countPrefix(z.big.byScore, func(x zitem) bool { return !r.gteMin(x.score) })
-		end = countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(x.score) })
+		first = z.big.byScore.countPrefix(func(x zitem) bool { return !r.gteMin(x.score) })
+		end = z.big.byScore.countPrefix(func(x zitem) bool { return r.lteMax(x.score) })
 		return first, max(first, end)
 	}
 	i, o := 0, smallHdr
@@ -634,14 +632,14 @@ func (z *ZSet) LexRanksForward(r LexRange) (first, end int) {
 	}
 	n := z.Len()
 	if z.big != nil {
-		first = countPrefix(z.big.byScore, func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
+		first = z.big.byScore.countPrefix(func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
 		if first == n {
 			return 0, 0
 		}
 		if m, _ := z.At(first); !r.lteMax(m) {
 			return 0, 0
 		}
-		end = countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(refMember(x.p)) })
+		end = z.big.byScore.countPrefix(func(x zitem) bool { return r.lteMax(refMember(x.p)) })
 		return first, max(end, first+1)
 	}
 	i, o := 0, smallHdr
@@ -674,14 +672,14 @@ func (z *ZSet) LexRanksReverse(r LexRange) (first, end int) {
 		return 0, 0
 	}
 	if z.big != nil {
-		last := countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(refMember(x.p)) }) - 1
+		last := z.big.byScore.countPrefix(func(x zitem) bool { return r.lteMax(refMember(x.p)) }) - 1
 		if last < 0 {
 			return 0, 0
 		}
 		if m, _ := z.At(last); !r.gteMin(m) {
 			return 0, 0
 		}
-		first = countPrefix(z.big.byScore, func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
+		first = z.big.byScore.countPrefix(func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
 		return min(first, last), last + 1
 	}
 	last := -1
@@ -720,7 +718,7 @@ func (z *ZSet) LexRunForward(r LexRange, from int) int {
 		return 0
 	}
 	if z.big != nil {
-		end := countPrefix(z.big.byScore, func(x zitem) bool { return r.lteMax(refMember(x.p)) })
+		end := z.big.byScore.countPrefix(func(x zitem) bool { return r.lteMax(refMember(x.p)) })
 		return max(end-from, 0)
 	}
 	n := 0
@@ -741,7 +739,7 @@ func (z *ZSet) LexRunReverse(r LexRange, from int) int {
 		return 0
 	}
 	if z.big != nil {
-		first := countPrefix(z.big.byScore, func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
+		first := z.big.byScore.countPrefix(func(x zitem) bool { return !r.gteMin(refMember(x.p)) })
 		return max(from+1-first, 0)
 	}
 	n := 0
@@ -818,9 +816,9 @@ func (z *ZSet) Add(member []byte, score float64, flags ZAddFlags, lim ZLimits) (
 			return 0, score
 		}
 		if z.big != nil {
-			z.big.byScore.Delete(zitem{score: cur, p: p})
+			z.big.byScore.delete(zitem{score: cur, p: p})
 			setRefScore(p, score)
-			z.big.byScore.Set(zitem{score: score, p: p})
+			z.big.byScore.insert(zitem{score: score, p: p})
 		} else {
 			_, _, next := smallEntry(z.lp, off)
 			z.smallDelete(off, next, 1)
@@ -876,7 +874,7 @@ func (z *ZSet) RemoveRanks(first, end int) int {
 			return end
 		}
 		for i := first; i < end; i++ {
-			it, _ := z.big.byScore.DeleteAt(first)
+			it := z.big.byScore.deleteAt(first)
 			z.big.byMember.Delete(zkey{hash: z.big.hash(refMember(it.p)), p: it.p})
 		}
 		return end - first

@@ -297,24 +297,6 @@ func TestNewZSetFor(t *testing.T) {
 	}
 }
 
-func TestZSetRankFastPath(t *testing.T) {
-	if !zitemShape.ok {
-		t.Fatalf("tidwall/btree's node layout no longer matches rankNode: countPrefix falls back to O(log² N)")
-	}
-	z := NewZSet()
-	lim := ZLimits{}
-	for i := 0; i < 20000; i++ {
-		z.Add([]byte("m"+strconv.Itoa(i)), float64(i%97), 0, lim)
-	}
-	for i := 0; i < 500; i++ {
-		bound := float64(i % 100)
-		pred := func(x zitem) bool { return x.score < bound }
-		if a, b := countPrefix(z.big.byScore, pred), countPrefixSlow(z.big.byScore, pred); a != b {
-			t.Fatalf("countPrefix = %d, countPrefixSlow = %d", a, b)
-		}
-	}
-}
-
 func TestZSetLexRanges(t *testing.T) {
 	members := []string{"a", "b", "bb", "c", "d", "e"}
 	bound := func(s string) LexBound {
@@ -617,23 +599,6 @@ func BenchmarkZRank(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				z.Rank(members[(i*7919)%n])
-			}
-		})
-	}
-}
-
-// BenchmarkZRankSlow is ZRANK's descent through the public API only (a
-// binary search over GetAt), for comparison with BenchmarkZRank.
-func BenchmarkZRankSlow(b *testing.B) {
-	for _, n := range []int{100000, 1000000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			z, members := benchZSet(n, smallLimits)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				p, _ := z.big.find(members[(i*7919)%n], z.big.hash(members[(i*7919)%n]))
-				it := zitem{score: refScore(p), p: p}
-				countPrefixSlow(z.big.byScore, func(x zitem) bool { return lessItem(x, it) })
 			}
 		})
 	}
