@@ -87,8 +87,8 @@ const clientStructSize = 512
 // order, N for none.
 func (c *Client) flagString() string {
 	var f []byte
-	if c.flags&flagPaused != 0 {
-		f = append(f, 'b') // Redis blocks a paused client
+	if c.flags&(flagPaused|flagBlocked) != 0 {
+		f = append(f, 'b') // Redis blocks a paused client too
 	}
 	if c.flags&flagCloseAfterReply != 0 {
 		f = append(f, 'c')

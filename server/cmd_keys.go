@@ -297,7 +297,7 @@ func (s *Server) dbByIndex(id int64) *store.DB {
 }
 
 func copyCommand(c *Ctx) {
-	dstDB := c.db
+	dstDB, dstIndex := c.db, c.dbIndex
 	replace := false
 	argv := c.argv
 	for j := 3; j < len(argv); j++ {
@@ -313,6 +313,7 @@ func copyCommand(c *Ctx) {
 				c.replyError(errDBIndex)
 				return
 			}
+			dstIndex = int(id)
 			j++
 		default:
 			c.replyError(errSyntax)
@@ -334,6 +335,9 @@ func copyCommand(c *Ctx) {
 		return
 	}
 	c.db.Copy(src, dstDB, dst, now)
+	if dstDB != c.db {
+		c.srv.signalKey(dstIndex, dst)
+	}
 	c.replyInt(1)
 }
 
@@ -362,6 +366,7 @@ func moveCommand(c *Ctx) {
 		return
 	}
 	c.db.Rename(key, dstDB, key, now)
+	c.srv.signalKey(int(id), key)
 	c.replyInt(1)
 }
 
@@ -383,6 +388,8 @@ func swapdbCommand(c *Ctx) {
 	}
 	if db1 != db2 {
 		db1.Swap(db2)
+		c.srv.signalDB(int(id1))
+		c.srv.signalDB(int(id2))
 	}
 	c.replyOK()
 }
