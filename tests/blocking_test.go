@@ -187,13 +187,13 @@ func TestBlockingScenarios(t *testing.T) {
 			"A> BLMOVE s2 s2 RIGHT LEFT 0", "blocked 1", "B: RPUSH s2 1", "A<", "B: LRANGE s2 0 -1",
 		},
 		"blmove wrong destination": {
-			"A> BLMOVE m str LEFT LEFT 0", "B> BLPOP m 0", "blocked 2", "C: SET str x", "C: RPUSH m v w", "A<", "B<", "C: LRANGE m 0 -1",
+			"A> BLMOVE m str LEFT LEFT 0", "blocked 1", "B> BLPOP m 0", "blocked 2", "C: SET str x", "C: RPUSH m v w", "A<", "B<", "C: LRANGE m 0 -1",
 		},
 		"mpop served": {
 			"A> BLMPOP 0 2 k1 k2 RIGHT COUNT 3", "blocked 1", "B: RPUSH k2 a b", "A<", "B: EXISTS k2",
 			"A> BZMPOP 0 1 z MAX COUNT 2", "blocked 1", "B: ZADD z 1 a 2 b 3 c", "A<", "B: ZRANGE z 0 -1 WITHSCORES",
 			"A> BZPOPMAX z2 0", "blocked 1", "B: ZADD z2 1 a 2.5 b", "A<", "B: ZRANGE z2 0 -1 WITHSCORES",
-			"A> BZPOPMIN z3 0", "B> BZMPOP 0 1 z3 MIN", "blocked 2", "C: ZADD z3 1 a", "A<", "B-", "C: ZADD z3 2 b", "B<",
+			"A> BZPOPMIN z3 0", "blocked 1", "B> BZMPOP 0 1 z3 MIN", "blocked 2", "C: ZADD z3 1 a", "A<", "B-", "C: ZADD z3 2 b", "B<",
 		},
 		"pipelined input waits": {
 			"A> BLPOP k 0", "A> PING", "A> LLEN k", "blocked 1", "A-", "B: RPUSH k 1 2", "A<", "A<", "A<",
@@ -335,7 +335,7 @@ func TestBlockingGoRedisWorkers(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for {
-						res, err := rdb.BRPop(ctx, 50*time.Millisecond, "jobs:high", "jobs:low").Result()
+						res, err := rdb.BRPop(ctx, time.Second, "jobs:high", "jobs:low").Result()
 						if errors.Is(err, redis.Nil) {
 							select {
 							case <-done:
