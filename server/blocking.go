@@ -336,9 +336,9 @@ func (s *Server) blockTimeouts() time.Duration {
 	now := s.nowMs()
 	for len(bi.timeouts) > 0 && bi.timeouts[0].blk.deadline <= now {
 		c := bi.timeouts[0]
+		mark := len(c.out)
 		s.replyTimedOut(c)
-		s.unblock(c)
-		s.queueWrite(c)
+		s.unblocked(c, mark)
 	}
 	if len(bi.timeouts) == 0 {
 		bi.timer = 0
@@ -371,6 +371,7 @@ func (s *Server) clientUnblocked(id int64, withError bool) bool {
 	if c == nil || c.flags&flagBlocked == 0 {
 		return false
 	}
+	mark := len(c.out)
 	if withError {
 		c.replyError(errUnblocked)
 		if c.blk.cmd != nil {
@@ -379,9 +380,19 @@ func (s *Server) clientUnblocked(id int64, withError bool) bool {
 	} else {
 		s.replyTimedOut(c)
 	}
+	s.unblocked(c, mark)
+	return true
+}
+
+// unblocked unblocks a client that has just been answered (its reply
+// starting at mark in its output) and schedules the reply's write; CLIENT
+// REPLY OFF drops the reply.
+func (s *Server) unblocked(c *Client, mark int) {
+	if c.flags&flagReplyOff != 0 {
+		c.out = c.out[:mark]
+	}
 	s.unblock(c)
 	s.queueWrite(c)
-	return true
 }
 
 // ---- ready keys ----
@@ -483,6 +494,7 @@ func (s *Server) serveKey(dk dbKey) {
 func (s *Server) serveClient(c *Client, key []byte) (gone bool) {
 	x := &c.Ctx
 	b := c.blk
+	mark := len(c.out)
 	x.now = s.nowMs()
 	s.lastNow = x.now
 	x.errored, x.changes, x.rewritten = false, -1, false
@@ -497,8 +509,7 @@ func (s *Server) serveClient(c *Client, key []byte) (gone bool) {
 	if x.errored && b.cmd != nil {
 		b.cmd.failed++
 	}
-	s.unblock(c)
-	s.queueWrite(c)
+	s.unblocked(c, mark)
 	return gone
 }
 

@@ -205,6 +205,10 @@ func TestBlockingScenarios(t *testing.T) {
 			"A> BLPOP k 0", "blocked 1", "B: CLIENT PAUSE 5000 WRITE", "C> LPUSH k x", "blocked 2", "A-", "D> BLPOP q 0", "blocked 3",
 			"B: CLIENT UNPAUSE", "C<", "A<", "blocked 1", "B: LPUSH q y", "D<",
 		},
+		"reply off": {
+			"A> CLIENT REPLY OFF", "A> BLPOP k 0", "blocked 1", "B: LPUSH k x", "A-", "A> WAIT 1 0",
+			"blocked 1", "B: CLIENT UNBLOCK $A ERROR", "A-", "A> CLIENT REPLY ON", "A<", "B: EXISTS k",
+		},
 		"other databases": {
 			"A: SELECT 1", "A> BLPOP k 0", "blocked 1", "B: LPUSH k x", "A-", "B: MOVE k 1", "A<",
 			"A> BLPOP k2 0", "blocked 1", "B: LPUSH k2 y", "B: SWAPDB 0 1", "A<",
