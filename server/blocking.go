@@ -78,6 +78,7 @@ type waiter struct {
 type waitQueue struct {
 	head, tail *waiter
 	n          int
+	ready      bool // in blockIndex.ready
 }
 
 func (q *waitQueue) push(w *waiter) {
@@ -127,10 +128,10 @@ type blockState struct {
 // wait on, the keys made ready by the current execution unit, and their
 // deadlines.
 type blockIndex struct {
-	queues   map[dbKey]*waitQueue
-	ready    []dbKey
-	readySet map[dbKey]struct{}
-	spare    []dbKey // the ready list last served, reused
+	queues  []map[string]*waitQueue // by database, then key
+	nqueues int
+	ready   []dbKey
+	spare   []dbKey // the ready list last served, reused
 
 	blocked int // blocked clients (every kind)
 	onKeys  int // clients blocked on keys (lists and sorted sets)
@@ -169,7 +170,7 @@ func (h *timeoutHeap) Pop() any {
 // tests: all are 0 once no client is blocked.
 func (s *Server) blockingSizes() (queues, ready, timeouts, blocked, onKeys int) {
 	b := &s.blk
-	return len(b.queues), len(b.ready) + len(b.readySet), len(b.timeouts), b.blocked, b.onKeys
+	return b.nqueues, len(b.ready), len(b.timeouts), b.blocked, b.onKeys
 }
 
 // ---- arguments ----
@@ -246,8 +247,12 @@ func (c *Ctx) block(kind blockKind, op blockOp, keys [][]byte, deadline int64) *
 	b.target, b.fromBack, b.toBack, b.count = nil, false, false, -1
 	bi := &s.blk
 	if bi.queues == nil {
-		bi.queues = make(map[dbKey]*waitQueue)
-		bi.readySet = make(map[dbKey]struct{})
+		bi.queues = make([]map[string]*waitQueue, len(s.dbs))
+	}
+	queues := bi.queues[c.dbIndex]
+	if queues == nil {
+		queues = make(map[string]*waitQueue)
+		bi.queues[c.dbIndex] = queues
 	}
 	for _, k := range keys {
 		dk := dbKey{c.dbIndex, string(k)}
@@ -261,12 +266,20 @@ func (c *Ctx) block(kind blockKind, op blockOp, keys [][]byte, deadline int64) *
 		if dup {
 			continue
 		}
-		q := bi.queues[dk]
+		q := queues[dk.key]
 		if q == nil {
 			q = &waitQueue{}
-			bi.queues[dk] = q
+			queues[dk.key] = q
+			bi.nqueues++
 		}
-		w := &waiter{c: cl}
+		// A client reuses its waiters from one block to the next.
+		var w *waiter
+		if n := len(b.places); n < cap(b.places) {
+			w = b.places[:n+1][n]
+		}
+		if w == nil {
+			w = &waiter{c: cl}
+		}
 		q.push(w)
 		b.keys = append(b.keys, dk)
 		b.places = append(b.places, w)
@@ -292,12 +305,13 @@ func (s *Server) unblock(c *Client) {
 	}
 	b, bi := c.blk, &s.blk
 	for i, dk := range b.keys {
-		q := bi.queues[dk]
+		queues := bi.queues[dk.db]
+		q := queues[dk.key]
 		q.remove(b.places[i])
 		if q.n == 0 {
-			delete(bi.queues, dk)
+			delete(queues, dk.key)
+			bi.nqueues--
 		}
-		b.places[i] = nil
 	}
 	clear(b.keys)
 	b.keys, b.places = b.keys[:0], b.places[:0]
@@ -403,12 +417,29 @@ func (s *Server) unblocked(c *Client, mark int) {
 func (s *Server) afterCall(x *Ctx, cmd *cmdState, changes int) {
 	bi := &s.blk
 	if changes > 0 && bi.onKeys > 0 && cmd.Flags&FlagWrite != 0 {
-		for _, r := range cmd.findKeys(x.argv) {
-			s.signalKey(x.dbIndex, x.argv[r.pos])
-		}
+		s.signalKeysOf(x.dbIndex, cmd, x.argv)
 	}
 	if s.prop.depth == 0 && len(bi.ready) > 0 {
 		s.serveReady()
+	}
+}
+
+// signalKeysOf marks the keys of a write command as ready: from its
+// fixed key positions without allocating, or as COMMAND GETKEYS finds them
+// for a command whose keys move.
+func (s *Server) signalKeysOf(db int, cmd *cmdState, argv [][]byte) {
+	if cmd.GetKeys == nil && cmd.Flags&FlagMovableKeys == 0 && cmd.FirstKey > 0 {
+		last := cmd.LastKey
+		if last < 0 {
+			last += len(argv)
+		}
+		for i := cmd.FirstKey; i <= last && i < len(argv); i += max(cmd.Step, 1) {
+			s.signalKey(db, argv[i])
+		}
+		return
+	}
+	for _, r := range cmd.findKeys(argv) {
+		s.signalKey(db, argv[r.pos])
 	}
 }
 
@@ -418,24 +449,22 @@ func (s *Server) signalKey(db int, key []byte) {
 	if bi.onKeys == 0 {
 		return
 	}
-	dk := dbKey{db, string(key)}
-	if _, ok := bi.queues[dk]; !ok {
+	q := bi.queues[db][string(key)]
+	if q == nil || q.ready {
 		return
 	}
-	if _, ok := bi.readySet[dk]; ok {
-		return
-	}
-	bi.readySet[dk] = struct{}{}
-	bi.ready = append(bi.ready, dk)
+	q.ready = true
+	bi.ready = append(bi.ready, dbKey{db, string(key)})
 }
 
 // signalDB marks every key of database db that clients wait on as ready,
 // for a command that changed a whole database (SWAPDB).
 func (s *Server) signalDB(db int) {
-	for dk := range s.blk.queues {
-		if dk.db == db {
-			s.signalKey(db, []byte(dk.key))
-		}
+	if s.blk.queues == nil {
+		return
+	}
+	for key := range s.blk.queues[db] {
+		s.signalKey(db, []byte(key))
 	}
 }
 
@@ -448,7 +477,6 @@ func (s *Server) serveReady() {
 		keys := bi.ready
 		bi.ready = bi.spare[:0]
 		for i, dk := range keys {
-			delete(bi.readySet, dk)
 			s.serveKey(dk)
 			keys[i] = dbKey{}
 		}
@@ -459,10 +487,11 @@ func (s *Server) serveReady() {
 // serveKey serves the clients waiting on one ready key whose type matches
 // what they wait for, in the order they blocked, until the key is gone.
 func (s *Server) serveKey(dk dbKey) {
-	q := s.blk.queues[dk]
+	q := s.blk.queues[dk.db][dk.key]
 	if q == nil {
 		return
 	}
+	q.ready = false
 	key := []byte(dk.key)
 	e, found := s.dbs[dk.db].LookupWith(key, s.nowMs(), store.NoStats|store.NoTouch)
 	if !found {

@@ -148,3 +148,28 @@ func TestBlockingIndexesEmpty(t *testing.T) {
 		t.Errorf("%d clients left", len(s.clients))
 	}
 }
+
+// TestBlockingWritesDoNotAllocate checks that while a client is blocked,
+// writes to other keys cost the request path no allocation: marking keys
+// ready looks them up without copying them.
+func TestBlockingWritesDoNotAllocate(t *testing.T) {
+	s := testClient(t, nil).srv
+	waiting, c := blockTestClient(s), blockTestClient(s)
+	runOn(waiting, "BLPOP other 0")
+	runOn(c, "RPUSH l a b")
+	push, pop := testArgv("RPUSH l v"), testArgv("LPOP l")
+	allocs := testing.AllocsPerRun(1000, func() {
+		c.argv = push
+		c.out = c.out[:0]
+		s.execute(c)
+		c.argv = pop
+		c.out = c.out[:0]
+		s.execute(c)
+	})
+	if allocs != 0 {
+		t.Errorf("RPUSH and LPOP with a client blocked on another key: %v allocations", allocs)
+	}
+	if s.blk.blocked != 1 {
+		t.Fatalf("%d blocked", s.blk.blocked)
+	}
+}
