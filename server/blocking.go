@@ -443,7 +443,8 @@ func (s *Server) signalKeysOf(db int, cmd *cmdState, argv [][]byte) {
 	}
 }
 
-// signalKey marks key of database db as ready if a client waits on it.
+// signalKey marks key of database db as ready if a client waits on it and
+// it holds a list or a sorted set.
 func (s *Server) signalKey(db int, key []byte) {
 	bi := &s.blk
 	if bi.onKeys == 0 {
@@ -451,6 +452,13 @@ func (s *Server) signalKey(db int, key []byte) {
 	}
 	q := bi.queues[db][string(key)]
 	if q == nil || q.ready {
+		return
+	}
+	// Like Redis, which signals a key when a list or sorted set is
+	// created under it, a key that holds another type is not ready, so
+	// keys become ready in the order Redis makes them ready.
+	e, ok := s.dbs[db].Peek(key, s.now())
+	if !ok || e.Type() != store.TypeList && e.Type() != store.TypeZSet {
 		return
 	}
 	q.ready = true

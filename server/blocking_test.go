@@ -173,3 +173,44 @@ func TestBlockingWritesDoNotAllocate(t *testing.T) {
 		t.Fatalf("%d blocked", s.blk.blocked)
 	}
 }
+
+// TestBlockingServedAfterUnit runs writes as one execution unit (as EXEC
+// and scripts will) and checks that the keys they made ready are served
+// only when it ends, in the order they became ready, against the data the
+// whole unit left: a key deleted or given another type in the same unit
+// serves no one.
+func TestBlockingServedAfterUnit(t *testing.T) {
+	s := testClient(t, nil).srv
+	a, b, w := blockTestClient(s), blockTestClient(s), blockTestClient(s)
+	var got []string
+	s.addPropConsumer(func(db int, argv [][]byte) {
+		w := make([]string, len(argv))
+		for i, x := range argv {
+			w[i] = string(x)
+		}
+		got = append(got, strings.Join(w, " "))
+	})
+	unit := func(cmds ...string) {
+		s.prop.enter()
+		for _, cmd := range cmds {
+			runOn(w, cmd)
+		}
+		s.prop.exit()
+		s.serveReady() // what afterCall does when the outermost unit ends
+	}
+	runOn(a, "BLPOP a 0")
+	runOn(b, "BLPOP b 0")
+	unit("LPUSH a x", "DEL a", "LPUSH b y", "SET b str")
+	if takeOut(a) != "" || takeOut(b) != "" || s.blk.blocked != 2 {
+		t.Fatalf("served from a deleted key or a string")
+	}
+	unit("SET b str2", "RPUSH a 2", "DEL b", "RPUSH b 1", "RPUSH b 3")
+	if out := takeOut(a) + takeOut(b); out != "*2\r\n$1\r\na\r\n$1\r\n2\r\n*2\r\n$1\r\nb\r\n$1\r\n1\r\n" {
+		t.Errorf("replies %q", out)
+	}
+	want := []string{"MULTI", "LPUSH a x", "DEL a", "LPUSH b y", "SET b str", "EXEC",
+		"MULTI", "SET b str2", "RPUSH a 2", "DEL b", "RPUSH b 1", "RPUSH b 3", "EXEC", "LPOP a", "LPOP b"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("propagated:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
