@@ -201,17 +201,23 @@ func randCountArgs(c *Ctx, opt string) (count int64, with, ok bool) {
 // and the count (1 if not given); or it replies an error and returns
 // ok == false.
 func mpopArgs(c *Ctx, low, high string) (keys [][]byte, isHigh bool, count int64, ok bool) {
+	return mpopArgsAt(c, 1, low, high)
+}
+
+// mpopArgsAt is mpopArgs with numkeys at argv[at] (2 for BLMPOP and
+// BZMPOP, whose timeout comes first).
+func mpopArgsAt(c *Ctx, at int, low, high string) (keys [][]byte, isHigh bool, count int64, ok bool) {
 	argv := c.argv
-	numkeys, ok := c.rangeArg(argv[1], 1, math.MaxInt64, errNumkeys)
+	numkeys, ok := c.rangeArg(argv[at], 1, math.MaxInt64, errNumkeys)
 	if !ok {
 		return nil, false, 0, false
 	}
-	if numkeys >= int64(len(argv)-2) {
+	if numkeys >= int64(len(argv)-at-1) {
 		// No room for END after the keys.
 		c.replyError(errSyntax)
 		return nil, false, 0, false
 	}
-	endIdx := 2 + int(numkeys)
+	endIdx := at + 1 + int(numkeys)
 	switch {
 	case isOpt(argv[endIdx], low):
 	case isOpt(argv[endIdx], high):
@@ -235,5 +241,5 @@ func mpopArgs(c *Ctx, low, high string) (keys [][]byte, isHigh bool, count int64
 	if count == -1 {
 		count = 1
 	}
-	return argv[2:endIdx], isHigh, count, true
+	return argv[at+1 : endIdx], isHigh, count, true
 }

@@ -28,6 +28,7 @@ const (
 	flagResumeQueued                // released by the end of a pause, in Server.resumeQueue
 	flagDirtyExec                   // a command was rejected while queueing: EXEC aborts
 	flagDirtyCAS                    // a watched key changed: EXEC fails
+	flagBlocked                     // blocked by a blocking command (blocking.go)
 )
 
 // Client is one connection, or a fake client that runs commands without
@@ -67,6 +68,7 @@ type Client struct {
 
 	mstate  multiState   // commands queued since MULTI
 	watched []watchedKey // keys watched by WATCH
+	blk     *blockState  // what the client waits for while flagBlocked; kept for reuse
 
 	name       string
 	libName    string
@@ -110,11 +112,11 @@ func (c *Client) OnData(data []byte) {
 		c.preN = 0
 		return
 	}
-	if c.qpos == len(c.qbuf) && c.flags&flagPaused == 0 {
+	if c.qpos == len(c.qbuf) && c.flags&(flagPaused|flagBlocked) == 0 {
 		c.releaseQueryBuf()
 		c.inLen = len(data)
 		n := c.runPreparsed(data)
-		if n < len(data) && c.flags&(flagPaused|flagClosed|flagCloseAfterReply) == 0 {
+		if n < len(data) && c.flags&(flagPaused|flagBlocked|flagClosed|flagCloseAfterReply) == 0 {
 			n += c.run(data[n:])
 		}
 		c.inLen = 0
@@ -137,7 +139,7 @@ func (c *Client) OnData(data []byte) {
 // goroutine only has to execute it.
 func (c *Client) Preparse(data []byte) {
 	c.preN = 0
-	if c.qpos != len(c.qbuf) || c.parser.Pending() || c.flags&(flagPaused|flagCloseAfterReply|flagClosed) != 0 {
+	if c.qpos != len(c.qbuf) || c.parser.Pending() || c.flags&(flagPaused|flagBlocked|flagCloseAfterReply|flagClosed) != 0 {
 		return
 	}
 	c.parser.Unauthenticated = c.authRequired()
@@ -176,7 +178,7 @@ func (c *Client) runPreparsed(data []byte) int {
 // PAUSE holds the client back (leaving the held command unconsumed).
 func (c *Client) run(buf []byte) int {
 	pos := 0
-	for pos < len(buf) && c.flags&(flagCloseAfterReply|flagClosed|flagPaused) == 0 {
+	for pos < len(buf) && c.flags&(flagCloseAfterReply|flagClosed|flagPaused|flagBlocked) == 0 {
 		c.parser.Unauthenticated = c.authRequired()
 		argv, n, err := c.parser.Parse(buf[pos:], c.argv)
 		c.argv = argv
@@ -397,8 +399,9 @@ func (c *Client) forget(lent bool) {
 	if c.closed() {
 		return
 	}
-	c.flags |= flagClosed
 	s := c.srv
+	s.unblock(c)
+	c.flags |= flagClosed
 	s.removeClient(c)
 	s.unwatchAll(c)
 	c.mstate = multiState{}

@@ -98,8 +98,8 @@ func (c *Client) flagString() string {
 	if c.inMulti() {
 		f = append(f, 'x')
 	}
-	if c.flags&flagPaused != 0 {
-		f = append(f, 'b') // Redis blocks a paused client
+	if c.flags&(flagPaused|flagBlocked) != 0 {
+		f = append(f, 'b') // Redis blocks a paused client too
 	}
 	if c.flags&flagDirtyCAS != 0 {
 		f = append(f, 'd')

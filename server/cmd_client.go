@@ -393,24 +393,36 @@ func (c *Client) setFlag(flag uint32, on bool) {
 
 // ---- blocking and tracking ----
 
-// CLIENT UNBLOCK id [TIMEOUT|ERROR]. No kvd command blocks, and a client
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client blocked by a blocking
+// command gets the answer of its timeout, or an -UNBLOCKED error. A client
 // held by CLIENT PAUSE is not blocked by its command (Redis 7.0.15 crashes
-// on one; later versions answer 0), so no client can be unblocked: the
-// arguments are checked and the answer is 0.
+// on one; later versions answer 0) and is left alone.
 func clientUnblockCommand(c *Ctx) {
 	argv := c.argv
 	if len(argv) > 4 {
 		c.subcommandSyntaxError()
 		return
 	}
-	if len(argv) == 4 && !isOpt(argv[3], "timeout") && !isOpt(argv[3], "error") {
-		c.replyError(errUnblockReason)
+	withError := false
+	if len(argv) == 4 {
+		switch {
+		case isOpt(argv[3], "timeout"):
+		case isOpt(argv[3], "error"):
+			withError = true
+		default:
+			c.replyError(errUnblockReason)
+			return
+		}
+	}
+	id, ok := c.intArg(argv[2])
+	if !ok {
 		return
 	}
-	if _, ok := c.intArg(argv[2]); !ok {
-		return
+	if c.srv.clientUnblocked(id, withError) {
+		c.replyInt(1)
+	} else {
+		c.replyInt(0)
 	}
-	c.replyInt(0)
 }
 
 // CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN]

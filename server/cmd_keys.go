@@ -334,6 +334,9 @@ func copyCommand(c *Ctx) {
 	}
 	c.db.Copy(src, dstDB, dst, now)
 	c.touched(dstIndex, dst)
+	if dstDB != c.db {
+		c.srv.signalKey(dstIndex, dst)
+	}
 	c.replyInt(1)
 }
 
@@ -366,6 +369,7 @@ func moveCommand(c *Ctx) {
 	c.db.Rename(key, dstDB, key, now)
 	c.touched(c.dbIndex, key)
 	c.touched(int(id), key)
+	c.srv.signalKey(int(id), key)
 	c.replyInt(1)
 }
 
@@ -389,6 +393,8 @@ func swapdbCommand(c *Ctx) {
 		c.srv.touchAllWatchedKeys(int(id1), db2, c.now)
 		c.srv.touchAllWatchedKeys(int(id2), db1, c.now)
 		db1.Swap(db2)
+		c.srv.signalDB(int(id1))
+		c.srv.signalDB(int(id2))
 	}
 	c.touchedSelf = true
 	c.replyOK()

@@ -26,6 +26,11 @@ var listCommands = []*Command{
 	{Name: "lmove", Proc: lmoveCommand},
 	{Name: "rpoplpush", Proc: rpoplpushCommand},
 	{Name: "lmpop", Proc: lmpopCommand, GetKeys: numkeysFirstKeys},
+	{Name: "blpop", Proc: blpopCommand},
+	{Name: "brpop", Proc: brpopCommand},
+	{Name: "brpoplpush", Proc: brpoplpushCommand},
+	{Name: "blmove", Proc: blmoveCommand},
+	{Name: "blmpop", Proc: blmpopCommand, GetKeys: blmpopGetKeys},
 }
 
 // lookupList finds key for reading. It returns nil for a missing key, and

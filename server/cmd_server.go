@@ -29,6 +29,7 @@ var serverCommands = []*Command{
 	}},
 	{Name: "debug", Extra: FlagProtected, Proc: debugCommand},
 	{Name: "shutdown", Proc: shutdownCommand},
+	{Name: "wait", Proc: waitCommand},
 }
 
 func dbsizeCommand(c *Ctx) { c.replyInt(int64(c.db.Len())) }

@@ -351,6 +351,11 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	}
 	s.prop.exit()
 	s.stats.commands++
+	if s.blk.blocked > 0 {
+		// Blocked clients: mark the keys written as ready and, at the
+		// end of the outermost unit, serve them (blocking.go).
+		s.afterCall(x, cmd, changes)
+	}
 }
 
 // now returns the time of the command being executed, in unix ms.

@@ -122,6 +122,8 @@ const (
 	errPauseMode            = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 	errTimeoutNotInteger    = "ERR timeout is not an integer or out of range"
 	errTimeoutNegative      = "ERR timeout is negative"
+	errTimeoutNotFloat      = "ERR timeout is not a float or out of range"
+	errUnblocked            = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 	errUnblockReason        = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 	errRedirectTwice        = "ERR A client can only redirect to a single other client"
 	errRedirectMissing      = "ERR The client ID you want redirect to does not exist"

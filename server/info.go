@@ -220,9 +220,16 @@ func (s *Server) infoClients(b *infoBuilder) {
 	b.int("maxclients", int64(s.cfg.MaxClients))
 	b.int("client_recent_max_input_buffer", int64(maxIn))
 	b.int("client_recent_max_output_buffer", int64(maxOut))
-	b.str("blocked_clients", "0")
+	// Like Redis, clients held by CLIENT PAUSE count as blocked.
+	blocked := s.blk.blocked
+	for _, c := range s.pausedClients {
+		if c.flags&flagPaused != 0 {
+			blocked++
+		}
+	}
+	b.int("blocked_clients", int64(blocked))
 	b.str("tracking_clients", "0")
-	b.str("clients_in_timeout_table", "0")
+	b.int("clients_in_timeout_table", int64(len(s.blk.timeouts)))
 }
 
 // ---- memory ----

@@ -68,7 +68,9 @@ type Server struct {
 	pauseEnd      int64     // unix ms
 	pauseTimer    int64     // the loop timer that ends the pause, 0 if none
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
-	resumeQueue   []*Client // released by the pause's end, resumed before sleeping
+	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
+
+	blk blockIndex // blocked clients (blocking.go)
 
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
@@ -680,7 +682,7 @@ func (s *Server) cron() time.Duration {
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
-			if now-c.lastActive > limit && c.flags&flagPaused == 0 {
+			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked) == 0 {
 				s.logf(levelVerbose, "Closing idle client")
 				c.close()
 			}

@@ -247,3 +247,28 @@ func TestClientListMulti(t *testing.T) {
 		a.do("DISCARD")
 	}
 }
+
+// TestBlockingAndTransactions compares blocking commands inside MULTI (they
+// answer at once, as if timed out) and clients blocked while another
+// client's transaction runs: served after EXEC with what the transaction
+// left, in order, not in the middle of it.
+func TestBlockingAndTransactions(t *testing.T) {
+	needRedis(t)
+	diffScenarios(t, sharedServers(), map[string][]string{
+		"blocking inside exec": {
+			"A: MULTI", "A: BLPOP nolist 0", "A: BRPOPLPUSH a b 0", "A: BZPOPMIN z 0", "A: BLMPOP 0 1 a LEFT", "A: EXEC",
+			"A: RPUSH l x", "A: MULTI", "A: BLPOP l 0", "A: EXEC",
+		},
+		"push then delete in one transaction": {
+			"A> BLPOP k 0", "blocked 1", "B: MULTI", "B: LPUSH k x", "B: DEL k", "B: EXEC", "A-",
+			"B: RPUSH k y", "A<",
+		},
+		"several pushes in one transaction": {
+			"A> BLPOP k 0", "blocked 1", "C> BLPOP k 0", "blocked 2",
+			"B: MULTI", "B: RPUSH k 1", "B: RPUSH k 2 3", "B: LPOP k", "B: EXEC", "A<", "C<", "B: LRANGE k 0 -1",
+		},
+		"watched key popped by a served client": {
+			"A> BLPOP k 0", "blocked 1", "C: WATCH k", "B: RPUSH k x", "A<", "C: MULTI", "C: PING", "C: EXEC",
+		},
+	})
+}
