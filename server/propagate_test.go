@@ -123,6 +123,24 @@ func TestPropagationRewrites(t *testing.T) {
 		}
 	}
 
+	// A transaction's writes propagate as one MULTI/EXEC unit; its reads
+	// and the commands that changed nothing do not; a transaction with
+	// one write propagates that write alone.
+	got = nil
+	for _, cmd := range []string{"MULTI", "SET t 1", "GET t", "INCR u", "SET t 2 NX", "EXEC"} {
+		fakeRun(c, strings.Fields(cmd)...)
+	}
+	if want := []string{"2 MULTI", "2 SET t 1", "2 INCR u", "2 EXEC"}; !slices.Equal(got, want) {
+		t.Errorf("transaction: propagated %q, want %q", got, want)
+	}
+	got = nil
+	for _, cmd := range []string{"MULTI", "GET t", "EXPIRE t 100", "EXEC"} {
+		fakeRun(c, strings.Fields(cmd)...)
+	}
+	if len(got) != 1 || !matchProp(got[0], "2 PEXPIREAT t ~100000", now) {
+		t.Errorf("one-write transaction: propagated %q", got)
+	}
+
 	// A key that expires is deleted lazily by the command that finds it,
 	// and the DEL comes before the command's own effect, both in one
 	// MULTI/EXEC unit.
@@ -250,10 +268,12 @@ func replayOnce(t *testing.T, seed uint64) {
 	}
 	t.Logf("replayed %d commands (%d bytes)", countCommands(feed.buf), len(feed.buf))
 
+	// The workload's client may have been left in MULTI: read with another.
+	reader := s.newFakeClient()
 	compared := 0
 	defer func() { t.Logf("compared %d keys", compared) }()
 	for db := range s.dbs {
-		kv := snapshotDB(t, func(argv ...string) string { return fakeRun(c, argv...) }, db)
+		kv := snapshotDB(t, func(argv ...string) string { return fakeRun(reader, argv...) }, db)
 		rv := snapshotDB(t, rc.do, db)
 		compared += len(kv)
 		if len(kv) != len(rv) {
@@ -498,7 +518,16 @@ func (w *workload) next() (argv []string, short bool) {
 	case 59:
 		return []string{"LMPOP", "2", key(), key(), "RIGHT", "COUNT", "2"}, false
 	case 60:
-		return []string{"HSETNX", key(), mem(), mem()}, false
+		// Transactions: a MULTI, and later an EXEC or a DISCARD, around
+		// whatever commands come between (errors while queueing abort).
+		switch r.IntN(4) {
+		case 0:
+			return []string{"MULTI"}, false
+		case 1:
+			return []string{"DISCARD"}, false
+		default:
+			return []string{"EXEC"}, false
+		}
 	default:
 		return []string{"ZADD", key(), "GT", "CH", num(), mem()}, false
 	}

@@ -74,3 +74,42 @@ print(r.get("a"))
 		t.Errorf("no WatchError: %s", got)
 	}
 }
+
+// TestRedisPyBlpop runs a redis-py worker that waits with blpop/brpop
+// while another connection pushes, and a blpop that times out, on both
+// servers: the same results.
+func TestRedisPyBlpop(t *testing.T) {
+	needRedis(t)
+	script := `
+import os, threading, time, redis
+host, port = os.environ["HOST"], int(os.environ["PORT"])
+r = redis.Redis(host=host, port=port)
+r.flushall()
+print(r.blpop(["q1", "q2"], timeout=0.1))
+got = []
+def worker():
+    w = redis.Redis(host=host, port=port)
+    for _ in range(3):
+        got.append(w.brpop("jobs", timeout=5))
+t = threading.Thread(target=worker)
+t.start()
+time.sleep(0.2)
+p = redis.Redis(host=host, port=port)
+p.lpush("jobs", "a")
+time.sleep(0.05)
+p.lpush("jobs", "b", "c")
+t.join()
+print(got)
+r.rpush("q2", "x")
+print(r.blpop(["q1", "q2"], timeout=1))
+print(r.brpoplpush("nothing", "dst", timeout=0.1))
+`
+	want := runRedisPy(t, env.redisAddr, script)
+	got := runRedisPy(t, env.kvdAddr, script)
+	if got != want {
+		t.Errorf("redis-py output differs:\n redis: %s\n   kvd: %s", want, got)
+	}
+	if !strings.Contains(got, "(b'jobs', b'a')") {
+		t.Errorf("worker got no job: %s", got)
+	}
+}
