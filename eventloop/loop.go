@@ -65,7 +65,8 @@ type Backend int
 
 // Backends.
 const (
-	// Epoll is the readiness-based reactor backend (the default).
+	// Epoll is the readiness-based reactor backend (the zero value of
+	// Options.Backend; kvd's server asks for IOUring and falls back to Epoll).
 	Epoll Backend = iota
 	// IOUring is the completion-based proactor backend.
 	IOUring

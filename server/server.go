@@ -2,6 +2,15 @@
 // table and dispatch, configuration, INFO, and the glue between the event
 // loop and the store.
 //
+// Every command runs against a command context (Ctx, ctx.go): its
+// arguments, the selected database, the command's clock, the
+// configuration, the calling client and a reply sink. A connection's Ctx
+// lives in its Client; a fake client (newFakeClient) runs commands with no
+// socket. After each command that changed data, call (command.go) counts
+// the change, flags watchers of the keys (WATCH), emits the propagation
+// stream (propagate.go) and serves clients blocked on keys that became
+// ready (blocking.go).
+//
 // A Server is created with New, started with ListenAndServe (or Listen then
 // Serve), and stopped with Shutdown or Close, like net/http's. Every command
 // runs on one goroutine, the event loop's, so the store needs no locks. Many
