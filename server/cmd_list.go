@@ -3,11 +3,12 @@ package server
 import (
 	"math"
 
+	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/store"
 )
 
-// listCommands are the list commands, with Redis 7.0's arities, flags and
-// key positions (LMPOP's keys move with its numkeys argument).
+// listCommands are the list commands (arity, flags and key positions come
+// from Redis's metadata; LMPOP's keys move with its numkeys argument).
 var listCommands = []*Command{
 	{Name: "lpush", Proc: lpushCommand},
 	{Name: "rpush", Proc: rpushCommand},
@@ -529,11 +530,15 @@ func lmpopCommand(c *Ctx) {
 		if l == nil || l.Len() == 0 {
 			continue
 		}
+		n := min(count, int64(l.Len()))
 		c.replyArray(2)
 		c.replyBulk(key)
 		popRangeReply(c, l, back, count)
+		// As Redis 7.0 propagates LMPOP: LPOP/RPOP of the key it popped.
+		c.propagate(popName(back), key, num.AppendInt(nil, n))
 		c.deleteIfEmpty(key, l)
 		return
 	}
+	c.noChange()
 	c.replyNullArray()
 }

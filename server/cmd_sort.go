@@ -10,8 +10,8 @@ import (
 	"github.com/kvdserver/kvd/store"
 )
 
-// sortCommands are SORT and SORT_RO, with Redis 7.0's arities, flags and key
-// positions (SORT's STORE destination moves, so both are movablekeys).
+// sortCommands are SORT and SORT_RO (SORT's STORE destination moves, so
+// GetKeys finds their keys).
 var sortCommands = []*Command{
 	{Name: "sort", Proc: sortCommand, GetKeys: sortGetKeys},
 	{Name: "sort_ro", Proc: sortROCommand, GetKeys: sortROGetKeys},

@@ -789,7 +789,26 @@ func zmpopCommand(c *Ctx) {
 	if !ok {
 		return
 	}
+	// As Redis 7.0 propagates ZMPOP: ZPOPMIN/ZPOPMAX of the key it pops,
+	// found here as zpopGeneric will find it.
+	var popped []byte
+	var n int64
+	for _, key := range keys {
+		e, found := c.db.LookupWith(key, c.now, store.NoTouch|store.NoStats)
+		if !found {
+			continue
+		}
+		if e.Type() == store.TypeZSet {
+			popped, n = key, min(count, int64(e.ZSet().Len()))
+		}
+		break
+	}
 	zpopGeneric(c, keys, highest, true, count)
+	if c.errored || popped == nil {
+		c.noChange()
+		return
+	}
+	c.propagate(zpopName(highest), popped, num.AppendInt(nil, n))
 }
 
 // ---- ZRANDMEMBER ----
