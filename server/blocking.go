@@ -715,20 +715,7 @@ func blmpopCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	for _, key := range keys {
-		l, ok := c.lookupListWrite(key)
-		if !ok {
-			return
-		}
-		if l == nil {
-			continue
-		}
-		n := min(count, int64(l.Len()))
-		c.replyArray(2)
-		c.replyBulk(key)
-		popRangeReply(c, l, back, count)
-		c.propagate(popName(back), key, num.AppendInt(nil, n))
-		c.deleteIfEmpty(key, l)
+	if listMPop(c, keys, back, count) {
 		return
 	}
 	if c.denyBlocking {
@@ -840,17 +827,7 @@ func bzmpopCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	for _, key := range keys {
-		e, found, ok := c.lookupTypeWrite(key, store.TypeZSet)
-		if !ok {
-			return
-		}
-		if !found {
-			continue
-		}
-		n := e.ZSet().Len()
-		zpopGeneric(c, [][]byte{key}, highest, true, count)
-		c.propagate(zpopName(highest), key, num.AppendInt(nil, min(count, int64(n))))
+	if zsetMPop(c, keys, highest, count) {
 		return
 	}
 	if c.denyBlocking {

@@ -522,23 +522,33 @@ func lmpopCommand(c *Ctx) {
 	if !ok {
 		return
 	}
+	if !listMPop(c, keys, back, count) {
+		c.noChange()
+		c.replyNullArray()
+	}
+}
+
+// listMPop pops up to count elements from an end of the first non-empty
+// list among keys and replies [key, elements], as LMPOP and BLMPOP do when
+// they need not block; Redis 7.0 propagates it as LPOP/RPOP key n. It
+// reports whether it replied (popped, or WRONGTYPE); false means every
+// list is empty.
+func listMPop(c *Ctx, keys [][]byte, back bool, count int64) bool {
 	for _, key := range keys {
 		l, ok := c.lookupListWrite(key)
 		if !ok {
-			return
+			return true
 		}
-		if l == nil || l.Len() == 0 {
+		if l == nil {
 			continue
 		}
 		n := min(count, int64(l.Len()))
 		c.replyArray(2)
 		c.replyBulk(key)
 		popRangeReply(c, l, back, count)
-		// As Redis 7.0 propagates LMPOP: LPOP/RPOP of the key it popped.
 		c.propagate(popName(back), key, num.AppendInt(nil, n))
 		c.deleteIfEmpty(key, l)
-		return
+		return true
 	}
-	c.noChange()
-	c.replyNullArray()
+	return false
 }

@@ -789,26 +789,32 @@ func zmpopCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	// As Redis 7.0 propagates ZMPOP: ZPOPMIN/ZPOPMAX of the key it pops,
-	// found here as zpopGeneric will find it.
-	var popped []byte
-	var n int64
+	if !zsetMPop(c, keys, highest, count) {
+		c.noChange()
+		c.replyNullArray()
+	}
+}
+
+// zsetMPop pops up to count members from the first existing sorted set
+// among keys and replies [key, members], as ZMPOP and BZMPOP do when they
+// need not block; Redis 7.0 propagates it as ZPOPMIN/ZPOPMAX key n. It
+// reports whether it replied (popped, or WRONGTYPE); false means none of
+// the keys exists.
+func zsetMPop(c *Ctx, keys [][]byte, highest bool, count int64) bool {
 	for _, key := range keys {
-		e, found := c.db.LookupWith(key, c.now, store.NoTouch|store.NoStats)
+		e, found, ok := c.lookupTypeWrite(key, store.TypeZSet)
+		if !ok {
+			return true
+		}
 		if !found {
 			continue
 		}
-		if e.Type() == store.TypeZSet {
-			popped, n = key, min(count, int64(e.ZSet().Len()))
-		}
-		break
+		n := e.ZSet().Len()
+		zpopGeneric(c, [][]byte{key}, highest, true, count)
+		c.propagate(zpopName(highest), key, num.AppendInt(nil, min(count, int64(n))))
+		return true
 	}
-	zpopGeneric(c, keys, highest, true, count)
-	if c.errored || popped == nil {
-		c.noChange()
-		return
-	}
-	c.propagate(zpopName(highest), popped, num.AppendInt(nil, n))
+	return false
 }
 
 // ---- ZRANDMEMBER ----
