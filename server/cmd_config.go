@@ -39,7 +39,7 @@ func configSetCommand(c *Ctx) {
 	for i := 0; i < n; i++ {
 		name := string(c.argv[2+2*i])
 		p := lookupParam(name)
-		if p == nil {
+		if p == nil || p.fileOnly {
 			if !invalid {
 				unknown, invalid = name, true
 			}
@@ -50,6 +50,8 @@ func configSetCommand(c *Ctx) {
 		}
 		if p.immutable {
 			errName, errText, invalid = name, errImmutableParam, true
+		} else if p.protected && !c.protectedConfigAllowed() {
+			errName, errText, invalid = name, errProtectedParam, true
 		}
 		for j := 0; j < i; j++ {
 			if set[j] == p {
@@ -71,7 +73,8 @@ func configSetCommand(c *Ctx) {
 	next := s.cfg
 	for i, p := range set {
 		if err := p.set(&next, string(c.argv[3+2*i])); err != nil {
-			c.replyError(errConfigSetFailed(p.name, err.Error()))
+			// Named as the caller typed it (an alias stays an alias), in lower case.
+			c.replyError(errConfigSetFailed(strings.ToLower(string(c.argv[2+2*i])), err.Error()))
 			return
 		}
 	}
@@ -230,4 +233,18 @@ func configHelpCommand(c *Ctx) {
 		"REWRITE",
 		"    Rewrite the configuration file.",
 	})
+}
+
+// protectedConfigAllowed reports whether enable-protected-configs lets the
+// caller change protected parameters: "yes", or "local" for a client on a
+// loopback address or a Unix socket.
+func (c *Ctx) protectedConfigAllowed() bool {
+	v, _ := c.cfg.Get("enable-protected-configs")
+	switch v {
+	case "yes":
+		return true
+	case "local":
+		return c.client != nil && c.client.flags&flagLocal != 0
+	}
+	return false
 }

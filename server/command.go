@@ -100,6 +100,21 @@ func allCommands() [][]*Command {
 	return commandFamilies
 }
 
+// rename applies rename-command directives: the command is found under
+// its new name only, or not at all for an empty one.
+func (t *commandTable) rename(renames [][2]string) {
+	for _, r := range renames {
+		st := t.byName[r[0]]
+		if st == nil {
+			continue // checked when the directive was read
+		}
+		delete(t.byName, r[0])
+		if r[1] != "" {
+			t.byName[r[1]] = st
+		}
+	}
+}
+
 func newCommandTable() *commandTable {
 	t := &commandTable{byName: make(map[string]*cmdState)}
 	for _, family := range allCommands() {

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/kvdserver/kvd/resp"
 	"io"
 	"math"
 	"strconv"
@@ -113,6 +114,16 @@ type Config struct {
 	// keeps in the compact encoding ("zset-max-listpack-value", alias
 	// "zset-max-ziplist-value").
 	ZSetMaxListpackValue int64
+
+	// RenameCommands renames commands, in order: {old, new}, an empty new
+	// name removing the command ("rename-command old new"; config file only).
+	RenameCommands [][2]string
+
+	// other holds the values of the Redis parameters kvd accepts and
+	// reports but gives no effect yet (see config_redis.go), by name; a
+	// parameter absent from it has Redis's default. Never modified in
+	// place: setting one replaces the map, since copies of a Config share it.
+	other map[string]string
 }
 
 // OutputLimit is a client-output-buffer-limit class.
@@ -159,6 +170,8 @@ type param struct {
 	name      string
 	alias     string
 	immutable bool // only settable at start-up
+	protected bool // CONFIG SET needs enable-protected-configs (Redis's PROTECTED_CONFIG)
+	fileOnly  bool // a config-file directive (rename-command): not in CONFIG GET, SET or REWRITE
 	multi     bool // in a config file the rest of the line is its value
 	get       func(*Config) string
 	set       func(*Config, string) error
@@ -200,12 +213,9 @@ func memParam(name string, lo, hi int64, field func(*Config) *int64) param {
 		kind: kindMemory,
 		get:  func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
 		set: func(c *Config, v string) error {
-			n, ok := parseMemory(v)
-			if !ok {
-				return errNotMemory
-			}
-			if n < lo || n > hi {
-				return errRange(lo, hi)
+			n, err := parseMemoryParam(v, lo, hi)
+			if err != nil {
+				return err
 			}
 			*field(c) = n
 			return nil
@@ -274,34 +284,55 @@ func parseConfigInt(v string, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
-// parseMemory parses a size like Redis's memtoull: digits with an optional
-// unit b, k, kb, m, mb, g, gb (k = 1000, kb = 1024), in any case.
-func parseMemory(v string) (int64, bool) {
-	s := strings.ToLower(v)
-	mul := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mul    int64
-	}{{"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024 * 1024 * 1024}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s = s[:len(s)-len(u.suffix)]
-			mul = u.mul
-			break
-		}
+// parseMemory parses a size the way Redis's memtoull does: digits (none
+// read as 0) with an optional unit b, k, kb, m, mb, g, gb (k = 1000,
+// kb = 1024), in any case. Like Redis, a number too large for 64 bits is
+// read as the largest one, and the unit's product wraps around.
+func parseMemory(v string) (uint64, bool) {
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
 	}
-	if s == "" {
+	var mul uint64
+	switch strings.ToLower(v[i:]) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1024
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1024 * 1024
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1024 * 1024 * 1024
+	default:
 		return 0, false
 	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || n > math.MaxInt64/uint64(mul) {
+	if i >= 128 {
 		return 0, false
 	}
-	return int64(n) * mul, true
+	n, err := strconv.ParseUint(v[:i], 10, 64)
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		n = math.MaxUint64
+	}
+	return n * mul, true
+}
+
+// parseMemoryParam parses a size for a parameter within [lo, hi], which
+// Redis compares as a signed number (so that an overflow is out of range).
+func parseMemoryParam(v string, lo, hi int64) (int64, error) {
+	u, ok := parseMemory(v)
+	if !ok {
+		return 0, errNotMemory
+	}
+	if n := int64(u); n >= lo && n <= hi {
+		return n, nil
+	}
+	return 0, errRange(lo, hi)
 }
 
 // params is the table of parameters kvd has, in CONFIG GET's order.
@@ -440,6 +471,11 @@ var params = []param{
 		},
 	},
 	{
+		name: "rename-command", multi: true, fileOnly: true,
+		get: func(*Config) string { return "" },
+		set: setRenameCommand,
+	},
+	{
 		name: "appendonly",
 		get:  func(*Config) string { return "no" },
 		set: func(_ *Config, v string) error {
@@ -468,8 +504,9 @@ func setOutputLimit(c *Config, v string) error {
 	lim := c.OutputLimit
 	for i := 0; i < len(f); i += 4 {
 		class := strings.ToLower(f[i])
-		hard, ok1 := parseMemory(f[i+1])
-		soft, ok2 := parseMemory(f[i+2])
+		uhard, ok1 := parseMemory(f[i+1])
+		usoft, ok2 := parseMemory(f[i+2])
+		hard, soft := int64(min(uhard, math.MaxInt64)), int64(min(usoft, math.MaxInt64))
 		secs, err := strconv.Atoi(f[i+3])
 		if !ok1 || !ok2 || err != nil || secs < 0 {
 			return errOutputLimitValue
@@ -488,8 +525,8 @@ func setOutputLimit(c *Config, v string) error {
 }
 
 func lookupParam(name string) *param {
-	for i := range params {
-		p := &params[i]
+	for i := range allParams {
+		p := &allParams[i]
 		if strings.EqualFold(p.name, name) || p.alias != "" && strings.EqualFold(p.alias, name) {
 			return p
 		}
@@ -540,15 +577,15 @@ func matchParams(c *Config, patterns []string) [][2]string {
 	for _, pat := range patterns {
 		if !strings.ContainsAny(pat, "[*?") {
 			lp := strings.ToLower(pat)
-			if p := lookupParam(pat); p != nil && !seen[lp] {
+			if p := lookupParam(pat); p != nil && !p.fileOnly && !seen[lp] {
 				seen[lp] = true
 				out = append(out, [2]string{pat, p.get(c)})
 			}
 			continue
 		}
-		for i := range params {
-			p := &params[i]
-			if seen[p.name] {
+		for i := range allParams {
+			p := &allParams[i]
+			if seen[p.name] || p.fileOnly {
 				continue
 			}
 			for _, name := range []string{p.name, p.alias} {
@@ -560,4 +597,39 @@ func matchParams(c *Config, patterns []string) [][2]string {
 		}
 	}
 	return out
+}
+
+// setRenameCommand adds a "rename-command old new" directive, with Redis's
+// checks against the commands as the earlier directives left them.
+func setRenameCommand(c *Config, v string) error {
+	args, err := resp.SplitArgs(v)
+	if err != nil || len(args) != 2 {
+		return errWrongArgCount
+	}
+	old, new := strings.ToLower(args[0]), strings.ToLower(args[1])
+	// The commands kvd has are those with metadata (a test checks that
+	// every command in the table has some); the table itself cannot be
+	// named here without an initialisation cycle.
+	names := map[string]bool{}
+	for _, m := range []map[string]*commandMeta{commandData, commandDataExtra} {
+		for n := range m {
+			if !strings.Contains(n, "|") {
+				names[n] = true
+			}
+		}
+	}
+	for _, r := range c.RenameCommands {
+		delete(names, r[0])
+		if r[1] != "" {
+			names[r[1]] = true
+		}
+	}
+	if !names[old] {
+		return errRenameNoCommand
+	}
+	if new != "" && names[new] {
+		return errRenameTargetExists
+	}
+	c.RenameCommands = append(c.RenameCommands[:len(c.RenameCommands):len(c.RenameCommands)], [2]string{old, new})
+	return nil
 }

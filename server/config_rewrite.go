@@ -41,7 +41,7 @@ func rewriteConfigFile(path string, cfg *Config) error {
 				continue
 			}
 			if args, err := resp.SplitArgs(line); err == nil && len(args) > 0 {
-				if p := lookupParam(args[0]); p != nil {
+				if p := lookupParam(args[0]); p != nil && !p.fileOnly {
 					where[p.name] = append(where[p.name], len(lines))
 				}
 			}
@@ -49,8 +49,11 @@ func rewriteConfigFile(path string, cfg *Config) error {
 		}
 	}
 	def := DefaultConfig()
-	for i := range params {
-		p := &params[i]
+	for i := range allParams {
+		p := &allParams[i]
+		if p.fileOnly {
+			continue // kept as the file has it
+		}
 		force := p.get(cfg) != p.get(&def) || p.name == "save"
 		newLines := p.rewriteLines(cfg)
 		for j, nl := range newLines {

@@ -186,6 +186,7 @@ func errConfigRewrite(err error) string {
 const (
 	errImmutableParam = "can't set immutable config"
 	errDuplicateParam = "duplicate parameter"
+	errProtectedParam = "can't set protected config"
 )
 
 // Reasons a parameter rejects a value (configError).
@@ -199,6 +200,22 @@ const (
 	errOutputLimitArgs  = configError("Wrong number of arguments in buffer limit configuration.")
 	errOutputLimitValue = configError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 	errOutputLimitClass = configError("Invalid client class specified in buffer limit configuration.")
+
+	errNotMemoryPercent = configError("argument must be a memory or percent value")
+	errPercentTooBig    = configError("percentage argument must be less or equal to 100")
+	errWrongArgCount    = configError("wrong number of arguments")
+	errOOMScoreValues   = configError("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+	errPercentiles      = configError("Invalid latency-tracking-info-percentiles parameters")
+	errPercentilesRange = configError("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+	errSaveAndNoSave    = configError("shutdown options SAVE and NOSAVE can't be used simultaneously")
+
+	errNoActiveDefrag = configError("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution")
+	errTLSUpdate      = configError("Unable to update TLS configuration. Check server logs.")
+	errProcTitle      = configError("template format is invalid or contains unknown variables")
+	errHostname       = configError("Hostnames may only contain alphanumeric characters, hyphens or dots")
+
+	errRenameNoCommand    = configError("No such command in rename-command")
+	errRenameTargetExists = configError("Target command name already exists")
 )
 
 // errRange is the reason for an integer outside [lo, hi].

@@ -191,6 +191,7 @@ func New(cfg Config) (*Server, error) {
 		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
+	s.commands.rename(cfg.RenameCommands)
 	// Like Redis at start-up: raise the open files limit to what
 	// maxclients needs or, if the system refuses, lower maxclients to what
 	// the limit allows, so that a client past it is refused with an error

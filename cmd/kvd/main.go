@@ -178,7 +178,17 @@ func loadConfig(args []string, stdin io.Reader) (server.Config, error) {
 	return cfg, nil
 }
 
+// readConfigLines reads a config file's directives, with those of the
+// files its "include" lines name (glob patterns allowed, as in Redis 7.0)
+// in their place.
 func readConfigLines(r io.Reader, name string) ([]configLine, error) {
+	return readConfigLinesDepth(r, name, 0)
+}
+
+// maxIncludeDepth stops include loops.
+const maxIncludeDepth = 16
+
+func readConfigLinesDepth(r io.Reader, name string, depth int) ([]configLine, error) {
 	var out []configLine
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -195,6 +205,14 @@ func readConfigLines(r io.Reader, name string) ([]configLine, error) {
 		if len(words) == 0 {
 			continue
 		}
+		if strings.EqualFold(words[0], "include") && len(words) == 2 {
+			inc, err := includeFiles(words[1], depth)
+			if err != nil {
+				return nil, fmt.Errorf("%s\n>>> '%s'\n%v", where, text, err)
+			}
+			out = append(out, inc...)
+			continue
+		}
 		out = append(out, configLine{where: where, text: text, args: words})
 	}
 	if err := sc.Err(); err != nil {
@@ -203,14 +221,69 @@ func readConfigLines(r io.Reader, name string) ([]configLine, error) {
 	return out, nil
 }
 
+// includeFiles reads the directives of the files pattern names.
+func includeFiles(pattern string, depth int) ([]configLine, error) {
+	if depth >= maxIncludeDepth {
+		return nil, errors.New("Too many nested include directives")
+	}
+	paths := []string{pattern}
+	if strings.ContainsAny(pattern, "*?[") {
+		var err error
+		if paths, err = filepath.Glob(pattern); err != nil {
+			return nil, err
+		}
+	}
+	var out []configLine
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("Fatal error, can't open config file '%s': %w", p, err)
+		}
+		lines, err := readConfigLinesDepth(f, p, depth+1)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lines...)
+	}
+	return out, nil
+}
+
+// deprecatedDirectives are accepted and ignored, as Redis 7.0 does, with
+// the number of arguments they take.
+var deprecatedDirectives = map[string]int{
+	"list-max-ziplist-entries": 1,
+	"list-max-ziplist-value":   1,
+	"lua-replicate-commands":   1,
+}
+
+// quoteArgs joins words so that resp.SplitArgs gives them back, empty
+// ones included.
+func quoteArgs(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(w) + `"`
+	}
+	return strings.Join(q, " ")
+}
+
 func applyLine(cfg *server.Config, l configLine) error {
 	name := strings.ToLower(l.args[0])
 	values := l.args[1:]
 	fail := func(msg string) error {
 		return fmt.Errorf("%s\n>>> '%s'\n%s", l.where, l.text, msg)
 	}
+	if n, ok := deprecatedDirectives[name]; ok && len(values) == n {
+		return nil
+	}
 	if len(values) == 0 && name != "save" && name != "bind" {
 		return fail("wrong number of arguments")
+	}
+	if name == "rename-command" {
+		if len(values) != 2 {
+			return fail("wrong number of arguments")
+		}
+		values = []string{quoteArgs(values)}
 	}
 	if len(values) > 1 && !server.IsMultiArg(name) {
 		return fail("wrong number of arguments")
