@@ -17,7 +17,7 @@ func TestMatchParams(t *testing.T) {
 		{[]string{"maxclients"}, [][2]string{{"maxclients", "10000"}}},
 		{[]string{"MAXCLIENTS"}, [][2]string{{"MAXCLIENTS", "10000"}}},
 		{[]string{"maxclients", "MAXCLIENTS"}, [][2]string{{"maxclients", "10000"}}},
-		{[]string{"MAXCLIENTS", "max*"}, [][2]string{{"MAXCLIENTS", "10000"}}},
+		{[]string{"MAXCLIENTS", "maxc*"}, [][2]string{{"MAXCLIENTS", "10000"}}},
 		{[]string{"nosuch"}, nil},
 		{[]string{"io-thread?"}, [][2]string{{"io-threads", "1"}}},
 		{[]string{"TCP-*"}, [][2]string{{"tcp-backlog", "511"}, {"tcp-keepalive", "300"}}},
