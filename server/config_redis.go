@@ -272,11 +272,8 @@ func (rp *redisParam) checkText(v string) (string, error) {
 		if err == nil && !fi.IsDir() {
 			err = syscall.ENOTDIR
 		}
-		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
-			err = pe.Err
-		}
 		if err != nil {
-			return "", configError(strerror(err))
+			return "", configError(strerror(unwrapPathError(err)))
 		}
 		abs, err := filepath.Abs(v)
 		if err != nil {
@@ -321,4 +318,13 @@ func (rp *redisParam) index(value string) int {
 		}
 	}
 	return len(rp.enum)
+}
+
+// unwrapPathError returns the system error inside a file operation's error
+// (for strerror's message), or err itself.
+func unwrapPathError(err error) error {
+	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

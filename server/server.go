@@ -69,6 +69,7 @@ type Server struct {
 	bufPool      bufPool
 
 	commands *commandTable
+	pidFile  string // the pid file written, removed at exit (see pidfile.go)
 	stats    serverStats
 	prop     propagator            // the propagation stream (propagate.go)
 	watchers map[watchID][]*Client // clients watching each key (WATCH)
@@ -300,6 +301,7 @@ func (s *Server) Listen() error {
 	}
 	s.addrMu.Unlock()
 	s.state.Store(stateListening)
+	s.writePidFile()
 	return nil
 }
 
@@ -448,6 +450,7 @@ func (s *Server) cleanup() {
 		if s.ioPool != nil {
 			s.ioPool.Close()
 		}
+		s.removePidFile()
 		s.logf(levelNotice, "kvd is now ready to exit, bye bye...")
 		s.log.close()
 		close(s.done)

@@ -209,3 +209,66 @@ func readBulkArray(t *testing.T, r *bufio.Reader) []string {
 	}
 	return out
 }
+
+// TestBinaryDaemonizePidfile runs kvd and redis-server with daemonize yes
+// and a pidfile: the command returns at once with status 0, the daemon
+// writes its pid, serves, and removes the file when shut down.
+func TestBinaryDaemonizePidfile(t *testing.T) {
+	bin := buildKvd(t)
+	servers := []struct{ name, path string }{{"kvd", bin}}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		servers = append(servers, struct{ name, path string }{"redis", p})
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("redis-server is required in CI: %v", err)
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pidfile, logfile := filepath.Join(dir, "d.pid"), filepath.Join(dir, "d.log")
+			addr, port := freeAddr(t)
+			cmd := exec.Command(srv.path, "--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile,
+				"--bind", "127.0.0.1", "--port", port, "--save", "", "--dir", dir)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			var pid int
+			waitFor := func(what string, cond func() bool) {
+				t.Helper()
+				for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						log, _ := os.ReadFile(logfile)
+						t.Fatalf("%s: timed out; log:\n%s", what, log)
+					}
+				}
+			}
+			waitFor("pid file", func() bool {
+				b, err := os.ReadFile(pidfile)
+				if err != nil || !strings.HasSuffix(string(b), "\n") {
+					return false
+				}
+				pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+				return err == nil
+			})
+			if pid == os.Getpid() || pid == cmd.Process.Pid {
+				t.Errorf("pid file names %d, not a daemon", pid)
+			}
+			var c net.Conn
+			waitFor("connect", func() bool {
+				var err error
+				c, err = net.Dial("tcp", addr)
+				return err == nil
+			})
+			defer c.Close()
+			r := bufio.NewReader(c)
+			if got := command(t, c, r, "PING"); got != "+PONG" {
+				t.Fatalf("PING: %q", got)
+			}
+			fmt.Fprintf(c, "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+			waitFor("pid file removed", func() bool { _, err := os.Stat(pidfile); return os.IsNotExist(err) })
+			waitFor("log line", func() bool {
+				log, _ := os.ReadFile(logfile)
+				return strings.Contains(string(log), "Removing the pid file.")
+			})
+		})
+	}
+}

@@ -80,6 +80,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (kvd %s) ***\n%v\n", server.Version, err)
 		return 1
 	}
+	if v, _ := cfg.Get("daemonize"); v == "yes" {
+		if child, status := daemonize(args, stderr); !child {
+			return status
+		}
+		if p, _ := cfg.Get("pidfile"); p == "" && defaultPidFile != "" {
+			cfg.Set("pidfile", defaultPidFile)
+		}
+	}
 	if cfg.LogFile == "" {
 		cfg.LogOutput = stdout
 	}
