@@ -260,7 +260,7 @@ func (s *Server) loadACLFile() string {
 		}
 		for _, op := range merged {
 			if e := u.set(t, strings.Trim(op, "\t\r\n"), s.pubsubDefault()); e != aclErrNone {
-				fmt.Fprintf(&errs, "%s:%d: %s. ", s.cfg.ACLFile, i+1, aclRuleErrorText(e))
+				fmt.Fprintf(&errs, "%s:%d: Error in applying operation '%s': %s. ", s.cfg.ACLFile, i+1, op, aclRuleErrorText(e))
 			}
 		}
 	}

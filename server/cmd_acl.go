@@ -41,7 +41,7 @@ func aclSetUserCommand(c *Ctx) {
 	}
 	merged, bad := mergeSelectorArgs(ops)
 	if bad >= 0 {
-		c.replyError(errACLUnmatched(c.argv[bad]))
+		c.replyError(errACLUnmatched(c.argv[bad+3]))
 		return
 	}
 	u := s.acl.users[name]
