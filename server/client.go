@@ -66,6 +66,10 @@ type Client struct {
 
 	lastCmd *cmdState // last command executed
 
+	// user is the ACL user the client is authenticated as; nil for the
+	// default user (and for a fake client: it may run anything).
+	user *aclUser
+
 	mstate  multiState   // commands queued since MULTI
 	watched []watchedKey // keys watched by WATCH
 	blk     *blockState  // what the client waits for while flagBlocked; kept for reuse

@@ -77,7 +77,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 		cmd = c.lastCmd.fullName
 	}
 	b = str(b, "cmd", cmd)
-	b = str(b, "user", "default")
+	b = str(b, "user", c.aclUser().name)
 	b = num(b, "redir", -1)
 	b = num(b, "resp", int64(c.proto))
 	b = str(b, "lib-name", c.libName)

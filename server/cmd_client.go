@@ -222,6 +222,7 @@ func clientKillCommand(c *Ctx) {
 		hasLaddr    bool
 		typ         = -1
 		id          int64
+		user        *aclUser
 		skipMe      = true
 	)
 	oldForm := len(argv) == 3
@@ -252,11 +253,10 @@ func clientKillCommand(c *Ctx) {
 			case isOpt(opt, "laddr"):
 				laddr, hasLaddr = string(cstr(val)), true
 			case isOpt(opt, "user"):
-				if string(val) != defaultUser {
+				if user = s.acl.users[string(val)]; user == nil {
 					c.replyError(errNoSuchUser(val))
 					return
 				}
-				// Every client is the default user's: the filter keeps them all.
 			case isOpt(opt, "skipme"):
 				switch {
 				case isOpt(val, "yes"):
@@ -280,6 +280,7 @@ func clientKillCommand(c *Ctx) {
 			hasLaddr && cl.laddr != laddr,
 			typ >= 0 && cl.clientType() != typ,
 			id != 0 && cl.id != id,
+			user != nil && cl.aclUser() != user,
 			cl == c.client && skipMe:
 			continue
 		}

@@ -1,10 +1,5 @@
 package server
 
-import (
-	"crypto/sha256"
-	"crypto/subtle"
-)
-
 var connectionCommands = []*Command{
 	{Name: "ping", Proc: pingCommand},
 	{Name: "echo", Proc: echoCommand},
@@ -16,7 +11,8 @@ var connectionCommands = []*Command{
 	{Name: "client", Subcommands: clientSubcommands},
 }
 
-// defaultUser is the only user kvd knows: requirepass is its password.
+// defaultUser is the name of the user new connections start as;
+// requirepass is its password.
 const defaultUser = "default"
 
 func pingCommand(c *Ctx) {
@@ -55,32 +51,47 @@ func selectCommand(c *Ctx) {
 
 // authRequired reports whether c must authenticate before it runs commands
 // other than the no_auth ones. As in Redis, a client that has not
-// authenticated is let through while the default user has no password.
+// authenticated is let through while the default user has no password
+// (nopass) and is enabled.
 func (c *Client) authRequired() bool {
-	return c.client.flags&flagAuthenticated == 0 && c.cfg.RequirePass != ""
-}
-
-// authenticate checks a user name and password; on success the client is
-// authenticated. Without requirepass the default user takes any password.
-// The password is compared in constant time.
-func (c *Client) authenticate(user, pass []byte) bool {
-	if string(user) != defaultUser {
+	if c.client.flags&flagAuthenticated != 0 {
 		return false
 	}
-	if want := c.cfg.RequirePass; want != "" {
-		got, exp := sha256.Sum256(pass), sha256.Sum256([]byte(want))
-		if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 {
-			return false
+	d := c.srv.acl.defaultUser
+	return d.flags&userNoPass == 0 || d.flags&userOff != 0
+}
+
+// defaultAuthenticated reports whether a new connection starts
+// authenticated: the default user has no password and is enabled.
+func (s *Server) defaultAuthenticated() bool {
+	d := s.acl.defaultUser
+	return d.flags&userNoPass != 0 && d.flags&userOff == 0
+}
+
+// authenticate checks a user name and password (compared as SHA-256
+// hashes, in constant time); on success the client is authenticated as
+// that user, else the failure is in the ACL log.
+func (c *Client) authenticate(user, pass []byte) bool {
+	s := c.srv
+	u := s.acl.users[string(user)]
+	if u == nil || u.flags&userOff != 0 || !u.checkPassword(pass) {
+		ctx := aclCtxToplevel
+		if c.inMulti() {
+			ctx = aclCtxMulti
 		}
+		s.addACLLog(c.client, aclDeniedAuth, ctx, 0, string(user), "")
+		return false
 	}
+	c.client.user = u
 	c.client.flags |= flagAuthenticated
 	return true
 }
 
-// resetAuth puts the client back to the state of a new connection:
-// authenticated only if the default user has no password.
+// resetAuth puts the client back to the state of a new connection: the
+// default user, authenticated only if it has no password.
 func (c *Client) resetAuth() {
-	if c.cfg.RequirePass == "" {
+	c.client.user = c.srv.acl.defaultUser
+	if c.srv.defaultAuthenticated() {
 		c.client.flags |= flagAuthenticated
 	} else {
 		c.client.flags &^= flagAuthenticated
@@ -95,7 +106,7 @@ func authCommand(c *Ctx) {
 	}
 	user, pass := []byte(defaultUser), c.argv[len(c.argv)-1]
 	if len(c.argv) == 2 {
-		if c.cfg.RequirePass == "" {
+		if c.srv.acl.defaultUser.flags&userNoPass != 0 {
 			c.replyError(errNoPassword)
 			return
 		}

@@ -160,6 +160,15 @@ func execCommand(c *Ctx) {
 	c.denyBlocking = true
 	for _, q := range queued {
 		c.argv = q.argv
+		// The ACLs are checked again: they may have changed since the
+		// command was queued.
+		if u := cl.user; u != nil && !u.unrestricted() {
+			if res, pos := u.checkCommand(q.cmd, q.argv); res != aclOK {
+				s.addACLLog(cl, res, aclCtxMulti, pos, "", aclLogObject(res, q.cmd, q.argv, pos))
+				c.replyError(errNoPermExec(res))
+				continue
+			}
+		}
 		s.call(c, q.cmd)
 	}
 	c.denyBlocking = false

@@ -68,6 +68,8 @@ type cmdState struct {
 	// FirstKey, LastKey and Step locate the keys among the arguments
 	// (LastKey -1 is the last argument, -2 the one before); 0 means none.
 	FirstKey, LastKey, Step int
+	// aclID is the command's bit in ACL command bitmaps (-1: none).
+	aclID int
 
 	calls, usec, rejected, failed int64
 	latency                       latencyHist
@@ -81,11 +83,16 @@ func newCmdState(cmd *Command, fullName string, parent *cmdState) *cmdState {
 	if m == nil {
 		panic("kvd: no COMMAND metadata for " + fullName + ": run go generate ./server")
 	}
-	return &cmdState{
+	st := &cmdState{
 		Command: cmd, fullName: fullName, parent: parent,
 		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra,
 		FirstKey: m.FirstKey, LastKey: m.LastKey, Step: m.Step,
+		aclID: -1,
 	}
+	if ac := aclCommands().byName[fullName]; ac != nil {
+		st.aclID = ac.id
+	}
+	return st
 }
 
 // commandTable is a server's command lookup table: the global, immutable
@@ -298,6 +305,14 @@ func (s *Server) dispatch(c *Client) {
 	if c.inMulti() && cmd.Flags&FlagNoMulti != 0 {
 		s.reject(c, cmd, errNotInMulti)
 		return
+	}
+	// ACLs, as Redis's processCommand checks them next. A client of an
+	// unrestricted user (the default user, by default) checks no more.
+	if u := c.user; u != nil && !u.unrestricted() {
+		if res, pos := u.checkCommand(cmd, c.argv); res != aclOK {
+			s.aclDeny(c, cmd, res, pos)
+			return
+		}
 	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)

@@ -6,7 +6,7 @@ import (
 	"github.com/kvdserver/kvd/internal/num"
 )
 
-//go:generate go run ../internal/gencmd -out commanddata_gen.go
+//go:generate go run ../internal/gencmd -out commanddata_gen.go -acl-out acldata_gen.go
 
 // commandMeta is what Redis 7.0.15 reports about one command (or
 // subcommand) in COMMAND INFO and COMMAND DOCS. The values for every command

@@ -15,4 +15,5 @@ var commandFamilies = [][]*Command{
 	zsetCommands,
 	sortCommands,
 	multiCommands,
+	aclCommandTable,
 }

@@ -115,6 +115,23 @@ type Config struct {
 	// "zset-max-ziplist-value").
 	ZSetMaxListpackValue int64
 
+	// ProtectedMode, while the default user has no password, refuses
+	// clients that are not on 127.0.0.1, ::1 or a Unix socket with
+	// Redis's -DENIED error ("protected-mode"; default true).
+	ProtectedMode bool
+	// ACLFile is the file ACL LOAD and ACL SAVE read and write, and the
+	// users are loaded from at start-up ("aclfile"); empty for none.
+	ACLFile string
+	// ACLLogMaxLen is the most entries ACL LOG keeps ("acllog-max-len").
+	ACLLogMaxLen int
+	// ACLPubsubDefault is the channel permission of new users:
+	// "resetchannels" (none, Redis 7.0's default) or "allchannels"
+	// ("acl-pubsub-default").
+	ACLPubsubDefault string
+	// Users are the users of "user <name> <rules...>" directives, each
+	// its name then its rules (config file only).
+	Users [][]string
+
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
 	RenameCommands [][2]string
@@ -147,6 +164,9 @@ func DefaultConfig() Config {
 		ClientQueryBufferLimit: 1 << 30,
 		ProtoMaxBulkLen:        512 << 20,
 		EnableDebugCommand:     "no",
+		ProtectedMode:          true,
+		ACLLogMaxLen:           128,
+		ACLPubsubDefault:       "resetchannels",
 		IOThreads:              1,
 		IOThreadsAdaptive:      true,
 		IOModel:                "proactor",
@@ -423,7 +443,26 @@ var params = []param{
 		},
 		set: setOutputLimit,
 	},
-	stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }),
+	withApply(stringParam("requirepass", func(c *Config) *string { return &c.RequirePass }), func(s *Server) error {
+		s.setDefaultPassword(s.cfg.RequirePass)
+		return nil
+	}),
+	boolParam("protected-mode", func(c *Config) *bool { return &c.ProtectedMode }),
+	withImmutable(stringParam("aclfile", func(c *Config) *string { return &c.ACLFile })),
+	intParam("acllog-max-len", 0, math.MaxInt64, func(c *Config) *int { return &c.ACLLogMaxLen }),
+	enumParam("acl-pubsub-default", []string{"allchannels", "resetchannels"}, func(c *Config) *string { return &c.ACLPubsubDefault }),
+	{
+		name: "user", multi: true, fileOnly: true,
+		get: func(*Config) string { return "" },
+		set: func(c *Config, v string) error {
+			u, err := parseUserDirective(v, c.Users)
+			if err != nil {
+				return err
+			}
+			c.Users = append(c.Users[:len(c.Users):len(c.Users)], u)
+			return nil
+		},
+	},
 	withImmutable(enumParam("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })),
 	withImmutable(intParam("io-threads", 1, 128, func(c *Config) *int { return &c.IOThreads })),
 	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),

@@ -325,3 +325,109 @@ const (
 	errNotHLL     = "WRONGTYPE Key is not a valid HyperLogLog string value."
 	errHLLCorrupt = "INVALIDOBJ Corrupted HLL object detected"
 )
+
+// ACL (acl.go, cmd_acl.go), with Redis 7.0's texts.
+const (
+	errNoPermCmdFmt     = "NOPERM this user has no permissions to run the '%s' command"
+	errNoPermKey        = "NOPERM this user has no permissions to access one of the keys used as arguments"
+	errNoPermChannel    = "NOPERM this user has no permissions to access one of the channels used as arguments"
+	errACLDeleteDef     = "ERR The 'default' user cannot be removed"
+	errACLUserSpaces    = "ERR Usernames can't contain spaces or null characters"
+	errACLNoFile        = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+	errACLSaveFailed    = "ERR There was an error trying to save the ACLs. Please check the server logs for more information"
+	errACLGenpassBits   = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+	errACLAndFile       = "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."
+	errProtectedModeFmt = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+)
+
+// errNoPerm is the reply to a command the ACLs refuse.
+func errNoPerm(res aclResult, cmd string) string {
+	switch res {
+	case aclDeniedCmd:
+		return fmt.Sprintf(errNoPermCmdFmt, cmd)
+	case aclDeniedKey:
+		return errNoPermKey
+	case aclDeniedChannel:
+		return errNoPermChannel
+	}
+	return "NOPERM lacking the permissions for the command"
+}
+
+// errNoPermExec is the reply, inside EXEC's, to a queued command the ACLs
+// refuse by the time it runs.
+func errNoPermExec(res aclResult) string {
+	reason := "no permission"
+	switch res {
+	case aclDeniedCmd:
+		reason = "no permission to execute the command or subcommand"
+	case aclDeniedKey:
+		reason = "no permission to touch the specified keys"
+	case aclDeniedChannel:
+		reason = "no permission to access one of the channels used as arguments"
+	}
+	return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason
+}
+
+// aclRuleErrorText is Redis's ACLSetUserStringError for a refused rule.
+func aclRuleErrorText(e aclRuleError) string {
+	switch e {
+	case aclErrUnknown:
+		return "Unknown command or category name in ACL"
+	case aclErrSyntax:
+		return "Syntax error"
+	case aclErrKeysAll:
+		return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns"
+	case aclErrChannelAll:
+		return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"
+	case aclErrNoPass:
+		return "The password you are trying to remove from the user does not exist"
+	case aclErrBadHash:
+		return "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"
+	case aclErrDuplicate:
+		return "Duplicate user found. A user can only be defined once in config files"
+	case aclErrFirstArg:
+		return "Allowing first-arg of a subcommand is not supported"
+	}
+	return "Wrong format"
+}
+
+// errACLSetUser is ACL SETUSER's reply to a refused rule.
+func errACLSetUser(op string, e aclRuleError) string {
+	return "ERR Error in ACL SETUSER modifier '" + op + "': " + aclRuleErrorText(e)
+}
+
+// errACLUnmatched is ACL SETUSER's reply to a "(" never closed.
+func errACLUnmatched(arg []byte) string {
+	return "ERR Unmatched parenthesis in acl selector starting at '" + string(arg) + "'."
+}
+
+// errACLUnknownCategory is ACL CAT's reply to an unknown category.
+func errACLUnknownCategory(name []byte) string {
+	return "ERR Unknown category '" + string(truncate(name, 128)) + "'"
+}
+
+// errACLDryRun... are ACL DRYRUN's error replies.
+func errACLNoUser(name []byte) string    { return "ERR User '" + string(cstr(name)) + "' not found" }
+func errACLNoCommand(name []byte) string { return "ERR Command '" + string(cstr(name)) + "' not found" }
+func errACLDryRunArity(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// aclDryRunDenied is ACL DRYRUN's (bulk, not error) answer for a refusal.
+func aclDryRunDenied(res aclResult, cmd string, arg []byte) string {
+	switch res {
+	case aclDeniedCmd:
+		return "This user has no permissions to run the '" + cmd + "' command"
+	case aclDeniedKey:
+		return "This user has no permissions to access the '" + string(arg) + "' key"
+	}
+	return "This user has no permissions to access the '" + string(arg) + "' channel"
+}
+
+// errUserDeclaration is the config file's error for a bad "user" line.
+func errUserDeclaration(arg string, e aclRuleError) string {
+	return "Error in user declaration '" + arg + "': " + aclRuleErrorText(e)
+}
+
+// errACLLoad is ACL LOAD's reply listing the errors in the ACL file.
+func errACLLoad(errs string) string { return "ERR " + errs }

@@ -201,6 +201,18 @@ func localAddrString(fd int, l *listener) string {
 	return addrString(tcpAddr(sa))
 }
 
+// isLocalPeer reports whether a TCP peer is 127.0.0.1 or ::1, the only
+// addresses Redis's protected mode counts as local (127.0.0.2 is not).
+func isLocalPeer(sa unix.Sockaddr) bool {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return a.Addr == [4]byte{127, 0, 0, 1}
+	case *unix.SockaddrInet6:
+		return a.Addr == [16]byte{15: 1} || a.Addr == [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
+	}
+	return false
+}
+
 func isLoopback(sa unix.Sockaddr) bool {
 	return tcpAddr(sa).IP.IsLoopback()
 }

@@ -60,6 +60,8 @@ type Server struct {
 	log  *logger
 	dbs  []*store.DB
 
+	acl aclState // users and the ACL log (acl_state.go)
+
 	listeners []*listener
 	runID     string
 	startTime time.Time
@@ -193,6 +195,11 @@ func New(cfg Config) (*Server, error) {
 		clock:            newClock(),
 	}
 	s.commands.rename(cfg.RenameCommands)
+	if err := s.initACL(); err != nil {
+		loop.Close()
+		lg.close()
+		return nil, err
+	}
 	// Like Redis at start-up: raise the open files limit to what
 	// maxclients needs or, if the system refuses, lower maxclients to what
 	// the limit allows, so that a client past it is refused with an error
@@ -496,6 +503,16 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 		s.stats.rejectedConnections++
 		return
 	}
+	if s.cfg.ProtectedMode && !l.unix && !isLocalPeer(sa) && s.acl.defaultUser.flags&userNoPass != 0 {
+		// Protected mode, as Redis's clientAcceptHandler: no password on
+		// the default user, so only local clients are served.
+		unix.Write(fd, []byte("-"+errProtectedModeFmt+"\r\n"))
+		var sink [4096]byte
+		unix.Read(fd, sink[:])
+		unix.Close(fd)
+		s.stats.rejectedConnections++
+		return
+	}
 	if !l.unix {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		if s.cfg.TCPKeepAlive > 0 {
@@ -518,7 +535,8 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	} else if isLoopback(sa) {
 		c.flags |= flagLocal
 	}
-	if s.cfg.RequirePass == "" {
+	c.user = s.acl.defaultUser
+	if s.defaultAuthenticated() {
 		c.flags |= flagAuthenticated
 	}
 	if err := s.loop.AddStream(fd, c); err != nil {

@@ -126,3 +126,9 @@ func match(pattern, s string, fold bool) bool {
 	}
 	return p == len(pattern)
 }
+
+// MatchPattern reports whether s matches pattern, a pattern kept as a
+// string (an ACL key or channel pattern) and s bytes, without copying.
+func MatchPattern(pattern string, s []byte) bool {
+	return match(pattern, unsafeString(s), false)
+}
