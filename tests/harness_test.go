@@ -137,7 +137,17 @@ func privateServers(t *testing.T, edit func(*server.Config), redisArgs ...string
 	t.Helper()
 	needRedis(t)
 	srv := newKvd(t, edit)
-	return servers{kvd: srv.Addr().String(), redis: newRedis(t, redisArgs...)}
+	return servers{kvd: srv.Addr().String(), redis: newRedis(t, append(modeRedisArgs(), redisArgs...)...)}
+}
+
+// modeRedisArgs are the redis-server arguments that match the suite's I/O
+// mode: with KVD_TEST_IO_THREADS the reference runs with the same I/O
+// threads, so that even CONFIG GET io-threads compares equal.
+func modeRedisArgs() []string {
+	if n := os.Getenv("KVD_TEST_IO_THREADS"); n != "" {
+		return []string{"--io-threads", n, "--io-threads-do-reads", "yes"}
+	}
+	return nil
 }
 
 // onBoth runs f as a subtest on kvd and, when redis-server is available,
@@ -222,13 +232,7 @@ func startRedisServer(extra ...string) (string, func(), error) {
 var stopRedisFn func()
 
 func startRedis() error {
-	var args []string
-	if n := os.Getenv("KVD_TEST_IO_THREADS"); n != "" {
-		// The reference runs with the same I/O threads, so that even
-		// CONFIG GET io-threads compares equal.
-		args = append(args, "--io-threads", n, "--io-threads-do-reads", "yes")
-	}
-	addr, stop, err := startRedisServer(args...)
+	addr, stop, err := startRedisServer(modeRedisArgs()...)
 	if err != nil {
 		return err
 	}
