@@ -309,7 +309,7 @@ func (s *Server) dispatch(c *Client) {
 	// ACLs, as Redis's processCommand checks them next. A client of an
 	// unrestricted user (the default user, by default) checks no more.
 	if u := c.user; u != nil && !u.unrestricted() {
-		if res, pos := u.checkCommand(cmd, c.argv); res != aclOK {
+		if res, pos := u.checkCommandScratch(cmd, c.argv, &s.aclKeys); res != aclOK {
 			s.aclDeny(c, cmd, res, pos)
 			return
 		}

@@ -61,6 +61,9 @@ type Server struct {
 	dbs  []*store.DB
 
 	acl aclState // users and the ACL log (acl_state.go)
+	// aclKeys is the executor's scratch slice for the keys of the command
+	// whose permissions it checks.
+	aclKeys []keyRef
 
 	listeners []*listener
 	runID     string
