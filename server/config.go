@@ -23,8 +23,9 @@ type Config struct {
 	// address, "::*" every IPv6 address; a leading "-" makes an address
 	// optional (a failure to bind it is not an error).
 	Bind []string
-	// Port is the TCP port ("port"). 0 picks a free port (see Server.Addr);
-	// a negative port disables TCP.
+	// Port is the TCP port ("port"). A negative port disables TCP, as
+	// "port 0" does in a config file, a flag or CONFIG SET (Redis's
+	// meaning); a Port of 0 set in Go picks a free port (see Server.Addr).
 	Port int
 	// UnixSocket is the path of a Unix socket to listen on ("unixsocket").
 	UnixSocket string
@@ -107,6 +108,11 @@ type Config struct {
 	// started from, empty if none. It is not a parameter: cmd/kvd sets it,
 	// INFO shows it (config_file) and CONFIG REWRITE rewrites it.
 	ConfigFile string
+	// NoConfigArgv0, when not empty, is the program name of a server
+	// started with no arguments at all: it logs Redis's "no config file
+	// specified" warning, naming it, instead of "Configuration loaded".
+	// Not a parameter: cmd/kvd sets it.
+	NoConfigArgv0 string
 	// ZSetMaxListpackEntries is the most members a sorted set keeps in the
 	// compact encoding ("zset-max-listpack-entries", alias "zset-max-ziplist-entries").
 	ZSetMaxListpackEntries int
@@ -225,6 +231,24 @@ func intParam(name string, lo, hi int64, field func(*Config) *int) param {
 			return nil
 		},
 	}
+}
+
+// portParam is "port": 0 means no TCP listener, as in Redis (Config.Port
+// is then negative; a Port of 0 set from Go asks for any free port).
+func portParam() param {
+	p := intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })
+	set := p.set
+	p.set = func(c *Config, v string) error {
+		if err := set(c, v); err != nil {
+			return err
+		}
+		if c.Port == 0 {
+			c.Port = -1
+		}
+		return nil
+	}
+	p.get = func(c *Config) string { return strconv.Itoa(max(c.Port, 0)) }
+	return p
 }
 
 func memParam(name string, lo, hi int64, field func(*Config) *int64) param {
@@ -370,7 +394,7 @@ var params = []param{
 		},
 		immutable: true,
 	},
-	withImmutable(intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })),
+	withImmutable(portParam()),
 	withImmutable(stringParam("unixsocket", func(c *Config) *string { return &c.UnixSocket })),
 	{
 		name: "unixsocketperm", immutable: true,

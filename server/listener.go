@@ -1,11 +1,13 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,11 +22,16 @@ type listener struct {
 
 // openListeners opens the TCP listeners for cfg.Bind/cfg.Port and the Unix
 // socket, non-blocking, with SO_REUSEADDR and IPV6_V6ONLY on IPv6 sockets.
-func openListeners(cfg Config) ([]*listener, error) {
+// Like Redis's listenToPort, it logs (through warn) each address it cannot
+// bind; it skips an optional ("-") address that does not exist and an
+// address family the system lacks, and otherwise fails with Redis's
+// "Failed listening on port …" line, which warn logs too.
+func openListeners(cfg Config, warn func(format string, args ...any)) ([]*listener, error) {
 	var lns []*listener
-	fail := func(err error) ([]*listener, error) {
+	fail := func(format string, args ...any) ([]*listener, error) {
 		closeListeners(lns)
-		return nil, err
+		warn(format, args...)
+		return nil, fmt.Errorf(format, args...)
 	}
 	if cfg.Port >= 0 {
 		port := cfg.Port
@@ -33,10 +40,16 @@ func openListeners(cfg Config) ([]*listener, error) {
 			b = strings.TrimPrefix(b, "-")
 			ln, err := listenTCP(b, port, cfg.TCPBacklog)
 			if err != nil {
-				if optional {
+				warn("Warning: Could not create server TCP listening socket %s:%d: %s", b, cfg.Port, netErr(err))
+				var errno syscall.Errno
+				errors.As(err, &errno)
+				switch {
+				case optional && errno == unix.EADDRNOTAVAIL,
+					errno == unix.ENOPROTOOPT, errno == unix.EPROTONOSUPPORT, errno == unix.ESOCKTNOSUPPORT,
+					errno == unix.EPFNOSUPPORT, errno == unix.EAFNOSUPPORT:
 					continue
 				}
-				return fail(fmt.Errorf("kvd: could not create server TCP listening socket %s:%d: %w", b, port, err))
+				return fail("Failed listening on port %d (TCP), aborting.", cfg.Port)
 			}
 			if port == 0 {
 				// Every address listens on the port the first one got.
@@ -45,17 +58,27 @@ func openListeners(cfg Config) ([]*listener, error) {
 			lns = append(lns, ln)
 		}
 		if len(lns) == 0 && len(cfg.Bind) > 0 {
-			return fail(fmt.Errorf("kvd: failed listening on port %d (tcp), aborting", cfg.Port))
+			return fail("Failed listening on port %d (TCP), aborting.", cfg.Port)
 		}
 	}
 	if cfg.UnixSocket != "" {
 		ln, err := listenUnix(cfg.UnixSocket, cfg.UnixSocketPerm, cfg.TCPBacklog)
 		if err != nil {
-			return fail(fmt.Errorf("kvd: failed opening Unix socket %s: %w", cfg.UnixSocket, err))
+			return fail("Failed opening Unix socket: %s", netErr(err))
 		}
 		lns = append(lns, ln)
 	}
 	return lns, nil
+}
+
+// netErr formats a socket error as Redis's anet does ("bind: Address
+// already in use").
+func netErr(err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Syscall + ": " + strerror(se.Err)
+	}
+	return strerror(err)
 }
 
 // closeListeners stops every listener at once. The socket is shut down

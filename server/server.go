@@ -64,6 +64,9 @@ type Server struct {
 	// aclKeys is the executor's scratch slice for the keys of the command
 	// whose permissions it checks.
 	aclKeys []keyRef
+	// served is set once Serve has started (a server that never served
+	// does not log Redis's farewell).
+	served atomic.Bool
 
 	listeners []*listener
 	runID     string
@@ -284,7 +287,8 @@ func (s *Server) Listen() error {
 		}
 		return nil
 	}
-	lns, err := openListeners(s.cfg)
+	s.logStarting()
+	lns, err := openListeners(s.cfg, func(format string, args ...any) { s.logf(levelWarning, format, args...) })
 	if err != nil {
 		return err
 	}
@@ -352,10 +356,8 @@ func (s *Server) Serve() error {
 	if !s.state.CompareAndSwap(stateListening, stateServing) {
 		return ErrServerClosed
 	}
-	s.logf(levelNotice, "kvd version=%s (Redis %s compatible), pid=%d, just started", Version, RedisVersion, os.Getpid())
-	for _, l := range s.listeners {
-		s.logf(levelNotice, "Listening on %s", l.addr)
-	}
+	s.served.Store(true)
+	s.logRunning()
 	if err := s.startPprof(); err != nil {
 		s.cleanup()
 		return err
@@ -461,7 +463,9 @@ func (s *Server) cleanup() {
 			s.ioPool.Close()
 		}
 		s.removePidFile()
-		s.logf(levelNotice, "kvd is now ready to exit, bye bye...")
+		if s.served.Load() {
+			s.logf(levelWarning, "Redis is now ready to exit, bye bye...")
+		}
 		s.log.close()
 		close(s.done)
 	})

@@ -22,14 +22,15 @@ func startWith(t *testing.T, args ...string) (net.Conn, *bufio.Reader) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(args, &stdout, &stderr) }()
-	re := regexp.MustCompile(`Listening on 127\.0\.0\.1:(\d+)\n`)
-	deadline := time.Now().Add(10 * time.Second)
-	var port string
-	for port == "" {
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			port = m[1]
-			break
+	port := ""
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--port" {
+			port = args[i+1]
 		}
+	}
+	ready := regexp.MustCompile(`Ready to accept connections\n`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !ready.MatchString(stdout.String()) {
 		select {
 		case code := <-done:
 			t.Fatalf("kvd exited with status %d:\n%s\n%s", code, stdout.String(), stderr.String())
@@ -59,8 +60,9 @@ func startWith(t *testing.T, args ...string) (net.Conn, *bufio.Reader) {
 
 // overrides keep a test's server on loopback, in the foreground, logging
 // to the test and writing only under dir.
-func overrides(dir string) []string {
-	return []string{"--bind", "127.0.0.1", "--port", "0", "--daemonize", "no", "--logfile", "", "--dir", dir,
+func overrides(t *testing.T, dir string) []string {
+	_, port := freeAddr(t)
+	return []string{"--bind", "127.0.0.1", "--port", port, "--daemonize", "no", "--logfile", "", "--dir", dir,
 		"--pidfile", filepath.Join(dir, "kvd.pid"), "--unixsocket", ""}
 }
 
@@ -74,7 +76,7 @@ func TestRunDebianRedisConf(t *testing.T) {
 		}
 		t.Skipf("%s: %v", conf, err)
 	}
-	c, r := startWith(t, append([]string{conf}, overrides(t.TempDir())...)...)
+	c, r := startWith(t, append([]string{conf}, overrides(t, t.TempDir())...)...)
 	for _, tt := range []struct{ args, want string }{
 		{"CONFIG GET protected-mode", "protected-mode yes"},
 		{"CONFIG GET tcp-keepalive", "tcp-keepalive 300"},
@@ -140,7 +142,7 @@ func TestRunEveryRedisDirective(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, r := startWith(t, append([]string{conf}, overrides(dir)...)...)
+	c, r := startWith(t, append([]string{conf}, overrides(t, dir)...)...)
 	if got := command(t, c, r, "CONFIG", "GET", "maxmemory-policy"); got != "maxmemory-policy noeviction" {
 		t.Errorf("CONFIG GET maxmemory-policy: %q", got)
 	}
@@ -161,7 +163,7 @@ func TestRunIncludeRenameDeprecated(t *testing.T) {
 	write("b.inc.conf", "hz 20\n")
 	conf := write("main.conf", fmt.Sprintf("include %s\nrename-command flushall \"\"\nrename-command CONFIG myconfig\n"+
 		"list-max-ziplist-entries 512\nlist-max-ziplist-value 64\nlua-replicate-commands yes\n", filepath.Join(dir, "*.inc.conf")))
-	c, r := startWith(t, append([]string{conf}, overrides(dir)...)...)
+	c, r := startWith(t, append([]string{conf}, overrides(t, dir)...)...)
 	for _, tt := range []struct{ args, want string }{
 		{"MYCONFIG GET maxmemory", "maxmemory 104857600"},
 		{"MYCONFIG GET hz", "hz 20"},
