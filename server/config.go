@@ -392,9 +392,9 @@ var params = []param{
 			c.Bind = f
 			return nil
 		},
-		immutable: true,
+		apply: (*Server).applyBind,
 	},
-	withImmutable(portParam()),
+	withApply(portParam(), (*Server).applyPort),
 	withImmutable(stringParam("unixsocket", func(c *Config) *string { return &c.UnixSocket })),
 	{
 		name: "unixsocketperm", immutable: true,

@@ -28,6 +28,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,8 @@ type Server struct {
 	// served is set once Serve has started (a server that never served
 	// does not log Redis's farewell).
 	served atomic.Bool
+	// tcpAs is the bind list and port the TCP listeners were opened with.
+	tcpAs tcpListeningAs
 
 	listeners []*listener
 	runID     string
@@ -295,12 +298,8 @@ func (s *Server) Listen() error {
 	if len(lns) == 0 {
 		return errors.New("kvd: no listening sockets configured (port < 0 and no unixsocket)")
 	}
-	for i, ln := range lns {
-		l := ln
-		err := s.loop.AddAcceptor(l.fd,
-			func(fd int, sa unix.Sockaddr) { s.newClient(fd, sa, l) },
-			func(err error) { s.acceptError(l, err) })
-		if err != nil {
+	for i, l := range lns {
+		if err := s.addAcceptor(l); err != nil {
 			for _, done := range lns[:i] {
 				s.loop.RemoveAcceptor(done.fd)
 			}
@@ -309,6 +308,7 @@ func (s *Server) Listen() error {
 		}
 	}
 	s.listeners = lns
+	s.tcpAs = tcpListeningAs{bind: slices.Clone(s.cfg.Bind), port: s.cfg.Port}
 	s.addrMu.Lock()
 	for _, l := range lns {
 		s.addrs = append(s.addrs, l.addr)
@@ -317,6 +317,13 @@ func (s *Server) Listen() error {
 	s.state.Store(stateListening)
 	s.writePidFile()
 	return nil
+}
+
+// addAcceptor has the loop accept connections on l.
+func (s *Server) addAcceptor(l *listener) error {
+	return s.loop.AddAcceptor(l.fd,
+		func(fd int, sa unix.Sockaddr) { s.newClient(fd, sa, l) },
+		func(err error) { s.acceptError(l, err) })
 }
 
 // Addr returns the address of the first listener (the TCP one if there is
