@@ -198,6 +198,7 @@ type param struct {
 	immutable bool // only settable at start-up
 	protected bool // CONFIG SET needs enable-protected-configs (Redis's PROTECTED_CONFIG)
 	fileOnly  bool // a config-file directive (rename-command): not in CONFIG GET, SET or REWRITE
+	hidden    bool // Redis's HIDDEN_CONFIG: CONFIG GET shows it only when asked by its exact name
 	multi     bool // in a config file the rest of the line is its value
 	get       func(*Config) string
 	set       func(*Config, string) error
@@ -648,7 +649,7 @@ func matchParams(c *Config, patterns []string) [][2]string {
 		}
 		for i := range allParams {
 			p := &allParams[i]
-			if seen[p.name] || p.fileOnly {
+			if seen[p.name] || p.fileOnly || p.hidden {
 				continue
 			}
 			for _, name := range []string{p.name, p.alias} {
