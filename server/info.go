@@ -187,7 +187,7 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("atomicvar_api", "sync/atomic")
 	b.str("gcc_version", "0.0.0")
 	b.int("process_id", int64(os.Getpid()))
-	b.str("process_supervised", "no")
+	b.str("process_supervised", s.supervisedName())
 	b.str("run_id", s.runID)
 	b.int("tcp_port", int64(s.tcpPort()))
 	b.int("server_time_usec", now.UnixMicro())

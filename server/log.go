@@ -125,6 +125,7 @@ func (l *logger) signalLine(level int, loglevel string, msg string) {
 // is starting, its version and pid, and whether it read a configuration
 // (role 'C'), then its clock. kvd's own version follows at verbose level.
 func (s *Server) logStarting() {
+	s.initSupervision()
 	lv := s.cfg.LogLevel
 	s.log.printRole('C', levelWarning, lv, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
 	s.log.printRole('C', levelWarning, lv, "Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", RedisVersion, s.log.pid)
@@ -153,6 +154,7 @@ func (s *Server) logRunning() {
 		s.logf(levelNotice, "Running mode=standalone, port=%d.", port)
 	}
 	s.logf(levelWarning, "Server initialized")
+	s.signalLoading()
 	for _, l := range s.listeners {
 		s.logf(levelVerbose, "Listening on %s", l.addr)
 	}

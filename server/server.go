@@ -70,6 +70,8 @@ type Server struct {
 	served atomic.Bool
 	// tcpAs is the bind list and port the TCP listeners were opened with.
 	tcpAs tcpListeningAs
+	// supervised is how the server is supervised (supervise.go).
+	supervised int
 
 	listeners []*listener
 	runID     string
@@ -370,6 +372,7 @@ func (s *Server) Serve() error {
 		return err
 	}
 	s.logf(levelNotice, "Ready to accept connections")
+	s.signalReady()
 	err := s.loop.Run()
 	s.cleanup()
 	if err != nil {
@@ -435,6 +438,9 @@ func (s *Server) stopRequested() {
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
+	if flush {
+		s.notifySupervisor("STOPPING=1\n")
+	}
 	for _, l := range s.listeners {
 		s.loop.RemoveAcceptor(l.fd)
 		if l.path != "" && flush {

@@ -2,7 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -86,7 +89,10 @@ func TestBinaryLogLinesLikeRedis(t *testing.T) {
 					for {
 						if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
 							c.Close()
-							break
+							if strings.Contains(out.String(), "Ready to accept connections") ||
+								tt.name == "warning level" && strings.Contains(out.String(), "Server initialized") {
+								break
+							}
 						}
 						if time.Now().After(deadline) {
 							cmd.Process.Kill()
@@ -127,3 +133,103 @@ func TestBinaryLogLinesLikeRedis(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestBinarySupervisedLikeRedis runs kvd and redis-server under a fake
+// systemd (a datagram socket in $NOTIFY_SOCKET) and a fake upstart
+// ($UPSTART_JOB): the same notifications, the same log lines, and under
+// upstart the same SIGSTOP once ready.
+func TestBinarySupervisedLikeRedis(t *testing.T) {
+	bin := buildKvd(t)
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	for _, tt := range []struct {
+		name, mode, env string
+	}{
+		{"systemd", "systemd", "NOTIFY_SOCKET"},
+		{"auto systemd", "auto", "NOTIFY_SOCKET"},
+		{"systemd without socket", "systemd", ""},
+		{"upstart", "upstart", "UPSTART_JOB"},
+		{"upstart without job", "upstart", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs, notes [2][]string
+			for i, b := range []string{redisBin, bin} {
+				dir := t.TempDir()
+				sock := filepath.Join(dir, "notify.sock")
+				ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ln.Close()
+				addr, port := freeAddr(t)
+				cmd := exec.Command(b, "--save", "", "--dir", dir, "--bind", "127.0.0.1", "--port", port, "--supervised", tt.mode)
+				cmd.Env = os.Environ()
+				switch tt.env {
+				case "NOTIFY_SOCKET":
+					cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+sock)
+				case "UPSTART_JOB":
+					cmd.Env = append(cmd.Env, "UPSTART_JOB=kvd-test")
+				}
+				var out syncBuffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				exited := make(chan error, 1)
+				go func() { exited <- cmd.Wait() }()
+				if tt.env == "UPSTART_JOB" {
+					// Ready means stopped: wait for state T, then resume it.
+					waitUntil(t, func() bool {
+						st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+						f := strings.Fields(string(st))
+						return len(f) > 2 && f[2] == "T"
+					}, b+" never stopped itself")
+					cmd.Process.Signal(syscall.SIGCONT)
+				}
+				waitUntil(t, func() bool {
+					c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+					if err == nil {
+						c.Close()
+					}
+					return err == nil && strings.Contains(out.String(), "Ready to accept connections")
+				}, b+" never accepted connections")
+				cmd.Process.Signal(syscall.SIGTERM)
+				select {
+				case <-exited:
+				case <-time.After(10 * time.Second):
+					cmd.Process.Kill()
+					t.Fatalf("%s did not exit:\n%s", b, out.String())
+				}
+				ln.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+				buf := make([]byte, 512)
+				for {
+					n, err := ln.Read(buf)
+					if err != nil {
+						break
+					}
+					notes[i] = append(notes[i], string(buf[:n]))
+				}
+				text := strings.ReplaceAll(out.String(), port, "<port>")
+				logs[i] = normalizedLog(text, strconv.Itoa(cmd.Process.Pid))
+			}
+			if got, want := strings.Join(notes[1], ""), strings.Join(notes[0], ""); got != want {
+				t.Errorf("kvd notified %q, redis-server %q", got, want)
+			}
+			if got, want := strings.Join(logs[1], "\n"), strings.Join(logs[0], "\n"); got != want {
+				t.Errorf("kvd logged:\n%s\nredis-server logged:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// waitUntil polls cond for up to 10 seconds.
+func waitUntil(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+	}
+}
