@@ -40,6 +40,8 @@ type logger struct {
 	w    io.Writer
 	file *os.File
 	pid  int
+	// syslog, when not nil, also gets every message (syslog-enabled yes).
+	syslog *syslogWriter
 }
 
 func newLogger(cfg Config) (*logger, error) {
@@ -51,6 +53,11 @@ func newLogger(cfg Config) (*logger, error) {
 		}
 		l.file, l.w = f, f
 	}
+	if on, _ := cfg.Get("syslog-enabled"); on == "yes" {
+		ident, _ := cfg.Get("syslog-ident")
+		facility, _ := cfg.Get("syslog-facility")
+		l.syslog = newSyslogWriter(defaultSyslogPath, ident, facility, l.pid)
+	}
 	return l, nil
 }
 
@@ -58,6 +65,9 @@ func (l *logger) close() {
 	if l.file != nil {
 		l.file.Close()
 		l.file = nil
+	}
+	if l.syslog != nil {
+		l.syslog.close()
 	}
 }
 
@@ -77,13 +87,22 @@ func (l *logger) printf(level int, loglevel string, format string, args ...any) 
 // 'M' for the running server, 'C' for the lines it logs before it has
 // initialised (and for a child process).
 func (l *logger) printRole(role byte, level int, loglevel string, format string, args ...any) {
-	if level < parseLevel(loglevel) || l.w == nil {
+	if level < parseLevel(loglevel) || l.w == nil && l.syslog == nil {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
 	line := fmt.Sprintf("%d:%c %s %c %s\n", l.pid, role, time.Now().Format("02 Jan 2006 15:04:05.000"), levelMarks[level], msg)
 	l.mu.Lock()
-	io.WriteString(l.w, line)
+	if l.w != nil {
+		io.WriteString(l.w, line)
+	}
+	if l.syslog != nil {
+		if role == 'C' {
+			l.syslog.sendEarly(level, msg)
+		} else {
+			l.syslog.send(level, msg)
+		}
+	}
 	l.mu.Unlock()
 }
 

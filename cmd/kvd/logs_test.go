@@ -233,3 +233,70 @@ func waitUntil(t *testing.T, cond func() bool, what string) {
 		}
 	}
 }
+
+// TestBinarySyslogLikeRedis runs kvd and redis-server with syslog-enabled
+// yes and a socket standing in for the syslog daemon at /dev/log: the same
+// datagrams (priority, ident, message) from start to shutdown. It needs to
+// create /dev/log, so it runs only where there is none and it may.
+func TestBinarySyslogLikeRedis(t *testing.T) {
+	bin := buildKvd(t)
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	const devlog = "/dev/log"
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: devlog, Net: "unixgram"})
+	if err != nil {
+		t.Skipf("cannot stand in for the syslog daemon: %v", err)
+	}
+	defer os.Remove(devlog)
+	defer ln.Close()
+	stamp := regexp.MustCompile(`^<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d `)
+	var got [2][]string
+	for i, b := range []string{redisBin, bin} {
+		addr, port := freeAddr(t)
+		cmd := exec.Command(b, "--save", "", "--dir", t.TempDir(), "--bind", "127.0.0.1", "--port", port,
+			"--syslog-enabled", "yes", "--syslog-ident", "kvdtest", "--syslog-facility", "local3", "--logfile", "")
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, func() bool {
+			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil && strings.Contains(out.String(), "Ready to accept connections")
+		}, b+" never accepted connections")
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		ln.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		buf := make([]byte, 4096)
+		pid := strconv.Itoa(cmd.Process.Pid)
+		for {
+			n, err := ln.Read(buf)
+			if err != nil {
+				break
+			}
+			m := stamp.FindStringSubmatch(string(buf[:n]))
+			if m == nil {
+				t.Fatalf("%s sent %q", b, buf[:n])
+			}
+			msg := m[1] + " " + string(buf[len(m[0]):n])
+			if environmentWarnings.MatchString(msg) {
+				continue
+			}
+			msg = strings.ReplaceAll(strings.ReplaceAll(msg, pid, "<pid>"), port, "<port>")
+			// Before openlog syslog(3) names the program: kvd is not redis-server.
+			msg = strings.Replace(msg, " "+filepath.Base(b)+": ", " <program>: ", 1)
+			got[i] = append(got[i], msg)
+		}
+	}
+	if len(got[0]) == 0 {
+		t.Fatal("redis-server sent nothing to syslog")
+	}
+	if a, b := strings.Join(got[1], "\n"), strings.Join(got[0], "\n"); a != b {
+		t.Errorf("kvd sent:\n%s\nredis-server sent:\n%s", a, b)
+	}
+}
