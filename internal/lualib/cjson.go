@@ -109,11 +109,15 @@ func newCJSONModule(L *lua.LState, null *lua.LUserData) *lua.LTable {
 
 // ---- configuration functions ----
 
-// argInit checks the argument count as json_arg_init does; absent
-// arguments then read as nil.
+// argInit checks the argument count as json_arg_init does and pads the
+// absent arguments with nils (so that results pushed later do not read as
+// arguments).
 func argInit(L *lua.LState, n int) {
 	if L.GetTop() > n {
 		argError(L, n+1, "found too many arguments")
+	}
+	for L.GetTop() < n {
+		L.Push(lua.LNil)
 	}
 }
 

@@ -121,6 +121,9 @@ func (f *structFmt) control(opt byte) {
 func structPack(L *lua.LState) int {
 	f := newStructFmt(L, checkLString(L, 1))
 	arg := 2
+	// struct.c pushes a nil to separate the arguments from its buffer: a
+	// missing argument right after the last one reads as nil.
+	L.Push(lua.LNil)
 	var b []byte
 	total := 0
 	for f.more() {
@@ -187,7 +190,7 @@ func structPack(L *lua.LState) int {
 // doubleToUint64 converts as a C cast of a double to unsigned long does on
 // x86-64 (values from 2^63 are converted through a subtraction of 2^63).
 func doubleToUint64(n float64) uint64 {
-	if n < 9223372036854775808.0 {
+	if !(n >= 9223372036854775808.0) { // NaN too
 		return uint64(DoubleToInt64(n))
 	}
 	return uint64(DoubleToInt64(n-9223372036854775808.0)) ^ (1 << 63)
@@ -239,7 +242,12 @@ func structUnpack(L *lua.LState) int {
 	f := newStructFmt(L, checkLString(L, 1))
 	data := checkLString(L, 2)
 	ld := len(data)
-	pos := uint64(optInteger(L, 3, 1) - 1)
+	off := optInteger(L, 3, 1)
+	if off == 0 {
+		// Redis's struct.c checks the offset as an unsigned size_t.
+		argError(L, 3, "offset must be 1 or greater")
+	}
+	pos := uint64(off - 1)
 	var out []lua.LValue
 	for f.more() {
 		opt := f.fmt[f.i]
@@ -275,19 +283,15 @@ func structUnpack(L *lua.LState) int {
 			out = append(out, lua.LNumber(math.Float64frombits(v)))
 		case 'c':
 			if size == 0 {
-				var prev lua.LValue = lua.LNil
+				var n float64
+				ok := false
 				if len(out) > 0 {
-					prev = out[len(out)-1]
-				} else {
-					prev = L.Get(2)
+					n, ok = toNumber(out[len(out)-1])
 				}
-				n, ok := toNumber(prev)
 				if !ok {
-					raise(L, "format `c0' needs a previous size")
+					raise(L, "format 'c0' needs a previous size")
 				}
-				if len(out) > 0 {
-					out = out[:len(out)-1]
-				}
+				out = out[:len(out)-1]
 				size = doubleToUint64(n)
 				if pos+size > uint64(ld) || size > uint64(ld) {
 					argError(L, 2, "data string too short")
