@@ -289,3 +289,46 @@ func luaToRESP(b []byte, v lua.LValue) []byte {
 	}
 	return append(b, "$-1\r\n"...)
 }
+
+// luaLibBenchDoc is a nested JSON document (about 370 bytes).
+const luaLibBenchDoc = `{"id":12345,"user":{"name":"Ada Lovelace","email":"ada@example.com","roles":["admin","dev"],` +
+	`"address":{"street":"12 St James's Square","city":"London","zip":"SW1Y 4JH"}},` +
+	`"items":[{"sku":"A-1","qty":2,"price":19.99},{"sku":"B-22","qty":1,"price":5.5},{"sku":"C\/333","qty":10,"price":0.25}],` +
+	`"note":"line one\nline \"two\"","paid":true,"coupon":null,"ts":1700000000.123}`
+
+// BenchmarkLuaLibVsRedis runs the same script, 1000 library calls in a
+// loop, with EVAL on redis-server and in-process on gopher-lua with
+// internal/lualib. One op is one script run (1000 calls), so ns/op / 1000
+// is the cost of one call on each side (Redis's includes one EVAL round
+// trip, about 1/1000 of the op).
+func BenchmarkLuaLibVsRedis(b *testing.B) {
+	needRedis(b)
+	c := dial(b, newRedis(b))
+	L := newLibState()
+	defer L.Close()
+	doc := "[==[" + luaLibBenchDoc + "]==]"
+	scripts := []struct{ name, body string }{
+		{"cjson.decode", `local d = ` + doc + ` for i = 1, 1000 do cjson.decode(d) end return 1`},
+		{"cjson.encode", `local t = cjson.decode(` + doc + `) for i = 1, 1000 do cjson.encode(t) end return 1`},
+		{"cmsgpack.pack", `local t = cjson.decode(` + doc + `) for i = 1, 1000 do cmsgpack.pack(t) end return 1`},
+		{"cmsgpack.unpack", `local p = cmsgpack.pack(cjson.decode(` + doc + `)) for i = 1, 1000 do cmsgpack.unpack(p) end return 1`},
+		{"struct.pack+unpack", `for i = 1, 1000 do struct.unpack('<hiLs', struct.pack('<hiLs', 1, 2, 3, 'hello')) end return 1`},
+		{"bit.band", `local x = 0 for i = 1, 1000 do x = bit.band(i, 0xff0f) end return 1`},
+	}
+	for _, s := range scripts {
+		b.Run("redis/"+s.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if r := c.do("EVAL", s.body, "0"); r != ":1\r\n" {
+					b.Fatalf("EVAL: %q", r)
+				}
+			}
+		})
+		b.Run("kvd/"+s.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if r := evalLib(L, s.body); r != ":1\r\n" {
+					b.Fatalf("gopher-lua: %q", r)
+				}
+			}
+		})
+	}
+}

@@ -666,7 +666,7 @@ func (d *jsonDecoder) value(tok *token) lua.LValue {
 
 func (d *jsonDecoder) object() lua.LValue {
 	d.descend(3)
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, 0)
 	d.slots += 2 // the table, then each key while its value is parsed
 	var tok token
 	d.next(&tok)
@@ -701,7 +701,7 @@ func (d *jsonDecoder) object() lua.LValue {
 
 func (d *jsonDecoder) array() lua.LValue {
 	d.descend(2)
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, 0)
 	d.slots++
 	var tok token
 	d.next(&tok)

@@ -353,7 +353,7 @@ func (d *mpDecoder) str(hdr, n int) lua.LValue {
 // array decodes n elements. Each element takes at least one byte, so a
 // forged count fails with "Missing bytes" without allocating for it.
 func (d *mpDecoder) array(n int) lua.LValue {
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, 0)
 	d.slots++ // the table
 	d.checkStack(1, "in function mp_decode_to_lua_array")
 	d.slots++ // the index, pushed before the value is decoded
@@ -371,7 +371,7 @@ func (d *mpDecoder) array(n int) lua.LValue {
 }
 
 func (d *mpDecoder) hash(n int) lua.LValue {
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, 0)
 	d.slots++ // the table
 	for i := 0; i < n; i++ {
 		k := d.decode()
