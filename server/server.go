@@ -72,6 +72,7 @@ type Server struct {
 	tcpAs tcpListeningAs
 	// supervised is how the server is supervised (supervise.go).
 	supervised int
+	rdb rdbState // saving and loading (rdb.go)
 
 	listeners []*listener
 	runID     string
@@ -368,6 +369,10 @@ func (s *Server) Serve() error {
 	s.served.Store(true)
 	s.logRunning()
 	if err := s.startPprof(); err != nil {
+		s.cleanup()
+		return err
+	}
+	if err := s.loadAtStartup(); err != nil { // rdb.go
 		s.cleanup()
 		return err
 	}
