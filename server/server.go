@@ -82,7 +82,9 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
 
-	blk blockIndex // blocked clients (blocking.go)
+	blk blockIndex   // blocked clients (blocking.go)
+	ps  pubsubState  // subscriptions (pubsub.go)
+	mon monitorState // MONITOR clients (monitor.go)
 
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
@@ -189,6 +191,7 @@ func New(cfg Config) (*Server, error) {
 		runID:            hex.EncodeToString(id[:]),
 		startTime:        time.Now(),
 		clients:          make(map[int64]*Client),
+		ps:               newPubsubState(),
 		commands:         newCommandTable(),
 		done:             make(chan struct{}),
 		stopping:         make(chan struct{}),
@@ -625,6 +628,7 @@ const unauthOutputLimit = ioBufSize
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
+	s.closeOverLimit()
 	s.cmdMark = 0 // the loop waits next
 }
 
