@@ -37,7 +37,7 @@ func TestPubsubACLKill(t *testing.T) {
 			"B: AUTH sub x", "B: PSUBSCRIBE news.*",
 			"C: AUTH sub x", "C: SUBSCRIBE sport",
 			"D: AUTH sub x", "D: SSUBSCRIBE news.2",
-			"E: PSUBSCRIBE news.*", // the default user: untouched
+			"E: PSUBSCRIBE news.*",                                     // the default user: untouched
 			"X: ACL SETUSER sub &more", "sleep 20", "X: PUBSUB NUMPAT", // a superset: no one is dropped
 			"X: ACL SETUSER sub resetchannels &news.?", "sleep 50",
 			"X: PUBSUB NUMSUB news.1 sport", "X: PUBSUB NUMPAT", "X: PUBSUB SHARDNUMSUB news.2",
