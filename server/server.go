@@ -596,7 +596,7 @@ func (s *Server) closeIfOverOutputLimit(c *Client) bool {
 }
 
 func (s *Server) overOutputLimit(c *Client) bool {
-	lim := s.cfg.OutputLimit
+	lim := s.outputLimitOf(c)
 	n := int64(c.pendingOutput())
 	if n > unauthOutputLimit && c.authRequired() {
 		return true
@@ -707,7 +707,7 @@ func (s *Server) cron() time.Duration {
 	// against the output buffer limits once a second: one that stopped
 	// reading sends nothing more, so the check after each command never
 	// comes, and it would otherwise stay above the soft limit for ever.
-	if s.cfg.OutputLimit.Soft > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
+	if s.anySoftOutputLimit() && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		for _, c := range s.clients {
 			if c.pendingOutput() > 0 {
 				s.closeIfOverOutputLimit(c)
