@@ -17,4 +17,6 @@ var commandFamilies = [][]*Command{
 	multiCommands,
 	aclCommandTable,
 	dumpCommands,
+	pubsubCommands,
+	monitorCommands,
 }
