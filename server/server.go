@@ -84,6 +84,9 @@ type Server struct {
 
 	blk blockIndex // blocked clients (blocking.go)
 
+	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
+	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
+
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
 	cronLoops int64
