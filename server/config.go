@@ -145,6 +145,10 @@ type Config struct {
 	// its name then its rules (config file only).
 	Users [][]string
 
+	// NotifyKeyspaceEvents is the set of keyspace event classes published
+	// ("notify-keyspace-events", as a bit set; see notify.go).
+	NotifyKeyspaceEvents int
+
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
 	RenameCommands [][2]string
@@ -544,6 +548,7 @@ var params = []param{
 			return nil
 		},
 	},
+	notifyParam,
 	{
 		name: "rename-command", multi: true, fileOnly: true,
 		get: func(*Config) string { return "" },

@@ -98,6 +98,9 @@ type Server struct {
 	ps  pubsubState  // subscriptions (pubsub.go)
 	mon monitorState // MONITOR clients (monitor.go)
 
+	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
+	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
+
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
 	cronLoops int64

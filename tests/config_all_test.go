@@ -61,8 +61,6 @@ var paramsWithEffects = map[string]bool{
 	"save": true, "appendonly": true, "replicaof": true, "slaveof": true, "requirepass": true, "maxclients": true,
 	"maxmemory": true, "masterauth": true, "masteruser": true, "bind-source-addr": true, "tls-port": true,
 	"cluster-port": true, "oom-score-adj": true, "logfile": true,
-	// Checked with the keyspace-notification tests.
-	"notify-keyspace-events": true,
 }
 
 // TestDiffConfigSetEveryParam sets every Redis parameter to a range of
