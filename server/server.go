@@ -84,6 +84,9 @@ type Server struct {
 
 	blk blockIndex // blocked clients (blocking.go)
 
+	scripts   *scriptEngine // Lua scripts and functions (script.go), made on first use
+	scriptNow int64         // the time of the running script, which its commands see (0: none)
+
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
 	cronLoops int64
