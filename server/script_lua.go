@@ -45,7 +45,8 @@ type luaVM struct {
 	keys, args *lua.LTable // KEYS and ARGV, refilled for every call
 	errHandler *lua.LFunction
 
-	resp int // the protocol the running script set (redis.setresp)
+	resp       int         // the protocol the running script set (redis.setresp)
+	stringMeta *lua.LTable // what getmetatable('') returns: a read-only proxy
 
 	// Scratch space for redis.call's arguments, reused from call to call.
 	argv  [][]byte
@@ -114,6 +115,17 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 			G.RawSetString(name, vm.readonly(t, nil))
 		}
 	}
+	// Strings get a metatable of their own, read-only, instead of the
+	// string library itself (gopher-lua's choice), which getmetatable('')
+	// would otherwise hand to scripts.
+	strLib := vm.realG.RawGetString("string").(*lua.LTable)
+	if real, ok := vm.proxies[strLib]; ok {
+		real.RawSetString("__index", lua.LNil)
+	}
+	smt := L.NewTable()
+	smt.RawSetString("__index", strLib)
+	vm.stringMeta = vm.readonly(smt, nil)
+	L.SetMetatable(lua.LString(""), smt)
 	gmeta := L.NewTable()
 	gmeta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError(errLuaNoGlobalFn, lua.LVAsString(L.Get(2)))
@@ -224,7 +236,7 @@ func (vm *luaVM) installBaseOverrides() {
 			return 1
 		}
 		if _, ok := v.(lua.LString); ok {
-			L.Push(lua.LNil) // the string metatable is the string library itself here
+			L.Push(vm.stringMeta)
 			return 1
 		}
 		if _, ok := v.(*lua.LUserData); ok {
@@ -282,6 +294,34 @@ func (vm *luaVM) installBaseOverrides() {
 			return 2
 		}
 		L.Insert(lua.LTrue, 1)
+		return L.GetTop()
+	}))
+	for _, name := range []string{"loadstring", "load"} {
+		orig := G.RawGetString(name).(*lua.LFunction)
+		G.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+			// Chunks a script compiles run in the sandbox too.
+			L.Insert(orig, 1)
+			L.Call(L.GetTop()-1, lua.MultRet)
+			if fn, ok := L.Get(1).(*lua.LFunction); ok && !fn.IsG {
+				fn.Env = vm.proxyG
+			}
+			return L.GetTop()
+		}))
+	}
+	tonumber := G.RawGetString("tonumber").(*lua.LFunction)
+	G.RawSetString("tonumber", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() == 1 {
+			if s, ok := L.Get(1).(lua.LString); ok {
+				if f, ok := luaStrToNumber(string(s)); ok {
+					L.Push(lua.LNumber(f))
+				} else {
+					L.Push(lua.LNil)
+				}
+				return 1
+			}
+		}
+		L.Insert(tonumber, 1)
+		L.Call(L.GetTop()-1, lua.MultRet)
 		return L.GetTop()
 	}))
 	G.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
@@ -361,13 +401,13 @@ func (vm *luaVM) installMath() {
 		case 1:
 			u := L.CheckInt(1)
 			if u < 1 {
-				L.ArgError(1, "interval is empty")
+				L.RaiseError("bad argument #1 to 'random' (interval is empty)")
 			}
 			L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 		case 2:
 			lo, up := L.CheckInt(1), L.CheckInt(2)
 			if lo > up {
-				L.ArgError(2, "interval is empty")
+				L.RaiseError("bad argument #2 to 'random' (interval is empty)")
 			}
 			L.Push(lua.LNumber(math.Floor(r*float64(up-lo+1)) + float64(lo)))
 		default:
@@ -398,7 +438,7 @@ func (r *rand48) next() int64 {
 func (vm *luaVM) installTableLib() {
 	L := vm.L
 	t := vm.realG.RawGetString("table").(*lua.LTable)
-	for _, name := range []string{"insert", "remove", "sort"} {
+	for _, name := range []string{"insert"} {
 		orig := t.RawGetString(name).(*lua.LFunction)
 		t.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
 			if vm.isReadonly(L.Get(1)) {
@@ -526,4 +566,40 @@ func (vm *luaVM) compile(body, name string) (*lua.LFunction, error) {
 func sha1hex(s []byte) string {
 	h := sha1.Sum(s)
 	return hex.EncodeToString(h[:])
+}
+
+// luaStrToNumber converts a string as Lua 5.1's lua_str2number: strtod, or
+// a hexadecimal integer, with spaces around it.
+func luaStrToNumber(s string) (float64, bool) {
+	s = strings.Trim(s, " \t\n\r\f\v")
+	if s == "" {
+		return 0, false
+	}
+	body, neg := s, false
+	if body[0] == '-' || body[0] == '+' {
+		neg, body = body[0] == '-', body[1:]
+	}
+	if len(body) > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X') {
+		n, err := strconv.ParseUint(body[2:], 16, 64)
+		if err != nil {
+			return 0, false
+		}
+		f := float64(n)
+		if neg {
+			f = -f
+		}
+		return f, true
+	}
+	for i := 0; i < len(body); i++ {
+		if c := body[i]; c == '_' || c == 'p' || c == 'P' || c == 'x' || c == 'X' {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
+			return 0, false
+		}
+	}
+	return f, true
 }

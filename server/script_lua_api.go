@@ -180,7 +180,7 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 		}
 	}
 	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 && run.readOnly {
-		return vm.callError(L, raise, "-READONLY Write commands are not allowed from read-only scripts.")
+		return vm.callError(L, raise, "Write commands are not allowed from read-only scripts.")
 	}
 	if cmd.Flags&FlagWrite != 0 {
 		run.wrote = true
