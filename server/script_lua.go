@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kvdserver/kvd/internal/lualib"
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 )
@@ -99,7 +100,7 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	vm.installBaseOverrides()
 	vm.installMath()
 	vm.installTableLib()
-	openExtraLuaLibs(L)
+	lualib.Open(L) // cjson, cmsgpack, bit, struct
 	vm.installRedisAPI()
 	if kind == luaEval {
 		vm.keys, vm.args = L.NewTable(), L.NewTable()
@@ -136,10 +137,6 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	G.RawSetString("_G", vm.proxyG)
 	return vm
 }
-
-// openExtraLuaLibs opens cjson, cmsgpack, bit and struct when they are
-// available (see internal/lualib).
-var openExtraLuaLibs = func(L *lua.LState) {}
 
 // readonly returns a read-only proxy of t.
 func (vm *luaVM) readonly(t *lua.LTable, newindex lua.LValue) *lua.LTable {

@@ -220,8 +220,15 @@ func TestScriptResp3Conversions(t *testing.T) {
 func TestScriptSandbox(t *testing.T) {
 	diffCases(t, []dcase{
 		{name: "globals", steps: []step{
-			// cjson, cmsgpack, bit and struct are compared in their own test.
-			`EVAL "local libs={cjson=1,cmsgpack=1,bit=1,struct=1} local r={} for k,v in pairs(_G) do if not libs[k] then r[#r+1]=k..':'..type(v) end end table.sort(r) return r" 0`,
+			`EVAL "local r={} for k,v in pairs(_G) do r[#r+1]=k..':'..type(v) end table.sort(r) return r" 0`,
+			`EVAL "return getmetatable(cjson.null)" 0`,
+			`EVAL "cjson.encode = nil" 0`,
+			`EVAL "return cjson.encode({1,2,{a=1}})" 0`,
+			`EVAL "return cjson.decode('[1,2,{\"a\":[true,null]}]')[3]['a'][1]" 0`,
+			`EVAL "return cmsgpack.unpack(cmsgpack.pack({1,2,3}))" 0`,
+			`EVAL "return bit.band(0xff, 0x0f)" 0`,
+			`EVAL "return struct.pack('>I2', 258)" 0`,
+			`EVAL "local t = {} for _, lib in ipairs({'cjson','cmsgpack','bit','struct'}) do local n = {} for k in pairs(_G[lib]) do n[#n+1] = k end table.sort(n) t[#t+1] = table.concat(n, ',') end return t" 0`,
 			`EVAL "local r={} for k,v in pairs(string) do r[#r+1]=k..':'..type(v) end table.sort(r) return r" 0`,
 			`EVAL "local r={} for k,v in pairs(table) do r[#r+1]=k..':'..type(v) end table.sort(r) return r" 0`,
 			`EVAL "local r={} for k,v in pairs(math) do r[#r+1]=k..':'..type(v) end table.sort(r) return r" 0`,
