@@ -353,6 +353,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 		start = s.clock.mono()
 	}
 	x.now = s.clock.ms(start)
+	if s.scriptNow != 0 {
+		x.now = s.scriptNow // a script's commands all see the time it started
+	}
 	s.lastNow = x.now
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd

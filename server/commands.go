@@ -19,4 +19,5 @@ var commandFamilies = [][]*Command{
 	dumpCommands,
 	pubsubCommands,
 	monitorCommands,
+	scriptCommands,
 }

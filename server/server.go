@@ -101,6 +101,9 @@ type Server struct {
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
 	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
 
+	scripts   *scriptEngine // Lua scripts and functions (script.go), made on first use
+	scriptNow int64         // the time of the running script, which its commands see (0: none)
+
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
 	cronLoops int64
