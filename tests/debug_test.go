@@ -261,3 +261,59 @@ func TestDebugStringmatchTest(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestLolwut(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "version line", steps: []step{
+			"LOLWUT", "lolwut foo bar", "LOLWUT VERSION 7", "LOLWUT VERSION 4", "LOLWUT version 8 1 2",
+			"LOLWUT VERSION x", "LOLWUT VERSION", "LOLWUT VERSION -1", "LOLWUT VERSION 59", "LOLWUT VERSION 5.0",
+		}},
+		// Schotter's first two rows of squares are not random.
+		{name: "version 5", steps: []step{
+			"LOLWUT VERSION 5 10 2 2", "LOLWUT VERSION 5 66 8 2", "LOLWUT VERSION 5 66 8 1", "LOLWUT VERSION 5 1 1 1",
+			"LOLWUT VERSION 5 0 0 0", "LOLWUT VERSION 5 2 1 1", "LOLWUT VERSION 5 3 5 2", "LOLWUT VERSION 5 7 3 2",
+			"LOLWUT VERSION 5 40 13 2", "LOLWUT VERSION 5 1000 200 1", "LOLWUT VERSION 5 2000 300 -5",
+			"LOLWUT VERSION 4294967301 10 2 2", "LOLWUT version 5 20 3 1 extra",
+			"LOLWUT VERSION 5 x", "LOLWUT VERSION 5 10 x", "LOLWUT VERSION 5 10 2 x",
+		}},
+		// The skyline of a one-row canvas has no building.
+		{name: "version 6", steps: []step{
+			"LOLWUT VERSION 6 10 1", "LOLWUT VERSION 6 0 0", "LOLWUT VERSION 6 1 -3",
+			"LOLWUT VERSION 6 x", "LOLWUT VERSION 6 10 x",
+		}},
+	})
+}
+
+// TestLolwutRandom compares the shape of the random drawings: the same
+// number of lines, each as wide, and the same trailer.
+func TestLolwutRandom(t *testing.T) {
+	needRedis(t)
+	s := sharedServers()
+	kc, rc := dial(t, s.kvd), dial(t, s.redis)
+	shape := func(raw string) (string, []int) {
+		v, err := parseValue(raw)
+		if err != nil {
+			t.Fatalf("bad reply %q: %v", raw, err)
+		}
+		lines := strings.Split(v.str, "\n")
+		var widths []int
+		for _, l := range lines {
+			if n := strings.Count(l, "\x1b[0m"); n > 0 {
+				widths = append(widths, n) // coloured pixels
+			} else {
+				widths = append(widths, len([]rune(l)))
+			}
+		}
+		return lines[len(lines)-2], widths
+	}
+	for _, args := range [][]string{
+		{"LOLWUT", "VERSION", "5"}, {"LOLWUT", "VERSION", "5", "30", "5", "9"},
+		{"LOLWUT", "VERSION", "6"}, {"LOLWUT", "VERSION", "6", "30", "12"},
+	} {
+		wt, ww := shape(rc.do(args...))
+		gt, gw := shape(kc.do(args...))
+		if wt != gt || fmt.Sprint(ww) != fmt.Sprint(gw) {
+			t.Errorf("%q: redis trailer %q widths %v; kvd trailer %q widths %v", args, wt, ww, gt, gw)
+		}
+	}
+}
