@@ -3776,6 +3776,23 @@ func init() {
 				},
 			},
 		},
+		"lolwut": {
+			Name:          "lolwut",
+			Arity:         -1,
+			Flags:         []string{"readonly", "fast"},
+			ACLCategories: []string{"@read", "@fast"},
+			Summary:       "Display some computer art and the Redis version",
+			Since:         "5.0.0",
+			Group:         "server",
+			Arguments: []commandArg{
+				{
+					Name:  "version",
+					Type:  "integer",
+					Token: "VERSION",
+					Flags: []string{"optional"},
+				},
+			},
+		},
 		"lpop": {
 			Name:          "lpop",
 			Arity:         -2,

@@ -20,4 +20,5 @@ var commandFamilies = [][]*Command{
 	pubsubCommands,
 	monitorCommands,
 	scriptCommands,
+	lolwutCommands,
 }

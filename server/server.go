@@ -133,6 +133,7 @@ type Server struct {
 
 	infoStatic     *infoStatic // INFO values computed once, on first use
 	noActiveExpire bool        // DEBUG SET-ACTIVE-EXPIRE 0
+	debug          debugState  // what other DEBUG subcommands set
 
 	// Keyspace tables dropped by resizes and flushes, not yet handed back
 	// to the operating system (see releaseDropped).
@@ -698,6 +699,9 @@ func (s *Server) nowMs() int64 { return s.clock.ms(s.clock.mono()) }
 func (s *Server) cron() time.Duration {
 	s.clock = newClock()
 	s.cmdMark = 0 // readings of the old clock do not compare with the new one
+	if s.debug.pauseCron {
+		return time.Second / time.Duration(s.cfg.Hz)
+	}
 	s.cronLoops++
 	now := s.nowMs()
 	if s.runWithPeriod(100) {
