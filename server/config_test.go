@@ -136,7 +136,7 @@ func TestRewriteConfigFile(t *testing.T) {
 			}
 			cfg := DefaultConfig()
 			tt.edit(&cfg)
-			if err := rewriteConfigFile(path, &cfg); err != nil {
+			if err := rewriteConfigFile(path, &cfg, nil); err != nil {
 				t.Fatal(err)
 			}
 			got, err := os.ReadFile(path)
