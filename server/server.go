@@ -759,6 +759,9 @@ func (s *Server) cron() time.Duration {
 			}
 		}
 	}
+	// Receive buffers a burst left resident go back to the system once the
+	// loop has received nothing for a cron period.
+	s.loop.TrimIdle()
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
