@@ -84,9 +84,9 @@ const (
 	recvBufEntries = 1024
 	// trimAfter is how many receive buffers may cycle between two idle
 	// trims before trimIdle releases the ring's pages.
-	trimAfter = 64
-	recvBufGroup   = 0
-	pollIn         = 0x1 // POLLIN
+	trimAfter    = 64
+	recvBufGroup = 0
+	pollIn       = 0x1 // POLLIN
 )
 
 func userData(kind uint64, gen uint32, fd int) uint64 {
