@@ -132,7 +132,7 @@ func (w *rdbWriter) writeValue(x store.Entry, key []byte, deadline int64) {
 		// inserting at the head of a skip list never searches.
 		e.BeginEntry(rdb.TypeZSet2, key, deadline)
 		e.Len(uint64(z.Len()))
-		z.Descend(0, func(m []byte, score float64) bool {
+		z.Descend(z.Len()-1, func(m []byte, score float64) bool {
 			e.String(m)
 			e.Double(score)
 			return e.Err() == nil
@@ -143,44 +143,43 @@ func (w *rdbWriter) writeValue(x store.Entry, key []byte, deadline int64) {
 }
 
 // writeList writes a list as quicklist-2 nodes, each a listpack, split
-// where Redis's list-max-listpack-size would split them. The number of
-// nodes comes first, so a first pass counts them.
+// where Redis 7.0's RPUSH would split them: a node takes another element
+// while its size plus the element's length plus 8 stays within the
+// list-max-listpack-size limit. The number of nodes comes first, so a
+// first pass counts them.
 func (w *rdbWriter) writeList(l *store.List) {
-	split := func(size, n, add int) bool {
+	split := func(size, n, elemLen int) bool {
 		if n == 0 {
 			return false
 		}
+		newSize := size + elemLen + 8
 		if w.nodeCount > 0 {
-			return n >= w.nodeCount || size+add > w.nodeBytes
+			return newSize > 8192 || n+1 > w.nodeCount
 		}
-		return size+add > w.nodeBytes
+		return newSize > w.nodeBytes
 	}
+	const emptySize = 7 // a listpack's header and terminator
 	nodes, size, n := 0, 0, 0
 	it := l.Iter(0, false)
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
-		add := rdb.LPEntrySize(v)
-		if n == 0 || split(size, n, add) {
+		if n == 0 || split(size, n, len(v)) {
 			nodes++
-			size, n = 7, 0 // header and terminator
+			size, n = emptySize, 0
 		}
-		size += add
+		size += rdb.LPEntrySize(v)
 		n++
 	}
 	e := w.enc
 	e.Len(uint64(nodes))
 	w.lp.Reset()
-	size = 7
 	it = l.Iter(0, false)
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
-		add := rdb.LPEntrySize(v)
-		if split(size, w.lp.Len(), add) {
+		if split(w.lp.Size(), w.lp.Len(), len(v)) {
 			e.Len(2) // a packed container
 			e.String(w.lp.Bytes())
 			w.lp.Reset()
-			size = 7
 		}
 		w.lp.Append(v)
-		size += add
 	}
 	if w.lp.Len() > 0 {
 		e.Len(2)

@@ -255,18 +255,14 @@ func VerifyDump(p []byte) bool {
 }
 
 // DecodeDump decodes the value of a DUMP payload whose footer VerifyDump
-// accepted. v's slices point into d's memory; pass the same Decoder (or a
-// new one from NewDumpDecoder) each time.
+// accepted. Like Redis it reads the value from the whole payload, footer
+// included: a value cut short takes its last bytes from the footer. v's
+// slices point into p or into memory of their own.
 func DecodeDump(p []byte, v *Value) error {
-	if len(p) < 10 {
-		return &CorruptError{Reason: "payload too short"}
-	}
-	d := NewDumpDecoder(p[:len(p)-10])
-	return d.ReadDumpValue(v)
+	return NewDumpDecoder(p).ReadDumpValue(v)
 }
 
-// NewDumpDecoder returns a Decoder for the body of a DUMP payload (without
-// its 10-byte footer).
+// NewDumpDecoder returns a Decoder reading a value from body.
 func NewDumpDecoder(body []byte) *Decoder {
 	d := &Decoder{r: &reader{src: bytes.NewReader(nil), buf: body, w: len(body)}, version: Version}
 	return d
