@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/store"
@@ -228,7 +229,9 @@ func (s *Server) loadRDBFile(now int64, merge bool) error {
 	start := s.nowMs()
 	err = s.loadRDB(f, now, merge)
 	if err != nil {
-		s.logf(levelWarning, "%v", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			s.logf(levelWarning, "%s", line)
+		}
 		return err
 	}
 	s.logf(levelNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", s.rdb.lastLoadLoaded, s.rdb.lastLoadExpire)

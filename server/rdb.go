@@ -346,23 +346,31 @@ func (s *Server) loadRDB(r io.Reader, now int64, merge bool) error {
 	return nil
 }
 
-// rdbLoadError turns a decoder error into Redis's log line.
+// rdbLoadError turns a decoder error into the lines Redis logs for it.
 func (s *Server) rdbLoadError(d *rdb.Decoder, err error) error {
 	var ce *rdb.CorruptError
 	var ve *rdb.VersionError
 	var ue *rdb.UnsupportedError
 	var cs *rdb.ChecksumError
+	const fatal = "Fatal error loading the DB: Invalid argument. Exiting."
+	internal := func(reason string) string {
+		return fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.go -> %s", d.Offset(), reason)
+	}
 	switch {
 	case errors.Is(err, rdb.ErrSignature):
-		return &loadError{msg: "Wrong signature trying to load DB from file", err: err}
+		return &loadError{msg: "Wrong signature trying to load DB from file\n" + fatal, err: err}
 	case errors.As(err, &ve):
-		return &loadError{msg: fmt.Sprintf("Can't handle RDB format version %d", ve.Version), err: err}
+		return &loadError{msg: fmt.Sprintf("Can't handle RDB format version %d\n%s", ve.Version, fatal), err: err}
 	case errors.As(err, &cs):
-		return &loadError{msg: cs.Error(), err: err}
+		return &loadError{msg: cs.Error() + "\n" + internal("RDB CRC error"), err: err}
 	case errors.As(err, &ce):
-		return &loadError{msg: fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.go -> %s", ce.Offset, ce.Reason), err: err}
+		msg := internal(ce.Reason)
+		if ce.Reason == "Unexpected EOF reading RDB file" {
+			msg = "Short read or OOM loading DB. Unrecoverable error, aborting now.\n" + msg
+		}
+		return &loadError{msg: msg, err: err}
 	case errors.As(err, &ue):
-		return &loadError{msg: ue.Reason, err: err}
+		return &loadError{msg: internal(ue.Reason), err: err}
 	}
 	return &loadError{msg: fmt.Sprintf("Fatal error loading the DB: %v. Exiting.", err), err: err}
 }

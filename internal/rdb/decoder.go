@@ -215,8 +215,8 @@ func (d *Decoder) Next(e *Entry) error {
 			if err := d.r.readFull(b[:]); err != nil {
 				return d.short(err)
 			}
-			if want := binary.LittleEndian.Uint64(b[:]); want != 0 && want != sum {
-				return &ChecksumError{Expected: want, Got: sum}
+			if stored := binary.LittleEndian.Uint64(b[:]); stored != 0 && stored != sum {
+				return &ChecksumError{Expected: sum, Got: stored}
 			}
 			return io.EOF
 		default:
@@ -231,11 +231,12 @@ func (d *Decoder) Next(e *Entry) error {
 	}
 }
 
-// ChecksumError reports a CRC-64 trailer that does not match the file.
+// ChecksumError reports a CRC-64 trailer that does not match the file:
+// Expected is the CRC of the file, Got the trailer's.
 type ChecksumError struct{ Expected, Got uint64 }
 
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("Wrong RDB checksum expected: (%x) got (%x). Aborting now.", e.Expected, e.Got)
+	return fmt.Sprintf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", e.Expected, e.Got)
 }
 
 // Is makes errors.Is(err, ErrChecksum) hold.
