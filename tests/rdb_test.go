@@ -501,3 +501,58 @@ func lineWith(log, s string) string {
 	}
 	return ""
 }
+
+func TestDiffDebugReload(t *testing.T) {
+	s := privateServers(t, func(cfg *server.Config) { cfg.Set("dir", t.TempDir()) })
+	diffCasesOn(t, s, []dcase{{name: "reload", steps: []step{
+		"SET a 1", "SET s hello", "RPUSH l a b c", "HSET h f v", "SADD st 1 2 3", "ZADD z 1 a 2 b", "SET t v PX 100000000",
+		"PFADD hll a b c", "SELECT 3", "SET other db", "SELECT 0",
+		"DEBUG RELOAD", "GET a", "LRANGE l 0 -1", "HGETALL h", "SMEMBERS st", "ZRANGE z 0 -1 WITHSCORES", "!approx TTL t",
+		"OBJECT ENCODING a", "OBJECT ENCODING s", "OBJECT ENCODING hll", "OBJECT ENCODING l", "OBJECT ENCODING st", "OBJECT ENCODING h",
+		"OBJECT REFCOUNT a", "DBSIZE", "SELECT 3", "GET other", "SELECT 0",
+		"DEBUG RELOAD foo", "DEBUG RELOAD NOSAVE foo",
+		"SET b 2", "DEBUG RELOAD NOSAVE", "EXISTS b",
+		"SET c 3", "SET a changed", "DEBUG RELOAD NOSAVE NOFLUSH MERGE", "EXISTS c", "GET a", "DBSIZE",
+		"SAVE", "FLUSHALL", "DEBUG RELOAD NOSAVE", "DBSIZE", "GET a",
+	}}})
+}
+
+func TestDiffSaveErrors(t *testing.T) {
+	kdir := filepath.Join(t.TempDir(), "gone")
+	os.Mkdir(kdir, 0o755)
+	rdir := filepath.Join(t.TempDir(), "gone")
+	os.Mkdir(rdir, 0o755)
+	s := privateServers(t, func(cfg *server.Config) { cfg.Set("dir", kdir) }, "--dir", rdir)
+	rc, kc := dial(t, s.redis), dial(t, s.kvd)
+	for _, c := range []*conn{rc, kc} {
+		if r := c.do("SAVE"); r != "+OK\r\n" {
+			t.Fatalf("SAVE: %q", r)
+		}
+	}
+	os.RemoveAll(kdir)
+	os.RemoveAll(rdir)
+	for _, args := range [][]string{{"SAVE"}, {"DEBUG", "RELOAD"}, {"SAVE", "x"}} {
+		if r, k := rc.do(args...), kc.do(args...); r != k {
+			t.Errorf("%q: redis %q, kvd %q", args, r, k)
+		}
+	}
+}
+
+// TestSaveFile: SAVE writes dir/dbfilename through a temporary file it
+// renames, leaving nothing else behind, and a new server loads it.
+func TestSaveFile(t *testing.T) {
+	dir := t.TempDir()
+	kc := kvdInDir(t, dir, func(cfg *server.Config) { cfg.Set("dbfilename", "my.rdb") })
+	kc.do("SET", "k", "v")
+	if r := kc.do("SAVE"); r != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", r)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "my.rdb" {
+		t.Fatalf("dir holds %v", entries)
+	}
+	k2 := kvdInDir(t, dir, func(cfg *server.Config) { cfg.Set("dbfilename", "my.rdb") })
+	if r := k2.do("GET", "k"); r != "$1\r\nv\r\n" {
+		t.Fatalf("GET after load: %q", r)
+	}
+}
