@@ -556,3 +556,42 @@ func TestSaveFile(t *testing.T) {
 		t.Fatalf("GET after load: %q", r)
 	}
 }
+
+// TestRDBTestdata loads the files of testdata/rdb (written by redis-server
+// 7.0.15 with default and small encoding thresholds, and hand-built with
+// pre-7.0 encodings) into redis-server and kvd and compares them.
+func TestRDBTestdata(t *testing.T) {
+	needRedis(t)
+	files, _ := filepath.Glob("testdata/rdb/*.rdb")
+	if len(files) == 0 {
+		t.Fatal("no testdata/rdb files")
+	}
+	small := []string{"hash-max-listpack-entries", "2", "zset-max-listpack-entries", "2", "set-max-intset-entries", "2", "list-max-listpack-size", "2"}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "dump.rdb"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var params []string
+			if strings.HasPrefix(filepath.Base(file), "small-") {
+				params = small
+			}
+			var args []string
+			for i := 0; i < len(params); i += 2 {
+				args = append(args, "--"+params[i], params[i+1])
+			}
+			rc := redisInDir(t, dir, args...)
+			kc := kvdInDir(t, dir, func(cfg *server.Config) {
+				for i := 0; i < len(params); i += 2 {
+					cfg.Set(params[i], params[i+1])
+				}
+			})
+			compareData(t, rc, kc, true)
+		})
+	}
+}
