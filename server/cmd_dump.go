@@ -202,7 +202,7 @@ func debugReload(c *Ctx) {
 	if flush {
 		for i, db := range s.dbs {
 			s.touchAllWatchedKeys(i, nil, c.now)
-			db.Flush()
+			db.FlushAndReseed() // the file holds the keys in this seed's hash order
 		}
 	}
 	if err := s.loadRDBFile(c.now, merge); err != nil {
@@ -227,7 +227,11 @@ func (s *Server) loadRDBFile(now int64, merge bool) error {
 	}
 	defer f.Close()
 	start := s.nowMs()
-	err = s.loadRDB(f, now, merge)
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	err = s.loadRDB(f, size, now, merge)
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			s.logf(levelWarning, "%s", line)

@@ -287,8 +287,16 @@ func (e *loadError) Unwrap() error { return e.err }
 // an error (as in Redis), or with merge (DEBUG RELOAD MERGE) is replaced. Keys already expired at now are skipped, as a master does. It
 // runs on the loop (or before it starts). On error the databases hold what
 // was loaded before it.
-func (s *Server) loadRDB(r io.Reader, now int64, merge bool) error {
+//
+// size is the file's size, or -1: with it, RESIZEDB hints size the tables
+// up front (never for more keys than the file could hold).
+func (s *Server) loadRDB(r io.Reader, size, now int64, merge bool) error {
 	d := rdb.NewDecoder(r)
+	d.OnResizeDB = func(db int, keys, _ uint64) {
+		if db < len(s.dbs) && size > 0 {
+			s.dbs[db].Reserve(int(min(keys, uint64(size)/3)))
+		}
+	}
 	d.OnAux = func(k, v []byte) error {
 		switch string(k) {
 		case "redis-ver":
