@@ -19,19 +19,6 @@ var dumpCommands = []*Command{
 	{Name: "save", Proc: saveCommand},
 }
 
-// Error replies of this family.
-const (
-	errBusyKey       = "BUSYKEY Target key name already exists."
-	errDumpPayload   = "ERR DUMP payload version or checksum are wrong"
-	errBadDataFormat = "ERR Bad data format"
-	errBadTTL        = "ERR Invalid TTL value, must be >= 0"
-	errBadIdletime   = "ERR Invalid IDLETIME value, must be >= 0"
-	errBadFreq       = "ERR Invalid FREQ value, must be >= 0 and <= 255"
-	errReloadOptions = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
-	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
-	errSaveFailed    = "ERR"
-)
-
 // dumpPayload serialises x as DUMP does: type, value, RDB version and CRC-64.
 func dumpPayload(x store.Entry, cfg *Config) []byte {
 	var buf bytes.Buffer

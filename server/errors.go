@@ -431,3 +431,16 @@ func errUserDeclaration(arg string, e aclRuleError) string {
 
 // errACLLoad is ACL LOAD's reply listing the errors in the ACL file.
 func errACLLoad(errs string) string { return "ERR " + errs }
+
+// DUMP, RESTORE, SAVE, DEBUG RELOAD (cmd_dump.go).
+const (
+	errBusyKey       = "BUSYKEY Target key name already exists."
+	errDumpPayload   = "ERR DUMP payload version or checksum are wrong"
+	errBadDataFormat = "ERR Bad data format"
+	errBadTTL        = "ERR Invalid TTL value, must be >= 0"
+	errBadIdletime   = "ERR Invalid IDLETIME value, must be >= 0"
+	errBadFreq       = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	errReloadOptions = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
+	errSaveFailed    = "ERR"
+)
