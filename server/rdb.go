@@ -417,16 +417,26 @@ func (l *rdbLoader) store(db *store.DB, key []byte, v *rdb.Value, deadline, now 
 		db.AddList(key, lst, now)
 	case rdb.KindHash:
 		h := store.NewHash()
+		lim := l.hashLim
+		if int64(v.Len()) > lim.MaxListpackEntries {
+			lim.MaxListpackEntries = 0 // a hashtable from the first field, as Redis loads it
+		} else {
+			reserveListpack(h, v.Elems, lim)
+		}
 		for i := 0; i+1 < len(v.Elems); i += 2 {
-			if !h.Set(v.Elems[i], v.Elems[i+1], l.hashLim) {
+			if !h.Set(v.Elems[i], v.Elems[i+1], lim) {
 				return fmt.Errorf("Duplicate hash fields detected: %w", errDuplicate)
 			}
 		}
 		db.AddHash(key, h, now)
 	case rdb.KindSet:
 		set := store.NewSet()
+		maxIntset := l.maxIntset
+		if int64(len(v.Elems)) > maxIntset {
+			maxIntset = 0 // a hashtable from the first member, as Redis loads it
+		}
 		for _, m := range v.Elems {
-			if !set.Add(m, l.maxIntset) {
+			if !set.Add(m, maxIntset) {
 				return fmt.Errorf("Duplicate set members detected: %w", errDuplicate)
 			}
 		}
