@@ -17,4 +17,8 @@ var commandFamilies = [][]*Command{
 	multiCommands,
 	aclCommandTable,
 	dumpCommands,
+	pubsubCommands,
+	monitorCommands,
+	scriptCommands,
+	lolwutCommands,
 }
