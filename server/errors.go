@@ -443,3 +443,16 @@ func errSubscribedContext(name string) string {
 func errDenyBlockingSubscribe(cmd string) string {
 	return "ERR " + cmd + " isn't allowed for a DENY BLOCKING client"
 }
+
+// DUMP, RESTORE, SAVE, DEBUG RELOAD (cmd_dump.go).
+const (
+	errBusyKey       = "BUSYKEY Target key name already exists."
+	errDumpPayload   = "ERR DUMP payload version or checksum are wrong"
+	errBadDataFormat = "ERR Bad data format"
+	errBadTTL        = "ERR Invalid TTL value, must be >= 0"
+	errBadIdletime   = "ERR Invalid IDLETIME value, must be >= 0"
+	errBadFreq       = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	errReloadOptions = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
+	errSaveFailed    = "ERR"
+)
