@@ -54,6 +54,8 @@ type keyspace struct {
 	// syncBelow: tables with fewer keys are rebuilt in one pass;
 	// moveStep: slots of the old table each write moves while resizing.
 	syncBelow, moveStep int
+	// snap is the snapshot walking this keyspace, if any (snapshot.go).
+	snap *dbSnap
 }
 
 // table is one ordered open-addressing table.
@@ -267,6 +269,9 @@ func (ks *keyspace) put(e entry) {
 	if i := t.seek(h); i < len(t.inv) && t.inv[i] == ^h {
 		prev := &t.ents[i]
 		if prev.key() == e.key() {
+			if ks.snap != nil {
+				ks.snap.before(h, *prev)
+			}
 			e.meta |= prev.meta & metaCollided
 			*prev = e
 			return
@@ -276,8 +281,18 @@ func (ks *keyspace) put(e entry) {
 		if ks.collide == nil {
 			ks.collide = make(map[string]entry)
 		}
+		if ks.snap != nil {
+			if c, ok := ks.collide[e.key()]; ok {
+				ks.snap.before(h, c)
+			} else {
+				ks.snap.created(h, e.key())
+			}
+		}
 		ks.collide[e.key()] = e
 		return
+	}
+	if ks.snap != nil {
+		ks.snap.created(h, e.key())
 	}
 	if ks.resizing && ks.t.n+1 > ks.t.size-ks.t.size/8 {
 		// The new table filled up before the old one emptied.
@@ -376,6 +391,13 @@ func (ks *keyspace) del(e entry) {
 		return
 	}
 	slot := &t.ents[i]
+	if ks.snap != nil {
+		if c, ok := ks.collide[key]; ok && slot.key() != key {
+			ks.snap.before(h, c)
+		} else if slot.key() == key {
+			ks.snap.before(h, *slot)
+		}
+	}
 	if slot.key() != key {
 		delete(ks.collide, key)
 		if !ks.hasCollided(h) {
