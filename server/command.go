@@ -314,6 +314,11 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.rdb.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, errBgsaveMisconf)
+		return
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return

@@ -16,4 +16,5 @@ var commandFamilies = [][]*Command{
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
+	saveCommands,
 }

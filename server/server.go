@@ -60,7 +60,8 @@ type Server struct {
 	log  *logger
 	dbs  []*store.DB
 
-	acl aclState // users and the ACL log (acl_state.go)
+	acl aclState  // users and the ACL log (acl_state.go)
+	rdb saveState // RDB saving: BGSAVE, save points, LASTSAVE (save.go)
 
 	listeners []*listener
 	runID     string
@@ -194,6 +195,7 @@ func New(cfg Config) (*Server, error) {
 		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
+	s.rdb.lastSave, s.rdb.lastSecs = s.startTime.Unix(), -1
 	s.commands.rename(cfg.RenameCommands)
 	if err := s.initACL(); err != nil {
 		loop.Close()
@@ -409,9 +411,44 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // ShutdownOnSignal is Shutdown for a process that received the signal
 // named sig (SIGTERM, SIGINT): it first logs the line Redis's signal
 // handler logs, "Received SIGTERM scheduling shutdown...".
+//
+// With save points (or shutdown-on-sigterm/sigint "save") it first saves
+// the dataset, as Redis does; if that save fails (and not "force") the
+// server keeps running and the error is returned.
 func (s *Server) ShutdownOnSignal(ctx context.Context, sig string) error {
 	s.log.signalLine(levelWarning, s.cfg.LogLevel, "Received "+sig+" scheduling shutdown...")
-	return s.Shutdown(ctx)
+	if s.state.Load() != stateServing {
+		return s.Shutdown(ctx)
+	}
+	errc := make(chan error, 1)
+	s.loop.Submit(func() {
+		s.logf(levelWarning, "User requested shutdown...")
+		save, nosave, force := s.signalShutdownFlags(sig)
+		if err := s.shutdownSave(save, nosave, force); err != nil {
+			s.logf(levelWarning, "%s received but errors trying to shut down the server, check the logs for more information", sig)
+			errc <- err
+			return
+		}
+		s.stopRequested()
+		s.stopLoop(true)
+		errc <- nil
+	})
+	select {
+	case err := <-errc:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
 }
 
 // stopRequested tells a command sleeping on the loop that the server is
@@ -677,6 +714,7 @@ func (s *Server) cron() time.Duration {
 		db.Rehash(time.Millisecond)
 	}
 	s.releaseDropped(heap)
+	s.saveCron()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
