@@ -112,7 +112,8 @@ func TestRunConfigFileAndFlags(t *testing.T) {
 	}
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{rel, "--timeout", "9", "--databases", "4"}, &stdout, &stderr) }()
+	// The default save points make SHUTDOWN save: into dir.
+	go func() { done <- run([]string{rel, "--timeout", "9", "--databases", "4", "--dir", dir}, &stdout, &stderr) }()
 
 	m := waitOutput(t, &stdout, regexp.MustCompile(`Listening on 127\.0\.0\.1:(\d+)\n`))
 	waitOutput(t, &stdout, regexp.MustCompile(`Ready to accept connections\n`))
@@ -269,6 +270,7 @@ func TestBinarySignals(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			var stdout syncBuffer
 			cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", "0")
+			cmd.Dir = t.TempDir() // the default save points save dump.rdb here on exit
 			cmd.Stdout, cmd.Stderr = &stdout, &stdout
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
