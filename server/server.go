@@ -420,6 +420,9 @@ func (s *Server) ShutdownOnSignal(ctx context.Context, sig string) error {
 	if s.state.Load() != stateServing {
 		return s.Shutdown(ctx)
 	}
+	// A command sleeping on the loop (DEBUG SLEEP) is cut short, as Redis's
+	// signal handler cuts it short (even if the final save then fails).
+	s.stopRequested()
 	errc := make(chan error, 1)
 	s.loop.Submit(func() {
 		s.logf(levelWarning, "User requested shutdown...")
@@ -429,7 +432,6 @@ func (s *Server) ShutdownOnSignal(ctx context.Context, sig string) error {
 			errc <- err
 			return
 		}
-		s.stopRequested()
 		s.stopLoop(true)
 		errc <- nil
 	})
