@@ -133,6 +133,9 @@ type Config struct {
 	// <changes> ..."). DefaultConfig has none; cmd/kvd, like redis-server,
 	// starts with 3600 1 300 100 60 10000 unless told otherwise.
 	SavePoints []SavePoint
+	// RDBKeySaveDelay slows background saves down to one key per so many
+	// microseconds, for tests ("rdb-key-save-delay"; 0 for none).
+	RDBKeySaveDelay int
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
@@ -198,6 +201,7 @@ type param struct {
 	protected bool // CONFIG SET needs enable-protected-configs (Redis's PROTECTED_CONFIG)
 	fileOnly  bool // a config-file directive (rename-command): not in CONFIG GET, SET or REWRITE
 	multi     bool // in a config file the rest of the line is its value
+	hidden    bool // not matched by CONFIG GET patterns (Redis's HIDDEN_CONFIG)
 	get       func(*Config) string
 	set       func(*Config, string) error
 	// apply, if set, makes a runtime change take effect on a running
@@ -488,6 +492,11 @@ var params = []param{
 		p.alias = "zset-max-ziplist-value"
 		return p
 	}(),
+	func() param {
+		p := intParam("rdb-key-save-delay", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.RDBKeySaveDelay })
+		p.hidden = true
+		return p
+	}(),
 	{
 		// Save points: "<seconds> <changes>" pairs, "" for none (save.go).
 		name: "save", multi: true,
@@ -616,7 +625,7 @@ func matchParams(c *Config, patterns []string) [][2]string {
 		}
 		for i := range allParams {
 			p := &allParams[i]
-			if seen[p.name] || p.fileOnly {
+			if seen[p.name] || p.fileOnly || p.hidden {
 				continue
 			}
 			for _, name := range []string{p.name, p.alias} {

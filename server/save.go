@@ -185,12 +185,21 @@ func (p *savePipe) close(abort bool) {
 	p.mu.Unlock()
 }
 
-// run writes the queued blocks to f until the pipe is closed, then makes
-// the file durable and renames it to final. It returns the first error,
-// having removed the temporary file after an error or an abort.
-func (p *savePipe) run(f *os.File, final string) error {
-	tmp := f.Name()
-	var err error
+// run creates the temporary file tmp, writes the queued blocks to it until
+// the pipe is closed, then makes the file durable and renames it to final.
+// It returns the first error, having removed the temporary file after an
+// error or an abort.
+func (p *savePipe) run(tmp, final string) error {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		wd, _ := os.Getwd()
+		err = fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
+			filepath.Base(tmp), wd, strerror(unwrapPathError(err)))
+		p.mu.Lock()
+		p.err = err
+		p.mu.Unlock()
+		return err
+	}
 	for {
 		p.mu.Lock()
 		for len(p.queue) == 0 && !p.closed && !p.abort {
@@ -301,22 +310,11 @@ func (s *Server) startBgsave() error {
 	// Redis's child names it after its own pid; kvd has no child, and
 	// SAVE's temporary file is temp-<pid>.rdb.
 	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf("temp-bgsave-%d.rdb", os.Getpid()))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		st.failed = true
-		wd, _ := os.Getwd()
-		s.logf(levelWarning, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-			filepath.Base(tmp), wd, strerror(unwrapPathError(err)))
-		s.logf(levelWarning, "Background saving error")
-		return err
-	}
 	b := &bgSave{pipe: newSavePipe(), started: st.lastTry, curDB: -1, dbSeen: make([]bool, len(s.dbs))}
 	b.out = newRDBStream(b.pipe, s.cfgYes("rdbchecksum"))
 	b.out.header(s.rdbAux())
 	snap, err := store.NewSnapshot(s.dbs, s.nowMs(), b.emit)
 	if err != nil {
-		f.Close()
-		os.Remove(tmp)
 		return err
 	}
 	b.snap = snap
@@ -328,7 +326,7 @@ func (s *Server) startBgsave() error {
 	s.logf(levelNotice, "Background saving started by pid %d", os.Getpid())
 	pipe := b.pipe
 	go func() {
-		err := pipe.run(f, final)
+		err := pipe.run(tmp, final)
 		s.loop.Submit(func() { s.bgsaveWritten(b, err) })
 	}()
 	b.timer = s.loop.AddTimer(0, s.saveTick)
@@ -370,6 +368,13 @@ func (s *Server) saveTick() time.Duration {
 		b.lastEnd = now
 		return time.Millisecond
 	}
+	if d := s.cfg.RDBKeySaveDelay; d > 0 {
+		// rdb-key-save-delay (tests): one key per d microseconds.
+		if b.snap.Step(1) {
+			return s.endWalk(b)
+		}
+		return time.Duration(d) * time.Microsecond
+	}
 	busy := s.stats.commands != b.lastCmd
 	budget := saveSliceMax
 	if busy {
@@ -382,16 +387,21 @@ func (s *Server) saveTick() time.Duration {
 		}
 	}
 	if b.snap.Done() {
-		b.walked = true
-		b.out.finish()
-		b.pipe.close(false)
-		return 0
+		return s.endWalk(b)
 	}
 	b.lastEnd, b.lastCmd = s.clock.mono(), s.stats.commands
 	if busy {
 		return 500 * time.Microsecond
 	}
 	return time.Nanosecond // idle: keep the loop turning
+}
+
+// endWalk ends the file once the walk is complete; the writer finishes it.
+func (s *Server) endWalk(b *bgSave) time.Duration {
+	b.walked = true
+	b.out.finish()
+	b.pipe.close(false)
+	return 0
 }
 
 // bgsaveWritten runs on the loop when the writer has finished: the file
@@ -496,16 +506,9 @@ func (s *Server) signalShutdownFlags(sig string) (save, nosave, force bool) {
 func (s *Server) saveNow() error {
 	final := s.rdbPath()
 	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf("temp-%d.rdb", os.Getpid()))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		wd, _ := os.Getwd()
-		s.logf(levelWarning, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-			filepath.Base(tmp), wd, strerror(unwrapPathError(err)))
-		return err
-	}
 	pipe := newSavePipe()
 	done := make(chan error, 1)
-	go func() { done <- pipe.run(f, final) }()
+	go func() { done <- pipe.run(tmp, final) }()
 	out := newRDBStream(pipe, s.cfgYes("rdbchecksum"))
 	out.header(s.rdbAux())
 	now := s.nowMs()
