@@ -113,7 +113,9 @@ func TestRunConfigFileAndFlags(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	// The default save points make SHUTDOWN save: into dir.
-	go func() { done <- run([]string{rel, "--timeout", "9", "--databases", "4", "--dir", dir}, &stdout, &stderr) }()
+	go func() {
+		done <- run([]string{rel, "--timeout", "9", "--databases", "4", "--dir", dir}, &stdout, &stderr)
+	}()
 
 	m := waitOutput(t, &stdout, regexp.MustCompile(`Listening on 127\.0\.0\.1:(\d+)\n`))
 	waitOutput(t, &stdout, regexp.MustCompile(`Ready to accept connections\n`))
