@@ -63,6 +63,7 @@ func flushallCommand(c *Ctx) {
 		c.srv.touchAllWatchedKeys(i, nil, c.now)
 		db.Flush()
 	}
+	c.srv.flushallSave()
 	c.touchedSelf = true
 	c.replyOK()
 }

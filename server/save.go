@@ -459,6 +459,19 @@ func (s *Server) abortBgsave(quiet bool) {
 	s.bgsaveWritten(b, errSaveAborted)
 }
 
+// flushallSave is what FLUSHALL does about the dump, as Redis's
+// flushAllDataAndResetRDB: a background save in progress is stopped and,
+// with save points, the (empty) dataset is saved at once.
+func (s *Server) flushallSave() {
+	s.abortBgsave(false)
+	if len(s.cfg.SavePoints) > 0 && s.saveNow() == nil {
+		// The file holds FLUSHALL's effect: its own change, which call
+		// counts when it returns, is not one since the save (Redis 7.0
+		// forces its propagation instead of counting it).
+		s.stats.dirty = -1
+	}
+}
+
 // shutdownSave does what Redis's prepareForShutdown does about the dump:
 // it stops a background save, then saves if there are save points (and
 // not nosave) or save asks for it. A failed save is an error unless force.

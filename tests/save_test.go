@@ -578,3 +578,31 @@ func TestDiffSaveMisconf(t *testing.T) {
 		t.Fatalf("replies differ:\n  kvd: %q\nredis: %q", replies[0], replies[1])
 	}
 }
+
+// TestDiffSaveFlushall checks that FLUSHALL stops a background save and,
+// with save points, saves the empty dataset at once, leaving no change
+// counted, as Redis 7.0 does.
+func TestDiffSaveFlushall(t *testing.T) {
+	s, dirs := saveServers(t)
+	for i, addr := range []string{s.kvd, s.redis} {
+		c := dial(t, addr)
+		c.do("SET", "a", "1")
+		c.do("SET", "b", "2")
+		c.do("CONFIG", "SET", "rdb-key-save-delay", "1000000")
+		if r := c.do("BGSAVE"); r != "+Background saving started\r\n" {
+			t.Fatalf("server %d: BGSAVE: %q", i, r)
+		}
+		c.do("CONFIG", "SET", "save", "3600 1")
+		if r := c.do("FLUSHALL"); r != "+OK\r\n" {
+			t.Fatalf("server %d: FLUSHALL: %q", i, r)
+		}
+		waitSaved(t, c)
+		for _, f := range []string{"rdb_changes_since_last_save:0", "rdb_last_bgsave_status:ok"} {
+			kv := strings.SplitN(f, ":", 2)
+			if v := persistField(t, c, kv[0]); v != kv[1] {
+				t.Errorf("server %d: %s:%s, want %s", i, kv[0], v, kv[1])
+			}
+		}
+		checkRDB(t, filepath.Join(dirs[i], "dump.rdb"))
+	}
+}
