@@ -285,14 +285,14 @@ func (ks *keyspace) put(e entry) {
 			if c, ok := ks.collide[e.key()]; ok {
 				ks.snap.before(h, c)
 			} else {
-				ks.snap.created(h, e.key())
+				ks.snap.created(h, e.key(), true)
 			}
 		}
 		ks.collide[e.key()] = e
 		return
 	}
 	if ks.snap != nil {
-		ks.snap.created(h, e.key())
+		ks.snap.created(h, e.key(), false)
 	}
 	if ks.resizing && ks.t.n+1 > ks.t.size-ks.t.size/8 {
 		// The new table filled up before the old one emptied.
@@ -500,6 +500,41 @@ func (ks *keyspace) scan(cursor uint64, count int, fn func(entry)) uint64 {
 	if ks.resizing {
 		// The old table's moved slots hold movedHash, below any cursor
 		// but 0, which starts at mig anyway.
+		ks.old.scanFrom(max(ks.mig, ks.old.seek(cursor)), visit)
+	}
+	return next
+}
+
+// scanHashed is scan for a snapshot's walk: fn gets each key's hash too,
+// and passed is called for each key visited once fn has seen every key
+// sharing its hash.
+func (ks *keyspace) scanHashed(cursor uint64, count int, fn func(h uint64, e entry), passed func(h uint64, key string)) uint64 {
+	if cursor > maxHash {
+		return 0
+	}
+	count = max(count, 1)
+	visited := 0
+	next := uint64(0)
+	visit := func(h uint64, e entry) bool {
+		if visited >= count {
+			next = h
+			return false
+		}
+		ks.withCollided(h, e, func(x entry) bool {
+			visited++
+			fn(h, x)
+			return true
+		})
+		ks.withCollided(h, e, func(x entry) bool {
+			passed(h, x.key())
+			return true
+		})
+		return true
+	}
+	if !ks.t.scanFrom(ks.t.seek(cursor), visit) {
+		return next
+	}
+	if ks.resizing {
 		ks.old.scanFrom(max(ks.mig, ks.old.seek(cursor)), visit)
 	}
 	return next

@@ -42,9 +42,16 @@ type dbSnap struct {
 	// have been walked. done: the whole table has been.
 	cursor uint64
 	done   bool
-	// touched holds the keys at or above the cursor that were handed over
-	// early or created since the snapshot began: the walk skips them.
-	touched map[string]struct{}
+	// The keys at or above the cursor that were handed over early or
+	// created since the snapshot began, which the walk skips, by hash
+	// (byHash: no pointers for the collector to scan, and a cheap hash)
+	// and, where keys share a hash, by name (byKey). Keys that shared a
+	// hash when the snapshot began put the database in keyMode (all by
+	// name); a key created later with a hash already in use goes by name,
+	// so that marking its hash cannot hide the older key.
+	byHash  map[uint64]struct{}
+	byKey   map[string]struct{}
+	keyMode bool
 	// keys, expires: the database's sizes when the snapshot began.
 	keys, expires int
 }
@@ -64,7 +71,8 @@ func NewSnapshot(dbs []*DB, now int64, emit func(db int, e Entry)) (*Snapshot, e
 	}
 	s := &Snapshot{now: now, emit: emit, dbs: make([]*dbSnap, len(dbs))}
 	for i, db := range dbs {
-		d := &dbSnap{s: s, idx: i, ks: &db.keys, keys: db.Len(), expires: db.ExpiresLen()}
+		d := &dbSnap{s: s, idx: i, ks: &db.keys, keys: db.Len(), expires: db.ExpiresLen(),
+			keyMode: len(db.keys.collide) > 0, byHash: make(map[uint64]struct{})}
 		if d.keys == 0 {
 			d.done = true
 		} else {
@@ -94,16 +102,13 @@ func (s *Snapshot) Step(n int) (done bool) {
 			continue
 		}
 		visited := 0
-		d.cursor = d.ks.scan(d.cursor, n, func(e entry) {
+		d.cursor = d.ks.scanHashed(d.cursor, n, func(h uint64, e entry) {
 			visited++
-			if len(d.touched) > 0 {
-				if _, ok := d.touched[e.key()]; ok {
-					delete(d.touched, e.key())
-					return
-				}
+			if d.touched(h, e.key()) {
+				return
 			}
 			d.give(e)
-		})
+		}, d.forget)
 		n -= max(visited, 1)
 		if d.cursor == 0 {
 			d.finish()
@@ -128,7 +133,42 @@ func (d *dbSnap) finish() {
 	if d.ks.snap == d {
 		d.ks.snap = nil
 	}
-	d.done, d.touched = true, nil
+	d.done, d.byHash, d.byKey = true, nil, nil
+}
+
+// touched reports whether key, hashing to h, was handed over early or
+// created since the snapshot began.
+func (d *dbSnap) touched(h uint64, key string) bool {
+	if !d.keyMode {
+		if _, ok := d.byHash[h]; ok {
+			return true
+		}
+	}
+	if len(d.byKey) > 0 {
+		_, ok := d.byKey[key]
+		return ok
+	}
+	return false
+}
+
+// mark records key, hashing to h, as touched; byName marks it by name.
+func (d *dbSnap) mark(h uint64, key string, byName bool) {
+	if d.keyMode || byName {
+		if d.byKey == nil {
+			d.byKey = make(map[string]struct{})
+		}
+		d.byKey[key] = struct{}{}
+		return
+	}
+	d.byHash[h] = struct{}{}
+}
+
+// forget drops the marks of the keys hashing to h once the walk has passed them.
+func (d *dbSnap) forget(h uint64, key string) {
+	delete(d.byHash, h)
+	if len(d.byKey) > 0 {
+		delete(d.byKey, key)
+	}
 }
 
 // give hands e to the snapshot unless it had expired when the snapshot began.
@@ -146,31 +186,22 @@ func (d *dbSnap) ahead(h uint64) bool { return !d.done && h >= d.cursor }
 // before is called before e, hashing to h, is changed or deleted: if the
 // walk has not reached it, e goes to the snapshot now, once.
 func (d *dbSnap) before(h uint64, e entry) {
-	if !d.ahead(h) {
+	if !d.ahead(h) || d.touched(h, e.key()) {
 		return
 	}
-	if d.touched == nil {
-		d.touched = make(map[string]struct{})
-	} else if _, ok := d.touched[e.key()]; ok {
-		return
-	}
-	d.touched[e.key()] = struct{}{}
+	d.mark(h, e.key(), false)
 	d.s.Early++
 	d.give(e)
 }
 
 // created is called when a key hashing to h that the snapshot does not
-// hold is added: the walk must not take it.
-func (d *dbSnap) created(h uint64, key string) {
-	if !d.ahead(h) {
+// hold is added: the walk must not take it. shared says another key
+// already has hash h.
+func (d *dbSnap) created(h uint64, key string, shared bool) {
+	if !d.ahead(h) || d.touched(h, key) {
 		return
 	}
-	if d.touched == nil {
-		d.touched = make(map[string]struct{})
-	}
-	if _, ok := d.touched[key]; !ok {
-		d.touched[key] = struct{}{}
-	}
+	d.mark(h, key, shared)
 }
 
 // beforeWrite hands e to the keyspace's snapshot, if any, before e's value

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -198,24 +199,36 @@ func (w *snapshotWorkload) step() {
 // TestSnapshotModel takes snapshots while a random workload runs at full
 // speed between the walk's steps, and checks that each holds exactly the
 // dataset of the moment it began, every key once.
+//
+// The colliding variant gives keys so few distinct hashes that many share
+// one, before and during the snapshot.
 func TestSnapshotModel(t *testing.T) {
+	colliding := func(k []byte) uint64 { return maphash.Bytes(seedFor, k) % 97 }
 	for _, mode := range resizeModes {
 		for seed := uint64(1); seed <= 6; seed++ {
 			t.Run(fmt.Sprintf("%s/seed%d", mode.name, seed), func(t *testing.T) {
-				testSnapshotModel(t, seed, mode.syncBelow, mode.moveStep)
+				testSnapshotModel(t, seed, mode.syncBelow, mode.moveStep, nil)
+			})
+		}
+		for seed := uint64(1); seed <= 2; seed++ {
+			t.Run(fmt.Sprintf("%s/colliding/seed%d", mode.name, seed), func(t *testing.T) {
+				testSnapshotModel(t, seed, mode.syncBelow, mode.moveStep, colliding)
 			})
 		}
 	}
 }
 
-func testSnapshotModel(t *testing.T, seed uint64, syncBelow, moveStep int) {
+func testSnapshotModel(t *testing.T, seed uint64, syncBelow, moveStep int, hash func([]byte) uint64) {
 	r := rand.New(rand.NewPCG(seed, 77))
 	dbs := make([]*DB, 3)
 	for i := range dbs {
 		dbs[i] = NewDB()
-		dbs[i].keys.syncBelow, dbs[i].keys.moveStep = syncBelow, moveStep
+		dbs[i].keys.syncBelow, dbs[i].keys.moveStep, dbs[i].keys.hash = syncBelow, moveStep, hash
 	}
 	w := &snapshotWorkload{r: r, dbs: dbs, now: 1_000_000, keys: 300 + r.IntN(3000)}
+	if hash != nil {
+		w.keys = 200 + r.IntN(200)
+	}
 	for range 20_000 {
 		w.step()
 	}
