@@ -314,7 +314,7 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
-	if s.rdb.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
 		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
 		s.reject(c, cmd, errBgsaveMisconf)
 		return

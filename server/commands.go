@@ -16,5 +16,6 @@ var commandFamilies = [][]*Command{
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
+	dumpCommands,
 	saveCommands,
 }

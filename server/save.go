@@ -10,8 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/store"
 )
+
+// rdbOpSelectDB is the RDB opcode that switches databases.
+const rdbOpSelectDB = 0xFE
 
 // Background saving without fork.
 //
@@ -101,22 +105,22 @@ const (
 	saveQueueMax = 32 << 20
 )
 
-// saveState is the server's RDB persistence bookkeeping.
+// saveState is the background saves' bookkeeping (rdbState, in rdb.go,
+// has the last save's time and the count of saves).
 type saveState struct {
 	bg          *bgSave // the background save in progress, or nil
 	scheduled   bool    // a BGSAVE asked for inside MULTI, started by the cron
-	lastSave    int64   // unix seconds of the last successful save (LASTSAVE)
 	lastTry     int64   // unix seconds of the last background save attempt
 	failed      bool    // the last background save failed (rdb_last_bgsave_status err)
 	lastSecs    int64   // rdb_last_bgsave_time_sec, -1 before the first
-	saves       int64   // rdb_saves
 	dirtyBefore int64   // changes counted when the save in progress began
 }
 
 // bgSave is one background save in progress.
 type bgSave struct {
 	snap    *store.Snapshot
-	out     *rdbStream
+	enc     *rdb.Encoder
+	w       *rdbWriter
 	pipe    *savePipe
 	started int64 // unix seconds
 	// dbSeen[i]: database i's SELECTDB and RESIZEDB have been written;
@@ -161,7 +165,7 @@ func (p *savePipe) Write(b []byte) (int, error) {
 	if n := len(p.free); n > 0 && cap(p.free[n-1]) >= len(b) {
 		blk, p.free = p.free[n-1][:0], p.free[:n-1]
 	} else {
-		blk = make([]byte, 0, max(len(b), rdbStreamBufCap))
+		blk = make([]byte, 0, max(len(b), 68<<10))
 	}
 	p.queue = append(p.queue, append(blk, b...))
 	p.queued += len(b)
@@ -264,46 +268,24 @@ func (p *savePipe) run(tmp, final string) error {
 
 var errSaveAborted = errors.New("save aborted")
 
-// rdbPath returns the dump's path ("dir"/"dbfilename").
-func (s *Server) rdbPath() string {
-	dir := s.cfg.other["dir"]
-	if dir == "" {
-		dir, _ = os.Getwd() // Redis's default: the directory it started in
-	}
-	name, ok := s.cfg.other["dbfilename"]
-	if !ok {
-		name = "dump.rdb"
-	}
-	return filepath.Join(dir, name)
-}
-
 // cfgYes reports whether the boolean parameter name, one of the generated
-// ones that default to yes (rdbchecksum, stop-writes-on-bgsave-error), is "yes".
+// ones that default to yes (stop-writes-on-bgsave-error), is "yes". It
+// reads the value directly: Config.Get here would make an initialisation
+// cycle through the cron.
 func (s *Server) cfgYes(name string) bool {
 	v, ok := s.cfg.other[name]
 	return !ok || v == "yes"
-}
-
-// rdbAux returns the AUX fields of a file saved now.
-func (s *Server) rdbAux() [][2]string {
-	return [][2]string{
-		{"redis-ver", RedisVersion},
-		{"redis-bits", "64"},
-		{"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
-		{"used-mem", strconv.FormatUint(readMemory().objects, 10)},
-		{"aof-base", "0"},
-	}
 }
 
 // startBgsave begins a background save to the configured file, as
 // Redis's rdbSaveBackground: it returns an error (logged) if the save
 // cannot start.
 func (s *Server) startBgsave() error {
-	if s.rdb.bg != nil {
+	if s.save.bg != nil {
 		return errors.New("a background save is already in progress")
 	}
-	st := &s.rdb
-	st.saves++
+	st := &s.save
+	s.rdb.saves++
 	st.dirtyBefore = s.stats.dirty
 	st.lastTry = time.Now().Unix()
 	final := s.rdbPath()
@@ -311,9 +293,11 @@ func (s *Server) startBgsave() error {
 	// SAVE's temporary file is temp-<pid>.rdb.
 	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf("temp-bgsave-%d.rdb", os.Getpid()))
 	b := &bgSave{pipe: newSavePipe(), started: st.lastTry, curDB: -1, dbSeen: make([]bool, len(s.dbs))}
-	b.out = newRDBStream(b.pipe, s.cfgYes("rdbchecksum"))
-	b.out.header(s.rdbAux())
-	snap, err := store.NewSnapshot(s.dbs, s.nowMs(), b.emit)
+	now := s.nowMs()
+	b.enc = rdb.NewEncoder(b.pipe, rdbOptionsOf(&s.cfg))
+	b.w = newRDBWriter(b.enc, &s.cfg)
+	b.enc.WriteHeader(s.rdbAux(now))
+	snap, err := store.NewSnapshot(s.dbs, now, b.emit)
 	if err != nil {
 		return err
 	}
@@ -322,7 +306,7 @@ func (s *Server) startBgsave() error {
 		b.total += int64(db.Len())
 	}
 	b.lastEnd, b.lastCmd = s.clock.mono(), s.stats.commands
-	s.rdb.bg = b
+	s.save.bg = b
 	s.logf(levelNotice, "Background saving started by pid %d", os.Getpid())
 	pipe := b.pipe
 	go func() {
@@ -337,12 +321,18 @@ func (s *Server) startBgsave() error {
 // about to change ahead of it, by the store's write paths.
 func (b *bgSave) emit(db int, e store.Entry) {
 	if db != b.curDB {
-		keys, expires := b.snap.Sizes(db)
-		b.out.selectDB(db, !b.dbSeen[db], keys, expires)
-		b.dbSeen[db] = true
+		if b.dbSeen[db] {
+			// Back to a database already begun: SELECTDB alone.
+			b.enc.Byte(rdbOpSelectDB)
+			b.enc.Len(uint64(db))
+		} else {
+			keys, expires := b.snap.Sizes(db)
+			b.enc.SelectDB(db, uint64(keys), uint64(expires))
+			b.dbSeen[db] = true
+		}
 		b.curDB = db
 	}
-	b.out.entry(e)
+	b.w.writeRDBEntry(e)
 	b.keys++
 }
 
@@ -351,7 +341,7 @@ func (b *bgSave) emit(db int, e store.Entry) {
 // full slice when none were. It returns when to run again (0: the walk is
 // over).
 func (s *Server) saveTick() time.Duration {
-	b := s.rdb.bg
+	b := s.save.bg
 	if b == nil || b.walked {
 		return 0
 	}
@@ -399,7 +389,7 @@ func (s *Server) saveTick() time.Duration {
 // endWalk ends the file once the walk is complete; the writer finishes it.
 func (s *Server) endWalk(b *bgSave) time.Duration {
 	b.walked = true
-	b.out.finish()
+	b.enc.Finish()
 	b.pipe.close(false)
 	return 0
 }
@@ -407,17 +397,17 @@ func (s *Server) endWalk(b *bgSave) time.Duration {
 // bgsaveWritten runs on the loop when the writer has finished: the file
 // is in place, or the save failed or was aborted.
 func (s *Server) bgsaveWritten(b *bgSave, err error) {
-	if s.rdb.bg != b {
+	if s.save.bg != b {
 		return
 	}
-	s.rdb.bg = nil
+	s.save.bg = nil
 	if b.snap != nil {
 		b.snap.Close()
 	}
 	if b.timer != 0 {
 		s.loop.CancelTimer(b.timer)
 	}
-	st := &s.rdb
+	st := &s.save
 	now := time.Now().Unix()
 	st.lastSecs = now - b.started
 	switch {
@@ -425,7 +415,7 @@ func (s *Server) bgsaveWritten(b *bgSave, err error) {
 		s.logf(levelNotice, "DB saved on disk")
 		s.logf(levelNotice, "Background saving terminated with success")
 		s.stats.dirty -= st.dirtyBefore
-		st.lastSave = now
+		s.rdb.lastSave = now
 		st.failed = false
 	case errors.Is(err, errSaveAborted):
 		// Killed on purpose (SHUTDOWN, FLUSHALL): not an error, as
@@ -442,7 +432,7 @@ func (s *Server) bgsaveWritten(b *bgSave, err error) {
 // its temporary file (Redis's killRDBChild). Unless quiet it logs the end
 // as Redis does when it reaps the killed child.
 func (s *Server) abortBgsave(quiet bool) {
-	b := s.rdb.bg
+	b := s.save.bg
 	if b == nil {
 		return
 	}
@@ -450,7 +440,7 @@ func (s *Server) abortBgsave(quiet bool) {
 	b.walked = true
 	b.pipe.close(true)
 	if quiet {
-		s.rdb.bg = nil
+		s.save.bg = nil
 		if b.timer != 0 {
 			s.loop.CancelTimer(b.timer)
 		}
@@ -464,7 +454,7 @@ func (s *Server) abortBgsave(quiet bool) {
 // with save points, the (empty) dataset is saved at once.
 func (s *Server) flushallSave() {
 	s.abortBgsave(false)
-	if len(s.cfg.SavePoints) > 0 && s.saveNow() == nil {
+	if len(s.cfg.SavePoints) > 0 && s.saveSync() == nil {
 		// The file holds FLUSHALL's effect: its own change, which call
 		// counts when it returns, is not one since the save (Redis 7.0
 		// forces its propagation instead of counting it).
@@ -476,13 +466,13 @@ func (s *Server) flushallSave() {
 // it stops a background save, then saves if there are save points (and
 // not nosave) or save asks for it. A failed save is an error unless force.
 func (s *Server) shutdownSave(save, nosave, force bool) error {
-	if s.rdb.bg != nil {
+	if s.save.bg != nil {
 		s.logf(levelWarning, "There is a child saving an .rdb. Killing it!")
 		s.abortBgsave(true)
 	}
 	if (len(s.cfg.SavePoints) > 0 && !nosave) || save {
 		s.logf(levelNotice, "Saving the final RDB snapshot before exiting.")
-		if err := s.saveNow(); err != nil {
+		if err := s.saveSync(); err != nil {
 			if !force {
 				s.logf(levelWarning, "Error trying to save the DB, can't exit.")
 				s.logf(levelWarning, "Errors trying to shut down the server. Check the logs for more information.")
@@ -514,44 +504,20 @@ func (s *Server) signalShutdownFlags(sig string) (save, nosave, force bool) {
 	return save, nosave, force
 }
 
-// saveNow writes the dataset to the dump file on the loop, blocking it, as
-// Redis's rdbSave (SAVE, SHUTDOWN, the final save on SIGTERM).
-func (s *Server) saveNow() error {
-	final := s.rdbPath()
-	tmp := filepath.Join(filepath.Dir(final), fmt.Sprintf("temp-%d.rdb", os.Getpid()))
-	pipe := newSavePipe()
-	done := make(chan error, 1)
-	go func() { done <- pipe.run(tmp, final) }()
-	out := newRDBStream(pipe, s.cfgYes("rdbchecksum"))
-	out.header(s.rdbAux())
-	now := s.nowMs()
-	for i, db := range s.dbs {
-		if db.Len() == 0 {
-			continue
-		}
-		out.selectDB(i, true, db.Len(), db.ExpiresLen())
-		db.Ascend(now, func(e store.Entry) bool {
-			out.entry(e)
-			return true
-		})
-	}
-	out.finish()
-	pipe.close(false)
-	if err := <-done; err != nil {
-		s.logf(levelWarning, "%v", err)
+// saveSync saves the dataset on the loop (rdb.go's saveRDB, Redis's
+// rdbSave) and, once it succeeded, clears a background save's failure.
+func (s *Server) saveSync() error {
+	if err := s.saveRDB(); err != nil {
 		return err
 	}
-	s.logf(levelNotice, "DB saved on disk")
-	s.stats.dirty = 0
-	s.rdb.lastSave = time.Now().Unix()
-	s.rdb.failed = false
+	s.save.failed = false
 	return nil
 }
 
-// saveCron starts the background saves the save points or BGSAVE
-// SCHEDULE ask for, as Redis's serverCron.
-func (s *Server) saveCron() {
-	st := &s.rdb
+// runSaveCron starts the background saves the save points or BGSAVE
+// inside MULTI ask for, as Redis's serverCron.
+func (s *Server) runSaveCron() {
+	st := &s.save
 	if st.bg != nil {
 		return
 	}
@@ -563,7 +529,7 @@ func (s *Server) saveCron() {
 		return
 	}
 	for _, sp := range s.cfg.SavePoints {
-		if s.stats.dirty >= sp.Changes && now-st.lastSave > sp.Seconds && retryOK {
+		if s.stats.dirty >= sp.Changes && now-s.rdb.lastSave > sp.Seconds && retryOK {
 			s.logf(levelNotice, "%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds)
 			s.startBgsave()
 			return
@@ -574,7 +540,7 @@ func (s *Server) saveCron() {
 // writesDenied reports whether write commands must be refused because
 // the last background save failed (stop-writes-on-bgsave-error).
 func (s *Server) writesDenied() bool {
-	return s.rdb.failed && len(s.cfg.SavePoints) > 0 && s.cfgYes("stop-writes-on-bgsave-error")
+	return s.save.failed && len(s.cfg.SavePoints) > 0 && s.cfgYes("stop-writes-on-bgsave-error")
 }
 
 // bgsaveCommand is BGSAVE [SCHEDULE].
@@ -585,11 +551,11 @@ func bgsaveCommand(c *Ctx) {
 	}
 	s := c.srv
 	switch {
-	case s.rdb.bg != nil:
+	case s.save.bg != nil:
 		c.replyError("ERR Background save already in progress")
 	case c.denyBlocking:
 		// Inside MULTI (Redis's in_exec): the cron starts it.
-		s.rdb.scheduled = true
+		s.save.scheduled = true
 		c.replyStatus("Background saving scheduled")
 	default:
 		if err := s.startBgsave(); err != nil {
@@ -605,7 +571,7 @@ func lastsaveCommand(c *Ctx) { c.replyInt(c.srv.rdb.lastSave) }
 
 // infoPersistenceRDB adds the RDB fields of INFO persistence.
 func (s *Server) infoPersistenceRDB(b *infoBuilder) {
-	st := &s.rdb
+	st := &s.save
 	var processed, total int64
 	inProgress, cur := "0", int64(-1)
 	if st.bg != nil {
@@ -617,7 +583,7 @@ func (s *Server) infoPersistenceRDB(b *infoBuilder) {
 	b.int("current_save_keys_total", total)
 	b.int("rdb_changes_since_last_save", s.stats.dirty)
 	b.str("rdb_bgsave_in_progress", inProgress)
-	b.int("rdb_last_save_time", st.lastSave)
+	b.int("rdb_last_save_time", s.rdb.lastSave)
 	if st.failed {
 		b.str("rdb_last_bgsave_status", "err")
 	} else {
@@ -625,5 +591,5 @@ func (s *Server) infoPersistenceRDB(b *infoBuilder) {
 	}
 	b.int("rdb_last_bgsave_time_sec", st.lastSecs)
 	b.int("rdb_current_bgsave_time_sec", cur)
-	b.int("rdb_saves", st.saves)
+	b.int("rdb_saves", s.rdb.saves)
 }

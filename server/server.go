@@ -60,8 +60,13 @@ type Server struct {
 	log  *logger
 	dbs  []*store.DB
 
-	acl aclState  // users and the ACL log (acl_state.go)
-	rdb saveState // RDB saving: BGSAVE, save points, LASTSAVE (save.go)
+	acl  aclState  // users and the ACL log (acl_state.go)
+	rdb  rdbState  // saving and loading (rdb.go)
+	save saveState // background saves, save points (save.go)
+	// saveCron is (*Server).saveCron, called by the cron through this
+	// field: a direct call would make an initialisation cycle (the config
+	// table refers to the cron, the save to the config table).
+	saveCron func()
 
 	listeners []*listener
 	runID     string
@@ -195,7 +200,8 @@ func New(cfg Config) (*Server, error) {
 		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
-	s.rdb.lastSave, s.rdb.lastSecs = s.startTime.Unix(), -1
+	s.rdb.lastSave, s.save.lastSecs = s.startTime.Unix(), -1
+	s.saveCron = s.runSaveCron
 	s.commands.rename(cfg.RenameCommands)
 	if err := s.initACL(); err != nil {
 		loop.Close()
@@ -356,6 +362,10 @@ func (s *Server) Serve() error {
 		s.logf(levelNotice, "Listening on %s", l.addr)
 	}
 	if err := s.startPprof(); err != nil {
+		s.cleanup()
+		return err
+	}
+	if err := s.loadAtStartup(); err != nil { // rdb.go
 		s.cleanup()
 		return err
 	}

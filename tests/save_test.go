@@ -214,15 +214,6 @@ func loadInRedis(t *testing.T, dir string) string {
 	return newRedis(t, "--dir", dir, "--dbfilename", "dump.rdb")
 }
 
-// checkRDB runs redis-check-rdb on path.
-func checkRDB(t *testing.T, path string) {
-	t.Helper()
-	out, err := exec.Command("redis-check-rdb", path).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "RDB looks OK") {
-		t.Fatalf("redis-check-rdb %s: %v\n%s", path, err, out)
-	}
-}
-
 // TestSaveBgsaveUnderWrites fills kvd, starts BGSAVE and, from four
 // connections, writes, deletes, expires, renames, moves and appends to
 // keys at full speed while the save runs; the file, loaded into
