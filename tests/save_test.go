@@ -371,6 +371,11 @@ func TestSaveKill9DuringBgsave(t *testing.T) {
 	if got := dataset(t, loadInRedis(t, dir)); !slices.Equal(got, want) {
 		diffDatasets(t, want, got)
 	}
+	// kvd itself starts from the surviving dump.
+	addr2, _, _ := startKvdBinary(t, bin, dir, "--save", "")
+	if got := dataset(t, addr2); !slices.Equal(got, want) {
+		diffDatasets(t, want, got)
+	}
 }
 
 // TestSaveSigterm checks that SIGTERM with save points saves the dataset
