@@ -12,6 +12,7 @@ import (
 
 	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/store"
+	"golang.org/x/sys/unix"
 )
 
 // rdbOpSelectDB is the RDB opcode that switches databases.
@@ -29,10 +30,10 @@ const rdbOpSelectDB = 0xFE
 // fsync of the directory, so that a crash at any point leaves the previous
 // dump whole.
 //
-// The walk gets a share of the loop's time (saveShare) while clients are
-// being served, and the whole loop while none are, so that a save slows a
-// busy server by about that share; copy-before-write adds the encoding of
-// each key written ahead of the walk, once.
+// The walk gets a share (saveShare) of the CPU time the loop thread spends
+// serving clients, and the whole loop while none are, so that a save slows
+// a busy server by about that share; copy-before-write adds the encoding
+// of each key written ahead of the walk, once.
 
 // SavePoint is one "save <seconds> <changes>" rule: save in the background
 // when at least Changes changes happened and Seconds seconds passed since
@@ -130,6 +131,7 @@ type bgSave struct {
 	keys    int64 // keys written
 	total   int64 // keys in the snapshot, expired ones included
 	lastEnd int64 // mono ns when the last slice ended
+	lastCPU int64 // the loop thread's CPU time (ns) when the last slice ended
 	lastCmd int64 // commands processed when the last slice ended
 	timer   int64
 	walked  bool // the walk is complete; the writer is finishing the file
@@ -305,7 +307,7 @@ func (s *Server) startBgsave() error {
 	for _, db := range s.dbs {
 		b.total += int64(db.Len())
 	}
-	b.lastEnd, b.lastCmd = s.clock.mono(), s.stats.commands
+	b.lastEnd, b.lastCPU, b.lastCmd = s.clock.mono(), threadCPU(), s.stats.commands
 	s.save.bg = b
 	s.logf(levelNotice, "Background saving started by pid %d", os.Getpid())
 	pipe := b.pipe
@@ -368,7 +370,10 @@ func (s *Server) saveTick() time.Duration {
 	busy := s.stats.commands != b.lastCmd
 	budget := saveSliceMax
 	if busy {
-		budget = min(max(time.Duration(float64(now-b.lastEnd)*saveShare), saveSliceMin), saveSliceMax)
+		// A share of the CPU time the loop thread spent serving since the
+		// last slice: wall time would overcharge a loop that the machine
+		// leaves waiting for a CPU.
+		budget = min(max(time.Duration(float64(threadCPU()-b.lastCPU)*saveShare), saveSliceMin), saveSliceMax)
 	}
 	deadline := now + int64(budget)
 	for !b.snap.Step(256) {
@@ -379,11 +384,21 @@ func (s *Server) saveTick() time.Duration {
 	if b.snap.Done() {
 		return s.endWalk(b)
 	}
-	b.lastEnd, b.lastCmd = s.clock.mono(), s.stats.commands
+	b.lastEnd, b.lastCPU, b.lastCmd = s.clock.mono(), threadCPU(), s.stats.commands
 	if busy {
 		return 500 * time.Microsecond
 	}
 	return time.Nanosecond // idle: keep the loop turning
+}
+
+// threadCPU returns the CPU time of the calling thread (the loop's, which
+// is locked to it) in nanoseconds.
+func threadCPU() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return 0
+	}
+	return ts.Nano()
 }
 
 // endWalk ends the file once the walk is complete; the writer finishes it.
