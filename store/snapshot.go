@@ -42,16 +42,11 @@ type dbSnap struct {
 	// have been walked. done: the whole table has been.
 	cursor uint64
 	done   bool
-	// The keys at or above the cursor that were handed over early or
-	// created since the snapshot began, which the walk skips, by hash
-	// (byHash: no pointers for the collector to scan, and a cheap hash)
-	// and, where keys share a hash, by name (byKey). Keys that shared a
-	// hash when the snapshot began put the database in keyMode (all by
-	// name); a key created later with a hash already in use goes by name,
-	// so that marking its hash cannot hide the older key.
-	byHash  map[uint64]struct{}
-	byKey   map[string]struct{}
-	keyMode bool
+	// A key at or above the cursor that was handed over early or created
+	// since the snapshot began, which the walk skips, has metaSnap set in
+	// its table slot; one kept aside because it shares its hash with the
+	// slot's key (keyspace.collide) is in byKey instead.
+	byKey map[string]struct{}
 	// keys, expires: the database's sizes when the snapshot began.
 	keys, expires int
 }
@@ -71,8 +66,7 @@ func NewSnapshot(dbs []*DB, now int64, emit func(db int, e Entry)) (*Snapshot, e
 	}
 	s := &Snapshot{now: now, emit: emit, dbs: make([]*dbSnap, len(dbs))}
 	for i, db := range dbs {
-		d := &dbSnap{s: s, idx: i, ks: &db.keys, keys: db.Len(), expires: db.ExpiresLen(),
-			keyMode: len(db.keys.collide) > 0, byHash: make(map[uint64]struct{})}
+		d := &dbSnap{s: s, idx: i, ks: &db.keys, keys: db.Len(), expires: db.ExpiresLen()}
 		if d.keys == 0 {
 			d.done = true
 		} else {
@@ -102,13 +96,19 @@ func (s *Snapshot) Step(n int) (done bool) {
 			continue
 		}
 		visited := 0
-		d.cursor = d.ks.scanHashed(d.cursor, n, func(h uint64, e entry) {
+		d.cursor = d.ks.walk(d.cursor, n, func(slot *entry, aside bool) {
 			visited++
-			if d.touched(h, e.key()) {
+			if aside {
+				if _, ok := d.byKey[slot.key()]; ok {
+					delete(d.byKey, slot.key())
+					return
+				}
+			} else if slot.meta&metaSnap != 0 {
+				slot.meta &^= metaSnap
 				return
 			}
-			d.give(e)
-		}, d.forget)
+			d.give(*slot)
+		})
 		n -= max(visited, 1)
 		if d.cursor == 0 {
 			d.finish()
@@ -124,6 +124,9 @@ func (s *Snapshot) Done() bool { return s.cur == len(s.dbs) }
 // Close ends the snapshot, complete or not: the databases forget it.
 func (s *Snapshot) Close() {
 	for _, d := range s.dbs {
+		if !d.done && d.ks.snap == d {
+			d.ks.clearSnapMarks() // the walk stopped short of them
+		}
 		d.finish()
 	}
 	s.cur = len(s.dbs)
@@ -133,42 +136,15 @@ func (d *dbSnap) finish() {
 	if d.ks.snap == d {
 		d.ks.snap = nil
 	}
-	d.done, d.byHash, d.byKey = true, nil, nil
+	d.done, d.byKey = true, nil
 }
 
-// touched reports whether key, hashing to h, was handed over early or
-// created since the snapshot began.
-func (d *dbSnap) touched(h uint64, key string) bool {
-	if !d.keyMode {
-		if _, ok := d.byHash[h]; ok {
-			return true
-		}
+// markKey records a key kept aside (keyspace.collide) as one the walk skips.
+func (d *dbSnap) markKey(key string) {
+	if d.byKey == nil {
+		d.byKey = make(map[string]struct{})
 	}
-	if len(d.byKey) > 0 {
-		_, ok := d.byKey[key]
-		return ok
-	}
-	return false
-}
-
-// mark records key, hashing to h, as touched; byName marks it by name.
-func (d *dbSnap) mark(h uint64, key string, byName bool) {
-	if d.keyMode || byName {
-		if d.byKey == nil {
-			d.byKey = make(map[string]struct{})
-		}
-		d.byKey[key] = struct{}{}
-		return
-	}
-	d.byHash[h] = struct{}{}
-}
-
-// forget drops the marks of the keys hashing to h once the walk has passed them.
-func (d *dbSnap) forget(h uint64, key string) {
-	delete(d.byHash, h)
-	if len(d.byKey) > 0 {
-		delete(d.byKey, key)
-	}
+	d.byKey[key] = struct{}{}
 }
 
 // give hands e to the snapshot unless it had expired when the snapshot began.
@@ -183,32 +159,57 @@ func (d *dbSnap) give(e entry) {
 // ahead reports whether the walk has yet to reach hash h.
 func (d *dbSnap) ahead(h uint64) bool { return !d.done && h >= d.cursor }
 
-// before is called before e, hashing to h, is changed or deleted: if the
-// walk has not reached it, e goes to the snapshot now, once.
-func (d *dbSnap) before(h uint64, e entry) {
-	if !d.ahead(h) || d.touched(h, e.key()) {
+// beforeSlot is called before the key in slot, hashing to h, is changed
+// in place or deleted: if the walk has not reached it, it goes to the
+// snapshot now, once, and the slot is marked for the walk to skip.
+func (d *dbSnap) beforeSlot(h uint64, slot *entry) {
+	if !d.ahead(h) || slot.meta&metaSnap != 0 {
 		return
 	}
-	d.mark(h, e.key(), false)
+	slot.meta |= metaSnap
 	d.s.Early++
-	d.give(e)
+	d.give(*slot)
 }
 
-// created is called when a key hashing to h that the snapshot does not
-// hold is added: the walk must not take it. shared says another key
-// already has hash h.
-func (d *dbSnap) created(h uint64, key string, shared bool) {
-	if !d.ahead(h) || d.touched(h, key) {
+// beforeAside is beforeSlot for a key kept aside in keyspace.collide.
+func (d *dbSnap) beforeAside(h uint64, e entry) {
+	if !d.ahead(h) {
 		return
 	}
-	d.mark(h, key, shared)
+	if _, ok := d.byKey[e.key()]; ok {
+		return
+	}
+	d.markKey(e.key())
+	d.s.Early++
+	d.give(e)
 }
 
 // beforeWrite hands e to the keyspace's snapshot, if any, before e's value
 // is changed in place.
 func (ks *keyspace) beforeWrite(e entry) {
-	if ks.snap != nil {
-		ks.snap.before(ks.hashOf(e.keyBytes()), e)
+	d := ks.snap
+	if d == nil {
+		return
+	}
+	h := ks.hashOf(e.keyBytes())
+	if !d.ahead(h) {
+		return
+	}
+	t := ks.tableFor(h)
+	if i := t.slot(h); i >= 0 && t.ents[i].key() == e.key() {
+		d.beforeSlot(h, &t.ents[i])
+		return
+	}
+	d.beforeAside(h, e)
+}
+
+// clearSnapMarks clears every slot's metaSnap, for a snapshot closed
+// before its walk passed them all.
+func (ks *keyspace) clearSnapMarks() {
+	for _, t := range []*table{&ks.t, &ks.old} {
+		for i := range t.ents {
+			t.ents[i].meta &^= metaSnap
+		}
 	}
 }
 

@@ -252,11 +252,26 @@ func testSnapshotModel(t *testing.T, seed uint64, syncBelow, moveStep int, hash 
 			t.Fatal("a second snapshot of the same databases began")
 		}
 		stepEvery := 1 + r.IntN(20)
+		abortAt := -1
+		if r.IntN(3) == 0 {
+			abortAt = r.IntN(2000) // a snapshot closed half-way must leave no trace
+		}
 		for i := 0; !snap.Done(); i++ {
 			w.step()
 			if i%stepEvery == 0 {
 				snap.Step(1 + r.IntN(40))
 			}
+			if i == abortAt {
+				snap.Close()
+			}
+		}
+		if abortAt >= 0 {
+			for i := range dbs {
+				if dbs[i].keys.snap != nil {
+					t.Fatalf("db %d still refers to a closed snapshot", i)
+				}
+			}
+			continue
 		}
 		for i := range dbs {
 			for k, v := range want[i] {
