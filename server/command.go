@@ -314,6 +314,11 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, errBgsaveMisconf)
+		return
+	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return

@@ -289,6 +289,28 @@ func init() {
 				},
 			},
 		},
+		"bgsave": {
+			Name:          "bgsave",
+			Arity:         -1,
+			Flags:         []string{"admin", "noscript", "no_async_loading"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Asynchronously save the dataset to disk",
+			Since:         "1.0.0",
+			Group:         "server",
+			Complexity:    "O(1)",
+			History: [][2]string{
+				{"3.2.2", "Added the `SCHEDULE` option."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:  "schedule",
+					Type:  "pure-token",
+					Token: "SCHEDULE",
+					Since: "3.2.2",
+					Flags: []string{"optional"},
+				},
+			},
+		},
 		"bitcount": {
 			Name:          "bitcount",
 			Arity:         -2,
@@ -3466,6 +3488,17 @@ func init() {
 					Type: "pattern",
 				},
 			},
+		},
+		"lastsave": {
+			Name:          "lastsave",
+			Arity:         1,
+			Flags:         []string{"loading", "stale", "fast"},
+			ACLCategories: []string{"@admin", "@fast", "@dangerous"},
+			Tips:          []string{"nondeterministic_output"},
+			Summary:       "Get the UNIX time stamp of the last successful save to disk",
+			Since:         "1.0.0",
+			Group:         "server",
+			Complexity:    "O(1)",
 		},
 		"lcs": {
 			Name:          "lcs",

@@ -21,4 +21,5 @@ var commandFamilies = [][]*Command{
 	monitorCommands,
 	scriptCommands,
 	lolwutCommands,
+	saveCommands,
 }

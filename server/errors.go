@@ -107,6 +107,10 @@ const (
 const (
 	errNoShutdown    = "ERR No shutdown in progress."
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
+	errBgsaveMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
+		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
+		"for details about the RDB error."
 )
 
 // errHelloOption is HELLO's reply to an option it does not know.
