@@ -318,6 +318,10 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return
 	}
+	if c.flags&flagMonitor != 0 && monitorRefuses(c, cmd) {
+		s.reject(c, cmd, errReplicaKeyspace)
+		return
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
@@ -358,6 +362,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	x.cmd = cmd
 	s.prop.enter()
 	cmd.Proc(x)
+	if len(s.mon.clients) > 0 {
+		s.feedMonitors(x, cmd)
+	}
 	x.cmd = nil
 	cmd.calls++
 	end := s.clock.mono()

@@ -443,3 +443,10 @@ func errSubscribedContext(name string) string {
 func errDenyBlockingSubscribe(cmd string) string {
 	return "ERR " + cmd + " isn't allowed for a DENY BLOCKING client"
 }
+
+// errMonitorDenyBlocking is MONITOR's reply where the client may not block (inside MULTI).
+const errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+// errReplicaKeyspace is the reply to a MONITOR client's command that reads
+// or writes the keyspace (Redis flags monitors as replicas).
+const errReplicaKeyspace = "ERR Replica can't interact with the keyspace"

@@ -469,3 +469,18 @@ func (c *Client) clientSubCounts() (sub, psub, ssub int) {
 	}
 	return c.ps.channels.len(), len(c.ps.patterns), c.ps.shard.len()
 }
+
+// deliverRaw appends msg, the same in both protocols (a MONITOR line), to
+// c's output and schedules its write, closing c before the loop sleeps if
+// that puts it over its output limit.
+func (s *Server) deliverRaw(c *Client, msg []byte) {
+	if c.flags&(flagReplyOff|flagClosed|flagCloseAfterReply|flagCloseASAP) != 0 {
+		return
+	}
+	x := &c.Ctx
+	x.out = append(x.reserve(len(msg)), msg...)
+	c.flush()
+	if s.overOutputLimit(c) {
+		s.closeASAP(c)
+	}
+}
