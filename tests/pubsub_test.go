@@ -1,7 +1,10 @@
 package tests
 
 import (
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Pub/Sub: SUBSCRIBE and friends, PUBLISH, PUBSUB, subscribed mode.
@@ -62,4 +65,45 @@ func TestPubsubScenarios(t *testing.T) {
 			"A: PUBSUB CHANNELS a b", "A: PUBSUB NUMPAT x", "A: PUBSUB HELP", "A: PUBSUB NUMSUB", "A: PUBSUB SHARDCHANNELS a b",
 		},
 	})
+}
+
+// TestPubsubClientFields compares CLIENT LIST's sub, psub, ssub and flags
+// fields of subscribers, CLIENT LIST/KILL TYPE pubsub, and INFO's
+// pubsub_channels, pubsub_patterns and pubsubshard_channels.
+func TestPubsubClientFields(t *testing.T) {
+	s := privateServers(t, nil)
+	fields := regexp.MustCompile(` (flags=\S+ db=\d+ sub=\d+ psub=\d+ ssub=\d+) `)
+	run := func(t *testing.T, addr string) []string {
+		var out []string
+		ctl := dial(t, addr)
+		a, b := dial(t, addr), dialProto(t, addr, 3)
+		a.send("SUBSCRIBE", "c1", "c2")
+		a.read()
+		a.read()
+		a.do("PSUBSCRIBE", "p*")
+		b.do("SSUBSCRIBE", "s1")
+		b.do("SUBSCRIBE", "c1")
+		out = append(out, fields.FindStringSubmatch(b.do("CLIENT", "INFO"))[1])
+		b.do("MULTI")
+		list := func() {
+			for _, l := range strings.Split(ctl.do("CLIENT", "LIST", "TYPE", "pubsub"), "\n") {
+				if m := fields.FindStringSubmatch(l); m != nil {
+					out = append(out, m[1])
+				}
+			}
+			for _, f := range []string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels"} {
+				out = append(out, f+"="+infoField(t, ctl, "stats", f))
+			}
+		}
+		list()
+		out = append(out, b.do("EXEC"))
+		out = append(out, ctl.do("CLIENT", "KILL", "TYPE", "pubsub"))
+		time.Sleep(50 * time.Millisecond)
+		list()
+		return out
+	}
+	want, got := run(t, s.redis), run(t, s.kvd)
+	if strings.Join(want, "|") != strings.Join(got, "|") {
+		t.Errorf("differ:\n redis: %q\n   kvd: %q", want, got)
+	}
 }
