@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvdserver/kvd/server"
 )
 
 // Pub/Sub: SUBSCRIBE and friends, PUBLISH, PUBSUB, subscribed mode.
@@ -106,4 +108,30 @@ func TestPubsubClientFields(t *testing.T) {
 	if strings.Join(want, "|") != strings.Join(got, "|") {
 		t.Errorf("differ:\n redis: %q\n   kvd: %q", want, got)
 	}
+}
+
+// TestPubsubIdleTimeout checks that, as in Redis, the timeout directive
+// closes an idle client but neither an idle subscriber nor a monitor.
+func TestPubsubIdleTimeout(t *testing.T) {
+	s := privateServers(t, func(c *server.Config) { c.Timeout = 1 }, "--timeout", "1")
+	onBoth(t, s, func(t *testing.T, addr string) {
+		idle, sub, mon := dial(t, addr), dial(t, addr), dial(t, addr)
+		idle.do("PING")
+		sub.do("SUBSCRIBE", "ch")
+		mon.do("MONITOR")
+		time.Sleep(2500 * time.Millisecond)
+		if _, err := idle.readErr(2 * time.Second); err == nil || isTimeout(err) {
+			t.Errorf("the idle client was not closed: %v", err)
+		}
+		ctl := dial(t, addr)
+		if r := ctl.do("PUBLISH", "ch", "still here"); r != ":1\r\n" {
+			t.Errorf("PUBLISH after the timeout: %q", r)
+		}
+		if r := sub.read(); !strings.Contains(r, "still here") {
+			t.Errorf("subscriber got %q", r)
+		}
+		if r := mon.read(); !strings.Contains(r, `"PUBLISH" "ch" "still here"`) {
+			t.Errorf("monitor got %q", r)
+		}
+	})
 }
