@@ -1,11 +1,15 @@
 package tests
 
 import (
+	"bufio"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvdserver/kvd/server"
 )
 
 // MONITOR: the lines a monitor receives are compared with Redis's after
@@ -115,5 +119,29 @@ func TestMonitorScenarios(t *testing.T) {
 	got := run(t, env.kvdAddr)
 	if strings.Join(want, "|") != strings.Join(got, "|") {
 		t.Errorf("differ:\n redis: %q\n   kvd: %q", want, got)
+	}
+}
+
+// TestMonitorUnixSocket compares the line of a Unix socket client's
+// command: "[0 unix:<socket path>]" on both servers.
+func TestMonitorUnixSocket(t *testing.T) {
+	dir := t.TempDir()
+	kpath, rpath := dir+"/kvd.sock", dir+"/redis.sock"
+	s := privateServers(t, func(c *server.Config) { c.UnixSocket = kpath }, "--unixsocket", rpath)
+	for _, tc := range []struct{ addr, path string }{{s.kvd, kpath}, {s.redis, rpath}} {
+		mon := dial(t, tc.addr)
+		mon.do("MONITOR")
+		nc, err := net.Dial("unix", tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &conn{t: t, nc: nc, r: bufio.NewReaderSize(nc, 64*1024)}
+		c.do("SET", "k", "v")
+		nc.Close()
+		line := mon.read()
+		want := regexp.MustCompile(`^\+\d{10}\.\d{6} \[0 unix:` + regexp.QuoteMeta(tc.path) + `\] "SET" "k" "v"\r\n$`)
+		if !want.MatchString(line) {
+			t.Errorf("%s: %q", tc.addr, line)
+		}
 	}
 }

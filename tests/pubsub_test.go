@@ -49,6 +49,10 @@ func TestPubsubScenarios(t *testing.T) {
 			"A: MULTI", "A: SUBSCRIBE a", "A: SSUBSCRIBE b", "A: PSUBSCRIBE c*", "A: EXEC", "A: PING",
 			"B: PUBLISH a x", "A<", "B: PUBLISH cc y", "A<",
 		},
+		"messages between replies": {
+			"A: SUBSCRIBE ch", "B: PUBLISH ch m1", "B: PUBLISH ch m2", "A: GET k", "A<", "A<", "A> PING", "A> PING x",
+			"A<", "A<", "B: PUBLISH ch m3", "A<",
+		},
 		"publish to self": {
 			"A: SUBSCRIBE me", "B: PUBLISH me x", "A<", "A: PING",
 		},
