@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"testing"
+
+	"github.com/kvdserver/kvd/resp"
 )
 
 // subscribers adds n subscribers without connections (their messages
@@ -152,4 +154,19 @@ func BenchmarkMonitorFeed(b *testing.B) {
 		c.out = c.out[:0]
 		c.srv.execute(c)
 	}
+}
+
+// FuzzAppendRepr checks that MONITOR's quoting reads back, with the
+// inline-command splitting Redis and kvd share, as the argument quoted.
+func FuzzAppendRepr(f *testing.F) {
+	for _, s := range []string{"", "plain", "a\"b\\c\n\r\t\a\b\x01\xff é", "\x00\x7f\x80", `"\x41"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, s []byte) {
+		q := appendRepr(nil, s)
+		args, err := resp.SplitArgs(string(q))
+		if err != nil || len(args) != 1 || args[0] != string(s) {
+			t.Fatalf("%q quoted as %s reads back as %q (%v)", s, q, args, err)
+		}
+	})
 }
