@@ -263,6 +263,11 @@ func (s *Server) execute(c *Client) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
 		c.out = c.out[:mark]
 		c.flags &^= flagReplySkip
+		if len(c.pushKeep) > 0 {
+			// Pub/Sub confirmations are not silenced (pubsub.go).
+			c.replyRaw(c.pushKeep)
+			c.pushKeep = c.pushKeep[:0]
+		}
 	}
 	if c.flags&flagReplySkipNext != 0 {
 		c.flags = c.flags&^flagReplySkipNext | flagReplySkip

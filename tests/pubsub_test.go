@@ -53,6 +53,17 @@ func TestPubsubScenarios(t *testing.T) {
 			"A: SUBSCRIBE ch", "B: PUBLISH ch m1", "B: PUBLISH ch m2", "A: GET k", "A<", "A<", "A> PING", "A> PING x",
 			"A<", "A<", "B: PUBLISH ch m3", "A<",
 		},
+		"edge cases": {
+			"A> SUBSCRIBE a a \"\"", "A<", "A<", "A<", "B: PUBSUB NUMSUB a a \"\" b", "B: PUBLISH \"\" e", "A<",
+			"A: GET k", "A> UNSUBSCRIBE a \"\"", "A<", "A<", "A: GET k",
+			"C: PUBSUB CHANNELS \"[\"", "C: PUBSUB CHANNELS \"\\\\\"",
+		},
+		"reply off": { // messages and confirmations are not silenced
+			"A> CLIENT REPLY OFF", "A> SUBSCRIBE a b", "A<", "A<", "A> PING", "B: PUBLISH a x", "A<",
+			"A> UNSUBSCRIBE b", "A<", "A> PSUBSCRIBE p*", "A<", "B: PUBLISH pa y", "A<",
+			"A> UNSUBSCRIBE", "A<", "A> PUNSUBSCRIBE", "A<", "A: CLIENT REPLY ON", "A> CLIENT REPLY SKIP", "A> SUBSCRIBE c",
+			"A> PING", "A<", "A<", "A> MULTI", "A: UNSUBSCRIBE", "A: EXEC",
+		},
 		"publish to self": {
 			"A: SUBSCRIBE me", "B: PUBLISH me x", "A<", "A: PING",
 		},
