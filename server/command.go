@@ -369,6 +369,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd
 	s.prop.enter()
+	if len(s.mon.clients) > 0 && feedsBefore(cmd) {
+		s.feedMonitorsLine(x, cmd)
+	}
 	cmd.Proc(x)
 	if len(s.mon.clients) > 0 {
 		s.feedMonitors(x, cmd)

@@ -79,6 +79,25 @@ func (s *Server) feedMonitors(x *Ctx, cmd *cmdState) {
 	if cmd.Flags&(FlagSkipMonitor|FlagAdmin) != 0 || x.client == nil {
 		return
 	}
+	s.feedMonitorsLine(x, cmd)
+}
+
+// feedsBefore reports whether cmd is shown before it runs: the script
+// commands (skip_monitor), which Redis feeds to monitors themselves so
+// that the commands their scripts run come after them.
+func feedsBefore(cmd *cmdState) bool {
+	switch cmd.fullName {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		return true
+	}
+	return false
+}
+
+// feedMonitorsLine sends the command of x to every monitor.
+func (s *Server) feedMonitorsLine(x *Ctx, cmd *cmdState) {
+	if x.client == nil {
+		return
+	}
 	b := s.mon.line[:0]
 	b = append(b, '+')
 	now := s.clock.now()

@@ -443,9 +443,20 @@ func (s *Server) deliver(c *Client, msg []byte) {
 	if c.fd < 0 {
 		return
 	}
+	s.afterDelivery(c)
+}
+
+// afterDelivery schedules the write of what was delivered to c, closes c
+// before the loop sleeps if that put it over its output limit, and else
+// moves a full output buffer to its queue of blocks, as after a command
+// (not while c runs a command of its own: it has arguments then, and may
+// still patch its replies).
+func (s *Server) afterDelivery(c *Client) {
 	c.flush()
 	if s.overOutputLimit(c) {
 		s.closeASAP(c)
+	} else if len(c.argv) == 0 {
+		c.maybeSpill()
 	}
 }
 
@@ -491,8 +502,7 @@ func (s *Server) deliverRaw(c *Client, msg []byte) {
 	}
 	x := &c.Ctx
 	x.out = append(x.reserve(len(msg)), msg...)
-	c.flush()
-	if s.overOutputLimit(c) {
-		s.closeASAP(c)
+	if c.fd >= 0 {
+		s.afterDelivery(c)
 	}
 }
