@@ -145,3 +145,26 @@ func TestMonitorUnixSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorClientList compares a monitor's CLIENT LIST flags (O) and
+// CLIENT KILL TYPE of monitors (normal, as Redis reports them).
+func TestMonitorClientList(t *testing.T) {
+	s := privateServers(t, nil)
+	re := regexp.MustCompile(`flags=(\S+) .* cmd=(\S+) `)
+	run := func(t *testing.T, addr string) []string {
+		mon, ctl := dial(t, addr), dial(t, addr)
+		mon.do("MONITOR")
+		var out []string
+		for _, l := range strings.Split(ctl.do("CLIENT", "LIST", "TYPE", "normal"), "\n") {
+			if m := re.FindStringSubmatch(l); m != nil {
+				out = append(out, m[1]+" "+m[2])
+			}
+		}
+		out = append(out, ctl.do("CLIENT", "LIST", "TYPE", "replica"), ctl.do("CLIENT", "LIST", "TYPE", "pubsub"))
+		return out
+	}
+	want, got := run(t, s.redis), run(t, s.kvd)
+	if strings.Join(want, "|") != strings.Join(got, "|") {
+		t.Errorf("differ:\n redis: %q\n   kvd: %q", want, got)
+	}
+}
