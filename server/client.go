@@ -85,6 +85,12 @@ type Client struct {
 	watched []watchedKey  // keys watched by WATCH
 	blk     *blockState   // what the client waits for while flagBlocked; kept for reuse
 	ps      *clientPubsub // what the client is subscribed to (pubsub.go); nil if never
+	// pushKeep holds the Pub/Sub confirmations of a command whose replies
+	// CLIENT REPLY OFF/SKIP drop; execute sends them anyway (pubsub.go).
+	pushKeep []byte
+	// monitorTag, if set, is what MONITOR shows instead of the client's
+	// address ("lua" for a script's fake client, as Redis shows it).
+	monitorTag string
 
 	name       string
 	libName    string

@@ -263,6 +263,11 @@ func (s *Server) execute(c *Client) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
 		c.out = c.out[:mark]
 		c.flags &^= flagReplySkip
+		if len(c.pushKeep) > 0 {
+			// Pub/Sub confirmations are not silenced (pubsub.go).
+			c.replyRaw(c.pushKeep)
+			c.pushKeep = c.pushKeep[:0]
+		}
 	}
 	if c.flags&flagReplySkipNext != 0 {
 		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
@@ -323,6 +328,10 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return
 	}
+	if c.flags&flagMonitor != 0 && monitorRefuses(c, cmd) {
+		s.reject(c, cmd, errReplicaKeyspace)
+		return
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
@@ -365,7 +374,13 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd
 	s.prop.enter()
+	if len(s.mon.clients) > 0 && feedsBefore(cmd) {
+		s.feedMonitorsLine(x, cmd)
+	}
 	cmd.Proc(x)
+	if len(s.mon.clients) > 0 {
+		s.feedMonitors(x, cmd)
+	}
 	x.cmd = nil
 	cmd.calls++
 	end := s.clock.mono()

@@ -4178,6 +4178,15 @@ func init() {
 				},
 			},
 		},
+		"monitor": {
+			Name:          "monitor",
+			Arity:         1,
+			Flags:         []string{"admin", "noscript", "loading", "stale"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Listen for all requests received by the server in real time",
+			Since:         "1.0.0",
+			Group:         "server",
+		},
 		"move": {
 			Name:          "move",
 			Arity:         3,

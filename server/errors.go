@@ -460,3 +460,9 @@ const (
 	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
 	errSaveFailed    = "ERR"
 )
+// errMonitorDenyBlocking is MONITOR's reply where the client may not block (inside MULTI).
+const errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+// errReplicaKeyspace is the reply to a MONITOR client's command that reads
+// or writes the keyspace (Redis flags monitors as replicas).
+const errReplicaKeyspace = "ERR Replica can't interact with the keyspace"

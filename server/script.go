@@ -114,6 +114,7 @@ func (s *Server) scriptEngine() *scriptEngine {
 	if e.eval == nil {
 		e.eval = newLuaVM(s, e, luaEval)
 		e.fake = s.newFakeClient()
+		e.fake.monitorTag = "lua" // MONITOR shows "[db lua]", as Redis does
 	}
 	return e
 }

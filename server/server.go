@@ -810,7 +810,8 @@ func (s *Server) cron() time.Duration {
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
-			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked) == 0 {
+			// Like Redis, subscribers and monitors are never idle.
+			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor) == 0 {
 				s.logf(levelVerbose, "Closing idle client")
 				c.close()
 			}
