@@ -513,7 +513,7 @@ var params = []param{
 			return nil
 		},
 	},
-	notifyParam,
+	withApply(notifyParam, func(s *Server) error { s.applyNotify(); return nil }),
 	{
 		name: "rename-command", multi: true, fileOnly: true,
 		get: func(*Config) string { return "" },

@@ -174,3 +174,17 @@ func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, db int
 		s.publishNotification(ch, key)
 	}
 }
+
+// applyNotify makes the databases report new keys ("new" events) if
+// notify-keyspace-events asks for them, and only then: the hook costs
+// nothing while it is unset.
+func (s *Server) applyNotify() {
+	on := s.cfg.NotifyKeyspaceEvents&notifyNew != 0
+	for i, db := range s.dbs {
+		if !on {
+			db.OnNew = nil
+		} else if db.OnNew == nil {
+			db.OnNew = func(key []byte) { s.notifyKeyspaceEvent(notifyNew, "new", key, i) }
+		}
+	}
+}

@@ -221,6 +221,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i] = store.NewDB()
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
+	s.applyNotify()
 	if cfg.IOThreads > 1 {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)

@@ -2,9 +2,11 @@ package tests
 
 import (
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDiffNotifyConfig sets notify-keyspace-events to every class alone,
@@ -103,12 +105,18 @@ func notifyEvents(t *testing.T, addr, events string, cmds [][]string) (replies, 
 	sub.do("PSUBSCRIBE", "__key*__:*")
 	w := dial(t, addr)
 	for _, cmd := range cmds {
+		if os.Getenv("KVD_NOTIFY_TRACE") != "" {
+			t.Logf("%q", cmd)
+		}
 		replies = append(replies, w.do(cmd...))
 	}
 	// The end marker matches the pattern too.
 	w.do("PUBLISH", "__keyend__:end", "end")
 	for {
-		m := sub.read()
+		m, err := sub.readErr(5 * time.Second)
+		if err != nil {
+			t.Fatalf("reading messages after %d (last %q): %v", len(msgs), msgs[max(len(msgs)-3, 0):], err)
+		}
 		if strings.Contains(m, "__keyend__:end") {
 			break
 		}
@@ -121,6 +129,9 @@ func notifyEvents(t *testing.T, addr, events string, cmds [][]string) (replies, 
 // replies and the message streams.
 func diffNotify(t *testing.T, s servers, events string, cmds [][]string) {
 	t.Helper()
+	if r := dial(t, s.kvd).do("COMMAND", "INFO", "PSUBSCRIBE"); r == "*1\r\n$-1\r\n" {
+		t.Skip("kvd has no pub/sub yet") // until the pubsub branch is merged
+	}
 	wantR, want := notifyEvents(t, s.redis, events, cmds)
 	gotR, got := notifyEvents(t, s.kvd, events, cmds)
 	for i := range cmds {
