@@ -314,6 +314,10 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
+		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
+		return
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return

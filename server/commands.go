@@ -16,4 +16,6 @@ var commandFamilies = [][]*Command{
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
+	pubsubCommands,
+	monitorCommands,
 }

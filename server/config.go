@@ -60,6 +60,13 @@ type Config struct {
 	// ("client-output-buffer-limit normal <hard> <soft> <soft-seconds>");
 	// zero values mean no limit, Redis's default.
 	OutputLimit OutputLimit
+	// PubsubOutputLimit limits the pending messages and replies of a
+	// client in subscribed mode ("client-output-buffer-limit pubsub",
+	// default 32mb 8mb 60).
+	PubsubOutputLimit OutputLimit
+	// ReplicaOutputLimit is the "replica" (alias "slave") class; kvd has
+	// no replicas, so it is kept and reported only.
+	ReplicaOutputLimit OutputLimit
 	// RequirePass is the default user's password ("requirepass"); empty for none.
 	RequirePass string
 	// EnableDebugCommand allows DEBUG: "no", "yes" or "local" (from loopback
@@ -162,6 +169,8 @@ func DefaultConfig() Config {
 		TCPKeepAlive:           300,
 		Databases:              16,
 		MaxClients:             10000,
+		PubsubOutputLimit:      OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+		ReplicaOutputLimit:     OutputLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
 		SetMaxIntsetEntries:    512,
 		Hz:                     10,
 		LogLevel:               "notice",
@@ -442,8 +451,9 @@ var params = []param{
 	{
 		name: "client-output-buffer-limit", multi: true,
 		get: func(c *Config) string {
-			l := c.OutputLimit
-			return fmt.Sprintf("normal %d %d %d slave 268435456 67108864 60 pubsub 33554432 8388608 60", l.Hard, l.Soft, l.SoftSeconds)
+			l, r, p := c.OutputLimit, c.ReplicaOutputLimit, c.PubsubOutputLimit
+			return fmt.Sprintf("normal %d %d %d slave %d %d %d pubsub %d %d %d",
+				l.Hard, l.Soft, l.SoftSeconds, r.Hard, r.Soft, r.SoftSeconds, p.Hard, p.Soft, p.SoftSeconds)
 		},
 		set: setOutputLimit,
 	},
@@ -545,7 +555,7 @@ func setOutputLimit(c *Config, v string) error {
 	if len(f)%4 != 0 {
 		return errOutputLimitArgs
 	}
-	lim := c.OutputLimit
+	lim, rlim, plim := c.OutputLimit, c.ReplicaOutputLimit, c.PubsubOutputLimit
 	for i := 0; i < len(f); i += 4 {
 		class := strings.ToLower(f[i])
 		uhard, ok1 := parseMemory(f[i+1])
@@ -555,16 +565,19 @@ func setOutputLimit(c *Config, v string) error {
 		if !ok1 || !ok2 || err != nil || secs < 0 {
 			return errOutputLimitValue
 		}
+		l := OutputLimit{Hard: hard, Soft: soft, SoftSeconds: secs}
 		switch class {
 		case "normal":
-			lim = OutputLimit{Hard: hard, Soft: soft, SoftSeconds: secs}
-		case "slave", "replica", "pubsub":
-			// kvd has no replicas or pub/sub yet: accepted for config-file compatibility.
+			lim = l
+		case "slave", "replica":
+			rlim = l
+		case "pubsub":
+			plim = l
 		default:
 			return errOutputLimitClass
 		}
 	}
-	c.OutputLimit = lim
+	c.OutputLimit, c.ReplicaOutputLimit, c.PubsubOutputLimit = lim, rlim, plim
 	return nil
 }
 

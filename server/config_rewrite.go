@@ -98,12 +98,10 @@ func (p *param) rewriteLines(cfg *Config) []string {
 	case "save":
 		return []string{`save ""`}
 	case "client-output-buffer-limit":
-		l := cfg.OutputLimit
-		return []string{
-			fmt.Sprintf("client-output-buffer-limit normal %s %s %d", formatMemory(l.Hard), formatMemory(l.Soft), l.SoftSeconds),
-			"client-output-buffer-limit slave 256mb 64mb 60",
-			"client-output-buffer-limit pubsub 32mb 8mb 60",
+		line := func(class string, l OutputLimit) string {
+			return fmt.Sprintf("client-output-buffer-limit %s %s %s %d", class, formatMemory(l.Hard), formatMemory(l.Soft), l.SoftSeconds)
 		}
+		return []string{line("normal", cfg.OutputLimit), line("slave", cfg.ReplicaOutputLimit), line("pubsub", cfg.PubsubOutputLimit)}
 	}
 	v := p.get(cfg)
 	switch p.kind {

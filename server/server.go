@@ -82,7 +82,9 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
 
-	blk blockIndex // blocked clients (blocking.go)
+	blk blockIndex   // blocked clients (blocking.go)
+	ps  pubsubState  // subscriptions (pubsub.go)
+	mon monitorState // MONITOR clients (monitor.go)
 
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
 	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
@@ -192,6 +194,7 @@ func New(cfg Config) (*Server, error) {
 		runID:            hex.EncodeToString(id[:]),
 		startTime:        time.Now(),
 		clients:          make(map[int64]*Client),
+		ps:               newPubsubState(),
 		commands:         newCommandTable(),
 		done:             make(chan struct{}),
 		stopping:         make(chan struct{}),
@@ -597,7 +600,7 @@ func (s *Server) closeIfOverOutputLimit(c *Client) bool {
 }
 
 func (s *Server) overOutputLimit(c *Client) bool {
-	lim := s.cfg.OutputLimit
+	lim := s.outputLimitOf(c)
 	n := int64(c.pendingOutput())
 	if n > unauthOutputLimit && c.authRequired() {
 		return true
@@ -629,6 +632,7 @@ const unauthOutputLimit = ioBufSize
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
+	s.closeOverLimit()
 	s.cmdMark = 0 // the loop waits next
 }
 
@@ -707,7 +711,7 @@ func (s *Server) cron() time.Duration {
 	// against the output buffer limits once a second: one that stopped
 	// reading sends nothing more, so the check after each command never
 	// comes, and it would otherwise stay above the soft limit for ever.
-	if s.cfg.OutputLimit.Soft > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
+	if s.anySoftOutputLimit() && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		for _, c := range s.clients {
 			if c.pendingOutput() > 0 {
 				s.closeIfOverOutputLimit(c)
