@@ -196,7 +196,9 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 	} else {
 		c.db.SetDeadline(key, when, now)
 		c.propagateExpiryAt(key, when, c.argv[3:]...)
+		c.replyInt(1) // before the event, as in Redis
 		c.notify(notifyGeneric, "expire", key)
+		return
 	}
 	c.replyInt(1)
 }
