@@ -73,10 +73,11 @@ type Client struct {
 	// default user (and for a fake client: it may run anything).
 	user *aclUser
 
-	mstate  multiState    // commands queued since MULTI
-	watched []watchedKey  // keys watched by WATCH
-	blk     *blockState   // what the client waits for while flagBlocked; kept for reuse
-	ps      *clientPubsub // what the client is subscribed to (pubsub.go); nil if never
+	mstate  multiState      // commands queued since MULTI
+	watched []watchedKey    // keys watched by WATCH
+	blk     *blockState     // what the client waits for while flagBlocked; kept for reuse
+	ps      *clientPubsub   // what the client is subscribed to (pubsub.go); nil if never
+	trk     *clientTracking // CLIENT TRACKING mode (tracking.go); nil if never
 
 	name       string
 	libName    string
@@ -413,6 +414,7 @@ func (c *Client) forget(lent bool) {
 	s.removeClient(c)
 	s.unwatchAll(c)
 	s.pubsubFree(c)
+	s.disableTracking(c)
 	s.monitorFree(c)
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {

@@ -143,6 +143,11 @@ type Config struct {
 	// ("notify-keyspace-events", as a bit set; see notify.go).
 	NotifyKeyspaceEvents int
 
+	// TrackingTableMaxKeys is the most keys the client-side caching table
+	// remembers before it invalidates some, 0 for no limit
+	// ("tracking-table-max-keys").
+	TrackingTableMaxKeys int64
+
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
 	RenameCommands [][2]string
@@ -190,6 +195,7 @@ func DefaultConfig() Config {
 		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
+		TrackingTableMaxKeys:   1000000,
 	}
 }
 
@@ -520,6 +526,18 @@ var params = []param{
 			if len(f) > 0 {
 				return errNoPersistence
 			}
+			return nil
+		},
+	},
+	{
+		name: "tracking-table-max-keys",
+		get:  func(c *Config) string { return strconv.FormatInt(c.TrackingTableMaxKeys, 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseConfigInt(v, 0, math.MaxInt64)
+			if err != nil {
+				return err
+			}
+			c.TrackingTableMaxKeys = n
 			return nil
 		},
 	},

@@ -86,6 +86,7 @@ type Server struct {
 	ps  pubsubState  // subscriptions (pubsub.go)
 	mon monitorState // MONITOR clients (monitor.go)
 
+	trk        trackingState             // client-side caching (tracking.go)
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
 	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
 
@@ -632,6 +633,7 @@ const unauthOutputLimit = ioBufSize
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
+	s.trackingBeforeSleep()
 	s.closeOverLimit()
 	s.cmdMark = 0 // the loop waits next
 }
