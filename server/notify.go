@@ -156,6 +156,9 @@ func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, db int
 	if flags&class == 0 {
 		return
 	}
+	if len(s.ps.channels) == 0 && len(s.ps.patList) == 0 && s.notifyHook == nil {
+		return // no one could receive it: nothing to build
+	}
 	ev := unsafe.Slice(unsafe.StringData(event), len(event)) // only read
 	if flags&notifyKeyspace != 0 {
 		ch := append(s.notifyBuf[:0], "__keyspace@"...)
