@@ -23,8 +23,9 @@ type Config struct {
 	// address, "::*" every IPv6 address; a leading "-" makes an address
 	// optional (a failure to bind it is not an error).
 	Bind []string
-	// Port is the TCP port ("port"). 0 picks a free port (see Server.Addr);
-	// a negative port disables TCP.
+	// Port is the TCP port ("port"). A negative port disables TCP, as
+	// "port 0" does in a config file, a flag or CONFIG SET (Redis's
+	// meaning); a Port of 0 set in Go picks a free port (see Server.Addr).
 	Port int
 	// UnixSocket is the path of a Unix socket to listen on ("unixsocket").
 	UnixSocket string
@@ -114,6 +115,11 @@ type Config struct {
 	// started from, empty if none. It is not a parameter: cmd/kvd sets it,
 	// INFO shows it (config_file) and CONFIG REWRITE rewrites it.
 	ConfigFile string
+	// NoConfigArgv0, when not empty, is the program name of a server
+	// started with no arguments at all: it logs Redis's "no config file
+	// specified" warning, naming it, instead of "Configuration loaded".
+	// Not a parameter: cmd/kvd sets it.
+	NoConfigArgv0 string
 	// ZSetMaxListpackEntries is the most members a sorted set keeps in the
 	// compact encoding ("zset-max-listpack-entries", alias "zset-max-ziplist-entries").
 	ZSetMaxListpackEntries int
@@ -211,6 +217,7 @@ type param struct {
 	immutable bool // only settable at start-up
 	protected bool // CONFIG SET needs enable-protected-configs (Redis's PROTECTED_CONFIG)
 	fileOnly  bool // a config-file directive (rename-command): not in CONFIG GET, SET or REWRITE
+	hidden    bool // Redis's HIDDEN_CONFIG: CONFIG GET shows it only when asked by its exact name
 	multi     bool // in a config file the rest of the line is its value
 	get       func(*Config) string
 	set       func(*Config, string) error
@@ -244,6 +251,24 @@ func intParam(name string, lo, hi int64, field func(*Config) *int) param {
 			return nil
 		},
 	}
+}
+
+// portParam is "port": 0 means no TCP listener, as in Redis (Config.Port
+// is then negative; a Port of 0 set from Go asks for any free port).
+func portParam() param {
+	p := intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })
+	set := p.set
+	p.set = func(c *Config, v string) error {
+		if err := set(c, v); err != nil {
+			return err
+		}
+		if c.Port == 0 {
+			c.Port = -1
+		}
+		return nil
+	}
+	p.get = func(c *Config) string { return strconv.Itoa(max(c.Port, 0)) }
+	return p
 }
 
 func memParam(name string, lo, hi int64, field func(*Config) *int64) param {
@@ -387,9 +412,9 @@ var params = []param{
 			c.Bind = f
 			return nil
 		},
-		immutable: true,
+		apply: (*Server).applyBind,
 	},
-	withImmutable(intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })),
+	withApply(portParam(), (*Server).applyPort),
 	withImmutable(stringParam("unixsocket", func(c *Config) *string { return &c.UnixSocket })),
 	{
 		name: "unixsocketperm", immutable: true,
@@ -660,7 +685,7 @@ func matchParams(c *Config, patterns []string) [][2]string {
 		}
 		for i := range allParams {
 			p := &allParams[i]
-			if seen[p.name] || p.fileOnly {
+			if seen[p.name] || p.fileOnly || p.hidden {
 				continue
 			}
 			for _, name := range []string{p.name, p.alias} {

@@ -187,7 +187,7 @@ func (s *Server) infoServer(b *infoBuilder) {
 	b.str("atomicvar_api", "sync/atomic")
 	b.str("gcc_version", "0.0.0")
 	b.int("process_id", int64(os.Getpid()))
-	b.str("process_supervised", "no")
+	b.str("process_supervised", s.supervisedName())
 	b.str("run_id", s.runID)
 	b.int("tcp_port", int64(s.tcpPort()))
 	b.int("server_time_usec", now.UnixMicro())
@@ -213,7 +213,7 @@ func (s *Server) infoClients(b *infoBuilder) {
 	var maxIn, maxOut int
 	for _, c := range s.clients {
 		maxIn = max(maxIn, cap(c.qbuf))
-		maxOut = max(maxOut, cap(c.out))
+		maxOut = max(maxOut, c.outMem())
 	}
 	b.int("connected_clients", int64(len(s.clients)))
 	b.str("cluster_connections", "0")
@@ -326,7 +326,7 @@ func ratio(a, b uint64) float64 {
 func (s *Server) clientsMemory() uint64 {
 	var n uint64
 	for _, c := range s.clients {
-		n += uint64(cap(c.qbuf)+cap(c.out)) + clientStructSize
+		n += uint64(cap(c.qbuf)+c.outMem()) + clientStructSize
 	}
 	return n
 }
