@@ -368,7 +368,7 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 		s.trk.current = x.client
 	}
 	cmd.Proc(x)
-	if x.client.trk != nil {
+	if s.trk.clients > 0 {
 		s.trackingAfterCommand(x, cmd)
 	}
 	x.cmd = nil

@@ -342,11 +342,23 @@ func (s *Server) disableTracking(c *Client) {
 
 // trackingAfterCommand remembers the keys a read-only command of a
 // tracking client read (unless OPTIN without CACHING YES, or OPTOUT with
-// CACHING NO).
+// CACHING NO). A read-only command run by a script counts for the client
+// that ran the script, and, as in Redis 7.0, what is remembered then is
+// the script command's own keys (EVAL's KEYS), not the inner command's.
 func (s *Server) trackingAfterCommand(x *Ctx, cmd *cmdState) {
 	c := x.client
+	if cmd.Flags&FlagReadonly == 0 || cmd.Flags&FlagPubSub != 0 {
+		return
+	}
+	if cur := s.trk.current; cur != nil && c != cur && c.fd < 0 {
+		c = cur // a script's fake client: its caller
+		if cur.Ctx.cmd == nil {
+			return
+		}
+		x, cmd = &cur.Ctx, cur.Ctx.cmd
+	}
 	t := c.trk
-	if t == nil || !t.on || t.bcast || cmd.Flags&FlagReadonly == 0 || cmd.Flags&FlagPubSub != 0 {
+	if t == nil || !t.on || t.bcast {
 		return
 	}
 	if t.optin && !t.caching || t.optout && t.caching {

@@ -78,6 +78,8 @@ var notifyScript = []string{
 	// lazy expiry (active expiry is off)
 	"SET x1 v PX 1", "SET x2 v PX 1", "HSET x3 f v", "PEXPIRE x3 1", "DEBUG SLEEP 0.01", "GET x1", "EXISTS x2", "HSET x3 f v",
 	"SET x4 v PX 1", "DEBUG SLEEP 0.01", "SET x4 w", "SET x5 v PX 1", "DEBUG SLEEP 0.01", "LPUSH x5 a",
+	// scripts
+	"EVAL \"redis.call('SET', KEYS[1], 'v') redis.call('LPUSH', KEYS[2], 'a') return redis.call('GET', 'nokey')\" 2 sk sl",
 	// transactions
 	"MULTI", "SET tx1 a", "LPUSH tx2 b", "DEL tx1", "EXEC",
 	// flushes emit nothing

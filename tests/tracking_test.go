@@ -168,6 +168,8 @@ func TestDiffTrackingDefault(t *testing.T) {
 		"c1 GET x", "c2 SELECT 1", "c2 SET x 1", "c1 GET x", "c2 SWAPDB 0 1", "c2 SET x 2",
 		"c1 GET w", "c2 MULTI", "c2 SET w 1", "c2 INCR w", "c2 EXEC",
 		"c1 MULTI", "c1 GET m1", "c1 GET m2", "c1 EXEC", "c2 MSET m1 a m2 b",
+		"c1 EVAL \"return redis.call('GET', KEYS[1])\" 1 sc1", "c1 EVAL_RO \"return redis.call('GET', 'sc2')\" 1 sc3",
+		"c2 MSET sc1 1 sc2 2 sc3 3", "c2 EVAL \"redis.call('SET', 'sc1', 'x') return 1\" 0",
 		"c1 GET f1", "c3 !resp3", "c3 CLIENT TRACKING ON", "c3 GET f1", "c2 FLUSHDB", "c1 GET f1", "c2 FLUSHALL",
 		"c1 GET f1", "c1 FLUSHALL", "c1 !info",
 		"c1 GET k", "c1 CLIENT TRACKING OFF", "c2 SET k 1", "c1 CLIENT TRACKINGINFO", "c1 CLIENT GETREDIR", "c1 !info",
@@ -227,6 +229,7 @@ func TestDiffTrackingOptInOut(t *testing.T) {
 		"c1 CLIENT CACHING NO", "c1 CLIENT TRACKINGINFO", "c1 GET h", "c2 MSET g 1 h 1",
 		"c1 CLIENT TRACKING ON OPTIN", "c1 CLIENT TRACKING ON NOLOOP OPTOUT", "c1 CLIENT TRACKINGINFO",
 		"c1 GET i", "c1 SET i 1", "c1 GET i", "c2 SET i 2", "c1 !flags",
+		"c3 CLIENT TRACKING ON", "c3 GET r", "c3 RESET", "c3 CLIENT TRACKINGINFO", "c2 SET r 1", "c2 !info",
 		"c1 CLIENT TRACKING maybe", "c1 CLIENT TRACKING ON BOGUS", "c1 CLIENT TRACKING ON PREFIX", "c1 CLIENT TRACKING",
 		"c1 CLIENT CACHING", "c1 CLIENT GETREDIR x",
 	})
