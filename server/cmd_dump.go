@@ -135,6 +135,7 @@ func restoreCommand(c *Ctx) {
 		if deleted {
 			c.touched(c.dbIndex, key)
 			c.propagateDel(key)
+			c.notify(notifyGeneric, "del", key)
 		} else {
 			c.noChange()
 		}
@@ -161,6 +162,7 @@ func restoreCommand(c *Ctx) {
 	}
 	c.touched(c.dbIndex, key)
 	c.srv.signalKey(c.dbIndex, key)
+	c.notify(notifyGeneric, "restore", key)
 	c.replyOK()
 }
 

@@ -78,6 +78,9 @@ var notifyScript = []string{
 	// lazy expiry (active expiry is off)
 	"SET x1 v PX 1", "SET x2 v PX 1", "HSET x3 f v", "PEXPIRE x3 1", "DEBUG SLEEP 0.01", "GET x1", "EXISTS x2", "HSET x3 f v",
 	"SET x4 v PX 1", "DEBUG SLEEP 0.01", "SET x4 w", "SET x5 v PX 1", "DEBUG SLEEP 0.01", "LPUSH x5 a",
+	// DUMP and RESTORE (a small string's payload)
+	"SET d1 hello", "RESTORE d2 0 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\"", "RESTORE d2 0 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\"", "RESTORE d2 0 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" REPLACE", "RESTORE d2 1 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" REPLACE ABSTTL",
+	"RESTORE d3 100000 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\"", "RESTORE d4 0 \"bad\"",
 	// scripts
 	"EVAL \"redis.call('SET', KEYS[1], 'v') redis.call('LPUSH', KEYS[2], 'a') return redis.call('GET', 'nokey')\" 2 sk sl",
 	// transactions
