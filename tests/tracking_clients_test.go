@@ -57,3 +57,44 @@ func TestTrackingRueidis(t *testing.T) {
 		}
 	})
 }
+
+// TestNotifyGoRedis receives keyspace notifications with go-redis's
+// PSubscribe (RESP3 and RESP2), on kvd as on Redis: the messages of a SET
+// with an expiry and of a DEL, in order.
+func TestNotifyGoRedis(t *testing.T) {
+	s := privateServers(t, nil)
+	onBoth(t, s, func(t *testing.T, addr string) {
+		for _, p := range goRedisProtocols {
+			t.Run(p.name, func(t *testing.T) {
+				ctx := context.Background()
+				rdb := newGoRedis(t, addr, p.protocol, 0)
+				if err := rdb.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err(); err != nil {
+					t.Fatal(err)
+				}
+				defer rdb.ConfigSet(ctx, "notify-keyspace-events", "")
+				sub := rdb.PSubscribe(ctx, "__key*__:*")
+				defer sub.Close()
+				if _, err := sub.Receive(ctx); err != nil {
+					t.Fatal(err)
+				}
+				ch := sub.Channel()
+				rdb.Set(ctx, "gk", "v", time.Minute)
+				rdb.Del(ctx, "gk")
+				want := []string{
+					"__keyspace@0__:gk set", "__keyevent@0__:set gk", "__keyspace@0__:gk expire", "__keyevent@0__:expire gk",
+					"__keyspace@0__:gk del", "__keyevent@0__:del gk",
+				}
+				for i, w := range want {
+					select {
+					case m := <-ch:
+						if got := m.Channel + " " + m.Payload; got != w || m.Pattern != "__key*__:*" {
+							t.Fatalf("message %d: %q (pattern %q), want %q", i, got, m.Pattern, w)
+						}
+					case <-time.After(3 * time.Second):
+						t.Fatalf("message %d (%q) did not come", i, w)
+					}
+				}
+			})
+		}
+	})
+}
