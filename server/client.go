@@ -91,6 +91,7 @@ type Client struct {
 	// monitorTag, if set, is what MONITOR shows instead of the client's
 	// address ("lua" for a script's fake client, as Redis shows it).
 	monitorTag string
+	trk        *clientTracking // CLIENT TRACKING mode (tracking.go); nil if never
 
 	name       string
 	libName    string
@@ -484,6 +485,7 @@ func (c *Client) forget(lent bool) {
 	s.removeClient(c)
 	s.unwatchAll(c)
 	s.pubsubFree(c)
+	s.disableTracking(c)
 	s.monitorFree(c)
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {

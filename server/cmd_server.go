@@ -50,6 +50,7 @@ func flushdbCommand(c *Ctx) {
 		return
 	}
 	c.srv.touchAllWatchedKeys(c.dbIndex, nil, c.now)
+	c.srv.trackingFlushed()
 	c.db.Flush()
 	c.touchedSelf = true
 	c.replyOK()
@@ -64,6 +65,7 @@ func flushallCommand(c *Ctx) {
 		db.Flush()
 	}
 	c.srv.flushallSave()
+	c.srv.trackingFlushed()
 	c.touchedSelf = true
 	c.replyOK()
 }
