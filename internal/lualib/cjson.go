@@ -308,7 +308,7 @@ func (e *jsonEncoder) arrayLength(t *lua.LTable) int32 {
 func (e *jsonEncoder) object(t *lua.LTable, depth, slots int) {
 	e.buf = append(e.buf, '{')
 	first := true
-	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+	pucPairs(t, func(k, v lua.LValue) {
 		if !first {
 			e.buf = append(e.buf, ',')
 		}
@@ -325,7 +325,7 @@ func (e *jsonEncoder) object(t *lua.LTable, depth, slots int) {
 			e.fail(k, "table key must be a number or string")
 		}
 		e.value(v, depth, slots+2)
-	}
+	})
 	e.buf = append(e.buf, '}')
 }
 

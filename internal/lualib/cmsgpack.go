@@ -76,10 +76,10 @@ func mpEncode(buf []byte, v lua.LValue, level int) []byte {
 			count++
 		}
 		buf = mpEncodeHeader(buf, 0x80, 0xde, 0xdf, uint64(count))
-		for k, val := x.Next(lua.LNil); k != lua.LNil; k, val = x.Next(k) {
+		pucPairs(x, func(k, val lua.LValue) {
 			buf = mpEncode(buf, k, level+1)
 			buf = mpEncode(buf, val, level+1)
-		}
+		})
 		return buf
 	}
 	return append(buf, 0xc0)
