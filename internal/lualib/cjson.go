@@ -211,9 +211,10 @@ var jsonEscapes = func() (e [256]string) {
 }()
 
 type jsonEncoder struct {
-	L   *lua.LState
-	cfg *cjsonConfig
-	buf []byte
+	L       *lua.LState
+	cfg     *cjsonConfig
+	buf     []byte
+	scratch pucScratch
 }
 
 func (c *cjsonConfig) encode(L *lua.LState) int {
@@ -308,7 +309,7 @@ func (e *jsonEncoder) arrayLength(t *lua.LTable) int32 {
 func (e *jsonEncoder) object(t *lua.LTable, depth, slots int) {
 	e.buf = append(e.buf, '{')
 	first := true
-	pucPairs(t, func(k, v lua.LValue) {
+	pucPairs(t, &e.scratch, func(k, v lua.LValue) {
 		if !first {
 			e.buf = append(e.buf, ',')
 		}

@@ -39,17 +39,21 @@ func mpPack(L *lua.LState) int {
 		argError(L, 0, "Too many arguments for MessagePack pack.")
 	}
 	var buf []byte
+	var sc pucScratch
 	for i := 1; i <= n; i++ {
-		buf = mpEncode(buf, L.Get(i), 0)
+		buf = mpEncode(buf, L.Get(i), 0, &sc)
 	}
 	L.Push(lua.LString(buf))
 	return 1
 }
 
 // AppendMsgpack appends v encoded as cmsgpack.pack encodes it.
-func AppendMsgpack(buf []byte, v lua.LValue) []byte { return mpEncode(buf, v, 0) }
+func AppendMsgpack(buf []byte, v lua.LValue) []byte {
+	var sc pucScratch
+	return mpEncode(buf, v, 0, &sc)
+}
 
-func mpEncode(buf []byte, v lua.LValue, level int) []byte {
+func mpEncode(buf []byte, v lua.LValue, level int, sc *pucScratch) []byte {
 	switch x := v.(type) {
 	case lua.LString:
 		return mpEncodeBytes(buf, string(x))
@@ -67,7 +71,7 @@ func mpEncode(buf []byte, v lua.LValue, level int) []byte {
 		if n, ok := mpTableIsArray(x); ok {
 			buf = mpEncodeHeader(buf, 0x90, 0xdc, 0xdd, uint64(n))
 			for j := 1; j <= n; j++ {
-				buf = mpEncode(buf, x.RawGetInt(j), level+1)
+				buf = mpEncode(buf, x.RawGetInt(j), level+1, sc)
 			}
 			return buf
 		}
@@ -76,9 +80,9 @@ func mpEncode(buf []byte, v lua.LValue, level int) []byte {
 			count++
 		}
 		buf = mpEncodeHeader(buf, 0x80, 0xde, 0xdf, uint64(count))
-		pucPairs(x, func(k, val lua.LValue) {
-			buf = mpEncode(buf, k, level+1)
-			buf = mpEncode(buf, val, level+1)
+		pucPairs(x, sc, func(k, val lua.LValue) {
+			buf = mpEncode(buf, k, level+1, sc)
+			buf = mpEncode(buf, val, level+1, sc)
 		})
 		return buf
 	}

@@ -36,14 +36,23 @@ type pucNode struct {
 type pucTable struct {
 	array    []bool // present array slots
 	nodes    []pucNode
+	spare    []pucNode // a node buffer not in use, reused by the next resize
 	lastfree int
+}
+
+// pucScratch holds buffers reused from one table to the next while one
+// value is encoded (nothing in it outlives pucKeyOrder).
+type pucScratch struct {
+	all          []lua.LValue
+	nodes, spare []pucNode
 }
 
 // pucKeyOrder returns t's keys in the order PUC Lua 5.1 would visit them,
 // or ok=false when the order cannot be modelled (or needs no model).
-func pucKeyOrder(t *lua.LTable) (keys []lua.LValue, ok bool) {
+func pucKeyOrder(t *lua.LTable, sc *pucScratch) (keys []lua.LValue, ok bool) {
 	hashKeys := 0
-	var all []lua.LValue
+	all := sc.all[:0]
+	defer func() { sc.all = all[:0] }()
 	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
 		switch x := k.(type) {
 		case lua.LString, lua.LBool:
@@ -60,11 +69,11 @@ func pucKeyOrder(t *lua.LTable) (keys []lua.LValue, ok bool) {
 	if hashKeys <= 1 {
 		return nil, false // insertion order is next() order
 	}
-	var p pucTable
-	p.setNodeVector(0)
+	p := pucTable{nodes: sc.nodes[:0], spare: sc.spare[:0]}
 	for _, k := range all {
 		p.set(k)
 	}
+	defer func() { sc.nodes, sc.spare = p.nodes[:0], p.spare[:0] }()
 	keys = make([]lua.LValue, 0, len(all))
 	for i, present := range p.array {
 		if present {
@@ -255,23 +264,28 @@ func (p *pucTable) rehash(ek lua.LValue) {
 	p.resize(opt, total-na)
 }
 
+// setNodeVector installs an empty node array for size keys (the dummy
+// node, no slots, for 0) in the spare buffer.
 func (p *pucTable) setNodeVector(size int) {
-	if size == 0 {
-		p.nodes = nil
-		p.lastfree = 0
-		return
+	if size > 0 {
+		size = 1 << ceilLog2(size)
 	}
-	size = 1 << ceilLog2(size)
-	p.nodes = make([]pucNode, size)
-	for i := range p.nodes {
-		p.nodes[i].next = -1
+	buf := p.spare
+	if cap(buf) < size {
+		buf = make([]pucNode, size)
 	}
+	buf = buf[:size]
+	for i := range buf {
+		buf[i] = pucNode{next: -1}
+	}
+	p.nodes = buf
 	p.lastfree = size
 }
 
 func (p *pucTable) resize(nasize, nhsize int) {
 	oldArray := p.array
 	oldNodes := p.nodes
+	defer func() { p.spare = oldNodes[:0] }()
 	if nasize > len(oldArray) {
 		p.array = append(append([]bool(nil), oldArray...), make([]bool, nasize-len(oldArray))...)
 	}
@@ -293,8 +307,8 @@ func (p *pucTable) resize(nasize, nhsize int) {
 
 // pucPairs calls f for each key and value of t in PUC Lua 5.1's next()
 // order (see pucKeyOrder), or gopher-lua's when that cannot be modelled.
-func pucPairs(t *lua.LTable, f func(k, v lua.LValue)) {
-	if keys, ok := pucKeyOrder(t); ok {
+func pucPairs(t *lua.LTable, sc *pucScratch, f func(k, v lua.LValue)) {
+	if keys, ok := pucKeyOrder(t, sc); ok {
 		for _, k := range keys {
 			f(k, t.RawGet(k))
 		}
