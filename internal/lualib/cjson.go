@@ -423,6 +423,9 @@ type jsonDecoder struct {
 	depth int
 	slots int
 	tmp   []byte
+	// keys and vals hold the members of the open objects and arrays.
+	keys []string
+	vals []lua.LValue
 }
 
 // at is the byte at i, or NUL past the end (lua-cjson reads a C string).
@@ -667,61 +670,78 @@ func (d *jsonDecoder) value(tok *token) lua.LValue {
 
 func (d *jsonDecoder) object() lua.LValue {
 	d.descend(3)
-	t := d.L.CreateTable(0, 0)
 	d.slots += 2 // the table, then each key while its value is parsed
+	// Members are collected first, so that the table is created at its
+	// final size (gopher-lua otherwise starts every map at 32 slots); they
+	// are then set in document order, as lua-cjson sets them.
+	base := len(d.vals)
 	var tok token
 	d.next(&tok)
-	if tok.typ == tObjEnd {
-		d.depth--
-		d.slots -= 2
-		return t
+	if tok.typ != tObjEnd {
+		for {
+			if tok.typ != tString {
+				d.throw("object key string", &tok)
+			}
+			key := tok.str
+			d.next(&tok)
+			if tok.typ != tColon {
+				d.throw("colon", &tok)
+			}
+			d.next(&tok)
+			v := d.value(&tok)
+			d.keys = append(d.keys, key)
+			d.vals = append(d.vals, v)
+			d.next(&tok)
+			if tok.typ == tObjEnd {
+				break
+			}
+			if tok.typ != tComma {
+				d.throw("comma or object end", &tok)
+			}
+			d.next(&tok)
+		}
 	}
-	for {
-		if tok.typ != tString {
-			d.throw("object key string", &tok)
-		}
-		key := tok.str
-		d.next(&tok)
-		if tok.typ != tColon {
-			d.throw("colon", &tok)
-		}
-		d.next(&tok)
-		t.RawSetString(key, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tObjEnd {
-			d.depth--
-			d.slots -= 2
-			return t
-		}
-		if tok.typ != tComma {
-			d.throw("comma or object end", &tok)
-		}
-		d.next(&tok)
+	n := len(d.vals) - base
+	t := d.L.CreateTable(0, n)
+	for i := 0; i < n; i++ {
+		t.RawSetString(d.keys[base+i], d.vals[base+i])
+		d.vals[base+i] = nil
 	}
+	d.keys, d.vals = d.keys[:base], d.vals[:base]
+	d.depth--
+	d.slots -= 2
+	return t
 }
 
 func (d *jsonDecoder) array() lua.LValue {
 	d.descend(2)
-	t := d.L.CreateTable(0, 0)
 	d.slots++
+	base := len(d.vals)
 	var tok token
 	d.next(&tok)
-	if tok.typ == tArrEnd {
-		d.depth--
-		d.slots--
-		return t
-	}
-	for i := 1; ; i++ {
-		t.RawSetInt(i, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tArrEnd {
-			d.depth--
-			d.slots--
-			return t
+	if tok.typ != tArrEnd {
+		for {
+			v := d.value(&tok)
+			d.vals = append(d.vals, v)
+			d.keys = append(d.keys, "")
+			d.next(&tok)
+			if tok.typ == tArrEnd {
+				break
+			}
+			if tok.typ != tComma {
+				d.throw("comma or array end", &tok)
+			}
+			d.next(&tok)
 		}
-		if tok.typ != tComma {
-			d.throw("comma or array end", &tok)
-		}
-		d.next(&tok)
 	}
+	n := len(d.vals) - base
+	t := d.L.CreateTable(n, 0)
+	for i := 0; i < n; i++ {
+		t.RawSetInt(i+1, d.vals[base+i])
+		d.vals[base+i] = nil
+	}
+	d.keys, d.vals = d.keys[:base], d.vals[:base]
+	d.depth--
+	d.slots--
+	return t
 }
