@@ -209,6 +209,7 @@ func newLibState() *lua.LState {
 	// slots; gopher-lua's registry must be allowed to grow that far.
 	L := lua.NewState(lua.Options{RegistrySize: 1024, RegistryMaxSize: 64 * 1024})
 	lualib.Open(L)
+	lualib.OpenPairs(L)
 	orig := L.GetGlobal("tostring")
 	L.SetGlobal("tostring", L.NewFunction(func(L *lua.LState) int {
 		if n, ok := L.Get(1).(lua.LNumber); ok {
@@ -373,9 +374,9 @@ func luaLibKeySets(n int) [][]string {
 	return sets
 }
 
-// TestLuaLibKeyOrder checks that cjson.encode and cmsgpack.pack emit object
-// members in the order Redis's Lua 5.1 visits them, for tables built key by
-// key from {} and for decoded documents. Tables from constructors with
+// TestLuaLibKeyOrder checks that cjson.encode, cmsgpack.pack and pairs()
+// (with lualib.OpenPairs) follow the order Redis's Lua 5.1 visits keys in,
+// for tables built key by key from {} and for decoded documents. Tables from constructors with
 // several fields are presized by Lua 5.1 and may differ: their mismatch
 // rate is logged, not asserted.
 func TestLuaLibKeyOrder(t *testing.T) {
@@ -410,6 +411,8 @@ func TestLuaLibKeyOrder(t *testing.T) {
 			"return cjson.encode(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}'))",
 			"return cmsgpack.pack(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}'))",
 			"return cjson.encode(cmsgpack.unpack(cmsgpack.pack(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}'))))",
+			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k, v in pairs(t) do o[#o + 1] = tostring(k) .. '=' .. v end return o",
+			"local o = {} for k in pairs(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}')) do o[#o + 1] = k end return o",
 		}
 		for _, s := range scripts {
 			want := normalizeScriptError(c.do("EVAL", s, "0"))

@@ -18,7 +18,9 @@ import (
 //
 // The model assumes the table was built by assigning its keys, in
 // gopher-lua's insertion order, to an empty table ({} or lua_newtable):
-// exact for decoded JSON/msgpack and tables filled field by field. A table
+// exact for decoded JSON/msgpack and tables filled field by field. Keys
+// deleted before the encode are invisible through gopher-lua's API, yet in
+// Lua 5.1 they shaped the layout: such tables can differ. A table
 // constructor with several fields ({a = 1, b = 2, c = 3}) is presized by
 // Lua 5.1 and can lay out differently; keys whose hash is an address
 // (tables, functions, userdata) fall back to insertion order.
@@ -317,4 +319,46 @@ func pucPairs(t *lua.LTable, sc *pucScratch, f func(k, v lua.LValue)) {
 	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
 		f(k, v)
 	}
+}
+
+// OpenPairs replaces the global pairs with one that visits keys in Redis's
+// Lua 5.1 order (the model above), so that scripts which build replies or
+// documents with pairs() produce Redis's order. It is separate from Open:
+// the scripting engine decides whether to pay for it (each pairs() call on
+// a table with several hash keys models the table once). Tables the model
+// cannot order (keys that are tables, functions, userdata) are visited as
+// gopher-lua's next visits them.
+func OpenPairs(L *lua.LState) {
+	next := L.GetGlobal("next")
+	L.SetGlobal("pairs", L.NewFunction(func(L *lua.LState) int {
+		t, ok := L.Get(1).(*lua.LTable)
+		if !ok {
+			typeError(L, 1, "table")
+		}
+		var sc pucScratch
+		keys, modelled := pucKeyOrder(t, &sc)
+		if !modelled {
+			L.Push(next)
+			L.Push(t)
+			L.Push(lua.LNil)
+			return 3
+		}
+		i := 0
+		L.Push(L.NewFunction(func(L *lua.LState) int {
+			for i < len(keys) {
+				k := keys[i]
+				i++
+				if v := t.RawGet(k); v != lua.LNil {
+					L.Push(k)
+					L.Push(v)
+					return 2
+				}
+			}
+			L.Push(lua.LNil)
+			return 1
+		}))
+		L.Push(t)
+		L.Push(lua.LNil)
+		return 3
+	}))
 }
