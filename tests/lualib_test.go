@@ -2,6 +2,7 @@ package tests
 
 import (
 	"math/rand"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -233,9 +234,14 @@ func normalizeScriptError(reply string) string {
 	return reply
 }
 
-// evalLib runs script in L as Redis runs an EVAL body and returns its reply
-// as RESP2, converted from Lua as Redis converts.
-func evalLib(L *lua.LState, script string) string {
+// evalLib runs script in L as Redis runs an EVAL body (with ARGV set to
+// args) and returns its reply as RESP2, converted from Lua as Redis converts.
+func evalLib(L *lua.LState, script string, args ...string) string {
+	argv := L.CreateTable(len(args), 0)
+	for _, a := range args {
+		argv.Append(lua.LString(a))
+	}
+	L.SetGlobal("ARGV", argv)
 	fn, err := L.Load(strings.NewReader(script), "user_script")
 	if err != nil {
 		return "-ERR compile: " + err.Error() + "\r\n"
@@ -432,4 +438,86 @@ func TestLuaLibKeyOrder(t *testing.T) {
 func isPositiveInt(k string) bool {
 	n, err := strconv.Atoi(k)
 	return err == nil && n > 0
+}
+
+// mutate applies a few random edits to s, with bytes drawn from alphabet.
+func mutate(rng *rand.Rand, s, alphabet string) string {
+	b := []byte(s)
+	for n := 1 + rng.Intn(3); n > 0; n-- {
+		c := alphabet[rng.Intn(len(alphabet))]
+		switch i := rng.Intn(len(b) + 1); rng.Intn(3) {
+		case 0:
+			b = append(b[:i], append([]byte{c}, b[i:]...)...)
+		case 1:
+			if i < len(b) {
+				b = append(b[:i], b[i+1:]...)
+			}
+		default:
+			if i < len(b) {
+				b[i] = c
+			}
+		}
+	}
+	return string(b)
+}
+
+// TestLuaLibRandomDifferential feeds reproducible random and mutated
+// inputs to cjson.decode, cmsgpack.unpack, struct.unpack and struct.size
+// on redis-server and on gopher-lua, and compares the results (re-encoded)
+// or the errors.
+func TestLuaLibRandomDifferential(t *testing.T) {
+	needRedis(t)
+	c := dial(t, newRedis(t))
+	L := newLibState()
+	defer L.Close()
+	seed := int64(7)
+	if s, err := strconv.ParseInt(os.Getenv("LUALIB_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	rng := rand.New(rand.NewSource(seed))
+	var (
+		jsonScript = `local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return v end local ok2, e = pcall(cjson.encode, v) return e`
+		// Maps with positive integer keys that are not a sequence 1..n are
+		// reported, not packed again: gopher-lua forgets the insertion order
+		// of such keys, which Lua 5.1's layout depends on (docs/lualib.md).
+		mpScript = `local function risky(t, d) if type(t) ~= 'table' or d > 20 then return false end local n, ints, max = 0, 0, 0 for k, v in pairs(t) do n = n + 1 if type(k) == 'number' and k >= 1 and k == math.floor(k) then ints = ints + 1 if k > max then max = k end end if risky(k, d + 1) or risky(v, d + 1) then return true end end return ints > 0 and not (ints == n and max == n) end ` +
+			`local function f(ok, ...) if not ok then return (...) end local n = select('#', ...) if n == 0 then return 'none' end for i = 1, n do if risky((select(i, ...)), 0) then return 'integer keys' end end return cmsgpack.pack(...) end return f(pcall(cmsgpack.unpack, ARGV[1]))`
+		stScript = `local function f(ok, ...) if not ok then return (...) end local o = {} for i = 1, select('#', ...) do o[i] = tostring((select(i, ...))) end return o end local r = f(pcall(struct.unpack, ARGV[1], ARGV[2])) local ok, sz = pcall(struct.size, ARGV[1]) return {r, tostring(sz)}`
+	)
+	jsonSeeds := []string{`{"a":[1,2.5e3,"x\u00e9",true,false,null],"b":{"c":-0.0}}`, `[[],[{}],"\"\\\/\b",1e400,0x1F]`, `"str"`, `-12.5E-3`, `{"k":{"k":{"k":[1,[2,[3]]]}}}`}
+	mpSeeds := []string{"\x93\x01\xa1x\xc0", "\x82\xa1a\x01\xa1b\x92\xc3\xc2", "\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00", "\xdc\x00\x02\xcd\x01\x00\xd0\x80", "\xd9\x03abc\xce\xff\xff\xff\xff"}
+	fail := 0
+	check := func(script string, args ...string) {
+		want := normalizeScriptError(c.do(append([]string{"EVAL", script, "0"}, args...)...))
+		if os.Getenv("LUALIB_SHOW") != "" && rng.Intn(40) == 0 {
+			t.Logf("%q -> %q", args, want)
+		}
+		if got := evalLib(L, script, args...); got != want && fail < 10 {
+			fail++
+			t.Errorf("%s\nargs %q\n  kvd: %q\nredis: %q", script, args, got, want)
+		}
+	}
+	for i := 0; i < 400; i++ {
+		check(jsonScript, mutate(rng, jsonSeeds[rng.Intn(len(jsonSeeds))], "{}[],:\"\\/ubfnrt0123456789.eE+-xaInN\x00 "))
+		var mp string
+		if rng.Intn(3) == 0 {
+			b := make([]byte, rng.Intn(12))
+			rng.Read(b)
+			mp = string(b)
+		} else {
+			mp = mutate(rng, mpSeeds[rng.Intn(len(mpSeeds))], "\x00\x01\x7f\x80\x81\x90\x91\xa1\xc0\xc1\xc2\xc3\xca\xcb\xcc\xcd\xce\xcf\xd0\xd3\xd9\xda\xdb\xdc\xdd\xde\xdf\xe0\xff")
+		}
+		check(mpScript, mp)
+		opts := []string{"b", "B", "h", "H", "l", "L", "T", "i", "I", "i3", "I8", "i16", "f", "d", "x", "c2", "c0", "s", "<", ">", "!", "!4", " ", "q", "9"}
+		var f []byte
+		for j := rng.Intn(7); j > 0; j-- {
+			f = append(f, opts[rng.Intn(len(opts))]...)
+		}
+		d := make([]byte, rng.Intn(40))
+		rng.Read(d)
+		if rng.Intn(4) == 0 && len(d) > 3 {
+			d[rng.Intn(len(d))] = 0
+		}
+		check(stScript, string(f), string(d))
+	}
 }
