@@ -848,7 +848,7 @@ func (s *aclSelector) checkCmd(cmd *cmdState, argv [][]byte, keys *[]keyRef, key
 	}
 	if s.flags&selAllKeys == 0 && cmd.hasKeys() {
 		if !*keysDone {
-			*keys, *keysDone = cmd.findKeys(argv), true
+			*keys, *keysDone = cmd.appendKeys((*keys)[:0], argv), true
 		}
 		for _, r := range *keys {
 			if !s.checkKey(argv[r.pos], keyFlagPerm(r.flags)) {
@@ -870,20 +870,33 @@ func (s *aclSelector) checkCmd(cmd *cmdState, argv [][]byte, keys *[]keyRef, key
 // ACLCheckAllUserCommandPerm: allowed if any selector allows it; else the
 // most relevant refusal, and the argument it concerns.
 func (u *aclUser) checkCommand(cmd *cmdState, argv [][]byte) (aclResult, int) {
+	return u.checkCommandScratch(cmd, argv, nil)
+}
+
+// checkCommandScratch is checkCommand with a scratch slice for the
+// command's keys (the executor's, reused: the check then allocates nothing).
+func (u *aclUser) checkCommandScratch(cmd *cmdState, argv [][]byte, scratch *[]keyRef) (aclResult, int) {
 	if u == nil || u.unrestricted() {
 		return aclOK, 0
 	}
 	relevant, lastIdx := aclDeniedCmd, 0
 	var keys []keyRef
+	if scratch != nil {
+		keys = (*scratch)[:0]
+	}
 	keysDone := false
 	for _, s := range u.selectors {
 		res, idx := s.checkCmd(cmd, argv, &keys, &keysDone)
 		if res == aclOK {
-			return aclOK, 0
+			relevant, lastIdx = aclOK, 0
+			break
 		}
 		if res > relevant || res == relevant && idx > lastIdx {
 			relevant, lastIdx = res, idx
 		}
+	}
+	if scratch != nil {
+		*scratch = keys[:0]
 	}
 	return relevant, lastIdx
 }

@@ -69,3 +69,45 @@ func TestACLPassword(t *testing.T) {
 		t.Errorf("nopass user refused a password")
 	}
 }
+
+// restrictedClient returns a test client authenticated as a user limited
+// to keys app:* (every command allowed).
+func restrictedClient(tb testing.TB) *Client {
+	c := testClient(tb, nil)
+	if got := testRun(c, "ACL SETUSER u on nopass ~app:* +@all"); got != "+OK\r\n" {
+		tb.Fatalf("ACL SETUSER: %q", got)
+	}
+	c.user = c.srv.acl.users["u"]
+	return c
+}
+
+// TestACLKeyCheckDoesNotAllocate: the permission check a restricted user's
+// every command goes through allocates nothing (the executor reuses one
+// scratch slice for the command's keys).
+func TestACLKeyCheckDoesNotAllocate(t *testing.T) {
+	c := restrictedClient(t)
+	for _, cmd := range []string{"SET app:1 v", "SET app:1 v GET", "GET app:1", "MSET app:1 a app:2 b", "MGET app:1 app:2 app:3", "SORT app:l BY app:* STORE app:d"} {
+		argv := testArgv(cmd)
+		cmdState := c.srv.commands.lookup(argv)
+		c.srv.acl.users["u"].checkCommandScratch(cmdState, argv, &c.srv.aclKeys) // warm the scratch slice
+		n := testing.AllocsPerRun(100, func() {
+			if res, _ := c.user.checkCommandScratch(cmdState, argv, &c.srv.aclKeys); res != aclOK {
+				t.Fatalf("%s refused", cmd)
+			}
+		})
+		if n != 0 && cmdState.GetKeys == nil {
+			t.Errorf("%s: the ACL check allocates %.0f times per command", cmd, n)
+		}
+	}
+	argv := testArgv("GET other")
+	if res, _ := c.user.checkCommandScratch(c.srv.commands.lookup(argv), argv, &c.srv.aclKeys); res != aclDeniedKey {
+		t.Errorf("GET other: %v, want a key refusal", res)
+	}
+}
+
+// BenchmarkRestrictedUserSet runs SET as a user with key patterns, whose
+// every command goes through the key permission check.
+func BenchmarkRestrictedUserSet(b *testing.B) {
+	c := restrictedClient(b)
+	benchCommand(b, c, testArgv("SET app:1 v"))
+}

@@ -25,21 +25,65 @@ func (s *Server) allowProtected(c *Client) bool {
 	return false
 }
 
-// debugSubcommands lists DEBUG's subcommands, in DEBUG HELP's order: the
-// fewest and most arguments each takes (counting DEBUG and the
-// subcommand's name), its help text and its procedure.
-var debugSubcommands = []struct {
+// debugSubcommand is one of DEBUG's subcommands: the fewest and most
+// arguments it takes (counting DEBUG and the subcommand's name; -1 for no
+// limit), its DEBUG HELP text and its procedure. A subcommand without a
+// procedure is one Redis has and kvd does not (it crashes the server, or
+// works on structures kvd does not have): HELP lists it, as Redis's does,
+// and a call gets the unknown-subcommand error.
+type debugSubcommand struct {
 	name    string
 	minArgs int
 	maxArgs int
 	help    []string
 	proc    func(c *Ctx)
-}{
+}
+
+// debugSubcommands lists DEBUG's subcommands in DEBUG HELP's order, which
+// is Redis 7.0.15's, with its text.
+var debugSubcommands = []debugSubcommand{
+	{"aof-flush-sleep", 3, 3, []string{
+		"AOF-FLUSH-SLEEP <microsec>",
+		"    Server will sleep before flushing the AOF, this is used for testing.",
+	}, func(c *Ctx) {
+		c.srv.debug.aofFlushSleep = atoi(c.argv[2])
+		c.replyOK()
+	}},
+	{"assert", 2, 2, []string{
+		"ASSERT",
+		"    Crash by assertion failed.",
+	}, nil},
+	{"change-repl-id", 2, 2, []string{
+		"CHANGE-REPL-ID",
+		"    Change the replication IDs of the instance.",
+		"    Dangerous: should be used only for testing the replication subsystem.",
+	}, debugChangeReplID},
+	{"config-rewrite-force-all", 2, 2, []string{
+		"CONFIG-REWRITE-FORCE-ALL",
+		"    Like CONFIG REWRITE but writes all configuration options, including",
+		"    keywords not listed in original configuration file or default values.",
+	}, nil},
+	{"crash-and-recover", 2, 3, []string{
+		"CRASH-AND-RECOVER [<milliseconds>]",
+		"    Hard crash and restart after a <milliseconds> delay (default 0).",
+	}, nil},
+	{"digest", 2, 2, []string{
+		"DIGEST",
+		"    Output a hex signature representing the current DB content.",
+	}, debugDigest},
+	{"digest-value", 2, -1, []string{
+		"DIGEST-VALUE <key> [<key> ...]",
+		"    Output a hex signature of the values of all the specified keys.",
+	}, debugDigestValue},
 	{"error", 3, 3, []string{
 		"ERROR <string>",
 		"    Return a Redis protocol error with <string> as message. Useful for clients",
 		"    unit tests to simulate Redis errors.",
 	}, debugError},
+	{"leak", 3, 3, []string{
+		"LEAK <string>",
+		"    Create a memory leak of the input string.",
+	}, func(c *Ctx) { c.replyOK() }}, // nothing leaks under a garbage collector
 	{"log", 3, 3, []string{
 		"LOG <message>",
 		"    Write <message> to the server log.",
@@ -47,6 +91,50 @@ var debugSubcommands = []struct {
 		c.srv.logf(levelWarning, "DEBUG LOG: %s", c.argv[2])
 		c.replyOK()
 	}},
+	{"htstats", 3, -1, []string{
+		"HTSTATS <dbid>",
+		"    Return hash table statistics of the specified Redis database.",
+	}, nil},
+	{"htstats-key", 3, -1, []string{
+		"HTSTATS-KEY <key>",
+		"    Like HTSTATS but for the hash table stored at <key>'s value.",
+	}, nil},
+	{"loadaof", 2, 2, []string{
+		"LOADAOF",
+		"    Flush the AOF buffers on disk and reload the AOF in memory.",
+	}, nil},
+	{"replicate", 3, -1, []string{
+		"REPLICATE <string>",
+		"    Replicates the provided string to replicas, allowing data divergence.",
+	}, nil},
+	{"mallctl", 3, -1, []string{
+		"MALLCTL <key> [<val>]",
+		"    Get or set a malloc tuning integer.",
+	}, nil}, // as Redis built without jemalloc
+	{"mallctl-str", 3, -1, []string{
+		"MALLCTL-STR <key> [<val>]",
+		"    Get or set a malloc tuning string.",
+	}, nil},
+	{"object", 3, 3, []string{
+		"OBJECT <key>",
+		"    Show low level info about `key` and associated value.",
+	}, debugObject},
+	{"drop-cluster-packet-filter", 3, 3, []string{
+		"DROP-CLUSTER-PACKET-FILTER <packet-type>",
+		"    Drop all packets that match the filtered type. Set to -1 allow all packets.",
+	}, func(c *Ctx) {
+		if _, ok := c.intArg(c.argv[2]); ok {
+			c.replyOK()
+		}
+	}},
+	{"oom", 2, 2, []string{
+		"OOM",
+		"    Crash the server simulating an out-of-memory error.",
+	}, nil},
+	{"panic", 2, 2, []string{
+		"PANIC",
+		"    Crash the server simulating a panic.",
+	}, nil},
 	{"populate", 3, 5, []string{
 		"POPULATE <count> [<prefix>] [<size>]",
 		"    Create <count> string keys named key:<num>. If <prefix> is specified then",
@@ -60,6 +148,33 @@ var debugSubcommands = []struct {
 		"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
 		"    true, false.",
 	}, debugProtocol},
+	{"reload", 2, -1, []string{
+		"RELOAD [option ...]",
+		"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+		"    * MERGE: conflicting keys will be loaded from RDB.",
+		"    * NOFLUSH: the existing database will not be removed before load, but",
+		"      conflicting keys will generate an exception and kill the server.",
+		"    * NOSAVE: the database will be loaded from an existing RDB file.",
+		"    Examples:",
+		"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+		"      the database.",
+		"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+		"      existing RDB file.",
+		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+		"      file to the database.",
+	}, debugReload},
+	{"restart", 2, 3, []string{
+		"RESTART [<milliseconds>]",
+		"    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+	}, nil},
+	{"sdslen", 3, 3, []string{
+		"SDSLEN <key>",
+		"    Show low level SDS string info representing `key` and value.",
+	}, nil},
+	{"segfault", 2, 2, []string{
+		"SEGFAULT",
+		"    Crash the server with sigsegv.",
+	}, nil},
 	{"set-active-expire", 3, 3, []string{
 		"SET-ACTIVE-EXPIRE <0|1>",
 		"    Setting it to 0 disables expiring keys in background when they are not",
@@ -69,10 +184,66 @@ var debugSubcommands = []struct {
 		c.srv.noActiveExpire = atoi(c.argv[2]) == 0
 		c.replyOK()
 	}},
+	{"quicklist-packed-threshold", 3, 3, []string{
+		"QUICKLIST-PACKED-THRESHOLD <size>",
+		"    Sets the threshold for elements to be inserted as plain vs packed nodes",
+		"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+	}, debugQuicklistPackedThreshold},
+	{"set-skip-checksum-validation", 3, 3, []string{
+		"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+		"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+	}, func(c *Ctx) {
+		c.srv.debug.skipChecksumValidation = atoi(c.argv[2]) != 0
+		c.replyOK()
+	}},
 	{"sleep", 3, 3, []string{
 		"SLEEP <seconds>",
 		"    Stop the server for <seconds>. Decimals allowed.",
 	}, debugSleep},
+	{"stringmatch-test", 2, 2, []string{
+		"STRINGMATCH-TEST",
+		"    Run a fuzz tester against the stringmatchlen() function.",
+	}, debugStringmatchTest},
+	{"structsize", 2, 2, []string{
+		"STRUCTSIZE",
+		"    Return the size of different Redis core C structures.",
+	}, func(c *Ctx) {
+		// Redis's sizes on a 64-bit build: kvd has no such structures,
+		// and tools that read this expect Redis's.
+		c.replyBulkString("bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ")
+	}},
+	{"listpack", 3, 3, []string{
+		"LISTPACK <key>",
+		"    Show low level info about the listpack encoding of <key>.",
+	}, debugListpack},
+	{"quicklist", 3, 4, []string{
+		"QUICKLIST <key> [<0|1>]",
+		"    Show low level info about the quicklist encoding of <key>.",
+		"    The optional argument (0 by default) sets the level of detail",
+	}, debugQuicklist},
+	{"client-eviction", 2, 2, []string{
+		"CLIENT-EVICTION",
+		"    Show low level client eviction pools info (maxmemory-clients).",
+	}, nil},
+	{"pause-cron", 3, 3, []string{
+		"PAUSE-CRON <0|1>",
+		"    Stop periodic cron job processing.",
+	}, func(c *Ctx) {
+		c.srv.debug.pauseCron = atoi(c.argv[2]) != 0
+		c.replyOK()
+	}},
+	{"replybuffer", 4, 4, []string{
+		"REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+		"    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+		"    In case NEVER is provided the last observed peak will never be reset",
+		"    In case RESET is provided the peak reset time will be restored to the default value",
+		"REPLYBUFFER RESIZING <0|1>",
+		"    Enable or disable the reply buffer resize cron job",
+	}, debugReplyBuffer},
+	{"clusterlink", 5, 5, []string{
+		"CLUSTERLINK KILL <to|from|all> <node-id>",
+		"    Kills the link based on the direction to/from (both) with the provided node.",
+	}, func(c *Ctx) { c.replyError("ERR Debug option only available for cluster mode enabled setup!") }},
 }
 
 func debugCommand(c *Ctx) {
@@ -85,8 +256,9 @@ func debugCommand(c *Ctx) {
 		c.replyHelpLines("DEBUG", lines)
 		return
 	}
-	for _, d := range debugSubcommands {
-		if isOpt(sub, d.name) && len(c.argv) >= d.minArgs && len(c.argv) <= d.maxArgs {
+	for i := range debugSubcommands {
+		d := &debugSubcommands[i]
+		if d.proc != nil && isOpt(sub, d.name) && len(c.argv) >= d.minArgs && (d.maxArgs < 0 || len(c.argv) <= d.maxArgs) {
 			d.proc(c)
 			return
 		}

@@ -163,7 +163,7 @@ func execCommand(c *Ctx) {
 		// The ACLs are checked again: they may have changed since the
 		// command was queued.
 		if u := cl.user; u != nil && !u.unrestricted() {
-			if res, pos := u.checkCommand(q.cmd, q.argv); res != aclOK {
+			if res, pos := u.checkCommandScratch(q.cmd, q.argv, &s.aclKeys); res != aclOK {
 				s.addACLLog(cl, res, aclCtxMulti, pos, "", aclLogObject(res, q.cmd, q.argv, pos))
 				c.replyError(errNoPermExec(res))
 				continue

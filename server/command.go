@@ -309,10 +309,14 @@ func (s *Server) dispatch(c *Client) {
 	// ACLs, as Redis's processCommand checks them next. A client of an
 	// unrestricted user (the default user, by default) checks no more.
 	if u := c.user; u != nil && !u.unrestricted() {
-		if res, pos := u.checkCommand(cmd, c.argv); res != aclOK {
+		if res, pos := u.checkCommandScratch(cmd, c.argv, &s.aclKeys); res != aclOK {
 			s.aclDeny(c, cmd, res, pos)
 			return
 		}
+	}
+	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
+		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
+		return
 	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
@@ -349,6 +353,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 		start = s.clock.mono()
 	}
 	x.now = s.clock.ms(start)
+	if s.scriptNow != 0 {
+		x.now = s.scriptNow // a script's commands all see the time it started
+	}
 	s.lastNow = x.now
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd

@@ -420,9 +420,16 @@ func (st *cmdState) hasKeys() bool {
 // from the command's GetKeys function, else from the legacy key range when
 // the flags vary with the arguments (SET, BITFIELD).
 func (st *cmdState) findKeys(argv [][]byte) []keyRef {
+	return st.appendKeys(nil, argv)
+}
+
+// appendKeys is findKeys appending to dst, so that a caller with a scratch
+// slice (the ACL check on every command of a restricted user) does not
+// allocate.
+func (st *cmdState) appendKeys(dst []keyRef, argv [][]byte) []keyRef {
 	m := lookupMeta(st.fullName)
 	if m == nil {
-		return legacyKeys(st, argv, nil)
+		return legacyKeys(dst, st, argv, nil)
 	}
 	realSpec, varFlags := false, false
 	for i := range m.KeySpecs {
@@ -435,42 +442,41 @@ func (st *cmdState) findKeys(argv [][]byte) []keyRef {
 		}
 	}
 	if realSpec && !varFlags {
-		if refs, ok := keysFromSpecs(m, argv); ok {
+		if refs, ok := keysFromSpecs(dst, m, argv); ok {
 			return refs
 		}
 	}
 	flags := variableKeyFlags[st.fullName]
 	if st.GetKeys != nil {
-		pos := st.GetKeys(argv)
-		refs := make([]keyRef, len(pos))
-		for i, p := range pos {
-			refs[i] = keyRef{pos: p}
+		for _, p := range st.GetKeys(argv) {
+			r := keyRef{pos: p}
 			if flags != nil {
-				refs[i].flags = flags(argv, p)
+				r.flags = flags(argv, p)
 			}
+			dst = append(dst, r)
 		}
-		return refs
+		return dst
 	}
 	if varFlags {
-		return legacyKeys(st, argv, flags)
+		return legacyKeys(dst, st, argv, flags)
 	}
-	return nil
+	return dst
 }
 
 // legacyKeys finds keys from FirstKey, LastKey and Step.
-func legacyKeys(cmd *cmdState, argv [][]byte, flags func([][]byte, int) []string) []keyRef {
+func legacyKeys(refs []keyRef, cmd *cmdState, argv [][]byte, flags func([][]byte, int) []string) []keyRef {
 	if cmd.FirstKey <= 0 {
-		return nil
+		return refs
 	}
 	last := cmd.LastKey
 	if last < 0 {
 		last += len(argv)
 	}
 	step := max(cmd.Step, 1)
-	var refs []keyRef
+	base := len(refs)
 	for i := cmd.FirstKey; i <= last; i += step {
 		if i >= len(argv) {
-			return nil
+			return refs[:base]
 		}
 		r := keyRef{pos: i}
 		if flags != nil {
@@ -485,8 +491,9 @@ func legacyKeys(cmd *cmdState, argv [][]byte, flags func([][]byte, int) []string
 // getKeysUsingKeySpecs. ok is false when a spec cannot be applied (unknown
 // or incomplete, a bad key count, keys out of range), in which case Redis
 // falls back to the command's own key-finding function.
-func keysFromSpecs(m *commandMeta, argv [][]byte) (refs []keyRef, ok bool) {
+func keysFromSpecs(refs []keyRef, m *commandMeta, argv [][]byte) ([]keyRef, bool) {
 	argc := len(argv)
+	base := len(refs)
 	for i := range m.KeySpecs {
 		ks := &m.KeySpecs[i]
 		if ks.hasFlag("not_key") {
@@ -518,7 +525,7 @@ func keysFromSpecs(m *commandMeta, argv [][]byte) (refs []keyRef, ok bool) {
 				continue
 			}
 		default:
-			return nil, false
+			return refs[:base], false
 		}
 		var last, step int
 		switch ks.FindKeys {
@@ -536,29 +543,37 @@ func keysFromSpecs(m *commandMeta, argv [][]byte) (refs []keyRef, ok bool) {
 			step = ks.FKKeyStep
 			idx := first + ks.FKKeyNumIdx
 			if idx < 0 || idx >= argc {
-				return nil, false
+				return refs[:base], false
 			}
 			n, valid := num.ParseInt(argv[idx])
 			if !valid || n < 0 || n > int64(argc) {
-				return nil, false
+				return refs[:base], false
 			}
 			first += ks.FKFirstKey
 			last = first + int(n) - 1
 		default:
-			return nil, false
+			return refs[:base], false
 		}
 		if last >= argc || last < first || first >= argc {
-			return nil, false
+			return refs[:base], false
 		}
 		for j := first; j <= last; j += max(step, 1) {
 			refs = append(refs, keyRef{pos: j, flags: ks.Flags})
 		}
 		if ks.hasFlag("incomplete") {
-			return nil, false
+			return refs[:base], false
 		}
 	}
 	return refs, true
 }
+
+// The key-flag sets variableKeyFlags answers with (shared, never changed).
+var (
+	flagsRWAccessUpdate = []string{"RW", "access", "update"}
+	flagsOWUpdate       = []string{"OW", "update"}
+	flagsROAccess       = []string{"RO", "access"}
+	flagsRWAccessDelete = []string{"RW", "access", "delete"}
+)
 
 // variableKeyFlags gives the key flags of commands whose flags depend on
 // their arguments, or whose key specs Redis cannot apply (it asks the
@@ -569,10 +584,10 @@ var variableKeyFlags = map[string]func(argv [][]byte, pos int) []string{
 	"set": func(argv [][]byte, _ int) []string {
 		for _, a := range argv[min(3, len(argv)):] {
 			if isOpt(a, "get") {
-				return []string{"RW", "access", "update"}
+				return flagsRWAccessUpdate
 			}
 		}
-		return []string{"OW", "update"}
+		return flagsOWUpdate
 	},
 	"bitfield": func(argv [][]byte, _ int) []string {
 		for i := 2; i < len(argv); i++ {
@@ -583,17 +598,17 @@ var variableKeyFlags = map[string]func(argv [][]byte, pos int) []string{
 			case isOpt(argv[i], "overflow") && rest >= 1:
 				i++
 			default:
-				return []string{"RW", "access", "update"}
+				return flagsRWAccessUpdate
 			}
 		}
-		return []string{"RO", "access"}
+		return flagsROAccess
 	},
 	"sort": func(_ [][]byte, pos int) []string {
 		if pos == 1 {
-			return []string{"RO", "access"}
+			return flagsROAccess
 		}
-		return []string{"OW", "update"}
+		return flagsOWUpdate
 	},
-	"sort_ro": func([][]byte, int) []string { return []string{"RO", "access"} },
-	"migrate": func([][]byte, int) []string { return []string{"RW", "access", "delete"} },
+	"sort_ro": func([][]byte, int) []string { return flagsROAccess },
+	"migrate": func([][]byte, int) []string { return flagsRWAccessDelete },
 }

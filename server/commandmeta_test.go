@@ -113,7 +113,7 @@ func TestKeysFromSpecs(t *testing.T) {
 			for _, a := range strings.Fields(tt.args) {
 				argv = append(argv, []byte(strings.Trim(a, `"`)))
 			}
-			refs, ok := keysFromSpecs(&commandMeta{KeySpecs: tt.specs}, argv)
+			refs, ok := keysFromSpecs(nil, &commandMeta{KeySpecs: tt.specs}, argv)
 			var got []int
 			for _, r := range refs {
 				got = append(got, r.pos)

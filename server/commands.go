@@ -16,4 +16,9 @@ var commandFamilies = [][]*Command{
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
+	dumpCommands,
+	pubsubCommands,
+	monitorCommands,
+	scriptCommands,
+	lolwutCommands,
 }

@@ -1,0 +1,319 @@
+package tests
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// DEBUG subcommands and LOLWUT, compared with redis-server 7.0.15.
+
+// digestDataset returns set-up steps that build a data set with every
+// value type in its small and large encodings, expiring keys and a second
+// database, and the keys it creates in database 0.
+func digestDataset() (steps []step, keys []string) {
+	add := func(key string, s ...string) {
+		steps = append(steps, s...)
+		keys = append(keys, key)
+	}
+	words := func(n int, f func(i int) string) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = f(i)
+		}
+		return strings.Join(w, " ")
+	}
+	long := strings.Repeat("abcdefghij", 30)
+	// Strings: raw, embedded, integers (shared and not), empty, binary.
+	add("s", "SET s hello")
+	add("long", "SET long "+long)
+	add("i", "SET i 12345")
+	add("neg", "SET neg -987654321987")
+	add("shared", "SET shared 7")
+	add("incr", "INCR incr", "INCRBY incr 41")
+	add("float", "INCRBYFLOAT float 1.5")
+	add("empty", `SET empty ""`)
+	add("bin", `SET bin "a\x00b\xffc"`)
+	add("app", "APPEND app foo", "APPEND app bar")
+	add("rng", "SETRANGE rng 5 x")
+	add("bits", "SETBIT bits 100 1")
+	// Lists: small, large (many elements, long elements), integers.
+	add("l", "RPUSH l a b c 1 2 300 -4")
+	add("lbig", "RPUSH lbig "+words(700, func(i int) string { return "elem" + strconv.Itoa(i) }))
+	add("llong", "LPUSH llong "+words(5, func(i int) string { return long + strconv.Itoa(i) }))
+	// Hashes: listpack and hashtable (many fields, then a long value).
+	add("h", "HSET h f1 v1 f2 2 f3 3.5")
+	add("hbig", "HSET hbig "+words(200, func(i int) string { return fmt.Sprintf("f%d v%d", i, i*i) }))
+	add("hlong", "HSET hlong a 1", "HSET hlong b "+long)
+	// Sets: intset (16, 32 and 64-bit), listpack-less hashtable, large.
+	add("si", "SADD si 1 2 3 -7")
+	add("si64", "SADD si64 1 9000000000")
+	add("ss", "SADD ss a b c 1")
+	add("sbig", "SADD sbig "+words(600, func(i int) string { return strconv.Itoa(i * 7) }))
+	add("sbigs", "SADD sbigs "+words(300, func(i int) string { return "m" + strconv.Itoa(i) }))
+	// Sorted sets: listpack and skiplist, every kind of score.
+	add("z", "ZADD z 1 a 1.5 b 0.1 c -inf d inf e 1e20 f -2.5e-7 g 3 4 100 h")
+	add("zneg0", "ZADD zneg0 -0 a")
+	add("zbig", "ZADD zbig "+words(200, func(i int) string { return fmt.Sprintf("%g m%d", float64(i)/3, i) }))
+	add("zlong", "ZADD zlong 1 a 2 "+long)
+	// HyperLogLogs: sparse and dense.
+	add("hll", "PFADD hll a b c")
+	add("hllbig", "PFADD hllbig "+words(3000, func(i int) string { return "x" + strconv.Itoa(i) }))
+	// Expiring keys.
+	add("ex", "SET ex v EX 1000")
+	add("lex", "RPUSH lex a", "EXPIRE lex 500")
+	add("pex", "SET pex v", "PEXPIREAT pex 99999999999999")
+	// Another database.
+	steps = append(steps, "SELECT 3", "SET other 1", "RPUSH otherl x", "SELECT 0")
+	return steps, keys
+}
+
+func TestDebugDigest(t *testing.T) {
+	setup, keys := digestDataset()
+	var full []step
+	for _, s := range setup {
+		full = append(full, "!skip "+s)
+	}
+	full = append(full, "DEBUG DIGEST")
+	for _, k := range keys {
+		full = append(full, "DEBUG DIGEST-VALUE "+k)
+	}
+	full = append(full, "DEBUG DIGEST-VALUE "+strings.Join(keys, " ")+" nosuchkey",
+		"DEBUG DIGEST-VALUE", "DEBUG DIGEST x", "debug digest",
+		// Deleting and re-adding in another order gives the same digest.
+		"DEL s", "DEBUG DIGEST", "SET s hello", "DEBUG DIGEST",
+		"PERSIST ex", "DEBUG DIGEST", "SELECT 3", "FLUSHDB", "SELECT 0", "DEBUG DIGEST",
+	)
+	diffCases(t, []dcase{
+		{name: "empty", steps: []step{"DEBUG DIGEST", "DEBUG DIGEST-VALUE a b", "SET a 1", "DEL a", "DEBUG DIGEST"}},
+		{name: "every type", steps: full},
+		{name: "order", steps: []step{
+			"RPUSH l a b", "DEBUG DIGEST", "DEL l", "RPUSH l b a", "DEBUG DIGEST",
+			"SADD s a b", "ZADD z 1 a 2 b", "HSET h a 1 b 2", "DEBUG DIGEST-VALUE s z h",
+			"DEL s z h", "SADD s b a", "ZADD z 2 b 1 a", "HSET h b 2 a 1", "DEBUG DIGEST-VALUE s z h", "DEBUG DIGEST",
+			"SELECT 1", "SET k v", "DEBUG DIGEST", "MOVE k 0", "DEBUG DIGEST", "SELECT 0",
+		}},
+	})
+}
+
+// TestDebugDigestRandom replays a seeded stream of writes of every type on
+// both servers and compares the digests along the way.
+func TestDebugDigestRandom(t *testing.T) {
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 7))
+	member := func() string {
+		switch r.IntN(4) {
+		case 0:
+			return strconv.Itoa(r.IntN(1000) - 200)
+		case 1:
+			return strings.Repeat("y", r.IntN(80))
+		}
+		return "m" + strconv.Itoa(r.IntN(300))
+	}
+	score := func() string {
+		switch r.IntN(4) {
+		case 0:
+			return strconv.Itoa(r.IntN(100))
+		case 1:
+			return strconv.FormatFloat(r.Float64()*1000-500, 'g', -1, 64)
+		case 2:
+			return fmt.Sprintf("%.3f", r.Float64())
+		}
+		return strconv.FormatFloat(r.NormFloat64()*1e10, 'e', 5, 64)
+	}
+	var steps []step
+	for i := 0; i < 3000; i++ {
+		k := strconv.Itoa(r.IntN(20))
+		var s string
+		switch r.IntN(12) {
+		case 0:
+			s = "SET str" + k + " " + member()
+		case 1:
+			s = "INCRBY int" + k + " " + strconv.Itoa(r.IntN(1<<20)-1000)
+		case 2:
+			s = "RPUSH list" + k + " " + member()
+		case 3:
+			s = "LPUSH list" + k + " " + member() + " " + member()
+		case 4:
+			s = "SADD set" + k + " " + member()
+		case 5:
+			s = "SREM set" + k + " " + member()
+		case 6:
+			s = "ZADD zset" + k + " " + score() + " " + member()
+		case 7:
+			s = "HSET hash" + k + " " + member() + " " + member()
+		case 8:
+			s = "HDEL hash" + k + " " + member()
+		case 9:
+			s = "EXPIRE " + []string{"str", "list", "set", "zset", "hash"}[r.IntN(5)] + k + " 1000"
+		case 10:
+			s = "PFADD hll" + k + " " + member()
+		case 11:
+			s = "ZINCRBY zset" + k + " " + score() + " " + member()
+		}
+		steps = append(steps, "!skip "+s)
+		if i%500 == 499 {
+			steps = append(steps, "DEBUG DIGEST")
+		}
+	}
+	for j := 0; j < 20; j++ {
+		k := strconv.Itoa(j)
+		steps = append(steps, "DEBUG DIGEST-VALUE str"+k+" int"+k+" list"+k+" set"+k+" zset"+k+" hash"+k+" hll"+k)
+	}
+	needRedis(t)
+	diffSessionFlushed(t, sharedServers(), steps)
+}
+
+// diffSessionFlushed is diffSession on flushed servers.
+func diffSessionFlushed(t *testing.T, s servers, steps []step) {
+	t.Helper()
+	for _, addr := range []string{s.kvd, s.redis} {
+		c := dial(t, addr)
+		c.do("FLUSHALL")
+	}
+	diffSession(t, s, steps)
+}
+
+func TestDebugSubcommands(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "help", steps: []step{"DEBUG HELP", "debug help"}},
+		{name: "switches", steps: []step{
+			"DEBUG CHANGE-REPL-ID", "DEBUG CHANGE-REPL-ID x",
+			"DEBUG PAUSE-CRON 1", "DEBUG PAUSE-CRON 0", "DEBUG PAUSE-CRON x", "DEBUG PAUSE-CRON", "DEBUG PAUSE-CRON 1 2",
+			"DEBUG REPLYBUFFER PEAK-RESET-TIME NEVER", "DEBUG REPLYBUFFER peak-reset-time reset",
+			"DEBUG REPLYBUFFER PEAK-RESET-TIME 100", "DEBUG REPLYBUFFER PEAK-RESET-TIME -5",
+			"DEBUG REPLYBUFFER PEAK-RESET-TIME abc", "DEBUG REPLYBUFFER PEAK-RESET-TIME 1 2",
+			"DEBUG REPLYBUFFER RESIZING 0", "DEBUG REPLYBUFFER RESIZING 1", "DEBUG REPLYBUFFER RESIZING x",
+			"DEBUG REPLYBUFFER RESIZING", "DEBUG REPLYBUFFER foo bar", "DEBUG REPLYBUFFER",
+			"DEBUG QUICKLIST-PACKED-THRESHOLD 100", "DEBUG QUICKLIST-PACKED-THRESHOLD 1k",
+			"DEBUG QUICKLIST-PACKED-THRESHOLD 0", "DEBUG QUICKLIST-PACKED-THRESHOLD 4293918720",
+			"DEBUG QUICKLIST-PACKED-THRESHOLD 4293918721", "DEBUG QUICKLIST-PACKED-THRESHOLD 5gb",
+			"DEBUG QUICKLIST-PACKED-THRESHOLD -1", "DEBUG QUICKLIST-PACKED-THRESHOLD abc",
+			"DEBUG QUICKLIST-PACKED-THRESHOLD", "DEBUG QUICKLIST-PACKED-THRESHOLD 0",
+			"DEBUG SET-SKIP-CHECKSUM-VALIDATION 1", "DEBUG SET-SKIP-CHECKSUM-VALIDATION 0",
+			"DEBUG SET-SKIP-CHECKSUM-VALIDATION", "DEBUG AOF-FLUSH-SLEEP 0", "DEBUG AOF-FLUSH-SLEEP",
+			"DEBUG DROP-CLUSTER-PACKET-FILTER -1", "DEBUG DROP-CLUSTER-PACKET-FILTER x", "DEBUG DROP-CLUSTER-PACKET-FILTER",
+			"DEBUG CLUSTERLINK KILL all abc", "DEBUG CLUSTERLINK KILL all", "DEBUG LEAK", "DEBUG LEAK x y",
+			"DEBUG STRINGMATCH-TEST x", "DEBUG STRINGMATCH-LEN", "DEBUG JMAP",
+			"DEBUG STRUCTSIZE", "DEBUG STRUCTSIZE x",
+		}},
+		{name: "listpack and quicklist", steps: []step{
+			"SET s v", "RPUSH l a b", "HSET h a 1", "ZADD z 1 a", "SADD si 1", "SADD ss a",
+			"DEBUG LISTPACK s", "DEBUG LISTPACK l", "DEBUG LISTPACK h", "DEBUG LISTPACK z", "DEBUG LISTPACK si",
+			"DEBUG LISTPACK ss", "DEBUG LISTPACK nokey", "DEBUG LISTPACK", "DEBUG LISTPACK h x",
+			"DEBUG QUICKLIST l", "DEBUG QUICKLIST l 1", "DEBUG QUICKLIST l x", "DEBUG QUICKLIST l 1 2",
+			"DEBUG QUICKLIST h", "DEBUG QUICKLIST s", "DEBUG QUICKLIST nokey", "DEBUG QUICKLIST",
+		}},
+	})
+}
+
+// debugObjectNorm is a step modifier for DEBUG OBJECT: it compares the
+// line without its address, LRU clock and idle time.
+const debugObjectNorm = `!re:^\+Value\sat:0x[0-9a-f]+(\s.*)\slru:\d+\slru_seconds_idle:\d+([^\r]*)\r\n$`
+
+func TestDebugObject(t *testing.T) {
+	ints := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = strconv.Itoa(i)
+		}
+		return strings.Join(w, " ")
+	}
+	strs := func(n, size int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = fmt.Sprintf("%0*d", size, i)
+		}
+		return strings.Join(w, " ")
+	}
+	obj := func(k string) step { return debugObjectNorm + " DEBUG OBJECT " + k }
+	diffCases(t, []dcase{
+		{name: "strings", steps: []step{
+			"SET s hello", obj("s"), "SET i 5", obj("i"), "SET i 300", obj("i"), "SET i 70000", obj("i"),
+			"SET i 5000000000", obj("i"), "SET i -12", obj("i"), "SET e \"\"", obj("e"),
+			"SET s20 01234567890123456789", obj("s20"), "SET n 0123", obj("n"),
+			"APPEND a x", obj("a"), "DEBUG OBJECT nokey", "DEBUG OBJECT", "DEBUG OBJECT s x",
+		}},
+		{name: "collections", steps: []step{
+			"RPUSH l a b c", obj("l"), "RPUSH li " + ints(2000), obj("li"),
+			"SADD si 1 2 3", obj("si"), "SADD si 100000", obj("si"),
+			"SADD ss a b", obj("ss"),
+			"HSET h a 1", obj("h"), "ZADD z 1 a 2.5 b", obj("z"),
+		}},
+		{name: "quicklist nodes", steps: []step{
+			"RPUSH l " + strs(681, 10), "!re:(ql_nodes:.*) DEBUG OBJECT l", "RPUSH l x",
+			"!re:(ql_nodes:.*) DEBUG OBJECT l",
+			"RPUSH l2 " + strs(300, 100), "!re:(ql_nodes:.*) DEBUG OBJECT l2",
+			"CONFIG SET list-max-listpack-size 5", "RPUSH l3 " + ints(23), obj("l3"),
+			"CONFIG SET list-max-listpack-size -2",
+		}},
+	})
+}
+
+// TestDebugStringmatchTest checks DEBUG STRINGMATCH-TEST's reply on kvd
+// (Redis's takes ten seconds, too long for a differential case).
+func TestDebugStringmatchTest(t *testing.T) {
+	c := dial(t, env.kvdAddr)
+	if got, want := c.do("DEBUG", "STRINGMATCH-TEST"), "+Apparently Redis did not crash: test passed\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestLolwut(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "version line", steps: []step{
+			"LOLWUT", "lolwut foo bar", "LOLWUT VERSION 7", "LOLWUT VERSION 4", "LOLWUT version 8 1 2",
+			"LOLWUT VERSION x", "LOLWUT VERSION", "LOLWUT VERSION -1", "LOLWUT VERSION 59", "LOLWUT VERSION 5.0",
+		}},
+		// Schotter's first two rows of squares are not random.
+		{name: "version 5", steps: []step{
+			"LOLWUT VERSION 5 10 2 2", "LOLWUT VERSION 5 66 8 2", "LOLWUT VERSION 5 66 8 1", "LOLWUT VERSION 5 1 1 1",
+			"LOLWUT VERSION 5 0 0 0", "LOLWUT VERSION 5 2 1 1", "LOLWUT VERSION 5 3 5 2", "LOLWUT VERSION 5 7 3 2",
+			"LOLWUT VERSION 5 40 13 2", "LOLWUT VERSION 5 1000 200 1", "LOLWUT VERSION 5 2000 300 -5",
+			"LOLWUT VERSION 4294967301 10 2 2", "LOLWUT version 5 20 3 1 extra",
+			"LOLWUT VERSION 5 x", "LOLWUT VERSION 5 10 x", "LOLWUT VERSION 5 10 2 x",
+		}},
+		// The skyline of a one-row canvas has no building.
+		{name: "version 6", steps: []step{
+			"LOLWUT VERSION 6 10 1", "LOLWUT VERSION 6 0 0", "LOLWUT VERSION 6 1 -3",
+			"LOLWUT VERSION 6 x", "LOLWUT VERSION 6 10 x",
+		}},
+	})
+}
+
+// TestLolwutRandom compares the shape of the random drawings: the same
+// number of lines, each as wide, and the same trailer.
+func TestLolwutRandom(t *testing.T) {
+	needRedis(t)
+	s := sharedServers()
+	kc, rc := dial(t, s.kvd), dial(t, s.redis)
+	shape := func(raw string) (string, []int) {
+		v, err := parseValue(raw)
+		if err != nil {
+			t.Fatalf("bad reply %q: %v", raw, err)
+		}
+		lines := strings.Split(v.str, "\n")
+		var widths []int
+		for _, l := range lines {
+			if n := strings.Count(l, "\x1b[0m"); n > 0 {
+				widths = append(widths, n) // coloured pixels
+			} else {
+				widths = append(widths, len([]rune(l)))
+			}
+		}
+		return lines[len(lines)-2], widths
+	}
+	for _, args := range [][]string{
+		{"LOLWUT", "VERSION", "5"}, {"LOLWUT", "VERSION", "5", "30", "5", "9"},
+		{"LOLWUT", "VERSION", "6"}, {"LOLWUT", "VERSION", "6", "30", "12"},
+	} {
+		wt, ww := shape(rc.do(args...))
+		gt, gw := shape(kc.do(args...))
+		if wt != gt || fmt.Sprint(ww) != fmt.Sprint(gw) {
+			t.Errorf("%q: redis trailer %q widths %v; kvd trailer %q widths %v", args, wt, ww, gt, gw)
+		}
+	}
+}
