@@ -521,3 +521,36 @@ func TestLuaLibRandomDifferential(t *testing.T) {
 		check(stScript, string(f), string(d))
 	}
 }
+
+// TestLuaLibEval runs luaLibCases and the key-order scripts through EVAL on
+// kvd and on redis-server: the libraries inside kvd's scripting engine
+// (sandbox, number formatting, reply conversion) must answer as Redis.
+func TestLuaLibEval(t *testing.T) {
+	needRedis(t)
+	s := privateServers(t, nil)
+	k, r := dial(t, s.kvd), dial(t, s.redis)
+	for _, tc := range luaLibCases {
+		want := r.do("EVAL", tc.script, "0")
+		if got := k.do("EVAL", tc.script, "0"); got != want {
+			t.Errorf("%s:\nscript: %s\n  kvd: %q\nredis: %q", tc.name, tc.script, got, want)
+		}
+	}
+	for i, keys := range luaLibKeySets(40) {
+		var assign []string
+		for j, key := range keys {
+			if !isPositiveInt(key) {
+				assign = append(assign, "t["+key+"] = "+strconv.Itoa(j))
+			}
+		}
+		for _, script := range []string{
+			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(t)",
+			"local t = {} " + strings.Join(assign, " ") + " return cmsgpack.pack(t)",
+			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(cjson.decode(cjson.encode(t)))",
+		} {
+			want := r.do("EVAL", script, "0")
+			if got := k.do("EVAL", script, "0"); got != want {
+				t.Errorf("set %d: %s\n  kvd: %q\nredis: %q", i, script, got, want)
+			}
+		}
+	}
+}
