@@ -221,7 +221,7 @@ func (c *cjsonConfig) encode(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		argError(L, 1, "expected 1 argument")
 	}
-	e := jsonEncoder{L: L, cfg: c, buf: c.buf[:0]}
+	e := jsonEncoder{L: L, cfg: c, buf: c.buf[:0], scratch: newScratch(L)}
 	e.value(L.Get(1), 0, 1)
 	L.Push(lua.LString(e.buf))
 	if c.keepBuffer != 0 && cap(e.buf) <= 1<<20 {

@@ -39,7 +39,7 @@ func mpPack(L *lua.LState) int {
 		argError(L, 0, "Too many arguments for MessagePack pack.")
 	}
 	var buf []byte
-	var sc pucScratch
+	sc := newScratch(L)
 	for i := 1; i <= n; i++ {
 		buf = mpEncode(buf, L.Get(i), 0, &sc)
 	}

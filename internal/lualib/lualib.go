@@ -14,10 +14,10 @@
 // layout, gopher-lua in insertion order. cjson.encode and cmsgpack.pack emit
 // members in Lua 5.1's order by replaying the table's construction on a
 // model of Lua 5.1's tables (order.go): byte-identical to Redis for decoded
-// documents and tables filled key by key; tables from constructors with
-// several fields ({a = 1, b = 2, c = 3}), which Lua 5.1 presizes, can still
-// come out in another order. pairs() in scripts keeps gopher-lua's order.
-// See docs/lualib.md.
+// documents and tables filled key by key, and for constructors with several
+// fields ({a = 1, b = 2, c = 3}, which Lua 5.1 presizes) when the engine
+// marks them (MarkConstructors). OpenPairs gives scripts' pairs() the same
+// order. See docs/lualib.md.
 package lualib
 
 import (

@@ -47,7 +47,10 @@ type pucTable struct {
 type pucScratch struct {
 	all          []lua.LValue
 	nodes, spare []pucNode
+	ctors        map[*lua.LTable]ctorHint // recorded constructors (constructor.go)
 }
+
+func newScratch(L *lua.LState) pucScratch { return pucScratch{ctors: ctorHints(L)} }
 
 // pucKeyOrder returns t's keys in the order PUC Lua 5.1 would visit them,
 // or ok=false when the order cannot be modelled (or needs no model).
@@ -72,6 +75,11 @@ func pucKeyOrder(t *lua.LTable, sc *pucScratch) (keys []lua.LValue, ok bool) {
 		return nil, false // insertion order is next() order
 	}
 	p := pucTable{nodes: sc.nodes[:0], spare: sc.spare[:0]}
+	if h, ok := sc.ctors[t]; ok {
+		// Made by a constructor: Lua 5.1 presized it (luaH_new).
+		p.array = make([]bool, h.narray)
+		p.setNodeVector(h.nhash)
+	}
 	for _, k := range all {
 		p.set(k)
 	}
@@ -335,7 +343,7 @@ func OpenPairs(L *lua.LState) {
 		if !ok {
 			typeError(L, 1, "table")
 		}
-		var sc pucScratch
+		sc := newScratch(L)
 		keys, modelled := pucKeyOrder(t, &sc)
 		if !modelled {
 			L.Push(next)
