@@ -3,6 +3,7 @@ package lualib
 import (
 	"reflect"
 	"strconv"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
@@ -15,22 +16,56 @@ import (
 // another order. gopher-lua keeps no trace of how a table was made. With
 // MarkConstructors the engine rewrites each constructor with three or more
 // keyed fields into a call that records the hint Lua 5.1 would have used,
-// and the order model starts those tables presized.
+// and the order model starts those tables presized. The record holds weak
+// pointers, so it keeps no table alive.
 
 // CtorFunction is the global function MarkConstructors' rewritten
 // constructors call; OpenConstructors defines it.
 const CtorFunction = "__lualib_ctor"
 
-// maxCtorHints bounds the recorded constructors of one state between two
-// ResetConstructors calls; beyond it tables are modelled as grown from {}.
-const maxCtorHints = 100000
+// minCtorSweep is the number of recorded constructors at which the record
+// is first swept of collected tables (the threshold then doubles with the
+// live entries).
+const minCtorSweep = 1024
 
 type ctorHint struct{ narray, nhash int }
+
+// ctorRecord maps tables made by marked constructors to their size hints.
+// It holds weak pointers: a recorded table is still collected when the
+// script drops it, and its entry is swept once the record has grown.
+type ctorRecord struct {
+	hints map[weak.Pointer[lua.LTable]]ctorHint
+	sweep int // sweep collected entries when len(hints) reaches this
+}
+
+func (r *ctorRecord) add(t *lua.LTable, h ctorHint) {
+	if r.hints == nil {
+		r.hints = make(map[weak.Pointer[lua.LTable]]ctorHint)
+		r.sweep = minCtorSweep
+	}
+	if len(r.hints) >= r.sweep {
+		for k := range r.hints {
+			if k.Value() == nil {
+				delete(r.hints, k)
+			}
+		}
+		r.sweep = max(minCtorSweep, 2*len(r.hints))
+	}
+	r.hints[weak.Make(t)] = h
+}
+
+func (r *ctorRecord) get(t *lua.LTable) (ctorHint, bool) {
+	if r == nil || len(r.hints) == 0 {
+		return ctorHint{}, false
+	}
+	h, ok := r.hints[weak.Make(t)]
+	return h, ok
+}
 
 // libState is the per-interpreter state of the libraries, kept in the Lua
 // registry (out of scripts' reach).
 type libState struct {
-	ctors map[*lua.LTable]ctorHint
+	ctors ctorRecord
 }
 
 const registryKey = "kvd.lualib"
@@ -49,11 +84,11 @@ func stateOf(L *lua.LState) *libState {
 	return st
 }
 
-// ctorHints returns the recorded constructor hints of L (nil if none).
-func ctorHints(L *lua.LState) map[*lua.LTable]ctorHint {
+// ctorHints returns the constructor record of L (nil if none).
+func ctorHints(L *lua.LState) *ctorRecord {
 	if ud, ok := L.G.Registry.RawGetString(registryKey).(*lua.LUserData); ok {
 		if st, ok := ud.Value.(*libState); ok {
-			return st.ctors
+			return &st.ctors
 		}
 	}
 	return nil
@@ -64,23 +99,20 @@ func ctorHints(L *lua.LState) map[*lua.LTable]ctorHint {
 func OpenConstructors(L *lua.LState) {
 	st := stateOf(L)
 	L.SetGlobal(CtorFunction, L.NewFunction(func(L *lua.LState) int {
-		t, ok := L.Get(1).(*lua.LTable)
-		if ok && len(st.ctors) < maxCtorHints {
-			if st.ctors == nil {
-				st.ctors = make(map[*lua.LTable]ctorHint)
-			}
+		if t, ok := L.Get(1).(*lua.LTable); ok {
 			na, _ := L.Get(2).(lua.LNumber)
 			nh, _ := L.Get(3).(lua.LNumber)
-			st.ctors[t] = ctorHint{narray: int(na), nhash: int(nh)}
+			st.ctors.add(t, ctorHint{narray: int(na), nhash: int(nh)})
 		}
 		L.SetTop(1)
 		return 1
 	}))
 }
 
-// ResetConstructors forgets the recorded constructors (call it when a
-// script ends: its tables are then garbage).
-func ResetConstructors(L *lua.LState) { stateOf(L).ctors = nil }
+// ResetConstructors forgets the recorded constructors. Optional: the record
+// does not keep tables alive and sweeps itself as it grows; an engine may
+// call it when a script ends to drop the record at once.
+func ResetConstructors(L *lua.LState) { stateOf(L).ctors = ctorRecord{} }
 
 var exprType = reflect.TypeOf((*ast.Expr)(nil)).Elem()
 

@@ -1,6 +1,7 @@
 package lualib
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -60,4 +61,28 @@ func TestMarkConstructors(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tc.script, got, tc.want)
 		}
 	}
+}
+
+// TestCtorRecordSweeps checks that recorded constructors do not keep their
+// tables alive: once collected, their entries are swept as the record grows.
+func TestCtorRecordSweeps(t *testing.T) {
+	var r ctorRecord
+	live := &lua.LTable{}
+	r.add(live, ctorHint{narray: 0, nhash: 4})
+	for i := 0; i < 100000; i++ {
+		r.add(&lua.LTable{}, ctorHint{nhash: 3})
+		if i%10000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	r.sweep = len(r.hints) // force a sweep on the next add
+	r.add(&lua.LTable{}, ctorHint{nhash: 3})
+	if len(r.hints) > 2*minCtorSweep {
+		t.Errorf("record holds %d entries after collection", len(r.hints))
+	}
+	if h, ok := r.get(live); !ok || h.nhash != 4 {
+		t.Errorf("live table's hint lost: %v %v", h, ok)
+	}
+	runtime.KeepAlive(live)
 }

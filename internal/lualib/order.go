@@ -47,7 +47,7 @@ type pucTable struct {
 type pucScratch struct {
 	all          []lua.LValue
 	nodes, spare []pucNode
-	ctors        map[*lua.LTable]ctorHint // recorded constructors (constructor.go)
+	ctors        *ctorRecord // recorded constructors (constructor.go)
 }
 
 func newScratch(L *lua.LState) pucScratch { return pucScratch{ctors: ctorHints(L)} }
@@ -75,7 +75,7 @@ func pucKeyOrder(t *lua.LTable, sc *pucScratch) (keys []lua.LValue, ok bool) {
 		return nil, false // insertion order is next() order
 	}
 	p := pucTable{nodes: sc.nodes[:0], spare: sc.spare[:0]}
-	if h, ok := sc.ctors[t]; ok {
+	if h, ok := sc.ctors.get(t); ok {
 		// Made by a constructor: Lua 5.1 presized it (luaH_new).
 		p.array = make([]bool, h.narray)
 		p.setNodeVector(h.nhash)
