@@ -101,6 +101,14 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	vm.installMath()
 	vm.installTableLib()
 	lualib.Open(L) // cjson, cmsgpack, bit, struct
+	// pairs() in Lua 5.1's key order, as cjson.encode and cmsgpack.pack
+	// already emit it, so that scripts iterate tables in Redis's order.
+	lualib.OpenPairs(L, func(t *lua.LTable) *lua.LTable {
+		if r := vm.proxies[t]; r != nil {
+			return r
+		}
+		return t
+	})
 	vm.installRedisAPI()
 	if kind == luaEval {
 		vm.keys, vm.args = L.NewTable(), L.NewTable()

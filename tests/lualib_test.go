@@ -211,7 +211,7 @@ func newLibState() *lua.LState {
 	// slots; gopher-lua's registry must be allowed to grow that far.
 	L := lua.NewState(lua.Options{RegistrySize: 1024, RegistryMaxSize: 64 * 1024})
 	lualib.Open(L)
-	lualib.OpenPairs(L)
+	lualib.OpenPairs(L, nil)
 	lualib.OpenConstructors(L)
 	orig := L.GetGlobal("tostring")
 	L.SetGlobal("tostring", L.NewFunction(func(L *lua.LState) int {
@@ -544,9 +544,10 @@ func TestLuaLibRandomDifferential(t *testing.T) {
 	}
 }
 
-// TestLuaLibEval runs luaLibCases and the key-order scripts through EVAL on
-// kvd and on redis-server: the libraries inside kvd's scripting engine
-// (sandbox, number formatting, reply conversion) must answer as Redis.
+// TestLuaLibEval runs luaLibCases and key-order scripts (encoders, pairs)
+// through EVAL on kvd and on redis-server: the
+// libraries inside kvd's scripting engine (sandbox, number formatting,
+// reply conversion, the Lua 5.1 order model) must answer as Redis.
 func TestLuaLibEval(t *testing.T) {
 	needRedis(t)
 	s := privateServers(t, nil)
@@ -568,6 +569,8 @@ func TestLuaLibEval(t *testing.T) {
 			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(t)",
 			"local t = {} " + strings.Join(assign, " ") + " return cmsgpack.pack(t)",
 			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(cjson.decode(cjson.encode(t)))",
+			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k, v in pairs(t) do o[#o + 1] = tostring(k) end return o",
+			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k in pairs(cjson.decode(cjson.encode(t))) do o[#o + 1] = k end return o",
 		} {
 			want := r.do("EVAL", script, "0")
 			if got := k.do("EVAL", script, "0"); got != want {

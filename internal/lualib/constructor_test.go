@@ -45,7 +45,7 @@ func TestMarkConstructors(t *testing.T) {
 	L := newState()
 	defer L.Close()
 	OpenConstructors(L)
-	OpenPairs(L)
+	OpenPairs(L, nil)
 	for _, tc := range []struct{ script, want string }{
 		// Presized to 4 nodes: grown from {} these keys would come out as
 		// status, count, id.

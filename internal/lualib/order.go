@@ -334,20 +334,36 @@ func pucPairs(t *lua.LTable, sc *pucScratch, f func(k, v lua.LValue)) {
 // documents with pairs() produce Redis's order. It is separate from Open:
 // the scripting engine decides whether to pay for it (each pairs() call on
 // a table with several hash keys models the table once). Tables the model
-// cannot order (keys that are tables, functions, userdata) are visited as
-// gopher-lua's next visits them.
-func OpenPairs(L *lua.LState) {
+// cannot order (keys that are tables, functions, userdata) are handed to
+// the global next as it is when OpenPairs runs. pairs(_G) leaves out
+// CtorFunction (see OpenConstructors). resolve, when not nil,
+// maps the table pairs() receives to the one to iterate (an engine's
+// read-only proxy to the table behind it).
+func OpenPairs(L *lua.LState, resolve func(*lua.LTable) *lua.LTable) {
 	next := L.GetGlobal("next")
 	L.SetGlobal("pairs", L.NewFunction(func(L *lua.LState) int {
-		t, ok := L.Get(1).(*lua.LTable)
+		arg, ok := L.Get(1).(*lua.LTable)
 		if !ok {
 			typeError(L, 1, "table")
 		}
+		t := arg
+		if resolve != nil {
+			t = resolve(arg)
+		}
 		sc := newScratch(L)
 		keys, modelled := pucKeyOrder(t, &sc)
+		if modelled && t == L.G.Global {
+			// CtorFunction is the engine's, not the script's.
+			for j, k := range keys {
+				if k == lua.LString(CtorFunction) {
+					keys = append(keys[:j:j], keys[j+1:]...)
+					break
+				}
+			}
+		}
 		if !modelled {
 			L.Push(next)
-			L.Push(t)
+			L.Push(arg)
 			L.Push(lua.LNil)
 			return 3
 		}
@@ -365,7 +381,7 @@ func OpenPairs(L *lua.LState) {
 			L.Push(lua.LNil)
 			return 1
 		}))
-		L.Push(t)
+		L.Push(arg)
 		L.Push(lua.LNil)
 		return 3
 	}))

@@ -7,7 +7,7 @@ import "testing"
 func TestOpenPairs(t *testing.T) {
 	L := newState()
 	defer L.Close()
-	OpenPairs(L)
+	OpenPairs(L, nil)
 	for _, tc := range []libCase{
 		{"order", `local t = {} for i, k in ipairs({'a','b','c','d','e'}) do t[k] = i end local o = {} for k, v in pairs(t) do o[#o+1] = k .. v end return table.concat(o, ' ')`, "a1 c3 b2 e5 d4", false},
 		{"deleted while iterating", `local t = {} for i, k in ipairs({'a','b','c','d','e'}) do t[k] = i end local o = {} for k, v in pairs(t) do t[k] = nil o[#o+1] = k .. v end return table.concat(o, ' ')`, "a1 c3 b2 e5 d4", false},
