@@ -109,6 +109,10 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 		}
 		return t
 	})
+	if kind == luaEval {
+		// EVAL scripts' table constructors too (compile marks them).
+		lualib.OpenConstructors(L)
+	}
 	vm.installRedisAPI()
 	if kind == luaEval {
 		vm.keys, vm.args = L.NewTable(), L.NewTable()
@@ -557,6 +561,9 @@ func (vm *luaVM) compile(body, name string) (*lua.LFunction, error) {
 	chunk, err := parse.Parse(strings.NewReader(body), name)
 	if err != nil {
 		return nil, err
+	}
+	if vm.kind == luaEval {
+		lualib.MarkConstructors(chunk)
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {

@@ -96,6 +96,12 @@ var luaLibCases = []luaLibCase{
 	{"cjson/cfg-keep-buffer", `local c = cjson.new() return {tostring(c.encode_keep_buffer(false)), c.encode({1}), tostring(c.encode_keep_buffer("on"))}`},
 	{"cjson/cfg-global-persists-1", `cjson.encode_number_precision(5) return cjson.encode(1/3)`},
 	{"cjson/cfg-global-persists-2", `local r = cjson.encode(1/3) cjson.encode_number_precision(14) return r`},
+	// ---- table constructors (marked for the key-order model) ----
+	{"ctor/error-in-field", "local t = {a = 1,\nb = 2,\nc = cjson.decode('[')}\nreturn t"},
+	{"ctor/error-level", `local function f() error("boom", 2) end local t = {a = 1, b = 2, c = f()} return t`},
+	{"ctor/tail-return", `return cjson.encode((function() return {x = 1, y = 2, z = 3, w = 4} end)())`},
+	{"ctor/multret-last", `local function f() return 1, 2, 3 end local t = {a = 1, b = 2, c = 3, f()} return {#t, cjson.encode(t)}`},
+	{"ctor/nested-method", `local s = {x = 1, y = 2, z = 3} function s:get() return self.x end return s:get()`},
 	// ---- cmsgpack ----
 	{"cmsgpack/ints", `local out = {} for _, n in ipairs({0, 1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, 2^53, -1, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649, -2^53}) do local p = cmsgpack.pack(n) out[#out + 1] = {p, cmsgpack.unpack(p)} end return out`},
 	{"cmsgpack/floats", `local out = {} for _, n in ipairs({0.5, -0.25, 1/3, 1e300, 2^63, -2^63, 1/0, -1/0, 3.5e38}) do out[#out + 1] = cmsgpack.pack(n) end return out`},
@@ -544,8 +550,8 @@ func TestLuaLibRandomDifferential(t *testing.T) {
 	}
 }
 
-// TestLuaLibEval runs luaLibCases and key-order scripts (encoders, pairs)
-// through EVAL on kvd and on redis-server: the
+// TestLuaLibEval runs luaLibCases and key-order scripts (encoders, table
+// constructors, pairs) through EVAL on kvd and on redis-server: the
 // libraries inside kvd's scripting engine (sandbox, number formatting,
 // reply conversion, the Lua 5.1 order model) must answer as Redis.
 func TestLuaLibEval(t *testing.T) {
@@ -559,10 +565,11 @@ func TestLuaLibEval(t *testing.T) {
 		}
 	}
 	for i, keys := range luaLibKeySets(40) {
-		var assign []string
+		var assign, ctor []string
 		for j, key := range keys {
 			if !isPositiveInt(key) {
 				assign = append(assign, "t["+key+"] = "+strconv.Itoa(j))
+				ctor = append(ctor, "["+key+"] = "+strconv.Itoa(j))
 			}
 		}
 		for _, script := range []string{
@@ -571,6 +578,9 @@ func TestLuaLibEval(t *testing.T) {
 			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(cjson.decode(cjson.encode(t)))",
 			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k, v in pairs(t) do o[#o + 1] = tostring(k) end return o",
 			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k in pairs(cjson.decode(cjson.encode(t))) do o[#o + 1] = k end return o",
+			"return cjson.encode({" + strings.Join(ctor, ", ") + "})",
+			"local t = {" + strings.Join(ctor, ", ") + "} local o = {} for k in pairs(t) do o[#o + 1] = tostring(k) end return o",
+			"return cmsgpack.pack({ok = true, n = 1, list = {" + strings.Join(ctor, ", ") + "}})",
 		} {
 			want := r.do("EVAL", script, "0")
 			if got := k.do("EVAL", script, "0"); got != want {
