@@ -86,9 +86,9 @@ func newCJSONModule(L *lua.LState, null *lua.LUserData) *lua.LTable {
 		"encode":                  cfg.encode,
 		"decode":                  cfg.decode,
 		"encode_sparse_array":     cfg.cfgEncodeSparseArray,
-		"encode_max_depth":        cfg.intOption(1, func(c *cjsonConfig) *int32 { return &c.encodeMaxDepth }, 1, math.MaxInt32),
-		"decode_max_depth":        cfg.intOption(1, func(c *cjsonConfig) *int32 { return &c.decodeMaxDepth }, 1, math.MaxInt32),
-		"encode_number_precision": cfg.intOption(1, func(c *cjsonConfig) *int32 { return &c.precision }, 1, 14),
+		"encode_max_depth":        cfg.intOption(func(c *cjsonConfig) *int32 { return &c.encodeMaxDepth }, 1, math.MaxInt32),
+		"decode_max_depth":        cfg.intOption(func(c *cjsonConfig) *int32 { return &c.decodeMaxDepth }, 1, math.MaxInt32),
+		"encode_number_precision": cfg.intOption(func(c *cjsonConfig) *int32 { return &c.precision }, 1, 14),
 		"encode_keep_buffer":      cfg.enumOption(func(c *cjsonConfig) *int { return &c.keepBuffer }, nil),
 		"encode_invalid_numbers":  cfg.enumOption(func(c *cjsonConfig) *int { return &c.encodeInvalid }, []string{"off", "on", "null"}),
 		"decode_invalid_numbers":  cfg.enumOption(func(c *cjsonConfig) *int { return &c.decodeInvalid }, nil),
@@ -134,7 +134,7 @@ func integerOption(L *lua.LState, i int, p *int32, min, max int32) {
 	L.Push(lua.LNumber(*p))
 }
 
-func (c *cjsonConfig) intOption(_ int, field func(*cjsonConfig) *int32, min, max int32) lua.LGFunction {
+func (c *cjsonConfig) intOption(field func(*cjsonConfig) *int32, min, max int32) lua.LGFunction {
 	return func(L *lua.LState) int {
 		argInit(L, 1)
 		integerOption(L, 1, field(c), min, max)
@@ -156,7 +156,7 @@ func enumOption(L *lua.LState, i int, p *int, options []string) {
 				*p = boolTrue
 			}
 		} else {
-			name := checkLStringArg(L, i)
+			name := checkLString(L, i)
 			found := -1
 			for j, o := range options {
 				if o == name {
@@ -176,9 +176,6 @@ func enumOption(L *lua.LState, i int, p *int, options []string) {
 		L.Push(lua.LString(options[*p]))
 	}
 }
-
-// checkLStringArg is luaL_checkstring for option names.
-func checkLStringArg(L *lua.LState, i int) string { return checkLString(L, i) }
 
 func (c *cjsonConfig) enumOption(field func(*cjsonConfig) *int, options []string) lua.LGFunction {
 	return func(L *lua.LState) int {
