@@ -101,6 +101,18 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	vm.installMath()
 	vm.installTableLib()
 	lualib.Open(L) // cjson, cmsgpack, bit, struct
+	// pairs() in Lua 5.1's key order, as cjson.encode and cmsgpack.pack
+	// already emit it, so that scripts iterate tables in Redis's order.
+	lualib.OpenPairs(L, func(t *lua.LTable) *lua.LTable {
+		if r := vm.proxies[t]; r != nil {
+			return r
+		}
+		return t
+	})
+	if kind == luaEval {
+		// EVAL scripts' table constructors too (compile marks them).
+		lualib.OpenConstructors(L)
+	}
 	vm.installRedisAPI()
 	if kind == luaEval {
 		vm.keys, vm.args = L.NewTable(), L.NewTable()
@@ -549,6 +561,9 @@ func (vm *luaVM) compile(body, name string) (*lua.LFunction, error) {
 	chunk, err := parse.Parse(strings.NewReader(body), name)
 	if err != nil {
 		return nil, err
+	}
+	if vm.kind == luaEval {
+		lualib.MarkConstructors(chunk)
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {
