@@ -74,6 +74,7 @@ type scriptEngine struct {
 	fnFake  *Client    // the same, for functions
 	run     *scriptRun // the script running now, nil if none
 	runBuf  scriptRun
+	hook    scriptHook // gopher-lua's context: the instruction hook (script_busy.go)
 	running *luaVM // the sandbox running it
 }
 
@@ -101,6 +102,7 @@ const (
 
 func newScriptEngine(s *Server) *scriptEngine {
 	e := &scriptEngine{srv: s, scripts: map[string]*evalScript{}, rand: newRand48()}
+	e.hook.e = e
 	return e
 }
 
@@ -358,6 +360,7 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	fake.user = c.client.user
 	fake.denyBlocking = true
 	run.start = s.clock.mono()
+	e.hook.reset()
 	e.run = run
 	vm.eng.running = vm
 	savedNow := s.scriptNow

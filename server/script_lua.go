@@ -68,6 +68,14 @@ var luaBaseAllowed = []string{
 	"tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION",
 }
 
+func init() {
+	// gopher-lua keeps integer keys below MaxArrayIndex in a dense slice,
+	// so that t[2^25] = 1 would allocate half a gigabyte in one
+	// instruction; above the bound keys go to the hash part as in PUC Lua.
+	// 4M elements keep # and ipairs right for any realistic array.
+	lua.MaxArrayIndex = 1 << 22
+}
+
 // newLuaVM creates a sandboxed Lua state of the given kind.
 func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 1024, RegistrySize: 1024 * 4, RegistryMaxSize: 1024 * 1024})
@@ -108,6 +116,7 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 		G.RawSetString("ARGV", vm.args)
 	}
 	vm.errHandler = L.NewFunction(vm.luaErrorHandler)
+	L.SetContext(&eng.hook)
 	G.RawSetString("__redis__err__handler", vm.errHandler)
 
 	// Protect the libraries, then the globals.

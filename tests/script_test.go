@@ -1,6 +1,9 @@
 package tests
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // Differential tests of Lua scripting: EVAL and friends, SCRIPT, the redis
 // API, conversions between Lua values and replies in both protocols, the
@@ -311,4 +314,33 @@ func TestScriptShebang(t *testing.T) {
 			`EVALSHA_RO 3c2ee8dd5b1bcb13d3ec0b5dcbc9b0a80c49e8b2 0`,
 		}},
 	})
+}
+
+func TestScriptMemoryBounds(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "sparse", steps: []step{
+			`EVAL "local t = {} t[2^25] = 1 return #t" 0`,
+			`EVAL "local t = {} t[2^25] = 1 t[2^26] = 2 return {t[2^25], t[2^26]}" 0`,
+			`EVAL "local t = {} for i = 1, 1000 do t[i] = i end return #t" 0`,
+		}},
+	})
+}
+
+// TestScriptEndlessLoopShutdown checks that a script that never ends does
+// not hold up Close: the instruction hook aborts it.
+func TestScriptEndlessLoopShutdown(t *testing.T) {
+	srv, err := startKvd(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, srv.Addr().String())
+	c.write(encode("EVAL", "while true do end", "0"))
+	time.Sleep(200 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return while a script loops")
+	}
 }
