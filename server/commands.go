@@ -17,4 +17,5 @@ var commandFamilies = [][]*Command{
 	multiCommands,
 	aclCommandTable,
 	scriptCommands,
+	dumpCommands,
 }

@@ -61,6 +61,7 @@ type Server struct {
 	dbs  []*store.DB
 
 	acl aclState // users and the ACL log (acl_state.go)
+	rdb rdbState // saving and loading (rdb.go)
 
 	listeners []*listener
 	runID     string
@@ -357,6 +358,10 @@ func (s *Server) Serve() error {
 		s.logf(levelNotice, "Listening on %s", l.addr)
 	}
 	if err := s.startPprof(); err != nil {
+		s.cleanup()
+		return err
+	}
+	if err := s.loadAtStartup(); err != nil { // rdb.go
 		s.cleanup()
 		return err
 	}
