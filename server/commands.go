@@ -18,4 +18,5 @@ var commandFamilies = [][]*Command{
 	aclCommandTable,
 	scriptCommands,
 	dumpCommands,
+	functionCommands,
 }

@@ -74,8 +74,9 @@ type scriptEngine struct {
 	fnFake  *Client    // the same, for functions
 	run     *scriptRun // the script running now, nil if none
 	runBuf  scriptRun
-	hook    scriptHook // gopher-lua's context: the instruction hook (script_busy.go)
-	running *luaVM // the sandbox running it
+	hook    scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
+	running *luaVM          // the sandbox running it
+	fns     *functionsState // libraries and their sandbox (function.go), made on first use
 }
 
 // scriptRun is the context of the script being run: who called it and
