@@ -108,3 +108,57 @@ func TestScriptInfo(t *testing.T) {
 		`!re:number_of_cached_scripts:(\d+) INFO memory`,
 	}}})
 }
+
+// TestScriptRedisPy runs redis-py's register_script (EVALSHA with an EVAL
+// fallback) and its function helpers on both servers.
+func TestScriptRedisPy(t *testing.T) {
+	needRedis(t)
+	script := `
+import os, redis
+r = redis.Redis(host=os.environ["HOST"], port=int(os.environ["PORT"]))
+r.flushall()
+r.script_flush()
+r.function_flush()
+incr = r.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+print(incr(keys=["c"], args=[3]), incr(keys=["c"], args=[4]))
+print(r.script_exists(incr.sha))
+p = r.pipeline()
+incr(keys=["c"], args=[1], client=p)
+incr(keys=["c"], args=[1], client=p)
+print(p.execute())
+try:
+    r.eval("return redis.call('nosuch')", 0)
+except redis.ResponseError as e:
+    print("error:", e)
+print(r.function_load("#!lua name=pylib\nredis.register_function('pyfn', function(keys, args) return {keys[1], #args} end)"))
+print(r.fcall("pyfn", 1, "k", "a", "b"))
+print(r.function_list(library="pylib"))
+`
+	s := sharedServers()
+	want, got := runRedisPy(t, s.redis, script), runRedisPy(t, s.kvd, script)
+	if want != got {
+		t.Errorf("redis-py:\n redis: %s\n   kvd: %s", want, got)
+	}
+}
+
+// TestScriptACL checks redis.call against the caller's ACL user: the
+// command and key permissions, the errors and the ACL LOG entries.
+func TestScriptACL(t *testing.T) {
+	s := privateServers(t, nil)
+	for _, addr := range []string{s.redis, s.kvd} {
+		c := dial(t, addr)
+		c.do("ACL", "SETUSER", "scr", "on", "nopass", "~a*", "&*", "+eval", "+evalsha", "+get", "+set", "+script|load", "+fcall", "+function|load", "+acl|log")
+	}
+	diffSession(t, s, []step{
+		`AUTH scr x`,
+		`EVAL "return redis.call('set','a1','v')" 0`,
+		`EVAL "return redis.call('get','a1')" 0`,
+		`EVAL "return redis.call('incr','a2')" 0`,
+		`EVAL "return redis.call('get','b')" 0`,
+		`EVAL "return redis.pcall('get','b')" 0`,
+		`EVAL "return redis.acl_check_cmd('get','a1')" 0`,
+		`EVAL "return redis.acl_check_cmd('get','b')" 0`,
+		`EVAL "return redis.acl_check_cmd('incr','a1')" 0`,
+		`!acl ACL LOG`,
+	})
+}
