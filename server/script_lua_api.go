@@ -221,14 +221,16 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 }
 
 // luaFromReply converts the reply at the start of b to a Lua value, as
-// Redis's redisProtocolToLuaType, and returns the bytes after it.
+// Redis's redisProtocolToLuaType, and returns the bytes after it. Input
+// that is not a well-formed reply (never produced by a command) gives nil
+// and no rest.
 func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 	L := vm.L
-	if len(b) < 3 {
+	if len(b) < 3 || depth > luaMaxReplyDepth {
 		return lua.LNil, nil
 	}
 	i := bytes.IndexByte(b, '\r')
-	if i < 0 {
+	if i < 1 || i+1 >= len(b) || b[i+1] != '\n' {
 		return lua.LNil, nil
 	}
 	line, rest := b[1:i], b[i+2:]
@@ -243,9 +245,15 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 		n, _ := num.ParseInt(line)
 		return lua.LNumber(n), rest
 	case '$', '=':
-		n, _ := num.ParseInt(line)
+		n, ok := num.ParseInt(line)
+		if !ok {
+			return lua.LNil, nil
+		}
 		if n < 0 {
 			return lua.LFalse, rest
+		}
+		if n > int64(len(rest))-2 {
+			return lua.LNil, nil
 		}
 		s := rest[:n]
 		rest = rest[n+2:]
@@ -261,14 +269,20 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 		}
 		return lua.LString(s), rest
 	case '*', '~', '%':
-		n, _ := num.ParseInt(line)
+		n, ok := num.ParseInt(line)
+		if !ok {
+			return lua.LNil, nil
+		}
 		if n < 0 {
 			return lua.LFalse, rest
 		}
+		if n > int64(len(rest)) {
+			return lua.LNil, nil // each element takes at least one byte
+		}
 		switch b[0] {
 		case '*':
-			t := L.CreateTable(int(min(n, 1024)), 0)
-			for j := int64(1); j <= n; j++ {
+			t := L.CreateTable(int(n), 0)
+			for j := int64(1); j <= n && rest != nil; j++ {
 				var v lua.LValue
 				v, rest = vm.luaFromReply(rest, depth+1)
 				t.RawSetInt(int(j), v)
@@ -276,7 +290,7 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 			return t, rest
 		case '~':
 			set := L.NewTable()
-			for j := int64(0); j < n; j++ {
+			for j := int64(0); j < n && rest != nil; j++ {
 				var v lua.LValue
 				v, rest = vm.luaFromReply(rest, depth+1)
 				if v != lua.LNil {
@@ -288,7 +302,7 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 			return t, rest
 		default:
 			m := L.NewTable()
-			for j := int64(0); j < n; j++ {
+			for j := int64(0); j < n && rest != nil; j++ {
 				var k, v lua.LValue
 				k, rest = vm.luaFromReply(rest, depth+1)
 				v, rest = vm.luaFromReply(rest, depth+1)
@@ -321,8 +335,11 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 		return t, rest
 	case '|':
 		// Attributes are not given to scripts.
-		n, _ := num.ParseInt(line)
-		for j := int64(0); j < 2*n; j++ {
+		n, ok := num.ParseInt(line)
+		if !ok || n < 0 || n > int64(len(rest)) {
+			return lua.LNil, nil
+		}
+		for j := int64(0); j < 2*n && rest != nil; j++ {
 			_, rest = vm.luaFromReply(rest, depth+1)
 		}
 		return vm.luaFromReply(rest, depth)

@@ -1,6 +1,10 @@
 package tests
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -343,4 +347,53 @@ func TestScriptEndlessLoopShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not return while a script loops")
 	}
+}
+
+// randomLuaValue writes a random nested Lua value: scalars, arrays with
+// holes, status/error/double tables (no hash-ordered maps).
+func randomLuaValue(r *rand.Rand, depth int) string {
+	switch k := r.IntN(12); {
+	case k == 0:
+		return fmt.Sprintf("'%s'", strings.Repeat("ab", r.IntN(4)))
+	case k == 1:
+		return strconv.Itoa(r.IntN(2000) - 1000)
+	case k == 2:
+		return fmt.Sprintf("%d.%d", r.IntN(100)-50, r.IntN(100))
+	case k == 3:
+		return []string{"true", "false", "nil"}[r.IntN(3)]
+	case k == 4:
+		return fmt.Sprintf("{ok='st%d'}", r.IntN(10))
+	case k == 5:
+		return fmt.Sprintf("{err='CODE%d msg'}", r.IntN(10))
+	case k == 6:
+		return fmt.Sprintf("{double=%d.25}", r.IntN(100))
+	case depth > 5:
+		return "{}"
+	default:
+		n := r.IntN(5)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = randomLuaValue(r, depth+1)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+}
+
+// TestScriptRandomConversions returns seeded random nested tables from
+// scripts on both servers, in both protocols, with and without
+// redis.setresp(3).
+func TestScriptRandomConversions(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 1))
+	var steps []step
+	for i := 0; i < 60; i++ {
+		v := randomLuaValue(r, 0)
+		prefix := ""
+		if i%2 == 1 {
+			prefix = "redis.setresp(3) "
+		}
+		steps = append(steps, `EVAL "`+prefix+`return `+v+`" 0`)
+	}
+	diffCases(t, []dcase{{name: "random", steps: steps}})
 }
