@@ -314,6 +314,9 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.scripts != nil && s.scripts.busy && s.busyRejects(c, cmd) {
+		return // a script is running long: -BUSY (script_busy.go)
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return

@@ -431,3 +431,32 @@ func errUserDeclaration(arg string, e aclRuleError) string {
 
 // errACLLoad is ACL LOAD's reply listing the errors in the ACL file.
 func errACLLoad(errs string) string { return "ERR " + errs }
+
+// Scripting and functions (script.go, function.go).
+const (
+	errERR                   = "ERR " // the code of errors built from a message
+	errRunningScriptSep      = ", "
+	errUnknownOptionGiven    = "ERR Unknown option given: "
+	errFunctionCodeMissing   = "ERR Function code was not given"
+	errLibraryNotFound       = "ERR Library not found"
+	errFunctionFlushOption   = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+	errLibraryNameMissing    = "ERR library name argument was not given"
+	errUnknownArgumentPrefix = "ERR Unknown argument "
+	errBadNumKeys            = "ERR Bad number of keys provided"
+	errNumKeysTooBig         = "ERR Number of keys can't be greater than number of args"
+	errNumKeysNegative       = "ERR Number of keys can't be negative"
+	errFunctionNotFound      = "ERR Function not found"
+	errRestorePolicy         = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+	errCompileScriptPrefix   = "ERR Error compiling script (new function): "
+	errNoScript              = "NOSCRIPT No matching script. Please use EVAL."
+	errScriptWriteRO         = "ERR Can not execute a script with write flag using *_ro command."
+	errRunningScriptPrefix   = "ERR Error running script "
+	errScriptFlushOption     = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+	errNoLuaDebugger         = "ERR kvd does not support the Lua debugger"
+	errScriptDebugUsage      = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+	errNotBusy               = "NOTBUSY No scripts in execution right now."
+	errUnkillable            = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errBusyFunction          = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errBusyEval              = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errLuaStackLimit         = "ERR reached lua stack limit"
+)

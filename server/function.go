@@ -383,22 +383,22 @@ func functionLoadCommand(c *Ctx) {
 			replace = true
 			args = args[1:]
 		} else {
-			c.replyError("ERR Unknown option given: " + string(args[0]))
+			c.replyError(errUnknownOptionGiven + string(args[0]))
 			return
 		}
 	}
 	if len(args) != 1 {
-		c.replyError("ERR Function code was not given")
+		c.replyError(errFunctionCodeMissing)
 		return
 	}
 	f := c.srv.scriptEngine().functions()
 	lib, msg := f.loadLibrary(string(args[0]))
 	if lib == nil {
-		c.replyError("ERR " + msg)
+		c.replyError(errERR + msg)
 		return
 	}
 	if msg := f.install([]*luaLibrary{lib}, replace, false); msg != "" {
-		c.replyError("ERR " + msg)
+		c.replyError(errERR + msg)
 		return
 	}
 	c.srv.stats.dirty++
@@ -412,7 +412,7 @@ func functionDeleteCommand(c *Ctx) {
 	}
 	f := c.srv.scriptEngine().functions()
 	if f.libs[string(c.argv[2])] == nil {
-		c.replyError("ERR Library not found")
+		c.replyError(errLibraryNotFound)
 		return
 	}
 	f.remove(string(c.argv[2]))
@@ -422,14 +422,14 @@ func functionDeleteCommand(c *Ctx) {
 
 func functionFlushCommand(c *Ctx) {
 	if len(c.argv) > 3 {
-		c.replyError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+		c.replyError(errFunctionFlushOption)
 		return
 	}
 	if len(c.argv) == 3 {
 		switch strings.ToLower(string(c.argv[2])) {
 		case "sync", "async":
 		default:
-			c.replyError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+			c.replyError(errFunctionFlushOption)
 			return
 		}
 	}
@@ -458,13 +458,13 @@ func functionListCommand(c *Ctx) {
 			withCode = true
 		case a == "libraryname" && !hasPattern:
 			if i+1 >= len(c.argv) {
-				c.replyError("ERR library name argument was not given")
+				c.replyError(errLibraryNameMissing)
 				return
 			}
 			i++
 			pattern, hasPattern = c.argv[i], true
 		default:
-			c.replyError("ERR Unknown argument " + string(c.argv[i]))
+			c.replyError(errUnknownArgumentPrefix + string(c.argv[i]))
 			return
 		}
 	}
@@ -520,6 +520,10 @@ func functionListCommand(c *Ctx) {
 
 func functionStatsCommand(c *Ctx) {
 	e := c.srv.scriptEngine()
+	if e.run != nil && !e.run.function {
+		c.replyError(e.busyError()) // an EVAL script is busy
+		return
+	}
 	f := e.functions()
 	c.replyMap(2)
 	c.replyBulkString("running_script")
@@ -597,22 +601,22 @@ func fcallROCommand(c *Ctx) { fcallGeneric(c, true) }
 func fcallGeneric(c *Ctx, ro bool) {
 	numkeys, ok := num.ParseInt(c.argv[2])
 	if !ok {
-		c.replyError("ERR Bad number of keys provided")
+		c.replyError(errBadNumKeys)
 		return
 	}
 	if numkeys > int64(len(c.argv)-3) {
-		c.replyError("ERR Number of keys can't be greater than number of args")
+		c.replyError(errNumKeysTooBig)
 		return
 	}
 	if numkeys < 0 {
-		c.replyError("ERR Number of keys can't be negative")
+		c.replyError(errNumKeysNegative)
 		return
 	}
 	e := c.srv.scriptEngine()
 	f := e.functions()
 	fn := f.funcs[string(c.argv[1])]
 	if fn == nil {
-		c.replyError("ERR Function not found")
+		c.replyError(errFunctionNotFound)
 		return
 	}
 	run, msg := e.prepareRun(c, fn.flags, ro)
@@ -652,14 +656,14 @@ func functionRestoreCommand(c *Ctx) {
 	if len(c.argv) == 4 {
 		policy = strings.ToLower(string(c.argv[3]))
 		if policy != "append" && policy != "replace" && policy != "flush" {
-			c.replyError("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+			c.replyError(errRestorePolicy)
 			return
 		}
 	}
 	f := c.srv.scriptEngine().functions()
 	codes, msg := parseFunctionDump(c.argv[2])
 	if msg != "" {
-		c.replyError("ERR " + msg)
+		c.replyError(errERR + msg)
 		return
 	}
 	if policy == "flush" {
@@ -670,13 +674,13 @@ func functionRestoreCommand(c *Ctx) {
 	for _, code := range codes {
 		lib, msg := f.loadLibrary(code)
 		if lib == nil {
-			c.replyError("ERR " + msg)
+			c.replyError(errERR + msg)
 			return
 		}
 		libs = append(libs, lib)
 	}
 	if msg := f.install(libs, policy == "replace", true); msg != "" {
-		c.replyError("ERR " + msg)
+		c.replyError(errERR + msg)
 		return
 	}
 	c.srv.stats.dirty++

@@ -77,6 +77,14 @@ type scriptEngine struct {
 	hook    scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
 	running *luaVM          // the sandbox running it
 	fns     *functionsState // libraries and their sandbox (function.go), made on first use
+
+	// A busy script (script_busy.go).
+	busy, polling bool
+	lastPoll      int64
+	heldClient    *Client // the busy script's caller, its input held
+	held          []byte  // that input
+	callerGone    bool    // its connection failed meanwhile
+	resumeHooked  bool
 }
 
 // scriptRun is the context of the script being run: who called it and
@@ -174,7 +182,7 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	src := string(body)
 	flags, shebang, errMsg := parseShebang(src)
 	if errMsg != "" {
-		return "", nil, "ERR " + errMsg
+		return "", nil, errERR + errMsg
 	}
 	code := src
 	if shebang > 0 {
@@ -184,7 +192,7 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	}
 	fn, err := e.eval.compile(code, "user_script")
 	if err != nil {
-		return "", nil, "ERR Error compiling script (new function): " + luaCompileError(err, "user_script")
+		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script")
 	}
 	sc := &evalScript{body: src, fn: fn, flags: flags}
 	e.scripts[sha] = sc
@@ -262,11 +270,11 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 		return
 	}
 	if numkeys > int64(len(c.argv)-3) {
-		c.replyError("ERR Number of keys can't be greater than number of args")
+		c.replyError(errNumKeysTooBig)
 		return
 	}
 	if numkeys < 0 {
-		c.replyError("ERR Number of keys can't be negative")
+		c.replyError(errNumKeysNegative)
 		return
 	}
 	e := c.srv.scriptEngine()
@@ -285,7 +293,7 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 			sha = string(buf[:])
 		}
 		if sc == nil {
-			c.replyError("NOSCRIPT No matching script. Please use EVAL.")
+			c.replyError(errNoScript)
 			return
 		}
 	} else {
@@ -334,7 +342,7 @@ func fillArray(t *lua.LTable, args [][]byte) {
 func (e *scriptEngine) prepareRun(c *Ctx, flags scriptFlags, ro bool) (*scriptRun, string) {
 	if flags&sfEvalCompat == 0 {
 		if flags&sfNoWrites == 0 && ro {
-			return nil, "ERR Can not execute a script with write flag using *_ro command."
+			return nil, errScriptWriteRO
 		}
 	}
 	run := &e.runBuf
@@ -374,9 +382,17 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	}
 	err := L.PCall(nargs, 1, vm.errHandler)
 	s.scriptNow = savedNow
+	e.busy = false
 	e.run = nil
 	vm.eng.running = nil
 	if err != nil {
+		if e.hook.err == errScriptShutdown {
+			// SHUTDOWN NOSAVE stopped it: like Redis, the server goes
+			// away without answering.
+			c.client.flags |= flagCloseAfterReply
+			L.SetTop(0)
+			return
+		}
 		var ev lua.LValue = lua.LNil
 		if ae, ok := err.(*lua.ApiError); ok {
 			ev = ae.Object
@@ -404,7 +420,7 @@ func (e *scriptEngine) replyScriptError(c *Ctx, ev lua.LValue, name string) {
 		if len(msg) > 100 {
 			msg = msg[:100]
 		}
-		c.replyError("ERR Error running script " + name + ", " + msg)
+		c.replyError(errRunningScriptPrefix + name + errRunningScriptSep + msg)
 		return
 	}
 	msg := lua.LVAsString(t.RawGetString("err"))
@@ -458,14 +474,14 @@ func scriptExistsCommand(c *Ctx) {
 
 func scriptFlushCommand(c *Ctx) {
 	if len(c.argv) > 3 {
-		c.replyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		c.replyError(errScriptFlushOption)
 		return
 	}
 	if len(c.argv) == 3 {
 		switch strings.ToLower(string(c.argv[2])) {
 		case "sync", "async":
 		default:
-			c.replyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			c.replyError(errScriptFlushOption)
 			return
 		}
 	}
@@ -496,9 +512,9 @@ func scriptDebugCommand(c *Ctx) {
 	case "no":
 		c.replyOK()
 	case "yes", "sync":
-		c.replyError("ERR kvd does not support the Lua debugger")
+		c.replyError(errNoLuaDebugger)
 	default:
-		c.replyError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+		c.replyError(errScriptDebugUsage)
 	}
 }
 
@@ -521,12 +537,24 @@ var scriptHelp = []string{
 
 func scriptHelpCommand(c *Ctx) { c.replyHelpLines("SCRIPT", scriptHelp) }
 
-// killScript is SCRIPT KILL (function false) and FUNCTION KILL.
+// killScript is SCRIPT KILL (function false) and FUNCTION KILL, as
+// Redis's scriptKill.
 func (s *Server) killScript(c *Ctx, function bool) {
 	e := s.scripts
-	if e == nil || e.run == nil {
-		c.replyError("NOTBUSY No scripts in execution right now.")
+	if e == nil || e.run == nil || !e.busy {
+		c.replyError(errNotBusy)
 		return
 	}
-	c.replyError("NOTBUSY No scripts in execution right now.")
+	run := e.run
+	switch {
+	case run.wrote:
+		c.replyError(errUnkillable)
+	case !function && run.function:
+		c.replyError(errBusyFunction)
+	case function && !run.function:
+		c.replyError(errBusyEval)
+	default:
+		run.killed = true
+		c.replyOK()
+	}
 }

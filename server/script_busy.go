@@ -11,15 +11,19 @@ import (
 // instruction when one is set; scriptHook is that context, and its Done
 // doubles as an instruction-count hook: every hookEvery instructions it
 // checks whether the server is shutting down (the script is then aborted,
-// so that Close and SHUTDOWN are not held up by an endless loop), logs a
-// script that passed busy-reply-threshold as Redis does, and bounds the
-// memory a script may take.
+// so that Close and SHUTDOWN are not held up by an endless loop) and
+// bounds the memory a script may take.
 //
-// What Redis does beyond that (answering other clients -BUSY while the
-// script runs, SCRIPT KILL / FUNCTION KILL) needs the event loop to run
-// nested iterations from inside a command; kvd's backends read into
-// buffers that the running command's arguments alias, so that is not done
-// yet: while a script runs, other clients wait.
+// Once a script has run for busy-reply-threshold (lua-time-limit), it is
+// busy, as in Redis: the hook logs it and from then on runs nested
+// iterations of the event loop (Loop.PollNested) at most once a
+// millisecond, so that other clients are served while the script runs on
+// the loop goroutine — no other goroutine ever touches the keyspace.
+// Commands without the allow-busy flag get -BUSY; SCRIPT KILL and
+// FUNCTION KILL stop a script that has not written (-UNKILLABLE after a
+// write), SHUTDOWN NOSAVE stops the server. The caller's own input is held
+// meanwhile (flagScriptCaller) and handed back, in order, before the loop
+// next sleeps.
 
 // hookEvery is how many Lua instructions pass between checks (a power of 2).
 const hookEvery = 1 << 14
@@ -92,15 +96,108 @@ func (h *scriptHook) check() {
 			return
 		}
 	}
-	run := h.e.run
-	if run == nil || h.logged {
+	e := h.e
+	run := e.run
+	if run == nil {
 		return
 	}
-	elapsed := (s.clock.mono() - run.start) / 1e6
-	if limit := s.busyThreshold(); limit > 0 && elapsed >= limit {
-		h.logged = true
-		s.logf(levelWarning, "Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.", elapsed, run.name)
+	now := s.clock.mono()
+	if !e.busy {
+		elapsed := (now - run.start) / 1e6
+		if limit := s.busyThreshold(); limit <= 0 || elapsed < limit {
+			return
+		}
+		kind := "SCRIPT KILL"
+		if run.function {
+			kind = "FUNCTION KILL"
+		}
+		s.logf(levelWarning, "Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.", elapsed, kind, run.name)
+		e.startBusy(run.caller)
 	}
+	if e.polling || now-e.lastPoll < 1e6 {
+		return
+	}
+	e.lastPoll = now
+	e.polling = true
+	s.loop.PollNested()
+	e.polling = false
+	switch {
+	case s.shutdown:
+		h.err, h.done = errScriptShutdown, closedChan
+	case run.killed:
+		h.err, h.done = errScriptKilled, closedChan
+	}
+}
+
+var errScriptKilled = errors.New("Script killed by user with SCRIPT KILL...")
+
+// startBusy marks the running script busy: other clients are served by
+// nested loop iterations from now on, and the caller's input is held.
+func (e *scriptEngine) startBusy(caller *Client) {
+	e.busy = true
+	if caller == nil || caller.fd < 0 {
+		return
+	}
+	caller.flags |= flagScriptCaller
+	e.heldClient = caller
+	if !e.resumeHooked {
+		e.resumeHooked = true
+		e.srv.loop.BeforeSleep(e.resumeCaller)
+	}
+}
+
+// holdInput keeps input the busy script's caller sent meanwhile.
+func (e *scriptEngine) holdInput(c *Client, data []byte) {
+	e.held = append(e.held, data...)
+}
+
+// resumeCaller hands the caller of a script that was busy its held input
+// (or closes it if its connection failed meanwhile), before the loop sleeps.
+func (e *scriptEngine) resumeCaller() {
+	c := e.heldClient
+	if c == nil || e.busy {
+		return
+	}
+	e.heldClient = nil
+	c.flags &^= flagScriptCaller
+	data := e.held
+	e.held = nil
+	if e.callerGone {
+		e.callerGone = false
+		c.forget(true)
+		return
+	}
+	if len(data) > 0 {
+		c.OnData(data)
+	}
+}
+
+// busyRejects answers -BUSY to a command that may not run while a script
+// is busy, as Redis's processCommand does; it reports whether it did.
+func (s *Server) busyRejects(c *Client, cmd *cmdState) bool {
+	allowed := cmd.Flags&FlagAllowBusy != 0
+	if allowed && cmd.fullName == "shutdown" {
+		// Only SHUTDOWN NOSAVE stops a server whose script is busy.
+		allowed = false
+		for _, a := range c.argv[1:] {
+			if isOpt(a, "nosave") {
+				allowed = true
+			}
+		}
+	}
+	if allowed {
+		return false
+	}
+	s.reject(c, cmd, s.scripts.busyError())
+	return true
+}
+
+// busyError is the -BUSY error for the kind of script running.
+func (e *scriptEngine) busyError() string {
+	if e.run != nil && e.run.function {
+		return errBusyFunction
+	}
+	return errBusyEval
 }
 
 // busyThreshold is busy-reply-threshold (lua-time-limit) in milliseconds.

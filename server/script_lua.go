@@ -529,7 +529,10 @@ func (vm *luaVM) luaErrorHandler(L *lua.LState) int {
 		default:
 			msg = lua.LVAsString(L.ToStringMeta(v))
 		}
-		t.RawSetString("err", lua.LString("ERR "+msg))
+		if strings.HasSuffix(msg, ": "+errScriptKilled.Error()) {
+			msg = errScriptKilled.Error() // raised by the hook: no position, as Redis
+		}
+		t.RawSetString("err", lua.LString(errERR+msg))
 	}
 	// Level 1 is the function that raised the error; if it is a Go
 	// function (redis.call, error), the script's line is one level up.

@@ -99,10 +99,10 @@ func luaErrorTable(L *lua.LState, msg string) *lua.LTable {
 		if i := strings.IndexByte(rest, ' '); i >= 0 {
 			final = rest[:i] + " " + strings.Trim(rest[i+1:], "\r\n")
 		} else {
-			final = "ERR " + strings.Trim(rest, "\r\n")
+			final = errERR + strings.Trim(rest, "\r\n")
 		}
 	} else {
-		final = "ERR " + strings.Trim(msg, "\r\n")
+		final = errERR + strings.Trim(msg, "\r\n")
 	}
 	t := L.CreateTable(0, 1)
 	t.RawSetString("err", lua.LString(final))
@@ -371,7 +371,7 @@ func (vm *luaVM) replyFromLua(c *Ctx, v lua.LValue, depth int) {
 		c.replyInt(luaToInt64(float64(v)))
 	case *lua.LTable:
 		if depth >= luaMaxReplyDepth {
-			c.replyError("ERR reached lua stack limit")
+			c.replyError(errLuaStackLimit)
 			return
 		}
 		vm.replyTable(c, v, depth)
