@@ -56,6 +56,7 @@ var scriptFlagNames = []struct {
 
 // evalScript is a script in the cache.
 type evalScript struct {
+	sha   string
 	body  string
 	fn    *lua.LFunction
 	flags scriptFlags
@@ -194,7 +195,13 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	if err != nil {
 		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script")
 	}
-	sc := &evalScript{body: src, fn: fn, flags: flags}
+	if !strings.Contains(code, "arg") {
+		// Lua 5.1 gives a vararg chunk that does not use "..." a table
+		// "arg" of its arguments (LUA_COMPAT_VARARG), made on every call;
+		// a script that never names it cannot see the difference.
+		fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
+	}
+	sc := &evalScript{sha: sha, body: src, fn: fn, flags: flags}
 	e.scripts[sha] = sc
 	e.bodyMem += int64(len(src))
 	return sha, sc, ""
@@ -290,7 +297,9 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 				buf[i] = b
 			}
 			sc = e.scripts[string(buf[:])]
-			sha = string(buf[:])
+			if sc != nil {
+				sha = sc.sha
+			}
 		}
 		if sc == nil {
 			c.replyError(errNoScript)
@@ -312,28 +321,19 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 	run.name = sha
 	vm := e.eval
 	nk := int(numkeys)
-	fillArray(vm.keys, c.argv[3:3+nk])
-	fillArray(vm.args, c.argv[3+nk:])
+	vm.realG.RawSetString("KEYS", newArgTable(vm.L, c.argv[3:3+nk]))
+	vm.realG.RawSetString("ARGV", newArgTable(vm.L, c.argv[3+nk:]))
 	e.callFunction(c, vm, sc.fn, run, nil)
 }
 
-// fillArray makes t the array of args as strings.
-func fillArray(t *lua.LTable, args [][]byte) {
-	n := t.Len()
+// newArgTable makes a fresh array of args as strings, as Redis makes KEYS
+// and ARGV for every call.
+func newArgTable(L *lua.LState, args [][]byte) *lua.LTable {
+	t := L.CreateTable(len(args), 0)
 	for i, a := range args {
 		t.RawSetInt(i+1, lua.LString(a))
 	}
-	for i := n; i > len(args); i-- {
-		t.RawSetInt(i, lua.LNil)
-	}
-	// Keys a script added outside the array are dropped too.
-	for k, _ := t.Next(lua.LNil); k != lua.LNil; {
-		next, _ := t.Next(k)
-		if kn, ok := k.(lua.LNumber); !ok || int(kn) < 1 || int(kn) > len(args) || float64(int(kn)) != float64(kn) {
-			t.RawSet(k, lua.LNil)
-		}
-		k = next
-	}
+	return t
 }
 
 // prepareRun checks the script's flags against the server's state and the

@@ -43,7 +43,6 @@ type luaVM struct {
 	proxies map[*lua.LTable]*lua.LTable // read-only proxy -> real table
 	roMeta  map[*lua.LTable]bool        // the proxies' metatables
 
-	keys, args *lua.LTable // KEYS and ARGV, refilled for every call
 	errHandler *lua.LFunction
 
 	resp       int         // the protocol the running script set (redis.setresp)
@@ -111,9 +110,8 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	lualib.Open(L) // cjson, cmsgpack, bit, struct
 	vm.installRedisAPI()
 	if kind == luaEval {
-		vm.keys, vm.args = L.NewTable(), L.NewTable()
-		G.RawSetString("KEYS", vm.keys)
-		G.RawSetString("ARGV", vm.args)
+		G.RawSetString("KEYS", L.NewTable())
+		G.RawSetString("ARGV", L.NewTable())
 	}
 	vm.errHandler = L.NewFunction(vm.luaErrorHandler)
 	L.SetContext(&eng.hook)

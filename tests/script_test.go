@@ -50,6 +50,9 @@ func TestScriptEvalBasics(t *testing.T) {
 			`EVAL "return {KEYS[1],ARGV[1],#KEYS,#ARGV}" 1 k v`,
 			`EVAL "KEYS[1]='x' return KEYS[1]" 1 k`,
 			`EVAL "return KEYS[1]" 0`,
+			`EVAL "return {type(arg), arg.n}" 0`,
+			`EVAL "KEYS.extra = 1 return KEYS.extra" 1 k`,
+			`EVAL "return KEYS.extra" 1 k`,
 		}},
 		{name: "numkeys", steps: []step{
 			`EVAL "return 1" 2 a`,
