@@ -160,15 +160,19 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 	if cmd == nil {
 		return vm.callError(L, raise, "Unknown Redis command called from script")
 	}
+	// Refusals count as the command's rejected calls, as in Redis.
 	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+		cmd.rejected++
 		return vm.callError(L, raise, "Wrong number of args calling Redis command from script")
 	}
 	if cmd.Flags&FlagNoScript != 0 {
+		cmd.rejected++
 		return vm.callError(L, raise, "This Redis command is not allowed from script")
 	}
 	if u := run.caller.user; u != nil && !u.unrestricted() {
 		if res, pos := u.checkCommand(cmd, argv); res != aclOK {
 			s.addACLLog(run.caller, res, aclCtxLua, pos, "", aclLogObject(res, cmd, argv, pos))
+			cmd.rejected++
 			msg := "The user executing the script can't run this command or subcommand"
 			switch res {
 			case aclDeniedKey:
@@ -180,6 +184,7 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 		}
 	}
 	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 && run.readOnly {
+		cmd.rejected++
 		return vm.callError(L, raise, "Write commands are not allowed from read-only scripts.")
 	}
 	if cmd.Flags&FlagWrite != 0 {
@@ -191,6 +196,7 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 	}
 	fake.argv = argv
 	fake.out = fake.out[:0]
+	s.cmdMark = 0 // the command's time is its own, not the script's so far
 	if run.repl == replNone {
 		saved := s.prop.consumers
 		s.prop.consumers = nil

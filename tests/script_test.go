@@ -400,3 +400,46 @@ func TestScriptRandomConversions(t *testing.T) {
 	}
 	diffCases(t, []dcase{{name: "random", steps: steps}})
 }
+
+func TestScriptTransactionsAndStats(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "multi", steps: []step{
+			`MULTI`,
+			`EVAL "return redis.call('incr','m')" 0`,
+			`EVAL "return redis.call('nosuch')" 0`,
+			`EXEC`,
+			`GET m`,
+		}},
+		{name: "watch", steps: []step{
+			`SET w 1`,
+			`WATCH w`,
+			`EVAL "return redis.call('incr','w')" 0`,
+			`MULTI`,
+			`GET w`,
+			`EXEC`,
+		}},
+		{name: "blocking", steps: []step{
+			`EVAL "return redis.call('blpop','nolist',0)" 0`,
+			`EVAL "return redis.call('brpoplpush','a','b',0)" 0`,
+			`EVAL "return redis.call('bzpopmin','z',1)" 0`,
+		}},
+		{name: "time", steps: []step{
+			`!type EVAL "return redis.call('time')" 0`,
+			`EVAL "local a = redis.call('time') local b = redis.call('time') return a[1] == b[1] and a[2] == b[2]" 0`,
+		}},
+		{name: "stats", steps: []step{
+			`CONFIG RESETSTAT`,
+			`EVAL "redis.call('incr','s1') redis.call('incr','s1') return redis.call('get','s1')" 0`,
+			`EVAL "return redis.call('incr','s1','x')" 0`,
+			`SET str notanumber`,
+			`EVAL "return redis.call('incr','str')" 0`,
+			`EVAL "return redis.pcall('incr','str')" 0`,
+			`EVAL "return {err='MY thing'}" 0`,
+			`!re:cmdstat_incr:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+) INFO commandstats`,
+			`!re:cmdstat_eval:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+) INFO commandstats`,
+			`!re:(errorstat_ERR:count=\d+) INFO errorstats`,
+			`!re:(errorstat_MY:count=\d+) INFO errorstats`,
+			`!re:(total_error_replies:\d+) INFO stats`,
+		}},
+	})
+}
