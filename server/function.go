@@ -282,8 +282,10 @@ func (f *functionsState) loadLibrary(code string) (*luaLibrary, string) {
 	f.gmeta.RawSetString("__index", f.loadAPI)
 	L := vm.L
 	vm.eng.hook.reset()
+	vm.eng.loadDeadline = vm.srv.clock.mono() + functionLoadTimeout
 	L.Push(fn)
 	perr := L.PCall(0, 0, vm.errHandler)
+	vm.eng.loadDeadline = 0
 	f.gmeta.RawSetString("__index", f.runIndex)
 	f.loading = nil
 	L.SetTop(0)

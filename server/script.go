@@ -86,6 +86,7 @@ type scriptEngine struct {
 	held          []byte  // that input
 	callerGone    bool    // its connection failed meanwhile
 	resumeHooked  bool
+	loadDeadline  int64 // while a library loads: when it times out (monotonic ns)
 }
 
 // scriptRun is the context of the script being run: who called it and

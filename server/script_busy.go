@@ -99,6 +99,9 @@ func (h *scriptHook) check() {
 	e := h.e
 	run := e.run
 	if run == nil {
+		if e.loadDeadline != 0 && s.clock.mono() > e.loadDeadline {
+			h.err, h.done = errLoadTimeout, closedChan
+		}
 		return
 	}
 	now := s.clock.mono()
@@ -129,7 +132,14 @@ func (h *scriptHook) check() {
 	}
 }
 
-var errScriptKilled = errors.New("Script killed by user with SCRIPT KILL...")
+var (
+	errScriptKilled = errors.New("Script killed by user with SCRIPT KILL...")
+	errLoadTimeout  = errors.New("FUNCTION LOAD timeout")
+)
+
+// functionLoadTimeout bounds how long a library's code may run while it
+// loads, as Redis's.
+const functionLoadTimeout = 500e6 // ns
 
 // startBusy marks the running script busy: other clients are served by
 // nested loop iterations from now on, and the caller's input is held.

@@ -527,8 +527,10 @@ func (vm *luaVM) luaErrorHandler(L *lua.LState) int {
 		default:
 			msg = lua.LVAsString(L.ToStringMeta(v))
 		}
-		if strings.HasSuffix(msg, ": "+errScriptKilled.Error()) {
-			msg = errScriptKilled.Error() // raised by the hook: no position, as Redis
+		for _, hookErr := range []error{errScriptKilled, errLoadTimeout} {
+			if strings.HasSuffix(msg, ": "+hookErr.Error()) {
+				msg = hookErr.Error() // raised by the hook: no position, as Redis
+			}
 		}
 		t.RawSetString("err", lua.LString(errERR+msg))
 	}
