@@ -136,3 +136,33 @@ func TestScriptBusyPipelinedCaller(t *testing.T) {
 		t.Fatalf("GET n: %q", r)
 	}
 }
+
+// TestScriptBusyCallerGone closes the connection of a busy script's
+// caller: the script is killed, the server goes on, and the client is
+// dropped once its script ends.
+func TestScriptBusyCallerGone(t *testing.T) {
+	srv := newKvd(t, nil)
+	a, b := dial(t, srv.Addr().String()), dial(t, srv.Addr().String())
+	b.do("CONFIG", "SET", "busy-reply-threshold", "50")
+	a.write(encode("EVAL", "local i = 0 while true do i = i + 1 end", "0"))
+	time.Sleep(200 * time.Millisecond)
+	a.nc.Close()
+	time.Sleep(100 * time.Millisecond)
+	if r := b.do("SCRIPT", "KILL"); r != "+OK\r\n" {
+		t.Fatalf("SCRIPT KILL: %q", r)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := b.do("CLIENT", "LIST")
+		if strings.Count(r, "id=") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the caller was not dropped: %q", r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := b.do("PING"); r != "+PONG\r\n" {
+		t.Fatalf("PING: %q", r)
+	}
+}
