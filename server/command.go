@@ -335,6 +335,9 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, errReplicaKeyspace)
 		return
 	}
+	if s.scripts != nil && s.scripts.busy && s.busyRejects(c, cmd) {
+		return // a script is running long: -BUSY (script_busy.go)
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return

@@ -22,4 +22,5 @@ var commandFamilies = [][]*Command{
 	scriptCommands,
 	lolwutCommands,
 	saveCommands,
+	functionCommands,
 }

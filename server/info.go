@@ -372,20 +372,7 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("allocator_resident", int64(m.mapped))
 	b.int("total_system_memory", int64(sysMem))
 	b.str("total_system_memory_human", bytesToHuman(sysMem))
-	// kvd has no Lua, functions or scripts.
-	b.str("used_memory_lua", "0")
-	b.str("used_memory_vm_eval", "0")
-	b.str("used_memory_lua_human", "0B")
-	b.str("used_memory_scripts_eval", "0")
-	b.str("number_of_cached_scripts", "0")
-	b.str("number_of_functions", "0")
-	b.str("number_of_libraries", "0")
-	b.str("used_memory_vm_functions", "0")
-	b.str("used_memory_vm_total", "0")
-	b.str("used_memory_vm_total_human", "0B")
-	b.str("used_memory_functions", "0")
-	b.str("used_memory_scripts", "0")
-	b.str("used_memory_scripts_human", "0B")
+	s.infoScriptMemory(b) // script_info.go
 	// kvd has no maxmemory: like Redis's default, no limit and no eviction.
 	b.str("maxmemory", "0")
 	b.str("maxmemory_human", "0B")

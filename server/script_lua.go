@@ -43,7 +43,6 @@ type luaVM struct {
 	proxies map[*lua.LTable]*lua.LTable // read-only proxy -> real table
 	roMeta  map[*lua.LTable]bool        // the proxies' metatables
 
-	keys, args *lua.LTable // KEYS and ARGV, refilled for every call
 	errHandler *lua.LFunction
 
 	resp       int         // the protocol the running script set (redis.setresp)
@@ -66,6 +65,14 @@ var luaBaseAllowed = []string{
 	"assert", "collectgarbage", "error", "getmetatable", "ipairs", "load", "loadstring",
 	"next", "pairs", "pcall", "rawequal", "rawget", "rawset", "select", "setmetatable",
 	"tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION",
+}
+
+func init() {
+	// gopher-lua keeps integer keys below MaxArrayIndex in a dense slice,
+	// so that t[2^25] = 1 would allocate half a gigabyte in one
+	// instruction; above the bound keys go to the hash part as in PUC Lua.
+	// 4M elements keep # and ipairs right for any realistic array.
+	lua.MaxArrayIndex = 1 << 22
 }
 
 // newLuaVM creates a sandboxed Lua state of the given kind.
@@ -115,11 +122,11 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	}
 	vm.installRedisAPI()
 	if kind == luaEval {
-		vm.keys, vm.args = L.NewTable(), L.NewTable()
-		G.RawSetString("KEYS", vm.keys)
-		G.RawSetString("ARGV", vm.args)
+		G.RawSetString("KEYS", L.NewTable())
+		G.RawSetString("ARGV", L.NewTable())
 	}
 	vm.errHandler = L.NewFunction(vm.luaErrorHandler)
+	L.SetContext(&eng.hook)
 	G.RawSetString("__redis__err__handler", vm.errHandler)
 
 	// Protect the libraries, then the globals.
@@ -532,7 +539,12 @@ func (vm *luaVM) luaErrorHandler(L *lua.LState) int {
 		default:
 			msg = lua.LVAsString(L.ToStringMeta(v))
 		}
-		t.RawSetString("err", lua.LString("ERR "+msg))
+		for _, hookErr := range []error{errScriptKilled, errLoadTimeout} {
+			if strings.HasSuffix(msg, ": "+hookErr.Error()) {
+				msg = hookErr.Error() // raised by the hook: no position, as Redis
+			}
+		}
+		t.RawSetString("err", lua.LString(errERR+msg))
 	}
 	// Level 1 is the function that raised the error; if it is a Go
 	// function (redis.call, error), the script's line is one level up.

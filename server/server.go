@@ -72,8 +72,8 @@ type Server struct {
 	tcpAs tcpListeningAs
 	// supervised is how the server is supervised (supervise.go).
 	supervised int
-	rdb        rdbState // saving and loading (rdb.go)
-	save saveState // background saves, save points (save.go)
+	rdb        rdbState  // saving and loading (rdb.go)
+	save       saveState // background saves, save points (save.go)
 	// saveCron is (*Server).saveCron, called by the cron through this
 	// field: a direct call would make an initialisation cycle (the config
 	// table refers to the cron, the save to the config table).
