@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // DEBUG subcommands and LOLWUT, compared with redis-server 7.0.15.
@@ -315,5 +316,42 @@ func TestLolwutRandom(t *testing.T) {
 		if wt != gt || fmt.Sprint(ww) != fmt.Sprint(gw) {
 			t.Errorf("%q: redis trailer %q widths %v; kvd trailer %q widths %v", args, wt, ww, gt, gw)
 		}
+	}
+}
+
+// TestDebugDigestExpired checks that the digests count logically expired
+// keys that active expiry has not removed, as Redis does, and that DEBUG
+// PAUSE-CRON stops active expiry.
+func TestDebugDigestExpired(t *testing.T) {
+	needRedis(t)
+	s := sharedServers()
+	kc, rc := dialProto(t, s.kvd, 2), dialProto(t, s.redis, 2)
+	both := func(args ...string) (string, string) { return rc.do(args...), kc.do(args...) }
+	for _, cmd := range [][]string{
+		{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "k", "v", "PX", "20"}, {"RPUSH", "l", "a"}, {"PEXPIRE", "l", "20"},
+	} {
+		both(cmd...)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for _, cmd := range [][]string{
+		{"DEBUG", "DIGEST"}, {"DEBUG", "DIGEST-VALUE", "k", "l"}, {"DBSIZE"}, {"DEBUG", "OBJECT", "k"},
+		{"GET", "k"}, {"DEBUG", "DIGEST"}, {"DEBUG", "DIGEST-VALUE", "k", "l"}, {"DEBUG", "SET-ACTIVE-EXPIRE", "1"},
+	} {
+		want, got := both(cmd...)
+		if len(cmd) > 1 && cmd[1] == "OBJECT" {
+			want, got = want[:min(len(want), 11)], got[:min(len(got), 11)]
+		}
+		if want != got {
+			t.Errorf("%q:\n redis: %q\n   kvd: %q", cmd, want, got)
+		}
+	}
+	// With the cron paused nothing expires in the background.
+	both("DEBUG", "PAUSE-CRON", "1")
+	both("SET", "p", "v", "PX", "10")
+	time.Sleep(300 * time.Millisecond)
+	want, got := both("DBSIZE")
+	both("DEBUG", "PAUSE-CRON", "0")
+	if want != ":2\r\n" || got != want {
+		t.Errorf("DBSIZE with the cron paused: redis %q, kvd %q", want, got)
 	}
 }
