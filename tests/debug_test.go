@@ -129,7 +129,8 @@ func TestDebugDigestRandom(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		k := strconv.Itoa(r.IntN(20))
 		var s string
-		switch r.IntN(12) {
+		k2 := strconv.Itoa(r.IntN(20))
+		switch r.IntN(26) {
 		case 0:
 			s = "SET str" + k + " " + member()
 		case 1:
@@ -154,6 +155,34 @@ func TestDebugDigestRandom(t *testing.T) {
 			s = "PFADD hll" + k + " " + member()
 		case 11:
 			s = "ZINCRBY zset" + k + " " + score() + " " + member()
+		case 12:
+			s = "HINCRBYFLOAT hash" + k + " f" + k2 + " " + score()
+		case 13:
+			s = "SUNIONSTORE set" + k + " set" + k + " set" + k2
+		case 14:
+			s = "ZUNIONSTORE zset" + k + " 2 zset" + k + " zset" + k2 + " WEIGHTS 1 0.5"
+		case 15:
+			s = "LINSERT list" + k + " BEFORE " + member() + " " + member()
+		case 16:
+			s = "LREM list" + k + " 0 " + member()
+		case 17:
+			s = "LTRIM list" + k + " 1 -2"
+		case 18:
+			s = "PFCOUNT hll" + k
+		case 19:
+			s = "PFMERGE hll" + k + " hll" + k2
+		case 20:
+			s = "SETRANGE str" + k + " " + strconv.Itoa(r.IntN(40)) + " " + member()
+		case 21:
+			s = "INCRBYFLOAT flt" + k + " " + score()
+		case 22:
+			s = "SORT list" + k + " ALPHA STORE sorted" + k
+		case 23:
+			s = "COPY zset" + k + " zset" + k2 + " REPLACE"
+		case 24:
+			s = "SINTERSTORE set" + k + " set" + k + " set" + k2
+		case 25:
+			s = "LSET list" + k + " 0 " + member()
 		}
 		steps = append(steps, "!skip "+s)
 		if i%500 == 499 {
@@ -162,7 +191,7 @@ func TestDebugDigestRandom(t *testing.T) {
 	}
 	for j := 0; j < 20; j++ {
 		k := strconv.Itoa(j)
-		steps = append(steps, "DEBUG DIGEST-VALUE str"+k+" int"+k+" list"+k+" set"+k+" zset"+k+" hash"+k+" hll"+k)
+		steps = append(steps, "DEBUG DIGEST-VALUE str"+k+" int"+k+" list"+k+" set"+k+" zset"+k+" hash"+k+" hll"+k+" flt"+k+" sorted"+k)
 	}
 	needRedis(t)
 	diffSessionFlushed(t, sharedServers(), steps)
