@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
@@ -121,7 +122,7 @@ func debugQuicklist(c *Ctx) {
 		c.replyError("ERR Not a quicklist encoded object.")
 		return
 	}
-	ql := simulateQuicklist(e.List(), c.srv.listFill())
+	ql := simulateQuicklist(e.List(), c.srv.listFill(), nil)
 	c.srv.logf(levelDebug, "DEBUG QUICKLIST %s: %d elements in %d nodes", c.argv[2], e.List().Len(), ql.nodes)
 	c.replyStatus("Quicklist structure printed on stdout")
 }
@@ -179,9 +180,10 @@ func (s *Server) listFill() int {
 // shown) and touches nothing. What kvd reports:
 //   - Value at: the address of the key's allocation (Redis: the robj's).
 //   - refcount, encoding, lru, lru_seconds_idle: as OBJECT and Redis.
-//   - serializedlength: the RDB encoding's length computed as Redis 7.0
-//     writes it, except that strings (and listpack/intset blobs) over 20
-//     bytes are counted uncompressed, where Redis may LZF-compress them.
+//   - serializedlength: the length of the value's RDB encoding as Redis
+//     7.0 writes it (rdbcompression yes): integer encodings, listpacks,
+//     intsets, quicklist nodes, LZF where it saves 4 bytes, as liblzf
+//     compresses.
 //   - lists: the quicklist fields Redis adds, for the node layout a list
 //     built by pushes at one end would have in Redis (kvd's chunks differ).
 func debugObject(c *Ctx) {
@@ -193,7 +195,7 @@ func debugObject(c *Ctx) {
 	var extra string
 	if e.Type() == store.TypeList {
 		fill := c.srv.listFill()
-		ql := simulateQuicklist(e.List(), fill)
+		ql := simulateQuicklist(e.List(), fill, nil)
 		avg := 0.0
 		if ql.nodes > 0 {
 			avg = float64(e.List().Len()) / float64(ql.nodes)
@@ -224,26 +226,35 @@ var quicklistSizeLimits = [...]int{4096, 8192, 16384, 32768, 65536}
 // Redis 7.0 does when they are pushed at the tail: an element joins the
 // last node unless its listpack, grown by the element's length plus an
 // 8-byte estimate of overhead, would pass the fill's size limit (or the
-// 8KB safety limit and the count limit, for a positive fill).
-func simulateQuicklist(l *store.List, fill int) quicklistShape {
+// 8KB safety limit and the count limit, for a positive fill). If node is
+// not nil it is called with each node's listpack.
+func simulateQuicklist(l *store.List, fill int, node func(lp []byte)) quicklistShape {
 	var q quicklistShape
-	cur, count := 0, 0
+	var lp listpack
+	count := 0
+	flush := func() {
+		size := lp.size()
+		q.sizes = append(q.sizes, size)
+		q.bytes += size
+		if node != nil {
+			node(lp.bytes())
+		}
+	}
 	it := l.Iter(0, false)
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
-		if q.nodes == 0 || !quicklistAllows(cur+len(v)+8, count, fill) {
+		if q.nodes == 0 || !quicklistAllows(lp.size()+len(v)+8, count, fill) {
 			if q.nodes > 0 {
-				q.sizes = append(q.sizes, cur)
-				q.bytes += cur
+				flush()
 			}
 			q.nodes++
-			cur, count = listpackHeader+1, 0
+			lp.reset()
+			count = 0
 		}
-		cur += listpackEntrySize(v)
+		lp.add(v)
 		count++
 	}
 	if q.nodes > 0 {
-		q.sizes = append(q.sizes, cur)
-		q.bytes += cur
+		flush()
 	}
 	return q
 }
@@ -261,51 +272,81 @@ func quicklistAllows(newSize, count, fill int) bool {
 	return newSize <= 8192 && count < fill
 }
 
-// listpackHeader is a listpack's header: total bytes and element count (the
-// end marker is one more byte).
-const listpackHeader = 6
+// listpack builds a Redis listpack: a 6-byte header (total bytes, element
+// count), the entries, and an end byte. Each entry is an encoding (an
+// integer in 7, 13, 16, 24, 32 or 64 bits when the element is a canonical
+// integer, else a string with a 6, 12 or 32-bit length) followed by its
+// back-length.
+type listpack struct {
+	entries []byte
+	n       int
+}
 
-// listpackEntrySize returns the bytes v takes as a listpack entry: its
-// encoding (an integer when v is one in canonical form), then the
-// back-length of the encoding.
-func listpackEntrySize(v []byte) int {
-	var n int
+func (lp *listpack) reset() { lp.entries, lp.n = lp.entries[:0], 0 }
+
+// size returns the listpack's bytes.
+func (lp *listpack) size() int { return 6 + len(lp.entries) + 1 }
+
+// add appends an entry for v.
+func (lp *listpack) add(v []byte) {
+	start := len(lp.entries)
+	b := lp.entries
 	if i, ok := canonicalInt(v); ok {
+		u := uint64(i)
 		switch {
 		case i >= 0 && i <= 127:
-			n = 1
+			b = append(b, byte(i))
 		case i >= -4096 && i <= 4095:
-			n = 2
+			u &= 1<<13 - 1
+			b = append(b, byte(u>>8)|0xc0, byte(u))
 		case i >= -1<<15 && i < 1<<15:
-			n = 3
+			b = append(b, 0xf1, byte(u), byte(u>>8))
 		case i >= -1<<23 && i < 1<<23:
-			n = 4
+			b = append(b, 0xf2, byte(u), byte(u>>8), byte(u>>16))
 		case i >= -1<<31 && i < 1<<31:
-			n = 5
+			b = append(b, 0xf3, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
 		default:
-			n = 9
+			b = append(b, 0xf4)
+			b = binary.LittleEndian.AppendUint64(b, u)
 		}
 	} else {
 		switch l := len(v); {
 		case l < 64:
-			n = 1 + l
+			b = append(b, 0x80|byte(l))
 		case l < 4096:
-			n = 2 + l
+			b = append(b, 0xe0|byte(l>>8), byte(l))
 		default:
-			n = 5 + l
+			b = append(b, 0xf0)
+			b = binary.LittleEndian.AppendUint32(b, uint32(l))
 		}
+		b = append(b, v...)
 	}
+	// The back-length: the entry's length in 7-bit groups, most
+	// significant first, all but the first with the high bit set.
+	l := uint64(len(b) - start)
 	switch {
-	case n < 128:
-		return n + 1
-	case n < 16384:
-		return n + 2
-	case n < 2097152:
-		return n + 3
-	case n < 268435456:
-		return n + 4
+	case l <= 127:
+		b = append(b, byte(l))
+	case l < 16383:
+		b = append(b, byte(l>>7), byte(l&127)|128)
+	case l < 2097151:
+		b = append(b, byte(l>>14), byte((l>>7)&127)|128, byte(l&127)|128)
+	case l < 268435455:
+		b = append(b, byte(l>>21), byte((l>>14)&127)|128, byte((l>>7)&127)|128, byte(l&127)|128)
+	default:
+		b = append(b, byte(l>>28), byte((l>>21)&127)|128, byte((l>>14)&127)|128, byte((l>>7)&127)|128, byte(l&127)|128)
 	}
-	return n + 5
+	lp.entries = b
+	lp.n++
+}
+
+// bytes returns the whole listpack.
+func (lp *listpack) bytes() []byte {
+	out := make([]byte, 0, lp.size())
+	out = binary.LittleEndian.AppendUint32(out, uint32(lp.size()))
+	out = binary.LittleEndian.AppendUint16(out, uint16(min(lp.n, 65535)))
+	out = append(out, lp.entries...)
+	return append(out, 0xff)
 }
 
 // canonicalInt parses v as Redis's string2ll does: a decimal integer with
@@ -339,8 +380,7 @@ func rdbLenSize(n int) int {
 }
 
 // rdbStringSize returns the bytes an RDB string takes: an integer in 8, 16
-// or 32 bits when it is one that short, else length and bytes (counted
-// uncompressed; see debugObject).
+// or 32 bits when it is one that short, else as rdbBlobSize.
 func rdbStringSize(v []byte) int {
 	if len(v) <= 11 {
 		if i, ok := canonicalInt(v); ok {
@@ -354,11 +394,21 @@ func rdbStringSize(v []byte) int {
 			}
 		}
 	}
-	return rdbBlobSize(len(v))
+	return rdbBlobSize(v)
 }
 
-// rdbBlobSize returns the bytes of an RDB string of n raw bytes.
-func rdbBlobSize(n int) int { return rdbLenSize(n) + n }
+// rdbBlobSize returns the bytes of an RDB string of raw bytes b: LZF
+// compressed when b is over 20 bytes and compression saves at least 4
+// (a marker, the compressed and original lengths, the compressed bytes),
+// else its length and bytes, as with rdbcompression yes.
+func rdbBlobSize(b []byte) int {
+	if len(b) > 20 {
+		if c := lzfCompressedLen(b, len(b)-4); c > 0 {
+			return 1 + rdbLenSize(c) + rdbLenSize(len(b)) + c
+		}
+	}
+	return rdbLenSize(len(b)) + len(b)
+}
 
 // serializedLength returns the length of e's value in an RDB file (without
 // the type byte), as DEBUG OBJECT's serializedlength.
@@ -367,16 +417,17 @@ func serializedLength(e store.Entry, fill int) int {
 	case store.TypeString:
 		return rdbStringSize(e.Str())
 	case store.TypeList:
-		q := simulateQuicklist(e.List(), fill)
-		n := rdbLenSize(q.nodes)
-		for _, sz := range q.sizes {
-			n += 1 + rdbBlobSize(sz) // container type, listpack
-		}
-		return n
+		n := 0
+		q := simulateQuicklist(e.List(), fill, func(lp []byte) {
+			n += 1 + rdbBlobSize(lp) // container type, listpack
+		})
+		return rdbLenSize(q.nodes) + n
 	case store.TypeSet:
 		s := e.Set()
 		if s.IsIntset() {
-			return rdbBlobSize(8 + s.Len()*s.IntWidth())
+			blob := binary.LittleEndian.AppendUint32(nil, uint32(s.IntWidth()))
+			blob = binary.LittleEndian.AppendUint32(blob, uint32(s.Len()))
+			return rdbBlobSize(append(blob, s.IntsetBytes()...))
 		}
 		n := rdbLenSize(s.Len())
 		s.Range(func(m []byte) bool {
@@ -387,13 +438,14 @@ func serializedLength(e store.Entry, fill int) int {
 	case store.TypeZSet:
 		z := e.ZSet()
 		if z.Encoding() == "listpack" {
-			lp := listpackHeader + 1
+			var lp listpack
 			var buf [32]byte
 			z.Ascend(0, func(m []byte, score float64) bool {
-				lp += listpackEntrySize(m) + listpackEntrySize(appendScoreListpack(buf[:0], score))
+				lp.add(m)
+				lp.add(appendScoreListpack(buf[:0], score))
 				return true
 			})
-			return rdbBlobSize(lp)
+			return rdbBlobSize(lp.bytes())
 		}
 		n := rdbLenSize(z.Len())
 		z.Ascend(0, func(m []byte, _ float64) bool {
@@ -404,12 +456,13 @@ func serializedLength(e store.Entry, fill int) int {
 	case store.TypeHash:
 		h := e.Hash()
 		if h.Encoding() == "listpack" {
-			lp := listpackHeader + 1
+			var lp listpack
 			h.Range(func(f, v []byte) bool {
-				lp += listpackEntrySize(f) + listpackEntrySize(v)
+				lp.add(f)
+				lp.add(v)
 				return true
 			})
-			return rdbBlobSize(lp)
+			return rdbBlobSize(lp.bytes())
 		}
 		n := rdbLenSize(h.Len())
 		h.Range(func(f, v []byte) bool {
@@ -422,9 +475,10 @@ func serializedLength(e store.Entry, fill int) int {
 }
 
 // appendScoreListpack appends a score as Redis writes it into a sorted
-// set's listpack: an integral value in range as an integer, else "%.17g".
+// set's listpack: an integral value within ±2^52 as an integer, else
+// "%.17g".
 func appendScoreListpack(dst []byte, f float64) []byte {
-	if f == float64(int64(f)) && f > -1<<53 && f < 1<<53 && !(f == 0 && 1/f < 0) {
+	if f > -(1<<52-1) && f < 1<<52 && f == float64(int64(f)) {
 		return strconv.AppendInt(dst, int64(f), 10)
 	}
 	return appendScore17g(dst, f)

@@ -25,3 +25,7 @@ func (x Entry) Addr() uintptr { return uintptr(unsafe.Pointer(x.e.kv)) }
 
 // IntWidth returns the bytes each integer of an intset takes (2, 4 or 8).
 func (s *Set) IntWidth() int { return s.w() }
+
+// IntsetBytes returns an intset's integers as Redis's intset keeps them:
+// sorted, little-endian, IntWidth bytes each. They must not be modified.
+func (s *Set) IntsetBytes() []byte { return s.ints[:s.Len()*s.w()] }

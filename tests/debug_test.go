@@ -269,10 +269,13 @@ func TestDebugObject(t *testing.T) {
 		}},
 		{name: "collections", steps: []step{
 			"RPUSH l a b c", obj("l"), "RPUSH li " + ints(2000), obj("li"),
-			"SADD si 1 2 3", obj("si"), "SADD si 100000", obj("si"),
+			"SADD si 1 2 3", obj("si"), "SADD si 100000", obj("si"), "SADD si 10000000000", obj("si"),
 			"SADD ss a b", obj("ss"),
 			"HSET h a 1", obj("h"), "ZADD z 1 a 2.5 b", obj("z"),
 		}},
+		// Values over 20 bytes are counted LZF-compressed where that
+		// saves 4 bytes, so the compressor's choices must be liblzf's.
+		{name: "compressed", steps: compressedObjectSteps(obj)},
 		{name: "quicklist nodes", steps: []step{
 			"RPUSH l " + strs(681, 10), "!re:(ql_nodes:.*) DEBUG OBJECT l", "RPUSH l x",
 			"!re:(ql_nodes:.*) DEBUG OBJECT l",
@@ -383,4 +386,54 @@ func TestDebugDigestExpired(t *testing.T) {
 	if want != ":2\r\n" || got != want {
 		t.Errorf("DBSIZE with the cron paused: redis %q, kvd %q", want, got)
 	}
+}
+
+// compressedObjectSteps builds values of every encoding that Redis
+// compresses (or tries to) in its RDB form, each followed by obj(key).
+func compressedObjectSteps(obj func(string) step) []step {
+	r := rand.New(rand.NewPCG(1, 2))
+	random := func(n int) string {
+		const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = letters[r.IntN(len(letters))]
+		}
+		return string(b)
+	}
+	var steps []step
+	add := func(key string, cmds ...string) {
+		steps = append(steps, cmds...)
+		steps = append(steps, obj(key))
+	}
+	for i, v := range []string{
+		strings.Repeat("a", 21), strings.Repeat("a", 25), strings.Repeat("ab", 30), random(21), random(40), random(200),
+		strings.Repeat("hello world ", 100), strings.Repeat(random(7), 50), random(100) + random(100) + strings.Repeat("z", 300),
+		strings.Repeat(random(300), 40), strings.Repeat("x", 10000), "12345678901234567890123",
+	} {
+		k := "s" + strconv.Itoa(i)
+		add(k, "SET "+k+" "+v)
+	}
+	words := func(n int, f func(i int) string) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = f(i)
+		}
+		return strings.Join(w, " ")
+	}
+	add("h1", "HSET h1 name alice city paris age 30")
+	add("h2", "HSET h2 "+words(60, func(i int) string { return fmt.Sprintf("field%d value%d", i, i) }))
+	add("h3", "HSET h3 "+words(20, func(i int) string { return random(8) + " " + random(30) }))
+	add("h4", "HSET h4 "+words(300, func(i int) string { return fmt.Sprintf("f%d %s", i, strings.Repeat("v", i%40)) }))
+	add("z1", "ZADD z1 "+words(50, func(i int) string { return fmt.Sprintf("%d member%d", i*3, i) }))
+	add("z2", "ZADD z2 "+words(30, func(i int) string { return fmt.Sprintf("%g %s", r.Float64()*100, random(12)) }))
+	add("z3", "ZADD z3 "+words(200, func(i int) string { return fmt.Sprintf("%d %s", i, random(25)) }))
+	add("i1", "SADD i1 "+words(100, func(i int) string { return strconv.Itoa(i) }))
+	add("i2", "SADD i2 "+words(100, func(i int) string { return strconv.Itoa(r.IntN(1 << 30)) }))
+	add("i3", "SADD i3 "+words(30, func(i int) string { return strconv.Itoa(i * 100000000) }))
+	add("t1", "SADD t1 "+words(50, func(i int) string { return strings.Repeat("m", 21+i) }))
+	add("l1", "RPUSH l1 "+words(100, func(i int) string { return "item" + strconv.Itoa(i%7) }))
+	add("l2", "RPUSH l2 "+words(2000, func(i int) string { return random(10) }))
+	add("l3", "RPUSH l3 "+words(500, func(i int) string { return strconv.Itoa(i * i * i) }))
+	add("l4", "RPUSH l4 "+words(50, func(i int) string { return strings.Repeat(random(3), 100) }))
+	return steps
 }
