@@ -381,7 +381,7 @@ func rdbLenSize(n int) int {
 
 // rdbStringSize returns the bytes an RDB string takes: an integer in 8, 16
 // or 32 bits when it is one that short, else as rdbBlobSize.
-func rdbStringSize(v []byte) int {
+func rdbStringSize(v []byte, t *lzfTable) int {
 	if len(v) <= 11 {
 		if i, ok := canonicalInt(v); ok {
 			switch {
@@ -394,16 +394,16 @@ func rdbStringSize(v []byte) int {
 			}
 		}
 	}
-	return rdbBlobSize(v)
+	return rdbBlobSize(v, t)
 }
 
 // rdbBlobSize returns the bytes of an RDB string of raw bytes b: LZF
 // compressed when b is over 20 bytes and compression saves at least 4
 // (a marker, the compressed and original lengths, the compressed bytes),
 // else its length and bytes, as with rdbcompression yes.
-func rdbBlobSize(b []byte) int {
+func rdbBlobSize(b []byte, t *lzfTable) int {
 	if len(b) > 20 {
-		if c := lzfCompressedLen(b, len(b)-4); c > 0 {
+		if c := lzfCompressedLen(b, len(b)-4, t); c > 0 {
 			return 1 + rdbLenSize(c) + rdbLenSize(len(b)) + c
 		}
 	}
@@ -413,13 +413,14 @@ func rdbBlobSize(b []byte) int {
 // serializedLength returns the length of e's value in an RDB file (without
 // the type byte), as DEBUG OBJECT's serializedlength.
 func serializedLength(e store.Entry, fill int) int {
+	t := new(lzfTable)
 	switch e.Type() {
 	case store.TypeString:
-		return rdbStringSize(e.Str())
+		return rdbStringSize(e.Str(), t)
 	case store.TypeList:
 		n := 0
 		q := simulateQuicklist(e.List(), fill, func(lp []byte) {
-			n += 1 + rdbBlobSize(lp) // container type, listpack
+			n += 1 + rdbBlobSize(lp, t) // container type, listpack
 		})
 		return rdbLenSize(q.nodes) + n
 	case store.TypeSet:
@@ -427,11 +428,11 @@ func serializedLength(e store.Entry, fill int) int {
 		if s.IsIntset() {
 			blob := binary.LittleEndian.AppendUint32(nil, uint32(s.IntWidth()))
 			blob = binary.LittleEndian.AppendUint32(blob, uint32(s.Len()))
-			return rdbBlobSize(append(blob, s.IntsetBytes()...))
+			return rdbBlobSize(append(blob, s.IntsetBytes()...), t)
 		}
 		n := rdbLenSize(s.Len())
 		s.Range(func(m []byte) bool {
-			n += rdbStringSize(m)
+			n += rdbStringSize(m, t)
 			return true
 		})
 		return n
@@ -445,11 +446,11 @@ func serializedLength(e store.Entry, fill int) int {
 				lp.add(appendScoreListpack(buf[:0], score))
 				return true
 			})
-			return rdbBlobSize(lp.bytes())
+			return rdbBlobSize(lp.bytes(), t)
 		}
 		n := rdbLenSize(z.Len())
 		z.Ascend(0, func(m []byte, _ float64) bool {
-			n += rdbStringSize(m) + 8 // binary double
+			n += rdbStringSize(m, t) + 8 // binary double
 			return true
 		})
 		return n
@@ -462,11 +463,11 @@ func serializedLength(e store.Entry, fill int) int {
 				lp.add(v)
 				return true
 			})
-			return rdbBlobSize(lp.bytes())
+			return rdbBlobSize(lp.bytes(), t)
 		}
 		n := rdbLenSize(h.Len())
 		h.Range(func(f, v []byte) bool {
-			n += rdbStringSize(f) + rdbStringSize(v)
+			n += rdbStringSize(f, t) + rdbStringSize(v, t)
 			return true
 		})
 		return n

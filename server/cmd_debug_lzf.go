@@ -12,7 +12,9 @@ package server
 // The format: literal runs (a control byte of length-1 below 32, then the
 // bytes) and back references (3 bits of length and 5 of offset, a length
 // byte when the length is 7 or more, then 8 more bits of offset).
-func lzfCompressedLen(in []byte, max int) int {
+//
+// t is the hash table, reused across calls (nil for a new one).
+func lzfCompressedLen(in []byte, max int, t *lzfTable) int {
 	const (
 		hashLog = 16
 		maxLit  = 1 << 5
@@ -23,21 +25,24 @@ func lzfCompressedLen(in []byte, max int) int {
 	if n == 0 {
 		return 0
 	}
-	// table holds, per hash of three bytes, the last position + 1 where
-	// they were seen (0: none; Redis's table is filled with offsets and the
-	// offset 0 can never match).
-	table := make([]int32, 1<<hashLog)
+	if t == nil {
+		t = new(lzfTable)
+	}
+	t.clear()
 	idx := func(h uint32) uint32 { return ((h >> (3*8 - hashLog)) - h*5) & (1<<hashLog - 1) }
 
 	op := 1 // output length so far, with room for the open run's control byte
 	lit := 0
 	ip := 0
-	hval := uint32(in[0])<<8 | uint32(in[1])
+	var hval uint32
+	if n >= 2 {
+		hval = uint32(in[0])<<8 | uint32(in[1])
+	}
 	for ip < n-2 {
 		hval = hval<<8 | uint32(in[ip+2])
 		slot := idx(hval)
-		ref := int(table[slot])
-		table[slot] = int32(ip)
+		ref := int(t.slots[slot])
+		t.set(slot, ip)
 		off := ip - ref - 1
 		if ref > 0 && off >= 0 && off < maxOff && in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
 			length := 2
@@ -99,10 +104,10 @@ func lzfCompressedLen(in []byte, max int) int {
 			ip -= 2
 			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
 			hval = hval<<8 | uint32(in[ip+2])
-			table[idx(hval)] = int32(ip)
+			t.set(idx(hval), ip)
 			ip++
 			hval = hval<<8 | uint32(in[ip+2])
-			table[idx(hval)] = int32(ip)
+			t.set(idx(hval), ip)
 			ip++
 			continue
 		}
@@ -133,4 +138,30 @@ func lzfCompressedLen(in []byte, max int) int {
 		op--
 	}
 	return op
+}
+
+// lzfTable is lzfCompressedLen's hash table: per hash of three bytes, the
+// last position where they were seen. Like liblzf's, a position of 0 never
+// matches, so a zero slot means none. It remembers the slots it set, so
+// that clearing it for the next input costs what that input did.
+type lzfTable struct {
+	slots   []int32
+	touched []uint32
+}
+
+func (t *lzfTable) set(slot uint32, pos int) {
+	if t.slots[slot] == 0 {
+		t.touched = append(t.touched, slot)
+	}
+	t.slots[slot] = int32(pos)
+}
+
+func (t *lzfTable) clear() {
+	if t.slots == nil {
+		t.slots = make([]int32, 1<<16)
+	}
+	for _, s := range t.touched {
+		t.slots[s] = 0
+	}
+	t.touched = t.touched[:0]
 }
