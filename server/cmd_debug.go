@@ -224,7 +224,7 @@ var debugSubcommands = []debugSubcommand{
 	{"client-eviction", 2, 2, []string{
 		"CLIENT-EVICTION",
 		"    Show low level client eviction pools info (maxmemory-clients).",
-	}, nil},
+	}, debugClientEviction},
 	{"pause-cron", 3, 3, []string{
 		"PAUSE-CRON <0|1>",
 		"    Stop periodic cron job processing.",

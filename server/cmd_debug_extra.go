@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/bits"
 	mrand "math/rand/v2"
 	"strconv"
 
@@ -161,6 +162,49 @@ func debugStringmatchTest(c *Ctx) {
 		glob.MatchBytes(p, s)
 	}
 	c.replyStatus("Apparently Redis did not crash: test passed")
+}
+
+// Redis's client memory buckets: powers of two from 32KB (2^15) to 8GB.
+const (
+	clientMemBucketMinLog = 15
+	clientMemBucketMaxLog = 33
+	clientMemBuckets      = 1 + clientMemBucketMaxLog - clientMemBucketMinLog
+)
+
+// debugClientEviction is DEBUG CLIENT-EVICTION: the clients' memory in
+// Redis's power-of-two buckets, when maxmemory-clients is set. kvd evicts
+// no client yet; the buckets are computed from CLIENT LIST's tot-mem.
+func debugClientEviction(c *Ctx) {
+	if v := c.srv.cfg.other["maxmemory-clients"]; v == "" || v == "0" {
+		c.replyError("ERR maxmemory-clients is disabled.")
+		return
+	}
+	var mem [clientMemBuckets]int64
+	var count [clientMemBuckets]int
+	for _, cl := range c.srv.clientList() {
+		m := int64(cap(cl.qbuf)+cap(cl.out)) + clientStructSize
+		for _, a := range cl.argv {
+			m += int64(len(a))
+		}
+		b := min(max(bits.Len64(uint64(m))-clientMemBucketMinLog, 0), clientMemBuckets-1)
+		mem[b] += m
+		count[b]++
+	}
+	var out []byte
+	for j := range clientMemBuckets {
+		if j == 0 {
+			out = append(out, "bucket          0"...)
+		} else {
+			out = fmt.Appendf(out, "bucket %10d", uint64(1)<<(j-1+clientMemBucketMinLog))
+		}
+		if j == clientMemBuckets-1 {
+			out = append(out, "+            : "...)
+		} else {
+			out = fmt.Appendf(out, " - %10d: ", uint64(1)<<(j+clientMemBucketMinLog)-1)
+		}
+		out = fmt.Appendf(out, "tot-mem: %10d, clients: %d\n", mem[j], count[j])
+	}
+	c.replyVerbatim(out)
 }
 
 // listFill returns list-max-listpack-size, the quicklist fill factor.

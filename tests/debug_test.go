@@ -228,7 +228,11 @@ func TestDebugSubcommands(t *testing.T) {
 			"DEBUG DROP-CLUSTER-PACKET-FILTER -1", "DEBUG DROP-CLUSTER-PACKET-FILTER x", "DEBUG DROP-CLUSTER-PACKET-FILTER",
 			"DEBUG CLUSTERLINK KILL all abc", "DEBUG CLUSTERLINK KILL all", "DEBUG LEAK", "DEBUG LEAK x y",
 			"DEBUG STRINGMATCH-TEST x", "DEBUG STRINGMATCH-LEN", "DEBUG JMAP",
-			"DEBUG STRUCTSIZE", "DEBUG STRUCTSIZE x",
+			"DEBUG STRUCTSIZE", "DEBUG STRUCTSIZE x", "DEBUG CLIENT-EVICTION", "DEBUG CLIENT-EVICTION x",
+		}},
+		{name: "client eviction", steps: []step{
+			"CONFIG SET maxmemory-clients 1mb", "!type DEBUG CLIENT-EVICTION", "CONFIG SET maxmemory-clients 0",
+			"DEBUG CLIENT-EVICTION",
 		}},
 		{name: "listpack and quicklist", steps: []step{
 			"SET s v", "RPUSH l a b", "HSET h a 1", "ZADD z 1 a", "SADD si 1", "SADD ss a",
