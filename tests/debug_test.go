@@ -304,6 +304,7 @@ func TestLolwut(t *testing.T) {
 		{name: "version line", steps: []step{
 			"LOLWUT", "lolwut foo bar", "LOLWUT VERSION 7", "LOLWUT VERSION 4", "LOLWUT version 8 1 2",
 			"LOLWUT VERSION x", "LOLWUT VERSION", "LOLWUT VERSION -1", "LOLWUT VERSION 59", "LOLWUT VERSION 5.0",
+			"COMMAND INFO lolwut", "COMMAND DOCS lolwut", "COMMAND GETKEYS lolwut", "!sort ACL CAT fast",
 		}},
 		// Schotter's first two rows of squares are not random.
 		{name: "version 5", steps: []step{
