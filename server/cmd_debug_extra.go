@@ -123,7 +123,7 @@ func debugQuicklist(c *Ctx) {
 		c.replyError("ERR Not a quicklist encoded object.")
 		return
 	}
-	ql := simulateQuicklist(e.List(), c.srv.listFill(), nil)
+	ql := simulateQuicklist(e.List(), c.srv.quicklistLayout(), nil)
 	c.srv.logf(levelDebug, "DEBUG QUICKLIST %s: %d elements in %d nodes", c.argv[2], e.List().Len(), ql.nodes)
 	c.replyStatus("Quicklist structure printed on stdout")
 }
@@ -238,8 +238,8 @@ func debugObject(c *Ctx) {
 	}
 	var extra string
 	if e.Type() == store.TypeList {
-		fill := c.srv.listFill()
-		ql := simulateQuicklist(e.List(), fill, nil)
+		ly := c.srv.quicklistLayout()
+		ql := simulateQuicklist(e.List(), ly, nil)
 		avg := 0.0
 		if ql.nodes > 0 {
 			avg = float64(e.List().Len()) / float64(ql.nodes)
@@ -249,10 +249,10 @@ func debugObject(c *Ctx) {
 			compressed = 1
 		}
 		extra = fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
-			ql.nodes, avg, fill, compressed, ql.bytes)
+			ql.nodes, avg, ly.fill, compressed, ql.bytes)
 	}
 	c.replyStatus(fmt.Sprintf("Value at:%#x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
-		e.Addr(), e.RefCount(), e.EncodingName(), serializedLength(e, c.srv.listFill()),
+		e.Addr(), e.RefCount(), e.EncodingName(), serializedLength(e, c.srv.quicklistLayout()),
 		e.LRU(), store.IdleMillis(e.LRU(), c.now)/1000, extra))
 }
 
@@ -266,40 +266,69 @@ type quicklistShape struct {
 // quicklistSizeLimits are Redis's node size limits for fill -1 … -5.
 var quicklistSizeLimits = [...]int{4096, 8192, 16384, 32768, 65536}
 
+// quicklistLayout is what decides Redis's quicklist node layout.
+type quicklistLayout struct {
+	fill   int    // list-max-listpack-size
+	packed uint64 // DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long go in plain nodes
+}
+
+// quicklistLayout returns the server's current layout settings.
+func (s *Server) quicklistLayout() quicklistLayout {
+	packed := s.debug.packedThreshold
+	if packed == 0 {
+		packed = defaultPackedThreshold
+	}
+	return quicklistLayout{fill: s.listFill(), packed: packed}
+}
+
 // simulateQuicklist packs l's elements head to tail into quicklist nodes as
 // Redis 7.0 does when they are pushed at the tail: an element joins the
 // last node unless its listpack, grown by the element's length plus an
 // 8-byte estimate of overhead, would pass the fill's size limit (or the
-// 8KB safety limit and the count limit, for a positive fill). If node is
-// not nil it is called with each node's listpack.
-func simulateQuicklist(l *store.List, fill int, node func(lp []byte)) quicklistShape {
+// 8KB safety limit and the count limit, for a positive fill); an element
+// at least the packed threshold long takes a plain node of its own, which
+// nothing joins. If node is not nil it is called with each node's contents:
+// a listpack, or the element of a plain node.
+func simulateQuicklist(l *store.List, ly quicklistLayout, node func(b []byte, plain bool)) quicklistShape {
 	var q quicklistShape
 	var lp listpack
 	count := 0
+	open := false // the last node is a listpack that may grow
 	flush := func() {
+		if !open {
+			return
+		}
 		size := lp.size()
 		q.sizes = append(q.sizes, size)
 		q.bytes += size
 		if node != nil {
-			node(lp.bytes())
+			node(lp.bytes(), false)
 		}
+		open = false
 	}
 	it := l.Iter(0, false)
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
-		if q.nodes == 0 || !quicklistAllows(lp.size()+len(v)+8, count, fill) {
-			if q.nodes > 0 {
-				flush()
+		if uint64(len(v)) >= ly.packed {
+			flush()
+			q.nodes++
+			q.sizes = append(q.sizes, len(v))
+			q.bytes += len(v)
+			if node != nil {
+				node(v, true)
 			}
+			continue
+		}
+		if !open || !quicklistAllows(lp.size()+len(v)+8, count, ly.fill) {
+			flush()
 			q.nodes++
 			lp.reset()
 			count = 0
+			open = true
 		}
 		lp.add(v)
 		count++
 	}
-	if q.nodes > 0 {
-		flush()
-	}
+	flush()
 	return q
 }
 
@@ -456,15 +485,20 @@ func rdbBlobSize(b []byte, t *lzfTable) int {
 
 // serializedLength returns the length of e's value in an RDB file (without
 // the type byte), as DEBUG OBJECT's serializedlength.
-func serializedLength(e store.Entry, fill int) int {
+func serializedLength(e store.Entry, ly quicklistLayout) int {
 	t := new(lzfTable)
 	switch e.Type() {
 	case store.TypeString:
 		return rdbStringSize(e.Str(), t)
 	case store.TypeList:
 		n := 0
-		q := simulateQuicklist(e.List(), fill, func(lp []byte) {
-			n += 1 + rdbBlobSize(lp, t) // container type, listpack
+		q := simulateQuicklist(e.List(), ly, func(b []byte, plain bool) {
+			n += 1 // container type: plain or packed (a listpack)
+			if plain {
+				n += rdbStringSize(b, t)
+			} else {
+				n += rdbBlobSize(b, t)
+			}
 		})
 		return rdbLenSize(q.nodes) + n
 	case store.TypeSet:

@@ -286,6 +286,10 @@ func TestDebugObject(t *testing.T) {
 			"RPUSH l2 " + strs(300, 100), "!re:(ql_nodes:.*) DEBUG OBJECT l2",
 			"CONFIG SET list-max-listpack-size 5", "RPUSH l3 " + ints(23), obj("l3"),
 			"CONFIG SET list-max-listpack-size -2",
+			// Elements at least the packed threshold long take plain nodes.
+			"DEBUG QUICKLIST-PACKED-THRESHOLD 100", "RPUSH p a " + strs(3, 150) + " b c " + strs(2, 99) + " " + strs(1, 100),
+			obj("p"), "RPUSH p2 " + strings.Repeat("abcdefghij", 20) + " 12345", obj("p2"),
+			"DEBUG QUICKLIST-PACKED-THRESHOLD 0", "RPUSH p3 " + strs(3, 150), obj("p3"),
 		}},
 	})
 }
