@@ -243,7 +243,7 @@ var debugSubcommands = []debugSubcommand{
 	{"clusterlink", 5, 5, []string{
 		"CLUSTERLINK KILL <to|from|all> <node-id>",
 		"    Kills the link based on the direction to/from (both) with the provided node.",
-	}, func(c *Ctx) { c.replyError("ERR Debug option only available for cluster mode enabled setup!") }},
+	}, func(c *Ctx) { c.replyError(errDebugClusterOnly) }},
 }
 
 func debugCommand(c *Ctx) {

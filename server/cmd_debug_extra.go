@@ -57,7 +57,7 @@ func debugChangeReplID(c *Ctx) {
 func debugQuicklistPackedThreshold(c *Ctx) {
 	n, ok := parseMemory(string(c.argv[2]))
 	if !ok || n > maxPackedThreshold {
-		c.replyError("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+		c.replyError(errPackedThreshold)
 		return
 	}
 	if n == 0 {
@@ -104,7 +104,7 @@ func debugListpack(c *Ctx) {
 		return
 	}
 	if e.Type() == store.TypeString || e.EncodingName() != "listpack" {
-		c.replyError("ERR Not a listpack encoded object.")
+		c.replyError(errNotListpack)
 		return
 	}
 	c.srv.logf(levelDebug, "DEBUG LISTPACK %s: %s of %d entries", c.argv[2], e.Type(), collectionLen(e))
@@ -120,7 +120,7 @@ func debugQuicklist(c *Ctx) {
 		return
 	}
 	if e.Type() != store.TypeList {
-		c.replyError("ERR Not a quicklist encoded object.")
+		c.replyError(errNotQuicklist)
 		return
 	}
 	ql := simulateQuicklist(e.List(), c.srv.quicklistLayout(), nil)
@@ -176,7 +176,7 @@ const (
 // no client yet; the buckets are computed from CLIENT LIST's tot-mem.
 func debugClientEviction(c *Ctx) {
 	if v := c.srv.cfg.other["maxmemory-clients"]; v == "" || v == "0" {
-		c.replyError("ERR maxmemory-clients is disabled.")
+		c.replyError(errClientEvictionOff)
 		return
 	}
 	var mem [clientMemBuckets]int64

@@ -446,3 +446,33 @@ func compressedObjectSteps(obj func(string) step) []step {
 	add("l4", "RPUSH l4 "+words(50, func(i int) string { return strings.Repeat(random(3), 100) }))
 	return steps
 }
+
+// TestDebugChangeReplID checks that DEBUG CHANGE-REPL-ID gives INFO
+// replication a new 40-digit master_replid, on both servers.
+func TestDebugChangeReplID(t *testing.T) {
+	needRedis(t)
+	onBoth(t, sharedServers(), func(t *testing.T, addr string) {
+		c := dial(t, addr)
+		replid := func() string {
+			v, err := parseValue(c.do("INFO", "replication"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(v.str, "\r\n") {
+				if id, ok := strings.CutPrefix(l, "master_replid:"); ok {
+					return id
+				}
+			}
+			t.Fatalf("no master_replid in %q", v.str)
+			return ""
+		}
+		before := replid()
+		if r := c.do("DEBUG", "CHANGE-REPL-ID"); r != "+OK\r\n" {
+			t.Fatalf("DEBUG CHANGE-REPL-ID: %q", r)
+		}
+		after := replid()
+		if after == before || len(after) != 40 || strings.Trim(after, "0123456789abcdef") != "" {
+			t.Errorf("master_replid %q, then %q", before, after)
+		}
+	})
+}
