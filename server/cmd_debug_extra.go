@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/kvdserver/kvd/internal/glob"
+	"github.com/kvdserver/kvd/internal/num"
 	"github.com/kvdserver/kvd/store"
 )
 
@@ -33,6 +34,8 @@ type debugState struct {
 	// settings (kvd's reply buffers come from a pool, not resized by cron).
 	replyPeakResetMs int64
 	noReplyResizing  bool
+	// lzf is DEBUG OBJECT's LZF hash table (256KB), kept between calls.
+	lzf *lzfTable
 }
 
 // Redis's defaults for what DEBUG changes.
@@ -252,8 +255,16 @@ func debugObject(c *Ctx) {
 			ql.nodes, avg, ly.fill, compressed, ql.bytes)
 	}
 	c.replyStatus(fmt.Sprintf("Value at:%#x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
-		e.Addr(), e.RefCount(), e.EncodingName(), serializedLength(e, c.srv.quicklistLayout()),
+		e.Addr(), e.RefCount(), e.EncodingName(), serializedLength(e, c.srv.quicklistLayout(), c.srv.debugLZF()),
 		e.LRU(), store.IdleMillis(e.LRU(), c.now)/1000, extra))
+}
+
+// debugLZF returns the server's LZF table for DEBUG OBJECT.
+func (s *Server) debugLZF() *lzfTable {
+	if s.debug.lzf == nil {
+		s.debug.lzf = new(lzfTable)
+	}
+	return s.debug.lzf
 }
 
 // quicklistShape is the node layout Redis would give a list.
@@ -422,22 +433,10 @@ func (lp *listpack) bytes() []byte {
 	return append(out, 0xff)
 }
 
-// canonicalInt parses v as Redis's string2ll does: a decimal integer with
-// no sign but '-', no leading zeros and no spaces, that fits 64 bits.
-func canonicalInt(v []byte) (int64, bool) {
-	if len(v) == 0 || len(v) > 20 {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	var buf [20]byte
-	if string(strconv.AppendInt(buf[:0], i, 10)) != string(v) {
-		return 0, false
-	}
-	return i, true
-}
+// canonicalInt parses v as Redis's string2ll does (listpacks and RDB
+// integer encodings use it): a decimal integer with no sign but '-', no
+// leading zeros and no spaces, that fits 64 bits.
+func canonicalInt(v []byte) (int64, bool) { return num.ParseInt(v) }
 
 // rdbLenSize returns the bytes of an RDB length prefix for n.
 func rdbLenSize(n int) int {
@@ -485,8 +484,7 @@ func rdbBlobSize(b []byte, t *lzfTable) int {
 
 // serializedLength returns the length of e's value in an RDB file (without
 // the type byte), as DEBUG OBJECT's serializedlength.
-func serializedLength(e store.Entry, ly quicklistLayout) int {
-	t := new(lzfTable)
+func serializedLength(e store.Entry, ly quicklistLayout, t *lzfTable) int {
 	switch e.Type() {
 	case store.TypeString:
 		return rdbStringSize(e.Str(), t)
