@@ -586,12 +586,14 @@ func serveList(x *Ctx, b *blockState, key []byte) (gone bool) {
 		x.replyBulk(key)
 		x.replyBulk(v)
 		x.propagate(popName(b.fromBack), key)
+		x.notify(notifyList, popEvent(b.fromBack), key)
 	case opMPop:
 		n := min(b.count, int64(l.Len()))
 		x.replyArray(2)
 		x.replyBulk(key)
 		popRangeReply(x, l, b.fromBack, b.count)
 		x.propagate(popName(b.fromBack), key, num.AppendInt(nil, n))
+		x.notify(notifyList, popEvent(b.fromBack), key)
 	case opMove, opRPopLPush:
 		dst, ok := x.lookupListWrite(b.target)
 		if !ok {
@@ -603,6 +605,8 @@ func serveList(x *Ctx, b *blockState, key []byte) (gone bool) {
 		}
 		v, _ := l.Move(dst, b.fromBack, b.toBack)
 		x.replyBulk(v)
+		x.notify(notifyList, pushName(b.toBack), b.target)
+		x.notify(notifyList, popEvent(b.fromBack), key)
 		if b.op == opRPopLPush {
 			x.propagate(bRPOPLPUSH, key, b.target)
 		} else {
@@ -612,6 +616,7 @@ func serveList(x *Ctx, b *blockState, key []byte) (gone bool) {
 	}
 	if l.Len() == 0 {
 		x.db.Delete(key, x.now)
+		x.notify(notifyGeneric, "del", key)
 		return true
 	}
 	return false
@@ -661,6 +666,7 @@ func zpopOneReply(x *Ctx, key []byte, z *store.ZSet, highest bool) {
 		z.Ascend(0, emit)
 		z.RemoveRanks(0, 1)
 	}
+	x.notify(notifyZSet, zpopEvent(highest), key)
 	x.deleteIfEmptyZSet(key, z)
 }
 
@@ -693,6 +699,7 @@ func blockingPop(c *Ctx, back bool) {
 		c.replyBulk(key)
 		c.replyBulk(v)
 		c.propagate(popName(back), key)
+		c.notify(notifyList, popEvent(back), key)
 		c.deleteIfEmpty(key, l)
 		return
 	}

@@ -29,6 +29,9 @@ const (
 	flagDirtyExec                   // a command was rejected while queueing: EXEC aborts
 	flagDirtyCAS                    // a watched key changed: EXEC fails
 	flagBlocked                     // blocked by a blocking command (blocking.go)
+	flagPubSub                      // subscribed to a channel, shard channel or pattern (pubsub.go)
+	flagMonitor                     // a MONITOR client (monitor.go)
+	flagCloseASAP                   // over its output limit: closed before the loop sleeps (pubsub.go)
 )
 
 // Client is one connection, or a fake client that runs commands without
@@ -70,9 +73,10 @@ type Client struct {
 	// default user (and for a fake client: it may run anything).
 	user *aclUser
 
-	mstate  multiState   // commands queued since MULTI
-	watched []watchedKey // keys watched by WATCH
-	blk     *blockState  // what the client waits for while flagBlocked; kept for reuse
+	mstate  multiState    // commands queued since MULTI
+	watched []watchedKey  // keys watched by WATCH
+	blk     *blockState   // what the client waits for while flagBlocked; kept for reuse
+	ps      *clientPubsub // what the client is subscribed to (pubsub.go); nil if never
 
 	name       string
 	libName    string
@@ -408,6 +412,8 @@ func (c *Client) forget(lent bool) {
 	c.flags |= flagClosed
 	s.removeClient(c)
 	s.unwatchAll(c)
+	s.pubsubFree(c)
+	s.monitorFree(c)
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {
 		s.putBuf(c.qbuf)

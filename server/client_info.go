@@ -35,9 +35,10 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "idle", (now-c.lastActive)/1000)
 	b = append(field(b, "flags"), c.flagString()...)
 	b = num(b, "db", int64(c.dbIndex))
-	b = num(b, "sub", 0)
-	b = num(b, "psub", 0)
-	b = num(b, "ssub", 0)
+	sub, psub, ssub := c.clientSubCounts()
+	b = num(b, "sub", int64(sub))
+	b = num(b, "psub", int64(psub))
+	b = num(b, "ssub", int64(ssub))
 	multi, multiMem := int64(-1), int64(0)
 	if c.inMulti() {
 		multi, multiMem = int64(len(c.mstate.cmds)), c.mstate.mem
@@ -95,6 +96,12 @@ const clientStructSize = 512
 // order, N for none.
 func (c *Client) flagString() string {
 	var f []byte
+	if c.flags&flagMonitor != 0 {
+		f = append(f, 'O')
+	}
+	if c.flags&flagPubSub != 0 {
+		f = append(f, 'P')
+	}
 	if c.inMulti() {
 		f = append(f, 'x')
 	}
@@ -109,6 +116,9 @@ func (c *Client) flagString() string {
 	}
 	if c.flags&flagResumeQueued != 0 {
 		f = append(f, 'u')
+	}
+	if c.flags&flagCloseASAP != 0 {
+		f = append(f, 'A')
 	}
 	if c.flags&flagUnix != 0 {
 		f = append(f, 'U')

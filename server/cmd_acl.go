@@ -3,7 +3,10 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"time"
+
+	"github.com/kvdserver/kvd/internal/glob"
 )
 
 // ACL and its subcommands, as Redis 7.0 has them (acl.go has the users
@@ -58,7 +61,7 @@ func aclSetUserCommand(c *Ctx) {
 		}
 	}
 	if u != nil {
-		s.killPubsubClientsIfNeeded(temp, u)
+		s.killPubsubClientsIfNeeded(temp, u, c.client)
 		u.copyFrom(temp)
 	} else {
 		s.acl.users[name] = temp
@@ -66,10 +69,67 @@ func aclSetUserCommand(c *Ctx) {
 	c.replyOK()
 }
 
-// killPubsubClientsIfNeeded disconnects the subscribers of a user whose
-// channel permissions were narrowed. kvd has no pub/sub yet: there are no
-// subscribers to disconnect.
-func (s *Server) killPubsubClientsIfNeeded(newU, old *aclUser) {}
+// killPubsubClientsIfNeeded disconnects the subscribers of user old whose
+// new permissions (newU's) no longer allow one of their subscriptions, as
+// Redis's ACLKillPubsubClientsIfNeeded: nothing is checked if a selector
+// of newU allows every channel, or if every channel pattern of old is
+// among newU's (and none of old's allowed every channel); otherwise a pattern subscription must be one of newU's
+// patterns literally and a channel must match one. The calling client is
+// closed once its reply is written.
+func (s *Server) killPubsubClientsIfNeeded(newU, old *aclUser, current *Client) {
+	var upcoming []string
+	for _, sel := range newU.selectors {
+		if sel.flags&selAllChannels != 0 {
+			return
+		}
+		upcoming = append(upcoming, sel.channels...)
+	}
+	kept := true
+	for _, sel := range old.selectors {
+		if sel.flags&selAllChannels != 0 {
+			kept = false // every channel was allowed; newU's selectors do not allow them all
+		}
+		for _, ch := range sel.channels {
+			if !slices.Contains(upcoming, ch) {
+				kept = false
+			}
+		}
+	}
+	if kept {
+		return
+	}
+	allowed := func(name string, pattern bool) bool {
+		for _, p := range upcoming {
+			if pattern && p == name || !pattern && glob.MatchPattern(p, []byte(name)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, cl := range s.clientList() {
+		if cl.aclUser() != old || cl.ps == nil || cl.clientType() != clientTypePubSub {
+			continue
+		}
+		kill := false
+		for _, p := range cl.ps.patterns {
+			kill = kill || !allowed(p, true)
+		}
+		for _, ch := range cl.ps.channels.names {
+			kill = kill || !allowed(ch, false)
+		}
+		for _, ch := range cl.ps.shard.names {
+			kill = kill || !allowed(ch, false)
+		}
+		if !kill {
+			continue
+		}
+		if cl == current {
+			cl.flags |= flagCloseAfterReply
+		} else {
+			cl.close()
+		}
+	}
+}
 
 // ACL DELUSER username [username ...]
 func aclDelUserCommand(c *Ctx) {

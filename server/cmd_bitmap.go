@@ -72,6 +72,8 @@ func setbitCommand(c *Ctx) {
 	}
 	if !grew && b[i]&mask == old {
 		c.noChange()
+	} else {
+		c.notify(notifyString, "setbit", key)
 	}
 	if old != 0 {
 		c.replyInt(1)
@@ -334,7 +336,9 @@ func bitopCommand(c *Ctx) {
 	dst := c.argv[2]
 	now := c.now
 	if maxLen == 0 {
-		c.db.Delete(dst, now)
+		if c.db.Delete(dst, now) {
+			c.notify(notifyGeneric, "del", dst)
+		}
 		c.replyInt(0)
 		return
 	}
@@ -355,6 +359,7 @@ func bitopCommand(c *Ctx) {
 		}
 	}
 	c.db.SetStringOwned(dst, res, now)
+	c.notify(notifyString, "bitop", dst)
 	c.replyInt(int64(maxLen))
 }
 
@@ -584,5 +589,8 @@ func bitfieldGeneric(c *Ctx, readOnly bool) {
 		// Like Redis, each write not failed by OVERFLOW FAIL is a change
 		// if it changed the value or the string was created or grown.
 		c.setChanges(changes)
+		if changes > 0 {
+			c.notify(notifyString, "setbit", c.argv[1])
+		}
 	}
 }

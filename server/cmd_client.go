@@ -160,7 +160,12 @@ func clientTypeByName(name []byte) int {
 
 // clientType is the client's type. kvd has no replication, so no client
 // is a master or a replica.
-func (c *Client) clientType() int { return clientTypeNormal }
+func (c *Client) clientType() int {
+	if c.flags&flagPubSub != 0 {
+		return clientTypePubSub
+	}
+	return clientTypeNormal
+}
 
 func clientInfoCommand(c *Ctx) {
 	b := c.client.appendClientInfo(nil)

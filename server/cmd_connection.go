@@ -16,6 +16,10 @@ var connectionCommands = []*Command{
 const defaultUser = "default"
 
 func pingCommand(c *Ctx) {
+	if c.client.inPubsub() && c.proto == 2 && len(c.argv) <= 2 {
+		pingSubscribed(c)
+		return
+	}
 	switch len(c.argv) {
 	case 1:
 		c.replyStatus("PONG")
@@ -213,6 +217,8 @@ func resetCommand(c *Ctx) {
 	c.proto = 2
 	c.client.name = ""
 	c.client.resetAuth()
+	c.srv.pubsubFree(c.client)
+	c.srv.monitorFree(c.client)
 	// CLIENT REPLY SKIP's effect on this very command remains, as in Redis.
 	c.client.flags &^= flagReplyOff | flagReplySkipNext | flagNoEvict | flagNoTouch
 	c.replyStatus("RESET")

@@ -162,7 +162,7 @@ var debugSubcommands = []debugSubcommand{
 		"      existing RDB file.",
 		"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
 		"      file to the database.",
-	}, nil}, // persistence's (the RDB work) to serve
+	}, debugReload},
 	{"restart", 2, 3, []string{
 		"RESTART [<milliseconds>]",
 		"    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",

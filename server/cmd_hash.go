@@ -90,6 +90,7 @@ func hsetCommand(c *Ctx) {
 			added++
 		}
 	}
+	c.notify(notifyHash, "hset", argv[1])
 	if c.cmd.Name == "hmset" {
 		c.replyOK()
 		return
@@ -125,6 +126,7 @@ func hsetnxCommand(c *Ctx) {
 		return
 	}
 	h.Set(c.argv[2], c.argv[3], c.hashLimits())
+	c.notify(notifyHash, "hset", c.argv[1])
 	c.replyInt(1)
 }
 
@@ -208,15 +210,23 @@ func hdelCommand(c *Ctx) {
 		return
 	}
 	var deleted int64
+	removed := false
 	if h != nil {
 		for _, f := range c.argv[2:] {
 			if h.Delete(f) {
 				deleted++
 				if h.Len() == 0 {
 					c.db.Delete(key, c.now)
+					removed = true
 					break
 				}
 			}
+		}
+	}
+	if deleted > 0 {
+		c.notify(notifyHash, "hdel", key)
+		if removed {
+			c.notify(notifyGeneric, "del", key)
 		}
 	}
 	c.replyInt(deleted)
@@ -297,6 +307,7 @@ func hincrbyCommand(c *Ctx) {
 	}
 	var buf [num.MaxInt64Len]byte
 	h.Set(field, strconv.AppendInt(buf[:0], value, 10), c.hashLimits())
+	c.notify(notifyHash, "hincrby", key)
 	c.replyInt(value)
 }
 
@@ -333,6 +344,7 @@ func hincrbyfloatCommand(c *Ctx) {
 	var buf [64]byte
 	s := num.AppendLongDoubleHuman(buf[:0], value)
 	h.Set(field, s, c.hashLimits())
+	c.notify(notifyHash, "hincrbyfloat", key)
 	c.replyBulk(s)
 	c.propagate(bHSET, key, field, s) // the result, as Redis propagates it
 }

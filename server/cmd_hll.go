@@ -57,6 +57,7 @@ func pfaddCommand(c *Ctx) {
 	}
 	if updated {
 		hll.Invalidate(*p)
+		c.notify(notifyString, "pfadd", key)
 		c.replyInt(1)
 		return
 	}
@@ -147,5 +148,6 @@ func pfmergeCommand(c *Ctx) {
 		}
 	}
 	hll.Invalidate(*p)
+	c.notify(notifyString, "pfadd", key)
 	c.replyOK()
 }

@@ -58,6 +58,7 @@ func delCommand(c *Ctx) {
 	for _, key := range c.argv[1:] {
 		if c.db.Delete(key, now) {
 			c.touched(c.dbIndex, key)
+			c.notify(notifyGeneric, "del", key)
 			n++
 		}
 	}
@@ -185,9 +186,11 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 	if when <= now {
 		c.db.Delete(key, now)
 		c.propagateDel(key)
+		c.notify(notifyGeneric, "del", key)
 	} else {
 		c.db.SetDeadline(key, when, now)
 		c.propagateExpiryAt(key, when, c.argv[3:]...)
+		c.notify(notifyGeneric, "expire", key)
 	}
 	c.replyInt(1)
 }
@@ -227,6 +230,7 @@ func pexpiretimeCommand(c *Ctx) { ttlGeneric(c, true, true) }
 
 func persistCommand(c *Ctx) {
 	if _, ok := c.lookupWrite(c.argv[1]); ok && c.db.Persist(c.argv[1], c.now) {
+		c.notify(notifyGeneric, "persist", c.argv[1])
 		c.replyInt(1)
 		return
 	}
@@ -249,6 +253,8 @@ func renameGeneric(c *Ctx, nx bool) {
 		if _, exists := c.lookupWrite(dst); !exists || !nx {
 			c.db.Rename(src, c.db, dst, c.now)
 			renamed = true
+			c.notify(notifyGeneric, "rename_from", src)
+			c.notify(notifyGeneric, "rename_to", dst)
 		}
 	}
 	switch {
@@ -334,6 +340,7 @@ func copyCommand(c *Ctx) {
 	}
 	c.db.Copy(src, dstDB, dst, now)
 	c.touched(dstIndex, dst)
+	c.notifyIn(notifyGeneric, "copy_to", dst, dstIndex)
 	if dstDB != c.db {
 		c.srv.signalKey(dstIndex, dst)
 	}
@@ -369,6 +376,8 @@ func moveCommand(c *Ctx) {
 	c.db.Rename(key, dstDB, key, now)
 	c.touched(c.dbIndex, key)
 	c.touched(int(id), key)
+	c.notify(notifyGeneric, "move_from", key)
+	c.notifyIn(notifyGeneric, "move_to", key, int(id))
 	c.srv.signalKey(int(id), key)
 	c.replyInt(1)
 }

@@ -58,6 +58,7 @@ func (c *Ctx) lookupListWrite(key []byte) (l *store.List, ok bool) {
 func (c *Ctx) deleteIfEmpty(key []byte, l *store.List) {
 	if l.Len() == 0 {
 		c.db.Delete(key, c.now)
+		c.notify(notifyGeneric, "del", key)
 	}
 }
 
@@ -103,6 +104,7 @@ func pushGeneric(c *Ctx, back, xx bool) {
 			l.PushFront(v)
 		}
 	}
+	c.notify(notifyList, pushName(back), key)
 	c.replyInt(int64(l.Len()))
 }
 
@@ -154,6 +156,7 @@ func popGeneric(c *Ctx, back bool) {
 		}
 		popRangeReply(c, l, back, count)
 	}
+	c.notify(notifyList, popEvent(back), key)
 	c.deleteIfEmpty(key, l)
 }
 
@@ -378,6 +381,7 @@ func lsetCommand(c *Ctx) {
 		return
 	}
 	l.Set(i, c.argv[3])
+	c.notify(notifyList, "lset", c.argv[1])
 	c.replyOK()
 }
 
@@ -414,6 +418,7 @@ func linsertCommand(c *Ctx) {
 				i++
 			}
 			l.Insert(i, c.argv[4])
+			c.notify(notifyList, "linsert", c.argv[1])
 			c.replyInt(int64(l.Len()))
 			return
 		}
@@ -442,7 +447,10 @@ func lremCommand(c *Ctx) {
 		count = -count
 	}
 	removed := l.Remove(c.argv[3], int(count), fromBack)
-	c.deleteIfEmpty(key, l)
+	if removed > 0 {
+		c.notify(notifyList, "lrem", key)
+		c.deleteIfEmpty(key, l)
+	}
 	c.replyInt(int64(removed))
 }
 
@@ -470,6 +478,7 @@ func ltrimCommand(c *Ctx) {
 	} else {
 		l.Trim(0, 0)
 	}
+	c.notify(notifyList, "ltrim", key)
 	c.deleteIfEmpty(key, l)
 	c.replyOK()
 }
@@ -512,6 +521,8 @@ func lmoveGeneric(c *Ctx, fromBack, toBack bool) {
 	}
 	v, _ := src.Move(dst, fromBack, toBack)
 	c.replyBulk(v)
+	c.notify(notifyList, pushName(toBack), dstKey)
+	c.notify(notifyList, popEvent(fromBack), srcKey)
 	c.deleteIfEmpty(srcKey, src)
 }
 
@@ -547,8 +558,25 @@ func listMPop(c *Ctx, keys [][]byte, back bool, count int64) bool {
 		c.replyBulk(key)
 		popRangeReply(c, l, back, count)
 		c.propagate(popName(back), key, num.AppendInt(nil, n))
+		c.notify(notifyList, popEvent(back), key)
 		c.deleteIfEmpty(key, l)
 		return true
 	}
 	return false
+}
+
+// pushName is the keyspace event of a push onto the list's tail (back) or head.
+func pushName(back bool) string {
+	if back {
+		return "rpush"
+	}
+	return "lpush"
+}
+
+// popEvent is the keyspace event of a pop from the list's tail (back) or head.
+func popEvent(back bool) string {
+	if back {
+		return "rpop"
+	}
+	return "lpop"
 }

@@ -76,6 +76,9 @@ func saddCommand(c *Ctx) {
 			added++
 		}
 	}
+	if added > 0 {
+		c.notify(notifySet, "sadd", key)
+	}
 	c.replyInt(added)
 }
 
@@ -98,6 +101,12 @@ func sremCommand(c *Ctx) {
 				c.db.Delete(key, c.now)
 				break
 			}
+		}
+	}
+	if removed > 0 {
+		c.notify(notifySet, "srem", key)
+		if s.Len() == 0 {
+			c.notify(notifyGeneric, "del", key)
 		}
 	}
 	c.replyInt(removed)
@@ -175,8 +184,10 @@ func spopCommand(c *Ctx) {
 	m := s.PopRandom(buf[:0])
 	c.replyMember(m)
 	c.propagate(bSREM, key, m) // the member chosen, as Redis propagates SPOP
+	c.notify(notifySet, "spop", key)
 	if s.Len() == 0 {
 		c.db.Delete(key, c.now)
+		c.notify(notifyGeneric, "del", key)
 	}
 }
 
@@ -229,12 +240,14 @@ func spopWithCount(c *Ctx) {
 	}
 	s := e.Set()
 	size := int64(s.Len())
+	c.notify(notifySet, "spop", key)
 	if n >= size {
 		// Redis replies through SUNION of the key: look it up again and
 		// reply the members in the order the union would give them.
 		c.lookupRead(key)
 		replyAsNewSet(c, s)
 		c.db.Delete(key, c.now)
+		c.notify(notifyGeneric, "del", key)
 		c.propagateDel(key)
 		return
 	}
@@ -406,8 +419,10 @@ func smoveCommand(c *Ctx) {
 		return
 	}
 	now := c.now
+	c.notify(notifySet, "srem", src)
 	if ss.Len() == 0 {
 		c.db.Delete(src, now)
+		c.notify(notifyGeneric, "del", src)
 	}
 	var ds *store.Set
 	if dfound {
@@ -416,7 +431,9 @@ func smoveCommand(c *Ctx) {
 		ds = store.NewSet()
 		c.db.StoreSet(dst, ds, now)
 	}
-	ds.Add(m, c.maxIntset())
+	if ds.Add(m, c.maxIntset()) {
+		c.notify(notifySet, "sadd", dst)
+	}
 	c.replyInt(1)
 }
 
@@ -480,7 +497,9 @@ func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int6
 	if missing > 0 {
 		switch mode {
 		case interStore:
-			c.db.Delete(dst, c.now)
+			if c.db.Delete(dst, c.now) {
+				c.notify(notifyGeneric, "del", dst)
+			}
 			c.replyInt(0)
 		case interCard:
 			c.replyInt(0)
@@ -556,7 +575,7 @@ func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int6
 	case interCard:
 		c.replyInt(card)
 	case interStore:
-		storeResult(c, dst, out)
+		storeResult(c, dst, out, "sinterstore")
 	default:
 		c.insertSetLen(mark, int(card))
 	}
@@ -565,14 +584,18 @@ func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int6
 // storeResult stores a *STORE command's result under dst, replacing any
 // value and deadline, or deletes dst if the result is empty, and replies
 // the result's size.
-func storeResult(c *Ctx, dst []byte, s *store.Set) {
+// event is the keyspace event of a stored result.
+func storeResult(c *Ctx, dst []byte, s *store.Set, event string) {
 	now := c.now
 	if s.Len() == 0 {
-		c.db.Delete(dst, now)
+		if c.db.Delete(dst, now) {
+			c.notify(notifyGeneric, "del", dst)
+		}
 		c.replyInt(0)
 		return
 	}
 	c.db.StoreSet(dst, s, now)
+	c.notify(notifySet, event, dst)
 	c.replyInt(int64(s.Len()))
 }
 
@@ -680,7 +703,7 @@ func sunionCommand(c *Ctx) {
 
 func sunionstoreCommand(c *Ctx) {
 	if s, ok := sunionGeneric(c, c.argv[2:]); ok {
-		storeResult(c, c.argv[1], s)
+		storeResult(c, c.argv[1], s, "sunionstore")
 	}
 }
 
@@ -692,7 +715,7 @@ func sdiffCommand(c *Ctx) {
 
 func sdiffstoreCommand(c *Ctx) {
 	if s, ok := sdiffGeneric(c, c.argv[2:]); ok {
-		storeResult(c, c.argv[1], s)
+		storeResult(c, c.argv[1], s, "sdiffstore")
 	}
 }
 

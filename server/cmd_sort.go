@@ -390,7 +390,9 @@ func (s *sortState) output(vec []sortItem, start, end int, a sortArgs) {
 	}
 	now := c.now
 	if count == 0 {
-		c.db.Delete(a.store, now)
+		if c.db.Delete(a.store, now) {
+			c.notify(notifyGeneric, "del", a.store)
+		}
 		c.replyInt(0)
 		return
 	}
@@ -405,6 +407,7 @@ func (s *sortState) output(vec []sortItem, start, end int, a sortArgs) {
 		}
 	}
 	c.db.AddList(a.store, l, now)
+	c.notify(notifyList, "sortstore", a.store)
 	c.replyInt(int64(count))
 }
 

@@ -185,7 +185,9 @@ func setGeneric(c *Ctx, key, val []byte, flags int, expire []byte, okReply, abor
 		return
 	}
 	db.SetString(key, val, store.ClassifyString(val), store.SetOptions{Deadline: deadline, KeepTTL: flags&setKeepTTL != 0}, now)
+	c.notify(notifyString, "set", key)
 	if expire != nil {
+		c.notify(notifyGeneric, "expire", key)
 		// Like Redis 7.0: a relative or second-based expiry propagates
 		// as an absolute one, SET key value PXAT <ms>.
 		c.propagateSetAt(key, val, deadline)
@@ -235,6 +237,7 @@ func getsetCommand(c *Ctx) {
 	}
 	val := c.argv[2]
 	c.db.SetString(c.argv[1], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, c.now)
+	c.notify(notifyString, "set", c.argv[1])
 }
 
 func getdelCommand(c *Ctx) {
@@ -245,6 +248,7 @@ func getdelCommand(c *Ctx) {
 		c.noChange()
 		return
 	}
+	c.notify(notifyGeneric, "del", c.argv[1])
 	c.propagateDel(c.argv[1]) // as Redis 7.0 propagates GETDEL
 }
 
@@ -278,15 +282,18 @@ func getexCommand(c *Ctx) {
 	case flags&(setEXAT|setPXAT) != 0 && deadline <= now:
 		c.db.Delete(key, now)
 		c.propagateDel(key)
+		c.notify(notifyGeneric, "del", key)
 	case expire != nil:
 		c.db.SetDeadline(key, deadline, now)
 		c.propagateExpiryAt(key, deadline)
+		c.notify(notifyGeneric, "expire", key)
 	case flags&setPersist != 0:
 		if !c.db.Persist(key, now) {
 			c.noChange()
 			return
 		}
 		c.propagate(bPERSIST, key)
+		c.notify(notifyGeneric, "persist", key)
 	default:
 		c.noChange()
 	}
@@ -324,6 +331,7 @@ func msetGeneric(c *Ctx, nx bool) {
 	for j := 1; j < len(argv); j += 2 {
 		val := argv[j+1]
 		c.db.SetString(argv[j], val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, now)
+		c.notify(notifyString, "set", argv[j])
 	}
 	if nx {
 		c.replyInt(1)
@@ -345,13 +353,16 @@ func appendCommand(c *Ctx) {
 	if !found {
 		// A new key gets the argument's own encoding, as in Redis.
 		c.db.SetString(key, val, store.ClassifyString(val), store.SetOptions{Deadline: -1}, now)
+		c.notify(notifyString, "append", key)
 		c.replyInt(int64(len(val)))
 		return
 	}
 	if !c.checkStringLength(int64(len(cur)), int64(len(val))) {
 		return
 	}
-	c.replyInt(int64(c.db.AppendString(key, val, now)))
+	n := c.db.AppendString(key, val, now)
+	c.notify(notifyString, "append", key)
+	c.replyInt(int64(n))
 }
 
 // lookupStringWrite is lookupString for commands that may change the key.
@@ -393,6 +404,7 @@ func incrDecr(c *Ctx, incr int64) {
 	value += incr
 	var buf [num.MaxInt64Len]byte
 	c.db.SetString(key, num.AppendInt(buf[:0], value), store.EncInt, store.SetOptions{KeepTTL: true}, c.now)
+	c.notify(notifyString, "incrby", key)
 	c.replyInt(value)
 }
 
@@ -444,6 +456,7 @@ func incrbyfloatCommand(c *Ctx) {
 	var buf [64]byte
 	s := num.AppendLongDoubleHuman(buf[:0], sum)
 	c.db.SetString(key, s, store.LengthEncoding(s), store.SetOptions{KeepTTL: true}, c.now)
+	c.notify(notifyString, "incrbyfloat", key)
 	c.replyBulk(s)
 	// As Redis does: float formatting must not differ between the master
 	// and what applies the stream, so the result is propagated.
@@ -508,7 +521,9 @@ func setrangeCommand(c *Ctx) {
 	if !c.checkStringLength(offset, int64(len(val))) {
 		return
 	}
-	c.replyInt(int64(c.db.SetRange(key, int(offset), val, c.now)))
+	n := c.db.SetRange(key, int(offset), val, c.now)
+	c.notify(notifyString, "setrange", key)
+	c.replyInt(int64(n))
 }
 
 // lcsMatch is one range LCS IDX reports: a[aStart..aEnd] == b[bStart..bEnd].

@@ -60,6 +60,7 @@ func (c *Ctx) zsetLimits() store.ZLimits {
 func (c *Ctx) deleteIfEmptyZSet(key []byte, z *store.ZSet) {
 	if z.Len() == 0 {
 		c.db.Delete(key, c.now)
+		c.notify(notifyGeneric, "del", key)
 	}
 }
 
@@ -257,6 +258,13 @@ options:
 			c.db.SetZSet(key, z, c.now)
 		}
 	}
+	if added > 0 || updated > 0 {
+		ev := "zadd"
+		if incr {
+			ev = "zincr"
+		}
+		c.notify(notifyZSet, ev, key)
+	}
 	switch {
 	case incr && processed > 0:
 		c.replyDouble(score)
@@ -291,6 +299,12 @@ func zremCommand(c *Ctx) {
 		if z.Len() == 0 {
 			c.db.Delete(key, c.now)
 			break
+		}
+	}
+	if deleted > 0 {
+		c.notify(notifyZSet, "zrem", key)
+		if z.Len() == 0 {
+			c.notify(notifyGeneric, "del", key)
 		}
 	}
 	c.replyInt(deleted)
@@ -468,8 +482,9 @@ func (s *zrangeSink) finish(dst []byte) {
 	now := s.c.now
 	if s.dst.Len() > 0 {
 		s.c.db.SetZSet(dst, s.dst, now)
-	} else {
-		s.c.db.Delete(dst, now)
+		s.c.notify(notifyZSet, "zrangestore", dst)
+	} else if s.c.db.Delete(dst, now) {
+		s.c.notify(notifyGeneric, "del", dst)
 	}
 	s.c.replyInt(int64(s.dst.Len()))
 }
@@ -692,7 +707,10 @@ func zremrangeGeneric(c *Ctx, kind zrangeKind) {
 		first, last = z.LexRanksForward(lr)
 	}
 	deleted := z.RemoveRanks(first, last)
-	c.deleteIfEmptyZSet(key, z)
+	if deleted > 0 {
+		c.notify(notifyZSet, zremrangeEvent(kind), key)
+		c.deleteIfEmptyZSet(key, z)
+	}
 	c.replyInt(int64(deleted))
 }
 
@@ -762,6 +780,7 @@ func zpopGeneric(c *Ctx, keys [][]byte, highest, emitKey bool, count int64) {
 		z.Ascend(0, emit)
 		z.RemoveRanks(0, total)
 	}
+	c.notify(notifyZSet, zpopEvent(highest), key)
 	c.deleteIfEmptyZSet(key, z)
 }
 
@@ -1097,7 +1116,9 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 	if dst != nil {
 		now := c.now
 		if len(res) == 0 {
-			c.db.Delete(dst, now)
+			if c.db.Delete(dst, now) {
+				c.notify(notifyGeneric, "del", dst)
+			}
 			c.replyInt(0)
 			return
 		}
@@ -1113,6 +1134,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 			z.Add(r.member, r.score, 0, lim)
 		}
 		c.db.SetZSet(dst, z, now)
+		c.notify(notifyZSet, zsetStoreEvent(op), dst)
 		c.replyInt(int64(z.Len()))
 		return
 	}
@@ -1243,4 +1265,35 @@ func zscanCommand(c *Ctx) {
 		c.replyBulk(it.member)
 		c.replyBulk(num.AppendDouble(buf[:0], it.score))
 	}
+}
+
+// zpopEvent is the keyspace event of a pop of the lowest or (highest) the
+// highest members.
+func zpopEvent(highest bool) string {
+	if highest {
+		return "zpopmax"
+	}
+	return "zpopmin"
+}
+
+// zremrangeEvent is the keyspace event of a ZREMRANGEBY* of kind.
+func zremrangeEvent(kind zrangeKind) string {
+	switch kind {
+	case zrangeRank:
+		return "zremrangebyrank"
+	case zrangeScore:
+		return "zremrangebyscore"
+	}
+	return "zremrangebylex"
+}
+
+// zsetStoreEvent is the keyspace event of a Z*STORE of op.
+func zsetStoreEvent(op zsetOp) string {
+	switch op {
+	case zsetUnion:
+		return "zunionstore"
+	case zsetInter:
+		return "zinterstore"
+	}
+	return "zdiffstore"
 }

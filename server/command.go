@@ -314,6 +314,10 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
+		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
+		return
+	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
@@ -349,6 +353,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 		start = s.clock.mono()
 	}
 	x.now = s.clock.ms(start)
+	if s.scriptNow != 0 {
+		x.now = s.scriptNow // a script's commands all see the time it started
+	}
 	s.lastNow = x.now
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd

@@ -16,5 +16,9 @@ var commandFamilies = [][]*Command{
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
+	dumpCommands,
+	pubsubCommands,
+	monitorCommands,
+	scriptCommands,
 	lolwutCommands,
 }

@@ -23,8 +23,9 @@ type Config struct {
 	// address, "::*" every IPv6 address; a leading "-" makes an address
 	// optional (a failure to bind it is not an error).
 	Bind []string
-	// Port is the TCP port ("port"). 0 picks a free port (see Server.Addr);
-	// a negative port disables TCP.
+	// Port is the TCP port ("port"). A negative port disables TCP, as
+	// "port 0" does in a config file, a flag or CONFIG SET (Redis's
+	// meaning); a Port of 0 set in Go picks a free port (see Server.Addr).
 	Port int
 	// UnixSocket is the path of a Unix socket to listen on ("unixsocket").
 	UnixSocket string
@@ -60,6 +61,13 @@ type Config struct {
 	// ("client-output-buffer-limit normal <hard> <soft> <soft-seconds>");
 	// zero values mean no limit, Redis's default.
 	OutputLimit OutputLimit
+	// PubsubOutputLimit limits the pending messages and replies of a
+	// client in subscribed mode ("client-output-buffer-limit pubsub",
+	// default 32mb 8mb 60).
+	PubsubOutputLimit OutputLimit
+	// ReplicaOutputLimit is the "replica" (alias "slave") class; kvd has
+	// no replicas, so it is kept and reported only.
+	ReplicaOutputLimit OutputLimit
 	// RequirePass is the default user's password ("requirepass"); empty for none.
 	RequirePass string
 	// EnableDebugCommand allows DEBUG: "no", "yes" or "local" (from loopback
@@ -107,6 +115,11 @@ type Config struct {
 	// started from, empty if none. It is not a parameter: cmd/kvd sets it,
 	// INFO shows it (config_file) and CONFIG REWRITE rewrites it.
 	ConfigFile string
+	// NoConfigArgv0, when not empty, is the program name of a server
+	// started with no arguments at all: it logs Redis's "no config file
+	// specified" warning, naming it, instead of "Configuration loaded".
+	// Not a parameter: cmd/kvd sets it.
+	NoConfigArgv0 string
 	// ZSetMaxListpackEntries is the most members a sorted set keeps in the
 	// compact encoding ("zset-max-listpack-entries", alias "zset-max-ziplist-entries").
 	ZSetMaxListpackEntries int
@@ -131,6 +144,10 @@ type Config struct {
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
+
+	// NotifyKeyspaceEvents is the set of keyspace event classes published
+	// ("notify-keyspace-events", as a bit set; see notify.go).
+	NotifyKeyspaceEvents int
 
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
@@ -158,6 +175,8 @@ func DefaultConfig() Config {
 		TCPKeepAlive:           300,
 		Databases:              16,
 		MaxClients:             10000,
+		PubsubOutputLimit:      OutputLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+		ReplicaOutputLimit:     OutputLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
 		SetMaxIntsetEntries:    512,
 		Hz:                     10,
 		LogLevel:               "notice",
@@ -192,6 +211,7 @@ type param struct {
 	immutable bool // only settable at start-up
 	protected bool // CONFIG SET needs enable-protected-configs (Redis's PROTECTED_CONFIG)
 	fileOnly  bool // a config-file directive (rename-command): not in CONFIG GET, SET or REWRITE
+	hidden    bool // Redis's HIDDEN_CONFIG: CONFIG GET shows it only when asked by its exact name
 	multi     bool // in a config file the rest of the line is its value
 	get       func(*Config) string
 	set       func(*Config, string) error
@@ -225,6 +245,24 @@ func intParam(name string, lo, hi int64, field func(*Config) *int) param {
 			return nil
 		},
 	}
+}
+
+// portParam is "port": 0 means no TCP listener, as in Redis (Config.Port
+// is then negative; a Port of 0 set from Go asks for any free port).
+func portParam() param {
+	p := intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })
+	set := p.set
+	p.set = func(c *Config, v string) error {
+		if err := set(c, v); err != nil {
+			return err
+		}
+		if c.Port == 0 {
+			c.Port = -1
+		}
+		return nil
+	}
+	p.get = func(c *Config) string { return strconv.Itoa(max(c.Port, 0)) }
+	return p
 }
 
 func memParam(name string, lo, hi int64, field func(*Config) *int64) param {
@@ -368,9 +406,9 @@ var params = []param{
 			c.Bind = f
 			return nil
 		},
-		immutable: true,
+		apply: (*Server).applyBind,
 	},
-	withImmutable(intParam("port", 0, 65535, func(c *Config) *int { return &c.Port })),
+	withApply(portParam(), (*Server).applyPort),
 	withImmutable(stringParam("unixsocket", func(c *Config) *string { return &c.UnixSocket })),
 	{
 		name: "unixsocketperm", immutable: true,
@@ -438,8 +476,9 @@ var params = []param{
 	{
 		name: "client-output-buffer-limit", multi: true,
 		get: func(c *Config) string {
-			l := c.OutputLimit
-			return fmt.Sprintf("normal %d %d %d slave 268435456 67108864 60 pubsub 33554432 8388608 60", l.Hard, l.Soft, l.SoftSeconds)
+			l, r, p := c.OutputLimit, c.ReplicaOutputLimit, c.PubsubOutputLimit
+			return fmt.Sprintf("normal %d %d %d slave %d %d %d pubsub %d %d %d",
+				l.Hard, l.Soft, l.SoftSeconds, r.Hard, r.Soft, r.SoftSeconds, p.Hard, p.Soft, p.SoftSeconds)
 		},
 		set: setOutputLimit,
 	},
@@ -509,6 +548,7 @@ var params = []param{
 			return nil
 		},
 	},
+	notifyParam,
 	{
 		name: "rename-command", multi: true, fileOnly: true,
 		get: func(*Config) string { return "" },
@@ -540,7 +580,7 @@ func setOutputLimit(c *Config, v string) error {
 	if len(f)%4 != 0 {
 		return errOutputLimitArgs
 	}
-	lim := c.OutputLimit
+	lim, rlim, plim := c.OutputLimit, c.ReplicaOutputLimit, c.PubsubOutputLimit
 	for i := 0; i < len(f); i += 4 {
 		class := strings.ToLower(f[i])
 		uhard, ok1 := parseMemory(f[i+1])
@@ -550,16 +590,19 @@ func setOutputLimit(c *Config, v string) error {
 		if !ok1 || !ok2 || err != nil || secs < 0 {
 			return errOutputLimitValue
 		}
+		l := OutputLimit{Hard: hard, Soft: soft, SoftSeconds: secs}
 		switch class {
 		case "normal":
-			lim = OutputLimit{Hard: hard, Soft: soft, SoftSeconds: secs}
-		case "slave", "replica", "pubsub":
-			// kvd has no replicas or pub/sub yet: accepted for config-file compatibility.
+			lim = l
+		case "slave", "replica":
+			rlim = l
+		case "pubsub":
+			plim = l
 		default:
 			return errOutputLimitClass
 		}
 	}
-	c.OutputLimit = lim
+	c.OutputLimit, c.ReplicaOutputLimit, c.PubsubOutputLimit = lim, rlim, plim
 	return nil
 }
 
@@ -624,7 +667,7 @@ func matchParams(c *Config, patterns []string) [][2]string {
 		}
 		for i := range allParams {
 			p := &allParams[i]
-			if seen[p.name] || p.fileOnly {
+			if seen[p.name] || p.fileOnly || p.hidden {
 				continue
 			}
 			for _, name := range []string{p.name, p.alias} {

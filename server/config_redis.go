@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,6 +45,21 @@ type redisParam struct {
 	multi       bool // a config-file line gives it several words
 	immutable   bool // only at start-up
 	protected   bool // CONFIG SET needs enable-protected-configs
+	hidden      bool // left out of CONFIG GET patterns (Redis's test-only parameters)
+}
+
+// hiddenRedisParams are the parameters redis-server 7.0.15 (as Debian
+// ships it) hides from CONFIG GET patterns: its test hooks and Debian's
+// lua-enable-deprecated-api. CONFIG GET by exact name and CONFIG SET see
+// them; kvd remembers them (a save or load delay has no effect: kvd's saves
+// are not forked children to slow down).
+var hiddenRedisParams = []redisParam{
+	{name: "key-load-delay", kind: rpInt, def: "0", lo: math.MinInt32, hi: math.MaxInt32, hidden: true},
+	{name: "rdb-key-save-delay", kind: rpInt, def: "0", lo: math.MinInt32, hi: math.MaxInt32, hidden: true},
+	{name: "loading-process-events-interval-bytes", kind: rpInt, def: "2097152", lo: 1024, hi: math.MaxInt32, hidden: true},
+	{name: "use-exit-on-panic", kind: rpBool, def: "no", hidden: true},
+	{name: "watchdog-period", kind: rpInt, def: "0", lo: 0, hi: math.MaxInt32, hidden: true},
+	{name: "lua-enable-deprecated-api", kind: rpBool, def: "no", immutable: true, hidden: true},
 }
 
 // allParams is params followed by every Redis parameter params lacks.
@@ -53,12 +69,14 @@ var allParams = func() []param {
 	for _, p := range params {
 		have[p.name] = true
 	}
-	for i := range redisParams {
-		rp := &redisParams[i]
-		if have[rp.name] {
-			continue
+	for _, list := range [][]redisParam{redisParams, hiddenRedisParams} {
+		for i := range list {
+			rp := &list[i]
+			if have[rp.name] {
+				continue
+			}
+			out = append(out, rp.param())
 		}
-		out = append(out, rp.param())
 	}
 	return out
 }()
@@ -66,7 +84,7 @@ var allParams = func() []param {
 // param makes a parameter that checks and remembers values as Redis would
 // and has no other effect.
 func (rp *redisParam) param() param {
-	p := param{name: rp.name, alias: rp.alias, immutable: rp.immutable, protected: rp.protected, multi: rp.multi}
+	p := param{name: rp.name, alias: rp.alias, immutable: rp.immutable, protected: rp.protected, multi: rp.multi, hidden: rp.hidden}
 	switch rp.kind {
 	case rpMemory:
 		p.kind = kindMemory
@@ -89,6 +107,13 @@ func (rp *redisParam) param() param {
 		norm, err := rp.check(v)
 		if err != nil {
 			return err
+		}
+		if rp.name == "watchdog-period" {
+			// Redis's software watchdog cannot fire more often than every
+			// other cron tick; it keeps the period it can honour.
+			if n, _ := strconv.Atoi(norm); n > 0 && c.Hz > 0 && n < 2*1000/c.Hz {
+				norm = strconv.Itoa(2 * 1000 / c.Hz)
+			}
 		}
 		next := maps.Clone(c.other) // a published Config may share the old map
 		if next == nil {

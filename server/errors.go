@@ -436,3 +436,15 @@ func errUserDeclaration(arg string, e aclRuleError) string {
 
 // errACLLoad is ACL LOAD's reply listing the errors in the ACL file.
 func errACLLoad(errs string) string { return "ERR " + errs }
+
+// errSubscribedContext is the reply to a command other than the
+// (un)subscribe commands, PING, QUIT and RESET in RESP2 subscribed mode.
+func errSubscribedContext(name string) string {
+	return "ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+}
+
+// errDenyBlockingSubscribe is the reply to SUBSCRIBE, PSUBSCRIBE or
+// SSUBSCRIBE (cmd, upper case) where the client may not block.
+func errDenyBlockingSubscribe(cmd string) string {
+	return "ERR " + cmd + " isn't allowed for a DENY BLOCKING client"
+}

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,42 +22,77 @@ type listener struct {
 
 // openListeners opens the TCP listeners for cfg.Bind/cfg.Port and the Unix
 // socket, non-blocking, with SO_REUSEADDR and IPV6_V6ONLY on IPv6 sockets.
-func openListeners(cfg Config) ([]*listener, error) {
-	var lns []*listener
-	fail := func(err error) ([]*listener, error) {
-		closeListeners(lns)
-		return nil, err
-	}
-	if cfg.Port >= 0 {
-		port := cfg.Port
-		for _, b := range cfg.Bind {
-			optional := strings.HasPrefix(b, "-")
-			b = strings.TrimPrefix(b, "-")
-			ln, err := listenTCP(b, port, cfg.TCPBacklog)
-			if err != nil {
-				if optional {
-					continue
-				}
-				return fail(fmt.Errorf("kvd: could not create server TCP listening socket %s:%d: %w", b, port, err))
-			}
-			if port == 0 {
-				// Every address listens on the port the first one got.
-				port = ln.addr.(*net.TCPAddr).Port
-			}
-			lns = append(lns, ln)
-		}
-		if len(lns) == 0 && len(cfg.Bind) > 0 {
-			return fail(fmt.Errorf("kvd: failed listening on port %d (tcp), aborting", cfg.Port))
-		}
+// It logs through warn what Redis logs when it cannot listen, and returns
+// the last line as the error.
+func openListeners(cfg Config, warn func(format string, args ...any)) ([]*listener, error) {
+	lns, err := openTCPListeners(cfg, warn)
+	if err != nil {
+		warn("Failed listening on port %d (TCP), aborting.", cfg.Port)
+		return nil, fmt.Errorf("Failed listening on port %d (TCP), aborting.", cfg.Port)
 	}
 	if cfg.UnixSocket != "" {
 		ln, err := listenUnix(cfg.UnixSocket, cfg.UnixSocketPerm, cfg.TCPBacklog)
 		if err != nil {
-			return fail(fmt.Errorf("kvd: failed opening Unix socket %s: %w", cfg.UnixSocket, err))
+			closeListeners(lns)
+			warn("Failed opening Unix socket: %s", netErr(err))
+			return nil, fmt.Errorf("Failed opening Unix socket: %s", netErr(err))
 		}
 		lns = append(lns, ln)
 	}
 	return lns, nil
+}
+
+// errNoTCPListener is openTCPListeners's failure; the reasons are logged.
+var errNoTCPListener = errors.New("could not listen on TCP")
+
+// openTCPListeners opens a listener per bind address on cfg.Port (none if
+// the port is negative). Like Redis's listenToPort, it logs (through warn)
+// each address it cannot bind; it skips an optional ("-") address that
+// does not exist and an address family the system lacks, and fails on any
+// other error, or when no address could be bound.
+func openTCPListeners(cfg Config, warn func(format string, args ...any)) ([]*listener, error) {
+	var lns []*listener
+	if cfg.Port < 0 {
+		return nil, nil
+	}
+	port := cfg.Port
+	for _, b := range cfg.Bind {
+		optional := strings.HasPrefix(b, "-")
+		b = strings.TrimPrefix(b, "-")
+		ln, err := listenTCP(b, port, cfg.TCPBacklog)
+		if err != nil {
+			warn("Warning: Could not create server TCP listening socket %s:%d: %s", b, cfg.Port, netErr(err))
+			var errno syscall.Errno
+			errors.As(err, &errno)
+			switch {
+			case optional && errno == unix.EADDRNOTAVAIL,
+				errno == unix.ENOPROTOOPT, errno == unix.EPROTONOSUPPORT, errno == unix.ESOCKTNOSUPPORT,
+				errno == unix.EPFNOSUPPORT, errno == unix.EAFNOSUPPORT:
+				continue
+			}
+			closeListeners(lns)
+			return nil, errNoTCPListener
+		}
+		if port == 0 {
+			// Every address listens on the port the first one got.
+			port = ln.addr.(*net.TCPAddr).Port
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 && len(cfg.Bind) > 0 {
+		return nil, errNoTCPListener
+	}
+	return lns, nil
+}
+
+// netErr formats a socket error as Redis's anet does ("bind: Address
+// already in use").
+func netErr(err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Syscall + ": " + strerror(se.Err)
+	}
+	return strerror(err)
 }
 
 // closeListeners stops every listener at once. The socket is shut down

@@ -13,7 +13,11 @@ func (c *Ctx) lookupFlags() store.LookupFlags {
 // lookupRead finds key for a command that reads it (counting a keyspace hit
 // or miss, like Redis's lookupKeyRead).
 func (c *Ctx) lookupRead(key []byte) (store.Entry, bool) {
-	return c.db.LookupWith(key, c.now, c.lookupFlags())
+	e, ok := c.db.LookupWith(key, c.now, c.lookupFlags())
+	if !ok {
+		c.notify(notifyKeyMiss, "keymiss", key)
+	}
+	return e, ok
 }
 
 // lookupWrite finds key for a command that may change it (no hit/miss

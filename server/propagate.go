@@ -183,6 +183,7 @@ func (x *Ctx) propagateDel(key []byte) { x.propagate(bDEL, key) }
 // passed, lazily (inside a command) or in the active cycle: Redis
 // propagates it as a DEL.
 func (s *Server) keyExpired(db int, key []byte) {
+	s.notifyKeyspaceEvent(notifyExpired, "expired", key, db)
 	s.touchWatchedKey(db, key)
 	if !s.prop.on() {
 		return

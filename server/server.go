@@ -28,6 +28,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -64,6 +65,14 @@ type Server struct {
 	// aclKeys is the executor's scratch slice for the keys of the command
 	// whose permissions it checks.
 	aclKeys []keyRef
+	// served is set once Serve has started (a server that never served
+	// does not log Redis's farewell).
+	served atomic.Bool
+	// tcpAs is the bind list and port the TCP listeners were opened with.
+	tcpAs tcpListeningAs
+	// supervised is how the server is supervised (supervise.go).
+	supervised int
+	rdb rdbState // saving and loading (rdb.go)
 
 	listeners []*listener
 	runID     string
@@ -85,7 +94,15 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
 
-	blk blockIndex // blocked clients (blocking.go)
+	blk blockIndex   // blocked clients (blocking.go)
+	ps  pubsubState  // subscriptions (pubsub.go)
+	mon monitorState // MONITOR clients (monitor.go)
+
+	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
+	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
+
+	scripts   *scriptEngine // Lua scripts and functions (script.go), made on first use
+	scriptNow int64         // the time of the running script, which its commands see (0: none)
 
 	ioPool    *iothreads.Pool // nil unless io-threads > 1
 	cronTimer int64
@@ -193,6 +210,7 @@ func New(cfg Config) (*Server, error) {
 		runID:            hex.EncodeToString(id[:]),
 		startTime:        time.Now(),
 		clients:          make(map[int64]*Client),
+		ps:               newPubsubState(),
 		commands:         newCommandTable(),
 		done:             make(chan struct{}),
 		stopping:         make(chan struct{}),
@@ -285,19 +303,16 @@ func (s *Server) Listen() error {
 		}
 		return nil
 	}
-	lns, err := openListeners(s.cfg)
+	s.logStarting()
+	lns, err := openListeners(s.cfg, func(format string, args ...any) { s.logf(levelWarning, format, args...) })
 	if err != nil {
 		return err
 	}
 	if len(lns) == 0 {
 		return errors.New("kvd: no listening sockets configured (port < 0 and no unixsocket)")
 	}
-	for i, ln := range lns {
-		l := ln
-		err := s.loop.AddAcceptor(l.fd,
-			func(fd int, sa unix.Sockaddr) { s.newClient(fd, sa, l) },
-			func(err error) { s.acceptError(l, err) })
-		if err != nil {
+	for i, l := range lns {
+		if err := s.addAcceptor(l); err != nil {
 			for _, done := range lns[:i] {
 				s.loop.RemoveAcceptor(done.fd)
 			}
@@ -306,6 +321,7 @@ func (s *Server) Listen() error {
 		}
 	}
 	s.listeners = lns
+	s.tcpAs = tcpListeningAs{bind: slices.Clone(s.cfg.Bind), port: s.cfg.Port}
 	s.addrMu.Lock()
 	for _, l := range lns {
 		s.addrs = append(s.addrs, l.addr)
@@ -314,6 +330,13 @@ func (s *Server) Listen() error {
 	s.state.Store(stateListening)
 	s.writePidFile()
 	return nil
+}
+
+// addAcceptor has the loop accept connections on l.
+func (s *Server) addAcceptor(l *listener) error {
+	return s.loop.AddAcceptor(l.fd,
+		func(fd int, sa unix.Sockaddr) { s.newClient(fd, sa, l) },
+		func(err error) { s.acceptError(l, err) })
 }
 
 // Addr returns the address of the first listener (the TCP one if there is
@@ -353,15 +376,18 @@ func (s *Server) Serve() error {
 	if !s.state.CompareAndSwap(stateListening, stateServing) {
 		return ErrServerClosed
 	}
-	s.logf(levelNotice, "kvd version=%s (Redis %s compatible), pid=%d, just started", Version, RedisVersion, os.Getpid())
-	for _, l := range s.listeners {
-		s.logf(levelNotice, "Listening on %s", l.addr)
-	}
+	s.served.Store(true)
+	s.logRunning()
 	if err := s.startPprof(); err != nil {
 		s.cleanup()
 		return err
 	}
+	if err := s.loadAtStartup(); err != nil { // rdb.go
+		s.cleanup()
+		return err
+	}
 	s.logf(levelNotice, "Ready to accept connections")
+	s.signalReady()
 	err := s.loop.Run()
 	s.cleanup()
 	if err != nil {
@@ -427,6 +453,9 @@ func (s *Server) stopRequested() {
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
+	if flush {
+		s.notifySupervisor("STOPPING=1\n")
+	}
 	for _, l := range s.listeners {
 		s.loop.RemoveAcceptor(l.fd)
 		if l.path != "" && flush {
@@ -462,7 +491,9 @@ func (s *Server) cleanup() {
 			s.ioPool.Close()
 		}
 		s.removePidFile()
-		s.logf(levelNotice, "kvd is now ready to exit, bye bye...")
+		if s.served.Load() {
+			s.logf(levelWarning, "Redis is now ready to exit, bye bye...")
+		}
 		s.log.close()
 		close(s.done)
 	})
@@ -597,7 +628,7 @@ func (s *Server) closeIfOverOutputLimit(c *Client) bool {
 }
 
 func (s *Server) overOutputLimit(c *Client) bool {
-	lim := s.cfg.OutputLimit
+	lim := s.outputLimitOf(c)
 	n := int64(c.pendingOutput())
 	if n > unauthOutputLimit && c.authRequired() {
 		return true
@@ -629,6 +660,7 @@ const unauthOutputLimit = ioBufSize
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
+	s.closeOverLimit()
 	s.cmdMark = 0 // the loop waits next
 }
 
@@ -710,7 +742,7 @@ func (s *Server) cron() time.Duration {
 	// against the output buffer limits once a second: one that stopped
 	// reading sends nothing more, so the check after each command never
 	// comes, and it would otherwise stay above the soft limit for ever.
-	if s.cfg.OutputLimit.Soft > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
+	if s.anySoftOutputLimit() && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		for _, c := range s.clients {
 			if c.pendingOutput() > 0 {
 				s.closeIfOverOutputLimit(c)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,14 +23,15 @@ func startWith(t *testing.T, args ...string) (net.Conn, *bufio.Reader) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(args, &stdout, &stderr) }()
-	re := regexp.MustCompile(`Listening on 127\.0\.0\.1:(\d+)\n`)
-	deadline := time.Now().Add(10 * time.Second)
-	var port string
-	for port == "" {
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			port = m[1]
-			break
+	port := ""
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--port" {
+			port = args[i+1]
 		}
+	}
+	ready := regexp.MustCompile(`Ready to accept connections\n`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !ready.MatchString(stdout.String()) {
 		select {
 		case code := <-done:
 			t.Fatalf("kvd exited with status %d:\n%s\n%s", code, stdout.String(), stderr.String())
@@ -59,8 +61,9 @@ func startWith(t *testing.T, args ...string) (net.Conn, *bufio.Reader) {
 
 // overrides keep a test's server on loopback, in the foreground, logging
 // to the test and writing only under dir.
-func overrides(dir string) []string {
-	return []string{"--bind", "127.0.0.1", "--port", "0", "--daemonize", "no", "--logfile", "", "--dir", dir,
+func overrides(t *testing.T, dir string) []string {
+	_, port := freeAddr(t)
+	return []string{"--bind", "127.0.0.1", "--port", port, "--daemonize", "no", "--logfile", "", "--dir", dir,
 		"--pidfile", filepath.Join(dir, "kvd.pid"), "--unixsocket", ""}
 }
 
@@ -74,7 +77,7 @@ func TestRunDebianRedisConf(t *testing.T) {
 		}
 		t.Skipf("%s: %v", conf, err)
 	}
-	c, r := startWith(t, append([]string{conf}, overrides(t.TempDir())...)...)
+	c, r := startWith(t, append([]string{conf}, overrides(t, t.TempDir())...)...)
 	for _, tt := range []struct{ args, want string }{
 		{"CONFIG GET protected-mode", "protected-mode yes"},
 		{"CONFIG GET tcp-keepalive", "tcp-keepalive 300"},
@@ -140,7 +143,7 @@ func TestRunEveryRedisDirective(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, r := startWith(t, append([]string{conf}, overrides(dir)...)...)
+	c, r := startWith(t, append([]string{conf}, overrides(t, dir)...)...)
 	if got := command(t, c, r, "CONFIG", "GET", "maxmemory-policy"); got != "maxmemory-policy noeviction" {
 		t.Errorf("CONFIG GET maxmemory-policy: %q", got)
 	}
@@ -161,7 +164,7 @@ func TestRunIncludeRenameDeprecated(t *testing.T) {
 	write("b.inc.conf", "hz 20\n")
 	conf := write("main.conf", fmt.Sprintf("include %s\nrename-command flushall \"\"\nrename-command CONFIG myconfig\n"+
 		"list-max-ziplist-entries 512\nlist-max-ziplist-value 64\nlua-replicate-commands yes\n", filepath.Join(dir, "*.inc.conf")))
-	c, r := startWith(t, append([]string{conf}, overrides(dir)...)...)
+	c, r := startWith(t, append([]string{conf}, overrides(t, dir)...)...)
 	for _, tt := range []struct{ args, want string }{
 		{"MYCONFIG GET maxmemory", "maxmemory 104857600"},
 		{"MYCONFIG GET hz", "hz 20"},
@@ -270,5 +273,75 @@ func TestBinaryDaemonizePidfile(t *testing.T) {
 				return strings.Contains(string(log), "Removing the pid file.")
 			})
 		})
+	}
+}
+
+// TestBinaryConfigRewriteLikeRedis starts kvd and redis-server on the same
+// config file (comments, blank lines, a repeated directive, a
+// client-output-buffer-limit class, rename-command, a user), changes
+// parameters and users at run time, and compares the files CONFIG REWRITE
+// leaves: the rewritten part line for line, the generated part as a set
+// (Redis appends in its dictionary's order, which varies between runs).
+func TestBinaryConfigRewriteLikeRedis(t *testing.T) {
+	bin := buildKvd(t)
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	var files [2]string
+	for i, b := range []string{redisBin, bin} {
+		dir := t.TempDir()
+		addr, port := freeAddr(t)
+		conf := filepath.Join(dir, "server.conf")
+		text := "# a test config\nport " + port + "\nbind 127.0.0.1\n\n# memory\nmaxmemory 100mb\nhz 15\nhz 16\n" +
+			"client-output-buffer-limit pubsub 1mb 1mb 10\nrename-command FLUSHALL \"\"\n  # indented comment\n" +
+			"user alice on >pw ~app:* +@all\nsave \"\"\ndir " + dir + "\n"
+		if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		startProcess(t, addr, b, conf)
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for _, cmd := range [][]string{
+			{"CONFIG", "SET", "hz", "20", "maxmemory-policy", "allkeys-lru"},
+			{"CONFIG", "SET", "notify-keyspace-events", "KEA"},
+			{"CONFIG", "SET", "maxmemory", "0"},
+			{"CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 512kb 5"},
+			{"ACL", "SETUSER", "bob", "on", "nopass", "+get", "~b*"},
+			{"ACL", "SETUSER", "alice", "-@all", "+ping"},
+		} {
+			command(t, c, r, cmd...)
+		}
+		if got := command(t, c, r, "CONFIG", "REWRITE"); got != "OK" && got != "+OK" {
+			t.Fatalf("%s: CONFIG REWRITE: %q", b, got)
+		}
+		data, err := os.ReadFile(conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = strings.ReplaceAll(strings.ReplaceAll(string(data), port, "<port>"), dir, "<dir>")
+	}
+	split := func(s string) (head string, tail []string) {
+		h, g, _ := strings.Cut(s, "# Generated by CONFIG REWRITE\n")
+		tail = strings.Split(strings.TrimSpace(g), "\n")
+		sort.Strings(tail)
+		return h, tail
+	}
+	kh, kt := split(files[1])
+	rh, rt := split(files[0])
+	for _, want := range []string{"\nhz 20\n", "\nuser alice on", "user bob on", "maxmemory-policy allkeys-lru", "client-output-buffer-limit normal 1mb 512kb 5"} {
+		if !strings.Contains(files[0], want) {
+			t.Fatalf("redis-server's rewritten file lacks %q:\n%s", want, files[0])
+		}
+	}
+	if kh != rh {
+		t.Errorf("rewritten lines differ:\nkvd:\n%s\nredis-server:\n%s", kh, rh)
+	}
+	if strings.Join(kt, "\n") != strings.Join(rt, "\n") {
+		t.Errorf("generated lines differ:\nkvd:\n%s\nredis-server:\n%s", strings.Join(kt, "\n"), strings.Join(rt, "\n"))
 	}
 }

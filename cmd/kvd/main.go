@@ -91,13 +91,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cfg.LogFile == "" {
 		cfg.LogOutput = stdout
 	}
+	if len(args) == 0 {
+		cfg.NoConfigArgv0 = os.Args[0]
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if err := srv.Listen(); err != nil {
-		fmt.Fprintln(stderr, err)
+		// The server has logged why, with Redis's lines.
 		srv.Close()
 		return 1
 	}
