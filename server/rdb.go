@@ -132,7 +132,7 @@ func (w *rdbWriter) writeValue(x store.Entry, key []byte, deadline int64) {
 		// inserting at the head of a skip list never searches.
 		e.BeginEntry(rdb.TypeZSet2, key, deadline)
 		e.Len(uint64(z.Len()))
-		z.Descend(0, func(m []byte, score float64) bool {
+		z.Descend(z.Len()-1, func(m []byte, score float64) bool {
 			e.String(m)
 			e.Double(score)
 			return e.Err() == nil

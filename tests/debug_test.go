@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvdserver/kvd/server"
 )
 
 // DEBUG subcommands and LOLWUT, compared with redis-server 7.0.15.
@@ -475,4 +477,24 @@ func TestDebugChangeReplID(t *testing.T) {
 			t.Errorf("master_replid %q, then %q", before, after)
 		}
 	})
+}
+
+// TestDebugDigestReload is Redis's own check of persistence: the digest of
+// the data set is the same after DEBUG RELOAD (save, flush, load), and
+// equal to Redis's. Both servers save into temporary directories.
+func TestDebugDigestReload(t *testing.T) {
+	needRedis(t)
+	dir := t.TempDir()
+	s := privateServers(t, func(cfg *server.Config) {
+		if err := cfg.Set("dir", dir); err != nil {
+			t.Fatal(err)
+		}
+	})
+	setup, _ := digestDataset()
+	var steps []step
+	for _, st := range setup {
+		steps = append(steps, "!skip "+st)
+	}
+	steps = append(steps, "DEBUG DIGEST", "DEBUG RELOAD", "DEBUG DIGEST", "DBSIZE", "SELECT 3", "DBSIZE")
+	diffCasesOn(t, s, []dcase{{name: "reload", steps: steps, resp2Only: true}})
 }
