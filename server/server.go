@@ -72,7 +72,7 @@ type Server struct {
 	tcpAs tcpListeningAs
 	// supervised is how the server is supervised (supervise.go).
 	supervised int
-	rdb rdbState // saving and loading (rdb.go)
+	rdb        rdbState // saving and loading (rdb.go)
 
 	listeners []*listener
 	runID     string
