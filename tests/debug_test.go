@@ -104,6 +104,52 @@ func TestDebugDigest(t *testing.T) {
 // TestDebugDigestRandom replays a seeded stream of writes of every type on
 // both servers and compares the digests along the way.
 func TestDebugDigestRandom(t *testing.T) {
+	needRedis(t)
+	diffSessionFlushed(t, sharedServers(), randomDigestSteps(t))
+}
+
+// TestDebugDigestRandomReload replays the seeded stream, then checks that
+// DEBUG RELOAD keeps the digest Redis has, and that every value DUMPed by
+// kvd RESTOREs, on kvd and on Redis, to a value of the same digest.
+func TestDebugDigestRandomReload(t *testing.T) {
+	needRedis(t)
+	dir := t.TempDir()
+	s := privateServers(t, func(cfg *server.Config) {
+		if err := cfg.Set("dir", dir); err != nil {
+			t.Fatal(err)
+		}
+	})
+	steps := append(randomDigestSteps(t), "DEBUG RELOAD", "DEBUG DIGEST")
+	diffSessionFlushed(t, s, steps)
+	kc, rc := dial(t, s.kvd), dial(t, s.redis)
+	for j := 0; j < 20; j++ {
+		for _, typ := range []string{"str", "int", "list", "set", "zset", "hash", "hll", "flt", "sorted"} {
+			k := typ + strconv.Itoa(j)
+			v, err := parseValue(kc.do("DUMP", k))
+			if err != nil || v.str == "<nil>" {
+				continue
+			}
+			want := kc.do("DEBUG", "DIGEST-VALUE", k)
+			ttl := "0" // keep the expiry, which the digest counts
+			if p, _ := parseValue(kc.do("PTTL", k)); p.str != "-1" {
+				ttl = p.str
+			}
+			for name, c := range map[string]*conn{"kvd": kc, "redis": rc} {
+				if r := c.do("RESTORE", k+":r", ttl, v.str, "REPLACE"); r != "+OK\r\n" {
+					t.Errorf("RESTORE of kvd's DUMP of %s on %s: %q", k, name, r)
+					continue
+				}
+				if got := c.do("DEBUG", "DIGEST-VALUE", k+":r"); got != want {
+					t.Errorf("%s restored on %s: digest %q, want %q", k, name, got, want)
+				}
+			}
+		}
+	}
+}
+
+// randomDigestSteps returns a seeded stream of writes of every type, with
+// DEBUG DIGEST every 500 writes and DIGEST-VALUE of every key at the end.
+func randomDigestSteps(t *testing.T) []step {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 7))
@@ -195,8 +241,7 @@ func TestDebugDigestRandom(t *testing.T) {
 		k := strconv.Itoa(j)
 		steps = append(steps, "DEBUG DIGEST-VALUE str"+k+" int"+k+" list"+k+" set"+k+" zset"+k+" hash"+k+" hll"+k+" flt"+k+" sorted"+k)
 	}
-	needRedis(t)
-	diffSessionFlushed(t, sharedServers(), steps)
+	return steps
 }
 
 // diffSessionFlushed is diffSession on flushed servers.
