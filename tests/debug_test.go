@@ -110,7 +110,8 @@ func TestDebugDigestRandom(t *testing.T) {
 
 // TestDebugDigestRandomReload replays the seeded stream, then checks that
 // DEBUG RELOAD keeps the digest Redis has, and that every value DUMPed by
-// kvd RESTOREs, on kvd and on Redis, to a value of the same digest.
+// kvd RESTOREs, on kvd and on Redis, to a value of the same digest (and
+// Redis's DUMP of it on kvd).
 func TestDebugDigestRandomReload(t *testing.T) {
 	needRedis(t)
 	dir := t.TempDir()
@@ -142,6 +143,17 @@ func TestDebugDigestRandomReload(t *testing.T) {
 				if got := c.do("DEBUG", "DIGEST-VALUE", k+":r"); got != want {
 					t.Errorf("%s restored on %s: digest %q, want %q", k, name, got, want)
 				}
+			}
+			// And Redis's DUMP of the same value restores on kvd.
+			rv, err := parseValue(rc.do("DUMP", k))
+			if err != nil || rv.str == "<nil>" {
+				t.Errorf("DUMP %s on redis: %v %q", k, err, rv.str)
+				continue
+			}
+			if r := kc.do("RESTORE", k+":fromredis", ttl, rv.str, "REPLACE"); r != "+OK\r\n" {
+				t.Errorf("RESTORE of Redis's DUMP of %s on kvd: %q", k, r)
+			} else if got := kc.do("DEBUG", "DIGEST-VALUE", k+":fromredis"); got != want {
+				t.Errorf("Redis's DUMP of %s restored on kvd: digest %q, want %q", k, got, want)
 			}
 		}
 	}
