@@ -11,6 +11,7 @@ import (
 
 	"github.com/kvdserver/kvd/internal/glob"
 	"github.com/kvdserver/kvd/internal/num"
+	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/store"
 )
 
@@ -24,11 +25,12 @@ type debugState struct {
 	// aofFlushSleep is DEBUG AOF-FLUSH-SLEEP's microseconds (no AOF yet).
 	aofFlushSleep int32
 	// skipChecksumValidation is DEBUG SET-SKIP-CHECKSUM-VALIDATION's
-	// switch, for RDB loading and RESTORE.
+	// switch: RESTORE does not check payloads' CRC-64 (RDB loading still
+	// does).
 	skipChecksumValidation bool
 	// packedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD's size: Redis
 	// stores a list element at least this long in a node of its own. kvd's
-	// list chunks have no such nodes; the value is remembered only.
+	// list chunks have no such nodes; DEBUG OBJECT's layout follows it.
 	packedThreshold uint64
 	// replyPeakResetMs and noReplyResizing are DEBUG REPLYBUFFER's
 	// settings (kvd's reply buffers come from a pool, not resized by cron).
@@ -44,6 +46,16 @@ const (
 	maxPackedThreshold      = 1<<32 - 1<<20
 	defaultReplyPeakResetMs = 5000
 )
+
+// verifyDump checks a DUMP payload's footer for RESTORE: its RDB version
+// and, unless DEBUG SET-SKIP-CHECKSUM-VALIDATION 1 turned it off (as Redis's
+// corrupt-payload tests do), its CRC-64.
+func (s *Server) verifyDump(p []byte) bool {
+	if !s.debug.skipChecksumValidation {
+		return rdb.VerifyDump(p)
+	}
+	return len(p) >= 10 && binary.LittleEndian.Uint16(p[len(p)-10:]) <= rdb.Version
+}
 
 // debugChangeReplID is DEBUG CHANGE-REPL-ID: a new random replication ID
 // (INFO's master_replid); the secondary ID stays cleared.

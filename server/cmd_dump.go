@@ -106,7 +106,7 @@ func restoreCommand(c *Ctx) {
 		return
 	}
 	payload := argv[3]
-	if !rdb.VerifyDump(payload) {
+	if !c.srv.verifyDump(payload) {
 		c.replyError(errDumpPayload)
 		return
 	}

@@ -555,3 +555,40 @@ func TestDebugDigestReload(t *testing.T) {
 	steps = append(steps, "DEBUG DIGEST", "DEBUG RELOAD", "DEBUG DIGEST", "DBSIZE", "SELECT 3", "DBSIZE")
 	diffCasesOn(t, s, []dcase{{name: "reload", steps: steps, resp2Only: true}})
 }
+
+// TestDebugSkipChecksumValidation checks that RESTORE refuses a payload
+// with a wrong CRC-64 unless DEBUG SET-SKIP-CHECKSUM-VALIDATION 1, as
+// Redis's corrupt-payload tests use it, with Redis's replies.
+func TestDebugSkipChecksumValidation(t *testing.T) {
+	needRedis(t)
+	s := sharedServers()
+	var replies [2][]string
+	for i, addr := range []string{s.redis, s.kvd} {
+		c := dialProto(t, addr, 2)
+		c.do("RPUSH", "l", "a", "b", "c")
+		v, err := parseValue(c.do("DUMP", "l"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := []byte(v.str)
+		bad[len(bad)-1] ^= 0xff // the checksum's last byte
+		badVersion := []byte(v.str)
+		badVersion[len(badVersion)-10] = 0xff // RDB version 255
+		for _, cmd := range [][]string{
+			{"RESTORE", "r", "0", string(bad)},
+			{"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"},
+			{"RESTORE", "r", "0", string(bad)},
+			{"LRANGE", "r", "0", "-1"},
+			{"RESTORE", "v", "0", string(badVersion)},
+			{"DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0"},
+			{"RESTORE", "r", "0", string(bad), "REPLACE"},
+		} {
+			replies[i] = append(replies[i], c.do(cmd...))
+		}
+	}
+	for j := range replies[0] {
+		if replies[0][j] != replies[1][j] {
+			t.Errorf("step %d: redis %q, kvd %q", j, replies[0][j], replies[1][j])
+		}
+	}
+}
