@@ -349,6 +349,9 @@ func TestDebugObject(t *testing.T) {
 			"DEBUG QUICKLIST-PACKED-THRESHOLD 100", "RPUSH p a " + strs(3, 150) + " b c " + strs(2, 99) + " " + strs(1, 100),
 			obj("p"), "RPUSH p2 " + strings.Repeat("abcdefghij", 20) + " 12345", obj("p2"),
 			"DEBUG QUICKLIST-PACKED-THRESHOLD 0", "RPUSH p3 " + strs(3, 150), obj("p3"),
+			// Compressed inner nodes: the same RDB length, ql_compressed 1.
+			"CONFIG SET list-compress-depth 1", "RPUSH c " + strs(3000, 12), obj("c"),
+			"CONFIG SET list-compress-depth 0",
 		}},
 	})
 }
