@@ -91,10 +91,10 @@ var debugSubcommands = []debugSubcommand{
 		c.srv.logf(levelWarning, "DEBUG LOG: %s", c.argv[2])
 		c.replyOK()
 	}},
-	{"htstats", 3, -1, []string{
+	{"htstats", 3, 3, []string{
 		"HTSTATS <dbid>",
 		"    Return hash table statistics of the specified Redis database.",
-	}, nil},
+	}, debugHTStats},
 	{"htstats-key", 3, -1, []string{
 		"HTSTATS-KEY <key>",
 		"    Like HTSTATS but for the hash table stored at <key>'s value.",

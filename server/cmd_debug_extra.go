@@ -222,6 +222,51 @@ func debugClientEviction(c *Ctx) {
 	c.replyVerbatim(out)
 }
 
+// debugHTStats is DEBUG HTSTATS dbid: statistics of the database's key
+// table and expires, in Redis's format. kvd's key table is open-addressed,
+// one key a slot: it reports its slots as the table size, every key as a
+// chain of one, and the free slots as chains of none. Its expires are an
+// ordered tree, reported as one slot a key.
+func debugHTStats(c *Ctx) {
+	id, ok := c.intArg(c.argv[2])
+	if !ok {
+		return
+	}
+	if id < 0 || id >= int64(len(c.allDBs())) {
+		c.replyError(errOutOfRangeDB)
+		return
+	}
+	db := c.allDBs()[id]
+	st := db.TableStats()
+	out := []byte("[Dictionary HT]\n")
+	if st.Resizing {
+		out = appendTableStats(out, 0, "main hash table", st.OldSlots, st.OldUsed)
+		out = appendTableStats(out, 1, "rehashing target", st.Slots, st.Used)
+	} else {
+		out = appendTableStats(out, 0, "main hash table", st.Slots, st.Used)
+	}
+	out = append(out, "[Expires HT]\n"...)
+	n := db.ExpiresLen()
+	out = appendTableStats(out, 0, "main hash table", n, n)
+	c.replyVerbatim(out)
+}
+
+// appendTableStats appends one table's statistics as Redis's dictGetStats
+// writes them, for a table whose used slots each hold one key.
+func appendTableStats(out []byte, i int, what string, slots, used int) []byte {
+	out = fmt.Appendf(out, "Hash table %d stats (%s):\n", i, what)
+	if used == 0 {
+		return append(out, "No stats available for empty dictionaries\n"...)
+	}
+	out = fmt.Appendf(out, " table size: %d\n number of elements: %d\n different slots: %d\n max chain length: 1\n"+
+		" avg chain length (counted): 1.00\n avg chain length (computed): 1.00\n Chain length distribution:\n",
+		slots, used, used)
+	if free := slots - used; free > 0 {
+		out = fmt.Appendf(out, "   0: %d (%.02f%%)\n", free, float64(free)*100/float64(slots))
+	}
+	return fmt.Appendf(out, "   1: %d (%.02f%%)\n", used, float64(used)*100/float64(slots))
+}
+
 // listFill returns list-max-listpack-size, the quicklist fill factor.
 func (s *Server) listFill() int {
 	if v, ok := s.cfg.other["list-max-listpack-size"]; ok {

@@ -74,3 +74,20 @@ func BenchmarkLolwut6(b *testing.B) {
 	c := debugClient(b)
 	benchCommand(b, c, testArgv("LOLWUT VERSION 6"))
 }
+
+// TestDebugHTStats checks DEBUG HTSTATS's report of a database with keys.
+func TestDebugHTStats(t *testing.T) {
+	c := debugClient(t)
+	for i := 0; i < 100; i++ {
+		testRun(c, "SET k"+strconv.Itoa(i)+" v")
+	}
+	testRun(c, "EXPIRE k1 100")
+	got := testRun(c, "DEBUG HTSTATS 0")
+	for _, want := range []string{"[Dictionary HT]\nHash table 0 stats (main hash table):\n table size: ",
+		"\n number of elements: 100\n different slots: 100\n max chain length: 1\n",
+		"[Expires HT]\nHash table 0 stats (main hash table):\n table size: 1\n number of elements: 1\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("DEBUG HTSTATS 0: %q lacks %q", got, want)
+		}
+	}
+}

@@ -244,6 +244,7 @@ const (
 	errNotListpack       = "ERR Not a listpack encoded object."
 	errNotQuicklist      = "ERR Not a quicklist encoded object."
 	errClientEvictionOff = "ERR maxmemory-clients is disabled."
+	errOutOfRangeDB      = "ERR Out of range database"
 )
 
 // Keys.
