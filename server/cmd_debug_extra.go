@@ -305,7 +305,7 @@ func debugObject(c *Ctx) {
 			avg = float64(e.List().Len()) / float64(ql.nodes)
 		}
 		compressed := 0
-		if v := c.srv.cfg.other["list-compress-depth"]; v != "" && v != "0" {
+		if ly.depth > 0 {
 			compressed = 1
 		}
 		extra = fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
@@ -316,8 +316,12 @@ func debugObject(c *Ctx) {
 		e.LRU(), store.IdleMillis(e.LRU(), c.now)/1000, extra))
 }
 
-// debugLZF returns the server's LZF table for DEBUG OBJECT.
+// debugLZF returns the server's LZF table for DEBUG OBJECT, or nil when
+// rdbcompression is off.
 func (s *Server) debugLZF() *lzfTable {
+	if v, _ := s.cfg.Get("rdbcompression"); v == "no" {
+		return nil
+	}
 	if s.debug.lzf == nil {
 		s.debug.lzf = new(lzfTable)
 	}
@@ -338,6 +342,8 @@ var quicklistSizeLimits = [...]int{4096, 8192, 16384, 32768, 65536}
 type quicklistLayout struct {
 	fill   int    // list-max-listpack-size
 	packed uint64 // DEBUG QUICKLIST-PACKED-THRESHOLD: elements this long go in plain nodes
+	depth  int    // list-compress-depth: nodes kept uncompressed at each end (0: none compressed)
+	lzf    *lzfTable
 }
 
 // quicklistLayout returns the server's current layout settings.
@@ -346,7 +352,11 @@ func (s *Server) quicklistLayout() quicklistLayout {
 	if packed == 0 {
 		packed = defaultPackedThreshold
 	}
-	return quicklistLayout{fill: s.listFill(), packed: packed}
+	depth, _ := strconv.Atoi(s.cfg.other["list-compress-depth"])
+	if s.debug.lzf == nil {
+		s.debug.lzf = new(lzfTable)
+	}
+	return quicklistLayout{fill: s.listFill(), packed: packed, depth: depth, lzf: s.debug.lzf}
 }
 
 // simulateQuicklist packs l's elements head to tail into quicklist nodes as
@@ -529,9 +539,9 @@ func rdbStringSize(v []byte, t *lzfTable) int {
 // rdbBlobSize returns the bytes of an RDB string of raw bytes b: LZF
 // compressed when b is over 20 bytes and compression saves at least 4
 // (a marker, the compressed and original lengths, the compressed bytes),
-// else its length and bytes, as with rdbcompression yes.
+// else its length and bytes. A nil t means rdbcompression no.
 func rdbBlobSize(b []byte, t *lzfTable) int {
-	if len(b) > 20 {
+	if len(b) > 20 && t != nil {
 		if c := lzfCompressedLen(b, len(b)-4, t); c > 0 {
 			return 1 + rdbLenSize(c) + rdbLenSize(len(b)) + c
 		}
@@ -546,16 +556,31 @@ func serializedLength(e store.Entry, ly quicklistLayout, t *lzfTable) int {
 	case store.TypeString:
 		return rdbStringSize(e.Str(), t)
 	case store.TypeList:
-		n := 0
-		q := simulateQuicklist(e.List(), ly, func(b []byte, plain bool) {
-			n += 1 // container type: plain or packed (a listpack)
-			if plain {
-				n += rdbStringSize(b, t)
-			} else {
-				n += rdbBlobSize(b, t)
+		type qlNode struct {
+			b     []byte
+			plain bool
+		}
+		var nodes []qlNode
+		simulateQuicklist(e.List(), ly, func(b []byte, plain bool) { nodes = append(nodes, qlNode{b, plain}) })
+		n := rdbLenSize(len(nodes))
+		for i, nd := range nodes {
+			n++ // container type: plain or packed (a listpack)
+			// With list-compress-depth d, Redis keeps the nodes past d
+			// from either end LZF-compressed when that saves 8 bytes, and
+			// saves them so, whatever rdbcompression says.
+			if d := ly.depth; d > 0 && i >= d && i < len(nodes)-d && len(nd.b) >= 48 {
+				if c := lzfCompressedLen(nd.b, len(nd.b), ly.lzf); c > 0 && c+8 < len(nd.b) {
+					n += 1 + rdbLenSize(c) + rdbLenSize(len(nd.b)) + c
+					continue
+				}
 			}
-		})
-		return rdbLenSize(q.nodes) + n
+			if nd.plain {
+				n += rdbStringSize(nd.b, t)
+			} else {
+				n += rdbBlobSize(nd.b, t)
+			}
+		}
+		return n
 	case store.TypeSet:
 		s := e.Set()
 		if s.IsIntset() {

@@ -352,6 +352,9 @@ func TestDebugObject(t *testing.T) {
 			// Compressed inner nodes: the same RDB length, ql_compressed 1.
 			"CONFIG SET list-compress-depth 1", "RPUSH c " + strs(3000, 12), obj("c"),
 			"CONFIG SET list-compress-depth 0",
+			"CONFIG SET rdbcompression no", "SET long " + strings.Repeat("abc", 100), obj("long"),
+			"CONFIG SET list-compress-depth 2", "RPUSH c2 " + strs(5000, 12), obj("c2"), "DEL c2",
+			"CONFIG SET list-compress-depth 0", "CONFIG SET rdbcompression yes", obj("long"),
 		}},
 	})
 }
