@@ -94,7 +94,7 @@ func restoreCommand(c *Ctx) {
 		return
 	}
 	payload := argv[3]
-	if !rdb.VerifyDump(payload) {
+	if !c.srv.verifyDump(payload) {
 		c.replyError(errDumpPayload)
 		return
 	}

@@ -246,6 +246,12 @@ const (
 	errProtocolRESP2 = "ERR RESP2 is not supported by this command"
 	errProtocolType  = "ERR Wrong protocol type name. Please use one of the following: " +
 		"string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+	errDebugClusterOnly  = "ERR Debug option only available for cluster mode enabled setup!"
+	errPackedThreshold   = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
+	errNotListpack       = "ERR Not a listpack encoded object."
+	errNotQuicklist      = "ERR Not a quicklist encoded object."
+	errClientEvictionOff = "ERR maxmemory-clients is disabled."
+	errOutOfRangeDB      = "ERR Out of range database"
 )
 
 // Keys.
