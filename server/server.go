@@ -619,7 +619,8 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	c.addr, c.laddr = sockaddrString(sa, l), localAddrString(fd, l)
 	if l.unix {
 		c.flags |= flagUnix | flagLocal
-	} else if isLoopback(sa) {
+	} else if isLocalPeer(sa) {
+		// As Redis's islocalClient: 127.0.0.1 and ::1 only, not all of 127/8.
 		c.flags |= flagLocal
 	}
 	c.user = s.acl.defaultUser
