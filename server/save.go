@@ -567,14 +567,14 @@ func bgsaveCommand(c *Ctx) {
 	s := c.srv
 	switch {
 	case s.save.bg != nil:
-		c.replyError("ERR Background save already in progress")
+		c.replyError(errSaveRunning)
 	case c.denyBlocking:
 		// Inside MULTI (Redis's in_exec): the cron starts it.
 		s.save.scheduled = true
 		c.replyStatus("Background saving scheduled")
 	default:
 		if err := s.startBgsave(); err != nil {
-			c.replyError("ERR")
+			c.replyError(errSaveFailed)
 			return
 		}
 		c.replyStatus("Background saving started")
