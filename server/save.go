@@ -103,7 +103,7 @@ const (
 	saveSliceMax = 2 * time.Millisecond
 	// saveQueueMax: encoded bytes waiting for the writer beyond which the
 	// walk pauses (copy-before-write keeps writing).
-	saveQueueMax = 32 << 20
+	saveQueueMax = 8 << 20
 )
 
 // saveState is the background saves' bookkeeping (rdbState, in rdb.go,
