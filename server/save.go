@@ -229,7 +229,7 @@ func (p *savePipe) run(tmp, final string) error {
 		p.mu.Lock()
 		for _, b := range blocks {
 			p.queued -= len(b)
-			if len(p.free) < 8 {
+			if len(p.free) < saveQueueMax/(64<<10)+8 { // reused, not left to the collector
 				p.free = append(p.free, b)
 			}
 		}
