@@ -103,7 +103,7 @@ const (
 	saveSliceMax = 2 * time.Millisecond
 	// saveQueueMax: encoded bytes waiting for the writer beyond which the
 	// walk pauses (copy-before-write keeps writing).
-	saveQueueMax = 32 << 20
+	saveQueueMax = 8 << 20
 )
 
 // saveState is the background saves' bookkeeping (rdbState, in rdb.go,
@@ -229,7 +229,7 @@ func (p *savePipe) run(tmp, final string) error {
 		p.mu.Lock()
 		for _, b := range blocks {
 			p.queued -= len(b)
-			if len(p.free) < 8 {
+			if len(p.free) < saveQueueMax/(64<<10)+8 { // reused, not left to the collector
 				p.free = append(p.free, b)
 			}
 		}
