@@ -266,6 +266,11 @@ func (s *Server) execute(c *Client) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
 		c.out = c.out[:mark]
 		c.flags &^= flagReplySkip
+		if len(c.pushKeep) > 0 {
+			// Pub/Sub confirmations are not silenced (pubsub.go).
+			c.replyRaw(c.pushKeep)
+			c.pushKeep = c.pushKeep[:0]
+		}
 	}
 	if c.flags&flagReplySkipNext != 0 {
 		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
@@ -317,9 +322,21 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, errBgsaveMisconf)
+		return
+	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return
+	}
+	if c.flags&flagMonitor != 0 && monitorRefuses(c, cmd) {
+		s.reject(c, cmd, errReplicaKeyspace)
+		return
+	}
+	if s.scripts != nil && s.scripts.busy && s.busyRejects(c, cmd) {
+		return // a script is running long: -BUSY (script_busy.go)
 	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
@@ -367,7 +384,13 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	if outer {
 		s.trk.current = x.client
 	}
+	if len(s.mon.clients) > 0 && feedsBefore(cmd) {
+		s.feedMonitorsLine(x, cmd)
+	}
 	cmd.Proc(x)
+	if len(s.mon.clients) > 0 {
+		s.feedMonitors(x, cmd)
+	}
 	if s.trk.clients > 0 {
 		s.trackingAfterCommand(x, cmd)
 	}

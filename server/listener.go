@@ -250,10 +250,6 @@ func isLocalPeer(sa unix.Sockaddr) bool {
 	return false
 }
 
-func isLoopback(sa unix.Sockaddr) bool {
-	return tcpAddr(sa).IP.IsLoopback()
-}
-
 func setKeepAlive(fd, secs int) {
 	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)

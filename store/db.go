@@ -157,6 +157,9 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 	}
 	if flags&NoStats == 0 {
 		db.Stats.Hits++
+	} else if db.keys.snap != nil {
+		// A lookup for writing: the command may change the value in place.
+		db.keys.beforeWrite(e)
 	}
 	if flags&NoTouch == 0 {
 		e.setLRU(LRUClock(now))
@@ -260,6 +263,9 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 		}
 	}
 	meta := uint16(TypeString) | uint16(enc)<<metaEncShift
+	if exists && db.keys.snap != nil {
+		db.keys.beforeWrite(old)
+	}
 	// Overwrite in place when the shape is unchanged: no allocation and no
 	// tree update, which keeps SET of a same-sized value allocation-free.
 	if exists && old.typ() == TypeString && old.deadline() == deadline {
@@ -311,6 +317,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 func (db *DB) AppendString(key, val []byte, now int64) int {
 	old, exists := db.lookup(key, now)
 	if exists && old.meta&metaGrowable != 0 {
+		db.keys.beforeWrite(old)
 		p := (*[]byte)(old.obj)
 		*p = append(*p, val...)
 		if old.meta&metaEncMask != uint16(EncRaw)<<metaEncShift {
@@ -354,6 +361,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 		return nil
 	}
 	if old.meta&metaGrowable != 0 {
+		db.keys.beforeWrite(old)
 		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
 			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
 			db.keys.put(old)
@@ -478,6 +486,7 @@ func (db *DB) Rename(src []byte, dstDB *DB, dst []byte, now int64) bool {
 
 // Flush removes every key.
 func (db *DB) Flush() {
+	db.keys.detachSnapshot()
 	db.init()
 }
 
@@ -486,6 +495,13 @@ func (db *DB) Swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
 	db.seed, other.seed = other.seed, db.seed
+	// A snapshot walking either keyspace follows it.
+	if d := db.keys.snap; d != nil {
+		d.ks = &db.keys
+	}
+	if d := other.keys.snap; d != nil {
+		d.ks = &other.keys
+	}
 }
 
 // Ascend calls fn for every key that has not expired, in the keyspace's
