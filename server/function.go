@@ -91,7 +91,7 @@ func (e *scriptEngine) functions() *functionsState {
 	lm.RawSetString("__index", missing)
 	loadRedis.Metatable = lm
 	api := L.NewTable()
-	api.RawSetString("redis", vm.readonly(loadRedis, nil))
+	api.RawSetString("redis", vm.readonly(loadRedis))
 	am := L.NewTable()
 	am.RawSetString("__index", missing)
 	api.Metatable = am

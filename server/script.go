@@ -71,13 +71,12 @@ type scriptEngine struct {
 	bodyMem int64                  // bytes of cached script bodies
 	rand    rand48                 // math.random's state, shared by scripts and functions
 
-	fake    *Client    // the client redis.call runs commands as
-	fnFake  *Client    // the same, for functions
-	run     *scriptRun // the script running now, nil if none
-	runBuf  scriptRun
-	hook    scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
-	running *luaVM          // the sandbox running it
-	fns     *functionsState // libraries and their sandbox (function.go), made on first use
+	fake   *Client    // the client redis.call runs commands as
+	fnFake *Client    // the same, for functions
+	run    *scriptRun // the script running now, nil if none
+	runBuf scriptRun
+	hook   scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
+	fns    *functionsState // libraries and their sandbox (function.go), made on first use
 
 	// A busy script (script_busy.go).
 	busy, polling bool
@@ -95,9 +94,9 @@ type scriptRun struct {
 	caller   *Client
 	name     string // the SHA1 or the function's name, for error messages
 	readOnly bool   // no-writes, or an _RO command
-	allowOOM bool
-	wrote    bool // a write command was called: the script cannot be killed
-	repl     int  // redis.set_repl's flags
+	allowOOM bool   // allow-oom: kvd has no maxmemory, so nothing checks it yet
+	wrote    bool   // a write command was called: the script cannot be killed
+	repl     int    // redis.set_repl's flags
 	start    int64
 	killed   bool
 	function bool
@@ -372,7 +371,6 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	run.start = s.clock.mono()
 	e.hook.reset()
 	e.run = run
-	vm.eng.running = vm
 	savedNow := s.scriptNow
 	s.scriptNow = c.now
 	L := vm.L
@@ -385,7 +383,6 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	s.scriptNow = savedNow
 	e.busy = false
 	e.run = nil
-	vm.eng.running = nil
 	if err != nil {
 		if e.hook.err == errScriptShutdown {
 			// SHUTDOWN NOSAVE stopped it: like Redis, the server goes
