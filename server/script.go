@@ -193,7 +193,7 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	}
 	fn, err := e.eval.compile(code, "user_script")
 	if err != nil {
-		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script")
+		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script", code)
 	}
 	if !strings.Contains(code, "arg") {
 		// Lua 5.1 gives a vararg chunk that does not use "..." a table
@@ -209,8 +209,20 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 
 // luaCompileError words a gopher-lua compile error like Lua's
 // ("user_script:1: message").
-func luaCompileError(err error, chunk string) string {
+func luaCompileError(err error, chunk, code string) string {
 	msg := err.Error()
+	// gopher-lua: "user_script at EOF:   syntax error"
+	if rest, ok := strings.CutPrefix(msg, chunk+" at EOF:"); ok {
+		rest = strings.TrimSpace(rest)
+		switch rest {
+		case "syntax error", "parse error":
+			rest = "unexpected symbol"
+		case "unterminated string":
+			rest = "unfinished string"
+		}
+		line := strings.Count(code, "\n") + 1
+		return chunk + ":" + strconv.Itoa(line) + ": " + rest + " near '<eof>'"
+	}
 	// gopher-lua: "user_script line:1(column:5) near 'x':   parse error"
 	if rest, ok := strings.CutPrefix(msg, chunk+" line:"); ok {
 		i := 0

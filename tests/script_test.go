@@ -81,6 +81,13 @@ func TestScriptEvalBasics(t *testing.T) {
 			`SCRIPT HELP`,
 			`SCRIPT LOAD "return +"`,
 			`!errprefix SCRIPT LOAD "return 'x"`,
+			`SCRIPT LOAD "return 1 +"`,
+			`SCRIPT LOAD "x = = 1"`,
+			`SCRIPT LOAD "return }"`,
+			`SCRIPT LOAD "return 'abc"`,
+			`SCRIPT LOAD "
+
+return 1 +"`,
 			`SCRIPT`,
 			`SCRIPT NOSUCH`,
 		}},
