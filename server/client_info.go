@@ -69,7 +69,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "obl", obl)
 	b = num(b, "oll", (pending-obl+ioBufSize-1)/ioBufSize)
 	b = num(b, "omem", pending-obl)
-	b = num(b, "tot-mem", int64(cap(c.qbuf)+cap(c.out))+argvMem+clientStructSize)
+	b = num(b, "tot-mem", int64(cap(c.qbuf)+c.outMem())+argvMem+clientStructSize)
 	b = append(field(b, "events"), c.eventString()...)
 	// Like Redis's lastcmd, set when the command is looked up: inside EXEC
 	// it stays "exec".
@@ -79,7 +79,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	}
 	b = str(b, "cmd", cmd)
 	b = str(b, "user", c.aclUser().name)
-	b = num(b, "redir", -1)
+	b = num(b, "redir", c.trackingRedir())
 	b = num(b, "resp", int64(c.proto))
 	b = str(b, "lib-name", c.libName)
 	b = str(b, "lib-ver", c.libVer)
@@ -108,6 +108,7 @@ func (c *Client) flagString() string {
 	if c.flags&(flagPaused|flagBlocked) != 0 {
 		f = append(f, 'b') // Redis blocks a paused client too
 	}
+	f = c.trackingInfoFlags(f)
 	if c.flags&flagDirtyCAS != 0 {
 		f = append(f, 'd')
 	}

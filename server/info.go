@@ -213,7 +213,7 @@ func (s *Server) infoClients(b *infoBuilder) {
 	var maxIn, maxOut int
 	for _, c := range s.clients {
 		maxIn = max(maxIn, cap(c.qbuf))
-		maxOut = max(maxOut, cap(c.out))
+		maxOut = max(maxOut, c.outMem())
 	}
 	b.int("connected_clients", int64(len(s.clients)))
 	b.str("cluster_connections", "0")
@@ -228,7 +228,7 @@ func (s *Server) infoClients(b *infoBuilder) {
 		}
 	}
 	b.int("blocked_clients", int64(blocked))
-	b.str("tracking_clients", "0")
+	b.int("tracking_clients", int64(s.trk.clients))
 	b.int("clients_in_timeout_table", int64(len(s.blk.timeouts)))
 }
 
@@ -326,7 +326,7 @@ func ratio(a, b uint64) float64 {
 func (s *Server) clientsMemory() uint64 {
 	var n uint64
 	for _, c := range s.clients {
-		n += uint64(cap(c.qbuf)+cap(c.out)) + clientStructSize
+		n += uint64(cap(c.qbuf)+c.outMem()) + clientStructSize
 	}
 	return n
 }
@@ -372,20 +372,7 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("allocator_resident", int64(m.mapped))
 	b.int("total_system_memory", int64(sysMem))
 	b.str("total_system_memory_human", bytesToHuman(sysMem))
-	// kvd has no Lua, functions or scripts.
-	b.str("used_memory_lua", "0")
-	b.str("used_memory_vm_eval", "0")
-	b.str("used_memory_lua_human", "0B")
-	b.str("used_memory_scripts_eval", "0")
-	b.str("number_of_cached_scripts", "0")
-	b.str("number_of_functions", "0")
-	b.str("number_of_libraries", "0")
-	b.str("used_memory_vm_functions", "0")
-	b.str("used_memory_vm_total", "0")
-	b.str("used_memory_vm_total_human", "0B")
-	b.str("used_memory_functions", "0")
-	b.str("used_memory_scripts", "0")
-	b.str("used_memory_scripts_human", "0B")
+	s.infoScriptMemory(b) // script_info.go
 	// kvd has no maxmemory: like Redis's default, no limit and no eviction.
 	b.str("maxmemory", "0")
 	b.str("maxmemory_human", "0B")
@@ -430,15 +417,7 @@ func (s *Server) infoPersistence(b *infoBuilder) {
 	b.str("current_cow_size", "0")
 	b.str("current_cow_size_age", "0")
 	b.str("current_fork_perc", "0.00")
-	b.str("current_save_keys_processed", "0")
-	b.str("current_save_keys_total", "0")
-	b.int("rdb_changes_since_last_save", s.stats.dirty)
-	b.str("rdb_bgsave_in_progress", "0")
-	b.int("rdb_last_save_time", s.startTime.Unix())
-	b.str("rdb_last_bgsave_status", "ok")
-	b.str("rdb_last_bgsave_time_sec", "-1")
-	b.str("rdb_current_bgsave_time_sec", "-1")
-	b.str("rdb_saves", "0")
+	s.infoPersistenceRDB(b)
 	b.str("rdb_last_cow_size", "0")
 	b.str("rdb_last_load_keys_expired", "0")
 	b.str("rdb_last_load_keys_loaded", "0")
@@ -503,9 +482,9 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.str("active_defrag_key_misses", "0")
 	b.str("total_active_defrag_time", "0")
 	b.str("current_active_defrag_time", "0")
-	b.str("tracking_total_keys", "0")
-	b.str("tracking_total_items", "0")
-	b.str("tracking_total_prefixes", "0")
+	b.int("tracking_total_keys", int64(len(s.trk.table)))
+	b.int("tracking_total_items", int64(s.trk.items))
+	b.int("tracking_total_prefixes", int64(len(s.trk.prefixes)))
 	b.str("unexpected_error_replies", "0")
 	b.int("total_error_replies", st.errorReplies)
 	b.str("dump_payload_sanitizations", "0")
