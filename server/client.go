@@ -81,10 +81,11 @@ type Client struct {
 	// default user (and for a fake client: it may run anything).
 	user *aclUser
 
-	mstate  multiState    // commands queued since MULTI
-	watched []watchedKey  // keys watched by WATCH
-	blk     *blockState   // what the client waits for while flagBlocked; kept for reuse
-	ps      *clientPubsub // what the client is subscribed to (pubsub.go); nil if never
+	mstate  multiState      // commands queued since MULTI
+	watched []watchedKey    // keys watched by WATCH
+	blk     *blockState     // what the client waits for while flagBlocked; kept for reuse
+	ps      *clientPubsub   // what the client is subscribed to (pubsub.go); nil if never
+	trk     *clientTracking // CLIENT TRACKING mode (tracking.go); nil if never
 	// pushKeep holds the Pub/Sub confirmations of a command whose replies
 	// CLIENT REPLY OFF/SKIP drop; execute sends them anyway (pubsub.go).
 	pushKeep []byte
@@ -484,6 +485,7 @@ func (c *Client) forget(lent bool) {
 	s.removeClient(c)
 	s.unwatchAll(c)
 	s.pubsubFree(c)
+	s.disableTracking(c)
 	s.monitorFree(c)
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {

@@ -50,6 +50,7 @@ func flushdbCommand(c *Ctx) {
 		return
 	}
 	c.srv.touchAllWatchedKeys(c.dbIndex, nil, c.now)
+	c.srv.trackingFlushed()
 	c.db.Flush()
 	c.touchedSelf = true
 	c.replyOK()
@@ -63,6 +64,7 @@ func flushallCommand(c *Ctx) {
 		c.srv.touchAllWatchedKeys(i, nil, c.now)
 		db.Flush()
 	}
+	c.srv.trackingFlushed()
 	c.touchedSelf = true
 	c.replyOK()
 }

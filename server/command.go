@@ -255,6 +255,9 @@ func (s *Server) runFake(c *Client, argv [][]byte) []byte {
 func (s *Server) execute(c *Client) {
 	mark := len(c.out)
 	s.dispatch(c)
+	if c.trk != nil {
+		c.trackingClientReset()
+	}
 	if c.flags&flagPaused != 0 {
 		// Held by CLIENT PAUSE: it has not run yet, so it has no reply.
 		return
@@ -369,12 +372,19 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd
 	s.prop.enter()
+	outer := s.prop.depth == 1
+	if outer {
+		s.trk.current = x.client
+	}
 	if len(s.mon.clients) > 0 && feedsBefore(cmd) {
 		s.feedMonitorsLine(x, cmd)
 	}
 	cmd.Proc(x)
 	if len(s.mon.clients) > 0 {
 		s.feedMonitors(x, cmd)
+	}
+	if s.trk.clients > 0 {
+		s.trackingAfterCommand(x, cmd)
 	}
 	x.cmd = nil
 	cmd.calls++
@@ -402,6 +412,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 		}
 	}
 	s.prop.exit()
+	if outer {
+		s.trackingCommandDone()
+	}
 	s.stats.commands++
 	if s.blk.blocked > 0 {
 		// Blocked clients: mark the keys written as ready and, at the

@@ -149,6 +149,11 @@ type Config struct {
 	// ("notify-keyspace-events", as a bit set; see notify.go).
 	NotifyKeyspaceEvents int
 
+	// TrackingTableMaxKeys is the most keys the client-side caching table
+	// remembers before it invalidates some, 0 for no limit
+	// ("tracking-table-max-keys").
+	TrackingTableMaxKeys int64
+
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
 	RenameCommands [][2]string
@@ -196,6 +201,7 @@ func DefaultConfig() Config {
 		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
+		TrackingTableMaxKeys:   1000000,
 	}
 }
 
@@ -548,7 +554,19 @@ var params = []param{
 			return nil
 		},
 	},
-	notifyParam,
+	{
+		name: "tracking-table-max-keys",
+		get:  func(c *Config) string { return strconv.FormatInt(c.TrackingTableMaxKeys, 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseConfigInt(v, 0, math.MaxInt64)
+			if err != nil {
+				return err
+			}
+			c.TrackingTableMaxKeys = n
+			return nil
+		},
+	},
+	withApply(notifyParam, func(s *Server) error { s.applyNotify(); return nil }),
 	{
 		name: "rename-command", multi: true, fileOnly: true,
 		get: func(*Config) string { return "" },

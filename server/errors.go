@@ -116,22 +116,25 @@ func errHelloOption(opt []byte) string {
 
 // CLIENT.
 const (
-	errClientID             = "ERR Invalid client ID"
-	errClientIDPositive     = "ERR client-id should be greater than 0"
-	errNoSuchClient         = "ERR No such client"
-	errPauseMode            = "ERR CLIENT PAUSE mode must be WRITE or ALL"
-	errTimeoutNotInteger    = "ERR timeout is not an integer or out of range"
-	errTimeoutNegative      = "ERR timeout is negative"
-	errTimeoutNotFloat      = "ERR timeout is not a float or out of range"
-	errUnblocked            = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
-	errUnblockReason        = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
-	errRedirectTwice        = "ERR A client can only redirect to a single other client"
-	errRedirectMissing      = "ERR The client ID you want redirect to does not exist"
-	errPrefixNeedsBcast     = "ERR PREFIX option requires BCAST mode to be enabled"
-	errOptinOptoutBcast     = "ERR OPTIN and OPTOUT are not compatible with BCAST"
-	errOptinAndOptout       = "ERR You can't specify both OPTIN mode and OPTOUT mode"
-	errTrackingNotSupported = "ERR client-side caching (CLIENT TRACKING ON) is not supported by kvd"
-	errCachingMode          = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errClientID            = "ERR Invalid client ID"
+	errClientIDPositive    = "ERR client-id should be greater than 0"
+	errNoSuchClient        = "ERR No such client"
+	errPauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	errTimeoutNotInteger   = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative     = "ERR timeout is negative"
+	errTimeoutNotFloat     = "ERR timeout is not a float or out of range"
+	errUnblocked           = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	errUnblockReason       = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errRedirectTwice       = "ERR A client can only redirect to a single other client"
+	errRedirectMissing     = "ERR The client ID you want redirect to does not exist"
+	errPrefixNeedsBcast    = "ERR PREFIX option requires BCAST mode to be enabled"
+	errOptinOptoutBcast    = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	errOptinAndOptout      = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingBcastSwitch = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingOptSwitch   = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	errCachingYes          = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	errCachingNo           = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+	errCachingMode         = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
 )
 
 // errSetinfoOption is CLIENT SETINFO's reply to an attribute it does not know.
@@ -450,3 +453,9 @@ const errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING clie
 // errReplicaKeyspace is the reply to a MONITOR client's command that reads
 // or writes the keyspace (Redis flags monitors as replicas).
 const errReplicaKeyspace = "ERR Replica can't interact with the keyspace"
+
+// errPrefixOverlap is CLIENT TRACKING's error for a BCAST prefix p that
+// overlaps q, which is "an existing" or "another provided" prefix.
+func errPrefixOverlap(p, which, q string) string {
+	return "ERR Prefix '" + p + "' overlaps with " + which + " prefix '" + q + "'. Prefixes for a single client must not overlap."
+}

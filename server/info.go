@@ -228,7 +228,7 @@ func (s *Server) infoClients(b *infoBuilder) {
 		}
 	}
 	b.int("blocked_clients", int64(blocked))
-	b.str("tracking_clients", "0")
+	b.int("tracking_clients", int64(s.trk.clients))
 	b.int("clients_in_timeout_table", int64(len(s.blk.timeouts)))
 }
 
@@ -503,9 +503,9 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.str("active_defrag_key_misses", "0")
 	b.str("total_active_defrag_time", "0")
 	b.str("current_active_defrag_time", "0")
-	b.str("tracking_total_keys", "0")
-	b.str("tracking_total_items", "0")
-	b.str("tracking_total_prefixes", "0")
+	b.int("tracking_total_keys", int64(len(s.trk.table)))
+	b.int("tracking_total_items", int64(s.trk.items))
+	b.int("tracking_total_prefixes", int64(len(s.trk.prefixes)))
 	b.str("unexpected_error_replies", "0")
 	b.int("total_error_replies", st.errorReplies)
 	b.str("dump_payload_sanitizations", "0")

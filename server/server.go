@@ -98,6 +98,7 @@ type Server struct {
 	ps  pubsubState  // subscriptions (pubsub.go)
 	mon monitorState // MONITOR clients (monitor.go)
 
+	trk        trackingState             // client-side caching (tracking.go)
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
 	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
 
@@ -240,6 +241,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i] = store.NewDB()
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
+	s.applyNotify()
 	if cfg.IOThreads > 1 {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
@@ -670,6 +672,7 @@ const unauthOutputLimit = ioBufSize
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
+	s.trackingBeforeSleep()
 	s.closeOverLimit()
 	s.cmdMark = 0 // the loop waits next
 }

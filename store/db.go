@@ -45,6 +45,18 @@ type DB struct {
 	// deletes because its deadline passed (on lookup or in ExpireCycle),
 	// once it is deleted. The key is only valid during the call.
 	OnExpire func(key []byte)
+	// OnNew, if set, is called with the key of every key the database
+	// adds where there was none (Redis's dbAdd: a new key, and the
+	// destination of Rename and Copy, which replace what was there),
+	// once it is added. The key is only valid during the call.
+	OnNew func(key []byte)
+}
+
+// added reports a key added where there was none.
+func (db *DB) added(key []byte) {
+	if db.OnNew != nil {
+		db.OnNew(key)
+	}
 }
 
 // Stats counts keyspace events.
@@ -288,6 +300,9 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 		e.meta |= metaGrowable
 	}
 	db.insert(e)
+	if !exists {
+		db.added(key)
+	}
 }
 
 // AppendString appends val to key's string value (creating it if missing)
@@ -316,6 +331,9 @@ func (db *DB) AppendString(key, val []byte, now int64) int {
 		db.remove(old)
 	}
 	db.insertGrowable(key, &b, deadline, now)
+	if !exists {
+		db.added(key)
+	}
 	return len(b)
 }
 
@@ -359,7 +377,8 @@ func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte
 
 // setObject stores a collection object under key, replacing any value.
 func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now int64) {
-	if old, ok := db.lookup(key, now); ok {
+	old, found := db.lookup(key, now)
+	if found {
 		db.remove(old)
 	}
 	var e entry
@@ -367,6 +386,9 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 	e.alloc(key, 0, deadline, LRUClock(now))
 	e.obj = obj
 	db.insert(e)
+	if !found {
+		db.added(key)
+	}
 }
 
 func (db *DB) insert(e entry) {
@@ -450,6 +472,7 @@ func (db *DB) Rename(src []byte, dstDB *DB, dst []byte, now int64) bool {
 		e.alloc(dst, 0, deadline, old.lru())
 	}
 	dstDB.insert(e)
+	dstDB.added(dst)
 	return true
 }
 
