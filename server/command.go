@@ -330,7 +330,8 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, errReplicaKeyspace)
 		return
 	}
-	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
+	// Like Redis's replicas, monitors are never paused.
+	if s.paused != pauseOff && c.flags&flagMonitor == 0 && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
 	}
