@@ -901,6 +901,31 @@ func (u *aclUser) checkCommandScratch(cmd *cmdState, argv [][]byte, scratch *[]k
 	return relevant, lastIdx
 }
 
+// unrestrictedKeyAccess reports whether one of u's selectors that allow
+// cmd with argv allows every key for perm (allkeys, or a "*" pattern with
+// those permissions), as Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess.
+func (u *aclUser) unrestrictedKeyAccess(cmd *cmdState, argv [][]byte, perm uint8) bool {
+	if u == nil || u.unrestricted() {
+		return true
+	}
+	var keys []keyRef
+	done := false
+	for _, s := range u.selectors {
+		if res, _ := s.checkCmd(cmd, argv, &keys, &done); res != aclOK {
+			continue
+		}
+		if s.flags&selAllKeys != 0 {
+			return true
+		}
+		for _, k := range s.keys {
+			if k.flags&perm == perm && k.pattern == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // checkChannel checks whether any of u's selectors allows a channel.
 func (u *aclUser) checkChannel(ch []byte, isPattern bool) bool {
 	if u == nil {

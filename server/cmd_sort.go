@@ -117,6 +117,14 @@ type sortArgs struct {
 func parseSortArgs(c *Ctx, readonly bool) (a sortArgs, ok bool) {
 	a.limitCount = -1
 	argv := c.argv
+	// As Redis: BY with a real pattern, and GET, read keys the key
+	// permissions cannot check, so they need a user allowed every key.
+	var fullKeyAccess bool
+	if c.client != nil && c.cmd != nil {
+		fullKeyAccess = c.client.user.unrestrictedKeyAccess(c.cmd, argv, aclRead)
+	} else {
+		fullKeyAccess = true
+	}
 	for j := 2; j < len(argv); j++ {
 		left := len(argv) - j - 1
 		switch arg := argv[j]; {
@@ -141,9 +149,16 @@ func parseSortArgs(c *Ctx, readonly bool) (a sortArgs, ok bool) {
 			a.by = argv[j+1]
 			if bytes.IndexByte(cstr(a.by), '*') < 0 {
 				a.dontSort = true
+			} else if !fullKeyAccess {
+				c.replyError(errSortByNoPerm)
+				return a, false
 			}
 			j++
 		case isOpt(arg, "get") && left >= 1:
+			if !fullKeyAccess {
+				c.replyError(errSortGetNoPerm)
+				return a, false
+			}
 			a.gets = append(a.gets, argv[j+1])
 			j++
 		default:

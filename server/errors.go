@@ -512,3 +512,9 @@ const (
 	errBusyEval              = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 	errLuaStackLimit         = "ERR reached lua stack limit"
 )
+
+// SORT's BY and GET options for a user without access to every key.
+const (
+	errSortByNoPerm  = "ERR BY option of SORT denied due to insufficient ACL permissions."
+	errSortGetNoPerm = "ERR GET option of SORT denied due to insufficient ACL permissions."
+)

@@ -487,3 +487,26 @@ func TestLocalOnlyCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffACLSortPatterns: SORT's BY (with a pattern) and GET read keys the
+// key permissions cannot check, so Redis allows them only to a user with
+// access to every key (allkeys, or a "*" pattern that reads).
+func TestDiffACLSortPatterns(t *testing.T) {
+	s := privateServers(t, nil)
+	diffSession(t, s, []step{
+		"RPUSH app:l 3 1 2", "SET w_1 10", "SET w_2 5", "SET w_3 1",
+		"ACL SETUSER some on >pw ~app:* +@all",
+		"ACL SETUSER all on >pw allkeys +@all",
+		"ACL SETUSER readall on >pw %R~* ~app:* +@all",
+		"ACL SETUSER writeall on >pw %W~* +@all",
+		"ACL SETUSER sel on >pw ~app:* +@all (~* +sort)",
+	})
+	var steps []step
+	for _, u := range []string{"some", "all", "readall", "writeall", "sel"} {
+		steps = append(steps, step("AUTH "+u+" pw"),
+			"SORT app:l", "SORT app:l BY w_*", "SORT app:l BY nosort", "SORT app:l GET #",
+			"SORT app:l GET w_* BY w_*", "SORT_RO app:l BY w_*", "SORT app:l BY w_* LIMIT x",
+			"SORT app:l LIMIT x BY w_*")
+	}
+	diffSession(t, s, steps)
+}
