@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"time"
 
@@ -205,6 +206,7 @@ func (s *Server) writeRDB(w io.Writer) error {
 	if err := enc.WriteHeader(s.rdbAux(now)); err != nil {
 		return err
 	}
+	s.writeRDBFunctions(enc)
 	rw := newRDBWriter(enc, &s.cfg)
 	for i, db := range s.dbs {
 		if db.Len() == 0 {
@@ -219,6 +221,40 @@ func (s *Server) writeRDB(w io.Writer) error {
 		}
 	}
 	return enc.Finish()
+}
+
+// writeRDBFunctions writes the function libraries after the header, as
+// Redis 7.0 does: one FUNCTION2 opcode with the library's code each, in
+// name order.
+func (s *Server) writeRDBFunctions(enc *rdb.Encoder) {
+	if s.scripts == nil || s.scripts.fns == nil {
+		return
+	}
+	libs := s.scripts.fns.libs
+	names := make([]string, 0, len(libs))
+	for n := range libs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		enc.Byte(rdbOpFunction2)
+		enc.String([]byte(libs[n].code))
+	}
+}
+
+// loadRDBFunction loads a function library found in an RDB file, as
+// Redis's rdbFunctionLoad: a library that fails to load fails the load; one
+// that exists already is replaced (DEBUG RELOAD with NOFLUSH).
+func (s *Server) loadRDBFunction(code []byte) error {
+	f := s.scriptEngine().functions()
+	lib, msg := f.loadLibrary(string(code))
+	if lib == nil {
+		return fmt.Errorf("Failed loading library, %s", msg)
+	}
+	if msg := f.install([]*luaLibrary{lib}, true, true); msg != "" {
+		return fmt.Errorf("Failed loading library, %s", msg)
+	}
+	return nil
 }
 
 // rdbPath returns the path of dir/dbfilename.
@@ -297,6 +333,7 @@ func (s *Server) loadRDB(r io.Reader, size, now int64, merge bool) error {
 			s.dbs[db].Reserve(int(min(keys, uint64(size)/3)))
 		}
 	}
+	d.OnFunction = s.loadRDBFunction
 	d.OnAux = func(k, v []byte) error {
 		switch string(k) {
 		case "redis-ver":

@@ -299,6 +299,7 @@ func (s *Server) startBgsave() error {
 	b.enc = rdb.NewEncoder(b.pipe, rdbOptionsOf(&s.cfg))
 	b.w = newRDBWriter(b.enc, &s.cfg)
 	b.enc.WriteHeader(s.rdbAux(now))
+	s.writeRDBFunctions(b.enc)
 	snap, err := store.NewSnapshot(s.dbs, now, b.emit)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/server"
@@ -606,4 +607,63 @@ func TestRDBTestdata(t *testing.T) {
 			compareData(t, rc, kc, true)
 		})
 	}
+}
+
+// TestRDBFunctions: function libraries travel in RDB files both ways, as
+// Redis 7.0 writes them (a FUNCTION2 record with the library's code): a
+// library loaded in kvd is there, and callable, in redis-server started on
+// kvd's SAVE, and the other way round; BGSAVE and DEBUG RELOAD keep them.
+func TestRDBFunctions(t *testing.T) {
+	needRedis(t)
+	lib := "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)\n" +
+		"redis.register_function{function_name='ro', callback=function() return 'ro' end, flags={'no-writes'}}"
+	lib2 := "#!lua name=other\nredis.register_function('f2', function() return 2 end)"
+	// (FUNCTION LIST of a library of several functions lists them in
+	// Redis's dict order: only the one-function library is compared whole.)
+	calls := [][]string{{"FCALL", "myfunc", "0", "hello"}, {"FCALL_RO", "ro", "0"}, {"FCALL", "f2", "0"},
+		{"FUNCTION", "LIST", "LIBRARYNAME", "other"}, {"FCALL_RO", "myfunc", "0", "x"}}
+	check := func(label string, want, got *conn) {
+		t.Helper()
+		for _, c := range calls {
+			if w, g := want.do(c...), got.do(c...); w != g {
+				t.Errorf("%s: %v: want %q, got %q", label, c, w, g)
+			}
+		}
+	}
+	// kvd → redis-server, through SAVE.
+	dir := t.TempDir()
+	kc := kvdInDir(t, dir, nil)
+	for _, l := range []string{lib, lib2} {
+		if r := kc.do("FUNCTION", "LOAD", l); !strings.HasPrefix(r, "$") {
+			t.Fatalf("FUNCTION LOAD: %q", r)
+		}
+	}
+	kc.do("SET", "k", "v")
+	if r := kc.do("SAVE"); r != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", r)
+	}
+	checkRDB(t, filepath.Join(dir, "dump.rdb"))
+	rc := redisInDir(t, dir)
+	check("redis-server on kvd's file", kc, rc)
+	// redis-server → kvd, through BGSAVE on Redis's side.
+	dir2 := t.TempDir()
+	rc2 := redisInDir(t, dir2)
+	for _, l := range []string{lib, lib2} {
+		rc2.do("FUNCTION", "LOAD", l)
+	}
+	if r := rc2.do("SAVE"); r != "+OK\r\n" {
+		t.Fatalf("redis SAVE: %q", r)
+	}
+	kc2 := kvdInDir(t, dir2, nil)
+	check("kvd on redis-server's file", rc2, kc2)
+	// DEBUG RELOAD and BGSAVE keep them in kvd.
+	if r := kc2.do("DEBUG", "RELOAD"); r != "+OK\r\n" {
+		t.Fatalf("DEBUG RELOAD: %q", r)
+	}
+	check("kvd after DEBUG RELOAD", rc2, kc2)
+	kc2.do("BGSAVE")
+	waitFor(t, 10*time.Second, "BGSAVE", func() bool {
+		return !strings.Contains(kc2.do("INFO", "persistence"), "rdb_bgsave_in_progress:1")
+	})
+	check("kvd after BGSAVE and a restart", rc2, kvdInDir(t, dir2, nil))
 }
