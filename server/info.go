@@ -163,10 +163,24 @@ func (s *Server) tcpPort() int {
 }
 
 // multiplexingAPI is INFO's multiplexing_api: the kernel interface the
-// event loop runs on, io_uring for the proactor and epoll for the reactor.
+// event loop runs on, io_uring for the proactor and epoll for the reactor;
+// for the portable backend, the one Go's netpoller uses on this system.
 func (s *Server) multiplexingAPI() string {
-	if s.cfg.IOModel == "proactor" {
+	switch s.cfg.IOModel {
+	case "proactor":
 		return "io_uring"
+	case "portable":
+		switch runtime.GOOS {
+		case "linux", "android":
+			return "epoll"
+		case "darwin", "ios", "freebsd", "netbsd", "openbsd", "dragonfly":
+			return "kqueue"
+		case "windows":
+			return "iocp"
+		case "solaris", "illumos":
+			return "evport"
+		}
+		return "poll"
 	}
 	return "epoll"
 }
