@@ -115,6 +115,7 @@ type Server struct {
 	// next command). 0 when no such reading is current.
 	cmdMark     int64
 	clock       clock
+	embed       embedState // embed.go
 	pprofServer *http.Server
 
 	state     atomic.Int32 // stateNew, stateListening, stateServing, stateClosed
@@ -704,8 +705,7 @@ func (s *Server) nowMs() int64 { return s.clock.ms(s.clock.mono()) }
 
 // cron runs hz times a second: active expiry, idle timeouts, pause expiry.
 func (s *Server) cron() time.Duration {
-	s.clock = newClock()
-	s.cmdMark = 0 // readings of the old clock do not compare with the new one
+	s.resetClock() // readings of the old clock do not compare with the new one
 	if s.debug.pauseCron {
 		return time.Second / time.Duration(s.cfg.Hz)
 	}
