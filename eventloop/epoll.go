@@ -162,24 +162,34 @@ func (b *epollBackend) writeItem(i int) {
 // a short write waits for the socket to become writable, a complete one
 // stops waiting.
 func (b *epollBackend) afterWrite(s *stream, out []byte, n int, err error) {
-	if n > 0 {
-		s.h.OnWritten(n)
-		if s.closed {
+	for {
+		if n > 0 {
+			s.h.OnWritten(n)
+			if s.closed {
+				return
+			}
+		}
+		if n == len(out) {
+			// A handler may give its output in parts: ask for more until
+			// it has none or the socket is full.
+			if next := s.h.Output(); len(next) > 0 {
+				out = next
+				n, err = writeFd(s.fd, out)
+				continue
+			}
+			if s.writing {
+				b.setWriting(s, false)
+			}
 			return
 		}
-	}
-	if n == len(out) {
-		if s.writing {
-			b.setWriting(s, false)
+		if err != nil && err != unix.EAGAIN {
+			b.l.endStream(s, osSyscallError("write", err))
+			return
+		}
+		if !s.writing {
+			b.setWriting(s, true)
 		}
 		return
-	}
-	if err != nil && err != unix.EAGAIN {
-		b.l.endStream(s, osSyscallError("write", err))
-		return
-	}
-	if !s.writing {
-		b.setWriting(s, true)
 	}
 }
 

@@ -134,7 +134,7 @@ type backend interface {
 
 	// Connection operations outside the stream machinery (see the Loop
 	// methods of the same names).
-	writeNow(fd int, b []byte)
+	writeNow(fd int, b []byte) (int, error)
 	reject(fd int, msg []byte)
 	tuneTCP(fd int, keepAliveSecs int)
 	localAddr(fd int) net.Addr
@@ -452,12 +452,14 @@ func (l *Loop) Close() error {
 }
 
 // WriteNow writes b to stream fd at once, best effort and without waiting
-// for room (for a last reply at shutdown). It does nothing while a write of
-// the stream is unfinished.
-func (l *Loop) WriteNow(fd int, b []byte) {
-	if s := l.stream(fd); s != nil && !s.writing {
-		l.be.writeNow(fd, b)
+// for room (for a last reply at shutdown), and returns how much it wrote.
+// It writes nothing while a write of the stream is unfinished.
+func (l *Loop) WriteNow(fd int, b []byte) (int, error) {
+	s := l.stream(fd)
+	if s == nil || s.writing {
+		return 0, ErrClosed
 	}
+	return l.be.writeNow(fd, b)
 }
 
 // Reject writes msg to connection fd, which an acceptor handed over and

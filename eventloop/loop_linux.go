@@ -144,7 +144,10 @@ func (l *Loop) acceptReady(a *acceptor) {
 // io_uring), on plain system calls.
 type fdOps struct{}
 
-func (fdOps) writeNow(fd int, b []byte) { unix.Write(fd, b) }
+func (fdOps) writeNow(fd int, b []byte) (int, error) {
+	n, err := unix.Write(fd, b)
+	return max(n, 0), err
+}
 
 func (fdOps) reject(fd int, msg []byte) {
 	unix.Write(fd, msg)

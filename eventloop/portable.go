@@ -395,12 +395,15 @@ func (b *portableBackend) close() error {
 	return nil
 }
 
-func (b *portableBackend) writeNow(fd int, p []byte) {
-	if c := b.conn(fd); c != nil {
-		c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
-		c.Write(p)
-		c.SetWriteDeadline(time.Time{})
+func (b *portableBackend) writeNow(fd int, p []byte) (int, error) {
+	c := b.conn(fd)
+	if c == nil {
+		return 0, ErrClosed
 	}
+	c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+	n, err := c.Write(p)
+	c.SetWriteDeadline(time.Time{})
+	return n, err
 }
 
 func (b *portableBackend) reject(fd int, msg []byte) {

@@ -21,6 +21,8 @@ type StreamHandler interface {
 	// must stay unchanged until OnWritten reports them written or the
 	// stream ends, and while Writing reports true the buffer must not be
 	// reused (the kernel may be reading it); appending beyond them is fine.
+	// It may return only part of what is pending (one of several blocks):
+	// after writing all it returned, the loop asks again.
 	Output() []byte
 	// OnWritten reports that the first n bytes of what Output last
 	// returned have been written (n > 0).

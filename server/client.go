@@ -50,9 +50,17 @@ type Client struct {
 	qbuf   []byte // query buffer: unprocessed input is qbuf[qpos:]
 	qpos   int
 
-	// Ctx.out is the one output buffer: reply methods append to it, the
-	// loop writes out[wpos:] (Output) and reports what it wrote (OnWritten).
-	wpos int
+	// Ctx.out is the output buffer reply methods append to. Once a
+	// command leaves it holding spillAt bytes or more, it joins outq, the
+	// blocks waiting to be written before it, and the next reply starts a
+	// new buffer: a client that does not read piles up blocks of about
+	// their content's size, never one buffer grown by doubling (which
+	// would hold up to twice the backlog, and copy it on every growth).
+	// The loop writes head[wpos:], head being outq[0] if there is one,
+	// else out (Output), and reports what it wrote (OnWritten).
+	wpos      int
+	outq      [][]byte
+	outqBytes int // bytes in outq's blocks, written or not
 
 	preArgv [][]byte // the first command, parsed by an I/O thread (Preparse)
 	preN    int      // bytes of the received data it used; 0 if none
@@ -336,7 +344,42 @@ func (c *Client) Output() []byte {
 	n := c.pendingOutput()
 	c.outPeak = max(c.outPeak, n)
 	c.outHint = min(n, maxOutHint)
+	if len(c.outq) > 0 {
+		return c.outq[0][c.wpos:]
+	}
 	return c.out[c.wpos:]
+}
+
+// spillAt is the size from which a command's replies leave the output
+// buffer for the queue of blocks (see Client.outq).
+const spillAt = 64 << 10
+
+// maybeSpill moves the output buffer to the queue of blocks once it holds
+// spillAt bytes; it runs between commands, never inside one (a command may
+// still patch the replies it appended).
+func (c *Client) maybeSpill() {
+	if len(c.out) < spillAt || c.fd < 0 {
+		return
+	}
+	c.outq = append(c.outq, c.out)
+	c.outqBytes += len(c.out)
+	c.out = nil
+}
+
+// outMem is the capacity of the client's reply buffers: the output buffer
+// and the queued blocks.
+func (c *Client) outMem() int {
+	n := cap(c.out)
+	for _, b := range c.outq {
+		n += cap(b)
+	}
+	return n
+}
+
+// headLent reports whether the loop holds the output buffer (not a queued
+// block) for a write in progress.
+func (c *Client) headLent() bool {
+	return len(c.outq) == 0 && c.srv.loop.Writing(c.fd)
 }
 
 // OnWritten is told by the loop that n bytes of the replies were written.
@@ -348,7 +391,25 @@ func (c *Client) OnWritten(n int) {
 	s.stats.netOutput += int64(n)
 	c.lastActive = s.lastNow
 	c.wpos += n
-	if c.wpos < len(c.out) {
+	if len(c.outq) > 0 {
+		head := c.outq[0]
+		if c.wpos < len(head) {
+			return
+		}
+		// The block is written: the loop, which asks for more output
+		// after a complete write, gets the next one.
+		c.outq[0] = nil
+		c.outq = c.outq[1:]
+		if len(c.outq) == 0 {
+			c.outq = nil
+		}
+		c.outqBytes -= len(head)
+		c.wpos = 0
+		s.putBuf(head)
+		if c.pendingOutput() > 0 {
+			return
+		}
+	} else if c.wpos < len(c.out) {
 		return
 	}
 	c.releaseOutBuf()
@@ -382,6 +443,10 @@ func (c *Client) OnClosed(err error) {
 // releaseOutBuf gives the output buffer back to the pool; the loop must
 // not be holding it.
 func (c *Client) releaseOutBuf() {
+	for _, b := range c.outq {
+		c.srv.putBuf(b)
+	}
+	c.outq, c.outqBytes = nil, 0
 	if c.out != nil {
 		c.srv.putBuf(c.out)
 	}
@@ -389,7 +454,7 @@ func (c *Client) releaseOutBuf() {
 }
 
 // pendingOutput is the number of reply bytes not yet written.
-func (c *Client) pendingOutput() int { return len(c.out) - c.wpos }
+func (c *Client) pendingOutput() int { return c.outqBytes + len(c.out) - c.wpos }
 
 // close closes the connection now and forgets the client.
 func (c *Client) close() {
@@ -424,8 +489,14 @@ func (c *Client) forget(lent bool) {
 	if lent {
 		// The kernel may still read the buffer being sent: leave it to the
 		// garbage collector rather than the pool.
-		s.dropBuf(c.out)
-		c.out = nil
+		if len(c.outq) > 0 {
+			s.dropBuf(c.outq[0])
+			c.outqBytes -= len(c.outq[0])
+			c.outq = c.outq[1:]
+		} else {
+			s.dropBuf(c.out)
+			c.out = nil
+		}
 	}
 	c.releaseOutBuf()
 	c.argv, c.preArgv = nil, nil

@@ -69,7 +69,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = num(b, "obl", obl)
 	b = num(b, "oll", (pending-obl+ioBufSize-1)/ioBufSize)
 	b = num(b, "omem", pending-obl)
-	b = num(b, "tot-mem", int64(cap(c.qbuf)+cap(c.out))+argvMem+clientStructSize)
+	b = num(b, "tot-mem", int64(cap(c.qbuf)+c.outMem())+argvMem+clientStructSize)
 	b = append(field(b, "events"), c.eventString()...)
 	// Like Redis's lastcmd, set when the command is looked up: inside EXEC
 	// it stays "exec".

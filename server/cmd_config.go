@@ -210,7 +210,14 @@ func configRewriteCommand(c *Ctx) {
 		c.replyError(errNoConfigFile)
 		return
 	}
-	if err := rewriteConfigFile(s.cfg.ConfigFile, &s.cfg); err != nil {
+	var users []string
+	if s.cfg.ACLFile == "" {
+		t := aclCommands()
+		for _, u := range s.sortedUsers() {
+			users = append(users, "user "+u.name+" "+u.describe(t))
+		}
+	}
+	if err := rewriteConfigFile(s.cfg.ConfigFile, &s.cfg, users); err != nil {
 		s.logf(levelWarning, "CONFIG REWRITE failed: %v", err)
 		c.replyError(errConfigRewrite(err))
 		return

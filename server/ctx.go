@@ -156,8 +156,24 @@ func (x *Ctx) reserve(n int) []byte {
 		x.out = nb
 		return nb
 	}
+	if len(b) == 0 {
+		// A reply that alone needs more than the buffer (a big bulk, often
+		// the first of a new block): a buffer of its size, not twice it.
+		// A client that is not reading (blocks queued) gets one of the
+		// reply's size exactly rather than of the pool's next class, so
+		// that its backlog costs about what it holds.
+		var nb []byte
+		if len(x.client.outq) > 0 && n > 64<<10 {
+			nb = make([]byte, 0, (n+4095)&^4095)
+		} else {
+			nb = x.srv.getBufCap(n)
+		}
+		x.srv.putBuf(b)
+		x.out = nb
+		return nb
+	}
 	nb := append(x.srv.getBufCap(2*(len(b)+n)), b...)
-	if !x.srv.loop.Writing(x.client.fd) {
+	if !x.client.headLent() {
 		// A buffer being sent belongs to the loop until OnWritten.
 		x.srv.putBuf(b)
 	}

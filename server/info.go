@@ -222,7 +222,7 @@ func (s *Server) infoClients(b *infoBuilder) {
 	var maxIn, maxOut int
 	for _, c := range s.clients {
 		maxIn = max(maxIn, cap(c.qbuf))
-		maxOut = max(maxOut, cap(c.out))
+		maxOut = max(maxOut, c.outMem())
 	}
 	b.int("connected_clients", int64(len(s.clients)))
 	b.str("cluster_connections", "0")
@@ -327,7 +327,7 @@ func ratio(a, b uint64) float64 {
 func (s *Server) clientsMemory() uint64 {
 	var n uint64
 	for _, c := range s.clients {
-		n += uint64(cap(c.qbuf)+cap(c.out)) + clientStructSize
+		n += uint64(cap(c.qbuf)+c.outMem()) + clientStructSize
 	}
 	return n
 }

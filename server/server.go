@@ -484,7 +484,15 @@ func (s *Server) stopLoop(flush bool) {
 	for _, c := range s.clientList() {
 		if flush && c.pendingOutput() > 0 && !s.loop.Writing(c.fd) {
 			// Best effort, without waiting: the peer may not be reading.
-			s.loop.WriteNow(c.fd, c.out[c.wpos:])
+			for out := c.Output(); len(out) > 0; out = c.Output() {
+				n, err := s.loop.WriteNow(c.fd, out)
+				if n > 0 {
+					c.OnWritten(n)
+				}
+				if err != nil || n < len(out) {
+					break
+				}
+			}
 		}
 		c.close()
 	}
@@ -627,7 +635,11 @@ func (s *Server) safeProcess(c *Client) {
 // pipelined requests cannot pile up replies far past the limit (and stall
 // the loop building them) before the client is dropped.
 func (s *Server) closeIfOverOutputLimit(c *Client) bool {
-	if c.closed() || !s.overOutputLimit(c) {
+	if c.closed() {
+		return false
+	}
+	if !s.overOutputLimit(c) {
+		c.maybeSpill()
 		return false
 	}
 	s.logf(levelWarning, "Client %s closed for overcoming of output buffer limits.", c.infoString())
