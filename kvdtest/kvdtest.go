@@ -24,10 +24,12 @@
 package kvdtest
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,15 +71,15 @@ type Server struct {
 	srv  *server.Server
 	cfg  server.Config
 	addr string
-	dir  string // where Restart saves the data
-	own  bool   // dir was made by Run and is removed by Close
+	file string // the RDB file Restart writes, removed by Close ("" if chosen by an option)
 	db   int
 }
 
 // Config returns the configuration kvdtest starts a server with: the
 // defaults of kvd, listening on a free port of 127.0.0.1 only, the
-// portable backend, the log discarded, data saved (by Restart only) to a
-// temporary directory.
+// portable backend, the log discarded. Unless an option sets dir, Run
+// then names an RDB file of the server's own in the temporary directory,
+// written by Restart only and removed by Close.
 func Config() server.Config {
 	cfg := server.DefaultConfig()
 	cfg.Bind = []string{"127.0.0.1"}
@@ -96,22 +98,21 @@ func Run(opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg}
 	if dir, _ := cfg.Get("dir"); dir == defDir {
-		// Not chosen by an option: a directory of its own, so that no
-		// test sees another's saved data.
-		d, err := os.MkdirTemp("", "kvdtest-")
-		if err != nil {
-			return nil, fmt.Errorf("kvdtest: %w", err)
-		}
-		s.dir, s.own = d, true
-		if err := s.cfg.Set("dir", d); err != nil {
-			os.RemoveAll(d)
+		// Not chosen by an option: a file of its own in the temporary
+		// directory, so that no server loads another's data (or a
+		// dump.rdb lying in the test's directory). Nothing is written
+		// there before Restart.
+		var rnd [8]byte
+		rand.Read(rnd[:])
+		s.file = filepath.Join(os.TempDir(), fmt.Sprintf("kvdtest-%d-%x.rdb", os.Getpid(), rnd))
+		if err := s.cfg.Set("dir", os.TempDir()); err != nil {
 			return nil, fmt.Errorf("kvdtest: dir: %w", err)
+		}
+		if err := s.cfg.Set("dbfilename", filepath.Base(s.file)); err != nil {
+			return nil, fmt.Errorf("kvdtest: dbfilename: %w", err)
 		}
 	}
 	if err := s.start(); err != nil {
-		if s.own {
-			os.RemoveAll(s.dir)
-		}
 		return nil, err
 	}
 	return s, nil
@@ -165,8 +166,8 @@ func (s *Server) Close() {
 	s.srv.Close()
 	<-s.srv.Done()
 	s.srv = nil
-	if s.own {
-		os.RemoveAll(s.dir)
+	if s.file != "" {
+		os.Remove(s.file)
 	}
 }
 
