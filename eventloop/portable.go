@@ -57,6 +57,16 @@ type pconn struct {
 	ack  chan struct{} // the loop is done with buf: read again
 	out  chan []byte   // output for the writer
 	quit chan struct{} // closed when the stream is closed
+
+	// The writer's last result, set as soon as its write returns and
+	// taken by the loop (completeWrite) at the write's event or at the
+	// stream's next read, whichever comes first: a peer that got a reply
+	// and sent its next command must find the reply counted as written,
+	// even if the writer has not posted the event yet.
+	mu    sync.Mutex
+	wdone bool
+	wn    int
+	werr  error
 }
 
 type portableBackend struct {
@@ -163,6 +173,12 @@ func (b *portableBackend) handle(ev pevent) {
 		if s.closed {
 			return
 		}
+		if s.writing {
+			b.completeWrite(s)
+			if s.closed {
+				return
+			}
+		}
 		if ev.n > 0 {
 			s.h.OnData(s.pc.buf[:ev.n])
 			if s.closed {
@@ -178,22 +194,9 @@ func (b *portableBackend) handle(ev pevent) {
 			b.l.endStream(s, fmt.Errorf("read: %w", ev.err))
 		}
 	case pevWrite:
-		s := ev.s
-		s.writing = false
-		if s.closed {
-			return
+		if !ev.s.closed {
+			b.completeWrite(ev.s)
 		}
-		if ev.n > 0 {
-			s.h.OnWritten(ev.n)
-			if s.closed {
-				return
-			}
-		}
-		if ev.err != nil {
-			b.l.endStream(s, fmt.Errorf("write: %w", ev.err))
-			return
-		}
-		b.send(s) // what the handler added meanwhile
 	case pevAccept:
 		a := ev.a
 		if a.removed {
@@ -215,6 +218,33 @@ func (b *portableBackend) handle(ev pevent) {
 			b.resume(a)
 		}
 	}
+}
+
+// completeWrite takes the result of s's last write, if the writer has
+// one, and reports it to the handler; then it sends what the handler has
+// added meanwhile.
+func (b *portableBackend) completeWrite(s *stream) {
+	pc := s.pc
+	pc.mu.Lock()
+	if !pc.wdone {
+		pc.mu.Unlock()
+		return
+	}
+	n, err := pc.wn, pc.werr
+	pc.wdone, pc.werr = false, nil
+	pc.mu.Unlock()
+	s.writing = false
+	if n > 0 {
+		s.h.OnWritten(n)
+		if s.closed {
+			return
+		}
+	}
+	if err != nil {
+		b.l.endStream(s, fmt.Errorf("write: %w", err))
+		return
+	}
+	b.send(s)
 }
 
 // send hands s's output, if any, to its writer.
@@ -283,8 +313,11 @@ func (b *portableBackend) writer(s *stream, pc *pconn) {
 		select {
 		case out := <-pc.out:
 			n, err := pc.c.Write(out)
+			pc.mu.Lock()
+			pc.wdone, pc.wn, pc.werr = true, n, err
+			pc.mu.Unlock()
 			select {
-			case b.evc <- pevent{kind: pevWrite, s: s, n: n, err: err}:
+			case b.evc <- pevent{kind: pevWrite, s: s}:
 			case <-pc.quit:
 				return
 			}
