@@ -20,7 +20,7 @@ func parseReply(b []byte) (any, []byte, error) {
 		return nil, nil, errors.New("kvdtest: empty reply")
 	}
 	i := bytes.Index(b, []byte("\r\n"))
-	if i < 0 {
+	if i < 1 {
 		return nil, nil, fmt.Errorf("kvdtest: malformed reply %q", b)
 	}
 	line, rest := string(b[1:i]), b[i+2:]
@@ -40,7 +40,7 @@ func parseReply(b []byte) (any, []byte, error) {
 		if n < 0 {
 			return nil, rest, nil
 		}
-		if len(rest) < n+2 {
+		if n > len(rest)-2 {
 			return nil, nil, fmt.Errorf("kvdtest: short bulk reply %q", b)
 		}
 		return string(rest[:n]), rest[n+2:], nil
@@ -51,6 +51,9 @@ func parseReply(b []byte) (any, []byte, error) {
 		}
 		if n < 0 {
 			return nil, rest, nil
+		}
+		if n > len(rest)/3 { // every element takes 3 bytes at least
+			return nil, nil, fmt.Errorf("kvdtest: short array reply %q", b)
 		}
 		a := make([]any, n)
 		for j := range a {
