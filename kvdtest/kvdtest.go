@@ -146,14 +146,9 @@ func (s *Server) start() error {
 		return fmt.Errorf("kvdtest: %w", err)
 	}
 	s.srv, s.addr = srv, srv.Addr().String()
-	serving := make(chan struct{})
-	go func() {
-		close(serving)
-		srv.Serve()
-	}()
-	<-serving
-	// Serve loads the data and starts the loop; the first helper waits
-	// for it (see server.Server.Exec), clients are queued by the listener.
+	// Serve loads the data and starts the loop; meanwhile clients queue at
+	// the listener and the helpers wait (see server.Server.Exec).
+	go srv.Serve()
 	return nil
 }
 

@@ -18,12 +18,13 @@ type embedState struct {
 }
 
 // ErrNotServing is returned by the embedding hooks when the server's loop
-// is not running (before Serve, or after it returned).
+// is not running and will not (before Listen, or after Close).
 var ErrNotServing = errors.New("kvd: server not serving")
 
-// onLoop runs f on the loop goroutine and waits until it has run.
+// onLoop runs f on the loop goroutine and waits until it has run: after
+// Listen and before Serve, until Serve starts the loop.
 func (s *Server) onLoop(f func()) error {
-	if s.state.Load() != stateServing {
+	if st := s.state.Load(); st != stateServing && st != stateListening {
 		return ErrNotServing
 	}
 	ran := make(chan struct{})
