@@ -33,6 +33,10 @@ type epollBackend struct {
 	// The functions run on I/O threads, made once (a method value made
 	// per batch would allocate).
 	readItemFn, writeItemFn func(i int)
+
+	// PollNested's own buffers (nested.go).
+	nestedEvents []unix.EpollEvent
+	nestedRbuf   []byte
 }
 
 const (

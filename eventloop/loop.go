@@ -140,6 +140,16 @@ type backend interface {
 	localAddr(fd int) net.Addr
 }
 
+// TrimIdle lets the backend give memory it holds for receiving back to the
+// operating system if the loop has been idle since the last call (the
+// io_uring proactor's receive buffers); a periodic timer calls it. It must
+// be called on the loop's goroutine, outside any handler.
+func (l *Loop) TrimIdle() {
+	if t, ok := l.be.(interface{ trimIdle() }); ok {
+		t.trimIdle()
+	}
+}
+
 // Loop is an event loop. Create one with New or NewWithOptions.
 type Loop struct {
 	be      backend

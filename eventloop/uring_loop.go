@@ -43,6 +43,9 @@ type uringBackend struct {
 	// so far; while it trails the published ring tail, the ring may still
 	// hold buffers, whenever the ENOBUFS was issued.
 	taken uint16
+	// consumed counts every buffer handed over (taken wraps); trimSeen is
+	// its value at the last TrimIdle, trimmedAt at the last trim.
+	consumed, trimSeen, trimmedAt uint64
 
 	// backlog holds completions taken off the queue by sqe to make room;
 	// reap handles backlog[backHead:] before the queue.
@@ -82,8 +85,11 @@ const (
 	ringCQEntries  = 8192
 	recvBufSize    = 16 * 1024
 	recvBufEntries = 1024
-	recvBufGroup   = 0
-	pollIn         = 0x1 // POLLIN
+	// trimAfter is how many receive buffers may cycle between two idle
+	// trims before trimIdle releases the ring's pages.
+	trimAfter    = 64
+	recvBufGroup = 0
+	pollIn       = 0x1 // POLLIN
 )
 
 func userData(kind uint64, gen uint32, fd int) uint64 {
@@ -339,6 +345,7 @@ func (b *uringBackend) onRecv(gen uint32, fd int, res int32, flags uint32) {
 		}
 		b.br.add(id)
 		b.taken++
+		b.consumed++
 		b.publish = true
 	}
 	if s == nil {
@@ -366,6 +373,30 @@ func (b *uringBackend) onRecv(gen uint32, fd int, res int32, flags uint32) {
 		b.armRecv(s)
 	}
 	b.maybeFinish(s)
+}
+
+// trimIdle releases the pages of the receive buffers once the loop has
+// received nothing since the last call, if more than trimAfter buffers
+// were used since the last trim (a burst through one connection touches
+// all of them): an idle server does not keep the whole ring resident.
+//
+// It runs on the loop's goroutine between completions, with none waiting
+// in the completion queue or the backlog, so no buffer holds data not yet
+// consumed. The kernel copies received data into a buffer only in this
+// thread's task work (the ring is set up with cooperative task running,
+// and socket receives complete through poll wake-ups queued as task work),
+// which runs when the thread returns to user space: never during the
+// madvise, so a buffer it picks afterwards is simply faulted in afresh.
+func (b *uringBackend) trimIdle() {
+	if b.consumed != b.trimSeen {
+		b.trimSeen = b.consumed
+		return
+	}
+	if b.consumed-b.trimmedAt <= trimAfter || b.backHead < len(b.backlog) || b.r.peekCQE() != nil {
+		return
+	}
+	unix.Madvise(b.br.bufs, unix.MADV_DONTNEED)
+	b.trimmedAt = b.consumed
 }
 
 func (b *uringBackend) stopReading(s *stream) {

@@ -32,6 +32,7 @@ const (
 	flagPubSub                      // subscribed to a channel, shard channel or pattern (pubsub.go)
 	flagMonitor                     // a MONITOR client (monitor.go)
 	flagCloseASAP                   // over its output limit: closed before the loop sleeps (pubsub.go)
+	flagScriptCaller                // ran a script that is busy: input held until it ends (script_busy.go)
 )
 
 // Client is one connection, or a fake client that runs commands without
@@ -85,6 +86,13 @@ type Client struct {
 	watched []watchedKey  // keys watched by WATCH
 	blk     *blockState   // what the client waits for while flagBlocked; kept for reuse
 	ps      *clientPubsub // what the client is subscribed to (pubsub.go); nil if never
+	// pushKeep holds the Pub/Sub confirmations of a command whose replies
+	// CLIENT REPLY OFF/SKIP drop; execute sends them anyway (pubsub.go).
+	pushKeep []byte
+	// monitorTag, if set, is what MONITOR shows instead of the client's
+	// address ("lua" for a script's fake client, as Redis shows it).
+	monitorTag string
+	trk        *clientTracking // CLIENT TRACKING mode (tracking.go); nil if never
 
 	name       string
 	libName    string
@@ -126,6 +134,10 @@ func (c *Client) OnData(data []byte) {
 	if c.flags&(flagCloseAfterReply|flagClosed) != 0 {
 		// Like Redis, a client about to be closed is not read any more.
 		c.preN = 0
+		return
+	}
+	if c.flags&flagScriptCaller != 0 {
+		s.scripts.holdInput(c, data) // its script runs: kept for later, in order
 		return
 	}
 	if c.qpos == len(c.qbuf) && c.flags&(flagPaused|flagBlocked) == 0 {
@@ -424,6 +436,10 @@ func (c *Client) OnWritten(n int) {
 // its requests and half-closes, like `echo PING | nc`, gets its answers);
 // then the connection is closed.
 func (c *Client) OnEOF() {
+	if c.flags&flagScriptCaller != 0 {
+		c.flags |= flagCloseAfterReply // closed once its script's reply is written
+		return
+	}
 	if c.pendingOutput() > 0 {
 		c.flags |= flagCloseAfterReply
 		c.flush()
@@ -436,6 +452,10 @@ func (c *Client) OnEOF() {
 // error); the loop has closed the descriptor.
 func (c *Client) OnClosed(err error) {
 	c.srv.logf(levelVerbose, "Client %s closed: %v", c.addr, err)
+	if c.flags&flagScriptCaller != 0 {
+		c.srv.scripts.callerGone = true // forgotten when its script ends
+		return
+	}
 	// A send may still be in flight (io_uring): the buffer is not reused.
 	c.forget(true)
 }
@@ -478,6 +498,7 @@ func (c *Client) forget(lent bool) {
 	s.removeClient(c)
 	s.unwatchAll(c)
 	s.pubsubFree(c)
+	s.disableTracking(c)
 	s.monitorFree(c)
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {

@@ -79,7 +79,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	}
 	b = str(b, "cmd", cmd)
 	b = str(b, "user", c.aclUser().name)
-	b = num(b, "redir", -1)
+	b = num(b, "redir", c.trackingRedir())
 	b = num(b, "resp", int64(c.proto))
 	b = str(b, "lib-name", c.libName)
 	b = str(b, "lib-ver", c.libVer)
@@ -108,6 +108,7 @@ func (c *Client) flagString() string {
 	if c.flags&(flagPaused|flagBlocked) != 0 {
 		f = append(f, 'b') // Redis blocks a paused client too
 	}
+	f = c.trackingInfoFlags(f)
 	if c.flags&flagDirtyCAS != 0 {
 		f = append(f, 'd')
 	}

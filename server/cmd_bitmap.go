@@ -359,7 +359,7 @@ func bitopCommand(c *Ctx) {
 		}
 	}
 	c.db.SetStringOwned(dst, res, now)
-	c.notify(notifyString, "bitop", dst)
+	c.notify(notifyString, "set", dst) // Redis 7.0 names BITOP's event "set"
 	c.replyInt(int64(maxLen))
 }
 

@@ -219,6 +219,7 @@ func resetCommand(c *Ctx) {
 	c.client.resetAuth()
 	c.srv.pubsubFree(c.client)
 	c.srv.monitorFree(c.client)
+	c.srv.disableTracking(c.client)
 	// CLIENT REPLY SKIP's effect on this very command remains, as in Redis.
 	c.client.flags &^= flagReplyOff | flagReplySkipNext | flagNoEvict | flagNoTouch
 	c.replyStatus("RESET")

@@ -91,10 +91,10 @@ var debugSubcommands = []debugSubcommand{
 		c.srv.logf(levelWarning, "DEBUG LOG: %s", c.argv[2])
 		c.replyOK()
 	}},
-	{"htstats", 3, -1, []string{
+	{"htstats", 3, 3, []string{
 		"HTSTATS <dbid>",
 		"    Return hash table statistics of the specified Redis database.",
-	}, nil},
+	}, debugHTStats},
 	{"htstats-key", 3, -1, []string{
 		"HTSTATS-KEY <key>",
 		"    Like HTSTATS but for the hash table stored at <key>'s value.",
@@ -224,7 +224,7 @@ var debugSubcommands = []debugSubcommand{
 	{"client-eviction", 2, 2, []string{
 		"CLIENT-EVICTION",
 		"    Show low level client eviction pools info (maxmemory-clients).",
-	}, nil},
+	}, debugClientEviction},
 	{"pause-cron", 3, 3, []string{
 		"PAUSE-CRON <0|1>",
 		"    Stop periodic cron job processing.",
@@ -243,7 +243,7 @@ var debugSubcommands = []debugSubcommand{
 	{"clusterlink", 5, 5, []string{
 		"CLUSTERLINK KILL <to|from|all> <node-id>",
 		"    Kills the link based on the direction to/from (both) with the provided node.",
-	}, func(c *Ctx) { c.replyError("ERR Debug option only available for cluster mode enabled setup!") }},
+	}, func(c *Ctx) { c.replyError(errDebugClusterOnly) }},
 }
 
 func debugCommand(c *Ctx) {

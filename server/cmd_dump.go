@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/store"
@@ -17,19 +18,6 @@ var dumpCommands = []*Command{
 	{Name: "restore", Proc: restoreCommand},
 	{Name: "save", Proc: saveCommand},
 }
-
-// Error replies of this family.
-const (
-	errBusyKey       = "BUSYKEY Target key name already exists."
-	errDumpPayload   = "ERR DUMP payload version or checksum are wrong"
-	errBadDataFormat = "ERR Bad data format"
-	errBadTTL        = "ERR Invalid TTL value, must be >= 0"
-	errBadIdletime   = "ERR Invalid IDLETIME value, must be >= 0"
-	errBadFreq       = "ERR Invalid FREQ value, must be >= 0 and <= 255"
-	errReloadOptions = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
-	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
-	errSaveFailed    = "ERR"
-)
 
 // dumpPayload serialises x as DUMP does: type, value, RDB version and CRC-64.
 func dumpPayload(x store.Entry, cfg *Config) []byte {
@@ -106,7 +94,7 @@ func restoreCommand(c *Ctx) {
 		return
 	}
 	payload := argv[3]
-	if !rdb.VerifyDump(payload) {
+	if !c.srv.verifyDump(payload) {
 		c.replyError(errDumpPayload)
 		return
 	}
@@ -135,6 +123,7 @@ func restoreCommand(c *Ctx) {
 		if deleted {
 			c.touched(c.dbIndex, key)
 			c.propagateDel(key)
+			c.notify(notifyGeneric, "del", key)
 		} else {
 			c.noChange()
 		}
@@ -161,6 +150,7 @@ func restoreCommand(c *Ctx) {
 	}
 	c.touched(c.dbIndex, key)
 	c.srv.signalKey(c.dbIndex, key)
+	c.notify(notifyGeneric, "restore", key)
 	c.replyOK()
 }
 
@@ -201,7 +191,7 @@ func debugReload(c *Ctx) {
 	if flush {
 		for i, db := range s.dbs {
 			s.touchAllWatchedKeys(i, nil, c.now)
-			db.Flush()
+			db.FlushAndReseed() // the file holds the keys in this seed's hash order
 		}
 	}
 	if err := s.loadRDBFile(c.now, merge); err != nil {
@@ -226,9 +216,15 @@ func (s *Server) loadRDBFile(now int64, merge bool) error {
 	}
 	defer f.Close()
 	start := s.nowMs()
-	err = s.loadRDB(f, now, merge)
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	err = s.loadRDB(f, size, now, merge)
 	if err != nil {
-		s.logf(levelWarning, "%v", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			s.logf(levelWarning, "%s", line)
+		}
 		return err
 	}
 	s.logf(levelNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", s.rdb.lastLoadLoaded, s.rdb.lastLoadExpire)

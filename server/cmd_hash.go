@@ -90,12 +90,12 @@ func hsetCommand(c *Ctx) {
 			added++
 		}
 	}
-	c.notify(notifyHash, "hset", argv[1])
 	if c.cmd.Name == "hmset" {
 		c.replyOK()
-		return
+	} else {
+		c.replyInt(added)
 	}
-	c.replyInt(added)
+	c.notify(notifyHash, "hset", argv[1])
 }
 
 // reserveListpack sizes a new hash's listpack for all the fields and
@@ -126,8 +126,8 @@ func hsetnxCommand(c *Ctx) {
 		return
 	}
 	h.Set(c.argv[2], c.argv[3], c.hashLimits())
-	c.notify(notifyHash, "hset", c.argv[1])
 	c.replyInt(1)
+	c.notify(notifyHash, "hset", c.argv[1])
 }
 
 // ---- HGET, HMGET, HSTRLEN, HEXISTS, HLEN ----
@@ -307,8 +307,8 @@ func hincrbyCommand(c *Ctx) {
 	}
 	var buf [num.MaxInt64Len]byte
 	h.Set(field, strconv.AppendInt(buf[:0], value, 10), c.hashLimits())
-	c.notify(notifyHash, "hincrby", key)
 	c.replyInt(value)
+	c.notify(notifyHash, "hincrby", key)
 }
 
 func hincrbyfloatCommand(c *Ctx) {
@@ -344,8 +344,8 @@ func hincrbyfloatCommand(c *Ctx) {
 	var buf [64]byte
 	s := num.AppendLongDoubleHuman(buf[:0], value)
 	h.Set(field, s, c.hashLimits())
-	c.notify(notifyHash, "hincrbyfloat", key)
 	c.replyBulk(s)
+	c.notify(notifyHash, "hincrbyfloat", key)
 	c.propagate(bHSET, key, field, s) // the result, as Redis propagates it
 }
 

@@ -45,7 +45,11 @@ var keyCommands = []*Command{
 // EXISTS, TTL, OBJECT): the access counts as a keyspace hit or miss but
 // leaves the key's LRU clock alone, like Redis's LOOKUP_NOTOUCH.
 func (c *Ctx) lookupNoTouch(key []byte) (store.Entry, bool) {
-	return c.db.LookupWith(key, c.now, store.NoTouch)
+	e, ok := c.db.LookupWith(key, c.now, store.NoTouch)
+	if !ok {
+		c.notify(notifyKeyMiss, "keymiss", key)
+	}
+	return e, ok
 }
 
 // ---- DEL, UNLINK, EXISTS, TYPE, TOUCH ----
@@ -94,6 +98,8 @@ func touchCommand(c *Ctx) {
 	for _, key := range c.argv[1:] {
 		if _, ok := c.db.Lookup(key, now); ok {
 			n++
+		} else {
+			c.notify(notifyKeyMiss, "keymiss", key)
 		}
 	}
 	c.replyInt(n)
@@ -190,7 +196,9 @@ func expireGeneric(c *Ctx, base int64, seconds bool) {
 	} else {
 		c.db.SetDeadline(key, when, now)
 		c.propagateExpiryAt(key, when, c.argv[3:]...)
+		c.replyInt(1) // before the event, as in Redis
 		c.notify(notifyGeneric, "expire", key)
+		return
 	}
 	c.replyInt(1)
 }
@@ -491,7 +499,7 @@ func randomkeyCommand(c *Ctx) {
 // objectLookup finds OBJECT's key without touching it, replying null if it
 // is missing.
 func objectLookup(c *Ctx) (store.Entry, bool) {
-	e, ok := c.lookupNoTouch(c.argv[2])
+	e, ok := c.db.LookupWith(c.argv[2], c.now, store.NoTouch) // no keymiss event, as in Redis
 	if !ok {
 		c.replyNull()
 	}

@@ -104,8 +104,8 @@ func pushGeneric(c *Ctx, back, xx bool) {
 			l.PushFront(v)
 		}
 	}
-	c.notify(notifyList, pushName(back), key)
 	c.replyInt(int64(l.Len()))
+	c.notify(notifyList, pushName(back), key)
 }
 
 // ---- pop ----
@@ -381,8 +381,8 @@ func lsetCommand(c *Ctx) {
 		return
 	}
 	l.Set(i, c.argv[3])
-	c.notify(notifyList, "lset", c.argv[1])
 	c.replyOK()
+	c.notify(notifyList, "lset", c.argv[1])
 }
 
 // linsertCommand implements LINSERT key BEFORE|AFTER pivot element: it
@@ -520,8 +520,8 @@ func lmoveGeneric(c *Ctx, fromBack, toBack bool) {
 		c.db.AddList(dstKey, dst, c.now)
 	}
 	v, _ := src.Move(dst, fromBack, toBack)
-	c.replyBulk(v)
 	c.notify(notifyList, pushName(toBack), dstKey)
+	c.replyBulk(v)
 	c.notify(notifyList, popEvent(fromBack), srcKey)
 	c.deleteIfEmpty(srcKey, src)
 }

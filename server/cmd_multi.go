@@ -258,6 +258,9 @@ func (s *Server) unwatchAll(c *Client) {
 // EXEC will fail. Like Redis 7.0, a key that had already expired when it
 // was watched and is now gone counts as unchanged.
 func (s *Server) touchWatchedKey(dbIndex int, key []byte) {
+	if s.trk.on() {
+		s.trackingInvalidate(key) // the same point invalidates client-side caches
+	}
 	if len(s.watchers) == 0 {
 		return
 	}
@@ -338,7 +341,7 @@ func (c *Client) watchedEntry(db int, key []byte) *watchedKey {
 // its key specs mark as written, unless the command said which keys it
 // touched itself. It costs nothing while no key is watched.
 func (s *Server) touchKeys(x *Ctx, cmd *cmdState) {
-	if len(s.watchers) == 0 || x.touchedSelf {
+	if len(s.watchers) == 0 && !s.trk.on() || x.touchedSelf {
 		return
 	}
 	for _, ref := range cmd.findKeys(x.argv) {

@@ -50,6 +50,7 @@ func flushdbCommand(c *Ctx) {
 		return
 	}
 	c.srv.touchAllWatchedKeys(c.dbIndex, nil, c.now)
+	c.srv.trackingFlushed()
 	c.db.Flush()
 	c.touchedSelf = true
 	c.replyOK()
@@ -63,6 +64,8 @@ func flushallCommand(c *Ctx) {
 		c.srv.touchAllWatchedKeys(i, nil, c.now)
 		db.Flush()
 	}
+	c.srv.flushallSave()
+	c.srv.trackingFlushed()
 	c.touchedSelf = true
 	c.replyOK()
 }
@@ -76,10 +79,10 @@ func timeCommand(c *Ctx) {
 }
 
 // shutdownCommand is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. kvd has
-// no persistence and no replicas, so there is nothing to save or wait for:
-// without SAVE the server stops at once, as Shutdown does, with no reply
-// (the connection closes). SAVE cannot be honoured: like Redis when its
-// final save fails, it refuses with an error unless FORCE is given.
+// no replicas, so there is nothing to wait for: after the final save (with
+// save points unless NOSAVE, or with SAVE; see shutdownSave) the server
+// stops at once, as Shutdown does, with no reply (the connection closes).
+// Like Redis, a failed final save refuses the shutdown unless FORCE.
 func shutdownCommand(c *Ctx) {
 	var save, nosave, now, force, abort bool
 	for _, a := range c.argv[1:] {
@@ -110,15 +113,9 @@ func shutdownCommand(c *Ctx) {
 		return
 	}
 	s.logf(levelWarning, "User requested shutdown...")
-	if save {
-		s.logf(levelNotice, "Saving the final RDB snapshot before exiting.")
-		if !force {
-			s.logf(levelWarning, "Error trying to save the DB, can't exit: kvd has no persistence.")
-			s.logf(levelWarning, "Errors trying to shut down the server. Check the logs for more information.")
-			c.replyError(errShutdownFails)
-			return
-		}
-		s.logf(levelWarning, "Error trying to save the DB. Exit anyway: kvd has no persistence.")
+	if err := s.shutdownSave(save, nosave, force); err != nil {
+		c.replyError(errShutdownFails)
+		return
 	}
 	s.shutdown = true
 	c.client.flags |= flagCloseAfterReply

@@ -182,9 +182,9 @@ func spopCommand(c *Ctx) {
 	s := e.Set()
 	var buf [num.MaxInt64Len]byte
 	m := s.PopRandom(buf[:0])
+	c.notify(notifySet, "spop", key)
 	c.replyMember(m)
 	c.propagate(bSREM, key, m) // the member chosen, as Redis propagates SPOP
-	c.notify(notifySet, "spop", key)
 	if s.Len() == 0 {
 		c.db.Delete(key, c.now)
 		c.notify(notifyGeneric, "del", key)
@@ -575,7 +575,7 @@ func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int6
 	case interCard:
 		c.replyInt(card)
 	case interStore:
-		storeResult(c, dst, out, "sinterstore")
+		storeResult(c, dst, out, "sinterstore", false)
 	default:
 		c.insertSetLen(mark, int(card))
 	}
@@ -584,19 +584,24 @@ func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int6
 // storeResult stores a *STORE command's result under dst, replacing any
 // value and deadline, or deletes dst if the result is empty, and replies
 // the result's size.
-// event is the keyspace event of a stored result.
-func storeResult(c *Ctx, dst []byte, s *store.Set, event string) {
+// event is the keyspace event of a stored result, emitted after the reply
+// if replyFirst (SUNIONSTORE and SDIFFSTORE, as in Redis).
+func storeResult(c *Ctx, dst []byte, s *store.Set, event string, replyFirst bool) {
 	now := c.now
+	if replyFirst {
+		c.replyInt(int64(s.Len()))
+	}
 	if s.Len() == 0 {
 		if c.db.Delete(dst, now) {
 			c.notify(notifyGeneric, "del", dst)
 		}
-		c.replyInt(0)
-		return
+	} else {
+		c.db.StoreSet(dst, s, now)
+		c.notify(notifySet, event, dst)
 	}
-	c.db.StoreSet(dst, s, now)
-	c.notify(notifySet, event, dst)
-	c.replyInt(int64(s.Len()))
+	if !replyFirst {
+		c.replyInt(int64(s.Len()))
+	}
 }
 
 // sinterCommand serves SINTER and SMEMBERS (one key), as Redis 7.0 does.
@@ -703,7 +708,7 @@ func sunionCommand(c *Ctx) {
 
 func sunionstoreCommand(c *Ctx) {
 	if s, ok := sunionGeneric(c, c.argv[2:]); ok {
-		storeResult(c, c.argv[1], s, "sunionstore")
+		storeResult(c, c.argv[1], s, "sunionstore", true)
 	}
 }
 
@@ -715,7 +720,7 @@ func sdiffCommand(c *Ctx) {
 
 func sdiffstoreCommand(c *Ctx) {
 	if s, ok := sdiffGeneric(c, c.argv[2:]); ok {
-		storeResult(c, c.argv[1], s, "sdiffstore")
+		storeResult(c, c.argv[1], s, "sdiffstore", true)
 	}
 }
 

@@ -258,13 +258,6 @@ options:
 			c.db.SetZSet(key, z, c.now)
 		}
 	}
-	if added > 0 || updated > 0 {
-		ev := "zadd"
-		if incr {
-			ev = "zincr"
-		}
-		c.notify(notifyZSet, ev, key)
-	}
 	switch {
 	case incr && processed > 0:
 		c.replyDouble(score)
@@ -274,6 +267,13 @@ options:
 		c.replyInt(added + updated)
 	default:
 		c.replyInt(added)
+	}
+	if added > 0 || updated > 0 {
+		ev := "zadd"
+		if incr {
+			ev = "zincr"
+		}
+		c.notify(notifyZSet, ev, key)
 	}
 }
 
@@ -480,13 +480,13 @@ func (s *zrangeSink) finish(dst []byte) {
 		return
 	}
 	now := s.c.now
+	s.c.replyInt(int64(s.dst.Len())) // before the events, as in Redis
 	if s.dst.Len() > 0 {
 		s.c.db.SetZSet(dst, s.dst, now)
 		s.c.notify(notifyZSet, "zrangestore", dst)
 	} else if s.c.db.Delete(dst, now) {
 		s.c.notify(notifyGeneric, "del", dst)
 	}
-	s.c.replyInt(int64(s.dst.Len()))
 }
 
 // emitRanks sends the n members from rank from upwards, or in reverse
@@ -773,6 +773,9 @@ func zpopGeneric(c *Ctx, keys [][]byte, highest, emitKey bool, count int64) {
 		return n > 0
 	}
 	total := n
+	// Redis emits the event here, between the reply's headers and its
+	// members, which a RESP3 client subscribed to it sees.
+	c.notify(notifyZSet, zpopEvent(highest), key)
 	if highest {
 		z.Descend(z.Len()-1, emit)
 		z.RemoveRanks(z.Len()-total, z.Len())
@@ -780,7 +783,6 @@ func zpopGeneric(c *Ctx, keys [][]byte, highest, emitKey bool, count int64) {
 		z.Ascend(0, emit)
 		z.RemoveRanks(0, total)
 	}
-	c.notify(notifyZSet, zpopEvent(highest), key)
 	c.deleteIfEmptyZSet(key, z)
 }
 
@@ -1116,10 +1118,10 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 	if dst != nil {
 		now := c.now
 		if len(res) == 0 {
+			c.replyInt(0)
 			if c.db.Delete(dst, now) {
 				c.notify(notifyGeneric, "del", dst)
 			}
-			c.replyInt(0)
 			return
 		}
 		// Redis builds the result as a skiplist and converts it to a
@@ -1134,8 +1136,8 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 			z.Add(r.member, r.score, 0, lim)
 		}
 		c.db.SetZSet(dst, z, now)
-		c.notify(notifyZSet, zsetStoreEvent(op), dst)
 		c.replyInt(int64(z.Len()))
+		c.notify(notifyZSet, zsetStoreEvent(op), dst)
 		return
 	}
 	c.replyScoredLen(len(res), withscores)

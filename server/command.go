@@ -255,6 +255,9 @@ func (s *Server) runFake(c *Client, argv [][]byte) []byte {
 func (s *Server) execute(c *Client) {
 	mark := len(c.out)
 	s.dispatch(c)
+	if c.trk != nil {
+		c.trackingClientReset()
+	}
 	if c.flags&flagPaused != 0 {
 		// Held by CLIENT PAUSE: it has not run yet, so it has no reply.
 		return
@@ -263,6 +266,11 @@ func (s *Server) execute(c *Client) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
 		c.out = c.out[:mark]
 		c.flags &^= flagReplySkip
+		if len(c.pushKeep) > 0 {
+			// Pub/Sub confirmations are not silenced (pubsub.go).
+			c.replyRaw(c.pushKeep)
+			c.pushKeep = c.pushKeep[:0]
+		}
 	}
 	if c.flags&flagReplySkipNext != 0 {
 		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
@@ -319,9 +327,21 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, errBgsaveMisconf)
+		return
+	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return
+	}
+	if c.flags&flagMonitor != 0 && monitorRefuses(c, cmd) {
+		s.reject(c, cmd, errReplicaKeyspace)
+		return
+	}
+	if s.scripts != nil && s.scripts.busy && s.busyRejects(c, cmd) {
+		return // a script is running long: -BUSY (script_busy.go)
 	}
 	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
@@ -365,7 +385,20 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	x.errored, x.changes, x.rewritten, x.touchedSelf = false, -1, false, false
 	x.cmd = cmd
 	s.prop.enter()
+	outer := s.prop.depth == 1
+	if outer {
+		s.trk.current = x.client
+	}
+	if len(s.mon.clients) > 0 && feedsBefore(cmd) {
+		s.feedMonitorsLine(x, cmd)
+	}
 	cmd.Proc(x)
+	if len(s.mon.clients) > 0 {
+		s.feedMonitors(x, cmd)
+	}
+	if s.trk.clients > 0 {
+		s.trackingAfterCommand(x, cmd)
+	}
 	x.cmd = nil
 	cmd.calls++
 	end := s.clock.mono()
@@ -392,6 +425,9 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 		}
 	}
 	s.prop.exit()
+	if outer {
+		s.trackingCommandDone()
+	}
 	s.stats.commands++
 	if s.blk.blocked > 0 {
 		// Blocked clients: mark the keys written as ready and, at the

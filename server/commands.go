@@ -21,4 +21,6 @@ var commandFamilies = [][]*Command{
 	monitorCommands,
 	scriptCommands,
 	lolwutCommands,
+	saveCommands,
+	functionCommands,
 }

@@ -143,6 +143,14 @@ type Config struct {
 	// "resetchannels" (none, Redis 7.0's default) or "allchannels"
 	// ("acl-pubsub-default").
 	ACLPubsubDefault string
+	// SavePoints make the server save in the background when at least
+	// Changes writes happened in the last Seconds seconds ("save <seconds>
+	// <changes> ..."). DefaultConfig has none; cmd/kvd, like redis-server,
+	// starts with 3600 1 300 100 60 10000 unless told otherwise.
+	SavePoints []SavePoint
+	// RDBKeySaveDelay slows background saves down to one key per so many
+	// microseconds, for tests ("rdb-key-save-delay"; 0 for none).
+	RDBKeySaveDelay int
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
@@ -150,6 +158,11 @@ type Config struct {
 	// NotifyKeyspaceEvents is the set of keyspace event classes published
 	// ("notify-keyspace-events", as a bit set; see notify.go).
 	NotifyKeyspaceEvents int
+
+	// TrackingTableMaxKeys is the most keys the client-side caching table
+	// remembers before it invalidates some, 0 for no limit
+	// ("tracking-table-max-keys").
+	TrackingTableMaxKeys int64
 
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
@@ -198,6 +211,7 @@ func DefaultConfig() Config {
 		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
+		TrackingTableMaxKeys:   1000000,
 	}
 }
 
@@ -524,33 +538,37 @@ var params = []param{
 		p.alias = "zset-max-ziplist-value"
 		return p
 	}(),
+	func() param {
+		p := intParam("rdb-key-save-delay", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.RDBKeySaveDelay })
+		p.hidden = true
+		return p
+	}(),
 	{
-		// kvd has no persistence: only "no snapshots" is accepted; a
-		// malformed value gets Redis's error.
+		// Save points: "<seconds> <changes>" pairs, "" for none (save.go).
 		name: "save", multi: true,
-		get: func(*Config) string { return "" },
-		set: func(_ *Config, v string) error {
-			f := strings.Fields(v)
-			if len(f)%2 != 0 {
-				return errSaveParams
+		get: func(c *Config) string { return formatSavePoints(c.SavePoints) },
+		set: func(c *Config, v string) error {
+			pts, err := parseSavePoints(v)
+			if err != nil {
+				return err
 			}
-			for i, w := range f {
-				// Seconds at least 1, changes at least 0, parsed by strtoll.
-				n, err := strconv.ParseInt(strings.TrimPrefix(w, "+"), 10, 64)
-				if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-					err = nil
-				}
-				if err != nil || (i%2 == 0 && n < 1) || n < 0 {
-					return errSaveParams
-				}
-			}
-			if len(f) > 0 {
-				return errNoPersistence
-			}
+			c.SavePoints = pts
 			return nil
 		},
 	},
-	notifyParam,
+	{
+		name: "tracking-table-max-keys",
+		get:  func(c *Config) string { return strconv.FormatInt(c.TrackingTableMaxKeys, 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseConfigInt(v, 0, math.MaxInt64)
+			if err != nil {
+				return err
+			}
+			c.TrackingTableMaxKeys = n
+			return nil
+		},
+	},
+	withApply(notifyParam, func(s *Server) error { s.applyNotify(); return nil }),
 	{
 		name: "rename-command", multi: true, fileOnly: true,
 		get: func(*Config) string { return "" },

@@ -120,7 +120,14 @@ func rewriteConfigFile(path string, cfg *Config, users []string) error {
 func (p *param) rewriteLines(cfg *Config) []string {
 	switch p.name {
 	case "save":
-		return []string{`save ""`}
+		if len(cfg.SavePoints) == 0 {
+			return []string{`save ""`}
+		}
+		var out []string
+		for _, sp := range cfg.SavePoints {
+			out = append(out, fmt.Sprintf("save %d %d", sp.Seconds, sp.Changes))
+		}
+		return out
 	case "client-output-buffer-limit":
 		line := func(class string, l OutputLimit) string {
 			return fmt.Sprintf("client-output-buffer-limit %s %s %s %d", class, formatMemory(l.Hard), formatMemory(l.Soft), l.SoftSeconds)

@@ -107,6 +107,10 @@ const (
 const (
 	errNoShutdown    = "ERR No shutdown in progress."
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
+	errBgsaveMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
+		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
+		"for details about the RDB error."
 )
 
 // errHelloOption is HELLO's reply to an option it does not know.
@@ -116,22 +120,25 @@ func errHelloOption(opt []byte) string {
 
 // CLIENT.
 const (
-	errClientID             = "ERR Invalid client ID"
-	errClientIDPositive     = "ERR client-id should be greater than 0"
-	errNoSuchClient         = "ERR No such client"
-	errPauseMode            = "ERR CLIENT PAUSE mode must be WRITE or ALL"
-	errTimeoutNotInteger    = "ERR timeout is not an integer or out of range"
-	errTimeoutNegative      = "ERR timeout is negative"
-	errTimeoutNotFloat      = "ERR timeout is not a float or out of range"
-	errUnblocked            = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
-	errUnblockReason        = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
-	errRedirectTwice        = "ERR A client can only redirect to a single other client"
-	errRedirectMissing      = "ERR The client ID you want redirect to does not exist"
-	errPrefixNeedsBcast     = "ERR PREFIX option requires BCAST mode to be enabled"
-	errOptinOptoutBcast     = "ERR OPTIN and OPTOUT are not compatible with BCAST"
-	errOptinAndOptout       = "ERR You can't specify both OPTIN mode and OPTOUT mode"
-	errTrackingNotSupported = "ERR client-side caching (CLIENT TRACKING ON) is not supported by kvd"
-	errCachingMode          = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errClientID            = "ERR Invalid client ID"
+	errClientIDPositive    = "ERR client-id should be greater than 0"
+	errNoSuchClient        = "ERR No such client"
+	errPauseMode           = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	errTimeoutNotInteger   = "ERR timeout is not an integer or out of range"
+	errTimeoutNegative     = "ERR timeout is negative"
+	errTimeoutNotFloat     = "ERR timeout is not a float or out of range"
+	errUnblocked           = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	errUnblockReason       = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errRedirectTwice       = "ERR A client can only redirect to a single other client"
+	errRedirectMissing     = "ERR The client ID you want redirect to does not exist"
+	errPrefixNeedsBcast    = "ERR PREFIX option requires BCAST mode to be enabled"
+	errOptinOptoutBcast    = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	errOptinAndOptout      = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingBcastSwitch = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingOptSwitch   = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	errCachingYes          = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	errCachingNo           = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+	errCachingMode         = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
 )
 
 // errSetinfoOption is CLIENT SETINFO's reply to an attribute it does not know.
@@ -239,6 +246,12 @@ const (
 	errProtocolRESP2 = "ERR RESP2 is not supported by this command"
 	errProtocolType  = "ERR Wrong protocol type name. Please use one of the following: " +
 		"string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+	errDebugClusterOnly  = "ERR Debug option only available for cluster mode enabled setup!"
+	errPackedThreshold   = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
+	errNotListpack       = "ERR Not a listpack encoded object."
+	errNotQuicklist      = "ERR Not a quicklist encoded object."
+	errClientEvictionOff = "ERR maxmemory-clients is disabled."
+	errOutOfRangeDB      = "ERR Out of range database"
 )
 
 // Keys.
@@ -443,3 +456,58 @@ func errSubscribedContext(name string) string {
 func errDenyBlockingSubscribe(cmd string) string {
 	return "ERR " + cmd + " isn't allowed for a DENY BLOCKING client"
 }
+
+// DUMP, RESTORE, SAVE, DEBUG RELOAD (cmd_dump.go).
+const (
+	errBusyKey       = "BUSYKEY Target key name already exists."
+	errDumpPayload   = "ERR DUMP payload version or checksum are wrong"
+	errBadDataFormat = "ERR Bad data format"
+	errBadTTL        = "ERR Invalid TTL value, must be >= 0"
+	errBadIdletime   = "ERR Invalid IDLETIME value, must be >= 0"
+	errBadFreq       = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	errReloadOptions = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
+	errSaveFailed    = "ERR"
+)
+
+// errMonitorDenyBlocking is MONITOR's reply where the client may not block (inside MULTI).
+const errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+// errReplicaKeyspace is the reply to a MONITOR client's command that reads
+// or writes the keyspace (Redis flags monitors as replicas).
+const errReplicaKeyspace = "ERR Replica can't interact with the keyspace"
+
+// errPrefixOverlap is CLIENT TRACKING's error for a BCAST prefix p that
+// overlaps q, which is "an existing" or "another provided" prefix.
+func errPrefixOverlap(p, which, q string) string {
+	return "ERR Prefix '" + p + "' overlaps with " + which + " prefix '" + q + "'. Prefixes for a single client must not overlap."
+}
+
+// Scripting and functions (script.go, function.go).
+const (
+	errERR                   = "ERR " // the code of errors built from a message
+	errRunningScriptSep      = ", "
+	errUnknownOptionGiven    = "ERR Unknown option given: "
+	errFunctionCodeMissing   = "ERR Function code was not given"
+	errLibraryNotFound       = "ERR Library not found"
+	errFunctionFlushOption   = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+	errLibraryNameMissing    = "ERR library name argument was not given"
+	errUnknownArgumentPrefix = "ERR Unknown argument "
+	errBadNumKeys            = "ERR Bad number of keys provided"
+	errNumKeysTooBig         = "ERR Number of keys can't be greater than number of args"
+	errNumKeysNegative       = "ERR Number of keys can't be negative"
+	errFunctionNotFound      = "ERR Function not found"
+	errRestorePolicy         = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+	errCompileScriptPrefix   = "ERR Error compiling script (new function): "
+	errNoScript              = "NOSCRIPT No matching script. Please use EVAL."
+	errScriptWriteRO         = "ERR Can not execute a script with write flag using *_ro command."
+	errRunningScriptPrefix   = "ERR Error running script "
+	errScriptFlushOption     = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+	errNoLuaDebugger         = "ERR kvd does not support the Lua debugger"
+	errScriptDebugUsage      = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+	errNotBusy               = "NOTBUSY No scripts in execution right now."
+	errUnkillable            = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errBusyFunction          = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errBusyEval              = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errLuaStackLimit         = "ERR reached lua stack limit"
+)

@@ -177,11 +177,6 @@ func isLocalPeer(peer net.Addr) bool {
 	return a.IP.Equal(net.IPv6loopback)
 }
 
-func isLoopback(peer net.Addr) bool {
-	a, ok := peer.(*net.TCPAddr)
-	return ok && a.IP.IsLoopback()
-}
-
 // listenTCP opens a TCP listener: a raw non-blocking socket for the
 // descriptor backends, a net.Listener for the portable one.
 func listenTCP(addr string, port, backlog int, portable bool) (*listener, error) {

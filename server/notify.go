@@ -156,6 +156,9 @@ func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, db int
 	if flags&class == 0 {
 		return
 	}
+	if len(s.ps.channels) == 0 && len(s.ps.patList) == 0 && s.notifyHook == nil {
+		return // no one could receive it: nothing to build
+	}
 	ev := unsafe.Slice(unsafe.StringData(event), len(event)) // only read
 	if flags&notifyKeyspace != 0 {
 		ch := append(s.notifyBuf[:0], "__keyspace@"...)
@@ -172,5 +175,19 @@ func (s *Server) notifyKeyspaceEvent(class int, event string, key []byte, db int
 		ch = append(ch, event...)
 		s.notifyBuf = ch
 		s.publishNotification(ch, key)
+	}
+}
+
+// applyNotify makes the databases report new keys ("new" events) if
+// notify-keyspace-events asks for them, and only then: the hook costs
+// nothing while it is unset.
+func (s *Server) applyNotify() {
+	on := s.cfg.NotifyKeyspaceEvents&notifyNew != 0
+	for i, db := range s.dbs {
+		if !on {
+			db.OnNew = nil
+		} else if db.OnNew == nil {
+			db.OnNew = func(key []byte) { s.notifyKeyspaceEvent(notifyNew, "new", key, i) }
+		}
 	}
 }

@@ -155,8 +155,18 @@ func (c *Client) inPubsub() bool { return c.flags&flagPubSub != 0 }
 
 // replySubscription replies one subscribe/unsubscribe confirmation: an
 // array in RESP2, a push in RESP3; a nil name is a null (unsubscribing
-// while subscribed to nothing).
+// while subscribed to nothing). Like Redis, CLIENT REPLY OFF and SKIP do
+// not silence it: while they are in effect it goes to the client's
+// pushKeep, which execute adds back after dropping the command's replies.
 func (x *Ctx) replySubscription(kind pubsubKind, op int, name []byte, count int) {
+	if c := x.client; c.flags&(flagReplyOff|flagReplySkip) != 0 && x.pooled {
+		out := x.out
+		x.out = c.pushKeep
+		x.pooled = false
+		x.replySubscription(kind, op, name, count)
+		c.pushKeep, x.out, x.pooled = x.out, out, true
+		return
+	}
 	if x.proto == 2 {
 		x.replyArray(3)
 	} else {
@@ -416,8 +426,10 @@ func (s *Server) publishKind(kind pubsubKind, channel, message []byte) int {
 // goes over its class's limit gets no more and is closed before the loop
 // sleeps, as Redis closes such a client asynchronously: delivery may run
 // in the middle of another client's command or of serving blocked clients.
+//
+// Like Redis, CLIENT REPLY OFF does not silence messages.
 func (s *Server) deliver(c *Client, msg []byte) {
-	if c.flags&(flagReplyOff|flagClosed|flagCloseAfterReply|flagCloseASAP) != 0 {
+	if c.flags&(flagClosed|flagCloseAfterReply|flagCloseASAP) != 0 {
 		return
 	}
 	x := &c.Ctx
@@ -431,9 +443,20 @@ func (s *Server) deliver(c *Client, msg []byte) {
 	if c.fd < 0 {
 		return
 	}
+	s.afterDelivery(c)
+}
+
+// afterDelivery schedules the write of what was delivered to c, closes c
+// before the loop sleeps if that put it over its output limit, and else
+// moves a full output buffer to its queue of blocks, as after a command
+// (not while c runs a command of its own: it has arguments then, and may
+// still patch its replies).
+func (s *Server) afterDelivery(c *Client) {
 	c.flush()
 	if s.overOutputLimit(c) {
 		s.closeASAP(c)
+	} else if len(c.argv) == 0 {
+		c.maybeSpill()
 	}
 }
 
@@ -468,4 +491,18 @@ func (c *Client) clientSubCounts() (sub, psub, ssub int) {
 		return 0, 0, 0
 	}
 	return c.ps.channels.len(), len(c.ps.patterns), c.ps.shard.len()
+}
+
+// deliverRaw appends msg, the same in both protocols (a MONITOR line), to
+// c's output and schedules its write, closing c before the loop sleeps if
+// that puts it over its output limit.
+func (s *Server) deliverRaw(c *Client, msg []byte) {
+	if c.flags&(flagReplyOff|flagClosed|flagCloseAfterReply|flagCloseASAP) != 0 {
+		return
+	}
+	x := &c.Ctx
+	x.out = append(x.reserve(len(msg)), msg...)
+	if c.fd >= 0 {
+		s.afterDelivery(c)
+	}
 }

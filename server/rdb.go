@@ -132,7 +132,7 @@ func (w *rdbWriter) writeValue(x store.Entry, key []byte, deadline int64) {
 		// inserting at the head of a skip list never searches.
 		e.BeginEntry(rdb.TypeZSet2, key, deadline)
 		e.Len(uint64(z.Len()))
-		z.Descend(0, func(m []byte, score float64) bool {
+		z.Descend(z.Len()-1, func(m []byte, score float64) bool {
 			e.String(m)
 			e.Double(score)
 			return e.Err() == nil
@@ -143,44 +143,43 @@ func (w *rdbWriter) writeValue(x store.Entry, key []byte, deadline int64) {
 }
 
 // writeList writes a list as quicklist-2 nodes, each a listpack, split
-// where Redis's list-max-listpack-size would split them. The number of
-// nodes comes first, so a first pass counts them.
+// where Redis 7.0's RPUSH would split them: a node takes another element
+// while its size plus the element's length plus 8 stays within the
+// list-max-listpack-size limit. The number of nodes comes first, so a
+// first pass counts them.
 func (w *rdbWriter) writeList(l *store.List) {
-	split := func(size, n, add int) bool {
+	split := func(size, n, elemLen int) bool {
 		if n == 0 {
 			return false
 		}
+		newSize := size + elemLen + 8
 		if w.nodeCount > 0 {
-			return n >= w.nodeCount || size+add > w.nodeBytes
+			return newSize > 8192 || n+1 > w.nodeCount
 		}
-		return size+add > w.nodeBytes
+		return newSize > w.nodeBytes
 	}
+	const emptySize = 7 // a listpack's header and terminator
 	nodes, size, n := 0, 0, 0
 	it := l.Iter(0, false)
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
-		add := rdb.LPEntrySize(v)
-		if n == 0 || split(size, n, add) {
+		if n == 0 || split(size, n, len(v)) {
 			nodes++
-			size, n = 7, 0 // header and terminator
+			size, n = emptySize, 0
 		}
-		size += add
+		size += rdb.LPEntrySize(v)
 		n++
 	}
 	e := w.enc
 	e.Len(uint64(nodes))
 	w.lp.Reset()
-	size = 7
 	it = l.Iter(0, false)
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
-		add := rdb.LPEntrySize(v)
-		if split(size, w.lp.Len(), add) {
+		if split(w.lp.Size(), w.lp.Len(), len(v)) {
 			e.Len(2) // a packed container
 			e.String(w.lp.Bytes())
 			w.lp.Reset()
-			size = 7
 		}
 		w.lp.Append(v)
-		size += add
 	}
 	if w.lp.Len() > 0 {
 		e.Len(2)
@@ -288,8 +287,16 @@ func (e *loadError) Unwrap() error { return e.err }
 // an error (as in Redis), or with merge (DEBUG RELOAD MERGE) is replaced. Keys already expired at now are skipped, as a master does. It
 // runs on the loop (or before it starts). On error the databases hold what
 // was loaded before it.
-func (s *Server) loadRDB(r io.Reader, now int64, merge bool) error {
+//
+// size is the file's size, or -1: with it, RESIZEDB hints size the tables
+// up front (never for more keys than the file could hold).
+func (s *Server) loadRDB(r io.Reader, size, now int64, merge bool) error {
 	d := rdb.NewDecoder(r)
+	d.OnResizeDB = func(db int, keys, _ uint64) {
+		if db < len(s.dbs) && size > 0 {
+			s.dbs[db].Reserve(int(min(keys, uint64(size)/3)))
+		}
+	}
 	d.OnAux = func(k, v []byte) error {
 		switch string(k) {
 		case "redis-ver":
@@ -347,23 +354,31 @@ func (s *Server) loadRDB(r io.Reader, now int64, merge bool) error {
 	return nil
 }
 
-// rdbLoadError turns a decoder error into Redis's log line.
+// rdbLoadError turns a decoder error into the lines Redis logs for it.
 func (s *Server) rdbLoadError(d *rdb.Decoder, err error) error {
 	var ce *rdb.CorruptError
 	var ve *rdb.VersionError
 	var ue *rdb.UnsupportedError
 	var cs *rdb.ChecksumError
+	const fatal = "Fatal error loading the DB: Invalid argument. Exiting."
+	internal := func(reason string) string {
+		return fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.go -> %s", d.Offset(), reason)
+	}
 	switch {
 	case errors.Is(err, rdb.ErrSignature):
-		return &loadError{msg: "Wrong signature trying to load DB from file", err: err}
+		return &loadError{msg: "Wrong signature trying to load DB from file\n" + fatal, err: err}
 	case errors.As(err, &ve):
-		return &loadError{msg: fmt.Sprintf("Can't handle RDB format version %d", ve.Version), err: err}
+		return &loadError{msg: fmt.Sprintf("Can't handle RDB format version %d\n%s", ve.Version, fatal), err: err}
 	case errors.As(err, &cs):
-		return &loadError{msg: cs.Error(), err: err}
+		return &loadError{msg: cs.Error() + "\n" + internal("RDB CRC error"), err: err}
 	case errors.As(err, &ce):
-		return &loadError{msg: fmt.Sprintf("Internal error in RDB reading offset %d, function at rdb.go -> %s", ce.Offset, ce.Reason), err: err}
+		msg := internal(ce.Reason)
+		if ce.Reason == "Unexpected EOF reading RDB file" {
+			msg = "Short read or OOM loading DB. Unrecoverable error, aborting now.\n" + msg
+		}
+		return &loadError{msg: msg, err: err}
 	case errors.As(err, &ue):
-		return &loadError{msg: ue.Reason, err: err}
+		return &loadError{msg: internal(ue.Reason), err: err}
 	}
 	return &loadError{msg: fmt.Sprintf("Fatal error loading the DB: %v. Exiting.", err), err: err}
 }
@@ -402,16 +417,26 @@ func (l *rdbLoader) store(db *store.DB, key []byte, v *rdb.Value, deadline, now 
 		db.AddList(key, lst, now)
 	case rdb.KindHash:
 		h := store.NewHash()
+		lim := l.hashLim
+		if int64(v.Len()) > lim.MaxListpackEntries {
+			lim.MaxListpackEntries = 0 // a hashtable from the first field, as Redis loads it
+		} else {
+			reserveListpack(h, v.Elems, lim)
+		}
 		for i := 0; i+1 < len(v.Elems); i += 2 {
-			if !h.Set(v.Elems[i], v.Elems[i+1], l.hashLim) {
+			if !h.Set(v.Elems[i], v.Elems[i+1], lim) {
 				return fmt.Errorf("Duplicate hash fields detected: %w", errDuplicate)
 			}
 		}
 		db.AddHash(key, h, now)
 	case rdb.KindSet:
 		set := store.NewSet()
+		maxIntset := l.maxIntset
+		if int64(len(v.Elems)) > maxIntset {
+			maxIntset = 0 // a hashtable from the first member, as Redis loads it
+		}
 		for _, m := range v.Elems {
-			if !set.Add(m, l.maxIntset) {
+			if !set.Add(m, maxIntset) {
 				return fmt.Errorf("Duplicate set members detected: %w", errDuplicate)
 			}
 		}

@@ -56,6 +56,7 @@ var scriptFlagNames = []struct {
 
 // evalScript is a script in the cache.
 type evalScript struct {
+	sha   string
 	body  string
 	fn    *lua.LFunction
 	flags scriptFlags
@@ -74,7 +75,18 @@ type scriptEngine struct {
 	fnFake  *Client    // the same, for functions
 	run     *scriptRun // the script running now, nil if none
 	runBuf  scriptRun
-	running *luaVM // the sandbox running it
+	hook    scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
+	running *luaVM          // the sandbox running it
+	fns     *functionsState // libraries and their sandbox (function.go), made on first use
+
+	// A busy script (script_busy.go).
+	busy, polling bool
+	lastPoll      int64
+	heldClient    *Client // the busy script's caller, its input held
+	held          []byte  // that input
+	callerGone    bool    // its connection failed meanwhile
+	resumeHooked  bool
+	loadDeadline  int64 // while a library loads: when it times out (monotonic ns)
 }
 
 // scriptRun is the context of the script being run: who called it and
@@ -101,6 +113,7 @@ const (
 
 func newScriptEngine(s *Server) *scriptEngine {
 	e := &scriptEngine{srv: s, scripts: map[string]*evalScript{}, rand: newRand48()}
+	e.hook.e = e
 	return e
 }
 
@@ -114,6 +127,7 @@ func (s *Server) scriptEngine() *scriptEngine {
 	if e.eval == nil {
 		e.eval = newLuaVM(s, e, luaEval)
 		e.fake = s.newFakeClient()
+		e.fake.monitorTag = "lua" // MONITOR shows "[db lua]", as Redis does
 	}
 	return e
 }
@@ -171,7 +185,7 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	src := string(body)
 	flags, shebang, errMsg := parseShebang(src)
 	if errMsg != "" {
-		return "", nil, "ERR " + errMsg
+		return "", nil, errERR + errMsg
 	}
 	code := src
 	if shebang > 0 {
@@ -181,9 +195,15 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	}
 	fn, err := e.eval.compile(code, "user_script")
 	if err != nil {
-		return "", nil, "ERR Error compiling script (new function): " + luaCompileError(err, "user_script")
+		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script")
 	}
-	sc := &evalScript{body: src, fn: fn, flags: flags}
+	if !strings.Contains(code, "arg") {
+		// Lua 5.1 gives a vararg chunk that does not use "..." a table
+		// "arg" of its arguments (LUA_COMPAT_VARARG), made on every call;
+		// a script that never names it cannot see the difference.
+		fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
+	}
+	sc := &evalScript{sha: sha, body: src, fn: fn, flags: flags}
 	e.scripts[sha] = sc
 	e.bodyMem += int64(len(src))
 	return sha, sc, ""
@@ -259,11 +279,11 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 		return
 	}
 	if numkeys > int64(len(c.argv)-3) {
-		c.replyError("ERR Number of keys can't be greater than number of args")
+		c.replyError(errNumKeysTooBig)
 		return
 	}
 	if numkeys < 0 {
-		c.replyError("ERR Number of keys can't be negative")
+		c.replyError(errNumKeysNegative)
 		return
 	}
 	e := c.srv.scriptEngine()
@@ -279,10 +299,12 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 				buf[i] = b
 			}
 			sc = e.scripts[string(buf[:])]
-			sha = string(buf[:])
+			if sc != nil {
+				sha = sc.sha
+			}
 		}
 		if sc == nil {
-			c.replyError("NOSCRIPT No matching script. Please use EVAL.")
+			c.replyError(errNoScript)
 			return
 		}
 	} else {
@@ -301,28 +323,19 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 	run.name = sha
 	vm := e.eval
 	nk := int(numkeys)
-	fillArray(vm.keys, c.argv[3:3+nk])
-	fillArray(vm.args, c.argv[3+nk:])
+	vm.realG.RawSetString("KEYS", newArgTable(vm.L, c.argv[3:3+nk]))
+	vm.realG.RawSetString("ARGV", newArgTable(vm.L, c.argv[3+nk:]))
 	e.callFunction(c, vm, sc.fn, run, nil)
 }
 
-// fillArray makes t the array of args as strings.
-func fillArray(t *lua.LTable, args [][]byte) {
-	n := t.Len()
+// newArgTable makes a fresh array of args as strings, as Redis makes KEYS
+// and ARGV for every call.
+func newArgTable(L *lua.LState, args [][]byte) *lua.LTable {
+	t := L.CreateTable(len(args), 0)
 	for i, a := range args {
 		t.RawSetInt(i+1, lua.LString(a))
 	}
-	for i := n; i > len(args); i-- {
-		t.RawSetInt(i, lua.LNil)
-	}
-	// Keys a script added outside the array are dropped too.
-	for k, _ := t.Next(lua.LNil); k != lua.LNil; {
-		next, _ := t.Next(k)
-		if kn, ok := k.(lua.LNumber); !ok || int(kn) < 1 || int(kn) > len(args) || float64(int(kn)) != float64(kn) {
-			t.RawSet(k, lua.LNil)
-		}
-		k = next
-	}
+	return t
 }
 
 // prepareRun checks the script's flags against the server's state and the
@@ -331,7 +344,7 @@ func fillArray(t *lua.LTable, args [][]byte) {
 func (e *scriptEngine) prepareRun(c *Ctx, flags scriptFlags, ro bool) (*scriptRun, string) {
 	if flags&sfEvalCompat == 0 {
 		if flags&sfNoWrites == 0 && ro {
-			return nil, "ERR Can not execute a script with write flag using *_ro command."
+			return nil, errScriptWriteRO
 		}
 	}
 	run := &e.runBuf
@@ -358,6 +371,7 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	fake.user = c.client.user
 	fake.denyBlocking = true
 	run.start = s.clock.mono()
+	e.hook.reset()
 	e.run = run
 	vm.eng.running = vm
 	savedNow := s.scriptNow
@@ -370,9 +384,17 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	}
 	err := L.PCall(nargs, 1, vm.errHandler)
 	s.scriptNow = savedNow
+	e.busy = false
 	e.run = nil
 	vm.eng.running = nil
 	if err != nil {
+		if e.hook.err == errScriptShutdown {
+			// SHUTDOWN NOSAVE stopped it: like Redis, the server goes
+			// away without answering.
+			c.client.flags |= flagCloseAfterReply
+			L.SetTop(0)
+			return
+		}
 		var ev lua.LValue = lua.LNil
 		if ae, ok := err.(*lua.ApiError); ok {
 			ev = ae.Object
@@ -400,7 +422,7 @@ func (e *scriptEngine) replyScriptError(c *Ctx, ev lua.LValue, name string) {
 		if len(msg) > 100 {
 			msg = msg[:100]
 		}
-		c.replyError("ERR Error running script " + name + ", " + msg)
+		c.replyError(errRunningScriptPrefix + name + errRunningScriptSep + msg)
 		return
 	}
 	msg := lua.LVAsString(t.RawGetString("err"))
@@ -454,14 +476,14 @@ func scriptExistsCommand(c *Ctx) {
 
 func scriptFlushCommand(c *Ctx) {
 	if len(c.argv) > 3 {
-		c.replyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		c.replyError(errScriptFlushOption)
 		return
 	}
 	if len(c.argv) == 3 {
 		switch strings.ToLower(string(c.argv[2])) {
 		case "sync", "async":
 		default:
-			c.replyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			c.replyError(errScriptFlushOption)
 			return
 		}
 	}
@@ -492,9 +514,9 @@ func scriptDebugCommand(c *Ctx) {
 	case "no":
 		c.replyOK()
 	case "yes", "sync":
-		c.replyError("ERR kvd does not support the Lua debugger")
+		c.replyError(errNoLuaDebugger)
 	default:
-		c.replyError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+		c.replyError(errScriptDebugUsage)
 	}
 }
 
@@ -517,12 +539,24 @@ var scriptHelp = []string{
 
 func scriptHelpCommand(c *Ctx) { c.replyHelpLines("SCRIPT", scriptHelp) }
 
-// killScript is SCRIPT KILL (function false) and FUNCTION KILL.
+// killScript is SCRIPT KILL (function false) and FUNCTION KILL, as
+// Redis's scriptKill.
 func (s *Server) killScript(c *Ctx, function bool) {
 	e := s.scripts
-	if e == nil || e.run == nil {
-		c.replyError("NOTBUSY No scripts in execution right now.")
+	if e == nil || e.run == nil || !e.busy {
+		c.replyError(errNotBusy)
 		return
 	}
-	c.replyError("NOTBUSY No scripts in execution right now.")
+	run := e.run
+	switch {
+	case run.wrote:
+		c.replyError(errUnkillable)
+	case !function && run.function:
+		c.replyError(errBusyFunction)
+	case function && !run.function:
+		c.replyError(errBusyEval)
+	default:
+		run.killed = true
+		c.replyOK()
+	}
 }

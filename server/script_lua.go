@@ -43,7 +43,6 @@ type luaVM struct {
 	proxies map[*lua.LTable]*lua.LTable // read-only proxy -> real table
 	roMeta  map[*lua.LTable]bool        // the proxies' metatables
 
-	keys, args *lua.LTable // KEYS and ARGV, refilled for every call
 	errHandler *lua.LFunction
 
 	resp       int         // the protocol the running script set (redis.setresp)
@@ -66,6 +65,14 @@ var luaBaseAllowed = []string{
 	"assert", "collectgarbage", "error", "getmetatable", "ipairs", "load", "loadstring",
 	"next", "pairs", "pcall", "rawequal", "rawget", "rawset", "select", "setmetatable",
 	"tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION",
+}
+
+func init() {
+	// gopher-lua keeps integer keys below MaxArrayIndex in a dense slice,
+	// so that t[2^25] = 1 would allocate half a gigabyte in one
+	// instruction; above the bound keys go to the hash part as in PUC Lua.
+	// 4M elements keep # and ipairs right for any realistic array.
+	lua.MaxArrayIndex = 1 << 22
 }
 
 // newLuaVM creates a sandboxed Lua state of the given kind.
@@ -101,13 +108,25 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	vm.installMath()
 	vm.installTableLib()
 	lualib.Open(L) // cjson, cmsgpack, bit, struct
+	// pairs() in Lua 5.1's key order, as cjson.encode and cmsgpack.pack
+	// already emit it, so that scripts iterate tables in Redis's order.
+	lualib.OpenPairs(L, func(t *lua.LTable) *lua.LTable {
+		if r := vm.proxies[t]; r != nil {
+			return r
+		}
+		return t
+	})
+	if kind == luaEval {
+		// EVAL scripts' table constructors too (compile marks them).
+		lualib.OpenConstructors(L)
+	}
 	vm.installRedisAPI()
 	if kind == luaEval {
-		vm.keys, vm.args = L.NewTable(), L.NewTable()
-		G.RawSetString("KEYS", vm.keys)
-		G.RawSetString("ARGV", vm.args)
+		G.RawSetString("KEYS", L.NewTable())
+		G.RawSetString("ARGV", L.NewTable())
 	}
 	vm.errHandler = L.NewFunction(vm.luaErrorHandler)
+	L.SetContext(&eng.hook)
 	G.RawSetString("__redis__err__handler", vm.errHandler)
 
 	// Protect the libraries, then the globals.
@@ -520,7 +539,12 @@ func (vm *luaVM) luaErrorHandler(L *lua.LState) int {
 		default:
 			msg = lua.LVAsString(L.ToStringMeta(v))
 		}
-		t.RawSetString("err", lua.LString("ERR "+msg))
+		for _, hookErr := range []error{errScriptKilled, errLoadTimeout} {
+			if strings.HasSuffix(msg, ": "+hookErr.Error()) {
+				msg = hookErr.Error() // raised by the hook: no position, as Redis
+			}
+		}
+		t.RawSetString("err", lua.LString(errERR+msg))
 	}
 	// Level 1 is the function that raised the error; if it is a Go
 	// function (redis.call, error), the script's line is one level up.
@@ -549,6 +573,9 @@ func (vm *luaVM) compile(body, name string) (*lua.LFunction, error) {
 	chunk, err := parse.Parse(strings.NewReader(body), name)
 	if err != nil {
 		return nil, err
+	}
+	if vm.kind == luaEval {
+		lualib.MarkConstructors(chunk)
 	}
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {

@@ -99,10 +99,10 @@ func luaErrorTable(L *lua.LState, msg string) *lua.LTable {
 		if i := strings.IndexByte(rest, ' '); i >= 0 {
 			final = rest[:i] + " " + strings.Trim(rest[i+1:], "\r\n")
 		} else {
-			final = "ERR " + strings.Trim(rest, "\r\n")
+			final = errERR + strings.Trim(rest, "\r\n")
 		}
 	} else {
-		final = "ERR " + strings.Trim(msg, "\r\n")
+		final = errERR + strings.Trim(msg, "\r\n")
 	}
 	t := L.CreateTable(0, 1)
 	t.RawSetString("err", lua.LString(final))
@@ -160,15 +160,19 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 	if cmd == nil {
 		return vm.callError(L, raise, "Unknown Redis command called from script")
 	}
+	// Refusals count as the command's rejected calls, as in Redis.
 	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+		cmd.rejected++
 		return vm.callError(L, raise, "Wrong number of args calling Redis command from script")
 	}
 	if cmd.Flags&FlagNoScript != 0 {
+		cmd.rejected++
 		return vm.callError(L, raise, "This Redis command is not allowed from script")
 	}
 	if u := run.caller.user; u != nil && !u.unrestricted() {
 		if res, pos := u.checkCommand(cmd, argv); res != aclOK {
 			s.addACLLog(run.caller, res, aclCtxLua, pos, "", aclLogObject(res, cmd, argv, pos))
+			cmd.rejected++
 			msg := "The user executing the script can't run this command or subcommand"
 			switch res {
 			case aclDeniedKey:
@@ -180,6 +184,7 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 		}
 	}
 	if cmd.Flags&(FlagWrite|FlagMayReplicate) != 0 && run.readOnly {
+		cmd.rejected++
 		return vm.callError(L, raise, "Write commands are not allowed from read-only scripts.")
 	}
 	if cmd.Flags&FlagWrite != 0 {
@@ -191,6 +196,7 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 	}
 	fake.argv = argv
 	fake.out = fake.out[:0]
+	s.cmdMark = 0 // the command's time is its own, not the script's so far
 	if run.repl == replNone {
 		saved := s.prop.consumers
 		s.prop.consumers = nil
@@ -221,14 +227,16 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 }
 
 // luaFromReply converts the reply at the start of b to a Lua value, as
-// Redis's redisProtocolToLuaType, and returns the bytes after it.
+// Redis's redisProtocolToLuaType, and returns the bytes after it. Input
+// that is not a well-formed reply (never produced by a command) gives nil
+// and no rest.
 func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 	L := vm.L
-	if len(b) < 3 {
+	if len(b) < 3 || depth > luaMaxReplyDepth {
 		return lua.LNil, nil
 	}
 	i := bytes.IndexByte(b, '\r')
-	if i < 0 {
+	if i < 1 || i+1 >= len(b) || b[i+1] != '\n' {
 		return lua.LNil, nil
 	}
 	line, rest := b[1:i], b[i+2:]
@@ -243,9 +251,15 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 		n, _ := num.ParseInt(line)
 		return lua.LNumber(n), rest
 	case '$', '=':
-		n, _ := num.ParseInt(line)
+		n, ok := num.ParseInt(line)
+		if !ok {
+			return lua.LNil, nil
+		}
 		if n < 0 {
 			return lua.LFalse, rest
+		}
+		if n > int64(len(rest))-2 {
+			return lua.LNil, nil
 		}
 		s := rest[:n]
 		rest = rest[n+2:]
@@ -261,14 +275,20 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 		}
 		return lua.LString(s), rest
 	case '*', '~', '%':
-		n, _ := num.ParseInt(line)
+		n, ok := num.ParseInt(line)
+		if !ok {
+			return lua.LNil, nil
+		}
 		if n < 0 {
 			return lua.LFalse, rest
 		}
+		if n > int64(len(rest)) {
+			return lua.LNil, nil // each element takes at least one byte
+		}
 		switch b[0] {
 		case '*':
-			t := L.CreateTable(int(min(n, 1024)), 0)
-			for j := int64(1); j <= n; j++ {
+			t := L.CreateTable(int(n), 0)
+			for j := int64(1); j <= n && rest != nil; j++ {
 				var v lua.LValue
 				v, rest = vm.luaFromReply(rest, depth+1)
 				t.RawSetInt(int(j), v)
@@ -276,7 +296,7 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 			return t, rest
 		case '~':
 			set := L.NewTable()
-			for j := int64(0); j < n; j++ {
+			for j := int64(0); j < n && rest != nil; j++ {
 				var v lua.LValue
 				v, rest = vm.luaFromReply(rest, depth+1)
 				if v != lua.LNil {
@@ -288,7 +308,7 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 			return t, rest
 		default:
 			m := L.NewTable()
-			for j := int64(0); j < n; j++ {
+			for j := int64(0); j < n && rest != nil; j++ {
 				var k, v lua.LValue
 				k, rest = vm.luaFromReply(rest, depth+1)
 				v, rest = vm.luaFromReply(rest, depth+1)
@@ -321,8 +341,11 @@ func (vm *luaVM) luaFromReply(b []byte, depth int) (lua.LValue, []byte) {
 		return t, rest
 	case '|':
 		// Attributes are not given to scripts.
-		n, _ := num.ParseInt(line)
-		for j := int64(0); j < 2*n; j++ {
+		n, ok := num.ParseInt(line)
+		if !ok || n < 0 || n > int64(len(rest)) {
+			return lua.LNil, nil
+		}
+		for j := int64(0); j < 2*n && rest != nil; j++ {
 			_, rest = vm.luaFromReply(rest, depth+1)
 		}
 		return vm.luaFromReply(rest, depth)
@@ -354,7 +377,7 @@ func (vm *luaVM) replyFromLua(c *Ctx, v lua.LValue, depth int) {
 		c.replyInt(luaToInt64(float64(v)))
 	case *lua.LTable:
 		if depth >= luaMaxReplyDepth {
-			c.replyError("ERR reached lua stack limit")
+			c.replyError(errLuaStackLimit)
 			return
 		}
 		vm.replyTable(c, v, depth)

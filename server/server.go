@@ -72,7 +72,12 @@ type Server struct {
 	tcpAs tcpListeningAs
 	// supervised is how the server is supervised (supervise.go).
 	supervised int
-	rdb        rdbState // saving and loading (rdb.go)
+	rdb        rdbState  // saving and loading (rdb.go)
+	save       saveState // background saves, save points (save.go)
+	// saveCron is (*Server).saveCron, called by the cron through this
+	// field: a direct call would make an initialisation cycle (the config
+	// table refers to the cron, the save to the config table).
+	saveCron func()
 
 	listeners []*listener
 	runID     string
@@ -98,6 +103,7 @@ type Server struct {
 	ps  pubsubState  // subscriptions (pubsub.go)
 	mon monitorState // MONITOR clients (monitor.go)
 
+	trk        trackingState             // client-side caching (tracking.go)
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
 	notifyHook func(channel, msg []byte) // tests: sees every keyspace notification
 
@@ -217,6 +223,8 @@ func New(cfg Config) (*Server, error) {
 		stopping:         make(chan struct{}),
 		clock:            newClock(),
 	}
+	s.rdb.lastSave, s.save.lastSecs = s.startTime.Unix(), -1
+	s.saveCron = s.runSaveCron
 	s.commands.rename(cfg.RenameCommands)
 	if err := s.initACL(); err != nil {
 		loop.Close()
@@ -241,6 +249,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i] = store.NewDB()
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
+	s.applyNotify()
 	if cfg.IOThreads > 1 && ioModel != "portable" {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
@@ -456,9 +465,46 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // ShutdownOnSignal is Shutdown for a process that received the signal
 // named sig (SIGTERM, SIGINT): it first logs the line Redis's signal
 // handler logs, "Received SIGTERM scheduling shutdown...".
+//
+// With save points (or shutdown-on-sigterm/sigint "save") it first saves
+// the dataset, as Redis does; if that save fails (and not "force") the
+// server keeps running and the error is returned.
 func (s *Server) ShutdownOnSignal(ctx context.Context, sig string) error {
 	s.log.signalLine(levelWarning, s.cfg.LogLevel, "Received "+sig+" scheduling shutdown...")
-	return s.Shutdown(ctx)
+	if s.state.Load() != stateServing {
+		return s.Shutdown(ctx)
+	}
+	// A command sleeping on the loop (DEBUG SLEEP) is cut short, as Redis's
+	// signal handler cuts it short (even if the final save then fails).
+	s.stopRequested()
+	errc := make(chan error, 1)
+	s.loop.Submit(func() {
+		s.logf(levelWarning, "User requested shutdown...")
+		save, nosave, force := s.signalShutdownFlags(sig)
+		if err := s.shutdownSave(save, nosave, force); err != nil {
+			s.logf(levelWarning, "%s received but errors trying to shut down the server, check the logs for more information", sig)
+			errc <- err
+			return
+		}
+		s.stopLoop(true)
+		errc <- nil
+	})
+	select {
+	case err := <-errc:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
 }
 
 // stopRequested tells a command sleeping on the loop that the server is
@@ -583,7 +629,8 @@ func (s *Server) newClient(fd int, peer net.Addr, l *listener) {
 	c.addr, c.laddr = sockaddrString(peer, l), s.localAddrString(fd, l)
 	if l.unix {
 		c.flags |= flagUnix | flagLocal
-	} else if isLoopback(peer) {
+	} else if isLocalPeer(peer) {
+		// As Redis's islocalClient: 127.0.0.1 and ::1 only, not all of 127/8.
 		c.flags |= flagLocal
 	}
 	c.user = s.acl.defaultUser
@@ -680,6 +727,7 @@ const unauthOutputLimit = ioBufSize
 func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
+	s.trackingBeforeSleep()
 	s.closeOverLimit()
 	s.cmdMark = 0 // the loop waits next
 }
@@ -735,6 +783,7 @@ func (s *Server) cron() time.Duration {
 		db.Rehash(time.Millisecond)
 	}
 	s.releaseDropped(heap)
+	s.saveCron()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
@@ -768,10 +817,14 @@ func (s *Server) cron() time.Duration {
 			}
 		}
 	}
+	// Receive buffers a burst left resident go back to the system once the
+	// loop has received nothing for a cron period.
+	s.loop.TrimIdle()
 	if s.cfg.Timeout > 0 && s.cronLoops%int64(s.cfg.Hz) == 0 {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
-			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked) == 0 {
+			// Like Redis, subscribers and monitors are never idle.
+			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor) == 0 {
 				s.logf(levelVerbose, "Closing idle client")
 				c.close()
 			}

@@ -100,3 +100,13 @@ func fdClose(fd int) { unix.Close(fd) }
 
 // stopSelf stops the process with SIGSTOP (upstart's readiness signal).
 func stopSelf() { unix.Kill(os.Getpid(), unix.SIGSTOP) }
+
+// threadCPU returns the CPU time of the calling thread (the loop's, which
+// is locked to it) in nanoseconds (save.go).
+func threadCPU() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return 0
+	}
+	return ts.Nano()
+}

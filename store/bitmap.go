@@ -9,7 +9,9 @@ func (db *DB) GrowString(key []byte, size int, now int64) *[]byte {
 	p := db.MutableString(key, now)
 	if p == nil {
 		b := make([]byte, size)
-		return db.insertGrowable(key, &b, -1, now)
+		p = db.insertGrowable(key, &b, -1, now)
+		db.added(key)
+		return p
 	}
 	b := *p
 	if size > len(b) {
@@ -32,8 +34,13 @@ func (db *DB) GrowString(key []byte, size int, now int64) *[]byte {
 // not use b afterwards except through the returned buffer, which it may
 // change in place like MutableString's.
 func (db *DB) SetStringOwned(key, b []byte, now int64) *[]byte {
-	if old, ok := db.lookup(key, now); ok {
+	old, found := db.lookup(key, now)
+	if found {
 		db.remove(old)
 	}
-	return db.insertGrowable(key, &b, -1, now)
+	p := db.insertGrowable(key, &b, -1, now)
+	if !found {
+		db.added(key)
+	}
+	return p
 }

@@ -45,6 +45,18 @@ type DB struct {
 	// deletes because its deadline passed (on lookup or in ExpireCycle),
 	// once it is deleted. The key is only valid during the call.
 	OnExpire func(key []byte)
+	// OnNew, if set, is called with the key of every key the database
+	// adds where there was none (Redis's dbAdd: a new key, and the
+	// destination of Rename and Copy, which replace what was there),
+	// once it is added. The key is only valid during the call.
+	OnNew func(key []byte)
+}
+
+// added reports a key added where there was none.
+func (db *DB) added(key []byte) {
+	if db.OnNew != nil {
+		db.OnNew(key)
+	}
 }
 
 // Stats counts keyspace events.
@@ -145,6 +157,9 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 	}
 	if flags&NoStats == 0 {
 		db.Stats.Hits++
+	} else if db.keys.snap != nil {
+		// A lookup for writing: the command may change the value in place.
+		db.keys.beforeWrite(e)
 	}
 	if flags&NoTouch == 0 {
 		e.setLRU(LRUClock(now))
@@ -248,6 +263,9 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 		}
 	}
 	meta := uint16(TypeString) | uint16(enc)<<metaEncShift
+	if exists && db.keys.snap != nil {
+		db.keys.beforeWrite(old)
+	}
 	// Overwrite in place when the shape is unchanged: no allocation and no
 	// tree update, which keeps SET of a same-sized value allocation-free.
 	if exists && old.typ() == TypeString && old.deadline() == deadline {
@@ -288,6 +306,9 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 		e.meta |= metaGrowable
 	}
 	db.insert(e)
+	if !exists {
+		db.added(key)
+	}
 }
 
 // AppendString appends val to key's string value (creating it if missing)
@@ -296,6 +317,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 func (db *DB) AppendString(key, val []byte, now int64) int {
 	old, exists := db.lookup(key, now)
 	if exists && old.meta&metaGrowable != 0 {
+		db.keys.beforeWrite(old)
 		p := (*[]byte)(old.obj)
 		*p = append(*p, val...)
 		if old.meta&metaEncMask != uint16(EncRaw)<<metaEncShift {
@@ -316,6 +338,9 @@ func (db *DB) AppendString(key, val []byte, now int64) int {
 		db.remove(old)
 	}
 	db.insertGrowable(key, &b, deadline, now)
+	if !exists {
+		db.added(key)
+	}
 	return len(b)
 }
 
@@ -336,6 +361,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 		return nil
 	}
 	if old.meta&metaGrowable != 0 {
+		db.keys.beforeWrite(old)
 		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
 			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
 			db.keys.put(old)
@@ -359,7 +385,8 @@ func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte
 
 // setObject stores a collection object under key, replacing any value.
 func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now int64) {
-	if old, ok := db.lookup(key, now); ok {
+	old, found := db.lookup(key, now)
+	if found {
 		db.remove(old)
 	}
 	var e entry
@@ -367,6 +394,9 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 	e.alloc(key, 0, deadline, LRUClock(now))
 	e.obj = obj
 	db.insert(e)
+	if !found {
+		db.added(key)
+	}
 }
 
 func (db *DB) insert(e entry) {
@@ -450,11 +480,13 @@ func (db *DB) Rename(src []byte, dstDB *DB, dst []byte, now int64) bool {
 		e.alloc(dst, 0, deadline, old.lru())
 	}
 	dstDB.insert(e)
+	dstDB.added(dst)
 	return true
 }
 
 // Flush removes every key.
 func (db *DB) Flush() {
+	db.keys.detachSnapshot()
 	db.init()
 }
 
@@ -463,6 +495,13 @@ func (db *DB) Swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
 	db.seed, other.seed = other.seed, db.seed
+	// A snapshot walking either keyspace follows it.
+	if d := db.keys.snap; d != nil {
+		d.ks = &db.keys
+	}
+	if d := other.keys.snap; d != nil {
+		d.ks = &other.keys
+	}
 }
 
 // Ascend calls fn for every key that has not expired, in the keyspace's

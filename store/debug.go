@@ -25,3 +25,27 @@ func (x Entry) Addr() uintptr { return uintptr(unsafe.Pointer(x.e.kv)) }
 
 // IntWidth returns the bytes each integer of an intset takes (2, 4 or 8).
 func (s *Set) IntWidth() int { return s.w() }
+
+// IntsetBytes returns an intset's integers as Redis's intset keeps them:
+// sorted, little-endian, IntWidth bytes each. They must not be modified.
+func (s *Set) IntsetBytes() []byte { return s.ints[:s.Len()*s.w()] }
+
+// TableStats describes the keyspace's tables for DEBUG HTSTATS: the slots
+// and occupied slots of the table keys live in, and while a resize moves
+// keys, of the table they move from (Redis's rehashing source, reported
+// first). Keys whose hashes collide are kept aside and counted in neither.
+type TableStats struct {
+	Slots, Used       int
+	Resizing          bool
+	OldSlots, OldUsed int
+}
+
+// TableStats returns the keyspace tables' statistics.
+func (db *DB) TableStats() TableStats {
+	ks := &db.keys
+	st := TableStats{Slots: len(ks.t.ents), Used: ks.t.n, Resizing: ks.resizing}
+	if ks.resizing {
+		st.OldSlots, st.OldUsed = len(ks.old.ents), ks.old.n
+	}
+	return st
+}

@@ -66,6 +66,10 @@ const (
 	metaGrowable uint16 = 1 << 6 // string value lives in obj (*[]byte) with spare capacity
 	metaPrivate  uint16 = 1 << 7 // an int-encoded string that is not a shared integer (see RefCount)
 	metaCollided uint16 = 1 << 8 // other keys with this entry's hash live in DB.collide
+	// metaSnap marks a table slot ahead of a snapshot's walk whose key the
+	// walk must skip: handed over early, or created since (snapshot.go).
+	// Only keyspace.put sets it, and the walk clears it as it passes.
+	metaSnap uint16 = 1 << 9
 )
 
 // entry is one key in the keyspace, stored by value (24 bytes).

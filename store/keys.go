@@ -47,6 +47,7 @@ func (db *DB) Copy(src []byte, dstDB *DB, dst []byte, now int64) bool {
 		dstDB.remove(prev)
 	}
 	dstDB.insert(e)
+	dstDB.added(dst)
 	return true
 }
 

@@ -54,6 +54,8 @@ type keyspace struct {
 	// syncBelow: tables with fewer keys are rebuilt in one pass;
 	// moveStep: slots of the old table each write moves while resizing.
 	syncBelow, moveStep int
+	// snap is the snapshot walking this keyspace, if any (snapshot.go).
+	snap *dbSnap
 }
 
 // table is one ordered open-addressing table.
@@ -258,7 +260,7 @@ func (ks *keyspace) get(key []byte) (entry, bool) {
 
 // put stores e under its key, replacing the key's entry if it has one.
 func (ks *keyspace) put(e entry) {
-	e.meta &^= metaCollided
+	e.meta &^= metaCollided | metaSnap
 	h := ks.hashOf(e.keyBytes())
 	if ks.resizing {
 		ks.move(ks.moveStep)
@@ -267,6 +269,10 @@ func (ks *keyspace) put(e entry) {
 	if i := t.seek(h); i < len(t.inv) && t.inv[i] == ^h {
 		prev := &t.ents[i]
 		if prev.key() == e.key() {
+			if d := ks.snap; d != nil && d.ahead(h) {
+				d.beforeSlot(h, prev) // the old value, unless already handed over
+				e.meta |= metaSnap
+			}
 			e.meta |= prev.meta & metaCollided
 			*prev = e
 			return
@@ -276,8 +282,18 @@ func (ks *keyspace) put(e entry) {
 		if ks.collide == nil {
 			ks.collide = make(map[string]entry)
 		}
+		if d := ks.snap; d != nil && d.ahead(h) {
+			if c, ok := ks.collide[e.key()]; ok {
+				d.beforeAside(h, c)
+			} else {
+				d.markKey(e.key())
+			}
+		}
 		ks.collide[e.key()] = e
 		return
+	}
+	if d := ks.snap; d != nil && d.ahead(h) {
+		e.meta |= metaSnap // a new key: not in the snapshot
 	}
 	if ks.resizing && ks.t.n+1 > ks.t.size-ks.t.size/8 {
 		// The new table filled up before the old one emptied.
@@ -376,6 +392,13 @@ func (ks *keyspace) del(e entry) {
 		return
 	}
 	slot := &t.ents[i]
+	if d := ks.snap; d != nil && d.ahead(h) {
+		if c, ok := ks.collide[key]; ok && slot.key() != key {
+			d.beforeAside(h, c)
+		} else if slot.key() == key {
+			d.beforeSlot(h, slot)
+		}
+	}
 	if slot.key() != key {
 		delete(ks.collide, key)
 		if !ks.hasCollided(h) {
@@ -390,6 +413,13 @@ func (ks *keyspace) del(e entry) {
 				delete(ks.collide, k)
 				if ks.hasCollided(h) {
 					c.meta |= metaCollided
+				}
+				if d := ks.snap; d != nil && d.ahead(h) {
+					// Its mark moves from the name to the slot.
+					if _, ok := d.byKey[k]; ok {
+						delete(d.byKey, k)
+						c.meta |= metaSnap
+					}
 				}
 				*slot = c
 				return
@@ -479,6 +509,51 @@ func (ks *keyspace) scan(cursor uint64, count int, fn func(entry)) uint64 {
 		// The old table's moved slots hold movedHash, below any cursor
 		// but 0, which starts at mig anyway.
 		ks.old.scanFrom(max(ks.mig, ks.old.seek(cursor)), visit)
+	}
+	return next
+}
+
+// walk is scan for a snapshot: it visits about count keys in hash order
+// from cursor and returns the cursor to continue from (0 at the end),
+// handing fn each key's table slot, which fn may change (metaSnap), or a
+// copy of a key kept aside (aside).
+func (ks *keyspace) walk(cursor uint64, count int, fn func(slot *entry, aside bool)) uint64 {
+	if cursor > maxHash {
+		return 0
+	}
+	count = max(count, 1)
+	visited := 0
+	next := uint64(0)
+	visit := func(t *table, i int) bool {
+		h := ^t.inv[i]
+		if visited >= count {
+			next = h
+			return false
+		}
+		visited++
+		collided := t.ents[i].meta&metaCollided != 0
+		fn(&t.ents[i], false)
+		if collided {
+			for k, c := range ks.collide {
+				if ks.hashOf([]byte(k)) == h {
+					visited++
+					fn(&c, true)
+				}
+			}
+		}
+		return true
+	}
+	for i := ks.t.seek(cursor); i < len(ks.t.inv); i++ {
+		if ks.t.inv[i] != 0 && !visit(&ks.t, i) {
+			return next
+		}
+	}
+	if ks.resizing {
+		for i := max(ks.mig, ks.old.seek(cursor)); i < len(ks.old.inv); i++ {
+			if ks.old.inv[i] != 0 && !visit(&ks.old, i) {
+				return next
+			}
+		}
 	}
 	return next
 }

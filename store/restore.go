@@ -1,6 +1,9 @@
 package store
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"hash/maphash"
+)
 
 // Accessors for persistence (RDB files, DUMP and RESTORE).
 
@@ -23,4 +26,28 @@ func (s *Set) AppendIntset(dst []byte) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.w()))
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.Len()))
 	return append(dst, s.ints...)
+}
+
+// FlushAndReseed removes every key, like Flush, and picks a new hash seed.
+// Loading keys in the order an RDB file written from this database holds
+// them (DEBUG RELOAD) inserts them in ascending hash order, which the
+// ordered table handles badly under its own seed.
+func (db *DB) FlushAndReseed() {
+	db.seed = maphash.MakeSeed()
+	db.init()
+}
+
+// Reserve sizes an empty database's table for n keys at once (an RDB
+// file's RESIZEDB hint), sparing the resizes of growing to it.
+func (db *DB) Reserve(n int) {
+	ks := &db.keys
+	if ks.len() != 0 || ks.resizing || n <= 0 {
+		return
+	}
+	size := max(minHomeSlots, n+n/7+1)
+	if size <= ks.t.size {
+		return
+	}
+	ks.dropped += ks.t.bytes()
+	ks.t = newTable(size, spillFor(size))
 }

@@ -13,6 +13,7 @@ func (db *DB) SetRange(key []byte, offset int, val []byte, now int64) int {
 		b := make([]byte, end)
 		copy(b[offset:], val)
 		db.insertGrowable(key, &b, -1, now)
+		db.added(key)
 		return end
 	}
 	b := *p

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"os"
@@ -453,5 +454,36 @@ func TestAuthAbuse(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grow := int64(after.HeapAlloc) - int64(before.HeapAlloc); grow > 64<<20 {
 		t.Errorf("heap grew by %d bytes", grow)
+	}
+}
+
+// TestLocalOnlyCommands: enable-debug-command local and
+// enable-protected-configs local serve 127.0.0.1 but not 127.0.0.2, which
+// Redis does not count as local.
+func TestLocalOnlyCommands(t *testing.T) {
+	s := privateServers(t, func(c *server.Config) { c.EnableDebugCommand = "local"; c.Set("enable-protected-configs", "local") },
+		"--enable-debug-command", "local", "--enable-protected-configs", "local")
+	from := func(addr string, ip net.IP, cmd ...string) string {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 5 * time.Second}
+		nc, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Skipf("cannot bind %v: %v", ip, err)
+		}
+		defer nc.Close()
+		nc.Write(encode(cmd...))
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := readReply(bufio.NewReader(nc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, ip := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2)} {
+		for _, cmd := range [][]string{{"DEBUG", "SET-ACTIVE-EXPIRE", "1"}, {"CONFIG", "SET", "dir", os.TempDir()}} {
+			want, got := from(s.redis, ip, cmd...), from(s.kvd, ip, cmd...)
+			if want != got {
+				t.Errorf("%v from %v: redis %q, kvd %q", cmd, ip, want, got)
+			}
+		}
 	}
 }

@@ -1,12 +1,16 @@
 package tests
 
 import (
+	"math/rand"
+	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/kvdserver/kvd/internal/lualib"
 )
@@ -92,6 +96,12 @@ var luaLibCases = []luaLibCase{
 	{"cjson/cfg-keep-buffer", `local c = cjson.new() return {tostring(c.encode_keep_buffer(false)), c.encode({1}), tostring(c.encode_keep_buffer("on"))}`},
 	{"cjson/cfg-global-persists-1", `cjson.encode_number_precision(5) return cjson.encode(1/3)`},
 	{"cjson/cfg-global-persists-2", `local r = cjson.encode(1/3) cjson.encode_number_precision(14) return r`},
+	// ---- table constructors (marked for the key-order model) ----
+	{"ctor/error-in-field", "local t = {a = 1,\nb = 2,\nc = cjson.decode('[')}\nreturn t"},
+	{"ctor/error-level", `local function f() error("boom", 2) end local t = {a = 1, b = 2, c = f()} return t`},
+	{"ctor/tail-return", `return cjson.encode((function() return {x = 1, y = 2, z = 3, w = 4} end)())`},
+	{"ctor/multret-last", `local function f() return 1, 2, 3 end local t = {a = 1, b = 2, c = 3, f()} return {#t, cjson.encode(t)}`},
+	{"ctor/nested-method", `local s = {x = 1, y = 2, z = 3} function s:get() return self.x end return s:get()`},
 	// ---- cmsgpack ----
 	{"cmsgpack/ints", `local out = {} for _, n in ipairs({0, 1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, 2^53, -1, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649, -2^53}) do local p = cmsgpack.pack(n) out[#out + 1] = {p, cmsgpack.unpack(p)} end return out`},
 	{"cmsgpack/floats", `local out = {} for _, n in ipairs({0.5, -0.25, 1/3, 1e300, 2^63, -2^63, 1/0, -1/0, 3.5e38}) do out[#out + 1] = cmsgpack.pack(n) end return out`},
@@ -207,6 +217,8 @@ func newLibState() *lua.LState {
 	// slots; gopher-lua's registry must be allowed to grow that far.
 	L := lua.NewState(lua.Options{RegistrySize: 1024, RegistryMaxSize: 64 * 1024})
 	lualib.Open(L)
+	lualib.OpenPairs(L, nil)
+	lualib.OpenConstructors(L)
 	orig := L.GetGlobal("tostring")
 	L.SetGlobal("tostring", L.NewFunction(func(L *lua.LState) int {
 		if n, ok := L.Get(1).(lua.LNumber); ok {
@@ -230,13 +242,25 @@ func normalizeScriptError(reply string) string {
 	return reply
 }
 
-// evalLib runs script in L as Redis runs an EVAL body and returns its reply
-// as RESP2, converted from Lua as Redis converts.
-func evalLib(L *lua.LState, script string) string {
-	fn, err := L.Load(strings.NewReader(script), "user_script")
+// evalLib runs script in L as Redis runs an EVAL body (with ARGV set to
+// args) and returns its reply as RESP2, converted from Lua as Redis converts.
+func evalLib(L *lua.LState, script string, args ...string) string {
+	argv := L.CreateTable(len(args), 0)
+	for _, a := range args {
+		argv.Append(lua.LString(a))
+	}
+	L.SetGlobal("ARGV", argv)
+	chunk, err := parse.Parse(strings.NewReader(script), "user_script")
 	if err != nil {
 		return "-ERR compile: " + err.Error() + "\r\n"
 	}
+	lualib.MarkConstructors(chunk)
+	proto, err := lua.Compile(chunk, "user_script")
+	if err != nil {
+		return "-ERR compile: " + err.Error() + "\r\n"
+	}
+	fn := L.NewFunctionFromProto(proto)
+	defer lualib.ResetConstructors(L)
 	L.Push(fn)
 	if err := L.PCall(0, 1, nil); err != nil {
 		msg := err.Error()
@@ -330,5 +354,238 @@ func BenchmarkLuaLibVsRedis(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// luaLibKeySets returns reproducible random key sets: short and long
+// strings, and some numeric keys (integers out of sequence, floats).
+func luaLibKeySets(n int) [][]string {
+	rng := rand.New(rand.NewSource(16))
+	const letters = "abcdefghijklmnopqrstuvwxyz_0123456789"
+	var sets [][]string
+	for i := 0; i < n; i++ {
+		size := 2 + rng.Intn(40)
+		seen := map[string]bool{}
+		var keys []string
+		for len(keys) < size {
+			var k string
+			switch r := rng.Intn(10); {
+			case r == 0:
+				k = strconv.Itoa(rng.Intn(100) - 20) // a numeric key, as a Lua literal
+			case r == 1:
+				k = strconv.FormatFloat(float64(rng.Intn(1000))/8, 'f', -1, 64)
+			default:
+				l := 1 + rng.Intn(12)
+				if rng.Intn(8) == 0 {
+					l = 30 + rng.Intn(60) // hashed on sampled characters
+				}
+				b := make([]byte, l)
+				for j := range b {
+					b[j] = letters[rng.Intn(len(letters))]
+				}
+				k = `"` + string(b) + `"`
+			}
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+		sets = append(sets, keys)
+	}
+	return sets
+}
+
+// TestLuaLibKeyOrder checks that cjson.encode, cmsgpack.pack and pairs()
+// (with lualib.OpenPairs) follow the order Redis's Lua 5.1 visits keys in,
+// for tables built key by key from {}, for decoded documents, and (with
+// lualib.MarkConstructors) for tables from constructors, which Lua 5.1
+// presizes.
+func TestLuaLibKeyOrder(t *testing.T) {
+	needRedis(t)
+	c := dial(t, newRedis(t))
+	L := newLibState()
+	defer L.Close()
+	ctorDiff, ctorTotal := 0, 0
+	for i, keys := range luaLibKeySets(150) {
+		// gopher-lua keeps positive integer keys in its array part, whose
+		// insertion order is lost: the model assumes they came first, in
+		// ascending order, so the scripts assign them so.
+		sort.SliceStable(keys, func(a, b int) bool {
+			ia, ib := isPositiveInt(keys[a]), isPositiveInt(keys[b])
+			if ia && ib {
+				na, _ := strconv.Atoi(keys[a])
+				nb, _ := strconv.Atoi(keys[b])
+				return na < nb
+			}
+			return ia && !ib
+		})
+		var assign, ctor, jsonDoc []string
+		for j, k := range keys {
+			assign = append(assign, "t["+k+"] = "+strconv.Itoa(j))
+			ctor = append(ctor, "["+k+"] = "+strconv.Itoa(j))
+			jk := strings.Trim(k, `"`)
+			jsonDoc = append(jsonDoc, `"`+jk+`":`+strconv.Itoa(j))
+		}
+		scripts := []string{
+			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(t)",
+			"local t = {} " + strings.Join(assign, " ") + " return cmsgpack.pack(t)",
+			"return cjson.encode(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}'))",
+			"return cmsgpack.pack(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}'))",
+			"return cjson.encode(cmsgpack.unpack(cmsgpack.pack(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}'))))",
+			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k, v in pairs(t) do o[#o + 1] = tostring(k) .. '=' .. v end return o",
+			"local o = {} for k in pairs(cjson.decode('{" + strings.Join(jsonDoc, ",") + "}')) do o[#o + 1] = k end return o",
+		}
+		for _, s := range scripts {
+			want := normalizeScriptError(c.do("EVAL", s, "0"))
+			if got := evalLib(L, s); got != want {
+				t.Errorf("set %d: %s\n  kvd: %q\nredis: %q", i, s, got, want)
+			}
+		}
+		half := len(ctor) / 2
+		for _, s := range []string{
+			"return cjson.encode({" + strings.Join(ctor, ", ") + "})",
+			"return cmsgpack.pack({'x', 'y', " + strings.Join(ctor, ", ") + ", 'z'})",
+			"local t = {" + strings.Join(ctor[:half], ", ") + "} " + strings.Join(assign[half:], " ") + " return cjson.encode(t)",
+			"local t = {" + strings.Join(ctor, ", ") + "} local o = {} for k in pairs(t) do o[#o + 1] = tostring(k) end return o",
+			"return cjson.encode({inner = {" + strings.Join(ctor, ", ") + "}, a = 1, b = 2, c = {d = 1, e = 2, f = 3, g = 4}})",
+		} {
+			ctorTotal++
+			if got, want := evalLib(L, s), normalizeScriptError(c.do("EVAL", s, "0")); got != want {
+				ctorDiff++
+				if ctorDiff <= 3 {
+					t.Errorf("set %d: %s\n  kvd: %q\nredis: %q", i, s, got, want)
+				}
+			}
+		}
+	}
+	if ctorDiff > 0 {
+		t.Errorf("table constructors: %d of %d scripts differ from Redis", ctorDiff, ctorTotal)
+	}
+}
+
+func isPositiveInt(k string) bool {
+	n, err := strconv.Atoi(k)
+	return err == nil && n > 0
+}
+
+// mutate applies a few random edits to s, with bytes drawn from alphabet.
+func mutate(rng *rand.Rand, s, alphabet string) string {
+	b := []byte(s)
+	for n := 1 + rng.Intn(3); n > 0; n-- {
+		c := alphabet[rng.Intn(len(alphabet))]
+		switch i := rng.Intn(len(b) + 1); rng.Intn(3) {
+		case 0:
+			b = append(b[:i], append([]byte{c}, b[i:]...)...)
+		case 1:
+			if i < len(b) {
+				b = append(b[:i], b[i+1:]...)
+			}
+		default:
+			if i < len(b) {
+				b[i] = c
+			}
+		}
+	}
+	return string(b)
+}
+
+// TestLuaLibRandomDifferential feeds reproducible random and mutated
+// inputs to cjson.decode, cmsgpack.unpack, struct.unpack and struct.size
+// on redis-server and on gopher-lua, and compares the results (re-encoded)
+// or the errors.
+func TestLuaLibRandomDifferential(t *testing.T) {
+	needRedis(t)
+	c := dial(t, newRedis(t))
+	L := newLibState()
+	defer L.Close()
+	seed := int64(7)
+	if s, err := strconv.ParseInt(os.Getenv("LUALIB_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	rng := rand.New(rand.NewSource(seed))
+	var (
+		jsonScript = `local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return v end local ok2, e = pcall(cjson.encode, v) return e`
+		// Maps with positive integer keys that are not a sequence 1..n are
+		// reported, not packed again: gopher-lua forgets the insertion order
+		// of such keys, which Lua 5.1's layout depends on (docs/lualib.md).
+		mpScript = `local function risky(t, d) if type(t) ~= 'table' or d > 20 then return false end local n, ints, max = 0, 0, 0 for k, v in pairs(t) do n = n + 1 if type(k) == 'number' and k >= 1 and k == math.floor(k) then ints = ints + 1 if k > max then max = k end end if risky(k, d + 1) or risky(v, d + 1) then return true end end return ints > 0 and not (ints == n and max == n) end ` +
+			`local function f(ok, ...) if not ok then return (...) end local n = select('#', ...) if n == 0 then return 'none' end for i = 1, n do if risky((select(i, ...)), 0) then return 'integer keys' end end return cmsgpack.pack(...) end return f(pcall(cmsgpack.unpack, ARGV[1]))`
+		stScript = `local function f(ok, ...) if not ok then return (...) end local o = {} for i = 1, select('#', ...) do o[i] = tostring((select(i, ...))) end return o end local r = f(pcall(struct.unpack, ARGV[1], ARGV[2])) local ok, sz = pcall(struct.size, ARGV[1]) return {r, tostring(sz)}`
+	)
+	jsonSeeds := []string{`{"a":[1,2.5e3,"x\u00e9",true,false,null],"b":{"c":-0.0}}`, `[[],[{}],"\"\\\/\b",1e400,0x1F]`, `"str"`, `-12.5E-3`, `{"k":{"k":{"k":[1,[2,[3]]]}}}`}
+	mpSeeds := []string{"\x93\x01\xa1x\xc0", "\x82\xa1a\x01\xa1b\x92\xc3\xc2", "\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00", "\xdc\x00\x02\xcd\x01\x00\xd0\x80", "\xd9\x03abc\xce\xff\xff\xff\xff"}
+	fail := 0
+	check := func(script string, args ...string) {
+		want := normalizeScriptError(c.do(append([]string{"EVAL", script, "0"}, args...)...))
+		if os.Getenv("LUALIB_SHOW") != "" && rng.Intn(40) == 0 {
+			t.Logf("%q -> %q", args, want)
+		}
+		if got := evalLib(L, script, args...); got != want && fail < 10 {
+			fail++
+			t.Errorf("%s\nargs %q\n  kvd: %q\nredis: %q", script, args, got, want)
+		}
+	}
+	for i := 0; i < 400; i++ {
+		check(jsonScript, mutate(rng, jsonSeeds[rng.Intn(len(jsonSeeds))], "{}[],:\"\\/ubfnrt0123456789.eE+-xaInN\x00 "))
+		var mp string
+		if rng.Intn(3) == 0 {
+			b := make([]byte, rng.Intn(12))
+			rng.Read(b)
+			mp = string(b)
+		} else {
+			mp = mutate(rng, mpSeeds[rng.Intn(len(mpSeeds))], "\x00\x01\x7f\x80\x81\x90\x91\xa1\xc0\xc1\xc2\xc3\xca\xcb\xcc\xcd\xce\xcf\xd0\xd3\xd9\xda\xdb\xdc\xdd\xde\xdf\xe0\xff")
+		}
+		check(mpScript, mp)
+		opts := []string{"b", "B", "h", "H", "l", "L", "T", "i", "I", "i3", "I8", "i16", "f", "d", "x", "c2", "c0", "s", "<", ">", "!", "!4", " ", "q", "9"}
+		var f []byte
+		for j := rng.Intn(7); j > 0; j-- {
+			f = append(f, opts[rng.Intn(len(opts))]...)
+		}
+		d := make([]byte, rng.Intn(40))
+		rng.Read(d)
+		if rng.Intn(4) == 0 && len(d) > 3 {
+			d[rng.Intn(len(d))] = 0
+		}
+		check(stScript, string(f), string(d))
+	}
+}
+
+// TestLuaLibEval runs luaLibCases and key-order scripts (encoders, table
+// constructors, pairs) through EVAL on kvd and on redis-server: the
+// libraries inside kvd's scripting engine (sandbox, number formatting,
+// reply conversion, the Lua 5.1 order model) must answer as Redis.
+func TestLuaLibEval(t *testing.T) {
+	needRedis(t)
+	s := privateServers(t, nil)
+	k, r := dial(t, s.kvd), dial(t, s.redis)
+	for _, tc := range luaLibCases {
+		want := r.do("EVAL", tc.script, "0")
+		if got := k.do("EVAL", tc.script, "0"); got != want {
+			t.Errorf("%s:\nscript: %s\n  kvd: %q\nredis: %q", tc.name, tc.script, got, want)
+		}
+	}
+	for i, keys := range luaLibKeySets(40) {
+		var assign, ctor []string
+		for j, key := range keys {
+			if !isPositiveInt(key) {
+				assign = append(assign, "t["+key+"] = "+strconv.Itoa(j))
+				ctor = append(ctor, "["+key+"] = "+strconv.Itoa(j))
+			}
+		}
+		for _, script := range []string{
+			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(t)",
+			"local t = {} " + strings.Join(assign, " ") + " return cmsgpack.pack(t)",
+			"local t = {} " + strings.Join(assign, " ") + " return cjson.encode(cjson.decode(cjson.encode(t)))",
+			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k, v in pairs(t) do o[#o + 1] = tostring(k) end return o",
+			"local t = {} " + strings.Join(assign, " ") + " local o = {} for k in pairs(cjson.decode(cjson.encode(t))) do o[#o + 1] = k end return o",
+			"return cjson.encode({" + strings.Join(ctor, ", ") + "})",
+			"local t = {" + strings.Join(ctor, ", ") + "} local o = {} for k in pairs(t) do o[#o + 1] = tostring(k) end return o",
+			"return cmsgpack.pack({ok = true, n = 1, list = {" + strings.Join(ctor, ", ") + "}})",
+		} {
+			want := r.do("EVAL", script, "0")
+			if got := k.do("EVAL", script, "0"); got != want {
+				t.Errorf("set %d: %s\n  kvd: %q\nredis: %q", i, script, got, want)
+			}
+		}
 	}
 }

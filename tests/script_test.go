@@ -1,6 +1,13 @@
 package tests
 
-import "testing"
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
 
 // Differential tests of Lua scripting: EVAL and friends, SCRIPT, the redis
 // API, conversions between Lua values and replies in both protocols, the
@@ -43,6 +50,9 @@ func TestScriptEvalBasics(t *testing.T) {
 			`EVAL "return {KEYS[1],ARGV[1],#KEYS,#ARGV}" 1 k v`,
 			`EVAL "KEYS[1]='x' return KEYS[1]" 1 k`,
 			`EVAL "return KEYS[1]" 0`,
+			`EVAL "return {type(arg), arg.n}" 0`,
+			`EVAL "KEYS.extra = 1 return KEYS.extra" 1 k`,
+			`EVAL "return KEYS.extra" 1 k`,
 		}},
 		{name: "numkeys", steps: []step{
 			`EVAL "return 1" 2 a`,
@@ -309,6 +319,127 @@ func TestScriptShebang(t *testing.T) {
 			`SCRIPT LOAD "#!lua flags=bogus\nreturn 1"`,
 			`SCRIPT LOAD "#!lua flags=no-writes\nreturn redis.call('get','k')"`,
 			`EVALSHA_RO 3c2ee8dd5b1bcb13d3ec0b5dcbc9b0a80c49e8b2 0`,
+		}},
+	})
+}
+
+func TestScriptMemoryBounds(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "sparse", steps: []step{
+			`EVAL "local t = {} t[2^25] = 1 return #t" 0`,
+			`EVAL "local t = {} t[2^25] = 1 t[2^26] = 2 return {t[2^25], t[2^26]}" 0`,
+			`EVAL "local t = {} for i = 1, 1000 do t[i] = i end return #t" 0`,
+		}},
+	})
+}
+
+// TestScriptEndlessLoopShutdown checks that a script that never ends does
+// not hold up Close: the instruction hook aborts it.
+func TestScriptEndlessLoopShutdown(t *testing.T) {
+	srv, err := startKvd(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, srv.Addr().String())
+	c.write(encode("EVAL", "while true do end", "0"))
+	time.Sleep(200 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return while a script loops")
+	}
+}
+
+// randomLuaValue writes a random nested Lua value: scalars, arrays with
+// holes, status/error/double tables (no hash-ordered maps).
+func randomLuaValue(r *rand.Rand, depth int) string {
+	switch k := r.IntN(12); {
+	case k == 0:
+		return fmt.Sprintf("'%s'", strings.Repeat("ab", r.IntN(4)))
+	case k == 1:
+		return strconv.Itoa(r.IntN(2000) - 1000)
+	case k == 2:
+		return fmt.Sprintf("%d.%d", r.IntN(100)-50, r.IntN(100))
+	case k == 3:
+		return []string{"true", "false", "nil"}[r.IntN(3)]
+	case k == 4:
+		return fmt.Sprintf("{ok='st%d'}", r.IntN(10))
+	case k == 5:
+		return fmt.Sprintf("{err='CODE%d msg'}", r.IntN(10))
+	case k == 6:
+		return fmt.Sprintf("{double=%d.25}", r.IntN(100))
+	case depth > 5:
+		return "{}"
+	default:
+		n := r.IntN(5)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = randomLuaValue(r, depth+1)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+}
+
+// TestScriptRandomConversions returns seeded random nested tables from
+// scripts on both servers, in both protocols, with and without
+// redis.setresp(3).
+func TestScriptRandomConversions(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 1))
+	var steps []step
+	for i := 0; i < 60; i++ {
+		v := randomLuaValue(r, 0)
+		prefix := ""
+		if i%2 == 1 {
+			prefix = "redis.setresp(3) "
+		}
+		steps = append(steps, `EVAL "`+prefix+`return `+v+`" 0`)
+	}
+	diffCases(t, []dcase{{name: "random", steps: steps}})
+}
+
+func TestScriptTransactionsAndStats(t *testing.T) {
+	diffCases(t, []dcase{
+		{name: "multi", steps: []step{
+			`MULTI`,
+			`EVAL "return redis.call('incr','m')" 0`,
+			`EVAL "return redis.call('nosuch')" 0`,
+			`EXEC`,
+			`GET m`,
+		}},
+		{name: "watch", steps: []step{
+			`SET w 1`,
+			`WATCH w`,
+			`EVAL "return redis.call('incr','w')" 0`,
+			`MULTI`,
+			`GET w`,
+			`EXEC`,
+		}},
+		{name: "blocking", steps: []step{
+			`EVAL "return redis.call('blpop','nolist',0)" 0`,
+			`EVAL "return redis.call('brpoplpush','a','b',0)" 0`,
+			`EVAL "return redis.call('bzpopmin','z',1)" 0`,
+		}},
+		{name: "time", steps: []step{
+			`!type EVAL "return redis.call('time')" 0`,
+			`EVAL "local a = redis.call('time') local b = redis.call('time') return a[1] == b[1] and a[2] == b[2]" 0`,
+		}},
+		{name: "stats", steps: []step{
+			`CONFIG RESETSTAT`,
+			`EVAL "redis.call('incr','s1') redis.call('incr','s1') return redis.call('get','s1')" 0`,
+			`EVAL "return redis.call('incr','s1','x')" 0`,
+			`SET str notanumber`,
+			`EVAL "return redis.call('incr','str')" 0`,
+			`EVAL "return redis.pcall('incr','str')" 0`,
+			`EVAL "return {err='MY thing'}" 0`,
+			`!re:cmdstat_incr:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+) INFO commandstats`,
+			`!re:cmdstat_eval:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,rejected_calls=(\d+),failed_calls=(\d+) INFO commandstats`,
+			`!re:(errorstat_ERR:count=\d+) INFO errorstats`,
+			`!re:(errorstat_MY:count=\d+) INFO errorstats`,
+			`!re:(total_error_replies:\d+) INFO stats`,
 		}},
 	})
 }

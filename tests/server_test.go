@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -531,6 +532,9 @@ func TestServerShutdown(t *testing.T) {
 	for _, cmd := range []string{"SHUTDOWN", "SHUTDOWN NOSAVE", "shutdown now force", "SHUTDOWN SAVE FORCE", "SHUTDOWN NOSAVE NOW FORCE"} {
 		t.Run(cmd, func(t *testing.T) {
 			cfg := testConfig()
+			if err := cfg.Set("dir", t.TempDir()); err != nil { // SHUTDOWN SAVE writes dump.rdb there
+				t.Fatal(err)
+			}
 			srv, err := server.New(cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -571,10 +575,21 @@ func TestServerShutdown(t *testing.T) {
 	}
 }
 
-// TestServerShutdownSaveRefused checks that SHUTDOWN SAVE, which kvd
-// cannot honour, leaves the server running.
+// TestServerShutdownSaveRefused checks that SHUTDOWN SAVE whose save fails
+// (its directory is gone) leaves the server running.
 func TestServerShutdownSaveRefused(t *testing.T) {
-	srv := newKvd(t, nil)
+	dir := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := newKvd(t, func(cfg *server.Config) {
+		if err := cfg.Set("dir", dir); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
 	c := dial(t, srv.Addr().String())
 	if r := c.do("SHUTDOWN", "SAVE"); r != "-ERR Errors trying to SHUTDOWN. Check logs.\r\n" {
 		t.Fatalf("SHUTDOWN SAVE: %q", r)

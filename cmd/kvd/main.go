@@ -108,16 +108,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	go func() {
-		select {
-		case sig := <-sigs:
-			name := "SIGTERM"
-			if sig == syscall.SIGINT {
-				name = "SIGINT"
+		for {
+			select {
+			case sig := <-sigs:
+				name := "SIGTERM"
+				if sig == syscall.SIGINT {
+					name = "SIGINT"
+				}
+				// The final save may take a while; a failed one keeps
+				// the server running, waiting for the next signal.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				err := srv.ShutdownOnSignal(ctx, name)
+				cancel()
+				if err == nil {
+					return
+				}
+			case <-srv.Done():
+				return
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			srv.ShutdownOnSignal(ctx, name)
-		case <-srv.Done():
 		}
 	}()
 	if err := srv.Serve(); err != nil && !errors.Is(err, server.ErrServerClosed) {
@@ -181,10 +189,28 @@ func loadConfig(args []string, stdin io.Reader) (server.Config, error) {
 		opt.text = strings.Join(append([]string{"--" + opt.args[0]}, opt.args[1:]...), " ")
 		lines = append(lines, opt)
 	}
+	// Save points: redis-server's defaults unless "save" lines (in the
+	// file or on the command line) say otherwise; the first such line
+	// replaces the defaults, the next ones add to it, and save "" clears
+	// what came before.
+	var savePoints []server.SavePoint
+	sawSave := false
 	for _, l := range lines {
 		if err := applyLine(&cfg, l); err != nil {
 			return cfg, err
 		}
+		if strings.EqualFold(l.args[0], "save") {
+			if !sawSave || len(cfg.SavePoints) == 0 {
+				savePoints = nil
+			}
+			sawSave = true
+			savePoints = append(savePoints, cfg.SavePoints...)
+		}
+	}
+	if sawSave {
+		cfg.SavePoints = savePoints
+	} else {
+		cfg.SavePoints = server.DefaultSavePoints
 	}
 	return cfg, nil
 }
@@ -299,10 +325,10 @@ func applyLine(cfg *server.Config, l configLine) error {
 	if len(values) > 1 && !server.IsMultiArg(name) {
 		return fail("wrong number of arguments")
 	}
-	if name == "save" || name == "appendonly" {
-		// kvd has no persistence yet; accept the "off" values redis.conf files use.
+	if name == "appendonly" {
+		// kvd has no AOF yet; accept the "off" value redis.conf files use.
 		v := strings.Join(values, " ")
-		if (name == "save" && strings.TrimSpace(v) != "" && v != `""`) || (name == "appendonly" && !strings.EqualFold(v, "no")) {
+		if !strings.EqualFold(v, "no") {
 			fmt.Fprintf(os.Stderr, "kvd: warning: '%s' ignored: kvd has no persistence yet\n", l.text)
 			return nil
 		}

@@ -115,7 +115,10 @@ func TestRunConfigFileAndFlags(t *testing.T) {
 	}
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{rel, "--timeout", "9", "--databases", "4"}, &stdout, &stderr) }()
+	// The default save points make SHUTDOWN save: into dir.
+	go func() {
+		done <- run([]string{rel, "--timeout", "9", "--databases", "4", "--dir", dir}, &stdout, &stderr)
+	}()
 
 	waitOutput(t, &stdout, regexp.MustCompile(`Ready to accept connections\n`))
 	// redis-server's start-up lines, in its order.
@@ -282,6 +285,7 @@ func TestBinarySignals(t *testing.T) {
 			var stdout syncBuffer
 			addr, port := freeAddr(t)
 			cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port)
+			cmd.Dir = t.TempDir() // the default save points save dump.rdb here on exit
 			cmd.Stdout, cmd.Stderr = &stdout, &stdout
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

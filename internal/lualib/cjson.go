@@ -86,9 +86,9 @@ func newCJSONModule(L *lua.LState, null *lua.LUserData) *lua.LTable {
 		"encode":                  cfg.encode,
 		"decode":                  cfg.decode,
 		"encode_sparse_array":     cfg.cfgEncodeSparseArray,
-		"encode_max_depth":        cfg.intOption(1, func(c *cjsonConfig) *int32 { return &c.encodeMaxDepth }, 1, math.MaxInt32),
-		"decode_max_depth":        cfg.intOption(1, func(c *cjsonConfig) *int32 { return &c.decodeMaxDepth }, 1, math.MaxInt32),
-		"encode_number_precision": cfg.intOption(1, func(c *cjsonConfig) *int32 { return &c.precision }, 1, 14),
+		"encode_max_depth":        cfg.intOption(func(c *cjsonConfig) *int32 { return &c.encodeMaxDepth }, 1, math.MaxInt32),
+		"decode_max_depth":        cfg.intOption(func(c *cjsonConfig) *int32 { return &c.decodeMaxDepth }, 1, math.MaxInt32),
+		"encode_number_precision": cfg.intOption(func(c *cjsonConfig) *int32 { return &c.precision }, 1, 14),
 		"encode_keep_buffer":      cfg.enumOption(func(c *cjsonConfig) *int { return &c.keepBuffer }, nil),
 		"encode_invalid_numbers":  cfg.enumOption(func(c *cjsonConfig) *int { return &c.encodeInvalid }, []string{"off", "on", "null"}),
 		"decode_invalid_numbers":  cfg.enumOption(func(c *cjsonConfig) *int { return &c.decodeInvalid }, nil),
@@ -134,7 +134,7 @@ func integerOption(L *lua.LState, i int, p *int32, min, max int32) {
 	L.Push(lua.LNumber(*p))
 }
 
-func (c *cjsonConfig) intOption(_ int, field func(*cjsonConfig) *int32, min, max int32) lua.LGFunction {
+func (c *cjsonConfig) intOption(field func(*cjsonConfig) *int32, min, max int32) lua.LGFunction {
 	return func(L *lua.LState) int {
 		argInit(L, 1)
 		integerOption(L, 1, field(c), min, max)
@@ -156,7 +156,7 @@ func enumOption(L *lua.LState, i int, p *int, options []string) {
 				*p = boolTrue
 			}
 		} else {
-			name := checkLStringArg(L, i)
+			name := checkLString(L, i)
 			found := -1
 			for j, o := range options {
 				if o == name {
@@ -176,9 +176,6 @@ func enumOption(L *lua.LState, i int, p *int, options []string) {
 		L.Push(lua.LString(options[*p]))
 	}
 }
-
-// checkLStringArg is luaL_checkstring for option names.
-func checkLStringArg(L *lua.LState, i int) string { return checkLString(L, i) }
 
 func (c *cjsonConfig) enumOption(field func(*cjsonConfig) *int, options []string) lua.LGFunction {
 	return func(L *lua.LState) int {
@@ -211,16 +208,17 @@ var jsonEscapes = func() (e [256]string) {
 }()
 
 type jsonEncoder struct {
-	L   *lua.LState
-	cfg *cjsonConfig
-	buf []byte
+	L       *lua.LState
+	cfg     *cjsonConfig
+	buf     []byte
+	scratch pucScratch
 }
 
 func (c *cjsonConfig) encode(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		argError(L, 1, "expected 1 argument")
 	}
-	e := jsonEncoder{L: L, cfg: c, buf: c.buf[:0]}
+	e := jsonEncoder{L: L, cfg: c, buf: c.buf[:0], scratch: newScratch(L)}
 	e.value(L.Get(1), 0, 1)
 	L.Push(lua.LString(e.buf))
 	if c.keepBuffer != 0 && cap(e.buf) <= 1<<20 {
@@ -308,7 +306,7 @@ func (e *jsonEncoder) arrayLength(t *lua.LTable) int32 {
 func (e *jsonEncoder) object(t *lua.LTable, depth, slots int) {
 	e.buf = append(e.buf, '{')
 	first := true
-	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+	pucPairs(t, &e.scratch, func(k, v lua.LValue) {
 		if !first {
 			e.buf = append(e.buf, ',')
 		}
@@ -325,7 +323,7 @@ func (e *jsonEncoder) object(t *lua.LTable, depth, slots int) {
 			e.fail(k, "table key must be a number or string")
 		}
 		e.value(v, depth, slots+2)
-	}
+	})
 	e.buf = append(e.buf, '}')
 }
 
@@ -422,6 +420,9 @@ type jsonDecoder struct {
 	depth int
 	slots int
 	tmp   []byte
+	// keys and vals hold the members of the open objects and arrays.
+	keys []string
+	vals []lua.LValue
 }
 
 // at is the byte at i, or NUL past the end (lua-cjson reads a C string).
@@ -666,61 +667,78 @@ func (d *jsonDecoder) value(tok *token) lua.LValue {
 
 func (d *jsonDecoder) object() lua.LValue {
 	d.descend(3)
-	t := d.L.CreateTable(0, 0)
 	d.slots += 2 // the table, then each key while its value is parsed
+	// Members are collected first, so that the table is created at its
+	// final size (gopher-lua otherwise starts every map at 32 slots); they
+	// are then set in document order, as lua-cjson sets them.
+	base := len(d.vals)
 	var tok token
 	d.next(&tok)
-	if tok.typ == tObjEnd {
-		d.depth--
-		d.slots -= 2
-		return t
+	if tok.typ != tObjEnd {
+		for {
+			if tok.typ != tString {
+				d.throw("object key string", &tok)
+			}
+			key := tok.str
+			d.next(&tok)
+			if tok.typ != tColon {
+				d.throw("colon", &tok)
+			}
+			d.next(&tok)
+			v := d.value(&tok)
+			d.keys = append(d.keys, key)
+			d.vals = append(d.vals, v)
+			d.next(&tok)
+			if tok.typ == tObjEnd {
+				break
+			}
+			if tok.typ != tComma {
+				d.throw("comma or object end", &tok)
+			}
+			d.next(&tok)
+		}
 	}
-	for {
-		if tok.typ != tString {
-			d.throw("object key string", &tok)
-		}
-		key := tok.str
-		d.next(&tok)
-		if tok.typ != tColon {
-			d.throw("colon", &tok)
-		}
-		d.next(&tok)
-		t.RawSetString(key, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tObjEnd {
-			d.depth--
-			d.slots -= 2
-			return t
-		}
-		if tok.typ != tComma {
-			d.throw("comma or object end", &tok)
-		}
-		d.next(&tok)
+	n := len(d.vals) - base
+	t := d.L.CreateTable(0, n)
+	for i := 0; i < n; i++ {
+		t.RawSetString(d.keys[base+i], d.vals[base+i])
+		d.vals[base+i] = nil
 	}
+	d.keys, d.vals = d.keys[:base], d.vals[:base]
+	d.depth--
+	d.slots -= 2
+	return t
 }
 
 func (d *jsonDecoder) array() lua.LValue {
 	d.descend(2)
-	t := d.L.CreateTable(0, 0)
 	d.slots++
+	base := len(d.vals)
 	var tok token
 	d.next(&tok)
-	if tok.typ == tArrEnd {
-		d.depth--
-		d.slots--
-		return t
-	}
-	for i := 1; ; i++ {
-		t.RawSetInt(i, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tArrEnd {
-			d.depth--
-			d.slots--
-			return t
+	if tok.typ != tArrEnd {
+		for {
+			v := d.value(&tok)
+			d.vals = append(d.vals, v)
+			d.keys = append(d.keys, "")
+			d.next(&tok)
+			if tok.typ == tArrEnd {
+				break
+			}
+			if tok.typ != tComma {
+				d.throw("comma or array end", &tok)
+			}
+			d.next(&tok)
 		}
-		if tok.typ != tComma {
-			d.throw("comma or array end", &tok)
-		}
-		d.next(&tok)
 	}
+	n := len(d.vals) - base
+	t := d.L.CreateTable(n, 0)
+	for i := 0; i < n; i++ {
+		t.RawSetInt(i+1, d.vals[base+i])
+		d.vals[base+i] = nil
+	}
+	d.keys, d.vals = d.keys[:base], d.vals[:base]
+	d.depth--
+	d.slots--
+	return t
 }

@@ -39,17 +39,21 @@ func mpPack(L *lua.LState) int {
 		argError(L, 0, "Too many arguments for MessagePack pack.")
 	}
 	var buf []byte
+	sc := newScratch(L)
 	for i := 1; i <= n; i++ {
-		buf = mpEncode(buf, L.Get(i), 0)
+		buf = mpEncode(buf, L.Get(i), 0, &sc)
 	}
 	L.Push(lua.LString(buf))
 	return 1
 }
 
 // AppendMsgpack appends v encoded as cmsgpack.pack encodes it.
-func AppendMsgpack(buf []byte, v lua.LValue) []byte { return mpEncode(buf, v, 0) }
+func AppendMsgpack(buf []byte, v lua.LValue) []byte {
+	var sc pucScratch
+	return mpEncode(buf, v, 0, &sc)
+}
 
-func mpEncode(buf []byte, v lua.LValue, level int) []byte {
+func mpEncode(buf []byte, v lua.LValue, level int, sc *pucScratch) []byte {
 	switch x := v.(type) {
 	case lua.LString:
 		return mpEncodeBytes(buf, string(x))
@@ -67,7 +71,7 @@ func mpEncode(buf []byte, v lua.LValue, level int) []byte {
 		if n, ok := mpTableIsArray(x); ok {
 			buf = mpEncodeHeader(buf, 0x90, 0xdc, 0xdd, uint64(n))
 			for j := 1; j <= n; j++ {
-				buf = mpEncode(buf, x.RawGetInt(j), level+1)
+				buf = mpEncode(buf, x.RawGetInt(j), level+1, sc)
 			}
 			return buf
 		}
@@ -76,10 +80,10 @@ func mpEncode(buf []byte, v lua.LValue, level int) []byte {
 			count++
 		}
 		buf = mpEncodeHeader(buf, 0x80, 0xde, 0xdf, uint64(count))
-		for k, val := x.Next(lua.LNil); k != lua.LNil; k, val = x.Next(k) {
-			buf = mpEncode(buf, k, level+1)
-			buf = mpEncode(buf, val, level+1)
-		}
+		pucPairs(x, sc, func(k, val lua.LValue) {
+			buf = mpEncode(buf, k, level+1, sc)
+			buf = mpEncode(buf, val, level+1, sc)
+		})
 		return buf
 	}
 	return append(buf, 0xc0)
@@ -183,7 +187,8 @@ type mpDecoder struct {
 	data  string
 	pos   int
 	err   mpErr
-	slots int // Lua stack slots the C decoder would be using
+	slots int          // Lua stack slots the C decoder would be using
+	vals  []lua.LValue // members of the open arrays and maps
 }
 
 func (d *mpDecoder) need(n int) bool {
@@ -351,28 +356,35 @@ func (d *mpDecoder) str(hdr, n int) lua.LValue {
 }
 
 // array decodes n elements. Each element takes at least one byte, so a
-// forged count fails with "Missing bytes" without allocating for it.
+// forged count fails with "Missing bytes" without allocating for it. The
+// elements are collected first and the table created at its final size.
 func (d *mpDecoder) array(n int) lua.LValue {
-	t := d.L.CreateTable(0, 0)
 	d.slots++ // the table
 	d.checkStack(1, "in function mp_decode_to_lua_array")
 	d.slots++ // the index, pushed before the value is decoded
+	base := len(d.vals)
 	for i := 1; i <= n; i++ {
 		v := d.decode()
 		if d.err != mpOK {
 			return nil
 		}
-		if v != lua.LNil {
-			t.RawSetInt(i, v)
-		}
+		d.vals = append(d.vals, v)
 	}
+	t := d.L.CreateTable(n, 0)
+	for i, v := range d.vals[base:] {
+		if v != lua.LNil { // t[i] = nil sets nothing
+			t.RawSetInt(i+1, v)
+		}
+		d.vals[base+i] = nil
+	}
+	d.vals = d.vals[:base]
 	d.slots -= 2
 	return t
 }
 
 func (d *mpDecoder) hash(n int) lua.LValue {
-	t := d.L.CreateTable(0, 0)
 	d.slots++ // the table
+	base := len(d.vals)
 	for i := 0; i < n; i++ {
 		k := d.decode()
 		if d.err != mpOK {
@@ -392,8 +404,14 @@ func (d *mpDecoder) hash(n int) lua.LValue {
 				raise0(d.L, "table index is NaN")
 			}
 		}
-		t.RawSet(k, v)
+		d.vals = append(d.vals, k, v)
 	}
+	t := d.L.CreateTable(0, n)
+	for i := base; i < len(d.vals); i += 2 {
+		t.RawSet(d.vals[i], d.vals[i+1])
+		d.vals[i], d.vals[i+1] = nil, nil
+	}
+	d.vals = d.vals[:base]
 	d.slots--
 	return t
 }

@@ -10,11 +10,14 @@
 // implementation (integer conversions of out-of-range doubles, the shifts of
 // an x86-64 CPU) follows what an x86-64 build of Redis does.
 //
-// One difference cannot be removed here: the order in which pairs() visits
-// the keys of a table. PUC Lua visits hash keys in the order of its internal
-// hash layout; gopher-lua visits them in insertion order. cjson.encode and
-// cmsgpack.pack of tables with more than one non-array key therefore emit
-// the same members in a different order than Redis (see docs in README).
+// Key order: PUC Lua visits hash keys in the order of its internal hash
+// layout, gopher-lua in insertion order. cjson.encode and cmsgpack.pack emit
+// members in Lua 5.1's order by replaying the table's construction on a
+// model of Lua 5.1's tables (order.go): byte-identical to Redis for decoded
+// documents and tables filled key by key, and for constructors with several
+// fields ({a = 1, b = 2, c = 3}, which Lua 5.1 presizes) when the engine
+// marks them (MarkConstructors). OpenPairs gives scripts' pairs() the same
+// order. See docs/lualib.md.
 package lualib
 
 import (

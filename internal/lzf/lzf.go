@@ -17,7 +17,7 @@ const (
 	maxLit = 1 << 5          // longest literal run
 	maxOff = 1 << 13         // farthest back reference
 	maxRef = (1 << 8) + 1<<3 // longest back reference (264 bytes)
-	hlog   = 14              // hash table size (log2)
+	hlog   = 16              // hash table size (log2), as Redis builds liblzf
 )
 
 // ErrCorrupt reports compressed data that does not decode to the expected
@@ -76,89 +76,143 @@ func Decompress(dst, src []byte) error {
 	return nil
 }
 
-// Compressor compresses; it keeps its hash table between calls so that
-// compressing allocates nothing. The zero value is ready to use; a
-// Compressor is not safe for concurrent use.
+// Compressor compresses as liblzf's lzf_compress does with the settings
+// Redis builds it with (a 2^16-entry hash table, "very fast" mode), so
+// that kvd's RDB files and DUMP payloads are byte-identical to Redis's. It
+// keeps its hash table between calls, so that compressing allocates
+// nothing. The zero value is ready to use; a Compressor is not safe for
+// concurrent use.
 type Compressor struct {
-	table *[1 << hlog]int32 // position+1 of the last 3-byte sequence with each hash
+	table *[1 << hlog]uint32 // input offset of the last sequence with each hash (0: none)
 }
 
-func hash3(v uint32) uint32 {
-	return (v * 2654435761) >> (32 - hlog)
+// hashIndex is liblzf's IDX of the 3-byte window kept in h.
+func hashIndex(h uint32) uint32 {
+	return ((h >> (3*8 - hlog)) - h*5) & (1<<hlog - 1)
 }
 
 // Compress compresses src into dst and returns the compressed length, or 0
 // if the result would not fit in len(dst) (callers then store src as it is).
 func (c *Compressor) Compress(dst, src []byte) int {
 	if c.table == nil {
-		c.table = new([1 << hlog]int32)
+		c.table = new([1 << hlog]uint32)
 	} else {
 		clear(c.table[:])
 	}
 	t := c.table
-	out := 0
-	litStart := 0 // start of the pending literal run
-	// flushLit writes src[litStart:end] as literal runs.
-	flushLit := func(end int) bool {
-		for litStart < end {
-			n := min(end-litStart, maxLit)
-			if out+1+n > len(dst) {
-				return false
-			}
-			dst[out] = byte(n - 1)
-			copy(dst[out+1:], src[litStart:litStart+n])
-			out += 1 + n
-			litStart += n
-		}
-		return true
-	}
-	ip := 0
-	for ip+2 < len(src) {
-		v := uint32(src[ip]) | uint32(src[ip+1])<<8 | uint32(src[ip+2])<<16
-		h := hash3(v)
-		ref := int(t[h]) - 1
-		t[h] = int32(ip + 1)
-		if ref >= 0 && ip-ref <= maxOff && src[ref] == src[ip] && src[ref+1] == src[ip+1] && src[ref+2] == src[ip+2] {
-			n := 3
-			limit := min(len(src)-ip, maxRef)
-			for n < limit && src[ref+n] == src[ip+n] {
-				n++
-			}
-			if !flushLit(ip) {
-				return 0
-			}
-			off := ip - ref - 1
-			l := n - 2
-			if l < 7 {
-				if out+2 > len(dst) {
-					return 0
-				}
-				dst[out] = byte(l<<5 | off>>8)
-				dst[out+1] = byte(off)
-				out += 2
-			} else {
-				if out+3 > len(dst) {
-					return 0
-				}
-				dst[out] = byte(7<<5 | off>>8)
-				dst[out+1] = byte(l - 7)
-				dst[out+2] = byte(off)
-				out += 3
-			}
-			// Index the sequences inside the match (cheaply: its last two).
-			end := ip + n
-			for p := max(ip+1, end-2); p+2 < len(src) && p < end; p++ {
-				w := uint32(src[p]) | uint32(src[p+1])<<8 | uint32(src[p+2])<<16
-				t[hash3(w)] = int32(p + 1)
-			}
-			ip = end
-			litStart = ip
-			continue
-		}
-		ip++
-	}
-	if !flushLit(len(src)) {
+	n := len(src)
+	if n == 0 {
 		return 0
 	}
-	return out
+	out := len(dst)
+	// op is where the next byte goes; lit counts the bytes of the open
+	// literal run, whose control byte sits at op-lit-1.
+	op, lit := 1, 0
+	ip := 0
+	h := uint32(src[0])<<8 | uint32(src[1%n])
+	for ip+2 < n {
+		h = h<<8 | uint32(src[ip+2])
+		slot := &t[hashIndex(h)]
+		ref := int(*slot)
+		*slot = uint32(ip)
+		if off := ip - ref - 1; ref > 0 && off < maxOff && off >= 0 &&
+			src[ref+2] == src[ip+2] && src[ref] == src[ip] && src[ref+1] == src[ip+1] {
+			// A back reference: close the literal run first.
+			if op+3+1 >= out && op-b2i(lit == 0)+3+1 >= out {
+				return 0
+			}
+			dst[op-lit-1] = byte(lit - 1)
+			op -= b2i(lit == 0)
+			l := matchLen(src, ref, ip)
+			l -= 2 // now the match length minus 1
+			ip++
+			if l < 7 {
+				dst[op] = byte(off>>8 + l<<5)
+				op++
+			} else {
+				dst[op] = byte(off>>8 + 7<<5)
+				dst[op+1] = byte(l - 7)
+				op += 2
+			}
+			dst[op] = byte(off)
+			op++
+			lit = 0
+			op++ // room for the next run's control byte
+			ip += l + 1
+			if ip >= n-2 {
+				break
+			}
+			// Index the last two positions of the match.
+			ip -= 2
+			h = uint32(src[ip])<<8 | uint32(src[ip+1])
+			h = h<<8 | uint32(src[ip+2])
+			t[hashIndex(h)] = uint32(ip)
+			ip++
+			h = h<<8 | uint32(src[ip+2])
+			t[hashIndex(h)] = uint32(ip)
+			ip++
+			continue
+		}
+		if op >= out {
+			return 0
+		}
+		lit++
+		dst[op] = src[ip]
+		op++
+		ip++
+		if lit == maxLit {
+			dst[op-lit-1] = byte(lit - 1)
+			lit = 0
+			op++
+		}
+	}
+	if op+3 > out {
+		return 0
+	}
+	for ip < n {
+		if op >= out {
+			return 0
+		}
+		lit++
+		dst[op] = src[ip]
+		op++
+		ip++
+		if lit == maxLit {
+			dst[op-lit-1] = byte(lit - 1)
+			lit = 0
+			op++
+		}
+	}
+	dst[op-lit-1] = byte(lit - 1)
+	op -= b2i(lit == 0)
+	return op
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// matchLen returns how many bytes from ip match those from ref, knowing
+// the first three do, as liblzf measures it: at most maxRef and, except
+// as its unrolled first 16 comparisons allow, at most n-ip-2.
+func matchLen(src []byte, ref, ip int) int {
+	l := 2
+	maxLen := min(len(src)-ip-2, maxRef)
+	if maxLen > 16 {
+		for k := 0; k < 16; k++ {
+			l++
+			if src[ref+l] != src[ip+l] {
+				return l
+			}
+		}
+	}
+	for {
+		l++
+		if l >= maxLen || src[ref+l] != src[ip+l] {
+			return l
+		}
+	}
 }

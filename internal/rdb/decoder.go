@@ -215,8 +215,8 @@ func (d *Decoder) Next(e *Entry) error {
 			if err := d.r.readFull(b[:]); err != nil {
 				return d.short(err)
 			}
-			if want := binary.LittleEndian.Uint64(b[:]); want != 0 && want != sum {
-				return &ChecksumError{Expected: want, Got: sum}
+			if stored := binary.LittleEndian.Uint64(b[:]); stored != 0 && stored != sum {
+				return &ChecksumError{Expected: sum, Got: stored}
 			}
 			return io.EOF
 		default:
@@ -231,11 +231,12 @@ func (d *Decoder) Next(e *Entry) error {
 	}
 }
 
-// ChecksumError reports a CRC-64 trailer that does not match the file.
+// ChecksumError reports a CRC-64 trailer that does not match the file:
+// Expected is the CRC of the file, Got the trailer's.
 type ChecksumError struct{ Expected, Got uint64 }
 
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("Wrong RDB checksum expected: (%x) got (%x). Aborting now.", e.Expected, e.Got)
+	return fmt.Sprintf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now.", e.Expected, e.Got)
 }
 
 // Is makes errors.Is(err, ErrChecksum) hold.
@@ -255,18 +256,14 @@ func VerifyDump(p []byte) bool {
 }
 
 // DecodeDump decodes the value of a DUMP payload whose footer VerifyDump
-// accepted. v's slices point into d's memory; pass the same Decoder (or a
-// new one from NewDumpDecoder) each time.
+// accepted. Like Redis it reads the value from the whole payload, footer
+// included: a value cut short takes its last bytes from the footer. v's
+// slices point into p or into memory of their own.
 func DecodeDump(p []byte, v *Value) error {
-	if len(p) < 10 {
-		return &CorruptError{Reason: "payload too short"}
-	}
-	d := NewDumpDecoder(p[:len(p)-10])
-	return d.ReadDumpValue(v)
+	return NewDumpDecoder(p).ReadDumpValue(v)
 }
 
-// NewDumpDecoder returns a Decoder for the body of a DUMP payload (without
-// its 10-byte footer).
+// NewDumpDecoder returns a Decoder reading a value from body.
 func NewDumpDecoder(body []byte) *Decoder {
 	d := &Decoder{r: &reader{src: bytes.NewReader(nil), buf: body, w: len(body)}, version: Version}
 	return d

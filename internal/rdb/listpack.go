@@ -90,7 +90,7 @@ func (lp *Listpack) AppendInt(v int64) {
 // AppendFloat adds a sorted-set score, written as Redis writes scores into
 // a listpack: an integer when it is one, else its shortest decimal form.
 func (lp *Listpack) AppendFloat(f float64, scratch []byte) []byte {
-	if f > -1<<52 && f < 1<<52 && f == float64(int64(f)) && !(f == 0 && math.Signbit(f)) {
+	if f > -(1<<52-1) && f < 1<<52 && f == float64(int64(f)) && !(f == 0 && math.Signbit(f)) {
 		lp.AppendInt(int64(f))
 		return scratch
 	}

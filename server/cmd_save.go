@@ -1,0 +1,7 @@
+package server
+
+// saveCommands are the RDB persistence commands of save.go.
+var saveCommands = []*Command{
+	{Name: "bgsave", Proc: bgsaveCommand},
+	{Name: "lastsave", Proc: lastsaveCommand},
+}
