@@ -701,6 +701,7 @@ func blockingPop(c *Ctx, back bool) {
 		c.propagate(popName(back), key)
 		c.notify(notifyList, popEvent(back), key)
 		c.deleteIfEmpty(key, l)
+		c.touched(c.dbIndex, key) // the key popped, not every key named
 		return
 	}
 	if c.denyBlocking {
@@ -813,6 +814,7 @@ func blockingZPop(c *Ctx, highest bool) {
 		}
 		zpopOneReply(c, key, e.ZSet(), highest)
 		c.propagate(zpopName(highest), key)
+		c.touched(c.dbIndex, key) // the key popped, not every key named
 		return
 	}
 	if c.denyBlocking {

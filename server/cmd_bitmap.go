@@ -338,6 +338,8 @@ func bitopCommand(c *Ctx) {
 	if maxLen == 0 {
 		if c.db.Delete(dst, now) {
 			c.notify(notifyGeneric, "del", dst)
+		} else {
+			c.noChange()
 		}
 		c.replyInt(0)
 		return

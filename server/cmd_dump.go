@@ -157,7 +157,11 @@ func restoreCommand(c *Ctx) {
 // saveCommand is SAVE: the dataset written to dir/dbfilename in the
 // foreground.
 func saveCommand(c *Ctx) {
-	if err := c.srv.saveRDB(); err != nil {
+	if c.srv.save.bg != nil {
+		c.replyError(errSaveRunning)
+		return
+	}
+	if err := c.srv.saveSync(); err != nil {
 		c.replyError(errSaveFailed)
 		return
 	}
@@ -183,7 +187,7 @@ func debugReload(c *Ctx) {
 	}
 	s := c.srv
 	if save {
-		if err := s.saveRDB(); err != nil {
+		if err := s.saveSync(); err != nil {
 			c.replyError(errSaveFailed)
 			return
 		}

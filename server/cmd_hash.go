@@ -122,6 +122,7 @@ func hsetnxCommand(c *Ctx) {
 	if h == nil {
 		h = c.newHash(c.argv[1])
 	} else if h.Exists(c.argv[2]) {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -223,7 +224,9 @@ func hdelCommand(c *Ctx) {
 			}
 		}
 	}
-	if deleted > 0 {
+	if deleted == 0 {
+		c.noChange() // no key changed: no WATCH, dirty count or cache touched, as in Redis
+	} else {
 		c.notify(notifyHash, "hdel", key)
 		if removed {
 			c.notify(notifyGeneric, "del", key)

@@ -61,6 +61,7 @@ func pfaddCommand(c *Ctx) {
 		c.replyInt(1)
 		return
 	}
+	c.noChange()
 	c.replyInt(0)
 }
 

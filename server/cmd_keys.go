@@ -265,6 +265,9 @@ func renameGeneric(c *Ctx, nx bool) {
 			c.notify(notifyGeneric, "rename_to", dst)
 		}
 	}
+	if !renamed {
+		c.noChange() // the same name, or RENAMENX onto an existing key
+	}
 	switch {
 	case !nx:
 		c.replyOK()

@@ -91,6 +91,7 @@ func pushGeneric(c *Ctx, back, xx bool) {
 	}
 	if l == nil {
 		if xx {
+			c.noChange()
 			c.replyInt(0)
 			return
 		}
@@ -134,6 +135,7 @@ func popGeneric(c *Ctx, back bool) {
 		return
 	}
 	if l == nil {
+		c.noChange()
 		if hasCount {
 			c.replyNullArray()
 		} else {
@@ -151,6 +153,7 @@ func popGeneric(c *Ctx, back bool) {
 		c.replyBulk(v)
 	} else {
 		if count == 0 {
+			c.noChange()
 			c.replyEmptyArray()
 			return
 		}
@@ -402,6 +405,7 @@ func linsertCommand(c *Ctx) {
 		return
 	}
 	if l == nil {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -410,6 +414,7 @@ func linsertCommand(c *Ctx) {
 	for i := 0; ; i++ {
 		v, ok := it.Next()
 		if !ok {
+			c.noChange()
 			c.replyInt(-1)
 			return
 		}
@@ -437,6 +442,7 @@ func lremCommand(c *Ctx) {
 		return
 	}
 	if l == nil {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -450,6 +456,8 @@ func lremCommand(c *Ctx) {
 	if removed > 0 {
 		c.notify(notifyList, "lrem", key)
 		c.deleteIfEmpty(key, l)
+	} else {
+		c.noChange()
 	}
 	c.replyInt(int64(removed))
 }
@@ -470,6 +478,7 @@ func ltrimCommand(c *Ctx) {
 		return
 	}
 	if l == nil {
+		c.noChange()
 		c.replyOK()
 		return
 	}
@@ -508,6 +517,7 @@ func lmoveGeneric(c *Ctx, fromBack, toBack bool) {
 		return
 	}
 	if src == nil {
+		c.noChange()
 		c.replyNull()
 		return
 	}
@@ -520,10 +530,12 @@ func lmoveGeneric(c *Ctx, fromBack, toBack bool) {
 		c.db.AddList(dstKey, dst, c.now)
 	}
 	v, _ := src.Move(dst, fromBack, toBack)
+	c.touched(c.dbIndex, dstKey) // the destination first, as Redis signals them
 	c.notify(notifyList, pushName(toBack), dstKey)
 	c.replyBulk(v)
 	c.notify(notifyList, popEvent(fromBack), srcKey)
 	c.deleteIfEmpty(srcKey, src)
+	c.touched(c.dbIndex, srcKey)
 }
 
 // lmpopCommand implements LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT
@@ -560,6 +572,7 @@ func listMPop(c *Ctx, keys [][]byte, back bool, count int64) bool {
 		c.propagate(popName(back), key, num.AppendInt(nil, n))
 		c.notify(notifyList, popEvent(back), key)
 		c.deleteIfEmpty(key, l)
+		c.touched(c.dbIndex, key) // the key popped, not every key named
 		return true
 	}
 	return false

@@ -78,6 +78,8 @@ func saddCommand(c *Ctx) {
 	}
 	if added > 0 {
 		c.notify(notifySet, "sadd", key)
+	} else {
+		c.noChange()
 	}
 	c.replyInt(added)
 }
@@ -89,6 +91,7 @@ func sremCommand(c *Ctx) {
 		return
 	}
 	if !found {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -103,7 +106,9 @@ func sremCommand(c *Ctx) {
 			}
 		}
 	}
-	if removed > 0 {
+	if removed == 0 {
+		c.noChange()
+	} else {
 		c.notify(notifySet, "srem", key)
 		if s.Len() == 0 {
 			c.notify(notifyGeneric, "del", key)
@@ -398,6 +403,7 @@ func smoveCommand(c *Ctx) {
 	se, sfound := c.lookupWrite(src)
 	de, dfound := c.lookupWrite(dst)
 	if !sfound {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -407,6 +413,7 @@ func smoveCommand(c *Ctx) {
 	}
 	ss := se.Set()
 	if bytes.Equal(src, dst) {
+		c.noChange()
 		if ss.Has(m) {
 			c.replyInt(1)
 		} else {
@@ -415,6 +422,7 @@ func smoveCommand(c *Ctx) {
 		return
 	}
 	if !ss.Remove(m) {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -431,7 +439,9 @@ func smoveCommand(c *Ctx) {
 		ds = store.NewSet()
 		c.db.StoreSet(dst, ds, now)
 	}
+	c.touched(c.dbIndex, src)
 	if ds.Add(m, c.maxIntset()) {
+		c.touched(c.dbIndex, dst) // only if the member was not there
 		c.notify(notifySet, "sadd", dst)
 	}
 	c.replyInt(1)
@@ -499,6 +509,8 @@ func sinterGeneric(c *Ctx, keys [][]byte, mode interMode, dst []byte, limit int6
 		case interStore:
 			if c.db.Delete(dst, c.now) {
 				c.notify(notifyGeneric, "del", dst)
+			} else {
+				c.noChange()
 			}
 			c.replyInt(0)
 		case interCard:
@@ -594,6 +606,8 @@ func storeResult(c *Ctx, dst []byte, s *store.Set, event string, replyFirst bool
 	if s.Len() == 0 {
 		if c.db.Delete(dst, now) {
 			c.notify(notifyGeneric, "del", dst)
+		} else {
+			c.noChange()
 		}
 	} else {
 		c.db.StoreSet(dst, s, now)

@@ -392,6 +392,8 @@ func (s *sortState) output(vec []sortItem, start, end int, a sortArgs) {
 	if count == 0 {
 		if c.db.Delete(a.store, now) {
 			c.notify(notifyGeneric, "del", a.store)
+		} else {
+			c.noChange()
 		}
 		c.replyInt(0)
 		return

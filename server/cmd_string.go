@@ -322,6 +322,7 @@ func msetGeneric(c *Ctx, nx bool) {
 	if nx {
 		for j := 1; j < len(argv); j += 2 {
 			if _, found := c.lookupWrite(argv[j]); found {
+				c.noChange()
 				c.replyInt(0)
 				return
 			}

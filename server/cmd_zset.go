@@ -268,7 +268,9 @@ options:
 	default:
 		c.replyInt(added)
 	}
-	if added > 0 || updated > 0 {
+	if added == 0 && updated == 0 {
+		c.noChange()
+	} else {
 		ev := "zadd"
 		if incr {
 			ev = "zincr"
@@ -287,6 +289,7 @@ func zremCommand(c *Ctx) {
 		return
 	}
 	if !found {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -301,7 +304,9 @@ func zremCommand(c *Ctx) {
 			break
 		}
 	}
-	if deleted > 0 {
+	if deleted == 0 {
+		c.noChange()
+	} else {
 		c.notify(notifyZSet, "zrem", key)
 		if z.Len() == 0 {
 			c.notify(notifyGeneric, "del", key)
@@ -486,6 +491,8 @@ func (s *zrangeSink) finish(dst []byte) {
 		s.c.notify(notifyZSet, "zrangestore", dst)
 	} else if s.c.db.Delete(dst, now) {
 		s.c.notify(notifyGeneric, "del", dst)
+	} else {
+		s.c.noChange()
 	}
 }
 
@@ -689,6 +696,7 @@ func zremrangeGeneric(c *Ctx, kind zrangeKind) {
 		return
 	}
 	if !found {
+		c.noChange()
 		c.replyInt(0)
 		return
 	}
@@ -697,6 +705,7 @@ func zremrangeGeneric(c *Ctx, kind zrangeKind) {
 	switch kind {
 	case zrangeRank:
 		if start, end, ok = indexRange(start, end, int64(z.Len())); !ok {
+			c.noChange()
 			c.replyInt(0)
 			return
 		}
@@ -710,6 +719,8 @@ func zremrangeGeneric(c *Ctx, kind zrangeKind) {
 	if deleted > 0 {
 		c.notify(notifyZSet, zremrangeEvent(kind), key)
 		c.deleteIfEmptyZSet(key, z)
+	} else {
+		c.noChange()
 	}
 	c.replyInt(int64(deleted))
 }
@@ -738,6 +749,7 @@ func zpopGeneric(c *Ctx, keys [][]byte, highest, emitKey bool, count int64) {
 		}
 	}
 	if z == nil {
+		c.noChange()
 		if emitKey {
 			c.replyNullArray()
 		} else {
@@ -746,6 +758,7 @@ func zpopGeneric(c *Ctx, keys [][]byte, highest, emitKey bool, count int64) {
 		return
 	}
 	if count == 0 {
+		c.noChange()
 		c.replyEmptyArray()
 		return
 	}
@@ -833,6 +846,7 @@ func zsetMPop(c *Ctx, keys [][]byte, highest bool, count int64) bool {
 		n := e.ZSet().Len()
 		zpopGeneric(c, [][]byte{key}, highest, true, count)
 		c.propagate(zpopName(highest), key, num.AppendInt(nil, min(count, int64(n))))
+		c.touched(c.dbIndex, key) // the key popped, not every key named
 		return true
 	}
 	return false
@@ -1121,6 +1135,8 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 			c.replyInt(0)
 			if c.db.Delete(dst, now) {
 				c.notify(notifyGeneric, "del", dst)
+			} else {
+				c.noChange()
 			}
 			return
 		}

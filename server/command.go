@@ -343,7 +343,8 @@ func (s *Server) dispatch(c *Client) {
 	if s.scripts != nil && s.scripts.busy && s.busyRejects(c, cmd) {
 		return // a script is running long: -BUSY (script_busy.go)
 	}
-	if s.paused != pauseOff && (s.pauseHolds(cmd) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
+	// Like Redis's replicas, monitors are never paused.
+	if s.paused != pauseOff && c.flags&flagMonitor == 0 && (s.pauseHolds(s.scriptCmdFlags(c, cmd)) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
 	}

@@ -468,6 +468,7 @@ const (
 	errReloadOptions = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
 	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
 	errSaveFailed    = "ERR"
+	errSaveRunning   = "ERR Background save already in progress"
 )
 
 // errMonitorDenyBlocking is MONITOR's reply where the client may not block (inside MULTI).

@@ -91,7 +91,7 @@ func (e *scriptEngine) functions() *functionsState {
 	lm.RawSetString("__index", missing)
 	loadRedis.Metatable = lm
 	api := L.NewTable()
-	api.RawSetString("redis", vm.readonly(loadRedis, nil))
+	api.RawSetString("redis", vm.readonly(loadRedis))
 	am := L.NewTable()
 	am.RawSetString("__index", missing)
 	api.Metatable = am
@@ -275,7 +275,7 @@ func (f *functionsState) loadLibrary(code string) (*luaLibrary, string) {
 	vm := f.vm
 	fn, err := vm.compile(body, "user_function")
 	if err != nil {
-		return nil, "Error compiling function: " + luaCompileError(err, "user_function")
+		return nil, "Error compiling function: " + luaCompileError(err, "user_function", body)
 	}
 	lib := &luaLibrary{name: name, code: code, funcs: map[string]*libFunction{}}
 	f.loading = lib

@@ -25,8 +25,8 @@ type rdbState struct {
 	lastLoadExpire int64 // keys the last load skipped as expired
 }
 
-// rdbOptions returns the encoder options rdbcompression and rdbchecksum
-// give.
+// rdbOptionsOf returns the encoder options cfg's rdbcompression and
+// rdbchecksum give.
 func rdbOptionsOf(cfg *Config) rdb.Options {
 	comp, _ := cfg.Get("rdbcompression")
 	sum, _ := cfg.Get("rdbchecksum")
@@ -274,7 +274,7 @@ func (s *Server) saveRDB() error {
 	return nil
 }
 
-// errLoadDB wraps a load failure with how Redis words it in the log.
+// loadError is a load failure with the lines Redis logs for it.
 type loadError struct {
 	msg string // the log line
 	err error
@@ -402,8 +402,8 @@ func newRDBLoader(cfg *Config) *rdbLoader {
 // errDuplicate is how loading reports a collection holding an element twice.
 var errDuplicate = errors.New("duplicate elements detected")
 
-// build makes the store value of v (a string is returned as nil: store
-// puts strings itself). It fails on duplicates.
+// store puts v under key in db with the given deadline, in the encoding
+// Redis would give it on loading. It fails on duplicate elements.
 func (l *rdbLoader) store(db *store.DB, key []byte, v *rdb.Value, deadline, now int64) error {
 	switch v.Kind {
 	case rdb.KindString:

@@ -102,7 +102,7 @@ const (
 	saveSliceMax = 2 * time.Millisecond
 	// saveQueueMax: encoded bytes waiting for the writer beyond which the
 	// walk pauses (copy-before-write keeps writing).
-	saveQueueMax = 32 << 20
+	saveQueueMax = 8 << 20
 )
 
 // saveState is the background saves' bookkeeping (rdbState, in rdb.go,
@@ -228,7 +228,7 @@ func (p *savePipe) run(tmp, final string) error {
 		p.mu.Lock()
 		for _, b := range blocks {
 			p.queued -= len(b)
-			if len(p.free) < 8 {
+			if len(p.free) < saveQueueMax/(64<<10)+8 { // reused, not left to the collector
 				p.free = append(p.free, b)
 			}
 		}
@@ -556,14 +556,14 @@ func bgsaveCommand(c *Ctx) {
 	s := c.srv
 	switch {
 	case s.save.bg != nil:
-		c.replyError("ERR Background save already in progress")
+		c.replyError(errSaveRunning)
 	case c.denyBlocking:
 		// Inside MULTI (Redis's in_exec): the cron starts it.
 		s.save.scheduled = true
 		c.replyStatus("Background saving scheduled")
 	default:
 		if err := s.startBgsave(); err != nil {
-			c.replyError("ERR")
+			c.replyError(errSaveFailed)
 			return
 		}
 		c.replyStatus("Background saving started")

@@ -71,13 +71,12 @@ type scriptEngine struct {
 	bodyMem int64                  // bytes of cached script bodies
 	rand    rand48                 // math.random's state, shared by scripts and functions
 
-	fake    *Client    // the client redis.call runs commands as
-	fnFake  *Client    // the same, for functions
-	run     *scriptRun // the script running now, nil if none
-	runBuf  scriptRun
-	hook    scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
-	running *luaVM          // the sandbox running it
-	fns     *functionsState // libraries and their sandbox (function.go), made on first use
+	fake   *Client    // the client redis.call runs commands as
+	fnFake *Client    // the same, for functions
+	run    *scriptRun // the script running now, nil if none
+	runBuf scriptRun
+	hook   scriptHook      // gopher-lua's context: the instruction hook (script_busy.go)
+	fns    *functionsState // libraries and their sandbox (function.go), made on first use
 
 	// A busy script (script_busy.go).
 	busy, polling bool
@@ -95,9 +94,9 @@ type scriptRun struct {
 	caller   *Client
 	name     string // the SHA1 or the function's name, for error messages
 	readOnly bool   // no-writes, or an _RO command
-	allowOOM bool
-	wrote    bool // a write command was called: the script cannot be killed
-	repl     int  // redis.set_repl's flags
+	allowOOM bool   // allow-oom: kvd has no maxmemory, so nothing checks it yet
+	wrote    bool   // a write command was called: the script cannot be killed
+	repl     int    // redis.set_repl's flags
 	start    int64
 	killed   bool
 	function bool
@@ -195,7 +194,7 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 	}
 	fn, err := e.eval.compile(code, "user_script")
 	if err != nil {
-		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script")
+		return "", nil, errCompileScriptPrefix + luaCompileError(err, "user_script", code)
 	}
 	if !strings.Contains(code, "arg") {
 		// Lua 5.1 gives a vararg chunk that does not use "..." a table
@@ -211,8 +210,20 @@ func (e *scriptEngine) createScript(body []byte) (string, *evalScript, string) {
 
 // luaCompileError words a gopher-lua compile error like Lua's
 // ("user_script:1: message").
-func luaCompileError(err error, chunk string) string {
+func luaCompileError(err error, chunk, code string) string {
 	msg := err.Error()
+	// gopher-lua: "user_script at EOF:   syntax error"
+	if rest, ok := strings.CutPrefix(msg, chunk+" at EOF:"); ok {
+		rest = strings.TrimSpace(rest)
+		switch rest {
+		case "syntax error", "parse error":
+			rest = "unexpected symbol"
+		case "unterminated string":
+			rest = "unfinished string"
+		}
+		line := strings.Count(code, "\n") + 1
+		return chunk + ":" + strconv.Itoa(line) + ": " + rest + " near '<eof>'"
+	}
 	// gopher-lua: "user_script line:1(column:5) near 'x':   parse error"
 	if rest, ok := strings.CutPrefix(msg, chunk+" line:"); ok {
 		i := 0
@@ -373,7 +384,6 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	run.start = s.clock.mono()
 	e.hook.reset()
 	e.run = run
-	vm.eng.running = vm
 	savedNow := s.scriptNow
 	s.scriptNow = c.now
 	L := vm.L
@@ -386,7 +396,6 @@ func (e *scriptEngine) callFunction(c *Ctx, vm *luaVM, fn *lua.LFunction, run *s
 	s.scriptNow = savedNow
 	e.busy = false
 	e.run = nil
-	vm.eng.running = nil
 	if err != nil {
 		if e.hook.err == errScriptShutdown {
 			// SHUTDOWN NOSAVE stopped it: like Redis, the server goes

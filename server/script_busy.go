@@ -4,6 +4,7 @@ import (
 	"errors"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -217,4 +218,68 @@ func (s *Server) busyThreshold() int64 {
 		return n
 	}
 	return 5000
+}
+
+// scriptCmdFlags returns cmd, or for EVAL, EVALSHA, FCALL and their _RO
+// variants of a script that declares flags, a command whose flags are
+// what the script declared, as Redis's evalGetCommandFlags: a no-writes
+// script is not a write (CLIENT PAUSE WRITE lets it run), one that may
+// write is. Only used while the server is paused.
+func (s *Server) scriptCmdFlags(c *Client, cmd *cmdState) *cmdState {
+	var flags scriptFlags
+	orig := cmd
+	switch cmd.fullName {
+	case "eval", "evalsha", "fcall":
+		// Redis gives these may_replicate, hidden from COMMAND INFO (so
+		// not in kvd's metadata).
+		cmd = &cmdState{Command: cmd.Command, fullName: cmd.fullName, Flags: cmd.Flags | FlagMayReplicate}
+	}
+	switch cmd.fullName {
+	case "eval", "eval_ro", "evalsha", "evalsha_ro":
+		if len(c.argv) < 2 {
+			return cmd
+		}
+		var sc *evalScript
+		if s.scripts != nil {
+			if cmd.fullName == "evalsha" || cmd.fullName == "evalsha_ro" {
+				sc = s.scripts.scripts[strings.ToLower(string(c.argv[1]))]
+			} else {
+				sc = s.scripts.scripts[sha1hex(c.argv[1])]
+			}
+		}
+		switch {
+		case sc != nil:
+			flags = sc.flags
+		case cmd.fullName == "eval" || cmd.fullName == "eval_ro":
+			f, _, msg := parseShebang(string(c.argv[1]))
+			if msg != "" {
+				return cmd
+			}
+			flags = f
+		default:
+			return cmd
+		}
+	case "fcall", "fcall_ro":
+		if len(c.argv) < 2 || s.scripts == nil || s.scripts.fns == nil {
+			return cmd
+		}
+		fn := s.scripts.fns.funcs[string(c.argv[1])]
+		if fn == nil {
+			return cmd
+		}
+		flags = fn.flags
+	default:
+		return cmd
+	}
+	if flags&sfEvalCompat != 0 {
+		return cmd
+	}
+	f := orig.Flags &^ (FlagWrite | FlagMayReplicate | FlagStale)
+	if flags&sfNoWrites == 0 {
+		f |= FlagWrite
+	}
+	if flags&sfAllowStale != 0 {
+		f |= FlagStale
+	}
+	return &cmdState{Command: cmd.Command, fullName: cmd.fullName, Flags: f}
 }

@@ -132,7 +132,7 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	// Protect the libraries, then the globals.
 	for _, name := range []string{"string", "table", "math", "coroutine", "redis", "cjson", "bit", "struct", "cmsgpack"} {
 		if t, ok := G.RawGetString(name).(*lua.LTable); ok {
-			G.RawSetString(name, vm.readonly(t, nil))
+			G.RawSetString(name, vm.readonly(t))
 		}
 	}
 	// Strings get a metatable of their own, read-only, instead of the
@@ -144,7 +144,7 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 	}
 	smt := L.NewTable()
 	smt.RawSetString("__index", strLib)
-	vm.stringMeta = vm.readonly(smt, nil)
+	vm.stringMeta = vm.readonly(smt)
 	L.SetMetatable(lua.LString(""), smt)
 	gmeta := L.NewTable()
 	gmeta.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
@@ -152,13 +152,13 @@ func newLuaVM(s *Server, eng *scriptEngine, kind luaKind) *luaVM {
 		return 0
 	}))
 	G.Metatable = gmeta
-	vm.proxyG = vm.readonly(G, nil)
+	vm.proxyG = vm.readonly(G)
 	G.RawSetString("_G", vm.proxyG)
 	return vm
 }
 
 // readonly returns a read-only proxy of t.
-func (vm *luaVM) readonly(t *lua.LTable, newindex lua.LValue) *lua.LTable {
+func (vm *luaVM) readonly(t *lua.LTable) *lua.LTable {
 	L := vm.L
 	p := L.NewTable()
 	mt := L.NewTable()

@@ -47,7 +47,8 @@ type trackingState struct {
 	pending [][]byte
 	// effort counter of the table's eviction (tracking-table-max-keys).
 	timeouts int
-	msg      []byte // an invalidation message being built, reused
+	msg      []byte   // an invalidation message being built, reused
+	refs     []keyRef // the keys of the command being remembered, reused
 }
 
 // bcastState is one BCAST prefix: its clients and the keys under it
@@ -364,7 +365,8 @@ func (s *Server) trackingAfterCommand(x *Ctx, cmd *cmdState) {
 	if t.optin && !t.caching || t.optout && t.caching {
 		return
 	}
-	refs := cmd.findKeys(x.argv)
+	refs := cmd.appendKeys(s.trk.refs[:0], x.argv)
+	s.trk.refs = refs
 	if len(refs) == 0 {
 		return
 	}

@@ -33,12 +33,14 @@ func (s *Set) AppendIntset(dst []byte) []byte {
 // them (DEBUG RELOAD) inserts them in ascending hash order, which the
 // ordered table handles badly under its own seed.
 func (db *DB) FlushAndReseed() {
+	db.Flush() // whatever Flush does besides (a snapshot detached)
 	db.seed = maphash.MakeSeed()
 	db.init()
 }
 
 // Reserve sizes an empty database's table for n keys at once (an RDB
-// file's RESIZEDB hint), sparing the resizes of growing to it.
+// file's RESIZEDB hint), sparing the resizes of growing to it. It is meant
+// for loading, when nothing else (no snapshot) looks at the table.
 func (db *DB) Reserve(n int) {
 	ks := &db.keys
 	if ks.len() != 0 || ks.resizing || n <= 0 {

@@ -20,7 +20,8 @@ import "errors"
 // that resize during the walk are no trouble. The cost of a write while a
 // snapshot runs is one branch when no snapshot is active, and otherwise a
 // hash and a comparison, plus, for a key ahead of the walk, the emit call
-// and one map insert the first time that key is written.
+// the first time that key is written and a bit set in its table slot
+// (metaSnap), which the walk clears as it passes.
 type Snapshot struct {
 	dbs  []*dbSnap
 	cur  int // index into dbs of the database being walked

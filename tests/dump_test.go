@@ -215,3 +215,38 @@ func TestDiffRestoreErrors(t *testing.T) {
 
 // crc64 is Redis's CRC-64 of p.
 func crc64(p []byte) uint64 { return crc64pkg.Checksum(p) }
+
+// TestDumpLZFIdentical: long strings of every kind of redundancy DUMP to
+// the same bytes on both servers, so kvd's LZF compressor makes exactly
+// liblzf's choices (match lengths at the end of the input, literal runs,
+// offsets up to 8 KB, incompressible input left raw).
+func TestDumpLZFIdentical(t *testing.T) {
+	needRedis(t)
+	s := sharedServers()
+	rc, kc := dialProto(t, s.redis, 2), dialProto(t, s.kvd, 2)
+	r := rand.New(rand.NewPCG(5, 8))
+	for i := 0; i < 400; i++ {
+		n := 21 + r.IntN(3000)
+		if i%4 == 0 {
+			n = 21 + r.IntN(40)
+		}
+		alphabet := 1 + r.IntN(255)
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte(r.IntN(alphabet))
+		}
+		if i%3 == 0 { // long repeats at random distances
+			for k := 0; k < 5; k++ {
+				from, to := r.IntN(n), r.IntN(n)
+				l := min(r.IntN(400), n-from, n-to)
+				copy(b[to:to+l], b[from:from+l])
+			}
+		}
+		key := fmt.Sprintf("s%d", i)
+		rc.do("SET", key, string(b))
+		kc.do("SET", key, string(b))
+		if rd, kd := rc.do("DUMP", key), kc.do("DUMP", key); rd != kd {
+			t.Fatalf("string %d (%d bytes, alphabet %d): DUMP differs:\n redis %q\n   kvd %q", i, n, alphabet, truncateStr(rd, 120), truncateStr(kd, 120))
+		}
+	}
+}

@@ -112,7 +112,9 @@ func TestMonitorScenarios(t *testing.T) {
 		if !m2.silent(50 * time.Millisecond) {
 			t.Errorf("a monitor after RESET still gets lines")
 		}
-		out = append(out, m2.do("GET", "mk"))
+		out = append(out, m2.do("GET", "mk"), mask(m1.read()), mask(m1.read()))
+		// A monitor is never paused, as Redis's replicas are not.
+		out = append(out, c.do("CLIENT", "PAUSE", "300", "ALL"), m1.do("PING"), mask(m1.read()), c.do("CLIENT", "UNPAUSE"))
 		return out
 	}
 	want := run(t, env.redisAddr)

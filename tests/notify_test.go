@@ -74,7 +74,8 @@ var notifyScript = []string{
 	"BITOP AND b2 nokey", "BITFIELD b3 SET u8 0 1", "BITFIELD b3 SET u8 0 1", "BITFIELD b3 GET u8 0",
 	"BITFIELD b3 INCRBY u8 0 1 OVERFLOW FAIL INCRBY u8 8 300", "GETBIT nokey 0", "BITCOUNT nokey",
 	"PFADD p1 a b", "PFADD p1 a", "PFADD p2", "PFADD p2", "PFMERGE p3 p1", "PFMERGE p3", "PFCOUNT p1 nokey",
-	"RPUSH so 3 1 2", "SORT so STORE so2", "SORT nokey STORE so2", "SORT nokey STORE so2", "SORT so",
+	"RPUSH so 3 1 2", "SORT so STORE so2", "SORT nokey STORE so2", "SORT nokey STORE so2", "SORT so", "SET w_1 3", "HSET o_2 f x",
+	"SORT so BY w_* GET o_*->f GET # GET o_*", "SORT so BY nosort GET w_*", "SORT_RO so BY w_*->f",
 	// lazy expiry (active expiry is off)
 	"SET x1 v PX 1", "SET x2 v PX 1", "HSET x3 f v", "PEXPIRE x3 1", "DEBUG SLEEP 0.01", "GET x1", "EXISTS x2", "HSET x3 f v",
 	"SET x4 v PX 1", "DEBUG SLEEP 0.01", "SET x4 w", "SET x5 v PX 1", "DEBUG SLEEP 0.01", "LPUSH x5 a",

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -164,5 +165,42 @@ func TestScriptBusyCallerGone(t *testing.T) {
 	}
 	if r := b.do("PING"); r != "+PONG\r\n" {
 		t.Fatalf("PING: %q", r)
+	}
+}
+
+// TestScriptClientPause checks which scripts CLIENT PAUSE WRITE holds: as
+// Redis, those that may write (no shebang, or a shebang without
+// no-writes), not no-writes scripts, EVAL_RO or no-writes functions.
+func TestScriptClientPause(t *testing.T) {
+	s := privateServers(t, nil)
+	cases := []string{
+		`EVAL "#!lua flags=no-writes\nreturn 1" 0`,
+		`EVAL_RO "return 2" 0`,
+		`FCALL_RO ro 0`,
+		`FCALL ro 0`,
+		`EVAL "return 3" 0`,
+		`EVAL "#!lua\nreturn 4" 0`,
+		`FCALL rw 0`,
+	}
+	run := func(addr string) []string {
+		a, b := dial(t, addr), dial(t, addr)
+		a.do("FUNCTION", "LOAD", "REPLACE", "#!lua name=pz\nredis.register_function{function_name='ro', callback=function() return 'ro' end, flags={'no-writes'}}\nredis.register_function('rw', function() return 'rw' end)")
+		var out []string
+		for _, cs := range cases {
+			a.do("CLIENT", "PAUSE", "300", "WRITE")
+			_, args := splitStep(t, cs)
+			start := time.Now()
+			r := b.do(args...)
+			held := time.Since(start) > 150*time.Millisecond
+			out = append(out, fmt.Sprintf("%s held=%v", strings.TrimSpace(r), held))
+			a.do("CLIENT", "UNPAUSE")
+		}
+		return out
+	}
+	want, got := run(s.redis), run(s.kvd)
+	for i := range cases {
+		if want[i] != got[i] {
+			t.Errorf("%s:\n redis: %s\n   kvd: %s", cases[i], want[i], got[i])
+		}
 	}
 }

@@ -81,6 +81,13 @@ func TestScriptEvalBasics(t *testing.T) {
 			`SCRIPT HELP`,
 			`SCRIPT LOAD "return +"`,
 			`!errprefix SCRIPT LOAD "return 'x"`,
+			`SCRIPT LOAD "return 1 +"`,
+			`SCRIPT LOAD "x = = 1"`,
+			`SCRIPT LOAD "return }"`,
+			`SCRIPT LOAD "return 'abc"`,
+			`SCRIPT LOAD "
+
+return 1 +"`,
 			`SCRIPT`,
 			`SCRIPT NOSUCH`,
 		}},
@@ -442,4 +449,25 @@ func TestScriptTransactionsAndStats(t *testing.T) {
 			`!re:(total_error_replies:\d+) INFO stats`,
 		}},
 	})
+}
+
+func TestScriptDataShapes(t *testing.T) {
+	diffCases(t, []dcase{{name: "shapes", steps: []step{
+		`EVAL "return redis.call('set', KEYS[1], ARGV[1])" 1 "bin\x00key" "va\x00lue\r\n"`,
+		`EVAL "return redis.call('get', KEYS[1])" 1 "bin\x00key"`,
+		`EVAL "return #redis.call('get', KEYS[1])" 1 "bin\x00key"`,
+		`EVAL "local t = {} for i = 1, 10000 do t[i] = i end return t" 0`,
+		`EVAL "for i = 1, 1000 do redis.call('rpush', 'big', i) end return redis.call('llen', 'big')" 0`,
+		`EVAL "return redis.call('lrange', 'big', 0, -1)" 0`,
+		`EVAL "local r = redis.call('lrange', 'big', 0, -1) return #r" 0`,
+		`EVAL "return string.rep('x', 100000)" 0`,
+		`EVAL "#!lua\r\nreturn 1" 0`,
+		`EVAL "return 'a' .. 1 .. 2.5" 0`,
+		`EVAL "return tostring(10/2)" 0`,
+		`EVAL "return {1e15, 1e16, -1e15, 2^31, -2^31, 2^63, -2^63}" 0`,
+		`EVAL "return redis.call('incrbyfloat', 'f', '1.5')" 0`,
+		`EVAL "return redis.call('hincrbyfloat', 'hf', 'x', 2.25)" 0`,
+		`EVAL "return redis.call('zadd', 'zz', 1.25, 'a')" 0`,
+		`EVAL "return redis.call('zscore', 'zz', 'a')" 0`,
+	}}})
 }

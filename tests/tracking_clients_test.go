@@ -1,7 +1,11 @@
 package tests
 
 import (
+	"bufio"
 	"context"
+	"net"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +101,48 @@ func TestNotifyGoRedis(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestNotifyRedisCliCSV reads keyspace notifications with
+// `redis-cli --csv psubscribe '__key*__:*'`, the usual way to watch them,
+// and compares its output lines on both servers.
+func TestNotifyRedisCliCSV(t *testing.T) {
+	cli := needTool(t, "redis-cli")
+	s := privateServers(t, nil)
+	run := func(addr string) string {
+		host, port, _ := net.SplitHostPort(addr)
+		ctl := dialProto(t, addr, 2)
+		ctl.do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+		defer ctl.do("CONFIG", "SET", "notify-keyspace-events", "")
+		cmd := exec.Command(cli, "-h", host, "-p", port, "--csv", "psubscribe", "__key*__:*")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		r := bufio.NewReader(out)
+		var lines []string
+		readLine := func() {
+			out.(interface{ SetReadDeadline(time.Time) error }).SetReadDeadline(time.Now().Add(5 * time.Second))
+			l, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("%s: redis-cli output after %q: %v", addr, lines, err)
+			}
+			lines = append(lines, l)
+		}
+		readLine() // the psubscribe confirmation
+		for _, c := range [][]string{{"SET", "k", "a b"}, {"HSET", "h", "f", "v"}, {"DEL", "k", "h"}} {
+			ctl.do(c...)
+		}
+		for range 8 {
+			readLine()
+		}
+		return strings.Join(lines, "")
+	}
+	if want, got := run(s.redis), run(s.kvd); want != got {
+		t.Errorf("redis-cli --csv psubscribe output differs:\n redis: %q\n   kvd: %q", want, got)
+	}
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -275,5 +276,54 @@ func TestDiffTrackingTableLimit(t *testing.T) {
 	}
 	if wn != 40 {
 		t.Errorf("redis invalidated %d keys, want 40", wn)
+	}
+}
+
+// TestDiffTrackingRandom runs the random command stream of the
+// notification test (every family) from one client while a tracking
+// client (default mode) reads every key before each command and a BCAST
+// client watches them all: the invalidations both receive must be
+// Redis's. KVD_TRACKING_SEED fixes the seed.
+func TestDiffTrackingRandom(t *testing.T) {
+	s := privateServers(t, nil)
+	seed := testSeed(t, "KVD_TRACKING_SEED")
+	cmds := notifyRandomStream(rand.New(rand.NewPCG(seed, 0x7ac)), 1500)
+	run := func(addr string) []string {
+		dialProto(t, addr, 2) // FLUSHALL
+		rd, bc, w := dialProto(t, addr, 3), dialProto(t, addr, 3), dial(t, addr)
+		rd.do("CLIENT", "TRACKING", "ON")
+		bc.do("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "k1", "PREFIX", "k2", "PREFIX", "k3")
+		mget := []string{"MGET"}
+		for i := range 6 {
+			mget = append(mget, "k"+strconv.Itoa(i))
+		}
+		// sync reads a connection's frames up to its PING's reply.
+		sync := func(c *conn, name string, log []string) []string {
+			c.write(encode("PING"))
+			for {
+				r := c.read()
+				if r == "+PONG\r\n" {
+					return log
+				}
+				log = append(log, name+" "+r)
+			}
+		}
+		var log []string
+		for _, cmd := range cmds {
+			rd.do(mget...)
+			log = append(log, "> "+strings.Join(cmd, " "), "< "+w.do(cmd...))
+			log = sync(rd, "rd", log)
+			log = sync(bc, "bc", log)
+		}
+		return log
+	}
+	want, got := run(s.redis), run(s.kvd)
+	for i := 0; i < min(len(want), len(got)); i++ {
+		if want[i] != got[i] && !(strings.HasPrefix(want[i], "< ") && strings.HasPrefix(got[i], "< ")) {
+			t.Fatalf("entry %d differs:\n redis: %q\n   kvd: %q\nafter %q", i, want[i], got[i], want[max(i-4, 0):i])
+		}
+	}
+	if len(want) != len(got) {
+		t.Fatalf("redis logged %d entries, kvd %d", len(want), len(got))
 	}
 }

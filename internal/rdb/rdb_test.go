@@ -369,3 +369,33 @@ func FuzzDump(f *testing.F) {
 		_ = DecodeDump(p, &v)
 	})
 }
+
+func TestVersion11AndUnsupported(t *testing.T) {
+	file := oldFile(11, func(e *Encoder) {
+		e.SelectDB(0, 1, 0)
+		var lp Listpack
+		lp.Append([]byte("a"))
+		lp.AppendInt(7)
+		e.BeginEntry(TypeSetListpack, []byte("s"), -1)
+		e.String(lp.Bytes())
+	})
+	got, err := readAll(t, file)
+	if err != nil || len(got) != 1 || got[0].kind != KindSet || !reflect.DeepEqual(got[0].elems, []string{"a", "7"}) {
+		t.Fatalf("listpack set: %v %v", got, err)
+	}
+	for _, tc := range []struct {
+		body func(e *Encoder)
+		want string
+	}{
+		{func(e *Encoder) { e.BeginEntry(TypeStreamListpacks, []byte("x"), -1) }, "stream"},
+		{func(e *Encoder) { e.Byte(opFunction2); e.String([]byte("#!lua name=f")) }, "functions"},
+		{func(e *Encoder) { e.Byte(opFunctionPre) }, "Pre-release function format not supported."},
+		{func(e *Encoder) { e.Byte(opModuleAux); e.Len(0x2bad4b0c7d3f5003) }, "AUX module data"},
+	} {
+		_, err := readAll(t, oldFile(10, tc.body))
+		var ue *UnsupportedError
+		if !errors.As(err, &ue) || !bytes.Contains([]byte(ue.Reason), []byte(tc.want)) {
+			t.Errorf("got %v, want an UnsupportedError about %q", err, tc.want)
+		}
+	}
+}
