@@ -1,7 +1,8 @@
 # kvd — targets:
 #   make run     build and start kvd on port 6379 with default settings
 #   make test    the whole suite (unit, differential, protocol, clients) under -race,
-#                the black-box part in all three I/O modes;
+#                the black-box part in all four I/O modes (proactor, reactor,
+#                reactor with I/O threads, portable);
 #                installs redis-server/redis-tools first if missing (scripts/deps.sh)
 #   make build   build bin/kvd
 #   make vet     gofmt check + go vet
