@@ -1,7 +1,8 @@
 # kvd — targets:
 #   make run     build and start kvd on port 6379 with default settings
 #   make test    the whole suite (unit, differential, protocol, clients) under -race,
-#                the black-box part in all three I/O modes;
+#                the black-box part in all four I/O modes (proactor, reactor,
+#                reactor with I/O threads, portable);
 #                installs redis-server/redis-tools first if missing (scripts/deps.sh)
 #   make build   build bin/kvd
 #   make vet     gofmt check + go vet
@@ -12,12 +13,14 @@
 #   make compare side-by-side redis-benchmark against redis-server (scripts/compare.sh)
 #   make memory  memory per key/element against redis-server (scripts/memory-types.sh)
 #   make conns   memory per idle connection (10,000) against redis-server, both I/O models
+#   make cross   build and vet every package for darwin/amd64, darwin/arm64,
+#                freebsd/amd64 and windows/amd64 (the portable backend)
 #   make ci      what .ci/run runs after installing dependencies
 
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: run build test deps vet generate fuzz bench compare memory conns ci
+.PHONY: run build test deps vet cross generate fuzz bench compare memory conns ci
 
 build:
 	$(GO) build -o bin/kvd ./cmd/kvd
@@ -25,14 +28,16 @@ build:
 run: build
 	./bin/kvd
 
-# The black-box suite (./tests) runs three times: on the io_uring proactor
-# (the default), on the epoll reactor, and on the reactor with 4 I/O threads
-# doing reads and writes.
+# The black-box suite (./tests) runs four times: on the io_uring proactor
+# (the default), on the epoll reactor, on the reactor with 4 I/O threads
+# doing reads and writes, and on the portable backend (Go's netpoller, the
+# one macOS, FreeBSD and Windows run).
 test: deps
 	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn) 2>/dev/null || true; \
 	$(GO) test -race -count=1 -timeout 25m ./... && \
 	KVD_TEST_IO_MODEL=reactor $(GO) test -race -count=1 -timeout 25m ./tests && \
-	KVD_TEST_IO_THREADS=4 $(GO) test -race -count=1 -timeout 25m ./tests
+	KVD_TEST_IO_THREADS=4 $(GO) test -race -count=1 -timeout 25m ./tests && \
+	KVD_TEST_IO_MODEL=portable $(GO) test -race -count=1 -timeout 25m ./tests
 
 deps:
 	./scripts/deps.sh
@@ -40,6 +45,16 @@ deps:
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+
+# Cross-compile and vet every package (tests included) for the systems
+# without epoll or io_uring, where kvd runs the portable backend.
+CROSS_TARGETS ?= darwin/amd64 darwin/arm64 freebsd/amd64 windows/amd64
+cross:
+	@set -e; for t in $(CROSS_TARGETS); do \
+		echo "cross: $$t"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./... ; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... ; \
+	done
 
 generate:
 	$(GO) generate ./server
@@ -61,4 +76,4 @@ conns: build
 	./scripts/idle-conns.sh
 	KVD_ARGS="--io-model reactor" ./scripts/idle-conns.sh
 
-ci: vet test
+ci: vet cross test

@@ -1,3 +1,5 @@
+//go:build linux
+
 package eventloop
 
 import (
@@ -11,6 +13,7 @@ import (
 // is watched for input only, and for output too only while a short write
 // waits for room (stream.writing).
 type epollBackend struct {
+	fdOps
 	l      *Loop
 	epfd   int
 	wakefd int
@@ -88,6 +91,8 @@ func (b *epollBackend) watchWake(fd int) error {
 	b.wakefd = fd
 	return b.ctl(unix.EPOLL_CTL_ADD, fd, unix.EPOLLIN)
 }
+
+func (b *epollBackend) wake() { wakeFd(b.wakefd) }
 
 func (b *epollBackend) addAcceptor(a *acceptor) error {
 	return b.ctl(unix.EPOLL_CTL_ADD, a.fd, unix.EPOLLIN)

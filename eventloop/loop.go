@@ -18,7 +18,7 @@
 // watched for writability (epoll) or sent the rest (io_uring) until it has
 // taken everything; nothing is watched for writing otherwise.
 //
-// Two backends implement it. The epoll backend (the reactor) reads and
+// Three backends implement it. The epoll backend (the reactor) reads and
 // writes with plain system calls, optionally fanning the reads and writes
 // of many streams out to I/O threads (SetParallel). The io_uring backend
 // (the proactor) lets the kernel accept (multishot accept), receive
@@ -36,14 +36,13 @@ package eventloop
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // event is a set of readiness conditions, as the backends report them.
@@ -70,12 +69,18 @@ const (
 	Epoll Backend = iota
 	// IOUring is the completion-based proactor backend.
 	IOUring
+	// Portable is the backend on Go's netpoller (goroutines per
+	// connection), available on every system; the only one outside Linux.
+	Portable
 )
 
 // String returns the backend's name.
 func (b Backend) String() string {
-	if b == IOUring {
+	switch b {
+	case IOUring:
 		return "io_uring"
+	case Portable:
+		return "portable"
 	}
 	return "epoll"
 }
@@ -110,8 +115,6 @@ var ErrUnsupported = errors.New("eventloop: backend unsupported")
 // wake-up descriptor, streams, acceptors, and a wait that dispatches what
 // happened.
 type backend interface {
-	// watchWake starts watching the loop's wake-up eventfd for input.
-	watchWake(fd int) error
 	addStream(s *stream) error
 	// flush writes (epoll) or prepares the sends of (io_uring) the output
 	// of q's streams, none closed or with a write unfinished.
@@ -126,6 +129,15 @@ type backend interface {
 	// dispatches what happened.
 	wait(msec int) error
 	close() error
+	// wake makes a wait in progress (or the next one) return.
+	wake()
+
+	// Connection operations outside the stream machinery (see the Loop
+	// methods of the same names).
+	writeNow(fd int, b []byte) (int, error)
+	reject(fd int, msg []byte)
+	tuneTCP(fd int, keepAliveSecs int)
+	localAddr(fd int) net.Addr
 }
 
 // TrimIdle lets the backend give memory it holds for receiving back to the
@@ -194,45 +206,25 @@ type timer struct {
 	f      func() time.Duration
 }
 
-// New creates a loop on the epoll backend.
-func New() (*Loop, error) { return NewWithOptions(Options{}) }
+// New creates a loop on the system's default backend: epoll on Linux,
+// Portable elsewhere.
+func New() (*Loop, error) { return NewWithOptions(Options{Backend: DefaultBackend}) }
 
-// NewWithOptions creates a loop with the given options.
+// NewWithOptions creates a loop with the given options. Asking for a
+// backend the system lacks (epoll or io_uring outside Linux) fails with an
+// error wrapping ErrUnsupported.
 func NewWithOptions(opts Options) (*Loop, error) {
-	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	l := &Loop{wakefd: -1, backend: opts.Backend, yield: runtime.Gosched, yieldEvery: yieldEvery}
+	be, err := newBackend(l, opts)
 	if err != nil {
-		return nil, fmt.Errorf("eventloop: %w", osSyscallError("eventfd", err))
-	}
-	l := &Loop{wakefd: wakefd, backend: opts.Backend, yield: runtime.Gosched, yieldEvery: yieldEvery}
-	switch opts.Backend {
-	case IOUring:
-		l.be, err = newUringBackend(l, opts)
-	default:
-		l.be, err = newEpollBackend(l)
-	}
-	if err != nil {
-		unix.Close(wakefd)
 		return nil, err
 	}
-	if err := l.be.watchWake(wakefd); err != nil {
-		l.be.close()
-		unix.Close(wakefd)
-		return nil, err
-	}
+	l.be = be
 	return l, nil
 }
 
 // Backend returns the loop's backend.
 func (l *Loop) Backend() Backend { return l.backend }
-
-// SpinWait returns how long the loop spins before it blocks (see
-// Options.SpinWait): zero on the epoll backend, which never spins.
-func (l *Loop) SpinWait() time.Duration {
-	if b, ok := l.be.(*uringBackend); ok {
-		return b.spinFor
-	}
-	return 0
-}
 
 func (l *Loop) growFdTables(fd int) {
 	for fd >= len(l.streams) {
@@ -284,13 +276,7 @@ func (l *Loop) BeforeSleep(f func()) {
 // and cheap to call often: wake-ups pending at once coalesce.
 func (l *Loop) Wake() {
 	if l.wakePending.CompareAndSwap(false, true) {
-		var one = [8]byte{1}
-		for {
-			_, err := unix.Write(l.wakefd, one[:])
-			if err != unix.EINTR {
-				return
-			}
-		}
+		l.be.wake()
 	}
 }
 
@@ -309,18 +295,6 @@ func (l *Loop) Submit(f func()) {
 func (l *Loop) Stop() {
 	l.stopping.Store(true)
 	l.Wake()
-}
-
-// onWake drains the wake-up eventfd.
-func (l *Loop) onWake(fd int) {
-	var buf [8]byte
-	for {
-		_, err := unix.Read(fd, buf[:])
-		if err != unix.EINTR {
-			break
-		}
-	}
-	l.wakePending.Store(false)
 }
 
 func (l *Loop) runSubmitted() {
@@ -421,8 +395,12 @@ func (l *Loop) Run() error {
 	if l.closed {
 		return ErrClosed
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	if l.backend != Portable {
+		// The portable backend waits on channels, where a locked thread
+		// would cost a thread hand-off at every wake-up.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	lastYield := time.Now()
 	for !l.stopping.Load() {
 		if err := l.RunOnce(true); err != nil {
@@ -476,15 +454,36 @@ func (l *Loop) Close() error {
 	}
 	l.closed = true
 	err1 := l.be.close()
-	err2 := unix.Close(l.wakefd)
+	err2 := l.closeWake()
 	if err1 != nil {
 		return err1
 	}
-	if err2 != nil {
-		return osSyscallError("close", err2)
-	}
-	return nil
+	return err2
 }
+
+// WriteNow writes b to stream fd at once, best effort and without waiting
+// for room (for a last reply at shutdown), and returns how much it wrote.
+// It writes nothing while a write of the stream is unfinished.
+func (l *Loop) WriteNow(fd int, b []byte) (int, error) {
+	s := l.stream(fd)
+	if s == nil || s.writing {
+		return 0, ErrClosed
+	}
+	return l.be.writeNow(fd, b)
+}
+
+// Reject writes msg to connection fd, which an acceptor handed over and
+// which was never added as a stream, reads and drops what the peer already
+// sent (closing a socket with unread input sends a reset, which can destroy
+// msg before it is read), and closes it.
+func (l *Loop) Reject(fd int, msg []byte) { l.be.reject(fd, msg) }
+
+// TuneTCP disables Nagle's algorithm on TCP connection fd and, if
+// keepAliveSecs > 0, turns on keep-alive probes after that idle time.
+func (l *Loop) TuneTCP(fd int, keepAliveSecs int) { l.be.tuneTCP(fd, keepAliveSecs) }
+
+// LocalAddr returns the local address of connection fd, or nil.
+func (l *Loop) LocalAddr(fd int) net.Addr { return l.be.localAddr(fd) }
 
 // PanicError describes a panic the loop recovered: in a timer, a submitted
 // function, or a Preparse on an I/O thread.

@@ -2,9 +2,9 @@ package eventloop
 
 import (
 	"fmt"
+	"net"
 	"os"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // StreamHandler receives the events of a stream added with AddStream, and
@@ -79,14 +79,22 @@ type stream struct {
 	recvOn   bool   // a multishot receive is armed
 	held     []byte // the bytes a send in flight is reading (kept from the collector)
 	closing  bool   // close the fd once inflight drops to zero
+
+	// portable backend
+	pc *pconn
 }
 
 // acceptor is a listening socket driven by the loop.
 type acceptor struct {
 	fd       int
-	onAccept func(fd int, sa unix.Sockaddr)
+	onAccept func(fd int, sa sockaddr)   // fd backends
+	onConn   func(id int, peer net.Addr) // portable backend
 	onError  func(err error)
 	paused   bool
+	// portable backend
+	ln     net.Listener
+	quit   chan struct{}
+	resume chan struct{}
 	// io_uring backend
 	gen      uint32
 	armed    bool
@@ -113,11 +121,11 @@ func (l *Loop) AddStream(fd int, h StreamHandler) error {
 		return ErrClosed
 	}
 	if fd < 0 {
-		return fmt.Errorf("eventloop: add stream fd %d: %w", fd, unix.EBADF)
+		return fmt.Errorf("eventloop: add stream fd %d: %w", fd, syscall.EBADF)
 	}
 	l.growFdTables(fd)
 	if l.inUse(fd) {
-		return fmt.Errorf("eventloop: add stream fd %d: %w", fd, unix.EEXIST)
+		return fmt.Errorf("eventloop: add stream fd %d: %w", fd, syscall.EEXIST)
 	}
 	s := &stream{fd: fd, h: h}
 	if err := l.be.addStream(s); err != nil {
@@ -209,29 +217,6 @@ func (l *Loop) endStream(s *stream, err error) {
 	s.h.OnClosed(err)
 }
 
-// AddAcceptor starts accepting connections on the listening, non-blocking
-// socket fd: each accepted (non-blocking, close-on-exec) connection goes to
-// onAccept with its peer address. onError is told of accept errors other
-// than the transient ones; it may pause the acceptor (for example on EMFILE).
-// The loop does not close fd.
-func (l *Loop) AddAcceptor(fd int, onAccept func(fd int, sa unix.Sockaddr), onError func(err error)) error {
-	if l.closed {
-		return ErrClosed
-	}
-	if fd < 0 {
-		return fmt.Errorf("eventloop: add acceptor fd %d: %w", fd, unix.EBADF)
-	}
-	if l.inUse(fd) {
-		return fmt.Errorf("eventloop: add acceptor fd %d: %w", fd, unix.EEXIST)
-	}
-	a := &acceptor{fd: fd, onAccept: onAccept, onError: onError}
-	if err := l.be.addAcceptor(a); err != nil {
-		return fmt.Errorf("eventloop: add acceptor fd %d: %w", fd, err)
-	}
-	l.acceptors = append(l.acceptors, a)
-	return nil
-}
-
 // PauseAcceptor stops (paused) or resumes accepting on listening socket fd.
 func (l *Loop) PauseAcceptor(fd int, paused bool) error {
 	for _, a := range l.acceptors {
@@ -253,29 +238,6 @@ func (l *Loop) RemoveAcceptor(fd int) {
 			l.acceptors = append(l.acceptors[:i], l.acceptors[i+1:]...)
 			return
 		}
-	}
-}
-
-// maxAcceptsPerEvent bounds the connections accepted per readiness event,
-// like Redis's MAX_ACCEPTS_PER_CALL, so a flood cannot starve other work.
-const maxAcceptsPerEvent = 1000
-
-// acceptReady accepts pending connections on a readable listener (readiness
-// style, used by the epoll backend).
-func (l *Loop) acceptReady(a *acceptor) {
-	for i := 0; i < maxAcceptsPerEvent && !a.paused; i++ {
-		fd, sa, err := unix.Accept4(a.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		if err != nil {
-			switch err {
-			case unix.EAGAIN, unix.EINTR, unix.ECONNABORTED:
-			default:
-				if a.onError != nil {
-					a.onError(osSyscallError("accept4", err))
-				}
-			}
-			return
-		}
-		a.onAccept(fd, sa)
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 package eventloop
 
 import (
@@ -20,6 +22,7 @@ import (
 // (so the garbage collector cannot free it) and its descriptor is closed only
 // after every operation on it has completed.
 type uringBackend struct {
+	fdOps
 	l  *Loop
 	r  *uring
 	br *bufRing
@@ -191,6 +194,8 @@ func (b *uringBackend) watchWake(fd int) error {
 }
 
 // armWake asks the kernel to report when the wake-up eventfd is readable.
+func (b *uringBackend) wake() { wakeFd(b.wakefd) }
+
 func (b *uringBackend) armWake() {
 	if b.wakeArmed || b.wakefd < 0 {
 		return

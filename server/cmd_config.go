@@ -2,8 +2,6 @@ package server
 
 import (
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // CONFIG GET, SET, RESETSTAT, REWRITE and HELP, with Redis 7.0's replies.
@@ -128,8 +126,8 @@ func (s *Server) applyMaxClients() error {
 // otherwise (below 1 when the limit leaves no room for any client).
 func (s *Server) adjustOpenFilesLimit() int {
 	want := uint64(s.cfg.MaxClients) + reservedFds
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+	lim, err := getNofile()
+	if err != nil {
 		s.logf(levelWarning, "Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the max clients configuration accordingly.", strerror(err))
 		return 1024 - reservedFds
 	}
@@ -142,8 +140,7 @@ func (s *Server) adjustOpenFilesLimit() int {
 	// the same value.
 	var setErr error
 	try := func(v uint64) bool {
-		l := unix.Rlimit{Cur: v, Max: max(v, lim.Max)}
-		err := unix.Setrlimit(unix.RLIMIT_NOFILE, &l)
+		err := setNofile(nofile{Cur: v, Max: max(v, lim.Max)})
 		if err != nil {
 			setErr = err
 		}

@@ -278,6 +278,11 @@ func (s *Server) execute(c *Client) {
 }
 
 func (s *Server) dispatch(c *Client) {
+	if s.embed.err != "" && c.fd >= 0 {
+		c.lastCmd = nil
+		c.replyError(s.embed.err) // SetError (embed.go)
+		return
+	}
 	t := s.commands
 	top := t.lookupTop(c.argv[0])
 	cmd := top

@@ -82,10 +82,12 @@ type Config struct {
 	// instead of always to all of them as Redis does ("io-threads-adaptive";
 	// kvd only; default true). See iothreads.Pool.SetAdaptive.
 	IOThreadsAdaptive bool
-	// IOModel is "proactor" (io_uring, the default) or "reactor" (epoll)
-	// ("io-model"; kvd only). If io_uring is unavailable (logged as a
-	// warning), or IOThreads asks for I/O threads, which only the reactor
-	// has (logged as a notice), the server runs the reactor.
+	// IOModel is "proactor" (io_uring, the default), "reactor" (epoll) or
+	// "portable" (Go's netpoller, a reader and a writer goroutine per
+	// connection; the only one outside Linux) ("io-model"; kvd only). If
+	// io_uring is unavailable (logged as a warning), or IOThreads asks for
+	// I/O threads, which only the reactor has (logged as a notice), the
+	// server runs the reactor. Outside Linux it always runs portable.
 	IOModel string
 	// ProactorSpinUsec is how many microseconds the proactor's loop watches
 	// its completion queue before it sleeps, while its recent waits have
@@ -520,7 +522,7 @@ var params = []param{
 	withImmutable(intParam("io-threads", 1, 128, func(c *Config) *int { return &c.IOThreads })),
 	withImmutable(boolParam("io-threads-do-reads", func(c *Config) *bool { return &c.IOThreadsDoReads })),
 	withImmutable(boolParam("io-threads-adaptive", func(c *Config) *bool { return &c.IOThreadsAdaptive })),
-	withImmutable(enumParam("io-model", []string{"reactor", "proactor"}, func(c *Config) *string { return &c.IOModel })),
+	withImmutable(enumParam("io-model", []string{"reactor", "proactor", "portable"}, func(c *Config) *string { return &c.IOModel })),
 	withImmutable(intParam("proactor-spin-usec", 0, 1000, func(c *Config) *int { return &c.ProactorSpinUsec })),
 	withImmutable(stringParam("pprof-addr", func(c *Config) *string { return &c.PprofAddr })),
 	withImmutable(boolParam("pprof-allow-remote", func(c *Config) *bool { return &c.PprofAllowRemote })),

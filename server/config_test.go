@@ -176,6 +176,8 @@ func TestIOModelChoice(t *testing.T) {
 		{"proactor", 1, "proactor"},
 		{"", 2, "reactor"},
 		{"proactor", 4, "reactor"},
+		{"portable", 1, "portable"},
+		{"portable", 4, "portable"},
 	} {
 		cfg := DefaultConfig()
 		cfg.Bind, cfg.Port = []string{"127.0.0.1"}, 0
@@ -190,7 +192,7 @@ func TestIOModelChoice(t *testing.T) {
 		if got := s.Config().IOModel; got != tc.want {
 			t.Errorf("io-model %q, io-threads %d: runs %q, want %q", tc.model, tc.threads, got, tc.want)
 		}
-		if got := s.loop.Backend().String(); (got == "io_uring") != (tc.want == "proactor") {
+		if got := s.loop.Backend().String(); (got == "io_uring") != (tc.want == "proactor") || (got == "portable") != (tc.want == "portable") {
 			t.Errorf("io-model %q, io-threads %d: loop backend %s", tc.model, tc.threads, got)
 		}
 		if got, want := s.loop.SpinWait(), 30*time.Microsecond; tc.want == "proactor" && got != want {

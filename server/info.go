@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // INFO, in Redis 7.0's format: "# Section\r\nfield:value\r\n...", sections
@@ -130,10 +128,7 @@ func (s *Server) static() *infoStatic {
 		return s.infoStatic
 	}
 	st := &infoStatic{buildID: "0", replID: strings.Repeat("0", 40)}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		st.os = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " + unix.ByteSliceToString(u.Machine[:])
-	}
+	st.os = osName()
 	if exe, err := os.Executable(); err == nil {
 		st.executable = exe
 	}
@@ -163,10 +158,24 @@ func (s *Server) tcpPort() int {
 }
 
 // multiplexingAPI is INFO's multiplexing_api: the kernel interface the
-// event loop runs on, io_uring for the proactor and epoll for the reactor.
+// event loop runs on, io_uring for the proactor and epoll for the reactor;
+// for the portable backend, the one Go's netpoller uses on this system.
 func (s *Server) multiplexingAPI() string {
-	if s.cfg.IOModel == "proactor" {
+	switch s.cfg.IOModel {
+	case "proactor":
 		return "io_uring"
+	case "portable":
+		switch runtime.GOOS {
+		case "linux", "android":
+			return "epoll"
+		case "darwin", "ios", "freebsd", "netbsd", "openbsd", "dragonfly":
+			return "kqueue"
+		case "windows":
+			return "iocp"
+		case "solaris", "illumos":
+			return "evport"
+		}
+		return "poll"
 	}
 	return "epoll"
 }
@@ -281,14 +290,6 @@ func rssBytes() uint64 {
 	}
 	pages, _ := strconv.ParseUint(f[1], 10, 64)
 	return pages * uint64(os.Getpagesize())
-}
-
-func totalSystemMemory() uint64 {
-	var si unix.Sysinfo_t
-	if unix.Sysinfo(&si) != nil {
-		return 0
-	}
-	return uint64(si.Totalram) * uint64(si.Unit)
 }
 
 // bytesToHuman formats n like Redis's bytesToHuman: "512B", "1.50K", "2.00M".
@@ -511,8 +512,8 @@ func (s *Server) infoReplication(b *infoBuilder) {
 }
 
 // rusageTime formats a CPU time like Redis's "%ld.%06ld".
-func rusageTime(tv unix.Timeval) string {
-	return strconv.FormatInt(tv.Sec, 10) + "." + leftPad(strconv.FormatInt(tv.Usec, 10), 6)
+func rusageTime(d time.Duration) string {
+	return strconv.FormatInt(int64(d/time.Second), 10) + "." + leftPad(strconv.FormatInt(int64(d%time.Second/time.Microsecond), 10), 6)
 }
 
 func leftPad(s string, n int) string {
@@ -526,16 +527,13 @@ func leftPad(s string, n int) string {
 // and the event loop thread's (INFO runs on it, and it is locked to its OS
 // thread, so RUSAGE_THREAD measures it).
 func (s *Server) infoCPU(b *infoBuilder) {
-	var self, children, thread unix.Rusage
-	unix.Getrusage(unix.RUSAGE_SELF, &self)
-	unix.Getrusage(unix.RUSAGE_CHILDREN, &children)
-	unix.Getrusage(unix.RUSAGE_THREAD, &thread)
-	b.str("used_cpu_sys", rusageTime(self.Stime))
-	b.str("used_cpu_user", rusageTime(self.Utime))
-	b.str("used_cpu_sys_children", rusageTime(children.Stime))
-	b.str("used_cpu_user_children", rusageTime(children.Utime))
-	b.str("used_cpu_sys_main_thread", rusageTime(thread.Stime))
-	b.str("used_cpu_user_main_thread", rusageTime(thread.Utime))
+	self, children, thread := cpuTimes()
+	b.str("used_cpu_sys", rusageTime(self.sys))
+	b.str("used_cpu_user", rusageTime(self.user))
+	b.str("used_cpu_sys_children", rusageTime(children.sys))
+	b.str("used_cpu_user_children", rusageTime(children.user))
+	b.str("used_cpu_sys_main_thread", rusageTime(thread.sys))
+	b.str("used_cpu_user_main_thread", rusageTime(thread.user))
 }
 
 // eachCommandStats calls f for every command and subcommand in table

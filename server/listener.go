@@ -8,13 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // listener is a listening socket owned by the event loop.
 type listener struct {
-	fd   int
+	fd   int          // the socket, or for the portable backend the loop's identifier
+	ln   net.Listener // the portable backend's listener
 	addr net.Addr
 	unix bool
 	path string // Unix socket path, removed on close
@@ -31,7 +30,7 @@ func openListeners(cfg Config, warn func(format string, args ...any)) ([]*listen
 		return nil, fmt.Errorf("Failed listening on port %d (TCP), aborting.", cfg.Port)
 	}
 	if cfg.UnixSocket != "" {
-		ln, err := listenUnix(cfg.UnixSocket, cfg.UnixSocketPerm, cfg.TCPBacklog)
+		ln, err := listenUnix(cfg.UnixSocket, cfg.UnixSocketPerm, cfg.TCPBacklog, cfg.IOModel == "portable")
 		if err != nil {
 			closeListeners(lns)
 			warn("Failed opening Unix socket: %s", netErr(err))
@@ -59,15 +58,15 @@ func openTCPListeners(cfg Config, warn func(format string, args ...any)) ([]*lis
 	for _, b := range cfg.Bind {
 		optional := strings.HasPrefix(b, "-")
 		b = strings.TrimPrefix(b, "-")
-		ln, err := listenTCP(b, port, cfg.TCPBacklog)
+		ln, err := listenTCP(b, port, cfg.TCPBacklog, cfg.IOModel == "portable")
 		if err != nil {
 			warn("Warning: Could not create server TCP listening socket %s:%d: %s", b, cfg.Port, netErr(err))
 			var errno syscall.Errno
 			errors.As(err, &errno)
 			switch {
-			case optional && errno == unix.EADDRNOTAVAIL,
-				errno == unix.ENOPROTOOPT, errno == unix.EPROTONOSUPPORT, errno == unix.ESOCKTNOSUPPORT,
-				errno == unix.EPFNOSUPPORT, errno == unix.EAFNOSUPPORT:
+			case optional && errno == syscall.EADDRNOTAVAIL,
+				errno == syscall.ENOPROTOOPT, errno == syscall.EPROTONOSUPPORT, errno == syscall.ESOCKTNOSUPPORT,
+				errno == syscall.EPFNOSUPPORT, errno == syscall.EAFNOSUPPORT:
 				continue
 			}
 			closeListeners(lns)
@@ -101,9 +100,14 @@ func netErr(err error) string {
 // until the ring has torn that request down, after Serve has returned.
 func closeListeners(lns []*listener) {
 	for _, l := range lns {
-		if l.fd >= 0 {
-			unix.Shutdown(l.fd, unix.SHUT_RDWR)
-			unix.Close(l.fd)
+		if l.ln != nil {
+			l.ln.Close()
+			l.ln, l.fd = nil, -1
+			if l.path != "" {
+				os.Remove(l.path)
+			}
+		} else if l.fd >= 0 {
+			closeFd(l.fd)
 			l.fd = -1
 			if l.path != "" {
 				os.Remove(l.path)
@@ -129,92 +133,15 @@ func resolveBind(addr string) (net.IP, error) {
 	return ips[0], nil
 }
 
-func listenTCP(addr string, port, backlog int) (*listener, error) {
-	ip, err := resolveBind(addr)
-	if err != nil {
-		return nil, err
-	}
-	var sa unix.Sockaddr
-	family := unix.AF_INET
-	if ip4 := ip.To4(); ip4 != nil && addr != "::*" && addr != "::" {
-		s4 := &unix.SockaddrInet4{Port: port}
-		copy(s4.Addr[:], ip4)
-		sa = s4
-	} else {
-		family = unix.AF_INET6
-		s6 := &unix.SockaddrInet6{Port: port}
-		copy(s6.Addr[:], ip.To16())
-		sa = s6
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	if family == unix.AF_INET6 {
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
-			unix.Close(fd)
-			return nil, os.NewSyscallError("setsockopt", err)
-		}
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("bind", err)
-	}
-	if err := unix.Listen(fd, backlog); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("listen", err)
-	}
-	bound, err := unix.Getsockname(fd)
-	if err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("getsockname", err)
-	}
-	return &listener{fd: fd, addr: tcpAddr(bound)}, nil
-}
-
-func listenUnix(path string, perm uint32, backlog int) (*listener, error) {
-	os.Remove(path)
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("bind", err)
-	}
-	if perm != 0 {
-		if err := os.Chmod(path, os.FileMode(perm)); err != nil {
-			unix.Close(fd)
-			return nil, err
-		}
-	}
-	if err := unix.Listen(fd, backlog); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("listen", err)
-	}
-	return &listener{fd: fd, addr: &net.UnixAddr{Name: path, Net: "unix"}, unix: true, path: path}, nil
-}
-
-func tcpAddr(sa unix.Sockaddr) *net.TCPAddr {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
-	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port}
-	}
-	return &net.TCPAddr{}
-}
-
 // sockaddrString formats a peer address the way CLIENT LIST shows it.
-func sockaddrString(sa unix.Sockaddr, l *listener) string {
+func sockaddrString(peer net.Addr, l *listener) string {
 	if l.unix {
 		return l.path + ":0"
 	}
-	return addrString(tcpAddr(sa))
+	if a, ok := peer.(*net.TCPAddr); ok {
+		return addrString(a)
+	}
+	return addrString(&net.TCPAddr{})
 }
 
 // addrString formats ip:port, with brackets around IPv6 addresses, as Redis does.
@@ -227,32 +154,65 @@ func addrString(a *net.TCPAddr) string {
 }
 
 // localAddrString returns the local address of a connected socket.
-func localAddrString(fd int, l *listener) string {
+func (s *Server) localAddrString(fd int, l *listener) string {
 	if l.unix {
 		return l.path + ":0"
 	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return l.addr.String()
+	if a, ok := s.loop.LocalAddr(fd).(*net.TCPAddr); ok {
+		return addrString(a)
 	}
-	return addrString(tcpAddr(sa))
+	return l.addr.String()
 }
 
 // isLocalPeer reports whether a TCP peer is 127.0.0.1 or ::1, the only
 // addresses Redis's protected mode counts as local (127.0.0.2 is not).
-func isLocalPeer(sa unix.Sockaddr) bool {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return a.Addr == [4]byte{127, 0, 0, 1}
-	case *unix.SockaddrInet6:
-		return a.Addr == [16]byte{15: 1} || a.Addr == [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
+func isLocalPeer(peer net.Addr) bool {
+	a, ok := peer.(*net.TCPAddr)
+	if !ok {
+		return false
 	}
-	return false
+	if ip4 := a.IP.To4(); ip4 != nil {
+		return ip4.Equal(net.IPv4(127, 0, 0, 1))
+	}
+	return a.IP.Equal(net.IPv6loopback)
 }
 
-func setKeepAlive(fd, secs int) {
-	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs)
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, max(secs/3, 1))
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 3)
+// listenTCP opens a TCP listener: a raw non-blocking socket for the
+// descriptor backends, a net.Listener for the portable one.
+func listenTCP(addr string, port, backlog int, portable bool) (*listener, error) {
+	if !portable {
+		return fdListenTCP(addr, port, backlog)
+	}
+	ip, err := resolveBind(addr)
+	if err != nil {
+		return nil, err
+	}
+	network := "tcp4"
+	if ip.To4() == nil || addr == "::*" || addr == "::" {
+		network = "tcp6" // IPV6_V6ONLY, as Redis
+	}
+	ln, err := net.Listen(network, net.JoinHostPort(ip.String(), strconv.Itoa(port)))
+	if err != nil {
+		return nil, err
+	}
+	return &listener{fd: -1, ln: ln, addr: ln.Addr()}, nil
+}
+
+// listenUnix opens a Unix socket listener (see listenTCP).
+func listenUnix(path string, perm uint32, backlog int, portable bool) (*listener, error) {
+	if !portable {
+		return fdListenUnix(path, perm, backlog)
+	}
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if perm != 0 {
+		if err := os.Chmod(path, os.FileMode(perm)); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	return &listener{fd: -1, ln: ln, addr: &net.UnixAddr{Name: path, Net: "unix"}, unix: true, path: path}, nil
 }

@@ -7,8 +7,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Log levels, in Redis's order.
@@ -124,8 +122,7 @@ func (l *logger) isTerminal() bool {
 	if !ok || l.file != nil {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return isTerminalFd(f.Fd())
 }
 
 // signalLine logs msg the way Redis logs from its signal handler:

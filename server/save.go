@@ -12,7 +12,6 @@ import (
 
 	"github.com/kvdserver/kvd/internal/rdb"
 	"github.com/kvdserver/kvd/store"
-	"golang.org/x/sys/unix"
 )
 
 // rdbOpSelectDB is the RDB opcode that switches databases.
@@ -390,16 +389,6 @@ func (s *Server) saveTick() time.Duration {
 		return 500 * time.Microsecond
 	}
 	return time.Nanosecond // idle: keep the loop turning
-}
-
-// threadCPU returns the CPU time of the calling thread (the loop's, which
-// is locked to it) in nanoseconds.
-func threadCPU() int64 {
-	var ts unix.Timespec
-	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
-		return 0
-	}
-	return ts.Nano()
 }
 
 // endWalk ends the file once the walk is complete; the writer finishes it.

@@ -32,12 +32,12 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/kvdserver/kvd/eventloop"
 	"github.com/kvdserver/kvd/iothreads"
 	"github.com/kvdserver/kvd/store"
-	"golang.org/x/sys/unix"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or Close.
@@ -121,6 +121,7 @@ type Server struct {
 	// next command). 0 when no such reading is current.
 	cmdMark     int64
 	clock       clock
+	embed       embedState // embed.go
 	pprofServer *http.Server
 
 	state     atomic.Int32 // stateNew, stateListening, stateServing, stateClosed
@@ -249,7 +250,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
 	s.applyNotify()
-	if cfg.IOThreads > 1 {
+	if cfg.IOThreads > 1 && ioModel != "portable" {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
 		}
@@ -269,8 +270,19 @@ func New(cfg Config) (*Server, error) {
 
 // newLoop creates the event loop for cfg.IOModel, falling back to the
 // reactor with a warning if io_uring is unavailable or I/O threads are
-// asked for. It returns the model in use.
+// asked for, and to the portable backend where the system has neither
+// epoll nor io_uring. It returns the model in use.
 func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
+	if cfg.IOModel != "portable" && eventloop.DefaultBackend == eventloop.Portable {
+		cfg.IOModel = "portable" // the only backend outside Linux
+	}
+	if cfg.IOModel == "portable" {
+		if cfg.IOThreads > 1 {
+			lg.printf(levelNotice, cfg.LogLevel, "io-threads %d: ignored by io-model portable, where every connection has its own goroutines", cfg.IOThreads)
+		}
+		loop, err := eventloop.NewWithOptions(eventloop.Options{Backend: eventloop.Portable})
+		return loop, "portable", err
+	}
 	if cfg.IOModel == "proactor" && cfg.IOThreads > 1 {
 		lg.printf(levelNotice, cfg.LogLevel, "io-threads %d: running the reactor, since the proactor does its I/O in the kernel and has no I/O threads", cfg.IOThreads)
 	} else if cfg.IOModel == "proactor" {
@@ -286,7 +298,7 @@ func newLoop(cfg Config, lg *logger) (*eventloop.Loop, string, error) {
 		}
 		lg.printf(levelWarning, cfg.LogLevel, "io-model proactor unavailable (%v): falling back to the reactor", err)
 	}
-	loop, err := eventloop.New()
+	loop, err := eventloop.NewWithOptions(eventloop.Options{Backend: eventloop.Epoll})
 	return loop, "reactor", err
 }
 
@@ -341,11 +353,16 @@ func (s *Server) Listen() error {
 	return nil
 }
 
-// addAcceptor has the loop accept connections on l.
-func (s *Server) addAcceptor(l *listener) error {
-	return s.loop.AddAcceptor(l.fd,
-		func(fd int, sa unix.Sockaddr) { s.newClient(fd, sa, l) },
+// addListener has the portable loop accept connections on l's listener.
+func (s *Server) addListener(l *listener) error {
+	id, err := s.loop.AddListener(l.ln,
+		func(fd int, peer net.Addr) { s.newClient(fd, peer, l) },
 		func(err error) { s.acceptError(l, err) })
+	if err != nil {
+		return err
+	}
+	l.fd = id
+	return nil
 }
 
 // Addr returns the address of the first listener (the TCP one if there is
@@ -514,11 +531,13 @@ func (s *Server) stopLoop(flush bool) {
 		if flush && c.pendingOutput() > 0 && !s.loop.Writing(c.fd) {
 			// Best effort, without waiting: the peer may not be reading.
 			for out := c.Output(); len(out) > 0; out = c.Output() {
-				n, err := unix.Write(c.fd, out)
-				if err != nil || n <= 0 {
+				n, err := s.loop.WriteNow(c.fd, out)
+				if n > 0 {
+					c.OnWritten(n)
+				}
+				if err != nil || n < len(out) {
 					break
 				}
-				c.OnWritten(n)
 			}
 		}
 		c.close()
@@ -556,7 +575,7 @@ func (s *Server) cleanup() {
 // acceptError handles a failed accept. Out of descriptors or memory, the
 // listener stays readable: stop accepting for a while instead of spinning.
 func (s *Server) acceptError(l *listener, err error) {
-	if !errors.Is(err, unix.EMFILE) && !errors.Is(err, unix.ENFILE) && !errors.Is(err, unix.ENOBUFS) && !errors.Is(err, unix.ENOMEM) {
+	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) && !errors.Is(err, syscall.ENOBUFS) && !errors.Is(err, syscall.ENOMEM) {
 		s.logf(levelWarning, "Accepting client connection: %v", err)
 		return
 	}
@@ -577,34 +596,25 @@ func (s *Server) acceptError(l *listener, err error) {
 	})
 }
 
-func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
+func (s *Server) newClient(fd int, peer net.Addr, l *listener) {
 	s.stats.totalConnections++
 	s.acceptPaused = false
 	if len(s.clients) >= s.cfg.MaxClients {
-		unix.Write(fd, []byte("-"+errMaxClients+"\r\n"))
-		// Drain what the client already sent: closing a socket with unread
-		// input sends a reset, which can destroy the error before it is read.
-		var sink [4096]byte
-		unix.Read(fd, sink[:])
-		unix.Close(fd)
+		// Reject drains what the client already sent: closing a socket with
+		// unread input sends a reset, which can destroy the error before it is read.
+		s.loop.Reject(fd, []byte("-"+errMaxClients+"\r\n"))
 		s.stats.rejectedConnections++
 		return
 	}
-	if s.cfg.ProtectedMode && !l.unix && !isLocalPeer(sa) && s.acl.defaultUser.flags&userNoPass != 0 {
+	if s.cfg.ProtectedMode && !l.unix && !isLocalPeer(peer) && s.acl.defaultUser.flags&userNoPass != 0 {
 		// Protected mode, as Redis's clientAcceptHandler: no password on
 		// the default user, so only local clients are served.
-		unix.Write(fd, []byte("-"+errProtectedModeFmt+"\r\n"))
-		var sink [4096]byte
-		unix.Read(fd, sink[:])
-		unix.Close(fd)
+		s.loop.Reject(fd, []byte("-"+errProtectedModeFmt+"\r\n"))
 		s.stats.rejectedConnections++
 		return
 	}
 	if !l.unix {
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-		if s.cfg.TCPKeepAlive > 0 {
-			setKeepAlive(fd, s.cfg.TCPKeepAlive)
-		}
+		s.loop.TuneTCP(fd, s.cfg.TCPKeepAlive)
 	}
 	s.nextClientID++
 	now := s.nowMs()
@@ -616,10 +626,10 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	}
 	s.initCtx(c, true)
 	c.parser.MaxBulkLen = s.cfg.ProtoMaxBulkLen
-	c.addr, c.laddr = sockaddrString(sa, l), localAddrString(fd, l)
+	c.addr, c.laddr = sockaddrString(peer, l), s.localAddrString(fd, l)
 	if l.unix {
 		c.flags |= flagUnix | flagLocal
-	} else if isLocalPeer(sa) {
+	} else if isLocalPeer(peer) {
 		// As Redis's islocalClient: 127.0.0.1 and ::1 only, not all of 127/8.
 		c.flags |= flagLocal
 	}
@@ -629,7 +639,7 @@ func (s *Server) newClient(fd int, sa unix.Sockaddr, l *listener) {
 	}
 	if err := s.loop.AddStream(fd, c); err != nil {
 		s.logf(levelWarning, "Registering client: %v", err)
-		unix.Close(fd)
+		s.loop.Reject(fd, nil)
 		return
 	}
 	s.clients[c.id] = c
@@ -755,8 +765,7 @@ func (s *Server) nowMs() int64 { return s.clock.ms(s.clock.mono()) }
 
 // cron runs hz times a second: active expiry, idle timeouts, pause expiry.
 func (s *Server) cron() time.Duration {
-	s.clock = newClock()
-	s.cmdMark = 0 // readings of the old clock do not compare with the new one
+	s.resetClock() // readings of the old clock do not compare with the new one
 	if s.debug.pauseCron {
 		return time.Second / time.Duration(s.cfg.Hz)
 	}

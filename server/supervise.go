@@ -1,9 +1,8 @@
 package server
 
 import (
+	"errors"
 	"os"
-
-	"golang.org/x/sys/unix"
 )
 
 // Supervision ("supervised"), as redis-server does it: under systemd the
@@ -77,14 +76,12 @@ func (s *Server) notifySupervisor(msg string) {
 	if path[0] == '@' {
 		path = "\x00" + path[1:] // an abstract socket
 	}
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		s.logf(levelWarning, "Can't connect to systemd socket %s", os.Getenv("NOTIFY_SOCKET"))
-		return
-	}
-	defer unix.Close(fd)
-	if err := unix.Sendto(fd, []byte(msg), 0, &unix.SockaddrUnix{Name: path}); err != nil {
-		s.logf(levelWarning, "Can't send notification to systemd")
+	if err := dgramSend(path, []byte(msg)); err != nil {
+		if errors.Is(err, errNoSocket) {
+			s.logf(levelWarning, "Can't connect to systemd socket %s", os.Getenv("NOTIFY_SOCKET"))
+		} else {
+			s.logf(levelWarning, "Can't send notification to systemd")
+		}
 	}
 }
 
@@ -104,6 +101,6 @@ func (s *Server) signalReady() {
 		s.notifySupervisor("READY=1\n")
 	case supervisedUpstart:
 		os.Unsetenv("UPSTART_JOB")
-		unix.Kill(os.Getpid(), unix.SIGSTOP)
+		stopSelf()
 	}
 }

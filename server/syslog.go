@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // defaultSyslogPath is where the local syslog daemon listens.
@@ -35,12 +33,8 @@ type syslogWriter struct {
 
 func newSyslogWriter(path, ident, facility string, pid int) *syslogWriter {
 	w := &syslogWriter{fd: -1, ident: ident, facility: syslogFacilities[facility], pid: pid}
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := dgramDial(path)
 	if err != nil {
-		return w
-	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
-		unix.Close(fd)
 		return w
 	}
 	w.fd = fd
@@ -54,7 +48,7 @@ func (w *syslogWriter) send(level int, msg string) {
 	}
 	pri := w.facility<<3 | syslogSeverity[level]
 	line := fmt.Sprintf("<%d>%s %s[%d]: %s", pri, time.Now().Format(time.Stamp), w.ident, w.pid, msg)
-	unix.Write(w.fd, []byte(line))
+	fdWrite(w.fd, []byte(line))
 }
 
 // sendEarly writes a message logged before the server initialised (the
@@ -66,12 +60,12 @@ func (w *syslogWriter) sendEarly(level int, msg string) {
 	}
 	pri := syslogFacilities["user"]<<3 | syslogSeverity[level]
 	line := fmt.Sprintf("<%d>%s %s: %s", pri, time.Now().Format(time.Stamp), filepath.Base(os.Args[0]), msg)
-	unix.Write(w.fd, []byte(line))
+	fdWrite(w.fd, []byte(line))
 }
 
 func (w *syslogWriter) close() {
 	if w.fd >= 0 {
-		unix.Close(w.fd)
+		fdClose(w.fd)
 		w.fd = -1
 	}
 }

@@ -9,7 +9,8 @@
 //
 // kvd runs its default I/O model, the io_uring proactor;
 // KVD_TEST_IO_MODEL=reactor runs it on the epoll reactor, and
-// KVD_TEST_IO_THREADS=N on the reactor with N I/O threads (and threaded reads).
+// KVD_TEST_IO_THREADS=N on the reactor with N I/O threads (and threaded reads),
+// and KVD_TEST_IO_MODEL=portable on the portable backend (Go's netpoller).
 package tests
 
 import (
