@@ -31,13 +31,9 @@ run: build
 # The black-box suite (./tests) runs four times: on the io_uring proactor
 # (the default), on the epoll reactor, on the reactor with 4 I/O threads
 # doing reads and writes, and on the portable backend (Go's netpoller, the
-# one macOS, FreeBSD and Windows run).
+# one macOS, FreeBSD and Windows run), the four at once (scripts/test-all.sh).
 test: deps
-	ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn) 2>/dev/null || true; \
-	$(GO) test -race -count=1 -timeout 25m ./... && \
-	KVD_TEST_IO_MODEL=reactor $(GO) test -race -count=1 -timeout 25m ./tests && \
-	KVD_TEST_IO_THREADS=4 $(GO) test -race -count=1 -timeout 25m ./tests && \
-	KVD_TEST_IO_MODEL=portable $(GO) test -race -count=1 -timeout 25m ./tests
+	./scripts/test-all.sh
 
 deps:
 	./scripts/deps.sh
