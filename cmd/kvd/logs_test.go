@@ -190,13 +190,7 @@ func TestBinarySupervisedLikeRedis(t *testing.T) {
 					}, b+" never stopped itself")
 					cmd.Process.Signal(syscall.SIGCONT)
 				}
-				waitUntil(t, func() bool {
-					c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-					if err == nil {
-						c.Close()
-					}
-					return err == nil && strings.Contains(out.String(), "Ready to accept connections")
-				}, b+" never accepted connections")
+				waitReady(t, addr, &out, b)
 				cmd.Process.Signal(syscall.SIGTERM)
 				select {
 				case <-exited:
@@ -224,6 +218,19 @@ func TestBinarySupervisedLikeRedis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitReady waits until the server bin started accepts connections on addr
+// and has logged that it is ready.
+func waitReady(t *testing.T, addr string, out *syncBuffer, bin string) {
+	t.Helper()
+	waitUntil(t, func() bool {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil && strings.Contains(out.String(), "Ready to accept connections")
+	}, bin+" never accepted connections")
 }
 
 // waitUntil polls cond for up to 10 seconds.
@@ -264,13 +271,7 @@ func TestBinarySyslogLikeRedis(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, func() bool {
-			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-			if err == nil {
-				c.Close()
-			}
-			return err == nil && strings.Contains(out.String(), "Ready to accept connections")
-		}, b+" never accepted connections")
+		waitReady(t, addr, &out, b)
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 		ln.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
