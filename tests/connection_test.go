@@ -411,7 +411,11 @@ func TestClientKill(t *testing.T) {
 			return err != nil
 		}
 		alive := func(c *conn) bool { return c.do("PING") == "+PONG\r\n" }
-		a, b, c := dial(t, addr), dial(t, addr), dial(t, addr)
+		// A connection the server has not accepted yet cannot be killed
+		// (on the portable backend accepts run beside the loop): each
+		// client says PING before another one kills it.
+		dialed := func() *conn { x := dial(t, addr); x.do("PING"); return x }
+		a, b, c := dialed(), dialed(), dialed()
 		local := func(x *conn) string { return x.nc.LocalAddr().String() }
 
 		// Old form: kill by address, including oneself.
@@ -426,7 +430,7 @@ func TestClientKill(t *testing.T) {
 		}
 
 		// New form: SKIPME defaults to yes.
-		b, c = dial(t, addr), dial(t, addr)
+		b, c = dialed(), dialed()
 		mustDo(t, a, ":0\r\n", "CLIENT", "KILL", "ADDR", local(a))
 		mustDo(t, a, ":1\r\n", "CLIENT", "KILL", "ADDR", local(b), "SKIPME", "yes")
 		if !closed(b) || !alive(a) || !alive(c) {
@@ -438,7 +442,7 @@ func TestClientKill(t *testing.T) {
 		}
 
 		// Filters combine; LADDR, TYPE and USER match every client here.
-		b, c = dial(t, addr), dial(t, addr)
+		b, c = dialed(), dialed()
 		mustDo(t, a, ":0\r\n", "CLIENT", "KILL", "LADDR", addr, "ID", "99999999")
 		mustDo(t, a, ":0\r\n", "CLIENT", "KILL", "LADDR", "127.0.0.1:1")
 		mustDo(t, a, ":0\r\n", "CLIENT", "KILL", "TYPE", "master")
