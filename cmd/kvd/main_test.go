@@ -601,10 +601,13 @@ func TestBinaryPprofProtected(t *testing.T) {
 		addr, port := freeAddr(t)
 		pprofAddr, _ := freeAddr(t)
 		startProcess(t, addr, bin, "--bind", "127.0.0.1", "--port", port, "--requirepass", "s3cret", "--pprof-addr", pprofAddr)
-		resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/cmdline")
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The port accepts once it listens; pprof starts a moment later.
+		var resp *http.Response
+		var err error
+		waitUntil(t, func() bool {
+			resp, err = http.Get("http://" + pprofAddr + "/debug/pprof/cmdline")
+			return err == nil
+		}, "pprof never answered")
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
@@ -619,10 +622,12 @@ func TestBinaryPprofProtected(t *testing.T) {
 		addr, port := freeAddr(t)
 		_, pprofPort := freeAddr(t)
 		startProcess(t, addr, bin, "--bind", "127.0.0.1", "--port", port, "--pprof-addr", ":"+pprofPort, "--pprof-allow-remote", "yes")
-		resp, err := http.Get("http://127.0.0.1:" + pprofPort + "/debug/pprof/")
-		if err != nil {
-			t.Fatal(err)
-		}
+		var resp *http.Response
+		var err error
+		waitUntil(t, func() bool {
+			resp, err = http.Get("http://127.0.0.1:" + pprofPort + "/debug/pprof/")
+			return err == nil
+		}, "pprof never answered")
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET /debug/pprof/: %s", resp.Status)
