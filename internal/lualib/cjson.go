@@ -601,7 +601,7 @@ func (d *jsonDecoder) hex4(i int) int {
 	return v
 }
 
-// unicodeEscape decodes \uXXXX (or a surrogate pair) at ptr into tmp as UTF-8.
+// unicodeEscape decodes a \u escape of four hex digits (or a surrogate pair of them) at ptr into tmp as UTF-8.
 func (d *jsonDecoder) unicodeEscape() bool {
 	cp := d.hex4(d.ptr + 2)
 	if cp < 0 {
