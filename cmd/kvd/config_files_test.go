@@ -286,10 +286,7 @@ func TestBinaryDaemonizePidfile(t *testing.T) {
 // (Redis appends in its dictionary's order, which varies between runs).
 func TestBinaryConfigRewriteLikeRedis(t *testing.T) {
 	bin := buildKvd(t)
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
+	redisBin := redisServerBin(t)
 	var files [2]string
 	for i, b := range []string{redisBin, bin} {
 		dir := t.TempDir()

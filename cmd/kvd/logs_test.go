@@ -50,10 +50,7 @@ func normalizedLog(out, pid string) []string {
 // shutdown, and when they cannot listen: the same lines, in the same order.
 func TestBinaryLogLinesLikeRedis(t *testing.T) {
 	bin := buildKvd(t)
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
+	redisBin := redisServerBin(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -142,10 +139,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // upstart the same SIGSTOP once ready.
 func TestBinarySupervisedLikeRedis(t *testing.T) {
 	bin := buildKvd(t)
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
+	redisBin := redisServerBin(t)
 	for _, tt := range []struct {
 		name, mode, env string
 	}{
@@ -220,6 +214,20 @@ func TestBinarySupervisedLikeRedis(t *testing.T) {
 	}
 }
 
+// redisServerBin returns redis-server's path; the test is skipped without
+// one, except in CI, which installs it (scripts/deps.sh), where that fails.
+func redisServerBin(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is missing: scripts/deps.sh installs it")
+		}
+		t.Skip("redis-server not installed")
+	}
+	return p
+}
+
 // waitReady waits until the server bin started accepts connections on addr
 // and has logged that it is ready.
 func waitReady(t *testing.T, addr string, out *syncBuffer, bin string) {
@@ -249,10 +257,7 @@ func waitUntil(t *testing.T, cond func() bool, what string) {
 // create /dev/log, so it runs only where there is none and it may.
 func TestBinarySyslogLikeRedis(t *testing.T) {
 	bin := buildKvd(t)
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
+	redisBin := redisServerBin(t)
 	const devlog = "/dev/log"
 	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: devlog, Net: "unixgram"})
 	if err != nil {
