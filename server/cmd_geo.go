@@ -178,17 +178,37 @@ func (c *Ctx) replyGeoCoord(f float64) {
 	c.replyBulk(s)
 }
 
-// replyGeoDist replies a distance as Redis's addReplyDoubleDistance does:
-// "%.4f", as a bulk string in either protocol.
+// replyGeoDist replies a distance as Redis 7.0's addReplyDoubleDistance
+// does, as a bulk string in either protocol: four decimals, by its
+// fixedpoint_d2string (the distance times 10^4 rounded half to even, which
+// differs from printf's "%.4f" at exact halves of the product).
 func (c *Ctx) replyGeoDist(d float64) {
-	var buf [48]byte
-	var s []byte
-	if math.IsInf(d, 0) || math.IsNaN(d) {
-		s = append(buf[:0], cFloatF(d)...)
-	} else {
-		s = strconv.AppendFloat(buf[:0], d, 'f', 4, 64)
+	var buf [32]byte
+	c.replyBulk(appendFixed4(buf[:0], d))
+}
+
+// appendFixed4 appends d with four decimals the way fixedpoint_d2string
+// does: llrint(d·10^4) (whose x86 answer out of range is the smallest
+// int64), then the digits.
+func appendFixed4(dst []byte, d float64) []byte {
+	if d == 0 {
+		return append(dst, "0.0000"...)
 	}
-	c.replyBulk(s)
+	r := math.RoundToEven(d * 1e4)
+	var u uint64
+	switch {
+	case !(r >= -9223372036854775808.0 && r < 9223372036854775808.0):
+		u = 1 << 63 // llrint's "indefinite" LLONG_MIN
+		dst = append(dst, '-')
+	case r < 0:
+		u = uint64(-int64(r))
+		dst = append(dst, '-')
+	default:
+		u = uint64(int64(r))
+	}
+	dst = strconv.AppendUint(dst, u/10000, 10)
+	frac := u % 10000
+	return append(dst, '.', byte('0'+frac/1000), byte('0'+frac/100%10), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
 // ---- GEOADD ----

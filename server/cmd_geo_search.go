@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/kvdserver/kvd/internal/geohash"
@@ -26,8 +27,10 @@ const (
 type geoPoint struct {
 	member   []byte // aliases the sorted set: valid during the command only
 	lon, lat float64
-	dist     float64 // from the centre, metres, then in the unit
+	dist     float64 // from the centre, metres (then in the unit): see exact
 	score    float64
+	idx      int  // the order it was found in
+	exact    bool // dist is geohash.Distance's, not FastDistance's
 }
 
 const (
@@ -227,13 +230,15 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags geoFlags) {
 	if count != 0 && int64(n) > count {
 		n = int(count)
 	}
-	switch sort {
-	case geoSortAsc:
-		slices.SortStableFunc(pts, func(a, b geoPoint) int { return cmp.Compare(a.dist, b.dist) })
-	case geoSortDesc:
-		slices.SortStableFunc(pts, func(a, b geoPoint) int { return cmp.Compare(b.dist, a.dist) })
+	if sort != geoSortNone {
+		geoSortPoints(pts, &shape, sort == geoSortDesc)
 	}
 	pts = pts[:n]
+	if withDist || storeDist {
+		for i := range pts {
+			pts[i].exactDist(&shape)
+		}
+	}
 	for i := range pts {
 		pts[i].dist /= shape.Conversion
 	}
@@ -325,8 +330,8 @@ func (s *Server) geoSearchPoints(z *store.ZSet, shape *geohash.Shape, limit int)
 			left := end - first
 			z.Ascend(first, func(m []byte, score float64) bool {
 				lon, lat := geohash.DecodeScore(score)
-				if d, in := shape.Contains(lon, lat); in {
-					pts = append(pts, geoPoint{member: m, lon: lon, lat: lat, dist: d, score: score})
+				if d, exact, in := shape.Contains(lon, lat); in {
+					pts = append(pts, geoPoint{member: m, lon: lon, lat: lat, dist: d, score: score, idx: len(pts), exact: exact})
 					if limit > 0 && len(pts) >= limit {
 						return false
 					}
@@ -348,4 +353,49 @@ func (s *Server) releaseGeoPoints(pts []geoPoint) {
 		pts = nil // do not keep a huge search's array
 	}
 	s.geoPoints = pts[:0]
+}
+
+// exactDist makes p.dist Redis's distance from the shape's centre.
+func (p *geoPoint) exactDist(s *geohash.Shape) {
+	if !p.exact {
+		p.dist = geohash.Distance(s.Lon, s.Lat, p.lon, p.lat)
+		p.exact = true
+	}
+}
+
+// geoSortPoints sorts the points by distance as Redis's stable sort does
+// (equal distances in the order found). It sorts by the fast distances,
+// then re-sorts each run of distances too close for them to order by the
+// exact ones, so that Distance is only computed for near ties.
+func geoSortPoints(pts []geoPoint, s *geohash.Shape, desc bool) {
+	cmpPts := func(a, b geoPoint) int {
+		if c := cmp.Compare(a.dist, b.dist); c != 0 {
+			if desc {
+				return -c
+			}
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	}
+	slices.SortFunc(pts, cmpPts)
+	for i := 0; i < len(pts)-1; {
+		j := i + 1
+		for j < len(pts) && geoNear(pts[j-1].dist, pts[j].dist) {
+			j++
+		}
+		if j-i > 1 {
+			run := pts[i:j]
+			for k := range run {
+				run[k].exactDist(s)
+			}
+			slices.SortFunc(run, cmpPts)
+		}
+		i = j
+	}
+}
+
+// geoNear reports whether two distances are too close for FastDistance to
+// order them.
+func geoNear(a, b float64) bool {
+	return math.Abs(a-b) <= 2*geohash.DistanceTolerance*max(a, b)
 }

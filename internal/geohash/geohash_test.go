@@ -3,6 +3,7 @@ package geohash
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,17 +168,17 @@ func TestScoreBits(t *testing.T) {
 
 func TestShapeContains(t *testing.T) {
 	c := Shape{Lon: 15, Lat: 37, Radius: 200, Conversion: 1000}
-	if d, ok := c.Contains(13.36138933897018433, 38.11555639549629859); !ok || fmt.Sprintf("%.4f", d/1000) != "190.4424" {
+	if d, _, ok := c.Contains(13.36138933897018433, 38.11555639549629859); !ok || fmt.Sprintf("%.4f", d/1000) != "190.4424" {
 		t.Errorf("circle: %v %v", d, ok)
 	}
-	if _, ok := c.Contains(10, 37); ok {
+	if _, _, ok := c.Contains(10, 37); ok {
 		t.Errorf("circle contains a point 444 km away")
 	}
 	b := Shape{Lon: 15, Lat: 37, Box: true, Width: 400, Height: 400, Conversion: 1000}
-	if _, ok := b.Contains(13.36138933897018433, 38.11555639549629859); !ok {
+	if _, _, ok := b.Contains(13.36138933897018433, 38.11555639549629859); !ok {
 		t.Errorf("box misses Palermo")
 	}
-	if _, ok := b.Contains(15, 39); ok {
+	if _, _, ok := b.Contains(15, 39); ok {
 		t.Errorf("box contains a point 222 km north")
 	}
 	cells := c.Cells()
@@ -203,4 +204,87 @@ func BenchmarkCells(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s.Cells()
 	}
+}
+
+func BenchmarkSin(b *testing.B) {
+	s := 0.0
+	for i := 0; i < b.N; i++ {
+		s += Sin(float64(i%1000) * 0.001)
+	}
+	_ = s
+}
+
+func BenchmarkAsin(b *testing.B) {
+	s := 0.0
+	for i := 0; i < b.N; i++ {
+		s += Asin(float64(i%1000) * 0.000999)
+	}
+	_ = s
+}
+
+func BenchmarkGoSin(b *testing.B) {
+	s := 0.0
+	for i := 0; i < b.N; i++ {
+		s += math.Sin(float64(i%1000) * 0.001)
+	}
+	_ = s
+}
+
+// FastDistance stays within DistanceTolerance of Distance, antipodes
+// included.
+func TestFastDistance(t *testing.T) {
+	for lon := -180.0; lon <= 180; lon += 13.7 {
+		for lat := -85.0; lat <= 85; lat += 9.3 {
+			for _, p := range [][2]float64{{lon + 180, -lat}, {lon + 179.9999, -lat}, {lon + 1, lat}, {0, 0}} {
+				d, f := Distance(lon, lat, p[0], p[1]), FastDistance(lon, lat, p[0], p[1])
+				if math.Abs(d-f) > d*DistanceTolerance/100 {
+					t.Errorf("(%v,%v)-(%v,%v): Distance %v, FastDistance %v", lon, lat, p[0], p[1], d, f)
+				}
+			}
+		}
+	}
+}
+
+// The trigonometric functions are correctly rounded: compare with
+// math/big evaluations of their series on a sample.
+func TestTrigRounding(t *testing.T) {
+	for i := 1; i < 2000; i++ {
+		x := float64(i) * 0.0007853
+		for _, f := range []struct {
+			name     string
+			got, ref float64
+		}{
+			{"sin", Sin(x), bigSin(x)}, {"cos", Cos(x), bigCos(x)}, {"sin-neg", Sin(-x), -bigSin(x)},
+		} {
+			if f.got != f.ref {
+				t.Fatalf("%s(%v) = %v, want %v", f.name, x, f.got, f.ref)
+			}
+		}
+		if y := float64(i) / 2000; Sin(Asin(y)) != y && math.Abs(Asin(y)-math.Asin(y)) > 4e-16 {
+			t.Fatalf("asin(%v) = %v, Go says %v", y, Asin(y), math.Asin(y))
+		}
+	}
+}
+
+// bigSin and bigCos sum the Taylor series in 200-bit floats.
+func bigSin(x float64) float64 { return bigSeries(x, 1) }
+func bigCos(x float64) float64 { return bigSeries(x, 0) }
+
+func bigSeries(x float64, first int) float64 {
+	const prec = 200
+	bx := new(big.Float).SetPrec(prec).SetFloat64(x)
+	x2 := new(big.Float).SetPrec(prec).Mul(bx, bx)
+	term := new(big.Float).SetPrec(prec).SetInt64(1)
+	if first == 1 {
+		term.Set(bx)
+	}
+	sum := new(big.Float).SetPrec(prec).Set(term)
+	for n := first; n < first+80; n += 2 {
+		term.Mul(term, x2)
+		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(int64((n+1)*(n+2))))
+		term.Neg(term)
+		sum.Add(sum, term)
+	}
+	f, _ := sum.Float64()
+	return f
 }

@@ -26,8 +26,8 @@ func (s *Shape) BoundingBox() (minLon, minLat, maxLon, maxLat float64) {
 		width = s.Conversion * s.Radius
 	}
 	latDelta := (height / EarthRadius) / degToRad
-	lonDeltaTop := (width / EarthRadius / math.Cos((s.Lat+latDelta)*degToRad)) / degToRad
-	lonDeltaBottom := (width / EarthRadius / math.Cos((s.Lat-latDelta)*degToRad)) / degToRad
+	lonDeltaTop := (width / EarthRadius / Cos((s.Lat+latDelta)*degToRad)) / degToRad
+	lonDeltaBottom := (width / EarthRadius / Cos((s.Lat-latDelta)*degToRad)) / degToRad
 	if s.Lat < 0 {
 		minLon, maxLon = s.Lon-lonDeltaBottom, s.Lon+lonDeltaBottom
 	} else {
@@ -89,17 +89,36 @@ func (s *Shape) Cells() [9]Bits {
 }
 
 // Contains reports whether the point (lon, lat) lies inside the shape,
-// and its distance in metres from the shape's centre.
-func (s *Shape) Contains(lon, lat float64) (dist float64, ok bool) {
+// deciding as Redis does (with Distance), and returns its distance in
+// metres from the shape's centre: FastDistance's, or Distance's when exact
+// is set. Distance is only computed for a point near the shape's edge.
+func (s *Shape) Contains(lon, lat float64) (dist float64, exact, ok bool) {
 	if !s.Box {
-		dist = Distance(s.Lon, s.Lat, lon, lat)
-		return dist, !(dist > s.Radius*s.Conversion)
+		r := s.Radius * s.Conversion
+		switch fd := FastDistance(s.Lon, s.Lat, lon, lat); {
+		case fd > r*(1+DistanceTolerance):
+			return 0, false, false
+		case fd < r*(1-DistanceTolerance):
+			return fd, false, true
+		}
+		d := Distance(s.Lon, s.Lat, lon, lat)
+		return d, true, !(d > r)
 	}
-	width, height := s.Width*s.Conversion, s.Height*s.Conversion
-	lonDist := Distance(lon, lat, s.Lon, lat)
-	latDist := Distance(lon, lat, lon, s.Lat)
-	if lonDist > width/2 || latDist > height/2 {
-		return 0, false
+	halfW, halfH := s.Width*s.Conversion/2, s.Height*s.Conversion/2
+	if !within(lon, lat, s.Lon, lat, halfW) || !within(lon, lat, lon, s.Lat, halfH) {
+		return 0, false, false
 	}
-	return Distance(s.Lon, s.Lat, lon, lat), true
+	return FastDistance(s.Lon, s.Lat, lon, lat), false, true
+}
+
+// within reports whether Distance(lon1, lat1, lon2, lat2) <= limit,
+// computing it only when FastDistance is too close to tell.
+func within(lon1, lat1, lon2, lat2, limit float64) bool {
+	switch fd := FastDistance(lon1, lat1, lon2, lat2); {
+	case fd > limit*(1+DistanceTolerance):
+		return false
+	case fd < limit*(1-DistanceTolerance):
+		return true
+	}
+	return !(Distance(lon1, lat1, lon2, lat2) > limit)
 }
