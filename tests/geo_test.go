@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -411,4 +412,49 @@ func geoCloseReplies(a, b string) bool {
 func isNum(s string) bool {
 	_, err := strconv.Atoi(s)
 	return err == nil
+}
+
+// geoNotifyScript exercises every geo command that writes, succeeding,
+// changing nothing and failing.
+var geoNotifyScript = []string{
+	geoSicily,
+	"GEOADD Sicily 13.361389 38.115556 Palermo",
+	"GEOADD Sicily XX 1 1 nobody",
+	"GEOADD Sicily 200 1 bad",
+	"GEOADD fresh CH 1 1 a",
+	"GEORADIUS Sicily 15 37 200 km",
+	"GEORADIUS Sicily 15 37 200 km STORE d1",
+	"GEORADIUSBYMEMBER Sicily Palermo 200 km STOREDIST d2",
+	"GEORADIUS Sicily 15 37 1 m STORE d1",
+	"GEORADIUS Sicily 15 37 1 m STORE d1",
+	"GEOSEARCHSTORE d3 Sicily FROMLONLAT 15 37 BYBOX 400 400 km",
+	"GEOSEARCHSTORE d3 nokey FROMLONLAT 15 37 BYBOX 400 400 km",
+	"GEOSEARCHSTORE d3 nokey FROMLONLAT 15 37 BYBOX 400 400 km",
+	"GEOSEARCH Sicily FROMMEMBER Palermo BYRADIUS 10 km",
+	"GEOSEARCH nokey FROMMEMBER Palermo BYRADIUS 10 km",
+	"GEOPOS nokey a",
+	"GEODIST Sicily Palermo Catania",
+}
+
+// TestDiffGeoNotify compares the keyspace events of the geo commands
+// (GEOADD's zadd, the stores' georadiusstore/geosearchstore, del, keymiss).
+func TestDiffGeoNotify(t *testing.T) {
+	needRedis(t)
+	cmds := splitSteps(t, geoNotifyScript)
+	for _, events := range []string{"KEA", "KEAm", "Ez"} {
+		t.Run(events, func(t *testing.T) { diffNotify(t, sharedServers(), events, cmds) })
+	}
+}
+
+// TestDiffGeoMonitor checks that MONITOR shows the geo commands as sent
+// (GEOADD, not the ZADD it propagates as).
+func TestDiffGeoMonitor(t *testing.T) {
+	needRedis(t)
+	s := sharedServers()
+	cmds := splitSteps(t, geoNotifyScript[:8])
+	want, _ := monitorLines(t, s.redis, 2, cmds)
+	got, _ := monitorLines(t, s.kvd, 2, cmds)
+	if !slices.Equal(want, got) {
+		t.Errorf("MONITOR lines:\n redis: %q\n   kvd: %q", want, got)
+	}
 }

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestGeoPropagation checks what the geo commands propagate: GEOADD as the
+// ZADD Redis rewrites it to (scores as integers), the searches that store
+// verbatim, the read-only and failed ones nothing.
+func TestGeoPropagation(t *testing.T) {
+	s := testClient(t, nil).srv
+	c := s.newFakeClient()
+	var got []string
+	s.addPropConsumer(func(db int, argv [][]byte) {
+		w := make([]string, len(argv))
+		for i, a := range argv {
+			w[i] = string(a)
+		}
+		got = append(got, fmt.Sprintf("%d %s", db, strings.Join(w, " ")))
+	})
+	tests := []struct {
+		cmd  string
+		want []string
+	}{
+		{"GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania", []string{"0 zadd g 3479099956230698 Palermo 3479447370796909 Catania"}},
+		{"GEOADD g 13.361389 38.115556 Palermo", nil},
+		{"GEOADD g CH nx 13.361389 38.115556 Palermo 1 1 x", []string{"0 zadd g CH nx 3479099956230698 Palermo 3377822707026402 x"}},
+		{"GEOADD g 200 0 bad", nil},
+		{"GEOADD g XX 1 2 nope", nil},
+		{"GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km", nil},
+		{"GEORADIUS g 15 37 200 km", nil},
+		{"GEORADIUS_RO g 15 37 200 km", nil},
+		{"GEORADIUS g 15 37 200 km STORE d", []string{"0 GEORADIUS g 15 37 200 km STORE d"}},
+		{"GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 1 m", []string{"0 GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 1 m"}},
+		{"GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 1 m", nil},
+		{"GEOSEARCHSTORE d nokey FROMLONLAT 15 37 BYRADIUS 1 m", nil},
+		{"GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST", []string{"0 GEOSEARCHSTORE d g FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST"}},
+		{"GEOSEARCHSTORE d nokey FROMLONLAT 15 37 BYRADIUS 1 m", []string{"0 GEOSEARCHSTORE d nokey FROMLONLAT 15 37 BYRADIUS 1 m"}},
+	}
+	for _, tt := range tests {
+		got = got[:0]
+		reply := fakeRun(c, strings.Fields(tt.cmd)...)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s (reply %q): propagated %q, want %q", tt.cmd, reply, got, tt.want)
+		}
+	}
+}
+
+// TestGeoCoordFormat checks the coordinate and distance formats against
+// values Redis replies.
+func TestGeoCoordFormat(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		want string
+	}{
+		{13.361389338970184, "13.36138933897018433"},
+		{-0.0, "0"},
+		{180, "180"},
+		{0.5, "0.5"},
+	} {
+		if got := string(appendGeoCoord(nil, tt.f)); got != tt.want {
+			t.Errorf("appendGeoCoord(%v) = %s, want %s", tt.f, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		f    float64
+		want string
+	}{
+		{0, "0.0000"},
+		{166274.15156960033, "166274.1516"},
+		{50304334.16385000199, "50304334.1638"},
+		{0.00004, "0.0000"},
+		{1e300, "-922337203685477.5808"},
+	} {
+		if got := string(appendFixed4(nil, tt.f)); got != tt.want {
+			t.Errorf("appendFixed4(%v) = %s, want %s", tt.f, got, tt.want)
+		}
+	}
+}
