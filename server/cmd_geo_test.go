@@ -2,7 +2,9 @@ package server
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,5 +80,60 @@ func TestGeoCoordFormat(t *testing.T) {
 		if got := string(appendFixed4(nil, tt.f)); got != tt.want {
 			t.Errorf("appendFixed4(%v) = %s, want %s", tt.f, got, tt.want)
 		}
+	}
+}
+
+// geoBenchServer returns a fake client of a server holding n seeded
+// random points in key "pts" (central Europe, as scripts/geo-bench.sh).
+func geoBenchServer(b *testing.B, n int) *Client {
+	s := testClient(b, nil).srv
+	c := s.newFakeClient()
+	rng := rand.New(rand.NewPCG(22, 22))
+	for i := 0; i < n; i += 100 {
+		argv := []string{"GEOADD", "pts"}
+		for j := i; j < i+100 && j < n; j++ {
+			argv = append(argv, strconv.FormatFloat(rng.Float64()*40-10, 'f', 6, 64),
+				strconv.FormatFloat(rng.Float64()*25+35, 'f', 6, 64), "p"+strconv.Itoa(j))
+		}
+		fakeRun(c, argv...)
+	}
+	return c
+}
+
+func benchGeoCmd(b *testing.B, c *Client, cmd string) {
+	var argv [][]byte
+	for _, a := range strings.Fields(cmd) {
+		argv = append(argv, []byte(a))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.srv.runFake(c, argv)
+	}
+}
+
+// BenchmarkGeoSearch runs searches over 200,000 points (about 0.026 per
+// km²) through the command path, replies included.
+func BenchmarkGeoSearch(b *testing.B) {
+	c := geoBenchServer(b, 200000)
+	for _, q := range []struct{ name, cmd string }{
+		{"radius-50km", "GEOSEARCH pts FROMLONLAT 13.4 52.5 BYRADIUS 50 km ASC"},
+		{"radius-100km-count10-withdist", "GEOSEARCH pts FROMLONLAT 13.4 52.5 BYRADIUS 100 km COUNT 10 WITHDIST"},
+		{"box-50km-withcoord", "GEOSEARCH pts FROMLONLAT 2.35 48.85 BYBOX 50 50 km WITHCOORD"},
+		{"geodist", "GEODIST pts p1 p2 km"},
+	} {
+		b.Run(q.name, func(b *testing.B) { benchGeoCmd(b, c, q.cmd) })
+	}
+}
+
+// BenchmarkGeoAdd adds one point at a time to a growing set.
+func BenchmarkGeoAdd(b *testing.B) {
+	c := geoBenchServer(b, 0)
+	argv := [][]byte{[]byte("GEOADD"), []byte("g"), []byte("13.4"), []byte("52.5"), nil}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		argv[4] = strconv.AppendInt(argv[4][:0], int64(i), 10)
+		c.srv.runFake(c, argv)
 	}
 }
