@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kvdserver/kvd/internal/geohash"
 )
 
 // TestGeoPropagation checks what the geo commands propagate: GEOADD as the
@@ -135,5 +137,37 @@ func BenchmarkGeoAdd(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		argv[4] = strconv.AppendInt(argv[4][:0], int64(i), 10)
 		c.srv.runFake(c, argv)
+	}
+}
+
+// TestGeoSelect checks that selecting the first n points then sorting them
+// gives the first n of a full sort, ties and near ties included.
+func TestGeoSelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	shape := geohash.Shape{Lon: 10, Lat: 45, Radius: 1000, Conversion: 1000}
+	for iter := 0; iter < 300; iter++ {
+		total := 1 + rng.IntN(200)
+		pts := make([]geoPoint, total)
+		for i := range pts {
+			lon, lat := 10+rng.Float64()*4-2, 45+rng.Float64()*4-2
+			if rng.IntN(5) == 0 && i > 0 {
+				lon, lat = pts[i-1].lon, pts[i-1].lat // a tie
+			}
+			d, exact, _ := shape.Contains(lon, lat)
+			pts[i] = geoPoint{lon: lon, lat: lat, dist: d, idx: i, exact: exact}
+		}
+		for _, desc := range []bool{false, true} {
+			n := 1 + rng.IntN(total)
+			full := slices.Clone(pts)
+			geoSortPoints(full, &shape, desc)
+			sel := slices.Clone(pts)
+			sel = sel[:geoSelect(sel, n, desc)]
+			geoSortPoints(sel, &shape, desc)
+			for i := 0; i < n; i++ {
+				if sel[i].idx != full[i].idx {
+					t.Fatalf("iter %d desc %v n %d/%d: position %d is %d, want %d", iter, desc, n, total, i, sel[i].idx, full[i].idx)
+				}
+			}
+		}
 	}
 }

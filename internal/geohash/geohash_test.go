@@ -288,3 +288,18 @@ func bigSeries(x float64, first int) float64 {
 	f, _ := sum.Float64()
 	return f
 }
+
+// BenchmarkContains tests points around a 100 km circle, about half
+// inside; BenchmarkContainsByDistance does it by FastDistance alone.
+func BenchmarkContains(b *testing.B) {
+	s := Shape{Lon: 13.4, Lat: 52.5, Radius: 100, Conversion: 1000}
+	for i := 0; i < b.N; i++ {
+		s.Contains(13.4+float64(i%100)*0.03-1.5, 52.5+float64(i%77)*0.025-1)
+	}
+}
+
+func BenchmarkContainsByDistance(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = FastDistance(13.4, 52.5, 13.4+float64(i%100)*0.03-1.5, 52.5+float64(i%77)*0.025-1) <= 100000
+	}
+}

@@ -10,6 +10,28 @@ type Shape struct {
 	Radius        float64 // circle
 	Width, Height float64 // box
 	Conversion    float64 // metres per unit
+
+	// What Contains precomputes for a circle: the centre in radians, the
+	// cosine of its latitude, and the bounds on the haversine's
+	// sin²(d/2R) inside which FastDistance cannot decide.
+	ready            bool
+	lonR, latR, cosL float64
+	aIn, aOut        float64
+}
+
+// prepare computes what Contains needs for a circle.
+func (s *Shape) prepare() {
+	s.ready = true
+	s.lonR, s.latR = s.Lon*degToRad, s.Lat*degToRad
+	s.cosL = math.Cos(s.latR)
+	half := s.Radius * s.Conversion / (2 * EarthRadius)
+	if half >= math.Pi/2 || math.IsNaN(half) {
+		s.aIn, s.aOut = math.Inf(1), math.Inf(1)
+		return
+	}
+	a := math.Sin(half)
+	a *= a
+	s.aIn, s.aOut = a*(1-DistanceTolerance), a*(1+DistanceTolerance)
 }
 
 // BoundingBox returns the longitudes and latitudes that bound the shape:
@@ -94,18 +116,30 @@ func (s *Shape) Cells() [9]Bits {
 // is set. Distance is only computed for a point near the shape's edge.
 func (s *Shape) Contains(lon, lat float64) (dist float64, exact, ok bool) {
 	if !s.Box {
+		// The haversine's sin²(d/2R) grows with d: compare it with the
+		// radius's, and compute a distance only for the points inside.
+		if !s.ready {
+			s.prepare()
+		}
 		r := s.Radius * s.Conversion
-		switch fd := FastDistance(s.Lon, s.Lat, lon, lat); {
-		case fd > r*(1+DistanceTolerance):
+		v := math.Sin((lon*degToRad - s.lonR) / 2)
+		if v == 0 {
+			d := meridianDistance(s.Lat, lat)
+			return d, true, !(d > r)
+		}
+		latR := lat * degToRad
+		u := math.Sin((latR - s.latR) / 2)
+		switch a := u*u + s.cosL*math.Cos(latR)*v*v; {
+		case a > s.aOut:
 			return 0, false, false
-		case fd < r*(1-DistanceTolerance):
-			return fd, false, true
+		case a < s.aIn:
+			return 2.0 * EarthRadius * math.Asin(math.Sqrt(a)), false, true
 		}
 		d := Distance(s.Lon, s.Lat, lon, lat)
 		return d, true, !(d > r)
 	}
 	halfW, halfH := s.Width*s.Conversion/2, s.Height*s.Conversion/2
-	if !within(lon, lat, s.Lon, lat, halfW) || !within(lon, lat, lon, s.Lat, halfH) {
+	if !within(lon, lat, lon, s.Lat, halfH) || !within(lon, lat, s.Lon, lat, halfW) {
 		return 0, false, false
 	}
 	return FastDistance(s.Lon, s.Lat, lon, lat), false, true
