@@ -171,3 +171,42 @@ func TestGeoSelect(t *testing.T) {
 		}
 	}
 }
+
+// FuzzGeoArgs runs the geo commands with fuzzed arguments against a small
+// set of points: every reply must be one well-formed reply, and nothing
+// may panic or hang.
+func FuzzGeoArgs(f *testing.F) {
+	for _, seed := range []string{
+		"GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km ASC COUNT 2 ANY WITHDIST WITHCOORD WITHHASH",
+		"GEOSEARCH g FROMMEMBER Palermo BYBOX 400 400 km DESC",
+		"GEOSEARCHSTORE d g FROMLONLAT 15 37 BYBOX 1 1 mi STOREDIST",
+		"GEORADIUS g 15 37 200 km STORE d STOREDIST d2 COUNT 1",
+		"GEORADIUSBYMEMBER_RO g Catania 1e300 ft WITHDIST",
+		"GEOADD g NX CH 180 85.05112878 a -180 -85.05112878 b",
+		"GEOPOS g Palermo nope",
+		"GEODIST g Palermo Catania mi",
+		"GEOHASH g Palermo",
+		"GEOSEARCH g FROMLONLAT 0 0 BYRADIUS 0 m",
+		"GEOSEARCH g FROMLONLAT -180 85 BYRADIUS inf km COUNT 9223372036854775807",
+		"GEORADIUS g 179.9 -85 5e-324 m",
+	} {
+		f.Add(seed)
+	}
+	s := testClient(f, nil).srv
+	c := s.newFakeClient()
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Fields(line)
+		if len(args) == 0 || len(args) > 40 {
+			return
+		}
+		if !strings.HasPrefix(strings.ToUpper(args[0]), "GEO") {
+			args[0] = "GEOSEARCH"
+		}
+		fakeRun(c, "FLUSHALL")
+		fakeRun(c, "GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania", "-179.99", "85", "n", "179.99", "-85", "s")
+		reply := fakeRun(c, args...)
+		if reply == "" || !strings.ContainsRune("+-:$*_,%~", rune(reply[0])) || !strings.HasSuffix(reply, "\r\n") {
+			t.Fatalf("%q: reply %q", args, reply)
+		}
+	})
+}
