@@ -65,13 +65,7 @@ func (c *Ctx) geoLonLat(lonArg, latArg []byte) (lon, lat float64, ok bool) {
 		return
 	}
 	if lon < geohash.LonMin || lon > geohash.LonMax || lat < geohash.LatMin || lat > geohash.LatMax {
-		// Redis sends this one as a raw protocol line, so it is not
-		// counted in the error statistics.
-		b := append([]byte("-ERR invalid longitude,latitude pair "), cFloatF(lon)...)
-		b = append(b, ',')
-		b = append(append(b, cFloatF(lat)...), '\r', '\n')
-		c.replyRaw(b)
-		c.noChange()
+		c.replyError("ERR invalid longitude,latitude pair " + cFloatF(lon) + "," + cFloatF(lat))
 		return 0, 0, false
 	}
 	return lon, lat, true
