@@ -295,10 +295,17 @@ func encode(args ...string) []byte {
 	return b
 }
 
+// ioTimeout bounds a connection's read or write that should succeed. It is
+// generous: CI runs the suite's four I/O modes at once on two cores under
+// the race detector, where a 512 MB SETBIT or a long script can take
+// several seconds; a test waiting for a reply that must not come uses
+// readErr with its own timeout.
+const ioTimeout = 40 * time.Second
+
 // write sends raw bytes.
 func (c *conn) write(b []byte) {
 	c.t.Helper()
-	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
 	if _, err := c.nc.Write(b); err != nil {
 		c.t.Fatalf("write: %v", err)
 	}
@@ -314,7 +321,7 @@ func (c *conn) do(args ...string) string {
 // read reads one raw reply.
 func (c *conn) read() string {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.nc.SetReadDeadline(time.Now().Add(ioTimeout))
 	b, err := readReply(c.r)
 	if err != nil {
 		c.t.Fatalf("read reply: %v", err)
