@@ -2741,6 +2741,1175 @@ func init() {
 			Group:         "scripting",
 			Complexity:    "O(1)",
 		},
+		"geoadd": {
+			Name:          "geoadd",
+			Arity:         -5,
+			Flags:         []string{"write", "denyoom"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@write", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RW", "update"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:    "Add one or more geospatial items in the geospatial index represented using a sorted set",
+			Since:      "3.2.0",
+			Group:      "geo",
+			Complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+			History: [][2]string{
+				{"6.2.0", "Added the `CH`, `NX` and `XX` options."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name:  "condition",
+					Type:  "oneof",
+					Since: "6.2.0",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "nx",
+							Type:  "pure-token",
+							Token: "NX",
+						},
+						{
+							Name:  "xx",
+							Type:  "pure-token",
+							Token: "XX",
+						},
+					},
+				},
+				{
+					Name:  "change",
+					Type:  "pure-token",
+					Token: "CH",
+					Since: "6.2.0",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "longitude_latitude_member",
+					Type:  "block",
+					Flags: []string{"multiple"},
+					Arguments: []commandArg{
+						{
+							Name: "longitude",
+							Type: "double",
+						},
+						{
+							Name: "latitude",
+							Type: "double",
+						},
+						{
+							Name: "member",
+							Type: "string",
+						},
+					},
+				},
+			},
+		},
+		"geodist": {
+			Name:          "geodist",
+			Arity:         -4,
+			Flags:         []string{"readonly"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@read", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:    "Returns the distance between two members of a geospatial index",
+			Since:      "3.2.0",
+			Group:      "geo",
+			Complexity: "O(log(N))",
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name: "member1",
+					Type: "string",
+				},
+				{
+					Name: "member2",
+					Type: "string",
+				},
+				{
+					Name:  "unit",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "m",
+							Type:  "pure-token",
+							Token: "M",
+						},
+						{
+							Name:  "km",
+							Type:  "pure-token",
+							Token: "KM",
+						},
+						{
+							Name:  "ft",
+							Type:  "pure-token",
+							Token: "FT",
+						},
+						{
+							Name:  "mi",
+							Type:  "pure-token",
+							Token: "MI",
+						},
+					},
+				},
+			},
+		},
+		"geohash": {
+			Name:          "geohash",
+			Arity:         -2,
+			Flags:         []string{"readonly"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@read", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:    "Returns members of a geospatial index as standard geohash strings",
+			Since:      "3.2.0",
+			Group:      "geo",
+			Complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name:  "member",
+					Type:  "string",
+					Flags: []string{"multiple"},
+				},
+			},
+		},
+		"geopos": {
+			Name:          "geopos",
+			Arity:         -2,
+			Flags:         []string{"readonly"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@read", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:    "Returns longitude and latitude of members of a geospatial index",
+			Since:      "3.2.0",
+			Group:      "geo",
+			Complexity: "O(N) where N is the number of members requested.",
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name:  "member",
+					Type:  "string",
+					Flags: []string{"multiple"},
+				},
+			},
+		},
+		"georadius": {
+			Name:          "georadius",
+			Arity:         -6,
+			Flags:         []string{"write", "denyoom", "movablekeys"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@write", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+				{
+					Flags:       []string{"OW", "update"},
+					BeginSearch: "keyword",
+					BSKeyword:   "STORE",
+					BSStartFrom: 6,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+				{
+					Flags:       []string{"OW", "update"},
+					BeginSearch: "keyword",
+					BSKeyword:   "STOREDIST",
+					BSStartFrom: 6,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
+			Since:           "3.2.0",
+			Group:           "geo",
+			Complexity:      "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+			DocFlags:        []string{"deprecated"},
+			DeprecatedSince: "6.2.0",
+			ReplacedBy:      "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
+			History: [][2]string{
+				{"6.2.0", "Added the `ANY` option for `COUNT`."},
+				{"7.0.0", "Added support for uppercase unit names."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name: "longitude",
+					Type: "double",
+				},
+				{
+					Name: "latitude",
+					Type: "double",
+				},
+				{
+					Name: "radius",
+					Type: "double",
+				},
+				{
+					Name: "unit",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name:  "m",
+							Type:  "pure-token",
+							Token: "M",
+						},
+						{
+							Name:  "km",
+							Type:  "pure-token",
+							Token: "KM",
+						},
+						{
+							Name:  "ft",
+							Type:  "pure-token",
+							Token: "FT",
+						},
+						{
+							Name:  "mi",
+							Type:  "pure-token",
+							Token: "MI",
+						},
+					},
+				},
+				{
+					Name:  "withcoord",
+					Type:  "pure-token",
+					Token: "WITHCOORD",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withdist",
+					Type:  "pure-token",
+					Token: "WITHDIST",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withhash",
+					Type:  "pure-token",
+					Token: "WITHHASH",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "count",
+					Type:  "block",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "count",
+							Type:  "integer",
+							Token: "COUNT",
+						},
+						{
+							Name:  "any",
+							Type:  "pure-token",
+							Token: "ANY",
+							Since: "6.2.0",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "order",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "asc",
+							Type:  "pure-token",
+							Token: "ASC",
+						},
+						{
+							Name:  "desc",
+							Type:  "pure-token",
+							Token: "DESC",
+						},
+					},
+				},
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 1,
+					Token:        "STORE",
+					Flags:        []string{"optional"},
+				},
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 2,
+					Token:        "STOREDIST",
+					Flags:        []string{"optional"},
+				},
+			},
+		},
+		"georadius_ro": {
+			Name:          "georadius_ro",
+			Arity:         -6,
+			Flags:         []string{"readonly"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@read", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:         "A read-only variant for GEORADIUS",
+			Since:           "3.2.10",
+			Group:           "geo",
+			Complexity:      "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+			DocFlags:        []string{"deprecated"},
+			DeprecatedSince: "6.2.0",
+			ReplacedBy:      "`GEOSEARCH` with the `BYRADIUS` argument",
+			History: [][2]string{
+				{"6.2.0", "Added the `ANY` option for `COUNT`."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name: "longitude",
+					Type: "double",
+				},
+				{
+					Name: "latitude",
+					Type: "double",
+				},
+				{
+					Name: "radius",
+					Type: "double",
+				},
+				{
+					Name: "unit",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name:  "m",
+							Type:  "pure-token",
+							Token: "M",
+						},
+						{
+							Name:  "km",
+							Type:  "pure-token",
+							Token: "KM",
+						},
+						{
+							Name:  "ft",
+							Type:  "pure-token",
+							Token: "FT",
+						},
+						{
+							Name:  "mi",
+							Type:  "pure-token",
+							Token: "MI",
+						},
+					},
+				},
+				{
+					Name:  "withcoord",
+					Type:  "pure-token",
+					Token: "WITHCOORD",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withdist",
+					Type:  "pure-token",
+					Token: "WITHDIST",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withhash",
+					Type:  "pure-token",
+					Token: "WITHHASH",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "count",
+					Type:  "block",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "count",
+							Type:  "integer",
+							Token: "COUNT",
+						},
+						{
+							Name:  "any",
+							Type:  "pure-token",
+							Token: "ANY",
+							Since: "6.2.0",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "order",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "asc",
+							Type:  "pure-token",
+							Token: "ASC",
+						},
+						{
+							Name:  "desc",
+							Type:  "pure-token",
+							Token: "DESC",
+						},
+					},
+				},
+			},
+		},
+		"georadiusbymember": {
+			Name:          "georadiusbymember",
+			Arity:         -5,
+			Flags:         []string{"write", "denyoom", "movablekeys"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@write", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+				{
+					Flags:       []string{"OW", "update"},
+					BeginSearch: "keyword",
+					BSKeyword:   "STORE",
+					BSStartFrom: 5,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+				{
+					Flags:       []string{"OW", "update"},
+					BeginSearch: "keyword",
+					BSKeyword:   "STOREDIST",
+					BSStartFrom: 5,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
+			Since:           "3.2.0",
+			Group:           "geo",
+			Complexity:      "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+			DocFlags:        []string{"deprecated"},
+			DeprecatedSince: "6.2.0",
+			ReplacedBy:      "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+			History: [][2]string{
+				{"7.0.0", "Added support for uppercase unit names."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name: "member",
+					Type: "string",
+				},
+				{
+					Name: "radius",
+					Type: "double",
+				},
+				{
+					Name: "unit",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name:  "m",
+							Type:  "pure-token",
+							Token: "M",
+						},
+						{
+							Name:  "km",
+							Type:  "pure-token",
+							Token: "KM",
+						},
+						{
+							Name:  "ft",
+							Type:  "pure-token",
+							Token: "FT",
+						},
+						{
+							Name:  "mi",
+							Type:  "pure-token",
+							Token: "MI",
+						},
+					},
+				},
+				{
+					Name:  "withcoord",
+					Type:  "pure-token",
+					Token: "WITHCOORD",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withdist",
+					Type:  "pure-token",
+					Token: "WITHDIST",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withhash",
+					Type:  "pure-token",
+					Token: "WITHHASH",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "count",
+					Type:  "block",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "count",
+							Type:  "integer",
+							Token: "COUNT",
+						},
+						{
+							Name:  "any",
+							Type:  "pure-token",
+							Token: "ANY",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "order",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "asc",
+							Type:  "pure-token",
+							Token: "ASC",
+						},
+						{
+							Name:  "desc",
+							Type:  "pure-token",
+							Token: "DESC",
+						},
+					},
+				},
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 1,
+					Token:        "STORE",
+					Flags:        []string{"optional"},
+				},
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 2,
+					Token:        "STOREDIST",
+					Flags:        []string{"optional"},
+				},
+			},
+		},
+		"georadiusbymember_ro": {
+			Name:          "georadiusbymember_ro",
+			Arity:         -5,
+			Flags:         []string{"readonly"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@read", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:         "A read-only variant for GEORADIUSBYMEMBER",
+			Since:           "3.2.10",
+			Group:           "geo",
+			Complexity:      "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+			DocFlags:        []string{"deprecated"},
+			DeprecatedSince: "6.2.0",
+			ReplacedBy:      "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name: "member",
+					Type: "string",
+				},
+				{
+					Name: "radius",
+					Type: "double",
+				},
+				{
+					Name: "unit",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name:  "m",
+							Type:  "pure-token",
+							Token: "M",
+						},
+						{
+							Name:  "km",
+							Type:  "pure-token",
+							Token: "KM",
+						},
+						{
+							Name:  "ft",
+							Type:  "pure-token",
+							Token: "FT",
+						},
+						{
+							Name:  "mi",
+							Type:  "pure-token",
+							Token: "MI",
+						},
+					},
+				},
+				{
+					Name:  "withcoord",
+					Type:  "pure-token",
+					Token: "WITHCOORD",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withdist",
+					Type:  "pure-token",
+					Token: "WITHDIST",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withhash",
+					Type:  "pure-token",
+					Token: "WITHHASH",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "count",
+					Type:  "block",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "count",
+							Type:  "integer",
+							Token: "COUNT",
+						},
+						{
+							Name:  "any",
+							Type:  "pure-token",
+							Token: "ANY",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "order",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "asc",
+							Type:  "pure-token",
+							Token: "ASC",
+						},
+						{
+							Name:  "desc",
+							Type:  "pure-token",
+							Token: "DESC",
+						},
+					},
+				},
+			},
+		},
+		"geosearch": {
+			Name:          "geosearch",
+			Arity:         -7,
+			Flags:         []string{"readonly"},
+			FirstKey:      1,
+			LastKey:       1,
+			Step:          1,
+			ACLCategories: []string{"@read", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:    "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
+			Since:      "6.2.0",
+			Group:      "geo",
+			Complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+			History: [][2]string{
+				{"7.0.0", "Added support for uppercase unit names."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:         "key",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name: "from",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name:  "member",
+							Type:  "string",
+							Token: "FROMMEMBER",
+						},
+						{
+							Name:  "longitude_latitude",
+							Type:  "block",
+							Token: "FROMLONLAT",
+							Arguments: []commandArg{
+								{
+									Name: "longitude",
+									Type: "double",
+								},
+								{
+									Name: "latitude",
+									Type: "double",
+								},
+							},
+						},
+					},
+				},
+				{
+					Name: "by",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name: "circle",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name:  "radius",
+									Type:  "double",
+									Token: "BYRADIUS",
+								},
+								{
+									Name: "unit",
+									Type: "oneof",
+									Arguments: []commandArg{
+										{
+											Name:  "m",
+											Type:  "pure-token",
+											Token: "M",
+										},
+										{
+											Name:  "km",
+											Type:  "pure-token",
+											Token: "KM",
+										},
+										{
+											Name:  "ft",
+											Type:  "pure-token",
+											Token: "FT",
+										},
+										{
+											Name:  "mi",
+											Type:  "pure-token",
+											Token: "MI",
+										},
+									},
+								},
+							},
+						},
+						{
+							Name: "box",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name:  "width",
+									Type:  "double",
+									Token: "BYBOX",
+								},
+								{
+									Name: "height",
+									Type: "double",
+								},
+								{
+									Name: "unit",
+									Type: "oneof",
+									Arguments: []commandArg{
+										{
+											Name:  "m",
+											Type:  "pure-token",
+											Token: "M",
+										},
+										{
+											Name:  "km",
+											Type:  "pure-token",
+											Token: "KM",
+										},
+										{
+											Name:  "ft",
+											Type:  "pure-token",
+											Token: "FT",
+										},
+										{
+											Name:  "mi",
+											Type:  "pure-token",
+											Token: "MI",
+										},
+									},
+								},
+							},
+						},
+					},
+				},
+				{
+					Name:  "order",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "asc",
+							Type:  "pure-token",
+							Token: "ASC",
+						},
+						{
+							Name:  "desc",
+							Type:  "pure-token",
+							Token: "DESC",
+						},
+					},
+				},
+				{
+					Name:  "count",
+					Type:  "block",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "count",
+							Type:  "integer",
+							Token: "COUNT",
+						},
+						{
+							Name:  "any",
+							Type:  "pure-token",
+							Token: "ANY",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "withcoord",
+					Type:  "pure-token",
+					Token: "WITHCOORD",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withdist",
+					Type:  "pure-token",
+					Token: "WITHDIST",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "withhash",
+					Type:  "pure-token",
+					Token: "WITHHASH",
+					Flags: []string{"optional"},
+				},
+			},
+		},
+		"geosearchstore": {
+			Name:          "geosearchstore",
+			Arity:         -8,
+			Flags:         []string{"write", "denyoom"},
+			FirstKey:      1,
+			LastKey:       2,
+			Step:          1,
+			ACLCategories: []string{"@write", "@geo", "@slow"},
+			KeySpecs: []keySpec{
+				{
+					Flags:       []string{"OW", "update"},
+					BeginSearch: "index",
+					BSIndex:     1,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+				{
+					Flags:       []string{"RO", "access"},
+					BeginSearch: "index",
+					BSIndex:     2,
+					FindKeys:    "range",
+					FKKeyStep:   1,
+				},
+			},
+			Summary:    "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
+			Since:      "6.2.0",
+			Group:      "geo",
+			Complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+			History: [][2]string{
+				{"7.0.0", "Added support for uppercase unit names."},
+			},
+			Arguments: []commandArg{
+				{
+					Name:         "destination",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 0,
+				},
+				{
+					Name:         "source",
+					Type:         "key",
+					HasKeySpec:   true,
+					KeySpecIndex: 1,
+				},
+				{
+					Name: "from",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name:  "member",
+							Type:  "string",
+							Token: "FROMMEMBER",
+						},
+						{
+							Name:  "longitude_latitude",
+							Type:  "block",
+							Token: "FROMLONLAT",
+							Arguments: []commandArg{
+								{
+									Name: "longitude",
+									Type: "double",
+								},
+								{
+									Name: "latitude",
+									Type: "double",
+								},
+							},
+						},
+					},
+				},
+				{
+					Name: "by",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name: "circle",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name:  "radius",
+									Type:  "double",
+									Token: "BYRADIUS",
+								},
+								{
+									Name: "unit",
+									Type: "oneof",
+									Arguments: []commandArg{
+										{
+											Name:  "m",
+											Type:  "pure-token",
+											Token: "M",
+										},
+										{
+											Name:  "km",
+											Type:  "pure-token",
+											Token: "KM",
+										},
+										{
+											Name:  "ft",
+											Type:  "pure-token",
+											Token: "FT",
+										},
+										{
+											Name:  "mi",
+											Type:  "pure-token",
+											Token: "MI",
+										},
+									},
+								},
+							},
+						},
+						{
+							Name: "box",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name:  "width",
+									Type:  "double",
+									Token: "BYBOX",
+								},
+								{
+									Name: "height",
+									Type: "double",
+								},
+								{
+									Name: "unit",
+									Type: "oneof",
+									Arguments: []commandArg{
+										{
+											Name:  "m",
+											Type:  "pure-token",
+											Token: "M",
+										},
+										{
+											Name:  "km",
+											Type:  "pure-token",
+											Token: "KM",
+										},
+										{
+											Name:  "ft",
+											Type:  "pure-token",
+											Token: "FT",
+										},
+										{
+											Name:  "mi",
+											Type:  "pure-token",
+											Token: "MI",
+										},
+									},
+								},
+							},
+						},
+					},
+				},
+				{
+					Name:  "order",
+					Type:  "oneof",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "asc",
+							Type:  "pure-token",
+							Token: "ASC",
+						},
+						{
+							Name:  "desc",
+							Type:  "pure-token",
+							Token: "DESC",
+						},
+					},
+				},
+				{
+					Name:  "count",
+					Type:  "block",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name:  "count",
+							Type:  "integer",
+							Token: "COUNT",
+						},
+						{
+							Name:  "any",
+							Type:  "pure-token",
+							Token: "ANY",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "storedist",
+					Type:  "pure-token",
+					Token: "STOREDIST",
+					Flags: []string{"optional"},
+				},
+			},
+		},
 		"get": {
 			Name:          "get",
 			Arity:         2,

@@ -13,6 +13,7 @@ var commandFamilies = [][]*Command{
 	hllCommands,
 	setCommands,
 	zsetCommands,
+	geoCommands,
 	sortCommands,
 	multiCommands,
 	aclCommandTable,

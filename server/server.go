@@ -65,6 +65,9 @@ type Server struct {
 	// aclKeys is the executor's scratch slice for the keys of the command
 	// whose permissions it checks.
 	aclKeys []keyRef
+	// geoPoints is the executor's scratch array of the points a geo
+	// search found (cmd_geo_search.go).
+	geoPoints []geoPoint
 	// served is set once Serve has started (a server that never served
 	// does not log Redis's farewell).
 	served atomic.Bool
