@@ -24,4 +24,5 @@ var commandFamilies = [][]*Command{
 	saveCommands,
 	functionCommands,
 	slowlogCommands,
+	latencyCommands,
 }

@@ -521,3 +521,8 @@ const (
 
 // errSlowlogCount is SLOWLOG GET's error for a count that is not an integer of at least -1.
 const errSlowlogCount = "ERR count should be greater than or equal to -1"
+
+// errLatencyNoSamples is LATENCY GRAPH's error for an event without samples.
+func errLatencyNoSamples(event string) string {
+	return "ERR No samples available for event '" + event + "'"
+}

@@ -118,10 +118,6 @@ func (m *instMetric) value() int64 {
 
 // ---- latency histograms (INFO latencystats) ----
 
-// latencyPercentiles are the percentiles INFO latencystats shows (Redis's
-// latency-tracking-info-percentiles default).
-var latencyPercentiles = []float64{50, 99, 99.9}
-
 // Latency is recorded in nanoseconds, clamped to Redis's range.
 const (
 	latencyMin = 1
@@ -170,6 +166,32 @@ func (h *latencyHist) record(ns int64) {
 	}
 	h.counts[i]++
 	h.count++
+}
+
+// cdf returns the histogram as LATENCY HISTOGRAM shows it, like Redis's
+// logarithmic iteration from 1024 ns by powers of two: for each level up
+// to the highest value recorded, the level's bucket's highest value in
+// microseconds and how many latencies are at most that, leaving out the
+// levels that add none.
+func (h *latencyHist) cdf() [][2]int64 {
+	var out [][2]int64
+	var cum, prev int64
+	next := 0 // the next bucket index not yet counted
+	for level := int64(1024); cum < h.count; level *= 2 {
+		i := hdrIndex(min(level, latencyMax))
+		for ; next <= i && next < len(h.counts); next++ {
+			cum += h.counts[next]
+		}
+		if cum > prev {
+			lo, width := hdrRange(i)
+			out = append(out, [2]int64{(lo + width - 1) / 1000, cum})
+		}
+		prev = cum
+		if level >= latencyMax {
+			break
+		}
+	}
+	return out
 }
 
 // percentile returns the latency at percentile p (0-100), in nanoseconds:
