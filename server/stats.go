@@ -37,8 +37,11 @@ func (st *serverStats) init() {
 	st.peakMemory = st.startupMemory
 }
 
-// maxErrorCodes bounds how many distinct error codes are tracked, as Redis does.
-const maxErrorCodes = 128
+// maxErrorCodes bounds how many distinct error codes are tracked. Redis
+// 7.0.15 has no bound (7.2 stops at 128); kvd keeps one, well above what
+// real workloads produce, so that scripts inventing codes cannot grow the
+// table without end.
+const maxErrorCodes = 4096
 
 // countError records an error reply in the error statistics. Like Redis's
 // afterErrorReply, the code is the message's first word when a space ends
