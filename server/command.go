@@ -85,7 +85,7 @@ func newCmdState(cmd *Command, fullName string, parent *cmdState) *cmdState {
 	}
 	st := &cmdState{
 		Command: cmd, fullName: fullName, parent: parent,
-		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra,
+		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra | hiddenCmdFlags[fullName],
 		FirstKey: m.FirstKey, LastKey: m.LastKey, Step: m.Step,
 		aclID: -1,
 	}
