@@ -172,27 +172,29 @@ func (h *latencyHist) record(ns int64) {
 }
 
 // cdf returns the histogram as LATENCY HISTOGRAM shows it, like Redis's
-// logarithmic iteration from 1024 ns by powers of two: for each level up
-// to the highest value recorded, the level's bucket's highest value in
-// microseconds and how many latencies are at most that, leaving out the
-// levels that add none.
+// logarithmic iteration from 1024 ns by powers of two: for each level, the
+// highest value of the level's bucket in microseconds and how many
+// latencies are at most that, leaving out the levels that add none. The
+// level past Redis's range (2^30 ns) reports the end of its last bucket,
+// 2^30-1 ns, as Redis's histogram does.
 func (h *latencyHist) cdf() [][2]int64 {
 	var out [][2]int64
 	var cum, prev int64
 	next := 0 // the next bucket index not yet counted
 	for level := int64(1024); cum < h.count; level *= 2 {
-		i := hdrIndex(min(level, latencyMax))
-		for ; next <= i && next < len(h.counts); next++ {
+		last, hi := len(h.counts)-1, int64(1<<30-1)
+		if level <= latencyMax {
+			last = hdrIndex(level)
+			lo, width := hdrRange(last)
+			hi = lo + width - 1
+		}
+		for ; next <= last && next < len(h.counts); next++ {
 			cum += h.counts[next]
 		}
 		if cum > prev {
-			lo, width := hdrRange(i)
-			out = append(out, [2]int64{(lo + width - 1) / 1000, cum})
+			out = append(out, [2]int64{hi / 1000, cum})
 		}
 		prev = cum
-		if level >= latencyMax {
-			break
-		}
 	}
 	return out
 }
