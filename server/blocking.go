@@ -122,6 +122,8 @@ type blockState struct {
 	count    int64     // BLMPOP's and BZMPOP's count; -1 for the others
 	deadline int64     // unix ms; 0: none
 	heapIdx  int       // index in the timeout heap, -1 if not in it
+
+	slow slowPending // for the slow log, which logs the command when it is answered (slowlog.go)
 }
 
 // blockIndex is a server's blocked clients: the queues of the keys they
@@ -379,6 +381,7 @@ func (s *Server) clientUnblocked(id int64, withError bool) bool {
 		return false
 	}
 	mark := len(c.out)
+	s.slowlogUnblocked(c, false)
 	if withError {
 		c.replyError(errUnblocked)
 		if c.blk.cmd != nil {
@@ -539,6 +542,7 @@ func (s *Server) serveClient(c *Client, key []byte) (gone bool) {
 	if x.errored && b.cmd != nil {
 		b.cmd.failed++
 	}
+	s.slowlogUnblocked(c, true)
 	s.unblocked(c, mark)
 	return gone
 }

@@ -85,7 +85,7 @@ func newCmdState(cmd *Command, fullName string, parent *cmdState) *cmdState {
 	}
 	st := &cmdState{
 		Command: cmd, fullName: fullName, parent: parent,
-		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra,
+		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra | hiddenCmdFlags[fullName],
 		FirstKey: m.FirstKey, LastKey: m.LastKey, Step: m.Step,
 		aclID: -1,
 	}
@@ -407,7 +407,10 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	usec := (end - start) / 1000
 	cmd.usec += usec
 	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
-	cmd.latency.record(usec * 1000)
+	if s.cfg.Introspect.LatencyTracking {
+		cmd.latency.record(usec * 1000)
+	}
+	s.afterCallIntrospect(x, cmd, usec) // slowlog.go, latency.go
 	if x.errored {
 		cmd.failed++
 	}

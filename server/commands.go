@@ -24,4 +24,6 @@ var commandFamilies = [][]*Command{
 	lolwutCommands,
 	saveCommands,
 	functionCommands,
+	slowlogCommands,
+	latencyCommands,
 }

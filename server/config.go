@@ -168,6 +168,9 @@ type Config struct {
 	// name removing the command ("rename-command old new"; config file only).
 	RenameCommands [][2]string
 
+	// Introspect holds the slow log and latency monitor parameters.
+	Introspect IntrospectConfig
+
 	// other holds the values of the Redis parameters kvd accepts and
 	// reports but gives no effect yet (see config_redis.go), by name; a
 	// parameter absent from it has Redis's default. Never modified in
@@ -212,6 +215,7 @@ func DefaultConfig() Config {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		TrackingTableMaxKeys:   1000000,
+		Introspect:             defaultIntrospectConfig(),
 	}
 }
 

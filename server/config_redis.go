@@ -75,6 +75,10 @@ var allParams = func() []param {
 			if have[rp.name] {
 				continue
 			}
+			if p, ok := introspectParams[rp.name]; ok {
+				out = append(out, p) // typed, in Redis's place (config_introspect.go)
+				continue
+			}
 			out = append(out, rp.param())
 		}
 	}

@@ -518,3 +518,11 @@ const (
 	errSortByNoPerm  = "ERR BY option of SORT denied due to insufficient ACL permissions."
 	errSortGetNoPerm = "ERR GET option of SORT denied due to insufficient ACL permissions."
 )
+
+// errSlowlogCount is SLOWLOG GET's error for a count that is not an integer of at least -1.
+const errSlowlogCount = "ERR count should be greater than or equal to -1"
+
+// errLatencyNoSamples is LATENCY GRAPH's error for an event without samples.
+func errLatencyNoSamples(event string) string {
+	return "ERR No samples available for event '" + event + "'"
+}

@@ -576,12 +576,15 @@ func (s *Server) infoErrorStats(b *infoBuilder) {
 }
 
 func (s *Server) infoLatencyStats(b *infoBuilder) {
+	if !s.cfg.Introspect.LatencyTracking {
+		return // like Redis, the section is empty while tracking is off
+	}
 	s.eachCommandStats(func(st *cmdState) {
 		if st.latency.count == 0 {
 			return
 		}
 		var line strings.Builder
-		for i, p := range latencyPercentiles {
+		for i, p := range s.cfg.Introspect.LatencyPercentiles {
 			if i > 0 {
 				line.WriteByte(',')
 			}

@@ -53,6 +53,9 @@ const RedisVersion = "7.0.15"
 // Server is a kvd server.
 type Server struct {
 	cfg Config // the configuration, read and written on the loop only
+
+	slowlog slowLog        // slowlog.go
+	latency latencyMonitor // latency.go
 	// cfgView is a copy of cfg published after every change, for Config,
 	// which any goroutine may call.
 	cfgView atomic.Pointer[Config]
@@ -804,7 +807,9 @@ func (s *Server) cron() time.Duration {
 				}
 			}
 		}
-		s.stats.expireCycleTime += time.Since(start)
+		took := time.Since(start)
+		s.stats.expireCycleTime += took
+		s.latencyAddSampleIfNeeded("expire-cycle", took.Milliseconds())
 		if capped {
 			s.stats.expireTimeCapReached++
 		}
