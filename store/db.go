@@ -38,6 +38,9 @@ type DB struct {
 	expires *btree.BTreeG[expItem] // keys with a deadline, ordered by (deadline, key)
 	seed    maphash.Seed
 
+	mem     int          // bytes of keys and values (mem.go)
+	pending []pendingMem // objects changed in place, to settle into mem
+
 	// Stats are counters for INFO.
 	Stats Stats
 
@@ -93,6 +96,9 @@ func (db *DB) init() {
 		ks.hash, ks.syncBelow, ks.moveStep = prev.hash, prev.syncBelow, prev.moveStep
 	}
 	db.keys = ks
+	db.mem = 0
+	clear(db.pending)
+	db.pending = db.pending[:0]
 	db.expires = btree.NewBTreeGOptions(lessExp, btree.Options{NoLocks: true})
 }
 
@@ -157,9 +163,12 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 	}
 	if flags&NoStats == 0 {
 		db.Stats.Hits++
-	} else if db.keys.snap != nil {
+	} else {
 		// A lookup for writing: the command may change the value in place.
-		db.keys.beforeWrite(e)
+		if db.keys.snap != nil {
+			db.keys.beforeWrite(e)
+		}
+		db.noteWrite(e)
 	}
 	if flags&NoTouch == 0 {
 		e.setLRU(LRUClock(now))
@@ -198,6 +207,7 @@ func (db *DB) ExpiresLen() int { return db.expires.Len() }
 
 // remove deletes an entry that is known to exist.
 func (db *DB) remove(e entry) {
+	db.memRemove(e)
 	db.keys.del(e)
 	if e.hasTTL() {
 		db.expires.Delete(expItem{e.deadline(), e.key()})
@@ -319,6 +329,7 @@ func (db *DB) AppendString(key, val []byte, now int64) int {
 	if exists && old.meta&metaGrowable != 0 {
 		db.keys.beforeWrite(old)
 		p := (*[]byte)(old.obj)
+		db.noteWrite(old)
 		*p = append(*p, val...)
 		if old.meta&metaEncMask != uint16(EncRaw)<<metaEncShift {
 			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
@@ -362,6 +373,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 	}
 	if old.meta&metaGrowable != 0 {
 		db.keys.beforeWrite(old)
+		db.noteWrite(old)
 		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
 			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
 			db.keys.put(old)
@@ -400,6 +412,7 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 }
 
 func (db *DB) insert(e entry) {
+	db.memAdd(e)
 	db.keys.put(e)
 	if e.hasTTL() {
 		db.expires.Set(expItem{e.deadline(), string(e.keyBytes())})
@@ -494,6 +507,8 @@ func (db *DB) Flush() {
 func (db *DB) Swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
+	db.mem, other.mem = other.mem, db.mem
+	db.pending, other.pending = other.pending, db.pending
 	db.seed, other.seed = other.seed, db.seed
 	// A snapshot walking either keyspace follows it.
 	if d := db.keys.snap; d != nil {
