@@ -75,7 +75,9 @@ var allParams = func() []param {
 			if have[rp.name] {
 				continue
 			}
-			out = append(out, rp.param())
+			p := rp.param()
+			p.apply = evictParamApply[rp.name] // evict.go
+			out = append(out, p)
 		}
 	}
 	return out

@@ -41,6 +41,10 @@ type DB struct {
 	mem     int          // bytes of keys and values (mem.go)
 	pending []pendingMem // objects changed in place, to settle into mem
 
+	// LFU, when set, makes the key clocks LFU counters (an LFU
+	// maxmemory policy): see evict.go.
+	LFU *LFUParams
+
 	// Stats are counters for INFO.
 	Stats Stats
 
@@ -171,7 +175,7 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 		db.noteWrite(e)
 	}
 	if flags&NoTouch == 0 {
-		e.setLRU(LRUClock(now))
+		db.touch(e, now)
 	}
 	return Entry{e}, true
 }
@@ -281,7 +285,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 	if exists && old.typ() == TypeString && old.deadline() == deadline {
 		if old.meta&metaGrowable == 0 && int(old.vlen) == len(val) {
 			copy(old.str(), val)
-			old.setLRU(LRUClock(now))
+			db.touch(old, now)
 			if old.meta&^(metaTTL) != meta {
 				old.meta = meta | old.meta&metaTTL
 				db.keys.put(old)
@@ -292,7 +296,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 		// wasting more than half of it.
 		if p := (*[]byte)(old.obj); old.meta&metaGrowable != 0 && len(val) > embedMax && len(val) <= cap(*p) && cap(*p) <= 2*len(val) {
 			*p = append((*p)[:0], val...)
-			old.setLRU(LRUClock(now))
+			db.touch(old, now)
 			if m := meta | metaGrowable | old.meta&metaTTL; old.meta&^metaCollided != m {
 				old.meta = m
 				db.keys.put(old)
@@ -306,11 +310,11 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 	var e entry
 	e.meta = meta
 	if len(val) <= embedMax {
-		dst := e.alloc(key, len(val), deadline, LRUClock(now))
+		dst := e.alloc(key, len(val), deadline, db.newClock(now))
 		copy(dst, val)
 		e.vlen = uint16(len(val))
 	} else {
-		e.alloc(key, 0, deadline, LRUClock(now))
+		e.alloc(key, 0, deadline, db.newClock(now))
 		b := bytes.Clone(val)
 		e.obj = unsafe.Pointer(&b)
 		e.meta |= metaGrowable
@@ -389,7 +393,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte {
 	var e entry
 	e.meta = uint16(TypeString) | uint16(EncRaw)<<metaEncShift | metaGrowable
-	e.alloc(key, 0, deadline, LRUClock(now))
+	e.alloc(key, 0, deadline, db.newClock(now))
 	e.obj = unsafe.Pointer(p)
 	db.insert(e)
 	return p
@@ -403,7 +407,7 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 	}
 	var e entry
 	e.meta = uint16(typ)
-	e.alloc(key, 0, deadline, LRUClock(now))
+	e.alloc(key, 0, deadline, db.newClock(now))
 	e.obj = obj
 	db.insert(e)
 	if !found {
