@@ -145,6 +145,7 @@ func (s *Server) applyMaxmemory() error {
 		return err
 	}
 	if m := s.evict.maxmemory; m > 0 {
+		s.evict.clientsMem = int64(s.clientsMemory())
 		if used := s.usedMemory(); used > m {
 			s.logf(levelWarning, "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", m, used)
 		}
@@ -218,27 +219,37 @@ func (s *Server) performEvictions() evictResult {
 	if ev.policy == policyNoEviction {
 		return evictFail
 	}
-	tofree := used - ev.maxmemory
-	var freed int64
 	start := time.Now()
 	limit := ev.timeLimit()
 	count := 0
-	for freed < tofree {
-		db, key, ok := s.pickVictim()
-		if !ok {
-			ev.running = false
-			return evictFail
+	for {
+		// The clients' buffers are measured by cron; when evicting, measure
+		// them now (they grow with the evicted notifications sent).
+		ev.clientsMem = int64(s.clientsMemory())
+		used = s.usedMemory()
+		if used <= ev.maxmemory {
+			break
 		}
-		before := s.usedMemory()
-		s.evictKey(db, key)
-		freed += before - s.usedMemory()
-		count++
-		if count%16 == 0 && time.Since(start) > limit {
-			ev.running = true
-			return evictRunning
+		tofree := used - ev.maxmemory
+		var freed int64
+		for freed < tofree {
+			db, key, ok := s.pickVictim()
+			if !ok {
+				ev.running = false
+				return evictFail
+			}
+			before := s.usedMemory()
+			s.evictKey(db, key)
+			freed += before - s.usedMemory()
+			count++
+			if count%16 == 0 && time.Since(start) > limit {
+				ev.running = true
+				return evictRunning
+			}
 		}
 	}
 	ev.running = false
+	s.noteUnderLimit()
 	return evictOK
 }
 
