@@ -55,7 +55,7 @@ func TestEvictReplies(t *testing.T) {
 			"CONFIG SET maxmemory-policy allkeys-lru", "CONFIG GET maxmemory-policy",
 			"CONFIG SET maxmemory-policy bogus", "CONFIG SET maxmemory-samples 0", "CONFIG SET maxmemory-samples 10",
 			"CONFIG GET maxmemory-samples", "CONFIG SET maxmemory-eviction-tenacity 101", "CONFIG SET maxmemory-eviction-tenacity 100",
-			"CONFIG SET lfu-log-factor -1", "CONFIG SET lfu-decay-time 2", "CONFIG GET lfu-*",
+			"CONFIG SET lfu-log-factor -1", "CONFIG SET lfu-decay-time 2", "!pairs CONFIG GET lfu-*",
 			"CONFIG SET maxmemory-samples 5", "CONFIG SET maxmemory-eviction-tenacity 10", "CONFIG SET lfu-log-factor 10", "CONFIG SET lfu-decay-time 1",
 		}, reset...)},
 	}
@@ -109,9 +109,10 @@ func TestEvictEvicted(t *testing.T) {
 		}
 		defer c.do("CONFIG", "SET", "maxmemory", "0")
 		defer c.do("CONFIG", "SET", "maxmemory-policy", "noeviction")
-		// CONFIG SET evicted at once.
+		// CONFIG SET evicted at once (give or take the buffers of the
+		// notifications the evictions sent).
 		now, _ := strconv.ParseInt(infoField(t, c, "memory", "used_memory"), 10, 64)
-		if now > limit {
+		if now > limit+100_000 {
 			t.Errorf("used_memory %d after CONFIG SET maxmemory %d", now, limit)
 		}
 		n, _ := strconv.Atoi(infoField(t, c, "stats", "evicted_keys"))

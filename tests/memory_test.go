@@ -77,10 +77,14 @@ func TestMemoryAccounting(t *testing.T) {
 	val := strings.Repeat("v", 100)
 	fill := map[string]func(i, j int) []string{
 		"string": func(i, j int) []string { return []string{"SET", fmt.Sprintf("s:%d", i), val[:j%100]} },
-		"hash":   func(i, j int) []string { return []string{"HSET", fmt.Sprintf("h:%d", i%20), fmt.Sprint("f", j), val[:j%90]} },
-		"list":   func(i, j int) []string { return []string{"RPUSH", fmt.Sprintf("l:%d", i%20), val[:j%100]} },
-		"set":    func(i, j int) []string { return []string{"SADD", fmt.Sprintf("t:%d", i%20), fmt.Sprint("member:", j)} },
-		"zset":   func(i, j int) []string { return []string{"ZADD", fmt.Sprintf("z:%d", i%20), fmt.Sprint(j), fmt.Sprint("member:", j)} },
+		"hash": func(i, j int) []string {
+			return []string{"HSET", fmt.Sprintf("h:%d", i%20), fmt.Sprint("f", j), val[:j%90]}
+		},
+		"list": func(i, j int) []string { return []string{"RPUSH", fmt.Sprintf("l:%d", i%20), val[:j%100]} },
+		"set":  func(i, j int) []string { return []string{"SADD", fmt.Sprintf("t:%d", i%20), fmt.Sprint("member:", j)} },
+		"zset": func(i, j int) []string {
+			return []string{"ZADD", fmt.Sprintf("z:%d", i%20), fmt.Sprint(j), fmt.Sprint("member:", j)}
+		},
 		"expire": func(i, j int) []string { return []string{"SET", fmt.Sprintf("e:%d", i), val, "EX", "1000"} },
 	}
 	for _, typ := range []string{"string", "hash", "list", "set", "zset", "expire"} {
