@@ -327,6 +327,10 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.evict.maxmemory > 0 && (s.scripts == nil || !s.scripts.busy) && s.checkOOM(c, cmd) {
+		s.reject(c, cmd, errOOM) // evict.go
+		return
+	}
 	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
 		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
 		s.reject(c, cmd, errBgsaveMisconf)

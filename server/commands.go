@@ -26,4 +26,5 @@ var commandFamilies = [][]*Command{
 	functionCommands,
 	slowlogCommands,
 	latencyCommands,
+	memoryCommands,
 }

@@ -340,17 +340,15 @@ func (s *Server) clientsMemory() uint64 {
 // memory in use at start-up plus the clients' buffers; the dataset is the rest.
 func (s *Server) infoMemory(b *infoBuilder) {
 	m := readMemory()
-	s.notePeak(m.objects)
-	used := m.objects
+	s.evict.clientsMem = int64(s.clientsMemory())
+	used := uint64(s.usedMemory()) // evict.go: kvd's own accounting
+	s.notePeak(used)
 	rss := rssBytes()
 	peak := s.stats.peakMemory
 	startup := s.stats.startupMemory
-	clients := s.clientsMemory()
-	overhead := startup + clients
-	dataset := uint64(0)
-	if used > overhead {
-		dataset = used - overhead
-	}
+	clients := uint64(s.evict.clientsMem)
+	dataset := uint64(s.datasetMemory())
+	overhead := used - dataset
 	netUsed := uint64(0)
 	if used > startup {
 		netUsed = used - startup
@@ -374,10 +372,9 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("total_system_memory", int64(sysMem))
 	b.str("total_system_memory_human", bytesToHuman(sysMem))
 	s.infoScriptMemory(b) // script_info.go
-	// kvd has no maxmemory: like Redis's default, no limit and no eviction.
-	b.str("maxmemory", "0")
-	b.str("maxmemory_human", "0B")
-	b.str("maxmemory_policy", "noeviction")
+	b.int("maxmemory", s.evict.maxmemory)
+	b.str("maxmemory_human", bytesToHuman(uint64(s.evict.maxmemory)))
+	b.str("maxmemory_policy", s.evict.policy.String())
 	b.float("allocator_frag_ratio", ratio(m.heapUsed, m.objects))
 	b.int("allocator_frag_bytes", int64(m.heapUsed)-int64(m.objects))
 	b.float("allocator_rss_ratio", ratio(m.mapped, m.heapUsed))
@@ -463,10 +460,14 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.str("expired_stale_perc", "0.00")
 	b.int("expired_time_cap_reached_count", st.expireTimeCapReached)
 	b.int("expire_cycle_cpu_milliseconds", st.expireCycleTime.Milliseconds())
-	b.str("evicted_keys", "0")
+	b.int("evicted_keys", s.evict.evicted)
 	b.str("evicted_clients", "0")
-	b.str("total_eviction_exceeded_time", "0")
-	b.str("current_eviction_exceeded_time", "0")
+	var cur time.Duration
+	if !s.evict.overSince.IsZero() {
+		cur = time.Since(s.evict.overSince)
+	}
+	b.int("total_eviction_exceeded_time", (s.evict.overTotal + cur).Milliseconds())
+	b.int("current_eviction_exceeded_time", cur.Milliseconds())
 	b.int("keyspace_hits", hits)
 	b.int("keyspace_misses", misses)
 	psChannels, psPatterns, psShard := s.pubsubCounts()

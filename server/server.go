@@ -105,9 +105,10 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
 
-	blk blockIndex   // blocked clients (blocking.go)
-	ps  pubsubState  // subscriptions (pubsub.go)
-	mon monitorState // MONITOR clients (monitor.go)
+	blk   blockIndex   // blocked clients (blocking.go)
+	ps    pubsubState  // subscriptions (pubsub.go)
+	mon   monitorState // MONITOR clients (monitor.go)
+	evict evictState   // maxmemory and eviction (evict.go)
 
 	trk        trackingState             // client-side caching (tracking.go)
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
@@ -256,6 +257,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
 	s.applyNotify()
+	s.applyMaxmemory() // evict.go
 	if cfg.IOThreads > 1 && ioModel != "portable" {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
@@ -789,6 +791,7 @@ func (s *Server) cron() time.Duration {
 		db.Rehash(time.Millisecond)
 	}
 	s.releaseDropped(heap)
+	s.evictCron() // evict.go
 	s.saveCron()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
