@@ -156,7 +156,7 @@ func xgroupCommand(c *Ctx) {
 			g = s.Group(argv[3])
 		}
 	}
-	key := c.argv[2 % len(argv)]
+	key := c.argv[2%len(argv)]
 	switch {
 	case len(argv) == 2 && isOpt(opt, "help"):
 		c.replyHelpLines("XGROUP", xgroupHelp)
