@@ -169,7 +169,6 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 					gt = g.LastID
 				}
 			}
-			cons = c.consumerFor(keys[i], group, g, consumer)
 		} else if s.Len() > 0 {
 			if last, _ := s.Last(); gt.Less(last) {
 				serve = true
@@ -177,6 +176,9 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 		}
 		if !serve {
 			continue
+		}
+		if xreadgroup {
+			cons = c.consumerFor(keys[i], group, groups[i], consumer)
 		}
 		served++
 		if c.proto == 2 {
@@ -342,7 +344,11 @@ func (s *Server) serveStreamClient(cl *Client, key []byte, st *store.Stream) {
 		}
 		gt = g.LastID
 	}
-	if !gt.Less(st.LastID) {
+	// Redis serves a reader when the stream's last ID passed its own; it
+	// only looks after XADD, XGROUP DESTROY or the key's creation, which
+	// kvd does not tell from other writes (XSETID), so an entry past the
+	// reader's ID is required as well.
+	if last, ok := st.Last(); !ok || !gt.Less(st.LastID) || !gt.Less(last) {
 		return
 	}
 	x.now = s.nowMs()
