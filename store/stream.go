@@ -642,3 +642,34 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// NonEmptyBlocks returns the number of blocks holding entries.
+func (s *Stream) NonEmptyBlocks() int {
+	n := 0
+	s.blocks.Scan(func(b *streamBlock) bool {
+		if b.n > 0 {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+// ScanBlocks calls fn with each block holding entries, in order: its
+// master ID (at or below its entries' IDs) and a function walking its
+// entries.
+func (s *Stream) ScanBlocks(fn func(master StreamID, walk func(func(StreamID, StreamFields)))) {
+	s.blocks.Scan(func(b *streamBlock) bool {
+		if b.n == 0 {
+			return true
+		}
+		fn(b.master, func(f func(StreamID, StreamFields)) {
+			for off := 0; off < len(b.data); {
+				id, fl, next := b.decodeEntry(off)
+				off = next
+				f(id, fl)
+			}
+		})
+		return true
+	})
+}
