@@ -27,4 +27,5 @@ var commandFamilies = [][]*Command{
 	slowlogCommands,
 	latencyCommands,
 	memoryCommands,
+	streamCommands,
 }

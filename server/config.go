@@ -129,6 +129,11 @@ type Config struct {
 	// keeps in the compact encoding ("zset-max-listpack-value", alias
 	// "zset-max-ziplist-value").
 	ZSetMaxListpackValue int64
+	// StreamNodeMaxBytes and StreamNodeMaxEntries bound a block of stream
+	// entries ("stream-node-max-bytes", "stream-node-max-entries"; 0: no
+	// limit): approximate trimming drops whole blocks.
+	StreamNodeMaxBytes   int64
+	StreamNodeMaxEntries int
 
 	// ProtectedMode, while the default user has no password, refuses
 	// clients that are not on 127.0.0.1, ::1 or a Unix socket with
@@ -214,6 +219,8 @@ func DefaultConfig() Config {
 		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
+		StreamNodeMaxBytes:     4096,
+		StreamNodeMaxEntries:   100,
 		TrackingTableMaxKeys:   1000000,
 		Introspect:             defaultIntrospectConfig(),
 	}
@@ -542,6 +549,8 @@ var params = []param{
 		p.alias = "zset-max-ziplist-value"
 		return p
 	}(),
+	memParam("stream-node-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.StreamNodeMaxBytes }),
+	intParam("stream-node-max-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.StreamNodeMaxEntries }),
 	func() param {
 		p := intParam("rdb-key-save-delay", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.RDBKeySaveDelay })
 		p.hidden = true

@@ -138,6 +138,8 @@ func (w *rdbWriter) writeValue(x store.Entry, key []byte, deadline int64) {
 			e.Double(score)
 			return e.Err() == nil
 		})
+	case store.TypeStream:
+		w.writeStream(x.Stream(), key, deadline)
 	default:
 		panic("rdb: saving a value of type " + x.Type().String())
 	}
@@ -426,6 +428,8 @@ type rdbLoader struct {
 	hashLim   store.HashLimits
 	zsetLim   store.ZLimits
 	maxIntset int64
+
+	streamMaxBytes, streamMaxEntries int64
 }
 
 func newRDBLoader(cfg *Config) *rdbLoader {
@@ -433,6 +437,9 @@ func newRDBLoader(cfg *Config) *rdbLoader {
 		hashLim:   store.HashLimits{MaxListpackEntries: int64(cfg.HashMaxListpackEntries), MaxListpackValue: cfg.HashMaxListpackValue},
 		zsetLim:   store.ZLimits{MaxEntries: int64(cfg.ZSetMaxListpackEntries), MaxValue: cfg.ZSetMaxListpackValue},
 		maxIntset: cfg.SetMaxIntsetEntries,
+
+		streamMaxBytes:   cfg.StreamNodeMaxBytes,
+		streamMaxEntries: int64(cfg.StreamNodeMaxEntries),
 	}
 }
 
@@ -490,6 +497,12 @@ func (l *rdbLoader) store(db *store.DB, key []byte, v *rdb.Value, deadline, now 
 			}
 		}
 		db.SetZSet(key, z, now)
+	case rdb.KindStream:
+		st, err := l.loadStream(v.Stream)
+		if err != nil {
+			return err
+		}
+		db.AddStream(key, st, now)
 	default:
 		return fmt.Errorf("unknown value kind %d", v.Kind)
 	}
