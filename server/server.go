@@ -74,6 +74,10 @@ type Server struct {
 	supervised int
 	rdb        rdbState  // saving and loading (rdb.go)
 	save       saveState // background saves, save points (save.go)
+	aof        aofState  // the append-only file (aof.go)
+	// aofFatalErr: the AOF failed where appendfsync always cannot go on
+	// (aof.go); Serve returns it.
+	aofFatalErr error
 	// saveCron is (*Server).saveCron, called by the cron through this
 	// field: a direct call would make an initialisation cycle (the config
 	// table refers to the cron, the save to the config table).
@@ -419,6 +423,9 @@ func (s *Server) Serve() error {
 	if err != nil {
 		return err
 	}
+	if s.aofFatalErr != nil {
+		return s.aofFatalErr
+	}
 	return ErrServerClosed
 }
 
@@ -516,6 +523,7 @@ func (s *Server) stopRequested() {
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
+	s.aofShutdown()
 	if flush {
 		s.notifySupervisor("STOPPING=1\n")
 	}
@@ -558,6 +566,7 @@ func (s *Server) cleanup() {
 			s.pprofServer.Close()
 		}
 		s.loop.Close()
+		s.aofClose()
 		if s.ioPool != nil {
 			s.ioPool.Close()
 		}
@@ -729,7 +738,8 @@ func (s *Server) beforeSleep() {
 	s.resumeReleased()
 	s.trackingBeforeSleep()
 	s.closeOverLimit()
-	s.cmdMark = 0 // the loop waits next
+	s.aofBeforeSleep() // aof.go: written (and fsynced) before the replies go out
+	s.cmdMark = 0      // the loop waits next
 }
 
 // ---- time and cron ----
@@ -784,6 +794,7 @@ func (s *Server) cron() time.Duration {
 	}
 	s.releaseDropped(heap)
 	s.saveCron()
+	s.aofCron()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
