@@ -336,6 +336,11 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, errBgsaveMisconf)
 		return
 	}
+	if s.aof.writeErr != nil && s.aofDeniesWrites() && c.fd >= 0 && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, s.aofMisconf()) // aof.go
+		return
+	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return

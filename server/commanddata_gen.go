@@ -289,6 +289,16 @@ func init() {
 				},
 			},
 		},
+		"bgrewriteaof": {
+			Name:          "bgrewriteaof",
+			Arity:         1,
+			Flags:         []string{"admin", "noscript", "no_async_loading"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Asynchronously rewrite the append-only file",
+			Since:         "1.0.0",
+			Group:         "server",
+			Complexity:    "O(1)",
+		},
 		"bgsave": {
 			Name:          "bgsave",
 			Arity:         -1,

@@ -587,19 +587,10 @@ var params = []param{
 		get: func(*Config) string { return "" },
 		set: setRenameCommand,
 	},
-	{
-		name: "appendonly",
-		get:  func(*Config) string { return "no" },
-		set: func(_ *Config, v string) error {
-			switch strings.ToLower(v) {
-			case "no":
-				return nil
-			case "yes":
-				return errNoPersistence
-			}
-			return errNotBool
-		},
-	},
+	// The append-only file (aof.go, aof_rewrite.go).
+	aofParam("appendonly", aofHooks.applyAppendonly),
+	aofParam("appendfsync", aofHooks.aofApplyParams),
+	aofParam("aof-timestamp-enabled", aofHooks.aofApplyParams),
 }
 
 const maxHz = 500

@@ -419,18 +419,10 @@ func (s *Server) infoPersistence(b *infoBuilder) {
 	b.str("rdb_last_cow_size", "0")
 	b.str("rdb_last_load_keys_expired", "0")
 	b.str("rdb_last_load_keys_loaded", "0")
-	b.str("aof_enabled", "0")
-	b.str("aof_rewrite_in_progress", "0")
-	b.str("aof_rewrite_scheduled", "0")
-	b.str("aof_last_rewrite_time_sec", "-1")
-	b.str("aof_current_rewrite_time_sec", "-1")
-	b.str("aof_last_bgrewrite_status", "ok")
-	b.str("aof_rewrites", "0")
-	b.str("aof_rewrites_consecutive_failures", "0")
-	b.str("aof_last_write_status", "ok")
-	b.str("aof_last_cow_size", "0")
+	s.infoPersistenceAOFState(b) // aof.go
 	b.str("module_fork_in_progress", "0")
 	b.str("module_fork_last_cow_size", "0")
+	s.infoPersistenceAOF(b)
 }
 
 func (s *Server) infoStats(b *infoBuilder) {

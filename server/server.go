@@ -80,6 +80,10 @@ type Server struct {
 	supervised int
 	rdb        rdbState  // saving and loading (rdb.go)
 	save       saveState // background saves, save points (save.go)
+	aof        aofState  // the append-only file (aof.go)
+	// aofFatalErr: the AOF failed where appendfsync always cannot go on
+	// (aof.go); Serve returns it.
+	aofFatalErr error
 	// saveCron is (*Server).saveCron, called by the cron through this
 	// field: a direct call would make an initialisation cycle (the config
 	// table refers to the cron, the save to the config table).
@@ -427,6 +431,9 @@ func (s *Server) Serve() error {
 	if err != nil {
 		return err
 	}
+	if s.aofFatalErr != nil {
+		return s.aofFatalErr
+	}
 	return ErrServerClosed
 }
 
@@ -524,6 +531,7 @@ func (s *Server) stopRequested() {
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
+	s.aofShutdown()
 	if flush {
 		s.notifySupervisor("STOPPING=1\n")
 	}
@@ -566,6 +574,7 @@ func (s *Server) cleanup() {
 			s.pprofServer.Close()
 		}
 		s.loop.Close()
+		s.aofClose()
 		if s.ioPool != nil {
 			s.ioPool.Close()
 		}
@@ -737,7 +746,8 @@ func (s *Server) beforeSleep() {
 	s.resumeReleased()
 	s.trackingBeforeSleep()
 	s.closeOverLimit()
-	s.cmdMark = 0 // the loop waits next
+	s.aofBeforeSleep() // aof.go: written (and fsynced) before the replies go out
+	s.cmdMark = 0      // the loop waits next
 }
 
 // ---- time and cron ----
@@ -793,6 +803,7 @@ func (s *Server) cron() time.Duration {
 	s.releaseDropped(heap)
 	s.evictCron() // evict.go
 	s.saveCron()
+	s.aofCron()
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
