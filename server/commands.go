@@ -23,4 +23,5 @@ var commandFamilies = [][]*Command{
 	lolwutCommands,
 	saveCommands,
 	functionCommands,
+	replCommands,
 }

@@ -498,17 +498,7 @@ func (s *Server) infoStats(b *infoBuilder) {
 }
 
 func (s *Server) infoReplication(b *infoBuilder) {
-	b.str("role", "master")
-	b.str("connected_slaves", "0")
-	b.str("master_failover_state", "no-failover")
-	b.str("master_replid", s.static().replID)
-	b.str("master_replid2", strings.Repeat("0", 40))
-	b.str("master_repl_offset", "0")
-	b.str("second_repl_offset", "-1")
-	b.str("repl_backlog_active", "0")
-	b.str("repl_backlog_size", "1048576")
-	b.str("repl_backlog_first_byte_offset", "0")
-	b.str("repl_backlog_histlen", "0")
+	s.infoReplicationFields(b) // repl.go
 }
 
 // rusageTime formats a CPU time like Redis's "%ld.%06ld".
