@@ -151,6 +151,9 @@ type Config struct {
 	// RDBKeySaveDelay slows background saves down to one key per so many
 	// microseconds, for tests ("rdb-key-save-delay"; 0 for none).
 	RDBKeySaveDelay int
+	// MinReplicasToWrite and MinReplicasMaxLag: writes are refused unless
+	// so many replicas acknowledged within so many seconds (repl.go).
+	MinReplicasToWrite, MinReplicasMaxLag int
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
@@ -194,6 +197,7 @@ func DefaultConfig() Config {
 		ReplicaOutputLimit:     OutputLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
 		SetMaxIntsetEntries:    512,
 		Hz:                     10,
+		MinReplicasMaxLag:      10,
 		LogLevel:               "notice",
 		ClientQueryBufferLimit: 1 << 30,
 		ProtoMaxBulkLen:        512 << 20,
@@ -536,6 +540,16 @@ var params = []param{
 	func() param {
 		p := memParam("zset-max-listpack-value", 0, math.MaxInt64, func(c *Config) *int64 { return &c.ZSetMaxListpackValue })
 		p.alias = "zset-max-ziplist-value"
+		return p
+	}(),
+	func() param {
+		p := intParam("min-replicas-to-write", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasToWrite })
+		p.alias = "min-slaves-to-write"
+		return p
+	}(),
+	func() param {
+		p := intParam("min-replicas-max-lag", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasMaxLag })
+		p.alias = "min-slaves-max-lag"
 		return p
 	}(),
 	func() param {

@@ -154,8 +154,6 @@ var replDefaults = map[string]string{
 	"repl-diskless-sync-max-replicas": "0",
 	"repl-ping-replica-period":        "10",
 	"repl-timeout":                    "60",
-	"min-replicas-to-write":           "0",
-	"min-replicas-max-lag":            "10",
 	"replica-read-only":               "yes",
 	"replica-serve-stale-data":        "yes",
 	"replica-priority":                "100",
@@ -564,7 +562,7 @@ func (s *Server) replCron() {
 // replCountGood counts the replicas within min-replicas-max-lag.
 func (s *Server) replCountGood() {
 	r := &s.repl
-	maxLag := s.replCfgInt("min-replicas-max-lag")
+	maxLag := int64(s.cfg.MinReplicasMaxLag)
 	now := s.nowMs()
 	n := 0
 	for _, c := range r.replicas {
@@ -580,11 +578,11 @@ func (s *Server) replNoWrite() bool {
 	if s.replIsReplica() {
 		return false
 	}
-	need := s.replCfgInt("min-replicas-to-write")
-	if need == 0 || s.replCfgInt("min-replicas-max-lag") == 0 {
+	if s.cfg.MinReplicasToWrite == 0 || s.cfg.MinReplicasMaxLag == 0 {
 		return false
 	}
-	return int64(s.repl.goodReplicas) < need
+	s.replCountGood()
+	return s.repl.goodReplicas < s.cfg.MinReplicasToWrite
 }
 
 const errNoReplicas = "NOREPLICAS Not enough good replicas to write."
@@ -625,7 +623,7 @@ func (s *Server) infoReplicationFields(b *infoBuilder) {
 		b.str("role", "master")
 	}
 	b.int("connected_slaves", int64(len(r.replicas)))
-	if s.replCfgInt("min-replicas-to-write") > 0 && s.replCfgInt("min-replicas-max-lag") > 0 {
+	if s.cfg.MinReplicasToWrite > 0 && s.cfg.MinReplicasMaxLag > 0 {
 		b.int("min_slaves_good_slaves", int64(r.goodReplicas))
 	}
 	now := s.nowMs()
@@ -703,7 +701,6 @@ func eofMark() []byte {
 	rand.Read(b[:])
 	return []byte(hex.EncodeToString(b[:]))
 }
-
 
 // replCronTick runs every cron tick: a waiting full sync may start; the
 // rest of the replication cron runs once a second.
