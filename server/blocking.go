@@ -363,7 +363,7 @@ func (s *Server) blockTimeouts() time.Duration {
 // replyTimedOut gives a blocked client the answer of an expired timeout.
 func (s *Server) replyTimedOut(c *Client) {
 	if c.blk.kind == blockWait {
-		c.replyInt(int64(s.replicasAcked()))
+		c.replyInt(int64(s.replicasAcked(c)))
 		return
 	}
 	c.replyNullArray()
@@ -372,7 +372,6 @@ func (s *Server) replyTimedOut(c *Client) {
 // replicasAcked is how many replicas acknowledged the writes a WAIT waits
 // for: none, as kvd has no replication yet. Replication plugs in here, and
 // wakes the clients blocked in WAIT (blockWait) whose count is reached.
-func (s *Server) replicasAcked() int { return 0 }
 
 // clientUnblocked unblocks the client with id as CLIENT UNBLOCK does, with
 // the timeout's answer or, if withError, an -UNBLOCKED error. It reports
@@ -870,12 +869,13 @@ func waitCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	acked := c.srv.replicasAcked()
+	acked := c.srv.replicasAcked(c.client)
 	if int64(acked) >= n || c.denyBlocking {
 		c.replyInt(int64(acked))
 		return
 	}
 	c.block(blockWait, opWait, nil, deadline)
+	c.srv.replWaitBlocked(c.client, n)
 }
 
 // blmpopGetKeys finds the keys of BLMPOP and BZMPOP: timeout numkeys key ...

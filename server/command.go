@@ -341,6 +341,10 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, s.aofMisconf()) // aof.go
 		return
 	}
+	if s.cfg.MinReplicasToWrite > 0 && cmd.Flags&FlagWrite != 0 && s.replNoWrite() && c.flags&flagMaster == 0 {
+		s.reject(c, cmd, errNoReplicas) // min-replicas-to-write (repl.go)
+		return
+	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return

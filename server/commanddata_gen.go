@@ -6498,6 +6498,25 @@ func init() {
 				},
 			},
 		},
+		"psync": {
+			Name:          "psync",
+			Arity:         -3,
+			Flags:         []string{"admin", "noscript", "no_async_loading", "no_multi"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Internal command used for replication",
+			Since:         "2.8.0",
+			Group:         "server",
+			Arguments: []commandArg{
+				{
+					Name: "replicationid",
+					Type: "string",
+				},
+				{
+					Name: "offset",
+					Type: "integer",
+				},
+			},
+		},
 		"pttl": {
 			Name:          "pttl",
 			Arity:         2,
@@ -6776,6 +6795,65 @@ func init() {
 				},
 			},
 		},
+		"replconf": {
+			Name:          "replconf",
+			Arity:         -1,
+			Flags:         []string{"admin", "noscript", "loading", "stale", "allow_busy"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "An internal command for configuring the replication stream",
+			Since:         "3.0.0",
+			Group:         "server",
+			Complexity:    "O(1)",
+			DocFlags:      []string{"syscmd"},
+		},
+		"replicaof": {
+			Name:          "replicaof",
+			Arity:         3,
+			Flags:         []string{"admin", "noscript", "stale", "no_async_loading"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Make the server a replica of another instance, or promote it as master.",
+			Since:         "5.0.0",
+			Group:         "server",
+			Complexity:    "O(1)",
+			Arguments: []commandArg{
+				{
+					Name: "args",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name: "host-port",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name: "host",
+									Type: "string",
+								},
+								{
+									Name: "port",
+									Type: "integer",
+								},
+							},
+						},
+						{
+							Name: "no-one",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name:  "no",
+									Type:  "pure-token",
+									Token: "NO",
+								},
+								{
+									Name:  "one",
+									Type:  "pure-token",
+									Token: "ONE",
+								},
+							},
+						},
+					},
+				},
+			},
+		},
 		"reset": {
 			Name:          "reset",
 			Arity:         1,
@@ -6856,6 +6934,16 @@ func init() {
 					Flags: []string{"optional"},
 				},
 			},
+		},
+		"role": {
+			Name:          "role",
+			Arity:         1,
+			Flags:         []string{"noscript", "loading", "stale", "fast"},
+			ACLCategories: []string{"@admin", "@fast", "@dangerous"},
+			Summary:       "Return the role of the instance in the context of replication",
+			Since:         "2.8.12",
+			Group:         "server",
+			Complexity:    "O(1)",
 		},
 		"rpop": {
 			Name:          "rpop",
@@ -7816,6 +7904,57 @@ func init() {
 				},
 			},
 		},
+		"slaveof": {
+			Name:            "slaveof",
+			Arity:           3,
+			Flags:           []string{"admin", "noscript", "stale", "no_async_loading"},
+			ACLCategories:   []string{"@admin", "@slow", "@dangerous"},
+			Summary:         "Make the server a replica of another instance, or promote it as master.",
+			Since:           "1.0.0",
+			Group:           "server",
+			Complexity:      "O(1)",
+			DocFlags:        []string{"deprecated"},
+			DeprecatedSince: "5.0.0",
+			ReplacedBy:      "`REPLICAOF`",
+			Arguments: []commandArg{
+				{
+					Name: "args",
+					Type: "oneof",
+					Arguments: []commandArg{
+						{
+							Name: "host-port",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name: "host",
+									Type: "string",
+								},
+								{
+									Name: "port",
+									Type: "integer",
+								},
+							},
+						},
+						{
+							Name: "no-one",
+							Type: "block",
+							Arguments: []commandArg{
+								{
+									Name:  "no",
+									Type:  "pure-token",
+									Token: "NO",
+								},
+								{
+									Name:  "one",
+									Type:  "pure-token",
+									Token: "ONE",
+								},
+							},
+						},
+					},
+				},
+			},
+		},
 		"slowlog": {
 			Name:          "slowlog",
 			Arity:         -2,
@@ -8629,6 +8768,15 @@ func init() {
 					Type: "integer",
 				},
 			},
+		},
+		"sync": {
+			Name:          "sync",
+			Arity:         1,
+			Flags:         []string{"admin", "noscript", "no_async_loading", "no_multi"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Internal command used for replication",
+			Since:         "1.0.0",
+			Group:         "server",
 		},
 		"time": {
 			Name:          "time",

@@ -28,4 +28,5 @@ var commandFamilies = [][]*Command{
 	latencyCommands,
 	memoryCommands,
 	streamCommands,
+	replCommands,
 }

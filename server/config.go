@@ -156,6 +156,9 @@ type Config struct {
 	// RDBKeySaveDelay slows background saves down to one key per so many
 	// microseconds, for tests ("rdb-key-save-delay"; 0 for none).
 	RDBKeySaveDelay int
+	// MinReplicasToWrite and MinReplicasMaxLag: writes are refused unless
+	// so many replicas acknowledged within so many seconds (repl.go).
+	MinReplicasToWrite, MinReplicasMaxLag int
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
@@ -202,6 +205,7 @@ func DefaultConfig() Config {
 		ReplicaOutputLimit:     OutputLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
 		SetMaxIntsetEntries:    512,
 		Hz:                     10,
+		MinReplicasMaxLag:      10,
 		LogLevel:               "notice",
 		ClientQueryBufferLimit: 1 << 30,
 		ProtoMaxBulkLen:        512 << 20,
@@ -551,6 +555,16 @@ var params = []param{
 	}(),
 	memParam("stream-node-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.StreamNodeMaxBytes }),
 	intParam("stream-node-max-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.StreamNodeMaxEntries }),
+	func() param {
+		p := intParam("min-replicas-to-write", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasToWrite })
+		p.alias = "min-slaves-to-write"
+		return p
+	}(),
+	func() param {
+		p := intParam("min-replicas-max-lag", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasMaxLag })
+		p.alias = "min-slaves-max-lag"
+		return p
+	}(),
 	func() param {
 		p := intParam("rdb-key-save-delay", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.RDBKeySaveDelay })
 		p.hidden = true

@@ -445,9 +445,9 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.str("instantaneous_input_repl_kbps", "0.00")
 	b.str("instantaneous_output_repl_kbps", "0.00")
 	b.int("rejected_connections", st.rejectedConnections)
-	b.str("sync_full", "0")
-	b.str("sync_partial_ok", "0")
-	b.str("sync_partial_err", "0")
+	b.int("sync_full", s.repl.syncFull)
+	b.int("sync_partial_ok", s.repl.syncPartialOK)
+	b.int("sync_partial_err", s.repl.syncPartialErr)
 	b.int("expired_keys", expired)
 	b.str("expired_stale_perc", "0.00")
 	b.int("expired_time_cap_reached_count", st.expireTimeCapReached)
@@ -491,17 +491,7 @@ func (s *Server) infoStats(b *infoBuilder) {
 }
 
 func (s *Server) infoReplication(b *infoBuilder) {
-	b.str("role", "master")
-	b.str("connected_slaves", "0")
-	b.str("master_failover_state", "no-failover")
-	b.str("master_replid", s.static().replID)
-	b.str("master_replid2", strings.Repeat("0", 40))
-	b.str("master_repl_offset", "0")
-	b.str("second_repl_offset", "-1")
-	b.str("repl_backlog_active", "0")
-	b.str("repl_backlog_size", "1048576")
-	b.str("repl_backlog_first_byte_offset", "0")
-	b.str("repl_backlog_histlen", "0")
+	s.infoReplicationFields(b) // repl.go
 }
 
 // rusageTime formats a CPU time like Redis's "%ld.%06ld".

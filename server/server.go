@@ -101,6 +101,7 @@ type Server struct {
 	pidFile  string // the pid file written, removed at exit (see pidfile.go)
 	stats    serverStats
 	prop     propagator            // the propagation stream (propagate.go)
+	repl     replState             // replication (repl.go)
 	watchers map[watchID][]*Client // clients watching each key (WATCH)
 
 	paused        pauseMode
@@ -804,6 +805,9 @@ func (s *Server) cron() time.Duration {
 	s.evictCron() // evict.go
 	s.saveCron()
 	s.aofCron()
+	if tick := s.repl.tick; tick != nil {
+		tick() // repl.go: set when replication begins (a direct call would be an initialisation cycle)
+	}
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
@@ -846,7 +850,7 @@ func (s *Server) cron() time.Duration {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
 			// Like Redis, subscribers and monitors are never idle.
-			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor) == 0 {
+			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor|flagReplica|flagMaster) == 0 {
 				s.logf(levelVerbose, "Closing idle client")
 				c.close()
 			}
