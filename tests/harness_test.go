@@ -41,10 +41,18 @@ var env struct {
 	redisErr  error
 	redisCmd  *exec.Cmd
 	redisDir  string
+	dirs      string // parent of every test kvd's dir, removed at the end
 }
 
 func TestMain(m *testing.M) {
 	code := func() int {
+		root, err := os.MkdirTemp("", "kvd-suite-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "temp dir:", err)
+			return 1
+		}
+		env.dirs = root
+		defer os.RemoveAll(root)
 		srv, err := startKvd(nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "starting kvd:", err)
@@ -69,6 +77,13 @@ func testConfig() server.Config {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Port = 0
 	cfg.EnableDebugCommand = "yes"
+	// Each server saves (DEBUG RELOAD, SAVE, SHUTDOWN) in a directory of
+	// its own, never in the package's directory.
+	if env.dirs != "" {
+		if dir, err := os.MkdirTemp(env.dirs, "kvd-"); err == nil {
+			cfg.Set("dir", dir)
+		}
+	}
 	if n, err := strconv.Atoi(os.Getenv("KVD_TEST_IO_THREADS")); err == nil && n > 1 {
 		cfg.IOThreads = n
 		cfg.IOThreadsDoReads = true
