@@ -207,7 +207,9 @@ func appendFixed4(dst []byte, d float64) []byte {
 
 // ---- GEOADD ----
 
-var bZADD = []byte("zadd")
+// bZaddLower is the command GEOADD propagates as: lower case, as Redis
+// writes it.
+var bZaddLower = []byte("zadd")
 
 // geoaddCommand implements GEOADD key [NX|XX] [CH] lon lat member ...:
 // every position is checked, then the points are added as ZADD adds
@@ -283,7 +285,7 @@ func geoaddCommand(c *Ctx) {
 	c.notify(notifyZSet, "zadd", key)
 	if c.propagating() {
 		rw := make([][]byte, 0, idx+2*n)
-		rw = append(rw, bZADD)
+		rw = append(rw, bZaddLower)
 		rw = append(rw, argv[1:idx]...)
 		for j, s := range scores {
 			rw = append(rw, strconv.AppendUint(nil, s, 10), argv[idx+3*j+2])

@@ -24,4 +24,9 @@ var commandFamilies = [][]*Command{
 	lolwutCommands,
 	saveCommands,
 	functionCommands,
+	slowlogCommands,
+	latencyCommands,
+	memoryCommands,
+	streamCommands,
+	replCommands,
 }
