@@ -163,3 +163,14 @@ func BenchmarkSlowlogPush(b *testing.B) {
 		requestPathRun(c, wire)
 	}
 }
+
+// BenchmarkLatencyHistRecord is the cost of one histogram record, what
+// latency-tracking adds to each command.
+func BenchmarkLatencyHistRecord(b *testing.B) {
+	var h latencyHist
+	v := int64(1)
+	for b.Loop() {
+		h.record(v * 1000)
+		v = v*7%5000 + 1
+	}
+}
