@@ -120,7 +120,7 @@ func TestSlowlog(t *testing.T) {
 		}},
 		{"threshold", []string{
 			"CONFIG SET slowlog-log-slower-than 0", "SLOWLOG RESET",
-			"CONFIG SET slowlog-log-slower-than 100000",
+			"CONFIG SET slowlog-log-slower-than 2000000",
 			"PING", "DEBUG SLEEP 0", "GET nokey", "SLOWLOG LEN",
 			"CONFIG SET slowlog-log-slower-than -1", "SLOWLOG RESET", "PING", "SLOWLOG LEN",
 			"CONFIG SET slowlog-log-slower-than 0", "CONFIG SET slowlog-max-len 0", "PING", "SLOWLOG LEN",
