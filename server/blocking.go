@@ -43,10 +43,11 @@ import (
 type blockKind uint8
 
 const (
-	blockNone blockKind = iota
-	blockList           // a list to pop from (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP)
-	blockZSet           // a sorted set to pop from (BZPOPMIN, BZPOPMAX, BZMPOP)
-	blockWait           // replicas' acknowledgements (WAIT)
+	blockNone   blockKind = iota
+	blockList             // a list to pop from (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP)
+	blockZSet             // a sorted set to pop from (BZPOPMIN, BZPOPMAX, BZMPOP)
+	blockWait             // replicas' acknowledgements (WAIT)
+	blockStream           // entries of a stream (XREAD, XREADGROUP: cmd_stream_read.go)
 )
 
 // blockOp is the blocking command, for the reply's shape and what a served
@@ -60,6 +61,7 @@ const (
 	opRPopLPush                // BRPOPLPUSH: the element; propagated as RPOPLPUSH
 	opZPop                     // BZPOPMIN, BZPOPMAX: [key, member, score]
 	opWait                     // WAIT
+	opXRead                    // XREAD, XREADGROUP
 )
 
 // dbKey names a key of one database.
@@ -114,14 +116,15 @@ type blockState struct {
 	op       blockOp
 	cmd      *cmdState // the blocking command, for its statistics
 	db       int
-	keys     []dbKey   // the keys waited on, without duplicates
-	places   []*waiter // the client's place in each key's queue
-	target   []byte    // BLMOVE's and BRPOPLPUSH's destination (a copy)
-	fromBack bool      // pop from the tail (lists) or the highest score (zsets)
-	toBack   bool      // BLMOVE pushes onto the tail
-	count    int64     // BLMPOP's and BZMPOP's count; -1 for the others
-	deadline int64     // unix ms; 0: none
-	heapIdx  int       // index in the timeout heap, -1 if not in it
+	keys     []dbKey     // the keys waited on, without duplicates
+	places   []*waiter   // the client's place in each key's queue
+	target   []byte      // BLMOVE's and BRPOPLPUSH's destination (a copy)
+	fromBack bool        // pop from the tail (lists) or the highest score (zsets)
+	toBack   bool        // BLMOVE pushes onto the tail
+	count    int64       // BLMPOP's and BZMPOP's count; -1 for the others
+	deadline int64       // unix ms; 0: none
+	heapIdx  int         // index in the timeout heap, -1 if not in it
+	xs       *streamWait // XREAD's and XREADGROUP's IDs, group and count
 
 	slow slowPending // for the slow log, which logs the command when it is answered (slowlog.go)
 }
@@ -281,7 +284,7 @@ func (c *Ctx) block(kind blockKind, op blockOp, keys [][]byte, deadline int64) *
 	}
 	cl.flags |= flagBlocked
 	bi.blocked++
-	if kind == blockList || kind == blockZSet {
+	if kind == blockList || kind == blockZSet || kind == blockStream {
 		bi.onKeys++
 	}
 	if deadline != 0 {
@@ -314,7 +317,7 @@ func (s *Server) unblock(c *Client) {
 		heap.Remove(&bi.timeouts, b.heapIdx)
 	}
 	bi.blocked--
-	if b.kind == blockList || b.kind == blockZSet {
+	if b.kind == blockList || b.kind == blockZSet || b.kind == blockStream {
 		bi.onKeys--
 	}
 	b.kind, b.target, b.cmd = blockNone, nil, nil
@@ -360,7 +363,7 @@ func (s *Server) blockTimeouts() time.Duration {
 // replyTimedOut gives a blocked client the answer of an expired timeout.
 func (s *Server) replyTimedOut(c *Client) {
 	if c.blk.kind == blockWait {
-		c.replyInt(int64(s.replicasAcked()))
+		c.replyInt(int64(s.replicasAcked(c)))
 		return
 	}
 	c.replyNullArray()
@@ -369,7 +372,6 @@ func (s *Server) replyTimedOut(c *Client) {
 // replicasAcked is how many replicas acknowledged the writes a WAIT waits
 // for: none, as kvd has no replication yet. Replication plugs in here, and
 // wakes the clients blocked in WAIT (blockWait) whose count is reached.
-func (s *Server) replicasAcked() int { return 0 }
 
 // clientUnblocked unblocks the client with id as CLIENT UNBLOCK does, with
 // the timeout's answer or, if withError, an -UNBLOCKED error. It reports
@@ -454,8 +456,11 @@ func (s *Server) signalKey(db int, key []byte) {
 	// created under it, a key that holds another type is not ready, so
 	// keys become ready in the order Redis makes them ready.
 	e, ok := s.dbs[db].LookupWith(key, s.now(), store.NoTouch|store.NoStats)
-	if !ok || e.Type() != store.TypeList && e.Type() != store.TypeZSet {
-		return
+	if !ok || e.Type() != store.TypeList && e.Type() != store.TypeZSet && e.Type() != store.TypeStream {
+		// A stream gone (or replaced) answers the XREADGROUP readers.
+		if !q.hasGroupReaders() {
+			return
+		}
 	}
 	q.ready = true
 	bi.ready = append(bi.ready, dbKey{db, string(key)})
@@ -498,7 +503,8 @@ func (s *Server) serveKey(dk dbKey) {
 	q.ready = false
 	key := []byte(dk.key)
 	e, found := s.dbs[dk.db].LookupWith(key, s.nowMs(), store.NoStats|store.NoTouch)
-	if !found {
+	if !found || e.Type() != store.TypeList && e.Type() != store.TypeZSet {
+		s.serveStreamKey(q, key, e, found)
 		return
 	}
 	var kind blockKind
@@ -863,12 +869,13 @@ func waitCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	acked := c.srv.replicasAcked()
+	acked := c.srv.replicasAcked(c.client)
 	if int64(acked) >= n || c.denyBlocking {
 		c.replyInt(int64(acked))
 		return
 	}
 	c.block(blockWait, opWait, nil, deadline)
+	c.srv.replWaitBlocked(c.client, n)
 }
 
 // blmpopGetKeys finds the keys of BLMPOP and BZMPOP: timeout numkeys key ...

@@ -161,6 +161,12 @@ func clientTypeByName(name []byte) int {
 // clientType is the client's type. kvd has no replication, so no client
 // is a master or a replica.
 func (c *Client) clientType() int {
+	if c.flags&flagMaster != 0 {
+		return clientTypeMaster
+	}
+	if c.flags&flagReplica != 0 {
+		return clientTypeReplica
+	}
 	if c.flags&flagPubSub != 0 {
 		return clientTypePubSub
 	}

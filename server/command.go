@@ -327,9 +327,22 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.evict.maxmemory > 0 && (s.scripts == nil || !s.scripts.busy) && s.checkOOM(c, cmd) {
+		s.reject(c, cmd, errOOM) // evict.go
+		return
+	}
 	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
 		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
 		s.reject(c, cmd, errBgsaveMisconf)
+		return
+	}
+	if s.aof.writeErr != nil && s.aofDeniesWrites() && c.fd >= 0 && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, s.aofMisconf()) // aof.go
+		return
+	}
+	if s.cfg.MinReplicasToWrite > 0 && cmd.Flags&FlagWrite != 0 && s.replNoWrite() && c.flags&flagMaster == 0 {
+		s.reject(c, cmd, errNoReplicas) // min-replicas-to-write (repl.go)
 		return
 	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {

@@ -13,6 +13,7 @@ var commandFamilies = [][]*Command{
 	hllCommands,
 	setCommands,
 	zsetCommands,
+	geoCommands,
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
@@ -25,4 +26,7 @@ var commandFamilies = [][]*Command{
 	functionCommands,
 	slowlogCommands,
 	latencyCommands,
+	memoryCommands,
+	streamCommands,
+	replCommands,
 }

@@ -129,6 +129,11 @@ type Config struct {
 	// keeps in the compact encoding ("zset-max-listpack-value", alias
 	// "zset-max-ziplist-value").
 	ZSetMaxListpackValue int64
+	// StreamNodeMaxBytes and StreamNodeMaxEntries bound a block of stream
+	// entries ("stream-node-max-bytes", "stream-node-max-entries"; 0: no
+	// limit): approximate trimming drops whole blocks.
+	StreamNodeMaxBytes   int64
+	StreamNodeMaxEntries int
 
 	// ProtectedMode, while the default user has no password, refuses
 	// clients that are not on 127.0.0.1, ::1 or a Unix socket with
@@ -151,6 +156,9 @@ type Config struct {
 	// RDBKeySaveDelay slows background saves down to one key per so many
 	// microseconds, for tests ("rdb-key-save-delay"; 0 for none).
 	RDBKeySaveDelay int
+	// MinReplicasToWrite and MinReplicasMaxLag: writes are refused unless
+	// so many replicas acknowledged within so many seconds (repl.go).
+	MinReplicasToWrite, MinReplicasMaxLag int
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
@@ -197,6 +205,7 @@ func DefaultConfig() Config {
 		ReplicaOutputLimit:     OutputLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
 		SetMaxIntsetEntries:    512,
 		Hz:                     10,
+		MinReplicasMaxLag:      10,
 		LogLevel:               "notice",
 		ClientQueryBufferLimit: 1 << 30,
 		ProtoMaxBulkLen:        512 << 20,
@@ -214,6 +223,8 @@ func DefaultConfig() Config {
 		HLLSparseMaxBytes:      hll.DefaultSparseMaxBytes,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
+		StreamNodeMaxBytes:     4096,
+		StreamNodeMaxEntries:   100,
 		TrackingTableMaxKeys:   1000000,
 		Introspect:             defaultIntrospectConfig(),
 	}
@@ -542,6 +553,18 @@ var params = []param{
 		p.alias = "zset-max-ziplist-value"
 		return p
 	}(),
+	memParam("stream-node-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.StreamNodeMaxBytes }),
+	intParam("stream-node-max-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.StreamNodeMaxEntries }),
+	func() param {
+		p := intParam("min-replicas-to-write", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasToWrite })
+		p.alias = "min-slaves-to-write"
+		return p
+	}(),
+	func() param {
+		p := intParam("min-replicas-max-lag", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasMaxLag })
+		p.alias = "min-slaves-max-lag"
+		return p
+	}(),
 	func() param {
 		p := intParam("rdb-key-save-delay", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.RDBKeySaveDelay })
 		p.hidden = true
@@ -578,19 +601,10 @@ var params = []param{
 		get: func(*Config) string { return "" },
 		set: setRenameCommand,
 	},
-	{
-		name: "appendonly",
-		get:  func(*Config) string { return "no" },
-		set: func(_ *Config, v string) error {
-			switch strings.ToLower(v) {
-			case "no":
-				return nil
-			case "yes":
-				return errNoPersistence
-			}
-			return errNotBool
-		},
-	},
+	// The append-only file (aof.go, aof_rewrite.go).
+	aofParam("appendonly", aofHooks.applyAppendonly),
+	aofParam("appendfsync", aofHooks.aofApplyParams),
+	aofParam("aof-timestamp-enabled", aofHooks.aofApplyParams),
 }
 
 const maxHz = 500

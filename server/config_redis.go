@@ -79,7 +79,9 @@ var allParams = func() []param {
 				out = append(out, p) // typed, in Redis's place (config_introspect.go)
 				continue
 			}
-			out = append(out, rp.param())
+			p := rp.param()
+			p.apply = evictParamApply[rp.name] // evict.go
+			out = append(out, p)
 		}
 	}
 	return out

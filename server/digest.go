@@ -70,6 +70,8 @@ func digestTypeCode(t store.Type) uint32 {
 		return 3
 	case store.TypeHash:
 		return 4
+	case store.TypeStream:
+		return 6
 	}
 	panic("server: DEBUG DIGEST of a value of type " + t.String())
 }
@@ -124,6 +126,15 @@ func digestValue(d *digest, e store.Entry) {
 			sub.mix(f)
 			sub.mix(v)
 			d.xor(sub[:])
+			return true
+		})
+	case store.TypeStream:
+		var buf [48]byte
+		e.Stream().Range(store.StreamID{}, store.MaxStreamID, false, func(id store.StreamID, f store.StreamFields) bool {
+			b := strconv.AppendUint(buf[:0], id.Ms, 10)
+			b = append(b, '.')
+			d.mix(strconv.AppendUint(b, id.Seq, 10))
+			f.Each(func(x []byte) { d.mix(x) })
 			return true
 		})
 	}

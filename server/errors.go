@@ -107,7 +107,12 @@ const (
 const (
 	errNoShutdown    = "ERR No shutdown in progress."
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
-	errBgsaveMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	// errNoReplicas refuses a write under min-replicas-to-write.
+	errNoReplicas = "NOREPLICAS Not enough good replicas to write."
+	// errReplicaofUnsupported answers REPLICAOF host port until kvd can
+	// be a replica.
+	errReplicaofUnsupported = "ERR REPLICAOF is not supported yet"
+	errBgsaveMisconf        = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
 		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
 		"for details about the RDB error."
@@ -258,6 +263,7 @@ const (
 const (
 	errSameObject    = "ERR source and destination objects are the same"
 	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLRUNotTaken   = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errExpireNXAndGT = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	errExpireGTAndLT = "ERR GT and LT options at the same time are not compatible"

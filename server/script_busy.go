@@ -277,6 +277,9 @@ func (s *Server) scriptCmdFlags(c *Client, cmd *cmdState) *cmdState {
 	f := orig.Flags &^ (FlagWrite | FlagMayReplicate | FlagStale)
 	if flags&sfNoWrites == 0 {
 		f |= FlagWrite
+		if flags&sfAllowOOM == 0 {
+			f |= FlagDenyOOM // evict.go: refused at once under OOM
+		}
 	}
 	if flags&sfAllowStale != 0 {
 		f |= FlagStale

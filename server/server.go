@@ -68,6 +68,9 @@ type Server struct {
 	// aclKeys is the executor's scratch slice for the keys of the command
 	// whose permissions it checks.
 	aclKeys []keyRef
+	// geoPoints is the executor's scratch array of the points a geo
+	// search found (cmd_geo_search.go).
+	geoPoints []geoPoint
 	// served is set once Serve has started (a server that never served
 	// does not log Redis's farewell).
 	served atomic.Bool
@@ -77,6 +80,10 @@ type Server struct {
 	supervised int
 	rdb        rdbState  // saving and loading (rdb.go)
 	save       saveState // background saves, save points (save.go)
+	aof        aofState  // the append-only file (aof.go)
+	// aofFatalErr: the AOF failed where appendfsync always cannot go on
+	// (aof.go); Serve returns it.
+	aofFatalErr error
 	// saveCron is (*Server).saveCron, called by the cron through this
 	// field: a direct call would make an initialisation cycle (the config
 	// table refers to the cron, the save to the config table).
@@ -94,6 +101,7 @@ type Server struct {
 	pidFile  string // the pid file written, removed at exit (see pidfile.go)
 	stats    serverStats
 	prop     propagator            // the propagation stream (propagate.go)
+	repl     replState             // replication (repl.go)
 	watchers map[watchID][]*Client // clients watching each key (WATCH)
 
 	paused        pauseMode
@@ -102,9 +110,10 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
 
-	blk blockIndex   // blocked clients (blocking.go)
-	ps  pubsubState  // subscriptions (pubsub.go)
-	mon monitorState // MONITOR clients (monitor.go)
+	blk   blockIndex   // blocked clients (blocking.go)
+	ps    pubsubState  // subscriptions (pubsub.go)
+	mon   monitorState // MONITOR clients (monitor.go)
+	evict evictState   // maxmemory and eviction (evict.go)
 
 	trk        trackingState             // client-side caching (tracking.go)
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
@@ -253,6 +262,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
 	s.applyNotify()
+	s.applyMaxmemory() // evict.go
 	if cfg.IOThreads > 1 && ioModel != "portable" {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
@@ -422,6 +432,9 @@ func (s *Server) Serve() error {
 	if err != nil {
 		return err
 	}
+	if s.aofFatalErr != nil {
+		return s.aofFatalErr
+	}
 	return ErrServerClosed
 }
 
@@ -519,6 +532,7 @@ func (s *Server) stopRequested() {
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
+	s.aofShutdown()
 	if flush {
 		s.notifySupervisor("STOPPING=1\n")
 	}
@@ -561,6 +575,7 @@ func (s *Server) cleanup() {
 			s.pprofServer.Close()
 		}
 		s.loop.Close()
+		s.aofClose()
 		if s.ioPool != nil {
 			s.ioPool.Close()
 		}
@@ -732,7 +747,8 @@ func (s *Server) beforeSleep() {
 	s.resumeReleased()
 	s.trackingBeforeSleep()
 	s.closeOverLimit()
-	s.cmdMark = 0 // the loop waits next
+	s.aofBeforeSleep() // aof.go: written (and fsynced) before the replies go out
+	s.cmdMark = 0      // the loop waits next
 }
 
 // ---- time and cron ----
@@ -786,7 +802,12 @@ func (s *Server) cron() time.Duration {
 		db.Rehash(time.Millisecond)
 	}
 	s.releaseDropped(heap)
+	s.evictCron() // evict.go
 	s.saveCron()
+	s.aofCron()
+	if tick := s.repl.tick; tick != nil {
+		tick() // repl.go: set when replication begins (a direct call would be an initialisation cycle)
+	}
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
@@ -829,7 +850,7 @@ func (s *Server) cron() time.Duration {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
 			// Like Redis, subscribers and monitors are never idle.
-			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor) == 0 {
+			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor|flagReplica|flagMaster) == 0 {
 				s.logf(levelVerbose, "Closing idle client")
 				c.close()
 			}

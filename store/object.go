@@ -34,6 +34,8 @@ func (x Entry) EncodingName() string {
 		return x.Set().Encoding()
 	case TypeZSet:
 		return x.ZSet().Encoding()
+	case TypeStream:
+		return x.Stream().Encoding()
 	default:
 		panic("store: OBJECT ENCODING of a value of type " + x.Type().String())
 	}
@@ -66,6 +68,8 @@ func cloneObject(typ Type, obj unsafe.Pointer) unsafe.Pointer {
 		return unsafe.Pointer((*Set)(obj).Clone())
 	case TypeZSet:
 		return unsafe.Pointer((*ZSet)(obj).Clone())
+	case TypeStream:
+		return unsafe.Pointer((*Stream)(obj).Clone())
 	default:
 		panic("store: COPY of a value of type " + typ.String())
 	}

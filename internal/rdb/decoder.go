@@ -26,16 +26,20 @@ type Value struct {
 	// values, alternating.
 	Elems  [][]byte
 	Scores []float64
+	// Stream is a stream's value (KindStream).
+	Stream *StreamValue
 }
 
 // Len returns the number of elements of a collection (pairs for a hash),
-// or 1 for a string.
+// or 1 for a string or a stream.
 func (v *Value) Len() int {
 	switch v.Kind {
 	case KindString:
 		return 1
 	case KindHash:
 		return len(v.Elems) / 2
+	case KindStream:
+		return 1 // a stream is kept even when it has no entries
 	}
 	return len(v.Elems)
 }
@@ -477,6 +481,7 @@ func (d *Decoder) readValue(t byte, v *Value) error {
 	v.Str = nil
 	v.Elems = v.Elems[:0]
 	v.Scores = v.Scores[:0]
+	v.Stream = nil
 	switch t {
 	case TypeString:
 		v.Kind = KindString
@@ -545,7 +550,7 @@ func (d *Decoder) readValue(t byte, v *Value) error {
 		}
 		return &UnsupportedError{Reason: fmt.Sprintf("The RDB file contains module data I can't load: no matching module type '%s'", ModuleTypeName(id))}
 	case TypeStreamListpacks, TypeStreamListpack2, TypeStreamListpack3:
-		return &UnsupportedError{Reason: "The RDB file contains a stream, which kvd does not support"}
+		return d.readStream(t, v)
 	case TypeHashZipmap:
 		v.Kind = KindHash
 		blob, err := d.readString()
