@@ -386,11 +386,11 @@ func (s *Server) clientUnblocked(id int64, withError bool) bool {
 	s.slowlogUnblocked(c, false)
 	if withError {
 		c.replyError(errUnblocked)
-		if c.blk.cmd != nil {
-			c.blk.cmd.failed++
-		}
 	} else {
 		s.replyTimedOut(c)
+	}
+	if c.blk.cmd != nil {
+		c.blk.cmd.failed++ // Redis 7.0 counts the command failed either way
 	}
 	s.unblocked(c, mark)
 	return true

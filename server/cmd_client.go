@@ -431,6 +431,9 @@ func clientUnblockCommand(c *Ctx) {
 		return
 	}
 	if c.srv.clientUnblocked(id, withError) {
+		// Redis counts the error it sent the unblocked client against
+		// CLIENT UNBLOCK too (failed_calls), as it was replied during it.
+		c.errored = c.errored || withError
 		c.replyInt(1)
 	} else {
 		c.replyInt(0)

@@ -419,11 +419,7 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	s.cmdMark = end
 	usec := (end - start) / 1000
 	cmd.usec += usec
-	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
-	if s.cfg.Introspect.LatencyTracking {
-		cmd.latency.record(usec * 1000)
-	}
-	s.afterCallIntrospect(x, cmd, usec) // slowlog.go, latency.go
+	s.afterCallIntrospect(x, cmd, usec) // latency histogram, latency monitor, slow log: latency.go
 	if x.errored {
 		cmd.failed++
 	}

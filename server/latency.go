@@ -88,10 +88,17 @@ func (s *Server) latencyAddSampleIfNeeded(event string, ms int64) {
 	}
 }
 
-// afterCallIntrospect is call's bookkeeping for the latency monitor and
-// the slow log, for a command that ran usec microseconds.
+// afterCallIntrospect is call's bookkeeping for the latency histogram, the
+// latency monitor and the slow log, for a command that ran usec microseconds.
 func (s *Server) afterCallIntrospect(x *Ctx, cmd *cmdState, usec int64) {
 	ic := &s.cfg.Introspect
+	c := x.client
+	blocked := c != nil && c.flags&flagBlocked != 0
+	// Like Redis, latency is measured in whole microseconds and recorded in
+	// nanoseconds; a command that blocked is recorded when it is answered.
+	if ic.LatencyTracking && !blocked {
+		cmd.latency.record(usec * 1000)
+	}
 	if ic.LatencyMonitorThreshold > 0 {
 		event := "command"
 		if cmd.Flags&FlagFast != 0 {
@@ -99,8 +106,7 @@ func (s *Server) afterCallIntrospect(x *Ctx, cmd *cmdState, usec int64) {
 		}
 		s.latencyAddSampleIfNeeded(event, usec/1000)
 	}
-	c := x.client
-	if c != nil && c.flags&flagBlocked != 0 {
+	if blocked {
 		// Logged when it is answered.
 		s.slowlogBlocked(x, cmd, usec)
 		return

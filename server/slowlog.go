@@ -183,16 +183,23 @@ func (s *Server) slowlogBlocked(x *Ctx, cmd *cmdState, usec int64) {
 	}
 }
 
-// slowlogUnblocked logs the command of c, blocked until now and answered
-// by a push (served) or by CLIENT UNBLOCK, if it ran long enough. Like
-// Redis 7.0, the time counted is the time it ran, not the time it waited,
-// and a command answered by CLIENT UNBLOCK is logged with no arguments
-// (Redis has freed them by then); one that timed out is not logged.
+// slowlogUnblocked accounts for the command of c, blocked until now and
+// answered by a push (served) or by CLIENT UNBLOCK, as Redis 7.0's
+// updateStatsOnUnblock does: the time it ran is added to its statistics
+// once more (its call was counted when it blocked), and recorded in its
+// latency histogram; it is logged if it ran long enough, with the time it
+// ran, not the time it waited. A command answered by CLIENT UNBLOCK is
+// logged with no arguments (Redis has freed them by then); one that timed
+// out is not accounted for at all.
 func (s *Server) slowlogUnblocked(c *Client, served bool) {
 	if c.blk == nil || c.blk.slow.cmd == nil {
 		return
 	}
 	p := &c.blk.slow
+	p.cmd.usec += p.usec
+	if s.cfg.Introspect.LatencyTracking {
+		p.cmd.latency.record(p.usec * 1000)
+	}
 	if s.slowlogWants(p.cmd, p.usec) {
 		argv := p.argv
 		if !served {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // INFO commandstats, errorstats and the error counters of INFO stats,
@@ -109,4 +110,53 @@ func manyErrorCodes(n int) []string {
 		steps = append(steps, `EVAL "return redis.error_reply('E`+strconv.Itoa(i)+` x')" 0`)
 	}
 	return append(steps, "GET")
+}
+
+// TestInfoBlockedStats compares the statistics of blocking commands with
+// Redis 7.0's: a call counted when it blocks, its latency recorded when a
+// push or CLIENT UNBLOCK answers it (CLIENT UNBLOCK counts it failed, even
+// with a timeout's reply), nothing more when it times out.
+func TestInfoBlockedStats(t *testing.T) {
+	s := privateServers(t, nil)
+	shape := func(t *testing.T, addr string) []string {
+		c := dialProto(t, addr, 2)
+		defer c.nc.Close()
+		b := dial(t, addr)
+		defer b.nc.Close()
+		id := strings.TrimSpace(strings.TrimPrefix(b.do("CLIENT", "ID"), ":"))
+		c.do("CONFIG", "RESETSTAT")
+		var out []string
+		snap := func() {
+			out = append(out, strings.Join(errorCounters(t, c), "\n"),
+				normHistogram(t, c.do("LATENCY", "HISTOGRAM", "blpop", "brpop")))
+		}
+		block := func(args ...string) {
+			b.write(encode(args...))
+			waitFor(t, 10*time.Second, args[0]+" to block", func() bool {
+				return strings.Contains(c.do("INFO", "clients"), "blocked_clients:1\r\n")
+			})
+		}
+		out = append(out, b.do("BLPOP", "nol", "0.05"))
+		snap()
+		block("BLPOP", "l", "0")
+		snap()
+		out = append(out, c.do("CLIENT", "UNBLOCK", id), b.read())
+		snap()
+		block("BRPOP", "l", "0")
+		out = append(out, c.do("CLIENT", "UNBLOCK", id, "ERROR"), b.read())
+		snap()
+		block("BLPOP", "l", "0")
+		out = append(out, c.do("LPUSH", "l", "x"), b.read())
+		snap()
+		return out
+	}
+	want, got := shape(t, s.redis), shape(t, s.kvd)
+	for i := range want {
+		// INFO and LATENCY HISTOGRAM ran a different number of times while polling.
+		w := regexp.MustCompile(`cmdstat_(info|latency\|histogram|client\|id):[^\n]*\n?`).ReplaceAllString(want[i], "")
+		g := regexp.MustCompile(`cmdstat_(info|latency\|histogram|client\|id):[^\n]*\n?`).ReplaceAllString(got[i], "")
+		if w != g {
+			t.Errorf("step %d:\nredis:\n%s\nkvd:\n%s", i, w, g)
+		}
+	}
 }

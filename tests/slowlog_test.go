@@ -105,6 +105,12 @@ func TestSlowlog(t *testing.T) {
 			"MULTI", "SET x 1", "NOSUCHCMD", "EXEC",
 			"MULTI", "GET x", "DISCARD",
 		}},
+		{"rewritten", []string{
+			"CONFIG SET slowlog-log-slower-than 0", "SADD set a b c d e", "SET A 5", "SET F 0", "SLOWLOG RESET",
+			"!sort SPOP set 10", "GETSET a 5", "INCRBYFLOAT F 1.0", "EXPIRE A 100", "SETEX B 100 v", "GETEX A PERSIST",
+			"LPUSH l x", "BLPOP l 0", "LPUSH l2 y", "LMOVE l2 l3 LEFT RIGHT", "SET C 1 EX 100", "RESTORE D 0 \"\\x00\\x01v\\n\\x00\\xb6\\x9a\\xc8\\x9f\\xf6\\x8e\\xe9\\xa6\"",
+			`EVAL "redis.call('spop','set') return redis.call('incrbyfloat','F','2')" 0`,
+		}},
 		{"max-len", []string{
 			"CONFIG SET slowlog-log-slower-than 0", "CONFIG SET slowlog-max-len 10", "SLOWLOG RESET",
 			"PING 1", "PING 2", "PING 3", "PING 4", "PING 5", "PING 6", "PING 7", "PING 8", "PING 9", "PING 10",
@@ -114,7 +120,7 @@ func TestSlowlog(t *testing.T) {
 		}},
 		{"threshold", []string{
 			"CONFIG SET slowlog-log-slower-than 0", "SLOWLOG RESET",
-			"CONFIG SET slowlog-log-slower-than 100000",
+			"CONFIG SET slowlog-log-slower-than 2000000",
 			"PING", "DEBUG SLEEP 0", "GET nokey", "SLOWLOG LEN",
 			"CONFIG SET slowlog-log-slower-than -1", "SLOWLOG RESET", "PING", "SLOWLOG LEN",
 			"CONFIG SET slowlog-log-slower-than 0", "CONFIG SET slowlog-max-len 0", "PING", "SLOWLOG LEN",
