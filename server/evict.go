@@ -150,7 +150,7 @@ func (s *Server) applyMaxmemory() error {
 			s.logf(levelWarning, "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", m, used)
 		}
 		s.performEvictions()
-		debug.SetMemoryLimit(m + m/4 + int64(s.stats.startupMemory) + 64<<20)
+		debug.SetMemoryLimit(m + m/4 + int64(s.stats.startupMemory) + 16<<20)
 		s.evict.memLimitSet = true
 	} else if s.evict.memLimitSet {
 		debug.SetMemoryLimit(math.MaxInt64)
@@ -440,5 +440,3 @@ func (s *Server) evictCron() {
 	}
 }
 
-// errOOM is the reply to a command refused for memory.
-const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
