@@ -439,4 +439,3 @@ func (s *Server) evictCron() {
 		s.performEvictions()
 	}
 }
-
