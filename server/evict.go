@@ -89,9 +89,11 @@ type evictState struct {
 	overSince time.Time     // when used memory went over the limit (zero: not over)
 	overTotal time.Duration // total_eviction_exceeded_time, up to overSince
 
-	clientsMem  int64 // the clients' buffers, measured by cron
-	memLimitSet bool  // applyMaxmemory set the runtime's memory limit
-	oom         bool  // the last check before a command found memory over the limit and could not free it
+	clientsMem     int64 // the clients' buffers, measured by cron
+	clientsMax     int64 // maxmemory-clients in bytes, 0 when off (evict_clients.go)
+	evictedClients int64 // evicted_clients
+	memLimitSet    bool  // applyMaxmemory set the runtime's memory limit
+	oom            bool  // the last check before a command found memory over the limit and could not free it
 }
 
 // evictParamApply are the apply functions of the maxmemory parameters
@@ -103,6 +105,7 @@ var evictParamApply = map[string]func(*Server) error{
 	"maxmemory-eviction-tenacity": (*Server).applyEvictConfig,
 	"lfu-log-factor":              (*Server).applyEvictConfig,
 	"lfu-decay-time":              (*Server).applyEvictConfig,
+	"maxmemory-clients":           (*Server).applyEvictConfig,
 }
 
 func (s *Server) otherInt(name string, def int64) int64 {
@@ -125,6 +128,7 @@ func (s *Server) applyEvictConfig() error {
 	ev.tenacity = int(s.otherInt("maxmemory-eviction-tenacity", 10))
 	ev.lfu.LogFactor = int(s.otherInt("lfu-log-factor", 10))
 	ev.lfu.DecayTime = int(s.otherInt("lfu-decay-time", 1))
+	ev.clientsMax = s.clientsLimit() // evict_clients.go
 	var lfu *store.LFUParams
 	if ev.policy.lfu() {
 		lfu = &ev.lfu
@@ -441,6 +445,7 @@ func isScriptCall(cmd *cmdState) bool {
 // the clients' buffers for usedMemory.
 func (s *Server) evictCron() {
 	s.evict.clientsMem = int64(s.clientsMemory())
+	s.evictClients()
 	if s.evict.maxmemory > 0 && (s.evict.running || s.usedMemory() > s.evict.maxmemory) {
 		s.performEvictions()
 	}
