@@ -377,8 +377,8 @@ func clientReplyCommand(c *Ctx) {
 	}
 }
 
-// CLIENT NO-EVICT ON|OFF. kvd never evicts clients to bound their memory
-// (maxmemory-clients), so the flag only shows in CLIENT LIST.
+// CLIENT NO-EVICT ON|OFF: client eviction (maxmemory-clients,
+// evict_clients.go) leaves the client alone.
 func clientNoEvictCommand(c *Ctx) {
 	if on, ok := c.onOffArg(c.argv[2]); ok {
 		c.client.setFlag(flagNoEvict, on)

@@ -263,6 +263,7 @@ const (
 const (
 	errSameObject    = "ERR source and destination objects are the same"
 	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errOOM           = "OOM command not allowed when used memory > 'maxmemory'."
 	errLRUNotTaken   = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errExpireNXAndGT = "ERR NX and XX, GT or LT options at the same time are not compatible"

@@ -89,9 +89,11 @@ type evictState struct {
 	overSince time.Time     // when used memory went over the limit (zero: not over)
 	overTotal time.Duration // total_eviction_exceeded_time, up to overSince
 
-	clientsMem  int64 // the clients' buffers, measured by cron
-	memLimitSet bool  // applyMaxmemory set the runtime's memory limit
-	oom         bool  // the last check before a command found memory over the limit and could not free it
+	clientsMem     int64 // the clients' buffers, measured by cron
+	clientsMax     int64 // maxmemory-clients in bytes, 0 when off (evict_clients.go)
+	evictedClients int64 // evicted_clients
+	memLimitSet    bool  // applyMaxmemory set the runtime's memory limit
+	oom            bool  // the last check before a command found memory over the limit and could not free it
 }
 
 // evictParamApply are the apply functions of the maxmemory parameters
@@ -103,6 +105,7 @@ var evictParamApply = map[string]func(*Server) error{
 	"maxmemory-eviction-tenacity": (*Server).applyEvictConfig,
 	"lfu-log-factor":              (*Server).applyEvictConfig,
 	"lfu-decay-time":              (*Server).applyEvictConfig,
+	"maxmemory-clients":           (*Server).applyEvictConfig,
 }
 
 func (s *Server) otherInt(name string, def int64) int64 {
@@ -125,6 +128,7 @@ func (s *Server) applyEvictConfig() error {
 	ev.tenacity = int(s.otherInt("maxmemory-eviction-tenacity", 10))
 	ev.lfu.LogFactor = int(s.otherInt("lfu-log-factor", 10))
 	ev.lfu.DecayTime = int(s.otherInt("lfu-decay-time", 1))
+	ev.clientsMax = s.clientsLimit() // evict_clients.go
 	var lfu *store.LFUParams
 	if ev.policy.lfu() {
 		lfu = &ev.lfu
@@ -150,7 +154,7 @@ func (s *Server) applyMaxmemory() error {
 			s.logf(levelWarning, "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", m, used)
 		}
 		s.performEvictions()
-		debug.SetMemoryLimit(m + m/4 + int64(s.stats.startupMemory) + 64<<20)
+		debug.SetMemoryLimit(m + m/4 + int64(s.stats.startupMemory) + 16<<20)
 		s.evict.memLimitSet = true
 	} else if s.evict.memLimitSet {
 		debug.SetMemoryLimit(math.MaxInt64)
@@ -219,7 +223,9 @@ func (s *Server) performEvictions() evictResult {
 	if ev.policy == policyNoEviction {
 		return evictFail
 	}
-	start := time.Now()
+	// The time limit is checked every 16 keys, from the 16th on: the clock
+	// is not read at all for the usual eviction of a key or two per write.
+	var start time.Time
 	limit := ev.timeLimit()
 	count := 0
 	for {
@@ -242,9 +248,13 @@ func (s *Server) performEvictions() evictResult {
 			s.evictKey(db, key)
 			freed += before - s.usedMemory()
 			count++
-			if count%16 == 0 && time.Since(start) > limit {
-				ev.running = true
-				return evictRunning
+			if count%16 == 0 {
+				if start.IsZero() {
+					start = time.Now()
+				} else if time.Since(start) > limit {
+					ev.running = true
+					return evictRunning
+				}
 			}
 		}
 	}
@@ -435,10 +445,8 @@ func isScriptCall(cmd *cmdState) bool {
 // the clients' buffers for usedMemory.
 func (s *Server) evictCron() {
 	s.evict.clientsMem = int64(s.clientsMemory())
+	s.evictClients()
 	if s.evict.maxmemory > 0 && (s.evict.running || s.usedMemory() > s.evict.maxmemory) {
 		s.performEvictions()
 	}
 }
-
-// errOOM is the reply to a command refused for memory.
-const errOOM = "OOM command not allowed when used memory > 'maxmemory'."

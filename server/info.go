@@ -453,7 +453,7 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.int("expired_time_cap_reached_count", st.expireTimeCapReached)
 	b.int("expire_cycle_cpu_milliseconds", st.expireCycleTime.Milliseconds())
 	b.int("evicted_keys", s.evict.evicted)
-	b.str("evicted_clients", "0")
+	b.int("evicted_clients", s.evict.evictedClients)
 	var cur time.Duration
 	if !s.evict.overSince.IsZero() {
 		cur = time.Since(s.evict.overSince)

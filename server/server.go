@@ -746,6 +746,7 @@ func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
 	s.trackingBeforeSleep()
+	s.evictClients() // evict_clients.go
 	s.closeOverLimit()
 	s.aofBeforeSleep() // aof.go: written (and fsynced) before the replies go out
 	s.cmdMark = 0      // the loop waits next
