@@ -18,8 +18,9 @@ import (
 // appended to it; every entry in it has an ID at or above the master and
 // below the next block's master. Each entry is laid out as
 //
-//	[uvarint ms - master.ms][uvarint seq][uvarint fields][fields: field, value, ...]
+//	[uvarint size of the rest][uvarint ms - master.ms][uvarint seq][uvarint fields][fields: field, value, ...]
 //
+// (the size lets a range skip an entry after reading its ID)
 // with each field and value a length-prefixed string. A new block starts
 // when the last one holds stream-node-max-entries entries (live or deleted,
 // as Redis counts them) or stream-node-max-bytes bytes, so approximate
@@ -143,6 +144,8 @@ func (f StreamFields) Pairs() [][]byte {
 // decodeEntry decodes the entry at off of b and returns its ID, fields and
 // the offset past it.
 func (b *streamBlock) decodeEntry(off int) (StreamID, StreamFields, int) {
+	_, k := binary.Uvarint(b.data[off:])
+	off += k
 	d, k := binary.Uvarint(b.data[off:])
 	off += k
 	seq, k := binary.Uvarint(b.data[off:])
@@ -156,18 +159,36 @@ func (b *streamBlock) decodeEntry(off int) (StreamID, StreamFields, int) {
 	return StreamID{b.master.Ms + d, seq}, StreamFields{int(n), b.data[start:off:off]}, off
 }
 
+// decodeID decodes the ID of the entry at off and returns the offset past
+// the entry.
+func (b *streamBlock) decodeID(off int) (StreamID, int) {
+	size, k := binary.Uvarint(b.data[off:])
+	off += k
+	next := off + int(size)
+	d, k := binary.Uvarint(b.data[off:])
+	off += k
+	seq, _ := binary.Uvarint(b.data[off:])
+	return StreamID{b.master.Ms + d, seq}, next
+}
+
 // offsets returns the offsets of b's entries, in dst.
 func (b *streamBlock) offsets(dst []int) []int {
 	dst = dst[:0]
 	for off := 0; off < len(b.data); {
 		dst = append(dst, off)
-		_, _, off = b.decodeEntry(off)
+		_, off = b.decodeID(off)
 	}
 	return dst
 }
 
 // entrySize returns the encoded size of an entry.
 func entrySize(id, master StreamID, fields [][]byte) int {
+	n := entryBodySize(id, master, fields)
+	return uvarintLen(uint64(n)) + n
+}
+
+// entryBodySize returns the size of an entry but its size prefix.
+func entryBodySize(id, master StreamID, fields [][]byte) int {
 	n := uvarintLen(id.Ms-master.Ms) + uvarintLen(id.Seq) + uvarintLen(uint64(len(fields)/2))
 	for _, f := range fields {
 		n += lenPrefixedSize(len(f))
@@ -261,6 +282,7 @@ func (s *Stream) Append(id StreamID, fields [][]byte, maxBytes, maxEntries int64
 		b = &streamBlock{master: id}
 		s.blocks.Set(b)
 	}
+	b.data = binary.AppendUvarint(b.data, uint64(entryBodySize(id, b.master, fields)))
 	b.data = binary.AppendUvarint(b.data, id.Ms-b.master.Ms)
 	b.data = binary.AppendUvarint(b.data, id.Seq)
 	b.data = binary.AppendUvarint(b.data, uint64(len(fields)/2))
@@ -307,12 +329,17 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, f Str
 				return false
 			}
 			for off := 0; off < len(b.data); {
-				id, f, next := b.decodeEntry(off)
-				off = next
+				id, next := b.decodeID(off)
 				if id.Less(start) {
+					off = next
 					continue
 				}
-				if end.Less(id) || !fn(id, f) {
+				if end.Less(id) {
+					return false
+				}
+				_, f, _ := b.decodeEntry(off)
+				off = next
+				if !fn(id, f) {
 					return false
 				}
 			}
@@ -325,11 +352,14 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, f Str
 	s.blocks.Descend(&p, func(b *streamBlock) bool {
 		s.offs = b.offsets(s.offs)
 		for i := len(s.offs) - 1; i >= 0; i-- {
-			id, f, _ := b.decodeEntry(s.offs[i])
+			id, _ := b.decodeID(s.offs[i])
 			if end.Less(id) {
 				continue
 			}
-			if id.Less(start) || !fn(id, f) {
+			if id.Less(start) {
+				return false
+			}
+			if _, f, _ := b.decodeEntry(s.offs[i]); !fn(id, f) {
 				return false
 			}
 		}
@@ -372,7 +402,7 @@ func (s *Stream) Delete(id StreamID) bool {
 		return false
 	}
 	for off := 0; off < len(b.data); {
-		x, _, next := b.decodeEntry(off)
+		x, next := b.decodeID(off)
 		if x == id {
 			b.data = append(b.data[:off], b.data[next:]...)
 			b.n--
@@ -449,7 +479,7 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 			if !a.ByMinID && s.length <= a.MaxLen {
 				break
 			}
-			id, _, next := b.decodeEntry(off)
+			id, next := b.decodeID(off)
 			if a.ByMinID && !id.Less(a.MinID) {
 				break
 			}
