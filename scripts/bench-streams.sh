@@ -10,7 +10,8 @@
 #   XREADGROUP COUNT 1 + XACK         loadgen -t xreadgroup -c 50 (one pair = one request)
 # and prints each server's median requests/s and the median kvd/redis ratio;
 # then the memory per entry of a stream of 1M entries of two small fields
-# (INFO used_memory and RSS growth, divided by 1M).
+# (INFO used_memory and RSS growth, divided by 1M; kvd with GOGC=10 there,
+# so that its heap figure is not mostly garbage awaiting collection).
 #
 # Environment: ROUNDS=3, N=200000 (requests per XADD/XRANGE run), ENTRIES=1000000.
 set -euo pipefail
@@ -80,7 +81,9 @@ for name in redis kvd; do
   if [ "$name" = redis ]; then
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --logfile "$work/redis2.log" &
   else
-    bin/kvd --port "$port" --bind 127.0.0.1 --loglevel warning >"$work/kvd2.log" 2>&1 &
+    # GOGC=10: collect often, so that used_memory (Go's heap objects,
+    # garbage included) is close to the live data.
+    GOGC=10 bin/kvd --port "$port" --bind 127.0.0.1 --loglevel warning >"$work/kvd2.log" 2>&1 &
   fi
   pid=$!
   pids+=("$pid")
