@@ -18,8 +18,12 @@ import (
 // appended to it; every entry in it has an ID at or above the master and
 // below the next block's master. Each entry is laid out as
 //
-//	[uvarint ms - master.ms][uvarint seq][uvarint fields][fields: field, value, ...]
+//	[uvarint size of the rest][uvarint ms - master.ms][uvarint seq][uvarint n<<1 | same][fields]
 //
+// (the size lets a range skip an entry after reading its ID). The fields
+// are n pairs of field and value, or, when same is set, only the n values:
+// the entry has the same fields as the first entry appended to the block,
+// whose field names the block keeps (Redis's SAMEFIELDS).
 // with each field and value a length-prefixed string. A new block starts
 // when the last one holds stream-node-max-entries entries (live or deleted,
 // as Redis counts them) or stream-node-max-bytes bytes, so approximate
@@ -108,15 +112,36 @@ type streamBlock struct {
 	last   StreamID // the last ID appended (it may have been deleted since)
 	n      int32    // live entries
 	ndel   int32    // entries deleted from the block
+	nnames int32    // the field names of the first entry appended, packed in names
+	names  []byte
 	data   []byte
+}
+
+// sameNames reports whether fields (field, value, ...) has the block's
+// field names, in order.
+func (b *streamBlock) sameNames(fields [][]byte) bool {
+	if len(fields)/2 != int(b.nnames) {
+		return false
+	}
+	off := 0
+	for i := 0; i < len(fields); i += 2 {
+		var name []byte
+		name, off = readLenPrefixed(b.names, off)
+		if string(name) != string(fields[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func lessBlock(a, b *streamBlock) bool { return a.master.Less(b.master) }
 
-// StreamFields is one entry's fields and values, packed.
+// StreamFields is one entry's fields and values, packed (with its
+// block's field names when the entry has the same fields).
 type StreamFields struct {
-	n   int
-	buf []byte
+	n     int
+	buf   []byte
+	names []byte
 }
 
 // Len returns the number of field-value pairs.
@@ -126,6 +151,17 @@ func (f StreamFields) Len() int { return f.n }
 // slices point into the stream and are valid until it next changes.
 func (f StreamFields) Each(fn func(b []byte)) {
 	off := 0
+	if f.names != nil {
+		noff := 0
+		for i := 0; i < f.n; i++ {
+			var s []byte
+			s, noff = readLenPrefixed(f.names, noff)
+			fn(s)
+			s, off = readLenPrefixed(f.buf, off)
+			fn(s)
+		}
+		return
+	}
 	for i := 0; i < 2*f.n; i++ {
 		var s []byte
 		s, off = readLenPrefixed(f.buf, off)
@@ -143,17 +179,37 @@ func (f StreamFields) Pairs() [][]byte {
 // decodeEntry decodes the entry at off of b and returns its ID, fields and
 // the offset past it.
 func (b *streamBlock) decodeEntry(off int) (StreamID, StreamFields, int) {
+	_, k := binary.Uvarint(b.data[off:])
+	off += k
 	d, k := binary.Uvarint(b.data[off:])
 	off += k
 	seq, k := binary.Uvarint(b.data[off:])
 	off += k
-	n, k := binary.Uvarint(b.data[off:])
+	hdr, k := binary.Uvarint(b.data[off:])
 	off += k
+	n := hdr >> 1
+	var names []byte
+	vals := 2 * n
+	if hdr&1 != 0 {
+		names, vals = b.names, n
+	}
 	start := off
-	for i := uint64(0); i < 2*n; i++ {
+	for i := uint64(0); i < vals; i++ {
 		_, off = readLenPrefixed(b.data, off)
 	}
-	return StreamID{b.master.Ms + d, seq}, StreamFields{int(n), b.data[start:off:off]}, off
+	return StreamID{b.master.Ms + d, seq}, StreamFields{int(n), b.data[start:off:off], names}, off
+}
+
+// decodeID decodes the ID of the entry at off and returns the offset past
+// the entry.
+func (b *streamBlock) decodeID(off int) (StreamID, int) {
+	size, k := binary.Uvarint(b.data[off:])
+	off += k
+	next := off + int(size)
+	d, k := binary.Uvarint(b.data[off:])
+	off += k
+	seq, _ := binary.Uvarint(b.data[off:])
+	return StreamID{b.master.Ms + d, seq}, next
 }
 
 // offsets returns the offsets of b's entries, in dst.
@@ -161,16 +217,24 @@ func (b *streamBlock) offsets(dst []int) []int {
 	dst = dst[:0]
 	for off := 0; off < len(b.data); {
 		dst = append(dst, off)
-		_, _, off = b.decodeEntry(off)
+		_, off = b.decodeID(off)
 	}
 	return dst
 }
 
 // entrySize returns the encoded size of an entry.
-func entrySize(id, master StreamID, fields [][]byte) int {
-	n := uvarintLen(id.Ms-master.Ms) + uvarintLen(id.Seq) + uvarintLen(uint64(len(fields)/2))
-	for _, f := range fields {
-		n += lenPrefixedSize(len(f))
+func entrySize(id, master StreamID, fields [][]byte, same bool) int {
+	n := entryBodySize(id, master, fields, same)
+	return uvarintLen(uint64(n)) + n
+}
+
+// entryBodySize returns the size of an entry but its size prefix.
+func entryBodySize(id, master StreamID, fields [][]byte, same bool) int {
+	n := uvarintLen(id.Ms-master.Ms) + uvarintLen(id.Seq) + uvarintLen(uint64(len(fields)/2)<<1)
+	for i, f := range fields {
+		if !same || i%2 == 1 {
+			n += lenPrefixedSize(len(f))
+		}
 	}
 	return n
 }
@@ -250,21 +314,38 @@ func (s *Stream) Blocks() int { return s.blocks.Len() }
 // maxEntries entries (0: no limit) or maxBytes bytes (0: no limit).
 func (s *Stream) Append(id StreamID, fields [][]byte, maxBytes, maxEntries int64) {
 	b, ok := s.blocks.Max()
+	same := false
 	if ok {
-		size := int64(len(b.data) + entrySize(id, b.master, fields))
+		same = b.sameNames(fields)
+		size := int64(len(b.data) + entrySize(id, b.master, fields, same))
 		if maxBytes > 0 && size > maxBytes && b.n+b.ndel > 0 ||
 			maxEntries > 0 && int64(b.n+b.ndel) >= maxEntries {
 			ok = false
+			// The block is complete: give back its spare capacity.
+			b.data = append([]byte(nil), b.data...)
 		}
 	}
 	if !ok {
-		b = &streamBlock{master: id}
+		b = &streamBlock{master: id, nnames: int32(len(fields) / 2)}
+		for i := 0; i < len(fields); i += 2 {
+			b.names = binary.AppendUvarint(b.names, uint64(len(fields[i])))
+			b.names = append(b.names, fields[i]...)
+		}
 		s.blocks.Set(b)
+		same = true
 	}
+	b.data = binary.AppendUvarint(b.data, uint64(entryBodySize(id, b.master, fields, same)))
 	b.data = binary.AppendUvarint(b.data, id.Ms-b.master.Ms)
 	b.data = binary.AppendUvarint(b.data, id.Seq)
-	b.data = binary.AppendUvarint(b.data, uint64(len(fields)/2))
-	for _, f := range fields {
+	hdr := uint64(len(fields)/2) << 1
+	if same {
+		hdr |= 1
+	}
+	b.data = binary.AppendUvarint(b.data, hdr)
+	for i, f := range fields {
+		if same && i%2 == 0 {
+			continue
+		}
 		b.data = binary.AppendUvarint(b.data, uint64(len(f)))
 		b.data = append(b.data, f...)
 	}
@@ -307,12 +388,17 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, f Str
 				return false
 			}
 			for off := 0; off < len(b.data); {
-				id, f, next := b.decodeEntry(off)
-				off = next
+				id, next := b.decodeID(off)
 				if id.Less(start) {
+					off = next
 					continue
 				}
-				if end.Less(id) || !fn(id, f) {
+				if end.Less(id) {
+					return false
+				}
+				_, f, _ := b.decodeEntry(off)
+				off = next
+				if !fn(id, f) {
 					return false
 				}
 			}
@@ -325,11 +411,14 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, f Str
 	s.blocks.Descend(&p, func(b *streamBlock) bool {
 		s.offs = b.offsets(s.offs)
 		for i := len(s.offs) - 1; i >= 0; i-- {
-			id, f, _ := b.decodeEntry(s.offs[i])
+			id, _ := b.decodeID(s.offs[i])
 			if end.Less(id) {
 				continue
 			}
-			if id.Less(start) || !fn(id, f) {
+			if id.Less(start) {
+				return false
+			}
+			if _, f, _ := b.decodeEntry(s.offs[i]); !fn(id, f) {
 				return false
 			}
 		}
@@ -372,7 +461,7 @@ func (s *Stream) Delete(id StreamID) bool {
 		return false
 	}
 	for off := 0; off < len(b.data); {
-		x, _, next := b.decodeEntry(off)
+		x, next := b.decodeID(off)
 		if x == id {
 			b.data = append(b.data[:off], b.data[next:]...)
 			b.n--
@@ -449,7 +538,7 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 			if !a.ByMinID && s.length <= a.MaxLen {
 				break
 			}
-			id, _, next := b.decodeEntry(off)
+			id, next := b.decodeID(off)
 			if a.ByMinID && !id.Less(a.MinID) {
 				break
 			}
@@ -472,6 +561,7 @@ func (s *Stream) Clone() *Stream {
 	s.blocks.Scan(func(b *streamBlock) bool {
 		nb := *b
 		nb.data = append([]byte(nil), b.data...)
+		nb.names = append([]byte(nil), b.names...)
 		c.blocks.Set(&nb)
 		return true
 	})
