@@ -99,6 +99,10 @@ func (s *Server) startAOFRewrite() error {
 			s.logf(levelWarning, "%v", err)
 			return err
 		}
+		// What could not be written (a write error) is in the dataset
+		// the new base is taken from: written again after it, it would
+		// be applied twice.
+		a.feed.buf = a.feed.buf[:0]
 	}
 	r.pipe = newSavePipe()
 	now := s.nowMs()

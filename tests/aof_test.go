@@ -503,4 +503,3 @@ func TestDiffAOFCommands(t *testing.T) {
 	same("SET", "d", "4")
 	same("BGREWRITEAOF")
 }
-
