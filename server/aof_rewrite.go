@@ -103,6 +103,11 @@ func (s *Server) startAOFRewrite() error {
 		// the new base is taken from: written again after it, it would
 		// be applied twice.
 		a.feed.buf = a.feed.buf[:0]
+		if a.writeErr != nil {
+			// The file that failed is no longer written to.
+			s.logf(levelWarning, "AOF write error looks solved, Redis can write again.")
+			a.writeErr = nil
+		}
 	}
 	r.pipe = newSavePipe()
 	now := s.nowMs()
