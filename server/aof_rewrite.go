@@ -209,6 +209,13 @@ func (s *Server) aofRewriteTick() time.Duration {
 	if queued > saveQueueMax {
 		return time.Millisecond
 	}
+	if d := s.cfg.RDBKeySaveDelay; d > 0 {
+		// rdb-key-save-delay (tests): one key per d microseconds, as
+		// it slows Redis's rewriting child too.
+		if !r.snap.Step(1) {
+			return time.Duration(d) * time.Microsecond
+		}
+	}
 	deadline := s.clock.mono() + int64(saveSliceMax)
 	for !r.snap.Step(256) {
 		if s.clock.mono() >= deadline {

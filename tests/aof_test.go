@@ -608,3 +608,35 @@ func TestAOFAlwaysWriteError(t *testing.T) {
 		t.Fatalf("log:\n%s", log.String())
 	}
 }
+
+// TestDiffAOFRewriteAndBgsave: BGSAVE while a rewrite runs is refused, or
+// scheduled with SCHEDULE, as in Redis; the scheduled save runs after it.
+func TestDiffAOFRewriteAndBgsave(t *testing.T) {
+	needRedis(t)
+	kc := kvdInDir(t, t.TempDir(), aofOn(t, "rdb-key-save-delay", "100000"))
+	rc := redisAOFInDir(t, t.TempDir(), "--appendonly", "yes", "--rdb-key-save-delay", "100000")
+	for _, c := range []*conn{kc, rc} {
+		for i := 0; i < 10; i++ {
+			c.do("SET", "k"+strconv.Itoa(i), "v")
+		}
+	}
+	same := func(args ...string) {
+		t.Helper()
+		if k, r := kc.do(args...), rc.do(args...); k != r {
+			t.Fatalf("%q: kvd %q, redis %q", args, k, r)
+		}
+	}
+	same("BGREWRITEAOF")
+	same("BGREWRITEAOF")
+	same("BGSAVE")
+	same("BGSAVE", "SCHEDULE")
+	for _, c := range []*conn{kc, rc} {
+		c.do("CONFIG", "SET", "rdb-key-save-delay", "0")
+	}
+	for _, c := range []*conn{kc, rc} {
+		waitFor(t, 30*time.Second, "the rewrite, then the save", func() bool {
+			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "rdb_bgsave_in_progress") == "0" &&
+				persistField(t, c, "rdb_saves") == "1"
+		})
+	}
+}
