@@ -640,3 +640,26 @@ func TestDiffAOFRewriteAndBgsave(t *testing.T) {
 		})
 	}
 }
+
+// TestAOFAutoRewrite: the AOF is rewritten once it has grown by
+// auto-aof-rewrite-percentage past auto-aof-rewrite-min-size, and the
+// rewritten files hold the data.
+func TestAOFAutoRewrite(t *testing.T) {
+	dir := t.TempDir()
+	kc := kvdInDir(t, dir, aofOn(t, "auto-aof-rewrite-min-size", "4096", "auto-aof-rewrite-percentage", "100"))
+	for i := 0; i < 200; i++ {
+		kc.do("INCR", "n")
+	}
+	waitFor(t, 20*time.Second, "an automatic rewrite", func() bool {
+		return persistField(t, kc, "aof_rewrites") != "0" && persistField(t, kc, "aof_rewrite_in_progress") == "0"
+	})
+	kc.do("INCR", "n")
+	base := persistField(t, kc, "aof_base_size")
+	if n, _ := strconv.Atoi(base); n == 0 || n > 4096 {
+		t.Fatalf("aof_base_size %s after the rewrite", base)
+	}
+	k2 := kvdInDir(t, copyAOFDir(t, dir), aofOn(t))
+	if r := k2.do("GET", "n"); r != "$3\r\n201\r\n" {
+		t.Fatalf("GET n %q after reloading the rewritten AOF", r)
+	}
+}
