@@ -63,7 +63,7 @@ func (e errAOFManifest) Error() string { return string(e) }
 func parseAOFManifest(r io.Reader) (*aofManifest, error) {
 	m := &aofManifest{}
 	br := bufio.NewReaderSize(r, aofManifestLineMax+1)
-	lines := 0
+	lines := 0 // read, comments included
 	for {
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -75,12 +75,15 @@ func parseAOFManifest(r io.Reader) (*aofManifest, error) {
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("Read AOF manifest failed: %w", err)
 		}
-		if len(line) > 0 && line[len(line)-1] != '\n' {
-			return nil, errAOFManifest("The AOF manifest file is invalid format")
-		}
 		lines++
 		if line[0] == '#' {
+			if err == io.EOF {
+				break
+			}
 			continue
+		}
+		if line[len(line)-1] != '\n' {
+			return nil, errAOFManifest("The AOF manifest file contains too long line")
 		}
 		words, ok := splitManifestLine(string(bytes.TrimRight(line, "\r\n")))
 		if !ok || len(words) < 6 || len(words)%2 != 0 {
@@ -133,7 +136,7 @@ func parseAOFManifest(r io.Reader) (*aofManifest, error) {
 			break
 		}
 	}
-	if lines == 0 {
+	if lines == 0 || m.base == nil && len(m.incr) == 0 {
 		return nil, errAOFManifest("Found an empty AOF manifest")
 	}
 	return m, nil

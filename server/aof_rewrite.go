@@ -99,6 +99,15 @@ func (s *Server) startAOFRewrite() error {
 			s.logf(levelWarning, "%v", err)
 			return err
 		}
+		// What could not be written (a write error) is in the dataset
+		// the new base is taken from: written again after it, it would
+		// be applied twice.
+		a.feed.buf = a.feed.buf[:0]
+		if a.writeErr != nil {
+			// The file that failed is no longer written to.
+			s.logf(levelWarning, "AOF write error looks solved, Redis can write again.")
+			a.writeErr = nil
+		}
 	}
 	r.pipe = newSavePipe()
 	now := s.nowMs()
@@ -199,6 +208,13 @@ func (s *Server) aofRewriteTick() time.Duration {
 	}
 	if queued > saveQueueMax {
 		return time.Millisecond
+	}
+	if d := s.cfg.RDBKeySaveDelay; d > 0 {
+		// rdb-key-save-delay (tests): one key per d microseconds, as
+		// it slows Redis's rewriting child too.
+		if !r.snap.Step(1) {
+			return time.Duration(d) * time.Microsecond
+		}
 	}
 	deadline := s.clock.mono() + int64(saveSliceMax)
 	for !r.snap.Step(256) {

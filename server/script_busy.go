@@ -123,6 +123,7 @@ func (h *scriptHook) check() {
 	}
 	e.lastPoll = now
 	e.polling = true
+	s.aofBeforeSleep() // replies of earlier commands go out: their AOF first (aof.go)
 	s.loop.PollNested()
 	e.polling = false
 	switch {

@@ -504,3 +504,162 @@ func TestDiffAOFCommands(t *testing.T) {
 	same("BGREWRITEAOF")
 }
 
+// aofDirOnDevFull prepares dir with an AOF whose incremental file is
+// /dev/full: every write to it fails with ENOSPC, as on a full disk.
+func aofDirOnDevFull(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	ad := filepath.Join(dir, "appendonlydir")
+	if err := os.MkdirAll(ad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ad, "appendonly.aof.manifest"), []byte("file appendonly.aof.1.incr.aof seq 1 type i\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/full", filepath.Join(ad, "appendonly.aof.1.incr.aof")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDiffAOFDiskFull: writes the AOF cannot take make the server refuse
+// writes with Redis's MISCONF error; a rewrite onto a new file recovers,
+// and nothing acknowledged is lost.
+func TestDiffAOFDiskFull(t *testing.T) {
+	needRedis(t)
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	kdir, rdir := aofDirOnDevFull(t), aofDirOnDevFull(t)
+	kc := kvdInDir(t, kdir, aofOn(t))
+	rc := redisAOFInDir(t, rdir, "--appendonly", "yes")
+	same := func(args ...string) string {
+		t.Helper()
+		k, r := kc.do(args...), rc.do(args...)
+		if k != r {
+			t.Fatalf("%q: kvd %q, redis %q", args, k, r)
+		}
+		return k
+	}
+	same("SET", "a", "1")
+	if r := same("SET", "b", "2"); r != "-MISCONF Errors writing to the AOF file: No space left on device\r\n" {
+		t.Fatalf("SET after the failed write: %q", r)
+	}
+	same("PING")
+	same("GET", "a")
+	same("INCR", "n")
+	for _, c := range []*conn{kc, rc} {
+		if v := persistField(t, c, "aof_last_write_status"); v != "err" {
+			t.Fatalf("aof_last_write_status %s", v)
+		}
+	}
+	same("BGREWRITEAOF")
+	for _, c := range []*conn{kc, rc} {
+		waitFor(t, 20*time.Second, "the rewrite", func() bool {
+			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "aof_rewrites") == "1"
+		})
+	}
+	same("SET", "c", "3")
+	same("INCR", "n")
+	for _, c := range []*conn{kc, rc} {
+		if v := persistField(t, c, "aof_last_write_status"); v != "ok" {
+			t.Fatalf("aof_last_write_status %s after the rewrite", v)
+		}
+	}
+	compareData(t, rc, kvdInDir(t, copyAOFDir(t, kdir), aofOn(t)), false)
+}
+
+// TestAOFAlwaysWriteError: with appendfsync always a write the AOF cannot
+// take is never acknowledged: the server stops, as Redis exits.
+func TestAOFAlwaysWriteError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	log := &lockedBuffer{}
+	cfg := testConfig()
+	cfg.Set("dir", aofDirOnDevFull(t))
+	cfg.Set("appendonly", "yes")
+	cfg.Set("appendfsync", "always")
+	cfg.LogOutput = log
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve() }()
+	defer srv.Close()
+	c := dial(t, srv.Addr().String())
+	c.write(encode("SET", "a", "1"))
+	if r, err := c.readErr(10 * time.Second); err == nil {
+		t.Fatalf("SET was answered %q", r)
+	}
+	select {
+	case err := <-serveErr:
+		if err == nil || !strings.Contains(err.Error(), "AOF") {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+	if !strings.Contains(log.String(), "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...") {
+		t.Fatalf("log:\n%s", log.String())
+	}
+}
+
+// TestDiffAOFRewriteAndBgsave: BGSAVE while a rewrite runs is refused, or
+// scheduled with SCHEDULE, as in Redis; the scheduled save runs after it.
+func TestDiffAOFRewriteAndBgsave(t *testing.T) {
+	needRedis(t)
+	kc := kvdInDir(t, t.TempDir(), aofOn(t, "rdb-key-save-delay", "100000"))
+	rc := redisAOFInDir(t, t.TempDir(), "--appendonly", "yes", "--rdb-key-save-delay", "100000")
+	for _, c := range []*conn{kc, rc} {
+		for i := 0; i < 10; i++ {
+			c.do("SET", "k"+strconv.Itoa(i), "v")
+		}
+	}
+	same := func(args ...string) {
+		t.Helper()
+		if k, r := kc.do(args...), rc.do(args...); k != r {
+			t.Fatalf("%q: kvd %q, redis %q", args, k, r)
+		}
+	}
+	same("BGREWRITEAOF")
+	same("BGREWRITEAOF")
+	same("BGSAVE")
+	same("BGSAVE", "SCHEDULE")
+	for _, c := range []*conn{kc, rc} {
+		c.do("CONFIG", "SET", "rdb-key-save-delay", "0")
+	}
+	for _, c := range []*conn{kc, rc} {
+		waitFor(t, 30*time.Second, "the rewrite, then the save", func() bool {
+			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "rdb_bgsave_in_progress") == "0" &&
+				persistField(t, c, "rdb_saves") == "1"
+		})
+	}
+}
+
+// TestAOFAutoRewrite: the AOF is rewritten once it has grown by
+// auto-aof-rewrite-percentage past auto-aof-rewrite-min-size, and the
+// rewritten files hold the data.
+func TestAOFAutoRewrite(t *testing.T) {
+	dir := t.TempDir()
+	kc := kvdInDir(t, dir, aofOn(t, "auto-aof-rewrite-min-size", "4096", "auto-aof-rewrite-percentage", "100"))
+	for i := 0; i < 200; i++ {
+		kc.do("INCR", "n")
+	}
+	waitFor(t, 20*time.Second, "an automatic rewrite", func() bool {
+		return persistField(t, kc, "aof_rewrites") != "0" && persistField(t, kc, "aof_rewrite_in_progress") == "0"
+	})
+	kc.do("INCR", "n")
+	base := persistField(t, kc, "aof_base_size")
+	if n, _ := strconv.Atoi(base); n == 0 || n > 4096 {
+		t.Fatalf("aof_base_size %s after the rewrite", base)
+	}
+	k2 := kvdInDir(t, copyAOFDir(t, dir), aofOn(t))
+	if r := k2.do("GET", "n"); r != "$3\r\n201\r\n" {
+		t.Fatalf("GET n %q after reloading the rewritten AOF", r)
+	}
+}
