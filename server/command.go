@@ -345,6 +345,12 @@ func (s *Server) dispatch(c *Client) {
 		s.reject(c, cmd, errNoReplicas) // min-replicas-to-write (repl.go)
 		return
 	}
+	if s.repl.master != nil {
+		if msg := s.replRefuses(c, cmd); msg != "" {
+			s.reject(c, cmd, msg) // a replica's READONLY, MASTERDOWN (repl_client.go)
+			return
+		}
+	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
 		return

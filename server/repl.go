@@ -57,9 +57,10 @@ type replState struct {
 	consumer     bool   // the propagation consumer is attached
 	feed         *propFeed
 	backlog      *backlog
-	noReplicas   int64     // unix seconds since which there are no replicas (backlog ttl)
-	replicas     []*Client // replica clients, in the order they attached
-	sync         *fullSync // the full sync in progress, if any
+	noReplicas   int64       // unix seconds since which there are no replicas (backlog ttl)
+	replicas     []*Client   // replica clients, in the order they attached
+	sync         *fullSync   // the full sync in progress, if any
+	master       *masterLink // the link to our master, nil on a master (repl_client.go)
 	waiters      []replWaiter
 	goodReplicas int   // replicas whose lag is within min-replicas-max-lag
 	lastPing     int64 // unix seconds of the last PING sent to replicas
@@ -201,14 +202,15 @@ func (s *Server) replInit() {
 	}
 	if r.backlog == nil {
 		r.backlog = newBacklog(max(s.replCfgInt("repl-backlog-size"), 16<<10), r.offset)
+		r.lastPing = time.Now().Unix() // the first PING after a period
 	}
 }
 
 // replFeedCommand is the propagation consumer: one command of the stream.
 func (s *Server) replFeedCommand(db int, argv [][]byte) {
 	r := &s.repl
-	if r.backlog == nil {
-		return
+	if r.backlog == nil || r.master != nil {
+		return // a replica's stream is its master's (replApply)
 	}
 	r.feed.append(db, argv)
 	s.replFeedRaw(r.feed.buf)

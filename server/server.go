@@ -815,7 +815,7 @@ func (s *Server) cron() time.Duration {
 	// Active expiry: up to 25% of a cron period, like Redis's slow cycle.
 	// Like Redis, no key is expired while clients are paused: the data set
 	// stays as it was when the pause began.
-	if !s.noActiveExpire && s.paused == pauseOff {
+	if !s.noActiveExpire && s.paused == pauseOff && s.repl.master == nil {
 		budget := time.Second / time.Duration(s.cfg.Hz) / 4
 		start := time.Now()
 		capped := false

@@ -310,3 +310,119 @@ func TestReplMinReplicas(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// waitLinkUp waits until the replica reports its master link up.
+func waitLinkUp(t *testing.T, rc *conn) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "the replica's master link", func() bool {
+		return replInfo(rc.do("INFO", "replication"), "master_link_status") == "up"
+	})
+}
+
+// workloadRunner returns a function that sends n commands of a seeded
+// workload to c, pipelined.
+func workloadRunner(t *testing.T, c *conn) func(n int) {
+	w := newReplWorkload(testSeed(t, "KVD_TEST_SEED"))
+	return func(n int) {
+		var cmds [][]string
+		for i := 0; i < n; i++ {
+			cmds = append(cmds, w.next())
+		}
+		c.pipeline(cmds)
+	}
+}
+
+// TestReplRedisMasterKvdReplica: kvd replicates a redis-server master
+// (full sync under load, then the stream), refuses writes as a read-only
+// replica, and holds every key of the master after WAIT.
+func TestReplRedisMasterKvdReplica(t *testing.T) {
+	needRedis(t)
+	for _, diskless := range []string{"yes", "no"} {
+		t.Run("diskless-"+diskless, func(t *testing.T) {
+			maddr := newRedis(t, "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")
+			m := dial(t, maddr)
+			run := workloadRunner(t, m)
+			run(2000)
+			srv := newKvd(t, nil)
+			rc := dial(t, srv.Addr().String())
+			host, port, _ := net.SplitHostPort(maddr)
+			if got := rc.do("REPLICAOF", host, port); got != "+OK\r\n" {
+				t.Fatalf("REPLICAOF: %q", got)
+			}
+			run(2000)
+			waitLinkUp(t, rc)
+			run(1000)
+			m.do("SELECT", "0")
+			if got := m.do("WAIT", "1", "10000"); got != ":1\r\n" {
+				t.Fatalf("WAIT 1: %q", got)
+			}
+			time.Sleep(300 * time.Millisecond)
+			t.Logf("%d keys compared", compareReplica(t, m, rc))
+			if got := rc.do("SET", "k", "v"); got != "-READONLY You can't write against a read only replica.\r\n" {
+				t.Errorf("SET on the replica: %q", got)
+			}
+			if got := rc.do("ROLE"); !strings.HasPrefix(got, "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:"+port+"\r\n$9\r\nconnected\r\n") {
+				t.Errorf("ROLE: %q", got)
+			}
+			// Dropping the link: the replica continues (+CONTINUE).
+			m.do("CLIENT", "KILL", "TYPE", "replica")
+			run(300)
+			waitFor(t, 20*time.Second, "a partial resync", func() bool {
+				return replInfo(m.do("INFO", "stats"), "sync_partial_ok") == "1"
+			})
+			m.do("SELECT", "0")
+			if got := m.do("WAIT", "1", "10000"); got != ":1\r\n" {
+				t.Fatalf("WAIT 1 after the partial resync: %q", got)
+			}
+			time.Sleep(300 * time.Millisecond)
+			compareReplica(t, m, rc)
+		})
+	}
+}
+
+// TestReplKvdToKvd: a kvd replica of a kvd master; then the replica is
+// promoted (REPLICAOF NO ONE) and the old master, made its replica,
+// continues from the promoted one's secondary ID (PSYNC2) rather than
+// resyncing in full.
+func TestReplKvdToKvd(t *testing.T) {
+	master := newKvd(t, func(cfg *server.Config) { cfg.Set("repl-diskless-sync-delay", "0") })
+	replica := newKvd(t, func(cfg *server.Config) { cfg.Set("repl-diskless-sync-delay", "0") })
+	m := dial(t, master.Addr().String())
+	rc := dial(t, replica.Addr().String())
+	run := workloadRunner(t, m)
+	run(2000)
+	host, port, _ := net.SplitHostPort(master.Addr().String())
+	rc.do("REPLICAOF", host, port)
+	run(2000)
+	waitLinkUp(t, rc)
+	run(500)
+	m.do("SELECT", "0")
+	if got := m.do("WAIT", "1", "10000"); got != ":1\r\n" {
+		t.Fatalf("WAIT 1: %q", got)
+	}
+	time.Sleep(300 * time.Millisecond)
+	t.Logf("%d keys compared", compareReplica(t, m, rc))
+
+	// Promote the replica once it has the whole stream (as FAILOVER and
+	// Sentinel make sure); the old master follows it.
+	waitFor(t, 10*time.Second, "equal offsets", func() bool {
+		return replInfo(m.do("INFO", "replication"), "master_repl_offset") == replInfo(rc.do("INFO", "replication"), "master_repl_offset")
+	})
+	if got := rc.do("REPLICAOF", "NO", "ONE"); got != "+OK\r\n" {
+		t.Fatalf("REPLICAOF NO ONE: %q", got)
+	}
+	rhost, rport, _ := net.SplitHostPort(replica.Addr().String())
+	m.do("REPLICAOF", rhost, rport)
+	w2 := workloadRunner(t, rc)
+	w2(1000)
+	waitLinkUp(t, m)
+	rc.do("SELECT", "0")
+	if got := rc.do("WAIT", "1", "10000"); got != ":1\r\n" {
+		t.Fatalf("WAIT 1 on the promoted replica: %q", got)
+	}
+	if got := replInfo(rc.do("INFO", "stats"), "sync_partial_ok"); got != "1" {
+		t.Errorf("sync_partial_ok on the promoted replica: %s\n%s", got, rc.do("INFO", "replication"))
+	}
+	time.Sleep(300 * time.Millisecond)
+	compareReplica(t, rc, m)
+}
