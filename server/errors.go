@@ -109,9 +109,6 @@ const (
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
 	// errNoReplicas refuses a write under min-replicas-to-write.
 	errNoReplicas = "NOREPLICAS Not enough good replicas to write."
-	// errReplicaofUnsupported answers REPLICAOF host port until kvd can
-	// be a replica.
-	errReplicaofUnsupported = "ERR REPLICAOF is not supported yet"
 	errBgsaveMisconf        = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
 		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
