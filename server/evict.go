@@ -220,6 +220,7 @@ func (s *Server) performEvictions() evictResult {
 		return evictFail
 	}
 	start := time.Now()
+	defer s.latencyEnd("eviction-cycle", s.latencyStart()) // latency.go
 	limit := ev.timeLimit()
 	count := 0
 	for {
@@ -239,7 +240,9 @@ func (s *Server) performEvictions() evictResult {
 				return evictFail
 			}
 			before := s.usedMemory()
+			del := s.latencyStart()
 			s.evictKey(db, key)
+			s.latencyEnd("eviction-del", del)
 			freed += before - s.usedMemory()
 			count++
 			if count%16 == 0 && time.Since(start) > limit {
