@@ -373,7 +373,18 @@ func (s *Server) aofFlush(force bool) {
 		s.logf(levelNotice, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.")
 	}
 	a.postponed = 0
+	pending, wstart := a.fsyncRunning.Load(), s.latencyStart()
 	n, err := a.write(a.feed.buf)
+	if !wstart.IsZero() {
+		// Like Redis: the write with an fsync pending or alone (kvd's
+		// saves and rewrites have no child process), and every write.
+		if pending {
+			s.latencyEnd("aof-write-pending-fsync", wstart)
+		} else {
+			s.latencyEnd("aof-write-alone", wstart)
+		}
+		s.latencyEnd("aof-write", wstart)
+	}
 	if err != nil || n != len(a.feed.buf) {
 		s.aofWriteFailed(n, err, now)
 		return
@@ -393,7 +404,10 @@ func (s *Server) aofFlush(force bool) {
 	}
 	switch a.fsync {
 	case aofFsyncAlways:
-		if err := fdatasync(a.f); err != nil {
+		fstart := s.latencyStart()
+		err := fdatasync(a.f)
+		s.latencyEnd("aof-fsync-always", fstart)
+		if err != nil {
 			s.logf(levelWarning, "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...", strerror(unwrapPathError(err)))
 			s.aofFatal(err)
 			return

@@ -226,6 +226,7 @@ func (s *Server) performEvictions() evictResult {
 	// The time limit is checked every 16 keys, from the 16th on: the clock
 	// is not read at all for the usual eviction of a key or two per write.
 	var start time.Time
+	defer s.latencyEnd("eviction-cycle", s.latencyStart()) // latency.go
 	limit := ev.timeLimit()
 	count := 0
 	for {
@@ -245,7 +246,9 @@ func (s *Server) performEvictions() evictResult {
 				return evictFail
 			}
 			before := s.usedMemory()
+			del := s.latencyStart()
 			s.evictKey(db, key)
+			s.latencyEnd("eviction-del", del)
 			freed += before - s.usedMemory()
 			count++
 			if count%16 == 0 {

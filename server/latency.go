@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The latency monitor, as Redis 7.0's latency.c keeps it: while
@@ -88,6 +89,23 @@ func (s *Server) latencyAddSampleIfNeeded(event string, ms int64) {
 	}
 }
 
+// latencyStart returns when an event starts, to pass to latencyEnd, or
+// the zero time while the monitor is off (then nothing is measured).
+func (s *Server) latencyStart() time.Time {
+	if s.cfg.Introspect.LatencyMonitorThreshold > 0 {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// latencyEnd records event, which began at start (from latencyStart), if
+// it lasted long enough.
+func (s *Server) latencyEnd(event string, start time.Time) {
+	if !start.IsZero() {
+		s.latencyAddSampleIfNeeded(event, time.Since(start).Milliseconds())
+	}
+}
+
 // afterCallIntrospect is call's bookkeeping for the latency histogram, the
 // latency monitor and the slow log, for a command that ran usec microseconds.
 func (s *Server) afterCallIntrospect(x *Ctx, cmd *cmdState, usec int64) {
@@ -162,6 +180,7 @@ func (s *Server) latencyReport() string {
 	}
 	var b strings.Builder
 	var slowlogEnable, slowlogTune, slowlogInspect, scheduler, hz, largeObjects, massEviction, thp bool
+	var localDisk, ssd, writeback, contention, noAppendfsync, relaxFsync, writeLoad bool
 	advices := 0
 	now := s.clock.now().Unix()
 	for i, name := range s.latency.names() {
@@ -192,6 +211,24 @@ func (s *Server) latencyReport() string {
 		case "expire-cycle":
 			hz, largeObjects = true, true
 			advices += 2
+		case "aof-write-pending-fsync":
+			localDisk, contention, ssd, writeback = true, true, true, true
+			advices += 4
+		case "aof-write-active-child":
+			noAppendfsync, writeback, ssd = true, true, true
+			advices += 3
+		case "aof-write-alone":
+			localDisk, writeback, ssd = true, true, true
+			advices += 3
+		case "aof-fsync-always":
+			relaxFsync = true
+			advices++
+		case "aof-fstat", "rdb-unlink-temp-file":
+			contention, localDisk = true, true
+			advices += 2
+		case "aof-rewrite-diff-write", "aof-rename":
+			writeLoad, writeback, ssd, localDisk = true, true, true, true
+			advices += 4
 		case "eviction-del":
 			largeObjects = true
 			advices++
@@ -230,6 +267,27 @@ func (s *Server) latencyReport() string {
 				"  3) Check if you have a \"noisy neighbour\" problem.\n" +
 				"  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
 				"  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n")
+		}
+		if localDisk {
+			b.WriteString("- It is strongly advised to use local disks for persistence, especially if you are using AOF. Remote disks provided by platform-as-a-service providers are known to be slow.\n")
+		}
+		if ssd {
+			b.WriteString("- SSD disks are able to reduce fsync latency, and total time needed for snapshotting and AOF log rewriting (resulting in smaller memory usage). With extremely high write load SSD disks can be a good option. However Redis should perform reasonably with high load using normal disks. Use this advice as a last resort.\n")
+		}
+		if writeback {
+			b.WriteString("- Mounting ext3/4 filesystems with data=writeback can provide a performance boost compared to data=ordered, however this mode of operation provides less guarantees, and sometimes it can happen that after a hard crash the AOF file will have a half-written command at the end and will require to be repaired before Redis restarts.\n")
+		}
+		if contention {
+			b.WriteString("- Try to lower the disk contention. This is often caused by other disk intensive processes running in the same computer (including other Redis instances).\n")
+		}
+		if noAppendfsync {
+			b.WriteString("- Assuming from the point of view of data safety this is viable in your environment, you could try to enable the 'no-appendfsync-on-rewrite' option, so that fsync will not be performed while there is a child rewriting the AOF file or producing an RDB file (the moment where there is high disk contention).\n")
+		}
+		if relaxFsync && s.aof.fsync == aofFsyncAlways {
+			b.WriteString("- Your fsync policy is set to 'always'. It is very hard to get good performances with such a setup, if possible try to relax the fsync policy to 'onesec'.\n")
+		}
+		if writeLoad {
+			b.WriteString("- Latency during the AOF atomic rename operation or when the final difference is flushed to the AOF file at the end of the rewrite, sometimes is caused by very high write load, causing the AOF buffer to get very large. If possible try to send less commands to accomplish the same work, or use Lua scripts to group multiple operations into a single EVALSHA call.\n")
 		}
 		if hz && s.cfg.Hz < 100 {
 			b.WriteString("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n")

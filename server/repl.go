@@ -478,6 +478,7 @@ func (s *Server) replServeWaiters() {
 		if n := s.replAckedAt(w.woff); int64(n) >= w.n {
 			mark := len(c.out)
 			c.replyInt(int64(n))
+			s.slowlogUnblocked(c, true) // statistics and slow log: slowlog.go
 			s.unblocked(c, mark)
 			continue
 		}

@@ -72,6 +72,11 @@ func TestInfoErrorStats(t *testing.T) {
 			"SCRIPT NOSUCH", "FUNCTION LOAD x", "FCALL nosuch 0",
 		}},
 		{"many codes", manyErrorCodes(140)},
+		{"oom", []string{
+			"CONFIG SET maxmemory-policy noeviction", "CONFIG SET maxmemory 1", "SET a b", "GET a", "LPUSH l x",
+			"MULTI", "SET a b", "EXEC", `EVAL "return redis.call('set','a','b')" 0`, `EVAL "return 1" 0`,
+			"CONFIG SET maxmemory 0",
+		}},
 		{"blocked", []string{
 			"LPUSH l a", "BLPOP l 1", "SET s v", "BLPOP s 1", "BLPOP l abc", "BZPOPMIN s 1",
 		}},

@@ -193,7 +193,12 @@ func TestSlowlogBlocked(t *testing.T) {
 		block("BLPOP", "l", "0")
 		c.do("MULTI")
 		c.do("LPUSH", "l", "foo")
-		out = append(out, c.do("EXEC"), b.read())
+		out = append(out, c.do("EXEC"), b.read(), normSlowlog(t, c.do("SLOWLOG", "GET", "-1")))
+		// A stream reader answered by XADD (the replies carry IDs: not compared).
+		block("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+		c.do("XADD", "s", "*", "f", "v")
+		b.read()
+		out = append(out, normSlowlog(t, c.do("SLOWLOG", "GET", "-1")))
 		// Answered by CLIENT UNBLOCK, with a timeout's reply and with an error.
 		block("BRPOP", "l2", "100")
 		out = append(out, c.do("CLIENT", "UNBLOCK", id), b.read())
