@@ -795,7 +795,7 @@ func (s *Server) cron() time.Duration {
 		s.trackMetrics(now)
 	}
 	heap := readMemory().objects
-	s.notePeak(heap)
+	s.notePeak(uint64(s.usedMemory())) // used_memory_peak follows used_memory (evict.go)
 	// Active rehashing, as Redis's activerehashing yes: a keyspace table
 	// being resized moves for up to a millisecond per tick even when no
 	// write comes to move it.
