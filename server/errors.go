@@ -518,3 +518,29 @@ const (
 	errSortByNoPerm  = "ERR BY option of SORT denied due to insufficient ACL permissions."
 	errSortGetNoPerm = "ERR GET option of SORT denied due to insufficient ACL permissions."
 )
+
+// Replication (repl*.go).
+const (
+	errReplUnknownOption  = "ERR Unrecognized REPLCONF option: "
+	errNoMasterLink       = "NOMASTERLINK Can't SYNC while not connected with my master"
+	errNoReplicas         = "NOREPLICAS Not enough good replicas to write."
+	errReplicaofReplica   = "ERR Command is not valid when client is a replica."
+	errInvalidMasterPort  = "ERR Invalid master port"
+	errUnblockedToReplica = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+	errReadonlyReplica    = "READONLY You can't write against a read only replica."
+	errMasterDown         = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	errFailoverTimeout    = "ERR FAILOVER timeout must be greater than 0"
+	errNoFailover         = "ERR No failover in progress."
+	errFailoverOnReplica  = "ERR FAILOVER is not valid when server is a replica."
+	errFailoverNoReplicas = "ERR FAILOVER requires connected replicas."
+	errFailoverForce      = "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+	errFailoverRunning    = "ERR FAILOVER already in progress."
+	errFailoverNotReplica = "ERR FAILOVER target HOST and PORT is not a replica."
+	errFailoverNotOnline  = "ERR FAILOVER target replica is not online."
+	errPsyncFailoverID    = "ERR PSYNC FAILOVER replid must match my replid."
+)
+
+// errReplIPTooLong is REPLCONF ip-address's error for an address of n bytes.
+func errReplIPTooLong(n int) string {
+	return "ERR REPLCONF ip-address provided by replica instance is too long: " + strconv.Itoa(n) + " bytes"
+}

@@ -140,7 +140,7 @@ func replicaofCommand(c *Ctx) {
 		return
 	}
 	if c.client.flags&flagReplica != 0 {
-		c.replyError("ERR Command is not valid when client is a replica.")
+		c.replyError(errReplicaofReplica)
 		return
 	}
 	port, ok := c.intArg(c.argv[2])
@@ -148,7 +148,7 @@ func replicaofCommand(c *Ctx) {
 		return
 	}
 	if port < 0 || port > 65535 {
-		c.replyError("ERR Invalid master port")
+		c.replyError(errInvalidMasterPort)
 		return
 	}
 	host := string(c.argv[1])
@@ -176,7 +176,7 @@ func (s *Server) replSetMaster(host string, port int) {
 	for _, w := range r.waiters {
 		if w.c.flags&flagBlocked != 0 {
 			mark := len(w.c.out)
-			w.c.replyError("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+			w.c.replyError(errUnblockedToReplica)
 			s.unblocked(w.c, mark)
 		}
 	}
@@ -248,6 +248,7 @@ func (s *Server) replConnect() {
 		maxBulk:  0,
 		loopGen:  gen,
 		diskless: s.replCfg("repl-diskless-load") != "disabled",
+		failover: s.repl.fo.state == failoverInProgress,
 	}
 	go s.replRunLink(hs)
 }
@@ -273,6 +274,7 @@ type replHandshake struct {
 	maxBulk              int64
 	loopGen              int
 	diskless             bool
+	failover             bool // PSYNC ... FAILOVER (repl_failover.go)
 }
 
 // replRunLink runs the link: handshake, payload, stream. Its results go
@@ -333,7 +335,7 @@ func (s *Server) replRunLink(hs replHandshake) {
 	if !good {
 		return
 	}
-	if strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "-NOAUTH") && !strings.HasPrefix(line, "-NOPERM") && !strings.HasPrefix(line, "-ERR operation not permitted") {
+	if strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "-NOAUTH") && !strings.HasPrefix(line, "-NOPERM") && !strings.Contains(line, "not permitted") {
 		fail(fmt.Errorf("Error reply to PING from master: '%s'", line))
 		conn.Close()
 		return
@@ -364,7 +366,11 @@ func (s *Server) replRunLink(hs replHandshake) {
 		return
 	}
 	id, off := hs.replID, strconv.FormatInt(hs.offset, 10)
-	if line, good = step("PSYNC", id, off); !good {
+	psync := []string{"PSYNC", id, off}
+	if hs.failover {
+		psync = append(psync, "FAILOVER")
+	}
+	if line, good = step(psync...); !good {
 		return
 	}
 	switch {
@@ -533,6 +539,9 @@ func (s *Server) replLinkLost(gen int, err error) {
 	}
 	s.replDropLink(m)
 	m.state = linkConnect
+	if s.repl.fo.state == failoverInProgress {
+		s.failoverAbort("Failover target rejected psync request")
+	}
 }
 
 // replNewMasterClient makes the fake client the stream runs as.
@@ -582,6 +591,7 @@ func (s *Server) replLoadFull(gen int, id string, off int64, payload []byte) boo
 	}
 	s.replNewMasterClient(m)
 	s.logf(levelNotice, "MASTER <-> REPLICA sync: Finished with success")
+	s.failoverDone()
 	return true
 }
 
@@ -608,6 +618,7 @@ func (s *Server) replContinued(gen int, newID string) bool {
 	m.client.selectDB(m.dbIndex)
 	s.logf(levelNotice, "Successful partial resynchronization with master.")
 	s.logf(levelNotice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+	s.failoverDone()
 	return true
 }
 
@@ -724,9 +735,6 @@ func (s *Server) roleReplica(c *Ctx) {
 	c.replyInt(off)
 }
 
-// failoverStateName is INFO's master_failover_state.
-func (s *Server) failoverStateName() string { return "no-failover" }
-
 // replRefuses returns the error a replica answers cmd with for client c,
 // or "": writes when replica-read-only, most commands while the link is
 // down and replica-serve-stale-data is no.
@@ -736,10 +744,10 @@ func (s *Server) replRefuses(c *Client, cmd *cmdState) string {
 	}
 	write := cmd.Flags&FlagWrite != 0 || cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0
 	if write && s.replCfgYes("replica-read-only") {
-		return "READONLY You can't write against a read only replica."
+		return errReadonlyReplica
 	}
 	if s.repl.master.state != linkConnected && !s.replCfgYes("replica-serve-stale-data") && cmd.Flags&FlagStale == 0 {
-		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+		return errMasterDown
 	}
 	return ""
 }
