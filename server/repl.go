@@ -600,7 +600,6 @@ func (s *Server) replNoWrite() bool {
 	return s.repl.goodReplicas < s.cfg.MinReplicasToWrite
 }
 
-
 // replChangeID takes a new random replication ID.
 func (s *Server) replChangeID() {
 	var id [20]byte
