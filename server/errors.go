@@ -524,6 +524,7 @@ const (
 	errReplUnknownOption  = "ERR Unrecognized REPLCONF option: "
 	errNoMasterLink       = "NOMASTERLINK Can't SYNC while not connected with my master"
 	errNoReplicas         = "NOREPLICAS Not enough good replicas to write."
+	errWaitOnReplica      = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
 	errReplicaofReplica   = "ERR Command is not valid when client is a replica."
 	errInvalidMasterPort  = "ERR Invalid master port"
 	errUnblockedToReplica = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"

@@ -182,6 +182,7 @@ func (s *Server) replSetMaster(host string, port int) {
 	}
 	r.waiters = nil
 	r.master = &masterLink{host: host, port: port, state: linkConnect, gen: gen, down: s.nowMs()}
+	s.replSetDirective(host + " " + strconv.Itoa(port))
 	s.replConnect()
 }
 
@@ -193,6 +194,7 @@ func (s *Server) replUnsetMaster() {
 	m := r.master
 	s.replDropLink(m)
 	r.master = nil
+	s.replSetDirective("")
 	s.replShiftIDs()
 	r.feed.db = -1
 	// Its replicas reconnect and continue under the new ID.
@@ -750,4 +752,33 @@ func (s *Server) replRefuses(c *Client, cmd *cmdState) string {
 		return errMasterDown
 	}
 	return ""
+}
+
+// replStartup makes the server a replica as its replicaof directive says.
+func (s *Server) replStartup() {
+	f := strings.Fields(s.cfg.other["replicaof"])
+	if len(f) != 2 {
+		return
+	}
+	port, err := strconv.Atoi(f[1])
+	if err != nil {
+		return
+	}
+	s.replSetMaster(f[0], port)
+}
+
+// replSetDirective records the replicaof directive (CONFIG GET, CONFIG
+// REWRITE): "host port", or "" on a master.
+func (s *Server) replSetDirective(v string) {
+	next := make(map[string]string, len(s.cfg.other)+1)
+	for k, x := range s.cfg.other {
+		next[k] = x
+	}
+	if v == "" {
+		delete(next, "replicaof")
+	} else {
+		next["replicaof"] = v
+	}
+	s.cfg.other = next
+	s.publishConfig()
 }

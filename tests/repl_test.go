@@ -488,3 +488,25 @@ func TestReplFailover(t *testing.T) {
 		})
 	}
 }
+
+// TestReplReplicaErrors: a replica whose master is unreachable (the
+// replicaof directive) answers like redis-server: WAIT's error, READONLY,
+// FAILOVER's error, CONFIG GET replicaof; and COMMAND INFO describes the
+// replication commands as Redis does.
+func TestReplReplicaErrors(t *testing.T) {
+	s := privateServers(t, func(cfg *server.Config) {
+		if err := cfg.Set("replicaof", "127.0.0.1 1"); err != nil {
+			t.Fatal(err)
+		}
+	}, "--replicaof", "127.0.0.1", "1")
+	k, r := dial(t, s.kvd), dial(t, s.redis)
+	for _, cmd := range [][]string{
+		{"WAIT", "0", "0"}, {"SET", "k", "v"}, {"GET", "k"}, {"FAILOVER"}, {"CONFIG", "GET", "replicaof"},
+		{"PSYNC", "?", "-1", "x"}, {"MULTI"}, {"SET", "k", "v"}, {"EXEC"},
+		{"COMMAND", "INFO", "psync", "replconf", "sync", "failover", "replicaof", "slaveof", "role", "wait"},
+	} {
+		if kv, rv := k.do(cmd...), r.do(cmd...); kv != rv {
+			t.Errorf("%v:\n kvd   %q\n redis %q", cmd, kv, rv)
+		}
+	}
+}
