@@ -84,6 +84,12 @@ sentinel parallel-syncs mymaster 1
 // the failover, and no write acknowledged by a replica (WAIT 1) is lost.
 func TestSentinelFailover(t *testing.T) {
 	needRedis(t)
+	t.Run("kvd-replicas", func(t *testing.T) { sentinelFailover(t, false) })
+	// Mixed: one replica is a redis-server.
+	t.Run("mixed", func(t *testing.T) { sentinelFailover(t, true) })
+}
+
+func sentinelFailover(t *testing.T, mixed bool) {
 	edit := func(cfg *server.Config) { cfg.Set("repl-diskless-sync-delay", "0") }
 	master, err := startKvd(edit)
 	if err != nil {
@@ -97,10 +103,15 @@ func TestSentinelFailover(t *testing.T) {
 	}()
 	maddr := master.Addr().String()
 	mhost, mport, _ := net.SplitHostPort(maddr)
-	r1 := newKvd(t, edit)
-	r2 := newKvd(t, edit)
-	for _, r := range []*server.Server{r1, r2} {
-		c := dial(t, r.Addr().String())
+	r1 := newKvd(t, edit).Addr().String()
+	var r2 string
+	if mixed {
+		r2 = newRedis(t)
+	} else {
+		r2 = newKvd(t, edit).Addr().String()
+	}
+	for _, r := range []string{r1, r2} {
+		c := dial(t, r)
 		c.do("REPLICAOF", mhost, mport)
 		waitLinkUp(t, c)
 	}
@@ -189,7 +200,7 @@ func TestSentinelFailover(t *testing.T) {
 	})
 	t.Logf("new master %s after %v", newAddr, time.Since(start).Round(time.Millisecond))
 	close(failedOver)
-	if newAddr != r1.Addr().String() && newAddr != r2.Addr().String() {
+	if newAddr != r1 && newAddr != r2 {
 		t.Fatalf("new master %s is not one of the replicas", newAddr)
 	}
 	// Sentinel kills the normal clients of the servers it reconfigures:
@@ -198,9 +209,9 @@ func TestSentinelFailover(t *testing.T) {
 		return strings.HasPrefix(tryDo(newAddr, "ROLE"), "*3\r\n$6\r\nmaster\r\n")
 	})
 	// The other replica follows the new master.
-	other := r1.Addr().String()
+	other := r1
 	if newAddr == other {
-		other = r2.Addr().String()
+		other = r2
 	}
 	_, nport, _ := net.SplitHostPort(newAddr)
 	waitFor(t, 30*time.Second, "the other replica to follow the new master", func() bool {
