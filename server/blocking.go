@@ -869,6 +869,10 @@ func waitCommand(c *Ctx) {
 	if !ok {
 		return
 	}
+	if c.srv.replIsReplica() {
+		c.replyError(errWaitOnReplica)
+		return
+	}
 	acked := c.srv.replicasAcked(c.client)
 	if int64(acked) >= n || c.denyBlocking {
 		c.replyInt(int64(acked))

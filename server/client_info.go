@@ -99,6 +99,12 @@ func (c *Client) flagString() string {
 	if c.flags&flagMonitor != 0 {
 		f = append(f, 'O')
 	}
+	if c.flags&flagReplica != 0 {
+		f = append(f, 'S') // a replica (repl.go)
+	}
+	if c.flags&flagMaster != 0 {
+		f = append(f, 'M')
+	}
 	if c.flags&flagPubSub != 0 {
 		f = append(f, 'P')
 	}

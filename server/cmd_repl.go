@@ -8,4 +8,5 @@ var replCommands = []*Command{
 	{Name: "role", Proc: roleCommand},
 	{Name: "replicaof", Proc: replicaofCommand},
 	{Name: "slaveof", Proc: replicaofCommand},
+	{Name: "failover", Proc: failoverCommand},
 }

@@ -363,7 +363,7 @@ func (s *Server) dispatch(c *Client) {
 		return // a script is running long: -BUSY (script_busy.go)
 	}
 	// Like Redis's replicas, monitors are never paused.
-	if s.paused != pauseOff && c.flags&flagMonitor == 0 && (s.pauseHolds(s.scriptCmdFlags(c, cmd)) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
+	if s.paused != pauseOff && c.flags&(flagMonitor|flagMaster) == 0 && (s.pauseHolds(s.scriptCmdFlags(c, cmd)) || cmd.fullName == "exec" && c.inMulti() && s.pauseHolds(&cmdState{Flags: c.mstate.flags})) {
 		s.holdClient(c)
 		return
 	}

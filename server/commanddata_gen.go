@@ -2408,6 +2408,52 @@ func init() {
 				},
 			},
 		},
+		"failover": {
+			Name:          "failover",
+			Arity:         -1,
+			Flags:         []string{"admin", "noscript", "stale"},
+			ACLCategories: []string{"@admin", "@slow", "@dangerous"},
+			Summary:       "Start a coordinated failover between this server and one of its replicas.",
+			Since:         "6.2.0",
+			Group:         "server",
+			Complexity:    "O(1)",
+			Arguments: []commandArg{
+				{
+					Name:  "target",
+					Type:  "block",
+					Token: "TO",
+					Flags: []string{"optional"},
+					Arguments: []commandArg{
+						{
+							Name: "host",
+							Type: "string",
+						},
+						{
+							Name: "port",
+							Type: "integer",
+						},
+						{
+							Name:  "force",
+							Type:  "pure-token",
+							Token: "FORCE",
+							Flags: []string{"optional"},
+						},
+					},
+				},
+				{
+					Name:  "abort",
+					Type:  "pure-token",
+					Token: "ABORT",
+					Flags: []string{"optional"},
+				},
+				{
+					Name:  "milliseconds",
+					Type:  "integer",
+					Token: "TIMEOUT",
+					Flags: []string{"optional"},
+				},
+			},
+		},
 		"fcall": {
 			Name:          "fcall",
 			Arity:         -3,

@@ -107,8 +107,6 @@ const (
 const (
 	errNoShutdown    = "ERR No shutdown in progress."
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
-	// errNoReplicas refuses a write under min-replicas-to-write.
-	errNoReplicas = "NOREPLICAS Not enough good replicas to write."
 	errBgsaveMisconf        = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
 		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
@@ -529,4 +527,31 @@ const errSlowlogCount = "ERR count should be greater than or equal to -1"
 // errLatencyNoSamples is LATENCY GRAPH's error for an event without samples.
 func errLatencyNoSamples(event string) string {
 	return "ERR No samples available for event '" + event + "'"
+}
+
+// Replication (repl*.go).
+const (
+	errReplUnknownOption  = "ERR Unrecognized REPLCONF option: "
+	errNoMasterLink       = "NOMASTERLINK Can't SYNC while not connected with my master"
+	errNoReplicas         = "NOREPLICAS Not enough good replicas to write."
+	errWaitOnReplica      = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
+	errReplicaofReplica   = "ERR Command is not valid when client is a replica."
+	errInvalidMasterPort  = "ERR Invalid master port"
+	errUnblockedToReplica = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+	errReadonlyReplica    = "READONLY You can't write against a read only replica."
+	errMasterDown         = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+	errFailoverTimeout    = "ERR FAILOVER timeout must be greater than 0"
+	errNoFailover         = "ERR No failover in progress."
+	errFailoverOnReplica  = "ERR FAILOVER is not valid when server is a replica."
+	errFailoverNoReplicas = "ERR FAILOVER requires connected replicas."
+	errFailoverForce      = "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+	errFailoverRunning    = "ERR FAILOVER already in progress."
+	errFailoverNotReplica = "ERR FAILOVER target HOST and PORT is not a replica."
+	errFailoverNotOnline  = "ERR FAILOVER target replica is not online."
+	errPsyncFailoverID    = "ERR PSYNC FAILOVER replid must match my replid."
+)
+
+// errReplIPTooLong is REPLCONF ip-address's error for an address of n bytes.
+func errReplIPTooLong(n int) string {
+	return "ERR REPLCONF ip-address provided by replica instance is too long: " + strconv.Itoa(n) + " bytes"
 }

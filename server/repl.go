@@ -57,10 +57,11 @@ type replState struct {
 	consumer     bool   // the propagation consumer is attached
 	feed         *propFeed
 	backlog      *backlog
-	noReplicas   int64       // unix seconds since which there are no replicas (backlog ttl)
-	replicas     []*Client   // replica clients, in the order they attached
-	sync         *fullSync   // the full sync in progress, if any
-	master       *masterLink // the link to our master, nil on a master (repl_client.go)
+	noReplicas   int64         // unix seconds since which there are no replicas (backlog ttl)
+	replicas     []*Client     // replica clients, in the order they attached
+	sync         *fullSync     // the full sync in progress, if any
+	master       *masterLink   // the link to our master, nil on a master (repl_client.go)
+	fo           failoverState // FAILOVER in progress (repl_failover.go)
 	waiters      []replWaiter
 	goodReplicas int   // replicas whose lag is within min-replicas-max-lag
 	lastPing     int64 // unix seconds of the last PING sent to replicas
@@ -304,7 +305,7 @@ func replconfCommand(c *Ctx) {
 			l.port = int(n)
 		case isOpt(opt, "ip-address"):
 			if len(val) >= 46 {
-				c.replyError("ERR REPLCONF ip-address provided by replica instance is too long: " + strconv.Itoa(len(val)) + " bytes")
+				c.replyError(errReplIPTooLong(len(val)))
 				return
 			}
 			l.ip = string(val)
@@ -332,7 +333,7 @@ func replconfCommand(c *Ctx) {
 		case isOpt(opt, "rdb-only"), isOpt(opt, "rdb-filter-only"):
 			// Accepted (redis-cli --rdb); the stream still follows.
 		default:
-			c.replyError("ERR Unrecognized REPLCONF option: " + string(opt))
+			c.replyError(errReplUnknownOption + string(opt))
 			return
 		}
 	}
@@ -350,6 +351,9 @@ func (s *Server) replicaAck(c *Client, off int64) {
 		l.ackOff = off
 	}
 	l.ackTime = s.nowMs()
+	if s.repl.fo.state == failoverWaitSync {
+		defer s.failoverCheck()
+	}
 	if l.holdStream {
 		l.holdStream = false
 		if len(l.pending) > 0 {
@@ -373,13 +377,12 @@ func (s *Server) replSync(c *Ctx, old bool) {
 		return // already a replica (or a script's fake client): ignored
 	}
 	if s.replIsReplica() && !s.replMasterLinkUp() {
-		c.replyError("NOMASTERLINK Can't SYNC while not connected with my master")
+		c.replyError(errNoMasterLink)
 		return
 	}
-	if cl.pendingOutput() > 0 {
-		c.replyError("ERR SYNC and PSYNC are invalid with pending output")
-		return
-	}
+	// Redis refuses a PSYNC with replies still unwritten; kvd appends the
+	// payload after them in order, and on the portable backend a reply the
+	// replica has read may not be reported written yet, so it does not.
 	l := cl.replPre
 	cl.replPre = nil
 	if l == nil {
@@ -389,6 +392,15 @@ func (s *Server) replSync(c *Ctx, old bool) {
 	s.replInit()
 	r := &s.repl
 	name := net.JoinHostPort(cl.replicaIPOf(l), strconv.Itoa(l.port))
+	if !old && len(c.argv) > 3 {
+		if !isOpt(c.argv[3], "failover") {
+			c.replyError(errSyntax)
+			return
+		}
+		if !s.failoverPsync(c) {
+			return
+		}
+	}
 	if !old {
 		id, offArg := string(c.argv[1]), c.argv[2]
 		off, err := strconv.ParseInt(string(offArg), 10, 64)
@@ -559,6 +571,7 @@ func (s *Server) replCron() {
 		r.backlog.resize(max(s.replCfgInt("repl-backlog-size"), 16<<10))
 	}
 	s.replCountGood()
+	s.failoverTick()
 	s.replStartPendingSync(true)
 }
 

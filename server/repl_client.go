@@ -140,7 +140,7 @@ func replicaofCommand(c *Ctx) {
 		return
 	}
 	if c.client.flags&flagReplica != 0 {
-		c.replyError("ERR Command is not valid when client is a replica.")
+		c.replyError(errReplicaofReplica)
 		return
 	}
 	port, ok := c.intArg(c.argv[2])
@@ -148,7 +148,7 @@ func replicaofCommand(c *Ctx) {
 		return
 	}
 	if port < 0 || port > 65535 {
-		c.replyError("ERR Invalid master port")
+		c.replyError(errInvalidMasterPort)
 		return
 	}
 	host := string(c.argv[1])
@@ -176,12 +176,13 @@ func (s *Server) replSetMaster(host string, port int) {
 	for _, w := range r.waiters {
 		if w.c.flags&flagBlocked != 0 {
 			mark := len(w.c.out)
-			w.c.replyError("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+			w.c.replyError(errUnblockedToReplica)
 			s.unblocked(w.c, mark)
 		}
 	}
 	r.waiters = nil
 	r.master = &masterLink{host: host, port: port, state: linkConnect, gen: gen, down: s.nowMs()}
+	s.replSetDirective(host + " " + strconv.Itoa(port))
 	s.replConnect()
 }
 
@@ -193,6 +194,7 @@ func (s *Server) replUnsetMaster() {
 	m := r.master
 	s.replDropLink(m)
 	r.master = nil
+	s.replSetDirective("")
 	s.replShiftIDs()
 	r.feed.db = -1
 	// Its replicas reconnect and continue under the new ID.
@@ -248,6 +250,7 @@ func (s *Server) replConnect() {
 		maxBulk:  0,
 		loopGen:  gen,
 		diskless: s.replCfg("repl-diskless-load") != "disabled",
+		failover: s.repl.fo.state == failoverInProgress,
 	}
 	go s.replRunLink(hs)
 }
@@ -273,6 +276,7 @@ type replHandshake struct {
 	maxBulk              int64
 	loopGen              int
 	diskless             bool
+	failover             bool // PSYNC ... FAILOVER (repl_failover.go)
 }
 
 // replRunLink runs the link: handshake, payload, stream. Its results go
@@ -333,7 +337,7 @@ func (s *Server) replRunLink(hs replHandshake) {
 	if !good {
 		return
 	}
-	if strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "-NOAUTH") && !strings.HasPrefix(line, "-NOPERM") && !strings.HasPrefix(line, "-ERR operation not permitted") {
+	if strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "-NOAUTH") && !strings.HasPrefix(line, "-NOPERM") && !strings.Contains(line, "not permitted") {
 		fail(fmt.Errorf("Error reply to PING from master: '%s'", line))
 		conn.Close()
 		return
@@ -364,7 +368,11 @@ func (s *Server) replRunLink(hs replHandshake) {
 		return
 	}
 	id, off := hs.replID, strconv.FormatInt(hs.offset, 10)
-	if line, good = step("PSYNC", id, off); !good {
+	psync := []string{"PSYNC", id, off}
+	if hs.failover {
+		psync = append(psync, "FAILOVER")
+	}
+	if line, good = step(psync...); !good {
 		return
 	}
 	switch {
@@ -533,6 +541,9 @@ func (s *Server) replLinkLost(gen int, err error) {
 	}
 	s.replDropLink(m)
 	m.state = linkConnect
+	if s.repl.fo.state == failoverInProgress {
+		s.failoverAbort("Failover target rejected psync request")
+	}
 }
 
 // replNewMasterClient makes the fake client the stream runs as.
@@ -582,6 +593,7 @@ func (s *Server) replLoadFull(gen int, id string, off int64, payload []byte) boo
 	}
 	s.replNewMasterClient(m)
 	s.logf(levelNotice, "MASTER <-> REPLICA sync: Finished with success")
+	s.failoverDone()
 	return true
 }
 
@@ -608,6 +620,7 @@ func (s *Server) replContinued(gen int, newID string) bool {
 	m.client.selectDB(m.dbIndex)
 	s.logf(levelNotice, "Successful partial resynchronization with master.")
 	s.logf(levelNotice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+	s.failoverDone()
 	return true
 }
 
@@ -724,9 +737,6 @@ func (s *Server) roleReplica(c *Ctx) {
 	c.replyInt(off)
 }
 
-// failoverStateName is INFO's master_failover_state.
-func (s *Server) failoverStateName() string { return "no-failover" }
-
 // replRefuses returns the error a replica answers cmd with for client c,
 // or "": writes when replica-read-only, most commands while the link is
 // down and replica-serve-stale-data is no.
@@ -736,10 +746,39 @@ func (s *Server) replRefuses(c *Client, cmd *cmdState) string {
 	}
 	write := cmd.Flags&FlagWrite != 0 || cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0
 	if write && s.replCfgYes("replica-read-only") {
-		return "READONLY You can't write against a read only replica."
+		return errReadonlyReplica
 	}
 	if s.repl.master.state != linkConnected && !s.replCfgYes("replica-serve-stale-data") && cmd.Flags&FlagStale == 0 {
-		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+		return errMasterDown
 	}
 	return ""
+}
+
+// replStartup makes the server a replica as its replicaof directive says.
+func (s *Server) replStartup() {
+	f := strings.Fields(s.cfg.other["replicaof"])
+	if len(f) != 2 {
+		return
+	}
+	port, err := strconv.Atoi(f[1])
+	if err != nil {
+		return
+	}
+	s.replSetMaster(f[0], port)
+}
+
+// replSetDirective records the replicaof directive (CONFIG GET, CONFIG
+// REWRITE): "host port", or "" on a master.
+func (s *Server) replSetDirective(v string) {
+	next := make(map[string]string, len(s.cfg.other)+1)
+	for k, x := range s.cfg.other {
+		next[k] = x
+	}
+	if v == "" {
+		delete(next, "replicaof")
+	} else {
+		next["replicaof"] = v
+	}
+	s.cfg.other = next
+	s.publishConfig()
 }

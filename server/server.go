@@ -425,6 +425,7 @@ func (s *Server) Serve() error {
 		s.cleanup()
 		return err
 	}
+	s.replStartup() // repl_client.go: the replicaof directive
 	s.logf(levelNotice, "Ready to accept connections")
 	s.signalReady()
 	err := s.loop.Run()

@@ -239,8 +239,8 @@ func TestReplKvdMasterRedisReplica(t *testing.T) {
 			})
 			run(1000)
 			m.do("SELECT", "0")
-			if got := m.do("WAIT", "1", "10000"); got != ":1\r\n" {
-				t.Fatalf("WAIT 1: %q", got)
+			if got := m.do("WAIT", "1", "5000"); got != ":1\r\n" {
+				t.Fatalf("WAIT 1: %q\nmaster:\n%s\nreplica:\n%s\n%s", got, m.do("INFO", "replication"), rc.do("INFO", "replication"), rp.log())
 			}
 			time.Sleep(300 * time.Millisecond) // the short TTLs pass
 			n := compareReplica(t, m, rc)
@@ -268,8 +268,8 @@ func TestReplKvdMasterRedisReplica(t *testing.T) {
 			})
 			run(500)
 			m.do("SELECT", "0")
-			if got := m.do("WAIT", "1", "10000"); got != ":1\r\n" {
-				t.Fatalf("WAIT 1 after the restart: %q", got)
+			if got := m.do("WAIT", "1", "5000"); got != ":1\r\n" {
+				t.Fatalf("WAIT 1 after the restart: %q\nmaster:\n%s\nreplica:\n%s\n%s", got, m.do("INFO", "replication"), rc.do("INFO", "replication"), rp.log())
 			}
 			if got := replInfo(m.do("INFO", "stats"), "sync_partial_ok"); got == partial {
 				t.Errorf("sync_partial_ok stayed %s; replica log:\n%s", got, rp.log())
@@ -425,4 +425,88 @@ func TestReplKvdToKvd(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	compareReplica(t, rc, m)
+}
+
+// TestReplFailover: FAILOVER's errors match Redis's; FAILOVER TO a
+// replica (kvd, or redis-server) swaps the roles with a partial resync on
+// both sides and no write lost.
+func TestReplFailover(t *testing.T) {
+	s := privateServers(t, nil)
+	diffCasesOn(t, s, []dcase{{name: "errors", steps: []step{
+		"FAILOVER", "FAILOVER ABORT", "FAILOVER TO", "FAILOVER TO h x", "FAILOVER TO h 1",
+		"FAILOVER TIMEOUT 0", "FAILOVER TIMEOUT -1", "FAILOVER TIMEOUT x", "FAILOVER foo",
+		"FAILOVER ABORT FORCE", "FAILOVER FORCE", "FAILOVER TO h 1 TIMEOUT 10 FORCE",
+	}}})
+	for _, kind := range []string{"kvd", "redis"} {
+		t.Run("to-"+kind, func(t *testing.T) {
+			master := newKvd(t, func(cfg *server.Config) { cfg.Set("repl-diskless-sync-delay", "0") })
+			maddr := master.Addr().String()
+			mhost, mport, _ := net.SplitHostPort(maddr)
+			var raddr string
+			if kind == "kvd" {
+				raddr = newKvd(t, func(cfg *server.Config) { cfg.Set("repl-diskless-sync-delay", "0") }).Addr().String()
+			} else {
+				needRedis(t)
+				raddr = newRedis(t, "--repl-diskless-sync-delay", "0")
+			}
+			m := dial(t, maddr)
+			rc := dial(t, raddr)
+			run := workloadRunner(t, m)
+			run(1000)
+			rc.do("REPLICAOF", mhost, mport)
+			waitLinkUp(t, rc)
+			run(1000)
+			rhost, rport, _ := net.SplitHostPort(raddr)
+			waitFor(t, 10*time.Second, "the replica online", func() bool {
+				return strings.Contains(m.do("INFO", "replication"), ",port="+rport+",state=online")
+			})
+			if got := m.do("FAILOVER", "TO", rhost, rport, "TIMEOUT", "10000"); got != "+OK\r\n" {
+				t.Fatalf("FAILOVER: %q", got)
+			}
+			waitFor(t, 20*time.Second, "the roles swapped", func() bool {
+				return strings.HasPrefix(rc.do("ROLE"), "*3\r\n$6\r\nmaster\r\n") &&
+					replInfo(m.do("INFO", "replication"), "master_link_status") == "up" &&
+					replInfo(m.do("INFO", "replication"), "master_failover_state") == "no-failover"
+			})
+			if got := replInfo(rc.do("INFO", "stats"), "sync_partial_ok"); got != "1" {
+				t.Errorf("the new master's sync_partial_ok: %s", got)
+			}
+			if got := replInfo(rc.do("INFO", "stats"), "sync_full"); got != "0" {
+				t.Errorf("the new master's sync_full: %s", got)
+			}
+			if got := m.do("SET", "x", "1"); got != "-READONLY You can't write against a read only replica.\r\n" {
+				t.Errorf("SET on the old master: %q", got)
+			}
+			w2 := workloadRunner(t, rc)
+			w2(500)
+			rc.do("SELECT", "0")
+			if got := rc.do("WAIT", "1", "10000"); got != ":1\r\n" {
+				t.Fatalf("WAIT 1 on the new master: %q", got)
+			}
+			time.Sleep(300 * time.Millisecond)
+			compareReplica(t, rc, m)
+		})
+	}
+}
+
+// TestReplReplicaErrors: a replica whose master is unreachable (the
+// replicaof directive) answers like redis-server: WAIT's error, READONLY,
+// FAILOVER's error, CONFIG GET replicaof; and COMMAND INFO describes the
+// replication commands as Redis does.
+func TestReplReplicaErrors(t *testing.T) {
+	s := privateServers(t, func(cfg *server.Config) {
+		if err := cfg.Set("replicaof", "127.0.0.1 1"); err != nil {
+			t.Fatal(err)
+		}
+	}, "--replicaof", "127.0.0.1", "1")
+	k, r := dial(t, s.kvd), dial(t, s.redis)
+	for _, cmd := range [][]string{
+		{"WAIT", "0", "0"}, {"SET", "k", "v"}, {"GET", "k"}, {"FAILOVER"}, {"CONFIG", "GET", "replicaof"},
+		{"PSYNC", "?", "-1", "x"}, {"MULTI"}, {"SET", "k", "v"}, {"EXEC"},
+		{"COMMAND", "INFO", "psync", "replconf", "sync", "failover", "replicaof", "slaveof", "role", "wait"},
+	} {
+		if kv, rv := k.do(cmd...), r.do(cmd...); kv != rv {
+			t.Errorf("%v:\n kvd   %q\n redis %q", cmd, kv, rv)
+		}
+	}
 }

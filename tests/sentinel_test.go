@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -83,6 +84,12 @@ sentinel parallel-syncs mymaster 1
 // the failover, and no write acknowledged by a replica (WAIT 1) is lost.
 func TestSentinelFailover(t *testing.T) {
 	needRedis(t)
+	t.Run("kvd-replicas", func(t *testing.T) { sentinelFailover(t, false) })
+	// Mixed: one replica is a redis-server.
+	t.Run("mixed", func(t *testing.T) { sentinelFailover(t, true) })
+}
+
+func sentinelFailover(t *testing.T, mixed bool) {
 	edit := func(cfg *server.Config) { cfg.Set("repl-diskless-sync-delay", "0") }
 	master, err := startKvd(edit)
 	if err != nil {
@@ -96,10 +103,15 @@ func TestSentinelFailover(t *testing.T) {
 	}()
 	maddr := master.Addr().String()
 	mhost, mport, _ := net.SplitHostPort(maddr)
-	r1 := newKvd(t, edit)
-	r2 := newKvd(t, edit)
-	for _, r := range []*server.Server{r1, r2} {
-		c := dial(t, r.Addr().String())
+	r1 := newKvd(t, edit).Addr().String()
+	var r2 string
+	if mixed {
+		r2 = newRedis(t)
+	} else {
+		r2 = newKvd(t, edit).Addr().String()
+	}
+	for _, r := range []string{r1, r2} {
+		c := dial(t, r)
 		c.do("REPLICAOF", mhost, mport)
 		waitLinkUp(t, c)
 	}
@@ -188,22 +200,22 @@ func TestSentinelFailover(t *testing.T) {
 	})
 	t.Logf("new master %s after %v", newAddr, time.Since(start).Round(time.Millisecond))
 	close(failedOver)
-	if newAddr != r1.Addr().String() && newAddr != r2.Addr().String() {
+	if newAddr != r1 && newAddr != r2 {
 		t.Fatalf("new master %s is not one of the replicas", newAddr)
 	}
-	nm := dial(t, newAddr)
+	// Sentinel kills the normal clients of the servers it reconfigures:
+	// each poll dials afresh.
 	waitFor(t, 20*time.Second, "the new master's role", func() bool {
-		return strings.HasPrefix(nm.do("ROLE"), "*3\r\n$6\r\nmaster\r\n")
+		return strings.HasPrefix(tryDo(newAddr, "ROLE"), "*3\r\n$6\r\nmaster\r\n")
 	})
 	// The other replica follows the new master.
-	other := r1.Addr().String()
+	other := r1
 	if newAddr == other {
-		other = r2.Addr().String()
+		other = r2
 	}
-	oc := dial(t, other)
 	_, nport, _ := net.SplitHostPort(newAddr)
 	waitFor(t, 30*time.Second, "the other replica to follow the new master", func() bool {
-		info := oc.do("INFO", "replication")
+		info := tryDo(other, "INFO", "replication")
 		return replInfo(info, "master_port") == nport && replInfo(info, "master_link_status") == "up"
 	})
 	// go-redis writes to the new master.
@@ -217,6 +229,7 @@ func TestSentinelFailover(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
+	nm := dial(t, newAddr)
 	lost := 0
 	for _, k := range acked {
 		if nm.do("EXISTS", k) != ":1\r\n" {
@@ -227,4 +240,23 @@ func TestSentinelFailover(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged writes, %d after the failover, %d lost", len(acked), afterFailover, lost)
+}
+
+// tryDo sends one command on a new connection and returns its raw reply,
+// or "" on any error (a connection killed under it, for instance).
+func tryDo(addr string, args ...string) string {
+	nc, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return ""
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Write(encode(args...)); err != nil {
+		return ""
+	}
+	b, err := readReply(bufio.NewReader(nc))
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
