@@ -107,7 +107,7 @@ const (
 const (
 	errNoShutdown    = "ERR No shutdown in progress."
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
-	errBgsaveMisconf        = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	errBgsaveMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
 		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
 		"for details about the RDB error."
