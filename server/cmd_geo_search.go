@@ -233,11 +233,12 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags geoFlags) {
 	if sort != geoSortNone {
 		desc := sort == geoSortDesc
 		if n < len(pts) {
-			// Only the first n matter: select them (and the points too
-			// close to the n-th to tell apart) before sorting.
-			pts = pts[:geoSelect(pts, n, desc)]
+			// Redis's partial (and unstable) sort, for the same order
+			// of equal distances.
+			geoPartialSort(pts, n, &shape, desc)
+		} else {
+			geoSortPoints(pts, &shape, desc)
 		}
-		geoSortPoints(pts, &shape, desc)
 	}
 	pts = pts[:n]
 	if withDist || storeDist {
@@ -404,73 +405,4 @@ func geoSortPoints(pts []geoPoint, s *geohash.Shape, desc bool) {
 // order them.
 func geoNear(a, b float64) bool {
 	return math.Abs(a-b) <= 2*geohash.DistanceTolerance*max(a, b)
-}
-
-// geoBefore orders points by fast distance (then by the order found), or
-// by decreasing distance with desc.
-func geoBefore(a, b *geoPoint, desc bool) bool {
-	if a.dist != b.dist {
-		return (a.dist < b.dist) != desc
-	}
-	return a.idx < b.idx
-}
-
-// geoSelect moves the n points that come first (by fast distance), and
-// every other point whose distance is too close to theirs to be ordered
-// without the exact one, to the front of pts, in no order, and returns how
-// many it moved: quickselect, then a pass for the near ones.
-func geoSelect(pts []geoPoint, n int, desc bool) int {
-	lo, hi := 0, len(pts)-1
-	for lo < hi {
-		// Median of three as the pivot, then Hoare's partition.
-		mid := lo + (hi-lo)/2
-		if geoBefore(&pts[mid], &pts[lo], desc) {
-			pts[mid], pts[lo] = pts[lo], pts[mid]
-		}
-		if geoBefore(&pts[hi], &pts[lo], desc) {
-			pts[hi], pts[lo] = pts[lo], pts[hi]
-		}
-		if geoBefore(&pts[hi], &pts[mid], desc) {
-			pts[hi], pts[mid] = pts[mid], pts[hi]
-		}
-		pivot := pts[mid]
-		i, j := lo, hi
-		for i <= j {
-			for geoBefore(&pts[i], &pivot, desc) {
-				i++
-			}
-			for geoBefore(&pivot, &pts[j], desc) {
-				j--
-			}
-			if i <= j {
-				pts[i], pts[j] = pts[j], pts[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case n-1 <= j:
-			hi = j
-		case n-1 >= i:
-			lo = i
-		default:
-			lo = hi // the n-th is in place
-		}
-	}
-	// pts[:n] are the first n; take the ones beyond that are near the
-	// last of them.
-	edge := pts[0].dist
-	for i := 1; i < n; i++ {
-		if (pts[i].dist > edge) != desc {
-			edge = pts[i].dist
-		}
-	}
-	m := n
-	for i := n; i < len(pts); i++ {
-		if geoNear(pts[i].dist, edge) || (pts[i].dist < edge) != desc && pts[i].dist != edge {
-			pts[m], pts[i] = pts[i], pts[m]
-			m++
-		}
-	}
-	return m
 }

@@ -127,6 +127,19 @@ func TestDiffGeoBasics(t *testing.T) {
 			"!re:cmdstat_geoadd:calls=(\\d+)[^\\r]*rejected_calls=(\\d+),failed_calls=(\\d+) INFO commandstats",
 			"!re:cmdstat_geosearch:calls=(\\d+)[^\\r]*rejected_calls=(\\d+),failed_calls=(\\d+) INFO commandstats",
 		}},
+		{name: "ties", steps: []step{
+			// Equal distances: a full sort keeps the order found (glibc's
+			// merge sort), COUNT's partial sort is Redis's pqsort.
+			"GEOADD t 10 10 a 10 10 b 10 10 c 10 10 d 10 10 e 10.001 10 f 10 10 g 10 10 h 10.002 10 i 10 10 j 9.999 10 k 10.001 10 l",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km ASC",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km DESC",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km COUNT 3",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km COUNT 5 DESC",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km COUNT 9 WITHDIST",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km COUNT 11 DESC",
+			"GEOSEARCH t FROMLONLAT 10.001 10 BYBOX 1 1 km COUNT 4",
+			"GEOSEARCH t FROMLONLAT 10 10 BYRADIUS 1 km COUNT 3 ANY ASC",
+		}},
 		{name: "search-docs", steps: []step{
 			geoSicily,
 			"GEORADIUS Sicily 15 37 200 km WITHDIST",
