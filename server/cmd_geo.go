@@ -25,21 +25,6 @@ var geoCommands = []*Command{
 	{Name: "geosearchstore", Proc: geosearchstoreCommand},
 }
 
-// Error replies of the geo family.
-const (
-	errGeoUnit        = "ERR unsupported unit provided. please use M, KM, FT, MI"
-	errGeoRadiusNum   = "ERR need numeric radius"
-	errGeoRadiusNeg   = "ERR radius cannot be negative"
-	errGeoWidthNum    = "ERR need numeric width"
-	errGeoHeightNum   = "ERR need numeric height"
-	errGeoBoxNeg      = "ERR height or width cannot be negative"
-	errGeoMember      = "ERR could not decode requested zset member"
-	errGeoCount       = "ERR COUNT must be > 0"
-	errGeoAnyNoCount  = "ERR the ANY argument requires COUNT argument"
-	errGeoStoreWithRd = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
-	errGeoStoreWithSs = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
-)
-
 // ---- argument helpers ----
 
 // geoFloatArg parses a number with getDoubleFromObjectOrReply's rules,
@@ -65,7 +50,7 @@ func (c *Ctx) geoLonLat(lonArg, latArg []byte) (lon, lat float64, ok bool) {
 		return
 	}
 	if lon < geohash.LonMin || lon > geohash.LonMax || lat < geohash.LatMin || lat > geohash.LatMax {
-		c.replyError("ERR invalid longitude,latitude pair " + cFloatF(lon) + "," + cFloatF(lat))
+		c.replyError(errGeoLonLat(cFloatF(lon), cFloatF(lat)))
 		return 0, 0, false
 	}
 	return lon, lat, true

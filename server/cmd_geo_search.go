@@ -184,11 +184,11 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags geoFlags) {
 		return
 	}
 	if search && !fromMember && !fromLonLat {
-		c.replyError("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + string(cstr(argv[0])))
+		c.replyError(errGeoFromOne(string(cstr(argv[0]))))
 		return
 	}
 	if search && !byRadius && !byBox {
-		c.replyError("ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(cstr(argv[0])))
+		c.replyError(errGeoByOne(string(cstr(argv[0]))))
 		return
 	}
 	if anyOpt && count == 0 {

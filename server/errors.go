@@ -555,3 +555,38 @@ const (
 func errReplIPTooLong(n int) string {
 	return "ERR REPLCONF ip-address provided by replica instance is too long: " + strconv.Itoa(n) + " bytes"
 }
+
+// Error replies of the geo family.
+const (
+	errGeoUnit        = "ERR unsupported unit provided. please use M, KM, FT, MI"
+	errGeoRadiusNum   = "ERR need numeric radius"
+	errGeoRadiusNeg   = "ERR radius cannot be negative"
+	errGeoWidthNum    = "ERR need numeric width"
+	errGeoHeightNum   = "ERR need numeric height"
+	errGeoBoxNeg      = "ERR height or width cannot be negative"
+	errGeoMember      = "ERR could not decode requested zset member"
+	errGeoCount       = "ERR COUNT must be > 0"
+	errGeoAnyNoCount  = "ERR the ANY argument requires COUNT argument"
+	errGeoStoreWithRd = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	errGeoStoreWithSs = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+)
+
+// errGeoLonLat is GEOADD's and GEOSEARCH's error for a position out of
+// range, the coordinates formatted as C's "%f".
+func errGeoLonLat(lon, lat string) string {
+	return "ERR invalid longitude,latitude pair " + lon + "," + lat
+}
+
+// errGeoFromOne and errGeoByOne are GEOSEARCH's (and GEOSEARCHSTORE's)
+// errors for a missing or repeated origin or shape; cmd is the command's
+// name as the client sent it.
+func errGeoFromOne(cmd string) string {
+	return "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + cmd
+}
+
+func errGeoByOne(cmd string) string {
+	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + cmd
+}
+
+// errBgsaveChildActive refuses BGSAVE while an AOF rewrite runs.
+const errBgsaveChildActive = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
