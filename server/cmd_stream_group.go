@@ -255,7 +255,8 @@ func xackCommand(c *Ctx) {
 	if s != nil {
 		g = s.Group(c.argv[2])
 	}
-	ids := make([]store.StreamID, 0, len(c.argv)-3)
+	var buf [16]store.StreamID // no allocation for a few IDs
+	ids := buf[:0]
 	for _, a := range c.argv[3:] {
 		id, ok := c.strictIDArg(a)
 		if !ok {
