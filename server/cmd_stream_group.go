@@ -156,7 +156,10 @@ func xgroupCommand(c *Ctx) {
 			g = s.Group(argv[3])
 		}
 	}
-	key := c.argv[2%len(argv)]
+	var key []byte
+	if len(argv) > 2 {
+		key = argv[2]
+	}
 	switch {
 	case len(argv) == 2 && isOpt(opt, "help"):
 		c.replyHelpLines("XGROUP", xgroupHelp)
