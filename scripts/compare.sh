@@ -83,6 +83,8 @@ if [ -z "${QUICK:-}" ]; then
     "HSET c50 P16|-t hset -c 50 -P 16 -d 16 -r 100000 -n 1000000"
     "SADD c50 P16|-t sadd -c 50 -P 16 -r 100000 -n 1000000"
     "ZADD c50 P16|-t zadd -c 50 -P 16 -r 100000 -n 500000"
+    "GEOADD c50 P1|-c 50 -P 1 -r 100000 -n 100000 GEOADD geo 13.361389 38.115556 __rand_int__"
+    "GEOADD c50 P16|-c 50 -P 16 -r 100000 -n 500000 GEOADD geo 13.361389 38.115556 __rand_int__"
     "MSET c50 P16|-t mset -c 50 -P 16 -d 16 -r 100000 -n 200000"
     "SET d1024 P1|-t set -c 50 -P 1 -d 1024 -r 100000 -n 100000"
     "GET d1024 P16|-t get -c 50 -P 16 -d 1024 -r 100000 -n 1000000"

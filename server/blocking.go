@@ -125,6 +125,8 @@ type blockState struct {
 	deadline int64       // unix ms; 0: none
 	heapIdx  int         // index in the timeout heap, -1 if not in it
 	xs       *streamWait // XREAD's and XREADGROUP's IDs, group and count
+
+	slow slowPending // for the slow log, which logs the command when it is answered (slowlog.go)
 }
 
 // blockIndex is a server's blocked clients: the queues of the keys they
@@ -361,7 +363,7 @@ func (s *Server) blockTimeouts() time.Duration {
 // replyTimedOut gives a blocked client the answer of an expired timeout.
 func (s *Server) replyTimedOut(c *Client) {
 	if c.blk.kind == blockWait {
-		c.replyInt(int64(s.replicasAcked()))
+		c.replyInt(int64(s.replicasAcked(c)))
 		return
 	}
 	c.replyNullArray()
@@ -370,7 +372,6 @@ func (s *Server) replyTimedOut(c *Client) {
 // replicasAcked is how many replicas acknowledged the writes a WAIT waits
 // for: none, as kvd has no replication yet. Replication plugs in here, and
 // wakes the clients blocked in WAIT (blockWait) whose count is reached.
-func (s *Server) replicasAcked() int { return 0 }
 
 // clientUnblocked unblocks the client with id as CLIENT UNBLOCK does, with
 // the timeout's answer or, if withError, an -UNBLOCKED error. It reports
@@ -382,13 +383,14 @@ func (s *Server) clientUnblocked(id int64, withError bool) bool {
 		return false
 	}
 	mark := len(c.out)
+	s.slowlogUnblocked(c, false)
 	if withError {
 		c.replyError(errUnblocked)
-		if c.blk.cmd != nil {
-			c.blk.cmd.failed++
-		}
 	} else {
 		s.replyTimedOut(c)
+	}
+	if c.blk.cmd != nil {
+		c.blk.cmd.failed++ // Redis 7.0 counts the command failed either way
 	}
 	s.unblocked(c, mark)
 	return true
@@ -546,6 +548,7 @@ func (s *Server) serveClient(c *Client, key []byte) (gone bool) {
 	if x.errored && b.cmd != nil {
 		b.cmd.failed++
 	}
+	s.slowlogUnblocked(c, true)
 	s.unblocked(c, mark)
 	return gone
 }
@@ -866,12 +869,13 @@ func waitCommand(c *Ctx) {
 	if !ok {
 		return
 	}
-	acked := c.srv.replicasAcked()
+	acked := c.srv.replicasAcked(c.client)
 	if int64(acked) >= n || c.denyBlocking {
 		c.replyInt(int64(acked))
 		return
 	}
 	c.block(blockWait, opWait, nil, deadline)
+	c.srv.replWaitBlocked(c.client, n)
 }
 
 // blmpopGetKeys finds the keys of BLMPOP and BZMPOP: timeout numkeys key ...

@@ -33,6 +33,8 @@ const (
 	flagMonitor                     // a MONITOR client (monitor.go)
 	flagCloseASAP                   // over its output limit: closed before the loop sleeps (pubsub.go)
 	flagScriptCaller                // ran a script that is busy: input held until it ends (script_busy.go)
+	flagReplica                     // a replica of this server (repl.go)
+	flagMaster                      // this server's master (repl_client.go)
 )
 
 // Client is one connection, or a fake client that runs commands without
@@ -93,6 +95,10 @@ type Client struct {
 	// address ("lua" for a script's fake client, as Redis shows it).
 	monitorTag string
 	trk        *clientTracking // CLIENT TRACKING mode (tracking.go); nil if never
+
+	repl    *replicaLink // set once the client is a replica (repl.go)
+	replPre *replicaLink // what REPLCONF said before PSYNC
+	woff    int64        // the replication offset after its last write (WAIT)
 
 	name       string
 	libName    string
@@ -500,6 +506,7 @@ func (c *Client) forget(lent bool) {
 	s.pubsubFree(c)
 	s.disableTracking(c)
 	s.monitorFree(c)
+	s.replicaGone(c)
 	c.mstate = multiState{}
 	if c.qbuf != nil && len(c.qbuf) <= ioBufSize {
 		s.putBuf(c.qbuf)

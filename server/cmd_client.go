@@ -161,6 +161,12 @@ func clientTypeByName(name []byte) int {
 // clientType is the client's type. kvd has no replication, so no client
 // is a master or a replica.
 func (c *Client) clientType() int {
+	if c.flags&flagMaster != 0 {
+		return clientTypeMaster
+	}
+	if c.flags&flagReplica != 0 {
+		return clientTypeReplica
+	}
 	if c.flags&flagPubSub != 0 {
 		return clientTypePubSub
 	}
@@ -371,8 +377,8 @@ func clientReplyCommand(c *Ctx) {
 	}
 }
 
-// CLIENT NO-EVICT ON|OFF. kvd never evicts clients to bound their memory
-// (maxmemory-clients), so the flag only shows in CLIENT LIST.
+// CLIENT NO-EVICT ON|OFF: client eviction (maxmemory-clients,
+// evict_clients.go) leaves the client alone.
 func clientNoEvictCommand(c *Ctx) {
 	if on, ok := c.onOffArg(c.argv[2]); ok {
 		c.client.setFlag(flagNoEvict, on)
@@ -425,6 +431,9 @@ func clientUnblockCommand(c *Ctx) {
 		return
 	}
 	if c.srv.clientUnblocked(id, withError) {
+		// Redis counts the error it sent the unblocked client against
+		// CLIENT UNBLOCK too (failed_calls), as it was replied during it.
+		c.errored = c.errored || withError
 		c.replyInt(1)
 	} else {
 		c.replyInt(0)

@@ -187,8 +187,8 @@ const (
 )
 
 // debugClientEviction is DEBUG CLIENT-EVICTION: the clients' memory in
-// Redis's power-of-two buckets, when maxmemory-clients is set. kvd evicts
-// no client yet; the buckets are computed from CLIENT LIST's tot-mem.
+// Redis's power-of-two buckets, when maxmemory-clients is set, computed
+// from CLIENT LIST's tot-mem.
 func debugClientEviction(c *Ctx) {
 	if v := c.srv.cfg.other["maxmemory-clients"]; v == "" || v == "0" {
 		c.replyError(errClientEvictionOff)

@@ -521,17 +521,27 @@ func objectRefcountCommand(c *Ctx) {
 	}
 }
 
+// objectIdletimeCommand replies with the seconds since the key was last
+// used; under an LFU policy the clock holds a counter instead (evict.go).
 func objectIdletimeCommand(c *Ctx) {
 	if e, ok := objectLookup(c); ok {
+		if c.srv.evict.policy.lfu() {
+			c.replyError(errLRUNotTaken)
+			return
+		}
 		c.replyInt(store.IdleMillis(e.LRU(), c.now) / 1000)
 	}
 }
 
-// objectFreqCommand always fails once the key is found: kvd keeps LRU
-// clocks, never the LFU counters an LFU maxmemory policy would need.
+// objectFreqCommand replies with the key's LFU counter, decayed to now,
+// under an LFU maxmemory policy (evict.go).
 func objectFreqCommand(c *Ctx) {
-	if _, ok := objectLookup(c); ok {
-		c.replyError(errLFUNotTaken)
+	if e, ok := objectLookup(c); ok {
+		if !c.srv.evict.policy.lfu() {
+			c.replyError(errLFUNotTaken)
+			return
+		}
+		c.replyInt(int64(store.LFUDecay(e.LRU(), c.now, c.srv.evict.lfu.DecayTime)))
 	}
 }
 

@@ -4,4 +4,5 @@ package server
 var saveCommands = []*Command{
 	{Name: "bgsave", Proc: bgsaveCommand},
 	{Name: "lastsave", Proc: lastsaveCommand},
+	{Name: "bgrewriteaof", Proc: bgrewriteaofCommand}, // aof_rewrite.go
 }

@@ -338,6 +338,7 @@ func (s *Server) serveStreamClient(cl *Client, key []byte, st *store.Stream) {
 	mark := len(cl.out)
 	if w.group != nil && st == nil {
 		x.replyError("UNBLOCKED the stream key no longer exists")
+		s.slowlogUnblocked(cl, true) // statistics and slow log: slowlog.go
 		s.unblocked(cl, mark)
 		return
 	}
@@ -352,6 +353,7 @@ func (s *Server) serveStreamClient(cl *Client, key []byte, st *store.Stream) {
 			if b.cmd != nil {
 				b.cmd.failed++
 			}
+			s.slowlogUnblocked(cl, true)
 			s.unblocked(cl, mark)
 			return
 		}
@@ -381,6 +383,7 @@ func (s *Server) serveStreamClient(cl *Client, key []byte, st *store.Stream) {
 	x.replyBulk(key)
 	x.replyStreamRead(key, w.group, st, g, cons, gt, w.count, w.noack, false)
 	s.prop.exit()
+	s.slowlogUnblocked(cl, true)
 	s.unblocked(cl, mark)
 }
 

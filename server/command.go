@@ -85,7 +85,7 @@ func newCmdState(cmd *Command, fullName string, parent *cmdState) *cmdState {
 	}
 	st := &cmdState{
 		Command: cmd, fullName: fullName, parent: parent,
-		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra,
+		Arity: m.Arity, Flags: parseFlagNames(m.Flags) | cmd.Extra | hiddenCmdFlags[fullName],
 		FirstKey: m.FirstKey, LastKey: m.LastKey, Step: m.Step,
 		aclID: -1,
 	}
@@ -327,10 +327,29 @@ func (s *Server) dispatch(c *Client) {
 			return
 		}
 	}
+	if s.evict.maxmemory > 0 && (s.scripts == nil || !s.scripts.busy) && s.checkOOM(c, cmd) {
+		s.reject(c, cmd, errOOM) // evict.go
+		return
+	}
 	if s.save.failed && s.writesDenied() && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
 		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
 		s.reject(c, cmd, errBgsaveMisconf)
 		return
+	}
+	if s.aof.writeErr != nil && s.aofDeniesWrites() && c.fd >= 0 && (cmd.Flags&FlagWrite != 0 || cmd.fullName == "ping" ||
+		cmd.fullName == "exec" && c.inMulti() && c.mstate.flags&FlagWrite != 0) {
+		s.reject(c, cmd, s.aofMisconf()) // aof.go
+		return
+	}
+	if s.cfg.MinReplicasToWrite > 0 && cmd.Flags&FlagWrite != 0 && s.replNoWrite() && c.flags&flagMaster == 0 {
+		s.reject(c, cmd, errNoReplicas) // min-replicas-to-write (repl.go)
+		return
+	}
+	if s.repl.master != nil {
+		if msg := s.replRefuses(c, cmd); msg != "" {
+			s.reject(c, cmd, msg) // a replica's READONLY, MASTERDOWN (repl_client.go)
+			return
+		}
 	}
 	if c.flags&flagPubSub != 0 && c.proto == 2 && !allowedSubscribed(cmd) {
 		s.reject(c, cmd, errSubscribedContext(cmd.fullName))
@@ -406,8 +425,7 @@ func (s *Server) call(x *Ctx, cmd *cmdState) {
 	s.cmdMark = end
 	usec := (end - start) / 1000
 	cmd.usec += usec
-	// Like Redis, latency is measured in whole microseconds and recorded in nanoseconds.
-	cmd.latency.record(usec * 1000)
+	s.afterCallIntrospect(x, cmd, usec) // latency histogram, latency monitor, slow log: latency.go
 	if x.errored {
 		cmd.failed++
 	}

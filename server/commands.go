@@ -13,6 +13,7 @@ var commandFamilies = [][]*Command{
 	hllCommands,
 	setCommands,
 	zsetCommands,
+	geoCommands,
 	sortCommands,
 	multiCommands,
 	aclCommandTable,
@@ -23,5 +24,9 @@ var commandFamilies = [][]*Command{
 	lolwutCommands,
 	saveCommands,
 	functionCommands,
+	slowlogCommands,
+	latencyCommands,
+	memoryCommands,
 	streamCommands,
+	replCommands,
 }

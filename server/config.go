@@ -156,6 +156,9 @@ type Config struct {
 	// RDBKeySaveDelay slows background saves down to one key per so many
 	// microseconds, for tests ("rdb-key-save-delay"; 0 for none).
 	RDBKeySaveDelay int
+	// MinReplicasToWrite and MinReplicasMaxLag: writes are refused unless
+	// so many replicas acknowledged within so many seconds (repl.go).
+	MinReplicasToWrite, MinReplicasMaxLag int
 	// Users are the users of "user <name> <rules...>" directives, each
 	// its name then its rules (config file only).
 	Users [][]string
@@ -172,6 +175,9 @@ type Config struct {
 	// RenameCommands renames commands, in order: {old, new}, an empty new
 	// name removing the command ("rename-command old new"; config file only).
 	RenameCommands [][2]string
+
+	// Introspect holds the slow log and latency monitor parameters.
+	Introspect IntrospectConfig
 
 	// other holds the values of the Redis parameters kvd accepts and
 	// reports but gives no effect yet (see config_redis.go), by name; a
@@ -199,6 +205,7 @@ func DefaultConfig() Config {
 		ReplicaOutputLimit:     OutputLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
 		SetMaxIntsetEntries:    512,
 		Hz:                     10,
+		MinReplicasMaxLag:      10,
 		LogLevel:               "notice",
 		ClientQueryBufferLimit: 1 << 30,
 		ProtoMaxBulkLen:        512 << 20,
@@ -219,6 +226,7 @@ func DefaultConfig() Config {
 		StreamNodeMaxBytes:     4096,
 		StreamNodeMaxEntries:   100,
 		TrackingTableMaxKeys:   1000000,
+		Introspect:             defaultIntrospectConfig(),
 	}
 }
 
@@ -548,6 +556,16 @@ var params = []param{
 	memParam("stream-node-max-bytes", 0, math.MaxInt64, func(c *Config) *int64 { return &c.StreamNodeMaxBytes }),
 	intParam("stream-node-max-entries", 0, math.MaxInt64, func(c *Config) *int { return &c.StreamNodeMaxEntries }),
 	func() param {
+		p := intParam("min-replicas-to-write", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasToWrite })
+		p.alias = "min-slaves-to-write"
+		return p
+	}(),
+	func() param {
+		p := intParam("min-replicas-max-lag", 0, math.MaxInt32, func(c *Config) *int { return &c.MinReplicasMaxLag })
+		p.alias = "min-slaves-max-lag"
+		return p
+	}(),
+	func() param {
 		p := intParam("rdb-key-save-delay", math.MinInt32, math.MaxInt32, func(c *Config) *int { return &c.RDBKeySaveDelay })
 		p.hidden = true
 		return p
@@ -583,19 +601,10 @@ var params = []param{
 		get: func(*Config) string { return "" },
 		set: setRenameCommand,
 	},
-	{
-		name: "appendonly",
-		get:  func(*Config) string { return "no" },
-		set: func(_ *Config, v string) error {
-			switch strings.ToLower(v) {
-			case "no":
-				return nil
-			case "yes":
-				return errNoPersistence
-			}
-			return errNotBool
-		},
-	},
+	// The append-only file (aof.go, aof_rewrite.go).
+	aofParam("appendonly", aofHooks.applyAppendonly),
+	aofParam("appendfsync", aofHooks.aofApplyParams),
+	aofParam("aof-timestamp-enabled", aofHooks.aofApplyParams),
 }
 
 const maxHz = 500

@@ -75,7 +75,13 @@ var allParams = func() []param {
 			if have[rp.name] {
 				continue
 			}
-			out = append(out, rp.param())
+			if p, ok := introspectParams[rp.name]; ok {
+				out = append(out, p) // typed, in Redis's place (config_introspect.go)
+				continue
+			}
+			p := rp.param()
+			p.apply = evictParamApply[rp.name] // evict.go
+			out = append(out, p)
 		}
 	}
 	return out

@@ -107,7 +107,9 @@ const (
 const (
 	errNoShutdown    = "ERR No shutdown in progress."
 	errShutdownFails = "ERR Errors trying to SHUTDOWN. Check logs."
-	errBgsaveMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	// errNoReplicas refuses a write under min-replicas-to-write.
+	errNoReplicas = "NOREPLICAS Not enough good replicas to write."
+	errBgsaveMisconf        = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 		"Commands that may modify the data set are disabled, because this instance is configured to report errors " +
 		"during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs " +
 		"for details about the RDB error."
@@ -258,6 +260,8 @@ const (
 const (
 	errSameObject    = "ERR source and destination objects are the same"
 	errIntRange      = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errOOM           = "OOM command not allowed when used memory > 'maxmemory'."
+	errLRUNotTaken   = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errLFUNotTaken   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	errExpireNXAndGT = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	errExpireGTAndLT = "ERR GT and LT options at the same time are not compatible"
@@ -518,3 +522,11 @@ const (
 	errSortByNoPerm  = "ERR BY option of SORT denied due to insufficient ACL permissions."
 	errSortGetNoPerm = "ERR GET option of SORT denied due to insufficient ACL permissions."
 )
+
+// errSlowlogCount is SLOWLOG GET's error for a count that is not an integer of at least -1.
+const errSlowlogCount = "ERR count should be greater than or equal to -1"
+
+// errLatencyNoSamples is LATENCY GRAPH's error for an event without samples.
+func errLatencyNoSamples(event string) string {
+	return "ERR No samples available for event '" + event + "'"
+}

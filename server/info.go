@@ -340,17 +340,15 @@ func (s *Server) clientsMemory() uint64 {
 // memory in use at start-up plus the clients' buffers; the dataset is the rest.
 func (s *Server) infoMemory(b *infoBuilder) {
 	m := readMemory()
-	s.notePeak(m.objects)
-	used := m.objects
+	s.evict.clientsMem = int64(s.clientsMemory())
+	used := uint64(s.usedMemory()) // evict.go: kvd's own accounting
+	s.notePeak(used)
 	rss := rssBytes()
 	peak := s.stats.peakMemory
 	startup := s.stats.startupMemory
-	clients := s.clientsMemory()
-	overhead := startup + clients
-	dataset := uint64(0)
-	if used > overhead {
-		dataset = used - overhead
-	}
+	clients := uint64(s.evict.clientsMem)
+	dataset := uint64(s.datasetMemory())
+	overhead := used - dataset
 	netUsed := uint64(0)
 	if used > startup {
 		netUsed = used - startup
@@ -374,10 +372,9 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.int("total_system_memory", int64(sysMem))
 	b.str("total_system_memory_human", bytesToHuman(sysMem))
 	s.infoScriptMemory(b) // script_info.go
-	// kvd has no maxmemory: like Redis's default, no limit and no eviction.
-	b.str("maxmemory", "0")
-	b.str("maxmemory_human", "0B")
-	b.str("maxmemory_policy", "noeviction")
+	b.int("maxmemory", s.evict.maxmemory)
+	b.str("maxmemory_human", bytesToHuman(uint64(s.evict.maxmemory)))
+	b.str("maxmemory_policy", s.evict.policy.String())
 	b.float("allocator_frag_ratio", ratio(m.heapUsed, m.objects))
 	b.int("allocator_frag_bytes", int64(m.heapUsed)-int64(m.objects))
 	b.float("allocator_rss_ratio", ratio(m.mapped, m.heapUsed))
@@ -422,18 +419,10 @@ func (s *Server) infoPersistence(b *infoBuilder) {
 	b.str("rdb_last_cow_size", "0")
 	b.str("rdb_last_load_keys_expired", "0")
 	b.str("rdb_last_load_keys_loaded", "0")
-	b.str("aof_enabled", "0")
-	b.str("aof_rewrite_in_progress", "0")
-	b.str("aof_rewrite_scheduled", "0")
-	b.str("aof_last_rewrite_time_sec", "-1")
-	b.str("aof_current_rewrite_time_sec", "-1")
-	b.str("aof_last_bgrewrite_status", "ok")
-	b.str("aof_rewrites", "0")
-	b.str("aof_rewrites_consecutive_failures", "0")
-	b.str("aof_last_write_status", "ok")
-	b.str("aof_last_cow_size", "0")
+	s.infoPersistenceAOFState(b) // aof.go
 	b.str("module_fork_in_progress", "0")
 	b.str("module_fork_last_cow_size", "0")
+	s.infoPersistenceAOF(b)
 }
 
 func (s *Server) infoStats(b *infoBuilder) {
@@ -456,17 +445,21 @@ func (s *Server) infoStats(b *infoBuilder) {
 	b.str("instantaneous_input_repl_kbps", "0.00")
 	b.str("instantaneous_output_repl_kbps", "0.00")
 	b.int("rejected_connections", st.rejectedConnections)
-	b.str("sync_full", "0")
-	b.str("sync_partial_ok", "0")
-	b.str("sync_partial_err", "0")
+	b.int("sync_full", s.repl.syncFull)
+	b.int("sync_partial_ok", s.repl.syncPartialOK)
+	b.int("sync_partial_err", s.repl.syncPartialErr)
 	b.int("expired_keys", expired)
 	b.str("expired_stale_perc", "0.00")
 	b.int("expired_time_cap_reached_count", st.expireTimeCapReached)
 	b.int("expire_cycle_cpu_milliseconds", st.expireCycleTime.Milliseconds())
-	b.str("evicted_keys", "0")
-	b.str("evicted_clients", "0")
-	b.str("total_eviction_exceeded_time", "0")
-	b.str("current_eviction_exceeded_time", "0")
+	b.int("evicted_keys", s.evict.evicted)
+	b.int("evicted_clients", s.evict.evictedClients)
+	var cur time.Duration
+	if !s.evict.overSince.IsZero() {
+		cur = time.Since(s.evict.overSince)
+	}
+	b.int("total_eviction_exceeded_time", (s.evict.overTotal + cur).Milliseconds())
+	b.int("current_eviction_exceeded_time", cur.Milliseconds())
 	b.int("keyspace_hits", hits)
 	b.int("keyspace_misses", misses)
 	psChannels, psPatterns, psShard := s.pubsubCounts()
@@ -498,17 +491,7 @@ func (s *Server) infoStats(b *infoBuilder) {
 }
 
 func (s *Server) infoReplication(b *infoBuilder) {
-	b.str("role", "master")
-	b.str("connected_slaves", "0")
-	b.str("master_failover_state", "no-failover")
-	b.str("master_replid", s.static().replID)
-	b.str("master_replid2", strings.Repeat("0", 40))
-	b.str("master_repl_offset", "0")
-	b.str("second_repl_offset", "-1")
-	b.str("repl_backlog_active", "0")
-	b.str("repl_backlog_size", "1048576")
-	b.str("repl_backlog_first_byte_offset", "0")
-	b.str("repl_backlog_histlen", "0")
+	s.infoReplicationFields(b) // repl.go
 }
 
 // rusageTime formats a CPU time like Redis's "%ld.%06ld".
@@ -576,12 +559,15 @@ func (s *Server) infoErrorStats(b *infoBuilder) {
 }
 
 func (s *Server) infoLatencyStats(b *infoBuilder) {
+	if !s.cfg.Introspect.LatencyTracking {
+		return // like Redis, the section is empty while tracking is off
+	}
 	s.eachCommandStats(func(st *cmdState) {
 		if st.latency.count == 0 {
 			return
 		}
 		var line strings.Builder
-		for i, p := range latencyPercentiles {
+		for i, p := range s.cfg.Introspect.LatencyPercentiles {
 			if i > 0 {
 				line.WriteByte(',')
 			}

@@ -10,6 +10,9 @@ package server
 
 // outputLimitOf returns the limits of c's class.
 func (s *Server) outputLimitOf(c *Client) OutputLimit {
+	if c.flags&(flagReplica|flagMaster) != 0 {
+		return OutputLimit{} // replication links: not limited (see repl.go)
+	}
 	if c.clientType() == clientTypePubSub {
 		return s.cfg.PubsubOutputLimit
 	}

@@ -24,6 +24,7 @@ type rdbState struct {
 	saves          int64 // successful saves since start-up
 	lastLoadLoaded int64 // keys the last load added
 	lastLoadExpire int64 // keys the last load skipped as expired
+	lastLoadEnd    int64 // the offset where the last load's RDB ended (an AOF's preamble)
 }
 
 // rdbOptionsOf returns the encoder options cfg's rdbcompression and
@@ -344,6 +345,10 @@ func (s *Server) loadRDB(r io.Reader, size, now int64, merge bool) error {
 			if t, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 				s.logf(levelNotice, "RDB age %d seconds", max(now/1000-t, 0))
 			}
+		case "aof-base":
+			if string(v) == "1" {
+				s.logf(levelNotice, "RDB is base AOF")
+			}
 		case "used-mem":
 			if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 				s.logf(levelNotice, "RDB memory usage when created %.2f Mb", float64(n)/(1024*1024))
@@ -390,6 +395,7 @@ func (s *Server) loadRDB(r io.Reader, size, now int64, merge bool) error {
 		loaded++
 	}
 	s.rdb.lastLoadLoaded, s.rdb.lastLoadExpire = loaded, expired
+	s.rdb.lastLoadEnd = d.Offset()
 	return nil
 }
 
@@ -522,6 +528,12 @@ var ErrLoad = errors.New("kvd: error loading the RDB file at start-up")
 // loadAtStartup loads dir/dbfilename if it exists, before the loop runs.
 func (s *Server) loadAtStartup() error {
 	s.rdb.lastSave = s.startTime.Unix()
+	if s.cfgString("appendonly") == "yes" {
+		if err := s.loadAOFAtStartup(); err != nil { // aof_load.go: the AOF wins over the RDB
+			return fmt.Errorf("%w: %v", ErrLoad, err)
+		}
+		return nil
+	}
 	if err := s.loadRDBFile(s.nowMs(), false); err != nil {
 		return fmt.Errorf("%w: %v", ErrLoad, err)
 	}

@@ -523,7 +523,7 @@ func (s *Server) saveSync() error {
 // inside MULTI ask for, as Redis's serverCron.
 func (s *Server) runSaveCron() {
 	st := &s.save
-	if st.bg != nil {
+	if st.bg != nil || s.aof.rw.active != nil {
 		return
 	}
 	now := time.Now().Unix()
@@ -558,6 +558,13 @@ func bgsaveCommand(c *Ctx) {
 	switch {
 	case s.save.bg != nil:
 		c.replyError(errSaveRunning)
+	case s.aof.rw.active != nil: // an AOF rewrite (aof_rewrite.go)
+		if len(c.argv) > 1 {
+			s.save.scheduled = true
+			c.replyStatus("Background saving scheduled")
+			return
+		}
+		c.replyError("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
 	case c.denyBlocking:
 		// Inside MULTI (Redis's in_exec): the cron starts it.
 		s.save.scheduled = true

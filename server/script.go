@@ -94,7 +94,7 @@ type scriptRun struct {
 	caller   *Client
 	name     string // the SHA1 or the function's name, for error messages
 	readOnly bool   // no-writes, or an _RO command
-	allowOOM bool   // allow-oom: kvd has no maxmemory, so nothing checks it yet
+	allowOOM bool   // allow-oom: redis.call may write under OOM (evict.go)
 	wrote    bool   // a write command was called: the script cannot be killed
 	repl     int    // redis.set_repl's flags
 	start    int64

@@ -123,6 +123,7 @@ func (h *scriptHook) check() {
 	}
 	e.lastPoll = now
 	e.polling = true
+	s.aofBeforeSleep() // replies of earlier commands go out: their AOF first (aof.go)
 	s.loop.PollNested()
 	e.polling = false
 	switch {
@@ -277,6 +278,9 @@ func (s *Server) scriptCmdFlags(c *Client, cmd *cmdState) *cmdState {
 	f := orig.Flags &^ (FlagWrite | FlagMayReplicate | FlagStale)
 	if flags&sfNoWrites == 0 {
 		f |= FlagWrite
+		if flags&sfAllowOOM == 0 {
+			f |= FlagDenyOOM // evict.go: refused at once under OOM
+		}
 	}
 	if flags&sfAllowStale != 0 {
 		f |= FlagStale

@@ -187,6 +187,10 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 		cmd.rejected++
 		return vm.callError(L, raise, "Write commands are not allowed from read-only scripts.")
 	}
+	if cmd.Flags&FlagDenyOOM != 0 && !run.allowOOM && !run.wrote && s.evict.oom && s.evict.maxmemory > 0 {
+		cmd.rejected++
+		return vm.callError(L, raise, "-"+errOOM) // evict.go
+	}
 	if cmd.Flags&FlagWrite != 0 {
 		run.wrote = true
 	}

@@ -53,6 +53,9 @@ const RedisVersion = "7.0.15"
 // Server is a kvd server.
 type Server struct {
 	cfg Config // the configuration, read and written on the loop only
+
+	slowlog slowLog        // slowlog.go
+	latency latencyMonitor // latency.go
 	// cfgView is a copy of cfg published after every change, for Config,
 	// which any goroutine may call.
 	cfgView atomic.Pointer[Config]
@@ -65,6 +68,9 @@ type Server struct {
 	// aclKeys is the executor's scratch slice for the keys of the command
 	// whose permissions it checks.
 	aclKeys []keyRef
+	// geoPoints is the executor's scratch array of the points a geo
+	// search found (cmd_geo_search.go).
+	geoPoints []geoPoint
 	// served is set once Serve has started (a server that never served
 	// does not log Redis's farewell).
 	served atomic.Bool
@@ -74,6 +80,10 @@ type Server struct {
 	supervised int
 	rdb        rdbState  // saving and loading (rdb.go)
 	save       saveState // background saves, save points (save.go)
+	aof        aofState  // the append-only file (aof.go)
+	// aofFatalErr: the AOF failed where appendfsync always cannot go on
+	// (aof.go); Serve returns it.
+	aofFatalErr error
 	// saveCron is (*Server).saveCron, called by the cron through this
 	// field: a direct call would make an initialisation cycle (the config
 	// table refers to the cron, the save to the config table).
@@ -91,6 +101,7 @@ type Server struct {
 	pidFile  string // the pid file written, removed at exit (see pidfile.go)
 	stats    serverStats
 	prop     propagator            // the propagation stream (propagate.go)
+	repl     replState             // replication (repl.go)
 	watchers map[watchID][]*Client // clients watching each key (WATCH)
 
 	paused        pauseMode
@@ -99,9 +110,10 @@ type Server struct {
 	pausedClients []*Client // held by CLIENT PAUSE, in the order they were held
 	resumeQueue   []*Client // released by the pause's end (or unblocked), resumed before sleeping
 
-	blk blockIndex   // blocked clients (blocking.go)
-	ps  pubsubState  // subscriptions (pubsub.go)
-	mon monitorState // MONITOR clients (monitor.go)
+	blk   blockIndex   // blocked clients (blocking.go)
+	ps    pubsubState  // subscriptions (pubsub.go)
+	mon   monitorState // MONITOR clients (monitor.go)
+	evict evictState   // maxmemory and eviction (evict.go)
 
 	trk        trackingState             // client-side caching (tracking.go)
 	notifyBuf  []byte                    // a keyspace notification's channel, reused (notify.go)
@@ -255,6 +267,7 @@ func New(cfg Config) (*Server, error) {
 		s.dbs[i].OnExpire = func(key []byte) { s.keyExpired(i, key) }
 	}
 	s.applyNotify()
+	s.applyMaxmemory() // evict.go
 	if cfg.IOThreads > 1 && ioModel != "portable" {
 		if n := runtime.GOMAXPROCS(0); n < cfg.IOThreads {
 			s.logf(levelWarning, "io-threads %d but GOMAXPROCS is %d: the threads will share %d CPUs", cfg.IOThreads, n, n)
@@ -424,6 +437,9 @@ func (s *Server) Serve() error {
 	if err != nil {
 		return err
 	}
+	if s.aofFatalErr != nil {
+		return s.aofFatalErr
+	}
 	return ErrServerClosed
 }
 
@@ -521,6 +537,7 @@ func (s *Server) stopRequested() {
 // stopLoop runs on the loop: it closes the listeners, optionally flushes
 // replies, closes the clients and stops the loop.
 func (s *Server) stopLoop(flush bool) {
+	s.aofShutdown()
 	if flush {
 		s.notifySupervisor("STOPPING=1\n")
 	}
@@ -563,6 +580,7 @@ func (s *Server) cleanup() {
 			s.pprofServer.Close()
 		}
 		s.loop.Close()
+		s.aofClose()
 		if s.ioPool != nil {
 			s.ioPool.Close()
 		}
@@ -733,8 +751,10 @@ func (s *Server) beforeSleep() {
 	s.cmdMark = 0 // timers (the cron among them) ran since the last command
 	s.resumeReleased()
 	s.trackingBeforeSleep()
+	s.evictClients() // evict_clients.go
 	s.closeOverLimit()
-	s.cmdMark = 0 // the loop waits next
+	s.aofBeforeSleep() // aof.go: written (and fsynced) before the replies go out
+	s.cmdMark = 0      // the loop waits next
 }
 
 // ---- time and cron ----
@@ -780,7 +800,7 @@ func (s *Server) cron() time.Duration {
 		s.trackMetrics(now)
 	}
 	heap := readMemory().objects
-	s.notePeak(heap)
+	s.notePeak(uint64(s.usedMemory())) // used_memory_peak follows used_memory (evict.go)
 	// Active rehashing, as Redis's activerehashing yes: a keyspace table
 	// being resized moves for up to a millisecond per tick even when no
 	// write comes to move it.
@@ -788,14 +808,19 @@ func (s *Server) cron() time.Duration {
 		db.Rehash(time.Millisecond)
 	}
 	s.releaseDropped(heap)
+	s.evictCron() // evict.go
 	s.saveCron()
+	s.aofCron()
+	if tick := s.repl.tick; tick != nil {
+		tick() // repl.go: set when replication begins (a direct call would be an initialisation cycle)
+	}
 	if s.paused != pauseOff && now >= s.pauseEnd {
 		s.unpause()
 	}
 	// Active expiry: up to 25% of a cron period, like Redis's slow cycle.
 	// Like Redis, no key is expired while clients are paused: the data set
 	// stays as it was when the pause began.
-	if !s.noActiveExpire && s.paused == pauseOff {
+	if !s.noActiveExpire && s.paused == pauseOff && s.repl.master == nil {
 		budget := time.Second / time.Duration(s.cfg.Hz) / 4
 		start := time.Now()
 		capped := false
@@ -806,7 +831,9 @@ func (s *Server) cron() time.Duration {
 				}
 			}
 		}
-		s.stats.expireCycleTime += time.Since(start)
+		took := time.Since(start)
+		s.stats.expireCycleTime += took
+		s.latencyAddSampleIfNeeded("expire-cycle", took.Milliseconds())
 		if capped {
 			s.stats.expireTimeCapReached++
 		}
@@ -829,7 +856,7 @@ func (s *Server) cron() time.Duration {
 		limit := int64(s.cfg.Timeout) * 1000
 		for _, c := range s.clientList() {
 			// Like Redis, subscribers and monitors are never idle.
-			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor) == 0 {
+			if now-c.lastActive > limit && c.flags&(flagPaused|flagBlocked|flagPubSub|flagMonitor|flagReplica|flagMaster) == 0 {
 				s.logf(levelVerbose, "Closing idle client")
 				c.close()
 			}

@@ -37,8 +37,11 @@ func (st *serverStats) init() {
 	st.peakMemory = st.startupMemory
 }
 
-// maxErrorCodes bounds how many distinct error codes are tracked, as Redis does.
-const maxErrorCodes = 128
+// maxErrorCodes bounds how many distinct error codes are tracked. Redis
+// 7.0.15 has no bound (7.2 stops at 128); kvd keeps one, well above what
+// real workloads produce, so that scripts inventing codes cannot grow the
+// table without end.
+const maxErrorCodes = 4096
 
 // countError records an error reply in the error statistics. Like Redis's
 // afterErrorReply, the code is the message's first word when a space ends
@@ -118,10 +121,6 @@ func (m *instMetric) value() int64 {
 
 // ---- latency histograms (INFO latencystats) ----
 
-// latencyPercentiles are the percentiles INFO latencystats shows (Redis's
-// latency-tracking-info-percentiles default).
-var latencyPercentiles = []float64{50, 99, 99.9}
-
 // Latency is recorded in nanoseconds, clamped to Redis's range.
 const (
 	latencyMin = 1
@@ -170,6 +169,34 @@ func (h *latencyHist) record(ns int64) {
 	}
 	h.counts[i]++
 	h.count++
+}
+
+// cdf returns the histogram as LATENCY HISTOGRAM shows it, like Redis's
+// logarithmic iteration from 1024 ns by powers of two: for each level, the
+// highest value of the level's bucket in microseconds and how many
+// latencies are at most that, leaving out the levels that add none. The
+// level past Redis's range (2^30 ns) reports the end of its last bucket,
+// 2^30-1 ns, as Redis's histogram does.
+func (h *latencyHist) cdf() [][2]int64 {
+	var out [][2]int64
+	var cum, prev int64
+	next := 0 // the next bucket index not yet counted
+	for level := int64(1024); cum < h.count; level *= 2 {
+		last, hi := len(h.counts)-1, int64(1<<30-1)
+		if level <= latencyMax {
+			last = hdrIndex(level)
+			lo, width := hdrRange(last)
+			hi = lo + width - 1
+		}
+		for ; next <= last && next < len(h.counts); next++ {
+			cum += h.counts[next]
+		}
+		if cum > prev {
+			out = append(out, [2]int64{hi / 1000, cum})
+		}
+		prev = cum
+	}
+	return out
 }
 
 // percentile returns the latency at percentile p (0-100), in nanoseconds:

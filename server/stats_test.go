@@ -26,7 +26,7 @@ func TestLatencyHistPercentiles(t *testing.T) {
 				h.record(v)
 			}
 			var got []int64
-			for _, p := range latencyPercentiles {
+			for _, p := range defaultIntrospectConfig().LatencyPercentiles {
 				got = append(got, h.percentile(p))
 			}
 			if !reflect.DeepEqual(got, tt.want) {

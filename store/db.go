@@ -38,6 +38,13 @@ type DB struct {
 	expires *btree.BTreeG[expItem] // keys with a deadline, ordered by (deadline, key)
 	seed    maphash.Seed
 
+	mem     int          // bytes of keys and values (mem.go)
+	pending []pendingMem // objects changed in place, to settle into mem
+
+	// LFU, when set, makes the key clocks LFU counters (an LFU
+	// maxmemory policy): see evict.go.
+	LFU *LFUParams
+
 	// Stats are counters for INFO.
 	Stats Stats
 
@@ -93,6 +100,9 @@ func (db *DB) init() {
 		ks.hash, ks.syncBelow, ks.moveStep = prev.hash, prev.syncBelow, prev.moveStep
 	}
 	db.keys = ks
+	db.mem = 0
+	clear(db.pending)
+	db.pending = db.pending[:0]
 	db.expires = btree.NewBTreeGOptions(lessExp, btree.Options{NoLocks: true})
 }
 
@@ -157,12 +167,15 @@ func (db *DB) LookupWith(key []byte, now int64, flags LookupFlags) (Entry, bool)
 	}
 	if flags&NoStats == 0 {
 		db.Stats.Hits++
-	} else if db.keys.snap != nil {
+	} else {
 		// A lookup for writing: the command may change the value in place.
-		db.keys.beforeWrite(e)
+		if db.keys.snap != nil {
+			db.keys.beforeWrite(e)
+		}
+		db.noteWrite(e)
 	}
 	if flags&NoTouch == 0 {
-		e.setLRU(LRUClock(now))
+		db.touch(e, now)
 	}
 	return Entry{e}, true
 }
@@ -198,6 +211,7 @@ func (db *DB) ExpiresLen() int { return db.expires.Len() }
 
 // remove deletes an entry that is known to exist.
 func (db *DB) remove(e entry) {
+	db.memRemove(e)
 	db.keys.del(e)
 	if e.hasTTL() {
 		db.expires.Delete(expItem{e.deadline(), e.key()})
@@ -271,7 +285,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 	if exists && old.typ() == TypeString && old.deadline() == deadline {
 		if old.meta&metaGrowable == 0 && int(old.vlen) == len(val) {
 			copy(old.str(), val)
-			old.setLRU(LRUClock(now))
+			db.touch(old, now)
 			if old.meta&^(metaTTL) != meta {
 				old.meta = meta | old.meta&metaTTL
 				db.keys.put(old)
@@ -282,7 +296,7 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 		// wasting more than half of it.
 		if p := (*[]byte)(old.obj); old.meta&metaGrowable != 0 && len(val) > embedMax && len(val) <= cap(*p) && cap(*p) <= 2*len(val) {
 			*p = append((*p)[:0], val...)
-			old.setLRU(LRUClock(now))
+			db.touch(old, now)
 			if m := meta | metaGrowable | old.meta&metaTTL; old.meta&^metaCollided != m {
 				old.meta = m
 				db.keys.put(old)
@@ -296,11 +310,11 @@ func (db *DB) SetString(key, val []byte, enc Encoding, opt SetOptions, now int64
 	var e entry
 	e.meta = meta
 	if len(val) <= embedMax {
-		dst := e.alloc(key, len(val), deadline, LRUClock(now))
+		dst := e.alloc(key, len(val), deadline, db.newClock(now))
 		copy(dst, val)
 		e.vlen = uint16(len(val))
 	} else {
-		e.alloc(key, 0, deadline, LRUClock(now))
+		e.alloc(key, 0, deadline, db.newClock(now))
 		b := bytes.Clone(val)
 		e.obj = unsafe.Pointer(&b)
 		e.meta |= metaGrowable
@@ -319,6 +333,7 @@ func (db *DB) AppendString(key, val []byte, now int64) int {
 	if exists && old.meta&metaGrowable != 0 {
 		db.keys.beforeWrite(old)
 		p := (*[]byte)(old.obj)
+		db.noteWrite(old)
 		*p = append(*p, val...)
 		if old.meta&metaEncMask != uint16(EncRaw)<<metaEncShift {
 			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
@@ -362,6 +377,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 	}
 	if old.meta&metaGrowable != 0 {
 		db.keys.beforeWrite(old)
+		db.noteWrite(old)
 		if Encoding((old.meta&metaEncMask)>>metaEncShift) != EncRaw {
 			old.meta = old.meta&^metaEncMask | uint16(EncRaw)<<metaEncShift
 			db.keys.put(old)
@@ -377,7 +393,7 @@ func (db *DB) MutableString(key []byte, now int64) *[]byte {
 func (db *DB) insertGrowable(key []byte, p *[]byte, deadline, now int64) *[]byte {
 	var e entry
 	e.meta = uint16(TypeString) | uint16(EncRaw)<<metaEncShift | metaGrowable
-	e.alloc(key, 0, deadline, LRUClock(now))
+	e.alloc(key, 0, deadline, db.newClock(now))
 	e.obj = unsafe.Pointer(p)
 	db.insert(e)
 	return p
@@ -391,7 +407,7 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 	}
 	var e entry
 	e.meta = uint16(typ)
-	e.alloc(key, 0, deadline, LRUClock(now))
+	e.alloc(key, 0, deadline, db.newClock(now))
 	e.obj = obj
 	db.insert(e)
 	if !found {
@@ -400,6 +416,7 @@ func (db *DB) setObject(key []byte, typ Type, obj unsafe.Pointer, deadline, now 
 }
 
 func (db *DB) insert(e entry) {
+	db.memAdd(e)
 	db.keys.put(e)
 	if e.hasTTL() {
 		db.expires.Set(expItem{e.deadline(), string(e.keyBytes())})
@@ -494,6 +511,8 @@ func (db *DB) Flush() {
 func (db *DB) Swap(other *DB) {
 	db.keys, other.keys = other.keys, db.keys
 	db.expires, other.expires = other.expires, db.expires
+	db.mem, other.mem = other.mem, db.mem
+	db.pending, other.pending = other.pending, db.pending
 	db.seed, other.seed = other.seed, db.seed
 	// A snapshot walking either keyspace follows it.
 	if d := db.keys.snap; d != nil {

@@ -59,6 +59,15 @@ type Hash struct {
 type hashTable struct {
 	tree *btree.BTreeG[hashField]
 	seed maphash.Seed
+	data int // bytes of the fields' allocations (mem.go)
+}
+
+// add stores f, replacing the field of the same name if there is one.
+func (t *hashTable) add(f hashField) {
+	if old, ok := t.tree.Set(f); ok {
+		t.data -= old.allocBytes()
+	}
+	t.data += f.allocBytes()
 }
 
 // list returns the listpack bytes.
@@ -217,7 +226,7 @@ func (h *Hash) convert() {
 	for off := 0; off < len(lp); {
 		f, voff := readLenPrefixed(lp, off)
 		v, next := readLenPrefixed(lp, voff)
-		t.tree.Set(newHashField(f, v, t.hashOf(f)))
+		t.add(newHashField(f, v, t.hashOf(f)))
 		off = next
 	}
 	h.t = t
@@ -287,11 +296,11 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) (added bool) {
 			if ov := old.value(); len(ov) == len(value) {
 				copy(ov, value)
 			} else {
-				h.t.tree.Set(newHashField(field, value, probe.hash))
+				h.t.add(newHashField(field, value, probe.hash))
 			}
 			return false
 		}
-		h.t.tree.Set(newHashField(field, value, probe.hash))
+		h.t.add(newHashField(field, value, probe.hash))
 		return true
 	}
 	if _, voff, ok := h.hashLPFind(field); ok {
@@ -314,7 +323,10 @@ func (h *Hash) Set(field, value []byte, lim HashLimits) (added bool) {
 // Delete removes field and reports whether it was there.
 func (h *Hash) Delete(field []byte) bool {
 	if h.t != nil {
-		_, ok := h.t.tree.Delete(h.t.probe(field))
+		old, ok := h.t.tree.Delete(h.t.probe(field))
+		if ok {
+			h.t.data -= old.allocBytes()
+		}
 		return ok
 	}
 	off, voff, ok := h.hashLPFind(field)
@@ -463,6 +475,7 @@ func (h *Hash) Clone() *Hash {
 	c.t = &hashTable{seed: h.t.seed, tree: btree.NewBTreeGOptions(hashFieldLess, btree.Options{NoLocks: true})}
 	h.t.tree.Scan(func(f hashField) bool {
 		c.t.tree.Load(newHashField(f.field(), f.value(), f.hash))
+		c.t.data += f.allocBytes()
 		return true
 	})
 	return c

@@ -42,7 +42,7 @@ func (db *DB) Copy(src []byte, dstDB *DB, dst []byte, now int64) bool {
 	if !ok {
 		return false
 	}
-	e := dstDB.cloneEntry(old, dst, old.deadline(), LRUClock(now))
+	e := dstDB.cloneEntry(old, dst, old.deadline(), dstDB.newClock(now))
 	if prev, exists := dstDB.lookup(dst, now); exists {
 		dstDB.remove(prev)
 	}

@@ -32,6 +32,7 @@ type memberTable struct {
 	old  slotArray // being drained into cur; nil slots when not rehashing
 	next int       // next slot of old to move
 	seed maphash.Seed
+	data int // bytes of the members' allocations (mem.go)
 }
 
 // slot is one slot of a slotArray: empty (p == nil, n == 0), a tombstone
@@ -261,11 +262,13 @@ func (t *memberTable) add(m []byte) bool {
 		p = &b[0]
 	}
 	t.cur.insert(slot{p: p, n: uint32(len(m)), hash: h})
+	t.data += AllocSize(max(len(m), 1))
 	return true
 }
 
 // removeSlot removes the member at slot i of a (one of t's arrays).
 func (t *memberTable) removeSlot(a *slotArray, i int) {
+	t.data -= AllocSize(max(int(a.slots[i].n), 1))
 	if a == &t.old {
 		a.slots[i] = slot{n: 1}
 		a.count--

@@ -96,6 +96,7 @@ type zbig struct {
 	// probe is the member being looked up in byMember: the search key is a
 	// zkey whose p is nil, which lessKey reads as probe.
 	probe []byte
+	data  int // bytes of the members' allocations (mem.go)
 }
 
 // zitem is an entry of byScore. The score is kept in the item too so that
@@ -110,6 +111,9 @@ type zkey struct {
 	hash uint32
 	p    *byte
 }
+
+// refSize is the allocation newRef makes for a member of n bytes.
+func refSize(n int) int { return AllocSize(8 + lenPrefixedSize(n)) }
 
 // newRef allocates a member: [score: 8 bytes][length: uvarint][bytes].
 func newRef(member []byte, score float64) *byte {
@@ -179,12 +183,14 @@ func (b *zbig) find(member []byte, h uint32) (*byte, bool) {
 // insert adds a member known to be absent.
 func (b *zbig) insert(member []byte, h uint32, score float64) {
 	p := newRef(member, score)
+	b.data += refSize(len(member))
 	b.byMember.Set(zkey{hash: h, p: p})
 	b.byScore.insert(zitem{score: score, p: p})
 }
 
 // remove deletes a stored member.
 func (b *zbig) remove(p *byte) {
+	b.data -= refSize(len(refMember(p)))
 	b.byScore.delete(zitem{score: refScore(p), p: p})
 	b.byMember.Delete(zkey{hash: b.hash(refMember(p)), p: p})
 }
@@ -312,6 +318,7 @@ func (z *ZSet) toBig() {
 	for o := smallHdr; o < len(z.lp); {
 		m, s, next := smallEntry(z.lp, o)
 		p := newRef(m, s)
+		b.data += refSize(len(m))
 		b.byScore.insert(zitem{score: s, p: p})
 		keys = append(keys, zkey{hash: b.hash(m), p: p})
 		o = next
@@ -398,6 +405,7 @@ func (z *ZSet) Clone() *ZSet {
 	z.big.byScore.ascend(0, func(it zitem) bool {
 		m := refMember(it.p)
 		p := newRef(m, it.score)
+		b.data += refSize(len(m))
 		b.byScore.insert(zitem{score: it.score, p: p})
 		keys = append(keys, zkey{hash: b.hash(m), p: p})
 		return true
@@ -875,6 +883,7 @@ func (z *ZSet) RemoveRanks(first, end int) int {
 		}
 		for i := first; i < end; i++ {
 			it := z.big.byScore.deleteAt(first)
+			z.big.data -= refSize(len(refMember(it.p)))
 			z.big.byMember.Delete(zkey{hash: z.big.hash(refMember(it.p)), p: it.p})
 		}
 		return end - first

@@ -41,10 +41,18 @@ var env struct {
 	redisErr  error
 	redisCmd  *exec.Cmd
 	redisDir  string
+	dirs      string // parent of every test kvd's dir, removed at the end
 }
 
 func TestMain(m *testing.M) {
 	code := func() int {
+		root, err := os.MkdirTemp("", "kvd-suite-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "temp dir:", err)
+			return 1
+		}
+		env.dirs = root
+		defer os.RemoveAll(root)
 		srv, err := startKvd(nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "starting kvd:", err)
@@ -69,6 +77,13 @@ func testConfig() server.Config {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Port = 0
 	cfg.EnableDebugCommand = "yes"
+	// Each server saves (DEBUG RELOAD, SAVE, SHUTDOWN) in a directory of
+	// its own, never in the package's directory.
+	if env.dirs != "" {
+		if dir, err := os.MkdirTemp(env.dirs, "kvd-"); err == nil {
+			cfg.Set("dir", dir)
+		}
+	}
 	if n, err := strconv.Atoi(os.Getenv("KVD_TEST_IO_THREADS")); err == nil && n > 1 {
 		cfg.IOThreads = n
 		cfg.IOThreadsDoReads = true
@@ -295,10 +310,17 @@ func encode(args ...string) []byte {
 	return b
 }
 
+// ioTimeout bounds a connection's read or write that should succeed. It is
+// generous: CI runs the suite's four I/O modes at once on two cores under
+// the race detector, where a 512 MB SETBIT or a long script can take
+// several seconds; a test waiting for a reply that must not come uses
+// readErr with its own timeout.
+const ioTimeout = 40 * time.Second
+
 // write sends raw bytes.
 func (c *conn) write(b []byte) {
 	c.t.Helper()
-	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	c.nc.SetWriteDeadline(time.Now().Add(ioTimeout))
 	if _, err := c.nc.Write(b); err != nil {
 		c.t.Fatalf("write: %v", err)
 	}
@@ -314,7 +336,7 @@ func (c *conn) do(args ...string) string {
 // read reads one raw reply.
 func (c *conn) read() string {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.nc.SetReadDeadline(time.Now().Add(ioTimeout))
 	b, err := readReply(c.r)
 	if err != nil {
 		c.t.Fatalf("read reply: %v", err)

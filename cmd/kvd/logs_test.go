@@ -185,6 +185,15 @@ func TestBinarySupervisedLikeRedis(t *testing.T) {
 					cmd.Process.Signal(syscall.SIGCONT)
 				}
 				waitReady(t, addr, &out, b)
+				if tt.mode == "systemd" && tt.env == "" {
+					// Both servers log a failed notification for the
+					// status and for READY=1 after "Ready to accept
+					// connections"; the signal must come after both,
+					// or its log line lands between them.
+					waitUntil(t, func() bool {
+						return strings.Count(out.String(), "NOTIFY_SOCKET not found") >= 3
+					}, b+" never tried to notify readiness")
+				}
 				cmd.Process.Signal(syscall.SIGTERM)
 				select {
 				case <-exited:

@@ -325,14 +325,6 @@ func applyLine(cfg *server.Config, l configLine) error {
 	if len(values) > 1 && !server.IsMultiArg(name) {
 		return fail("wrong number of arguments")
 	}
-	if name == "appendonly" {
-		// kvd has no AOF yet; accept the "off" value redis.conf files use.
-		v := strings.Join(values, " ")
-		if !strings.EqualFold(v, "no") {
-			fmt.Fprintf(os.Stderr, "kvd: warning: '%s' ignored: kvd has no persistence yet\n", l.text)
-			return nil
-		}
-	}
 	if err := cfg.Set(name, strings.Join(values, " ")); err != nil {
 		if errors.Is(err, server.ErrUnknownOption) {
 			return fail("Bad directive or wrong number of arguments")

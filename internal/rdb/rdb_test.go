@@ -387,7 +387,6 @@ func TestVersion11AndUnsupported(t *testing.T) {
 		body func(e *Encoder)
 		want string
 	}{
-		{func(e *Encoder) { e.BeginEntry(TypeStreamListpacks, []byte("x"), -1) }, "stream"},
 		{func(e *Encoder) { e.Byte(opFunction2); e.String([]byte("#!lua name=f")) }, "functions"},
 		{func(e *Encoder) { e.Byte(opFunctionPre) }, "Pre-release function format not supported."},
 		{func(e *Encoder) { e.Byte(opModuleAux); e.Len(0x2bad4b0c7d3f5003) }, "AUX module data"},
