@@ -695,7 +695,8 @@ func xsetidCommand(c *Ctx) {
 	c.notify(notifyStream, "xsetid", key)
 }
 
-// obeysMaster reports whether the command comes from a master or an AOF
-// being loaded, which XADD and XTRIM trust with exact trimming: kvd has
-// neither yet.
-func (c *Ctx) obeysMaster() bool { return false }
+// obeysMaster reports whether the command comes from this server's
+// master, which XADD and XTRIM obey without a LIMIT (Redis's
+// mustObeyClient; an AOF being loaded is not told apart yet, and what kvd
+// writes to one has its approximate trims made exact anyway).
+func (c *Ctx) obeysMaster() bool { return c.client.flags&flagMaster != 0 }
