@@ -52,6 +52,7 @@ func flushdbCommand(c *Ctx) {
 	c.srv.touchAllWatchedKeys(c.dbIndex, nil, c.now)
 	c.srv.trackingFlushed()
 	c.db.Flush()
+	c.srv.signalDB(c.dbIndex) // XREADGROUP readers of a stream gone: -UNBLOCKED
 	c.touchedSelf = true
 	c.replyOK()
 }
@@ -63,6 +64,7 @@ func flushallCommand(c *Ctx) {
 	for i, db := range c.allDBs() {
 		c.srv.touchAllWatchedKeys(i, nil, c.now)
 		db.Flush()
+		c.srv.signalDB(i) // XREADGROUP readers of a stream gone: -UNBLOCKED
 	}
 	c.srv.flushallSave()
 	c.srv.trackingFlushed()

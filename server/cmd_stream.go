@@ -531,14 +531,46 @@ func xrangeGeneric(c *Ctx, rev bool) {
 // (0: all), as an array.
 func (c *Ctx) replyStreamRange(s *store.Stream, start, end store.StreamID, count int64, rev bool) int64 {
 	mark := c.deferLen()
-	var n int64
-	s.Range(start, end, rev, func(id store.StreamID, f store.StreamFields) bool {
-		c.replyStreamEntry(id, f)
-		n++
-		return count == 0 || n < count
-	})
+	n := c.streamEntries(s, start, end, count, rev, nil)
 	var tmp [24]byte
 	c.insertHeader(mark, resp.AppendArray(tmp[:0], int(n)))
+	return n
+}
+
+// streamReplier replies the entries of a range, with its callback made
+// once per server so that a range reply allocates nothing.
+type streamReplier struct {
+	c        *Ctx
+	n, count int64
+	ids      *[]store.StreamID // if set, the IDs replied are appended to it
+	emit     func(store.StreamID, store.StreamFields) bool
+}
+
+func (r *streamReplier) entry(id store.StreamID, f store.StreamFields) bool {
+	r.c.replyStreamEntry(id, f)
+	if r.ids != nil {
+		*r.ids = append(*r.ids, id)
+	}
+	r.n++
+	return r.count == 0 || r.n < r.count
+}
+
+// streamEntries replies the entries of s in [start, end] (at most count,
+// 0: all), without an array header, appending their IDs to ids if set,
+// and returns how many it replied.
+func (c *Ctx) streamEntries(s *store.Stream, start, end store.StreamID, count int64, rev bool, ids *[]store.StreamID) int64 {
+	r := c.srv.streamReplier
+	if r == nil || r.c != nil { // first use, or nested (never today)
+		r = &streamReplier{}
+		r.emit = r.entry
+		if c.srv.streamReplier == nil {
+			c.srv.streamReplier = r
+		}
+	}
+	r.c, r.n, r.count, r.ids = c, 0, count, ids
+	s.Range(start, end, rev, r.emit)
+	n := r.n
+	r.c, r.ids = nil, nil
 	return n
 }
 
@@ -567,7 +599,8 @@ func xdelCommand(c *Ctx) {
 		c.replyInt(0)
 		return
 	}
-	ids := make([]store.StreamID, 0, len(c.argv)-2)
+	var buf [16]store.StreamID // no allocation for a few IDs
+	ids := buf[:0]
 	for _, a := range c.argv[2:] {
 		id, ok := c.strictIDArg(a)
 		if !ok {
@@ -662,7 +695,8 @@ func xsetidCommand(c *Ctx) {
 	c.notify(notifyStream, "xsetid", key)
 }
 
-// obeysMaster reports whether the command comes from a master or an AOF
-// being loaded, which XADD and XTRIM trust with exact trimming: kvd has
-// neither yet.
-func (c *Ctx) obeysMaster() bool { return false }
+// obeysMaster reports whether the command comes from this server's
+// master, which XADD and XTRIM obey without a LIMIT (Redis's
+// mustObeyClient; an AOF being loaded is not told apart yet, and what kvd
+// writes to one has its approximate trims made exact anyway).
+func (c *Ctx) obeysMaster() bool { return c.client.flags&flagMaster != 0 }

@@ -156,7 +156,10 @@ func xgroupCommand(c *Ctx) {
 			g = s.Group(argv[3])
 		}
 	}
-	key := c.argv[2%len(argv)]
+	var key []byte
+	if len(argv) > 2 {
+		key = argv[2]
+	}
 	switch {
 	case len(argv) == 2 && isOpt(opt, "help"):
 		c.replyHelpLines("XGROUP", xgroupHelp)
@@ -255,7 +258,8 @@ func xackCommand(c *Ctx) {
 	if s != nil {
 		g = s.Group(c.argv[2])
 	}
-	ids := make([]store.StreamID, 0, len(c.argv)-3)
+	var buf [16]store.StreamID // no allocation for a few IDs
+	ids := buf[:0]
 	for _, a := range c.argv[3:] {
 		id, ok := c.strictIDArg(a)
 		if !ok {

@@ -97,10 +97,22 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 	}
 	n := (len(argv) - streamsArg) / 2
 	keys := argv[streamsArg : streamsArg+n]
-	ids := make([]store.StreamID, n)
+	// Arrays on the stack for a few streams: no allocation.
+	var idBuf [8]store.StreamID
+	var groupBuf [8]*store.StreamGroup
+	ids := idBuf[:0]
+	if n <= len(idBuf) {
+		ids = idBuf[:n]
+	} else {
+		ids = make([]store.StreamID, n)
+	}
 	var groups []*store.StreamGroup
 	if xreadgroup {
-		groups = make([]*store.StreamGroup, n)
+		if n <= len(groupBuf) {
+			groups = groupBuf[:n]
+		} else {
+			groups = make([]*store.StreamGroup, n)
+		}
 	}
 	for i := 0; i < n; i++ {
 		key, arg := keys[i], argv[streamsArg+n+i]
@@ -264,15 +276,16 @@ func (c *Ctx) replyStreamRead(key, group []byte, s *store.Stream, g *store.Strea
 		return
 	}
 	moved := false
+	var ids *[]store.StreamID
+	if g != nil {
+		ids = &c.srv.streamDelivered
+		*ids = (*ids)[:0]
+	}
+	n = c.streamEntries(s, start, store.MaxStreamID, count, false, ids)
 	var delivered []store.StreamID
-	s.Range(start, store.MaxStreamID, false, func(id store.StreamID, f store.StreamFields) bool {
-		c.replyStreamEntry(id, f)
-		if g != nil {
-			delivered = append(delivered, id)
-		}
-		n++
-		return count == 0 || n < count
-	})
+	if ids != nil {
+		delivered = *ids
+	}
 	var tmp [24]byte
 	c.insertHeader(mark, resp.AppendArray(tmp[:0], int(n)))
 	for _, id := range delivered {

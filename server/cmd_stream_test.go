@@ -59,3 +59,52 @@ func TestXAddReplyShape(t *testing.T) {
 		t.Fatalf("XADD * after a future ID: %q", got)
 	}
 }
+
+func TestParseStreamID(t *testing.T) {
+	for _, tc := range []struct {
+		in               string
+		missing          uint64
+		strict, seqStar  bool
+		want             string
+		seqGiven, wantOK bool
+	}{
+		{"1-2", 0, true, false, "1-2", true, true},
+		{"5", 0, true, false, "5-0", true, true},
+		{"5", 1<<64 - 1, false, false, "5-18446744073709551615", true, true},
+		{"-", 0, false, false, "0-0", true, true},
+		{"+", 0, false, false, "18446744073709551615-18446744073709551615", true, true},
+		{"-", 0, true, false, "", false, false},
+		{"7-*", 0, true, true, "7-0", false, true},
+		{"7-*", 0, true, false, "", false, false},
+		{" +5-1", 0, true, false, "5-1", true, true},
+		{"-1", 0, true, false, "", false, false},
+		{"18446744073709551616-1", 0, true, false, "", false, false},
+		{"1-2-3", 0, true, false, "", false, false},
+		{"", 0, true, false, "", false, false},
+		{"1-", 0, true, false, "", false, false},
+		{"abc", 0, false, false, "", false, false},
+	} {
+		id, seqGiven, ok := parseStreamID([]byte(tc.in), tc.missing, tc.strict, tc.seqStar)
+		if ok != tc.wantOK || ok && (id.String() != tc.want || seqGiven != tc.seqGiven) {
+			t.Errorf("parseStreamID(%q): %v %v %v, want %s %v %v", tc.in, id, seqGiven, ok, tc.want, tc.seqGiven, tc.wantOK)
+		}
+	}
+}
+
+// FuzzParseStreamID: any argument parses or is refused without a panic,
+// and an ID written as "ms-seq" parses back to itself.
+func FuzzParseStreamID(f *testing.F) {
+	for _, s := range []string{"1-1", "0", "-", "+", "5-*", " +5-1", "18446744073709551615-18446744073709551615", "(1-2"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, _, ok := parseStreamID(b, 0, false, true)
+		if !ok {
+			return
+		}
+		back, _, ok := parseStreamID(id.AppendTo(nil), 0, true, false)
+		if !ok || back != id {
+			t.Fatalf("%q parsed as %v, which parses back as %v %v", b, id, back, ok)
+		}
+	})
+}

@@ -160,6 +160,11 @@ type Server struct {
 	releaseThreshold int
 	releasing        atomic.Bool  // a release is running
 	releases         atomic.Int64 // releases started
+
+	// Streams (cmd_stream*.go): the range replier and the IDs a group
+	// read delivered, reused from command to command.
+	streamReplier   *streamReplier
+	streamDelivered []store.StreamID
 }
 
 // defaultReleaseThreshold is how many bytes of dropped keyspace tables make

@@ -264,6 +264,7 @@ type StreamGroup struct {
 	EntriesRead int64 // -1 when unknown (SCG_INVALID_ENTRIES_READ)
 	pel         *btree.BTreeG[*StreamPending]
 	consumers   map[string]*StreamConsumer
+	probe       StreamPending // a search key, to spare allocations
 }
 
 // Stream is a stream value. Slices it hands out point into it and stay
@@ -278,13 +279,65 @@ type Stream struct {
 	groups       map[string]*StreamGroup
 	pivot        streamBlock // a search key, to spare allocations
 	offs         []int       // scratch offsets of a block
+	// The state of the current Range and its B-tree visitors, made once
+	// so that a range allocates nothing.
+	rstart, rend StreamID
+	rfn          func(StreamID, StreamFields) bool
+	fwd, rev     func(*streamBlock) bool
+	find         func(*streamBlock) bool
+	found        *streamBlock
 }
 
 var blockOpts = btree.Options{NoLocks: true, Degree: 32}
 
 // NewStream returns an empty stream.
 func NewStream() *Stream {
-	return &Stream{blocks: btree.NewBTreeGOptions(lessBlock, blockOpts)}
+	s := &Stream{blocks: btree.NewBTreeGOptions(lessBlock, blockOpts)}
+	s.fwd = s.visitForward
+	s.rev = s.visitReverse
+	s.find = s.setFound
+	return s
+}
+
+// visitForward walks a block's entries in [rstart, rend] for Range.
+func (s *Stream) visitForward(b *streamBlock) bool {
+	if s.rend.Less(b.master) {
+		return false
+	}
+	for off := 0; off < len(b.data); {
+		id, next := b.decodeID(off)
+		if id.Less(s.rstart) {
+			off = next
+			continue
+		}
+		if s.rend.Less(id) {
+			return false
+		}
+		_, f, _ := b.decodeEntry(off)
+		off = next
+		if !s.rfn(id, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// visitReverse walks a block's entries in [rstart, rend] backwards.
+func (s *Stream) visitReverse(b *streamBlock) bool {
+	s.offs = b.offsets(s.offs)
+	for i := len(s.offs) - 1; i >= 0; i-- {
+		id, _ := b.decodeID(s.offs[i])
+		if s.rend.Less(id) {
+			continue
+		}
+		if id.Less(s.rstart) {
+			return false
+		}
+		if _, f, _ := b.decodeEntry(s.offs[i]); !s.rfn(id, f) {
+			return false
+		}
+	}
+	return s.rstart.Less(b.master)
 }
 
 // Stream returns the stream a stream value holds (nil for other types).
@@ -362,11 +415,15 @@ func (s *Stream) Append(id StreamID, fields [][]byte, maxBytes, maxEntries int64
 // blockAtOrBefore returns the block that would hold id.
 func (s *Stream) blockAtOrBefore(id StreamID) (b *streamBlock, ok bool) {
 	s.pivot.master = id
-	s.blocks.Descend(&s.pivot, func(x *streamBlock) bool {
-		b, ok = x, true
-		return false
-	})
-	return b, ok
+	s.found = nil
+	s.blocks.Descend(&s.pivot, s.find)
+	return s.found, s.found != nil
+}
+
+// setFound is blockAtOrBefore's visitor: it keeps the first block.
+func (s *Stream) setFound(b *streamBlock) bool {
+	s.found = b
+	return false
 }
 
 // Range calls fn with each entry whose ID is in [start, end], in ascending
@@ -376,54 +433,22 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, f Str
 	if s.length == 0 || end.Less(start) {
 		return
 	}
+	// A range may run inside another one's callback (none does today):
+	// keep the outer one's state.
+	ostart, oend, ofn := s.rstart, s.rend, s.rfn
+	s.rstart, s.rend, s.rfn = start, end, fn
 	if !rev {
 		b, ok := s.blockAtOrBefore(start)
 		if !ok {
 			b, _ = s.blocks.Min()
 		}
 		s.pivot.master = b.master
-		p := s.pivot
-		s.blocks.Ascend(&p, func(b *streamBlock) bool {
-			if end.Less(b.master) {
-				return false
-			}
-			for off := 0; off < len(b.data); {
-				id, next := b.decodeID(off)
-				if id.Less(start) {
-					off = next
-					continue
-				}
-				if end.Less(id) {
-					return false
-				}
-				_, f, _ := b.decodeEntry(off)
-				off = next
-				if !fn(id, f) {
-					return false
-				}
-			}
-			return true
-		})
-		return
+		s.blocks.Ascend(&s.pivot, s.fwd)
+	} else {
+		s.pivot.master = end
+		s.blocks.Descend(&s.pivot, s.rev)
 	}
-	s.pivot.master = end
-	p := s.pivot
-	s.blocks.Descend(&p, func(b *streamBlock) bool {
-		s.offs = b.offsets(s.offs)
-		for i := len(s.offs) - 1; i >= 0; i-- {
-			id, _ := b.decodeID(s.offs[i])
-			if end.Less(id) {
-				continue
-			}
-			if id.Less(start) {
-				return false
-			}
-			if _, f, _ := b.decodeEntry(s.offs[i]); !fn(id, f) {
-				return false
-			}
-		}
-		return start.Less(b.master)
-	})
+	s.rstart, s.rend, s.rfn = ostart, oend, ofn
 }
 
 // First returns the first entry's ID, and false if the stream is empty.
@@ -651,7 +676,8 @@ func (c *StreamConsumer) PendingCount() int { return c.pel.Len() }
 
 // Pending returns the group's pending entry for id.
 func (g *StreamGroup) Pending(id StreamID) *StreamPending {
-	p, _ := g.pel.Get(&StreamPending{ID: id})
+	g.probe.ID = id
+	p, _ := g.pel.Get(&g.probe)
 	return p
 }
 
@@ -692,7 +718,8 @@ func (g *StreamGroup) Transfer(p *StreamPending, c *StreamConsumer) {
 
 // Ack removes id from the PEL and reports whether it was pending.
 func (g *StreamGroup) Ack(id StreamID) bool {
-	p, ok := g.pel.Delete(&StreamPending{ID: id})
+	g.probe.ID = id
+	p, ok := g.pel.Delete(&g.probe)
 	if !ok {
 		return false
 	}

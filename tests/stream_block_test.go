@@ -52,6 +52,15 @@ func TestStreamBlockingScenarios(t *testing.T) {
 			"B: XGROUP CREATE s g $ MKSTREAM", "A> XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >", "blocked 1",
 			"B: SET s x", "A<",
 		},
+		"xreadgroup flushall and rename": {
+			"B: XGROUP CREATE s g $ MKSTREAM", "A> XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >", "blocked 1",
+			"C> BLPOP l 0", "blocked 2", "B: FLUSHALL", "A<", "C-", "B: RPUSH l x", "C<",
+			"B: XGROUP CREATE s g $ MKSTREAM", "A> XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >", "blocked 1",
+			"B: RENAME s s2", "A<", "B: XGROUP CREATE s g $ MKSTREAM", "B: XGROUP CREATE s3 g $ MKSTREAM", "B: XADD s3 5-5 a b",
+			"A> XREADGROUP GROUP g c1 BLOCK 0 STREAMS s >", "blocked 1", "B: RENAME s3 s", "A<",
+			"B: XGROUP CREATE f g $ MKSTREAM", "A> XREADGROUP GROUP g c1 BLOCK 0 STREAMS f >", "blocked 1",
+			"B: FLUSHDB", "A<",
+		},
 		"xreadgroup timeout": {
 			"B: XGROUP CREATE s g $ MKSTREAM", "A: XREADGROUP GROUP g c1 BLOCK 10 STREAMS s >", "B: XINFO GROUPS s",
 			"B: XINFO CONSUMERS s g",
