@@ -44,22 +44,6 @@ var streamCommands = []*Command{
 	}},
 }
 
-// Stream error replies.
-const (
-	errStreamID         = "ERR Invalid stream ID specified as stream command argument"
-	errXAddTopItem      = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
-	errXAddZero         = "ERR The ID specified in XADD must be greater than 0-0"
-	errXAddExhausted    = "ERR The stream has exhausted the last possible ID, unable to add more items"
-	errStreamStartID    = "ERR invalid start ID for the interval"
-	errStreamEndID      = "ERR invalid end ID for the interval"
-	errTrimBoth         = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
-	errTrimMaxlenNeg    = "ERR The MAXLEN argument must be >= 0."
-	errTrimLimitNeg     = "ERR The LIMIT argument must be >= 0."
-	errTrimLimitNoTrim  = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
-	errTrimLimitNoApprx = "ERR syntax error, LIMIT cannot be used without the special ~ option"
-	errXTrimNoStrategy  = "ERR syntax error, XTRIM must be called with a trimming strategy"
-)
-
 // ---- IDs ----
 
 // parseStreamUint parses a part of a stream ID as Redis's string2ull
@@ -375,7 +359,7 @@ func xaddCommand(c *Ctx) {
 	}
 	fieldPos := idx + 1
 	if n := len(c.argv) - fieldPos; n < 2 || n%2 == 1 {
-		c.replyError("ERR wrong number of arguments for 'xadd' command")
+		c.replyError(errXAddArity)
 		return
 	}
 	if a.idGiven && a.seqGiven && a.id.IsZero() {
@@ -644,7 +628,7 @@ func xsetidCommand(c *Ctx) {
 				return
 			}
 			if n < 0 {
-				c.replyError("ERR entries_added must be positive")
+				c.replyError(errXSetIDEntriesAdded)
 				return
 			}
 			entriesAdded = n
@@ -654,7 +638,7 @@ func xsetidCommand(c *Ctx) {
 				return
 			}
 			if id.Less(m) {
-				c.replyError("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id")
+				c.replyError(errXSetIDMaxDel)
 				return
 			}
 			maxDel = m
@@ -676,11 +660,11 @@ func xsetidCommand(c *Ctx) {
 	if s.Len() > 0 {
 		last, _ := s.Last()
 		if id.Less(last) {
-			c.replyError("ERR The ID specified in XSETID is smaller than the target stream top item")
+			c.replyError(errXSetIDTop)
 			return
 		}
 		if entriesAdded != -1 && s.Len() > entriesAdded {
-			c.replyError("ERR The entries_added specified in XSETID is smaller than the target stream length")
+			c.replyError(errXSetIDLen)
 			return
 		}
 	}

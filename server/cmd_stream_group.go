@@ -51,7 +51,7 @@ var (
 
 // noGroupError is the -NOGROUP reply of XPENDING, XCLAIM and XAUTOCLAIM.
 func noGroupError(key, group []byte) string {
-	return "NOGROUP No such key '" + string(cstr(key)) + "' or consumer group '" + string(cstr(group)) + "'"
+	return errNoKeyOrGroup(string(cstr(key)), string(cstr(group)))
 }
 
 // preventPropagation keeps a command that propagated its effects (or
@@ -125,7 +125,7 @@ func xgroupCommand(c *Ctx) {
 						return
 					}
 					if n < 0 && n != -1 {
-						c.replyError("ERR value for ENTRIESREAD must be positive or -1")
+						c.replyError(errEntriesRead)
 						return
 					}
 					entriesRead = n
@@ -143,13 +143,12 @@ func xgroupCommand(c *Ctx) {
 		}
 		if !mkstream {
 			if s == nil {
-				c.replyError("ERR The XGROUP subcommand requires the key to exist. " +
-					"Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.")
+				c.replyError(errXGroupNoKey)
 				return
 			}
 			g = s.Group(argv[3])
 			if g == nil && (isOpt(opt, "setid") || isOpt(opt, "createconsumer") || isOpt(opt, "delconsumer")) {
-				c.replyError("NOGROUP No such consumer group '" + string(cstr(argv[3])) + "' for key name '" + string(cstr(argv[2])) + "'")
+				c.replyError(errNoSuchGroup(string(cstr(argv[3])), string(cstr(argv[2]))))
 				return
 			}
 		} else if s != nil {
@@ -180,7 +179,7 @@ func xgroupCommand(c *Ctx) {
 			c.db.AddStream(key, s, c.now)
 		}
 		if g != nil {
-			c.replyError("BUSYGROUP Consumer Group name already exists")
+			c.replyError(errBusyGroup)
 			return
 		}
 		s.CreateGroup(string(argv[3]), id, entriesRead)
@@ -206,7 +205,7 @@ func xgroupCommand(c *Ctx) {
 				return
 			}
 			if n < 0 && n != -1 {
-				c.replyError("ERR value for ENTRIESREAD must be positive or -1")
+				c.replyError(errEntriesRead)
 				return
 			}
 			entriesRead = n
@@ -336,7 +335,7 @@ func xpendingCommand(c *Ctx) {
 		g = s.Group(argv[2])
 	}
 	if g == nil {
-		c.replyError("NOGROUP No such key '" + string(cstr(argv[1])) + "' or consumer group '" + string(cstr(argv[2])) + "'")
+		c.replyError(errNoKeyOrGroup(string(cstr(argv[1])), string(cstr(argv[2]))))
 		return
 	}
 	if justInfo {
@@ -419,7 +418,7 @@ func xclaimCommand(c *Ctx) {
 		c.replyError(noGroupError(key, group))
 		return
 	}
-	minIdle, ok := c.intArgMsg(argv[4], "ERR Invalid min-idle-time argument for XCLAIM")
+	minIdle, ok := c.intArgMsg(argv[4], errXClaimMinIdle)
 	if !ok {
 		return
 	}
@@ -444,21 +443,21 @@ func xclaimCommand(c *Ctx) {
 			justID = true
 		case isOpt(opt, "idle") && more > 0:
 			j++
-			n, ok := c.intArgMsg(argv[j], "ERR Invalid IDLE option argument for XCLAIM")
+			n, ok := c.intArgMsg(argv[j], errXClaimIdle)
 			if !ok {
 				return
 			}
 			delivery = c.now - n
 		case isOpt(opt, "time") && more > 0:
 			j++
-			n, ok := c.intArgMsg(argv[j], "ERR Invalid TIME option argument for XCLAIM")
+			n, ok := c.intArgMsg(argv[j], errXClaimTime)
 			if !ok {
 				return
 			}
 			delivery = n
 		case isOpt(opt, "retrycount") && more > 0:
 			j++
-			n, ok := c.intArgMsg(argv[j], "ERR Invalid RETRYCOUNT option argument for XCLAIM")
+			n, ok := c.intArgMsg(argv[j], errXClaimRetry)
 			if !ok {
 				return
 			}
@@ -471,7 +470,7 @@ func xclaimCommand(c *Ctx) {
 			}
 			lastID = id
 		default:
-			c.replyError("ERR Unrecognized XCLAIM option '" + string(cstr(opt)) + "'")
+			c.replyError(errXClaimOption(string(cstr(opt))))
 			return
 		}
 	}
@@ -546,7 +545,7 @@ func xclaimCommand(c *Ctx) {
 func xautoclaimCommand(c *Ctx) {
 	argv := c.argv
 	key, group := argv[1], argv[2]
-	minIdle, ok := c.intArgMsg(argv[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM")
+	minIdle, ok := c.intArgMsg(argv[4], errXAutoclaimMinIdle)
 	if !ok {
 		return
 	}
@@ -561,7 +560,7 @@ func xautoclaimCommand(c *Ctx) {
 		more := len(argv) - 1 - j
 		switch {
 		case isOpt(argv[j], "count") && more > 0:
-			n, ok := c.rangeArg(argv[j+1], 1, (1<<63-1)/16, "ERR COUNT must be > 0")
+			n, ok := c.rangeArg(argv[j+1], 1, (1<<63-1)/16, errGeoCount)
 			if !ok {
 				return
 			}
@@ -685,7 +684,7 @@ func xinfoCommand(c *Ctx) {
 	case isOpt(argv[1], "consumers") && len(argv) == 4:
 		g := s.Group(argv[3])
 		if g == nil {
-			c.replyError("NOGROUP No such consumer group '" + string(cstr(argv[3])) + "' for key name '" + string(cstr(key)) + "'")
+			c.replyError(errNoSuchGroup(string(cstr(argv[3])), string(cstr(key))))
 			return
 		}
 		names := g.ConsumerNames()

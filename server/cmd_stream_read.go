@@ -64,21 +64,20 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 				if xreadgroup {
 					sym, name = ">", "XREADGROUP"
 				}
-				c.replyError("ERR Unbalanced " + name + " list of streams: for each stream key an ID or '" +
-					sym + "' must be specified.")
+				c.replyError(errXReadUnbalanced(name, sym))
 				return
 			}
 			i = len(argv)
 		case isOpt(o, "group") && more >= 2:
 			if !xreadgroup {
-				c.replyError("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+				c.replyError(errXReadGroupOpt)
 				return
 			}
 			group, consumer = argv[i+1], argv[i+2]
 			i += 2
 		case isOpt(o, "noack"):
 			if !xreadgroup {
-				c.replyError("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+				c.replyError(errXReadNoackOpt)
 				return
 			}
 			noack = true
@@ -92,7 +91,7 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 		return
 	}
 	if xreadgroup && group == nil {
-		c.replyError("ERR Missing GROUP option for XREADGROUP")
+		c.replyError(errXReadGroupMissing)
 		return
 	}
 	n := (len(argv) - streamsArg) / 2
@@ -126,8 +125,7 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 				g = s.Group(group)
 			}
 			if g == nil {
-				c.replyError("NOGROUP No such key '" + string(cstr(key)) + "' or consumer group '" +
-					string(cstr(group)) + "' in XREADGROUP with GROUP option")
+				c.replyError(errNoKeyOrGroup(string(cstr(key)), string(cstr(group))) + errXReadGroupSuffix)
 				return
 			}
 			groups[i] = g
@@ -135,9 +133,7 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 		switch string(arg) {
 		case "$":
 			if xreadgroup {
-				c.replyError("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the " +
-					"history of this consumer by specifying a proper ID, or use the > ID to get new messages. " +
-					"The $ ID would just return an empty result set.")
+				c.replyError(errXReadGroupDollar)
 				return
 			}
 			if s != nil {
@@ -146,7 +142,7 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 			continue
 		case ">":
 			if !xreadgroup {
-				c.replyError("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+				c.replyError(errXReadGreater)
 				return
 			}
 			ids[i] = maxID
@@ -337,7 +333,7 @@ func (s *Server) serveStreamClient(cl *Client, key []byte, st *store.Stream) {
 	x := &cl.Ctx
 	mark := len(cl.out)
 	if w.group != nil && st == nil {
-		x.replyError("UNBLOCKED the stream key no longer exists")
+		x.replyError(errStreamKeyGone)
 		s.slowlogUnblocked(cl, true) // statistics and slow log: slowlog.go
 		s.unblocked(cl, mark)
 		return
@@ -349,7 +345,7 @@ func (s *Server) serveStreamClient(cl *Client, key []byte, st *store.Stream) {
 	gt := w.ids[idx]
 	if w.group != nil {
 		if g = st.Group(w.group); g == nil {
-			x.replyError("NOGROUP the consumer group this client was blocked on no longer exists")
+			x.replyError(errStreamGroupGone)
 			if b.cmd != nil {
 				b.cmd.failed++
 			}

@@ -590,3 +590,65 @@ func errGeoByOne(cmd string) string {
 
 // errBgsaveChildActive refuses BGSAVE while an AOF rewrite runs.
 const errBgsaveChildActive = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+
+// Stream error replies.
+const (
+	errStreamID         = "ERR Invalid stream ID specified as stream command argument"
+	errXAddTopItem      = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+	errXAddZero         = "ERR The ID specified in XADD must be greater than 0-0"
+	errXAddExhausted    = "ERR The stream has exhausted the last possible ID, unable to add more items"
+	errStreamStartID    = "ERR invalid start ID for the interval"
+	errStreamEndID      = "ERR invalid end ID for the interval"
+	errTrimBoth         = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	errTrimMaxlenNeg    = "ERR The MAXLEN argument must be >= 0."
+	errTrimLimitNeg     = "ERR The LIMIT argument must be >= 0."
+	errTrimLimitNoTrim  = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	errTrimLimitNoApprx = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	errXTrimNoStrategy  = "ERR syntax error, XTRIM must be called with a trimming strategy"
+)
+
+// Stream errors (cmd_stream*.go).
+const (
+	errXAddArity          = "ERR wrong number of arguments for 'xadd' command"
+	errXSetIDEntriesAdded = "ERR entries_added must be positive"
+	errXSetIDMaxDel       = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+	errXSetIDTop          = "ERR The ID specified in XSETID is smaller than the target stream top item"
+	errXSetIDLen          = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+	errEntriesRead        = "ERR value for ENTRIESREAD must be positive or -1"
+	errXGroupNoKey        = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+	errBusyGroup          = "BUSYGROUP Consumer Group name already exists"
+	errXClaimMinIdle      = "ERR Invalid min-idle-time argument for XCLAIM"
+	errXClaimIdle         = "ERR Invalid IDLE option argument for XCLAIM"
+	errXClaimTime         = "ERR Invalid TIME option argument for XCLAIM"
+	errXClaimRetry        = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+	errXAutoclaimMinIdle  = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+	errXReadGroupDollar   = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+	errXReadGreater       = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+	errStreamKeyGone      = "UNBLOCKED the stream key no longer exists"
+	errStreamGroupGone    = "NOGROUP the consumer group this client was blocked on no longer exists"
+	errXReadGroupOpt      = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+	errXReadNoackOpt      = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+	errXReadGroupMissing  = "ERR Missing GROUP option for XREADGROUP"
+)
+
+// errNoSuchGroup is the -NOGROUP error for a group missing from a key.
+func errNoSuchGroup(group, key string) string {
+	return "NOGROUP No such consumer group '" + group + "' for key name '" + key + "'"
+}
+
+// errNoKeyOrGroup is the -NOGROUP error when the key or the group is
+// missing; XREADGROUP appends errXReadGroupSuffix.
+func errNoKeyOrGroup(key, group string) string {
+	return "NOGROUP No such key '" + key + "' or consumer group '" + group + "'"
+}
+
+const errXReadGroupSuffix = " in XREADGROUP with GROUP option"
+
+// errXClaimOption is XCLAIM's error for an unknown option.
+func errXClaimOption(opt string) string { return "ERR Unrecognized XCLAIM option '" + opt + "'" }
+
+// errXReadUnbalanced is XREAD's and XREADGROUP's error for a STREAMS list
+// without an ID for every key; sym is the special ID ($ or >).
+func errXReadUnbalanced(name, sym string) string {
+	return "ERR Unbalanced " + name + " list of streams: for each stream key an ID or '" + sym + "' must be specified."
+}
