@@ -501,7 +501,11 @@ func (s *Server) aofShutdown() {
 	if a.f == nil {
 		return
 	}
-	s.aofAbortRewrite()
+	if a.rw.active != nil {
+		s.logf(levelWarning, "There is a child rewriting the AOF. Killing it!")
+		s.logf(levelNotice, "Killing running AOF rewrite child: %d", os.Getpid())
+		s.aofAbortRewriteQuiet()
+	}
 	if a.on {
 		s.aofFlush(true)
 		s.logf(levelNotice, "Calling fsync() on the AOF file.")

@@ -348,6 +348,26 @@ func (s *Server) aofAbortRewrite() {
 	s.aofRewriteWritten(r, errSaveAborted)
 }
 
+// aofAbortRewriteQuiet stops the rewrite in progress without logging its
+// end (SHUTDOWN: Redis does not wait for the killed child).
+func (s *Server) aofAbortRewriteQuiet() {
+	r := s.aof.rw.active
+	if r == nil {
+		return
+	}
+	s.aof.rw.active = nil
+	r.snap.Close()
+	r.walked = true
+	r.pipe.close(true)
+	if r.timer != 0 {
+		s.loop.CancelTimer(r.timer)
+	}
+	os.Remove(r.tmp)
+	if r.tempIncr != "" {
+		os.Remove(s.aof.path(r.tempIncr))
+	}
+}
+
 // aofRewriteCron starts a scheduled rewrite, or an automatic one when the
 // AOF has grown by auto-aof-rewrite-percentage since the last rewrite and
 // is at least auto-aof-rewrite-min-size, as Redis's serverCron.
