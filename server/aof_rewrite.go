@@ -165,7 +165,12 @@ func (s *Server) aofOpenNewIncr(r *aofRewrite) error {
 		a.man = next
 	}
 	if old := a.f; old != nil {
-		go old.Close() // after a running fsync, off the loop
+		// What it holds is made durable, then it is closed, off the
+		// loop (Redis's aof_background_fsync_and_close).
+		go func() {
+			fdatasync(old)
+			old.Close()
+		}()
 	}
 	a.f = f
 	a.feed.db = -1 // the new file begins with a SELECT
@@ -325,7 +330,6 @@ func (s *Server) aofInstallRewrite(r *aofRewrite) error {
 	}
 	if r.tempIncr != "" {
 		a.on, a.waitRewrite = true, false
-		s.logf(levelNotice, "AOF rewrite: the first rewrite is done, the AOF is on")
 	}
 	if fi, err := os.Stat(a.path(base)); err == nil {
 		a.baseSize = fi.Size()
