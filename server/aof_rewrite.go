@@ -437,6 +437,7 @@ func (s *Server) applyAppendonly() error {
 			s.aofAbortRewrite()
 		}
 		a.on, a.waitRewrite = false, false
+		a.rw.scheduled = false
 		a.feed.buf = a.feed.buf[:0]
 		a.writeErr = nil
 		return nil
