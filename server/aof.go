@@ -481,7 +481,7 @@ func (s *Server) aofDeniesWrites() bool { return s.aof.writeErr != nil && s.aof.
 
 // aofMisconf is the error of a write refused by aofDeniesWrites.
 func (s *Server) aofMisconf() string {
-	return "MISCONF Errors writing to the AOF file: " + strerror(s.aof.writeErr)
+	return errAOFMisconf(strerror(s.aof.writeErr))
 }
 
 // aofCron retries a failed write, and a postponed one, as Redis's

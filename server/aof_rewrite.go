@@ -404,13 +404,13 @@ func bgrewriteaofCommand(c *Ctx) {
 	s := c.srv
 	switch {
 	case s.aof.rw.active != nil:
-		c.replyError("ERR Background append only file rewriting already in progress")
+		c.replyError(errAOFRewriteRunning)
 	case s.save.bg != nil || c.denyBlocking:
 		s.aof.rw.scheduled = true
 		c.replyStatus("Background append only file rewriting scheduled")
 	default:
 		if err := s.startAOFRewrite(); err != nil {
-			c.replyError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
+			c.replyError(errAOFRewriteFailed)
 			return
 		}
 		c.replyStatus("Background append only file rewriting started")
