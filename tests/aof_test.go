@@ -679,3 +679,33 @@ func TestAOFAutoRewrite(t *testing.T) {
 		t.Fatalf("GET n %q after reloading the rewritten AOF", r)
 	}
 }
+
+// TestAOFWinsOverRDB: with appendonly yes the AOF is loaded and the RDB
+// file ignored, even when no AOF exists yet (Redis's rule).
+func TestAOFWinsOverRDB(t *testing.T) {
+	dir := t.TempDir()
+	c := kvdInDir(t, dir, nil)
+	c.do("SET", "r", "1")
+	if r := c.do("SAVE"); r != "+OK\r\n" {
+		t.Fatalf("SAVE %q", r)
+	}
+	a := kvdInDir(t, dir, aofOn(t))
+	if r := a.do("EXISTS", "r"); r != ":0\r\n" {
+		t.Fatalf("the RDB was loaded with appendonly yes: EXISTS r %q", r)
+	}
+	a.do("SET", "a", "1")
+	aofWritten(t, a)
+	cp := copyAOFDir(t, dir)
+	b, err := os.ReadFile(filepath.Join(dir, "dump.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(cp, "dump.rdb"), b, 0o644)
+	k := kvdInDir(t, cp, aofOn(t))
+	if r := k.do("MGET", "a", "r"); r != "*2\r\n$1\r\n1\r\n$-1\r\n" {
+		t.Fatalf("MGET a r %q: want the AOF's a and no r", r)
+	}
+	if r := kvdInDir(t, cp, nil).do("MGET", "a", "r"); r != "*2\r\n$-1\r\n$1\r\n1\r\n" {
+		t.Fatalf("appendonly no: MGET a r %q: want the RDB's r", r)
+	}
+}
