@@ -384,7 +384,7 @@ func TestAOFLoadErrors(t *testing.T) {
 		{"unknown command", append(bytes.Clone(good), "*1\r\n$6\r\nNOSUCH\r\n"...), nil, true, []string{
 			"Unknown command 'NOSUCH' reading the append only file appendonly.aof.1.incr.aof",
 		}},
-		{"timestamps", append([]byte("#TS:1700000000\r\n"), good...), nil, false, []string{"DB loaded from append only file"}},
+		{"timestamps", append([]byte("#TS:1700000000\r\n"), good...), nil, false, []string{"Opening AOF incr file appendonly.aof.1.incr.aof on server start"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyAOFDir(t, src)
