@@ -495,7 +495,7 @@ func (s *Server) aofDeniesWrites() bool { return s.aof.writeErr != nil && s.aof.
 
 // aofMisconf is the error of a write refused by aofDeniesWrites.
 func (s *Server) aofMisconf() string {
-	return "MISCONF Errors writing to the AOF file: " + strerror(s.aof.writeErr)
+	return errAOFMisconf(strerror(s.aof.writeErr))
 }
 
 // aofCron retries a failed write, and a postponed one, as Redis's
@@ -515,7 +515,11 @@ func (s *Server) aofShutdown() {
 	if a.f == nil {
 		return
 	}
-	s.aofAbortRewrite()
+	if a.rw.active != nil {
+		s.logf(levelWarning, "There is a child rewriting the AOF. Killing it!")
+		s.logf(levelNotice, "Killing running AOF rewrite child: %d", os.Getpid())
+		s.aofAbortRewriteQuiet()
+	}
 	if a.on {
 		s.aofFlush(true)
 		s.logf(levelNotice, "Calling fsync() on the AOF file.")

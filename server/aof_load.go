@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -182,25 +180,14 @@ func (s *Server) loadAOFFile(name string, last bool) aofLoadResult {
 }
 
 // loadAOFPreamble loads the RDB at the start of f and returns where it
-// ends.
+// ends (the decoder reads ahead: the end is its offset, see loadRDB).
 func (s *Server) loadAOFPreamble(f *os.File, size int64) (int64, error) {
-	cr := &countingReader{r: f}
-	t0 := time.Now()
-	if err := s.loadRDB(cr, size, s.nowMs(), false); err != nil {
+	if err := s.loadRDB(f, size, s.nowMs(), false); err != nil {
 		return 0, err
 	}
-	_ = t0
 	s.logf(levelNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", s.rdb.lastLoadLoaded, s.rdb.lastLoadExpire)
 	return s.rdb.lastLoadEnd, nil
 }
-
-// countingReader is an io.Reader (the RDB decoder buffers ahead: where
-// the RDB ends comes from the decoder's offset, see loadRDB).
-type countingReader struct {
-	r io.Reader
-}
-
-func (c *countingReader) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // aofReplayResult is how the replay of a file's commands ended.
 type aofReplayResult int
@@ -350,13 +337,4 @@ func atoiPrefix(b []byte) int64 {
 		return -n
 	}
 	return n
-}
-
-// aofLoadSummary is used by tests: the keys of every database.
-func (s *Server) aofLoadSummary() string {
-	var b strings.Builder
-	for i, db := range s.dbs {
-		b.WriteString(strconv.Itoa(i) + ":" + strconv.Itoa(db.Len()) + " ")
-	}
-	return fmt.Sprint(b.String())
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -382,6 +383,9 @@ func writeAOFManifest(dir, name string, m *aofManifest) error {
 
 // syncDir fsyncs a directory, so that a rename in it is durable.
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be fsynced there; renames are durable
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("Fail to fsync AOF directory %s: %s", dir, strerror(unwrapPathError(err)))

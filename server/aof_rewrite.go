@@ -165,7 +165,12 @@ func (s *Server) aofOpenNewIncr(r *aofRewrite) error {
 		a.man = next
 	}
 	if old := a.f; old != nil {
-		go old.Close() // after a running fsync, off the loop
+		// What it holds is made durable, then it is closed, off the
+		// loop (Redis's aof_background_fsync_and_close).
+		go func() {
+			fdatasync(old)
+			old.Close()
+		}()
 	}
 	a.f = f
 	a.feed.db = -1 // the new file begins with a SELECT
@@ -325,7 +330,6 @@ func (s *Server) aofInstallRewrite(r *aofRewrite) error {
 	}
 	if r.tempIncr != "" {
 		a.on, a.waitRewrite = true, false
-		s.logf(levelNotice, "AOF rewrite: the first rewrite is done, the AOF is on")
 	}
 	if fi, err := os.Stat(a.path(base)); err == nil {
 		a.baseSize = fi.Size()
@@ -346,6 +350,26 @@ func (s *Server) aofAbortRewrite() {
 	r.walked = true
 	r.pipe.close(true)
 	s.aofRewriteWritten(r, errSaveAborted)
+}
+
+// aofAbortRewriteQuiet stops the rewrite in progress without logging its
+// end (SHUTDOWN: Redis does not wait for the killed child).
+func (s *Server) aofAbortRewriteQuiet() {
+	r := s.aof.rw.active
+	if r == nil {
+		return
+	}
+	s.aof.rw.active = nil
+	r.snap.Close()
+	r.walked = true
+	r.pipe.close(true)
+	if r.timer != 0 {
+		s.loop.CancelTimer(r.timer)
+	}
+	os.Remove(r.tmp)
+	if r.tempIncr != "" {
+		os.Remove(s.aof.path(r.tempIncr))
+	}
 }
 
 // aofRewriteCron starts a scheduled rewrite, or an automatic one when the
@@ -380,13 +404,13 @@ func bgrewriteaofCommand(c *Ctx) {
 	s := c.srv
 	switch {
 	case s.aof.rw.active != nil:
-		c.replyError("ERR Background append only file rewriting already in progress")
+		c.replyError(errAOFRewriteRunning)
 	case s.save.bg != nil || c.denyBlocking:
 		s.aof.rw.scheduled = true
 		c.replyStatus("Background append only file rewriting scheduled")
 	default:
 		if err := s.startAOFRewrite(); err != nil {
-			c.replyError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
+			c.replyError(errAOFRewriteFailed)
 			return
 		}
 		c.replyStatus("Background append only file rewriting started")
@@ -413,6 +437,7 @@ func (s *Server) applyAppendonly() error {
 			s.aofAbortRewrite()
 		}
 		a.on, a.waitRewrite = false, false
+		a.rw.scheduled = false
 		a.feed.buf = a.feed.buf[:0]
 		a.writeErr = nil
 		return nil

@@ -471,7 +471,15 @@ const (
 	errReloadFailed  = "ERR Error trying to load the RDB dump, check server logs."
 	errSaveFailed    = "ERR"
 	errSaveRunning   = "ERR Background save already in progress"
+	// The append-only file (aof.go, aof_rewrite.go).
+	errAOFRewriteRunning = "ERR Background append only file rewriting already in progress"
+	errAOFRewriteFailed  = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information."
+	errBgsaveAOFActive   = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
 )
+
+// errAOFMisconf is the error of a write refused because the AOF cannot be
+// written: reason is the system error (strerror).
+func errAOFMisconf(reason string) string { return "MISCONF Errors writing to the AOF file: " + reason }
 
 // errMonitorDenyBlocking is MONITOR's reply where the client may not block (inside MULTI).
 const errMonitorDenyBlocking = "ERR MONITOR isn't allowed for DENY BLOCKING client"
@@ -587,9 +595,6 @@ func errGeoFromOne(cmd string) string {
 func errGeoByOne(cmd string) string {
 	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + cmd
 }
-
-// errBgsaveChildActive refuses BGSAVE while an AOF rewrite runs.
-const errBgsaveChildActive = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
 
 // Stream error replies.
 const (

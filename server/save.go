@@ -564,7 +564,7 @@ func bgsaveCommand(c *Ctx) {
 			c.replyStatus("Background saving scheduled")
 			return
 		}
-		c.replyError(errBgsaveChildActive)
+		c.replyError(errBgsaveAOFActive)
 	case c.denyBlocking:
 		// Inside MULTI (Redis's in_exec): the cron starts it.
 		s.save.scheduled = true

@@ -100,6 +100,17 @@ func copyAOFDir(t *testing.T, src string) string {
 	return dst
 }
 
+// aofWritten waits until c's AOF buffer is written and no fsync runs: with
+// appendfsync everysec a write waits while an fsync runs (Redis's rule),
+// its reply going out meanwhile, so an acknowledged write may not be in
+// the file yet.
+func aofWritten(t testing.TB, c *conn) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "the AOF buffer to be written", func() bool {
+		return persistField(t, c, "aof_buffer_length") == "0" && persistField(t, c, "aof_pending_bio_fsync") == "0"
+	})
+}
+
 // checkAOF runs redis-check-aof on dir's manifest.
 func checkAOF(t *testing.T, dir string) {
 	t.Helper()
@@ -183,7 +194,7 @@ func TestAOFKvdToRedis(t *testing.T) {
 			if man != wantMan {
 				t.Fatalf("manifest %q, want %q (files %q)", man, wantMan, files)
 			}
-			// Replies go out after the write: the files hold every command.
+			aofWritten(t, kc)
 			cp := copyAOFDir(t, dir)
 			checkAOF(t, cp)
 			if tc.name == "always with timestamps" {
@@ -217,6 +228,7 @@ func TestAOFKvdToRedis(t *testing.T) {
 			if man != wantMan || strings.Join(files, " ") != strings.Join(wantFiles, " ") {
 				t.Fatalf("after the rewrite: manifest %q files %q, want %q %q", man, files, wantMan, wantFiles)
 			}
+			aofWritten(t, kc)
 			cp = copyAOFDir(t, dir)
 			checkAOF(t, cp)
 			compareData(t, kc, redisAOFInDir(t, cp, args...), false)
@@ -252,9 +264,7 @@ func TestAOFRedisToKvd(t *testing.T) {
 				return persistField(t, rc, "aof_rewrite_in_progress") == "0" && persistField(t, rc, "aof_rewrites") == "1"
 			})
 			aofWorkload(t, rc, 8, 300)
-			waitFor(t, 10*time.Second, "redis's fsync", func() bool {
-				return persistField(t, rc, "aof_buffer_length") == "0"
-			})
+			aofWritten(t, rc)
 			cp := copyAOFDir(t, dir)
 			kc := kvdInDir(t, cp, aofOn(t, tc.extra...))
 			compareData(t, rc, kc, false)
@@ -339,6 +349,7 @@ func TestAOFLoadErrors(t *testing.T) {
 	kc.do("EXEC")
 	kc.do("SELECT", "3")
 	kc.do("SET", "c", "3")
+	aofWritten(t, kc)
 	incr := func(dir string) string { return filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof") }
 	good, err := os.ReadFile(incr(src))
 	if err != nil {
@@ -373,7 +384,7 @@ func TestAOFLoadErrors(t *testing.T) {
 		{"unknown command", append(bytes.Clone(good), "*1\r\n$6\r\nNOSUCH\r\n"...), nil, true, []string{
 			"Unknown command 'NOSUCH' reading the append only file appendonly.aof.1.incr.aof",
 		}},
-		{"timestamps", append([]byte("#TS:1700000000\r\n"), good...), nil, false, []string{"DB loaded from append only file"}},
+		{"timestamps", append([]byte("#TS:1700000000\r\n"), good...), nil, false, []string{"Opening AOF incr file appendonly.aof.1.incr.aof on server start"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyAOFDir(t, src)
@@ -413,6 +424,7 @@ func TestAOFTruncatedFileFixed(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		kc.do("RPUSH", "l", strconv.Itoa(i))
 	}
+	aofWritten(t, kc)
 	dir := copyAOFDir(t, src)
 	p := filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")
 	b, _ := os.ReadFile(p)
@@ -422,6 +434,7 @@ func TestAOFTruncatedFileFixed(t *testing.T) {
 		t.Fatalf("LLEN %q, want 9", r)
 	}
 	k2.do("RPUSH", "l", "x")
+	aofWritten(t, k2)
 	k3 := kvdInDir(t, copyAOFDir(t, dir), aofOn(t))
 	if r := k3.do("LRANGE", "l", "-2", "-1"); r != "*2\r\n$1\r\n8\r\n$1\r\nx\r\n" {
 		t.Fatalf("LRANGE %q", r)
@@ -497,6 +510,7 @@ func TestDiffAOFCommands(t *testing.T) {
 	if strings.Join(kf, " ") != strings.Join(rf, " ") || km != rm {
 		t.Errorf("files:\n kvd %q %q\nredis %q %q", kf, km, rf, rm)
 	}
+	aofWritten(t, kc)
 	compareData(t, rc, kvdInDir(t, copyAOFDir(t, kdir), aofOn(t)), false)
 	compareData(t, rc, redisAOFInDir(t, copyAOFDir(t, kdir), "--appendonly", "yes"), false)
 	same("CONFIG", "SET", "appendonly", "no")
@@ -566,6 +580,7 @@ func TestDiffAOFDiskFull(t *testing.T) {
 			t.Fatalf("aof_last_write_status %s after the rewrite", v)
 		}
 	}
+	aofWritten(t, kc)
 	compareData(t, rc, kvdInDir(t, copyAOFDir(t, kdir), aofOn(t)), false)
 }
 
@@ -658,8 +673,39 @@ func TestAOFAutoRewrite(t *testing.T) {
 	if n, _ := strconv.Atoi(base); n == 0 || n > 4096 {
 		t.Fatalf("aof_base_size %s after the rewrite", base)
 	}
+	aofWritten(t, kc)
 	k2 := kvdInDir(t, copyAOFDir(t, dir), aofOn(t))
 	if r := k2.do("GET", "n"); r != "$3\r\n201\r\n" {
 		t.Fatalf("GET n %q after reloading the rewritten AOF", r)
+	}
+}
+
+// TestAOFWinsOverRDB: with appendonly yes the AOF is loaded and the RDB
+// file ignored, even when no AOF exists yet (Redis's rule).
+func TestAOFWinsOverRDB(t *testing.T) {
+	dir := t.TempDir()
+	c := kvdInDir(t, dir, nil)
+	c.do("SET", "r", "1")
+	if r := c.do("SAVE"); r != "+OK\r\n" {
+		t.Fatalf("SAVE %q", r)
+	}
+	a := kvdInDir(t, dir, aofOn(t))
+	if r := a.do("EXISTS", "r"); r != ":0\r\n" {
+		t.Fatalf("the RDB was loaded with appendonly yes: EXISTS r %q", r)
+	}
+	a.do("SET", "a", "1")
+	aofWritten(t, a)
+	cp := copyAOFDir(t, dir)
+	b, err := os.ReadFile(filepath.Join(dir, "dump.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(cp, "dump.rdb"), b, 0o644)
+	k := kvdInDir(t, cp, aofOn(t))
+	if r := k.do("MGET", "a", "r"); r != "*2\r\n$1\r\n1\r\n$-1\r\n" {
+		t.Fatalf("MGET a r %q: want the AOF's a and no r", r)
+	}
+	if r := kvdInDir(t, cp, nil).do("MGET", "a", "r"); r != "*2\r\n$-1\r\n$1\r\n1\r\n" {
+		t.Fatalf("appendonly no: MGET a r %q: want the RDB's r", r)
 	}
 }
