@@ -1,6 +1,9 @@
 package server
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // CmdFlag is a command flag, as COMMAND INFO reports it.
 type CmdFlag uint32
@@ -122,20 +125,45 @@ func (t *commandTable) rename(renames [][2]string) {
 	}
 }
 
-func newCommandTable() *commandTable {
-	t := &commandTable{byName: make(map[string]*cmdState)}
+// cmdTemplates are the table entries every server's command table starts
+// from, computed once per process: the command definitions and Redis's
+// metadata they are derived from never change, and deriving them (flag
+// names parsed, ACL ids looked up) was most of a server's start-up. A
+// container's subcommands follow it.
+var cmdTemplates = sync.OnceValue(func() []cmdState {
+	var tpl []cmdState
 	for _, family := range allCommands() {
 		for _, cmd := range family {
-			st := newCmdState(cmd, cmd.Name, nil)
-			if len(cmd.Subcommands) > 0 {
-				st.sub = make(map[string]*cmdState, len(cmd.Subcommands))
-				for _, sc := range cmd.Subcommands {
-					st.sub[sc.Name] = newCmdState(sc, cmd.Name+"|"+sc.Name, st)
-				}
+			tpl = append(tpl, *newCmdState(cmd, cmd.Name, nil))
+			for _, sc := range cmd.Subcommands {
+				tpl = append(tpl, *newCmdState(sc, cmd.Name+"|"+sc.Name, nil))
 			}
-			t.byName[cmd.Name] = st
-			t.all = append(t.all, st)
 		}
+	}
+	return tpl
+})
+
+// newCommandTable makes a server's command table, with statistics of its
+// own, from the templates: one allocation for every entry.
+func newCommandTable() *commandTable {
+	tpl := cmdTemplates()
+	states := make([]cmdState, len(tpl))
+	copy(states, tpl)
+	t := &commandTable{byName: make(map[string]*cmdState, len(tpl))}
+	for i := 0; i < len(states); {
+		st := &states[i]
+		i++
+		if n := len(st.Subcommands); n > 0 {
+			st.sub = make(map[string]*cmdState, n)
+			for _, sc := range st.Subcommands {
+				sub := &states[i]
+				i++
+				sub.parent = st
+				st.sub[sc.Name] = sub
+			}
+		}
+		t.byName[st.Name] = st
+		t.all = append(t.all, st)
 	}
 	return t
 }
