@@ -292,28 +292,7 @@ func (s *Server) aofAux(now int64) []rdb.Aux {
 }
 
 // writeAOFBaseRDB writes every database as an RDB base.
-func (s *Server) writeAOFBaseRDB(f *os.File) error {
-	enc := rdb.NewEncoder(f, rdbOptionsOf(&s.cfg))
-	now := s.nowMs()
-	if err := enc.WriteHeader(s.aofAux(now)); err != nil {
-		return err
-	}
-	s.writeRDBFunctions(enc)
-	rw := newRDBWriter(enc, &s.cfg)
-	for i, db := range s.dbs {
-		if db.Len() == 0 {
-			continue
-		}
-		enc.SelectDB(i, uint64(db.Len()), uint64(db.ExpiresLen()))
-		db.Ascend(now, func(x store.Entry) bool {
-			return rw.writeRDBEntry(x) == nil
-		})
-		if err := enc.Err(); err != nil {
-			return err
-		}
-	}
-	return enc.Finish()
-}
+func (s *Server) writeAOFBaseRDB(f *os.File) error { return s.writeRDBWithAux(f, s.aofAux) }
 
 // writeAOFBaseCommands writes every database as commands (an AOF base
 // with aof-use-rdb-preamble no).

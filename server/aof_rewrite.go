@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"time"
 
@@ -582,13 +581,7 @@ func (s *Server) writeAOFFunctions(w *aofCmdWriter) {
 	if s.scripts == nil || s.scripts.fns == nil {
 		return
 	}
-	libs := s.scripts.fns.libs
-	names := make([]string, 0, len(libs))
-	for n := range libs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		w.cmd(bFUNC, bLOAD, []byte(libs[n].code))
+	for _, code := range s.scripts.fns.codesByName() {
+		w.cmd(bFUNC, bLOAD, []byte(code))
 	}
 }

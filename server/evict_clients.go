@@ -22,18 +22,28 @@ func (c *Client) clientMemory() int64 {
 	return m
 }
 
+// minClientsLimit is the least maxmemory-clients Redis enforces (128 KB),
+// so that a tiny setting cannot cut every client off the server.
+const minClientsLimit = 128 << 10
+
 // clientsLimit is maxmemory-clients in bytes (a percentage is of
 // maxmemory), 0 when off.
 func (s *Server) clientsLimit() int64 {
 	v := s.cfg.other["maxmemory-clients"]
+	var limit int64
 	if p, ok := strings.CutSuffix(v, "%"); ok {
 		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || n <= 0 {
+		if err != nil || n <= 0 || s.evict.maxmemory == 0 {
 			return 0
 		}
-		return s.evict.maxmemory * n / 100
+		limit = s.evict.maxmemory * n / 100
+	} else {
+		limit = s.otherInt("maxmemory-clients", 0)
 	}
-	return s.otherInt("maxmemory-clients", 0)
+	if limit <= 0 {
+		return 0
+	}
+	return max(limit, minClientsLimit)
 }
 
 // evictClients closes the largest evictable clients while their memory

@@ -62,6 +62,21 @@ type functionsState struct {
 	gmeta    *lua.LTable // the metatable of the functions' globals proxy
 }
 
+// codesByName returns the libraries' code in name order, as RDB files and
+// AOF rewrites carry them.
+func (f *functionsState) codesByName() []string {
+	names := make([]string, 0, len(f.libs))
+	for n := range f.libs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	codes := make([]string, len(names))
+	for i, n := range names {
+		codes[i] = f.libs[n].code
+	}
+	return codes
+}
+
 // functions returns the server's functions state, creating it on first use.
 func (e *scriptEngine) functions() *functionsState {
 	if e.fns != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"time"
 
@@ -203,10 +202,15 @@ func (s *Server) rdbAux(now int64) []rdb.Aux {
 }
 
 // writeRDB writes every database to w as an RDB file. It runs on the loop.
-func (s *Server) writeRDB(w io.Writer) error {
+func (s *Server) writeRDB(w io.Writer) error { return s.writeRDBWithAux(w, s.rdbAux) }
+
+// writeRDBWithAux writes every database to w as an RDB file whose header
+// has the AUX fields aux gives for the time (an RDB file's, or an AOF
+// base's). It runs on the loop.
+func (s *Server) writeRDBWithAux(w io.Writer, aux func(now int64) []rdb.Aux) error {
 	enc := rdb.NewEncoder(w, rdbOptionsOf(&s.cfg))
 	now := s.nowMs()
-	if err := enc.WriteHeader(s.rdbAux(now)); err != nil {
+	if err := enc.WriteHeader(aux(now)); err != nil {
 		return err
 	}
 	s.writeRDBFunctions(enc)
@@ -233,15 +237,9 @@ func (s *Server) writeRDBFunctions(enc *rdb.Encoder) {
 	if s.scripts == nil || s.scripts.fns == nil {
 		return
 	}
-	libs := s.scripts.fns.libs
-	names := make([]string, 0, len(libs))
-	for n := range libs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, code := range s.scripts.fns.codesByName() {
 		enc.Byte(rdbOpFunction2)
-		enc.String([]byte(libs[n].code))
+		enc.String([]byte(code))
 	}
 }
 

@@ -16,6 +16,12 @@ func TestEvictClients(t *testing.T) {
 	s := privateServers(t, nil)
 	onBoth(t, s, func(t *testing.T, addr string) {
 		admin := dial(t, addr)
+		// The test's own connection must survive: Redis keeps evicting
+		// while the clients' memory is over the limit, and the NO-EVICT
+		// client's buffer alone is.
+		if got := admin.do("CLIENT", "NO-EVICT", "on"); got != "+OK\r\n" {
+			t.Fatalf("CLIENT NO-EVICT: %q", got)
+		}
 		if got := admin.do("CONFIG", "SET", "maxmemory-clients", "1mb"); got != "+OK\r\n" {
 			t.Fatalf("CONFIG SET: %q", got)
 		}

@@ -25,7 +25,11 @@ func maskLatency(mod, raw string) string {
 		var keep []string
 		for _, l := range strings.Split(raw, "\n") {
 			// Whether the advice about huge pages is given also decides
-			// which closing line the report has: leave those out too.
+			// which closing line the report has: leave those out too,
+			// and the blank lines around them (RESP3's "txt:" with them).
+			if core := strings.TrimPrefix(l, "txt:"); core == "" {
+				continue
+			}
 			if !strings.Contains(l, "anonymous huge pages") && !strings.Contains(l, "I have a few advices") &&
 				!strings.Contains(l, "no latency spike was observed") && !strings.Contains(l, "not able to suggest any easy fix") {
 				keep = append(keep, l)
