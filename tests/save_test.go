@@ -7,6 +7,7 @@ package tests
 // must be Redis's.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -309,31 +310,60 @@ func buildKvdBinary(t *testing.T) string {
 // connections; it returns the address and the process.
 func startKvdBinary(t *testing.T, bin, dir string, args ...string) (string, *exec.Cmd, chan error) {
 	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(bin, append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", dir,
-		"--logfile", filepath.Join(dir, "kvd.log")}, args...)...)
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
+	// A free port may be taken by another server between freePort and
+	// kvd's bind (the suite's modes run at once): the server that answers
+	// must be the process just started (INFO's process_id), else kvd is
+	// started again on another port.
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		cmd := exec.Command(bin, append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", dir,
+			"--logfile", filepath.Join(dir, "kvd.log")}, args...)...)
+		cmd.Dir = dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		pid := strconv.Itoa(cmd.Process.Pid)
+		ours, gone := false, false
+		deadline := time.Now().Add(10 * time.Second)
+		for !ours && !gone && time.Now().Before(deadline) {
+			select {
+			case err := <-exited:
+				exited <- err
+				gone = true
+				continue
+			default:
+			}
+			if nc, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+				nc.SetDeadline(time.Now().Add(5 * time.Second))
+				nc.Write(encode("INFO", "server"))
+				if b, err := readReply(bufio.NewReader(nc)); err == nil && strings.Contains(string(b), "process_id:"+pid+"\r\n") {
+					ours = true
+				}
+				nc.Close()
+			}
+			if !ours {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		if ours {
+			t.Cleanup(func() {
+				cmd.Process.Kill()
+				<-exited
+			})
+			return addr, cmd, exited
+		}
 		cmd.Process.Kill()
 		<-exited
-	})
-	waitFor(t, 10*time.Second, "kvd to start", func() bool {
-		nc, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			nc.Close()
+		if attempt == 4 {
+			t.Fatalf("kvd did not start on a port of its own (last %s)", addr)
 		}
-		return err == nil
-	})
-	return addr, cmd, exited
+	}
 }
 
 // TestSaveKill9DuringBgsave saves a dataset, changes it, starts a slow
