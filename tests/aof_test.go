@@ -107,7 +107,8 @@ func copyAOFDir(t *testing.T, src string) string {
 func aofWritten(t testing.TB, c *conn) {
 	t.Helper()
 	waitFor(t, 20*time.Second, "the AOF buffer to be written", func() bool {
-		return persistField(t, c, "aof_buffer_length") == "0" && persistField(t, c, "aof_pending_bio_fsync") == "0"
+		p := persistSnap(t, c)
+		return p("aof_buffer_length") == "0" && p("aof_pending_bio_fsync") == "0"
 	})
 }
 
@@ -261,7 +262,8 @@ func TestAOFRedisToKvd(t *testing.T) {
 				t.Fatalf("BGREWRITEAOF: %q", r)
 			}
 			waitFor(t, 20*time.Second, "redis's rewrite", func() bool {
-				return persistField(t, rc, "aof_rewrite_in_progress") == "0" && persistField(t, rc, "aof_rewrites") == "1"
+				p := persistSnap(t, rc)
+				return p("aof_rewrite_in_progress") == "0" && p("aof_rewrites") == "1"
 			})
 			aofWorkload(t, rc, 8, 300)
 			aofWritten(t, rc)
@@ -491,7 +493,8 @@ func TestDiffAOFCommands(t *testing.T) {
 	same("CONFIG", "SET", "appendonly", "yes")
 	for _, c := range []*conn{kc, rc} {
 		waitFor(t, 20*time.Second, "the first rewrite", func() bool {
-			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "aof_rewrite_scheduled") == "0"
+			p := persistSnap(t, c)
+			return p("aof_rewrite_in_progress") == "0" && p("aof_rewrite_scheduled") == "0"
 		})
 	}
 	same("CONFIG", "GET", "appendonly")
@@ -501,7 +504,8 @@ func TestDiffAOFCommands(t *testing.T) {
 	same("EXEC")
 	for _, c := range []*conn{kc, rc} {
 		waitFor(t, 20*time.Second, "the scheduled rewrite", func() bool {
-			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "aof_rewrite_scheduled") == "0"
+			p := persistSnap(t, c)
+			return p("aof_rewrite_in_progress") == "0" && p("aof_rewrite_scheduled") == "0"
 		})
 	}
 	same("SET", "c", "3")
@@ -570,7 +574,8 @@ func TestDiffAOFDiskFull(t *testing.T) {
 	same("BGREWRITEAOF")
 	for _, c := range []*conn{kc, rc} {
 		waitFor(t, 20*time.Second, "the rewrite", func() bool {
-			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "aof_rewrites") == "1"
+			p := persistSnap(t, c)
+			return p("aof_rewrite_in_progress") == "0" && p("aof_rewrites") == "1"
 		})
 	}
 	same("SET", "c", "3")
@@ -650,8 +655,9 @@ func TestDiffAOFRewriteAndBgsave(t *testing.T) {
 	}
 	for _, c := range []*conn{kc, rc} {
 		waitFor(t, 30*time.Second, "the rewrite, then the save", func() bool {
-			return persistField(t, c, "aof_rewrite_in_progress") == "0" && persistField(t, c, "rdb_bgsave_in_progress") == "0" &&
-				persistField(t, c, "rdb_saves") == "1"
+			p := persistSnap(t, c)
+			return p("aof_rewrite_in_progress") == "0" && p("rdb_bgsave_in_progress") == "0" &&
+				p("rdb_saves") == "1"
 		})
 	}
 }
@@ -666,7 +672,8 @@ func TestAOFAutoRewrite(t *testing.T) {
 		kc.do("INCR", "n")
 	}
 	waitFor(t, 20*time.Second, "an automatic rewrite", func() bool {
-		return persistField(t, kc, "aof_rewrites") != "0" && persistField(t, kc, "aof_rewrite_in_progress") == "0"
+		p := persistSnap(t, kc)
+		return p("aof_rewrites") != "0" && p("aof_rewrite_in_progress") == "0"
 	})
 	kc.do("INCR", "n")
 	base := persistField(t, kc, "aof_base_size")

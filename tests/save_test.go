@@ -200,6 +200,21 @@ func persistField(t testing.TB, c *conn, field string) string {
 	return m[1]
 }
 
+// persistSnap reads INFO persistence once and returns its fields, so that
+// a condition on several of them sees one moment (two INFO calls may see
+// a scheduled rewrite before it starts and after).
+func persistSnap(t testing.TB, c *conn) func(field string) string {
+	t.Helper()
+	info := c.do("INFO", "persistence")
+	return func(field string) string {
+		m := regexp.MustCompile(`(?m)^` + field + `:(.*)\r$`).FindStringSubmatch(info)
+		if m == nil {
+			t.Fatalf("no %s in INFO persistence", field)
+		}
+		return m[1]
+	}
+}
+
 // waitSaved waits until no background save is in progress at c.
 func waitSaved(t testing.TB, c *conn) {
 	t.Helper()
@@ -550,7 +565,8 @@ func TestDiffSaveCommands(t *testing.T) {
 			t.Errorf("server %d: MULTI BGSAVE EXEC: %q, want %q", i, multi, want)
 		}
 		waitFor(t, 10*time.Second, "the scheduled save", func() bool {
-			return persistField(t, c, "rdb_saves") == "2" && persistField(t, c, "rdb_bgsave_in_progress") == "0"
+			p := persistSnap(t, c)
+			return p("rdb_saves") == "2" && p("rdb_bgsave_in_progress") == "0"
 		})
 		var names []string
 		for _, l := range strings.Split(c.do("INFO", "persistence"), "\r\n") {
